@@ -1,0 +1,24 @@
+# Junction's entry points. Two commands matter to a newcomer:
+#   make dev    build and run everything in one process
+#   make test   run every test (starts a throwaway PostgreSQL for the store tests)
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         := bin/junction
+export GOTOOLCHAIN := local
+
+.PHONY: build dev test lint
+
+build:
+	$(GO) build -o $(BIN) ./cmd/junction
+
+dev: build
+	./$(BIN) dev
+
+test:
+	./scripts/test.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...

@@ -1,0 +1,269 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// HTTPRequest is the rendered input of an HttpRequest step: every {{ }}
+// expression has already been evaluated by the workflow.
+type HTTPRequest struct {
+	// StepID names the step, for error messages.
+	StepID     string            `json:"stepId"`
+	Method     string            `json:"method"`
+	URL        string            `json:"url"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+	// Body is serialised as JSON when not nil.
+	Body           any `json:"body,omitempty"`
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+}
+
+// HTTPResponse is the step result that outputs read as step.*; field names
+// are 8x8's.
+type HTTPResponse struct {
+	ResponseCode int    `json:"responseCode"`
+	ReasonPhrase string `json:"reasonPhrase"`
+	// ResponseBody is the decoded JSON body, or the body as a string when it
+	// is not JSON, or nil when empty.
+	ResponseBody any               `json:"responseBody"`
+	Headers      map[string]string `json:"headers,omitempty"`
+}
+
+// Error types that retry policies and support staff see in histories.
+const (
+	// ErrTypeBadRequest marks a request that can never succeed as built.
+	ErrTypeBadRequest = "BadRequest"
+	// ErrTypeUnavailable marks 5xx answers and network failures: retried.
+	ErrTypeUnavailable = "Unavailable"
+	// ErrTypeRateLimited marks 429 answers: retried after Retry-After.
+	ErrTypeRateLimited = "RateLimited"
+	// ErrTypeTimeout marks 408 answers and client-side timeouts: retried.
+	ErrTypeTimeout = "Timeout"
+	// ErrTypeResponseTooLarge marks bodies over the size limit.
+	ErrTypeResponseTooLarge = "ResponseTooLarge"
+)
+
+const defaultHTTPTimeout = 5 * time.Second // 8x8's documented default
+
+// HTTPRequest performs one HTTP call. Following 8x8, an answer with any
+// status the caller can act on (2xx, 3xx, 4xx other than 408 and 429)
+// completes the step with its responseCode, so definitions can branch on it.
+// 408, 429, 5xx and network errors are returned as retryable errors, so the
+// step's retry policy (not a loop of ours) decides when to try again;
+// Retry-After is honoured through NextRetryDelay.
+func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPResponse, error) {
+	req, err := a.buildRequest(ctx, in)
+	if err != nil {
+		return HTTPResponse{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: %v", in.StepID, err), ErrTypeBadRequest, nil)
+	}
+	timeout := defaultHTTPTimeout
+	if in.TimeoutSeconds > 0 {
+		timeout = time.Duration(in.TimeoutSeconds) * time.Second
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	resp, err := a.HTTPClient.Do(req.WithContext(callCtx))
+	if err != nil {
+		// The URL is the user's own (no credentials in it by construction of
+		// url.Error's redaction), so naming it helps support staff.
+		if errors.Is(err, context.DeadlineExceeded) {
+			return HTTPResponse{}, temporal.NewApplicationError(
+				fmt.Sprintf("step %s: %s %s: no answer within %s", in.StepID, req.Method, redactURL(req.URL), timeout),
+				ErrTypeTimeout)
+		}
+		return HTTPResponse{}, temporal.NewApplicationError(
+			fmt.Sprintf("step %s: %s %s: %v", in.StepID, req.Method, redactURL(req.URL), unwrapURLError(err)),
+			ErrTypeUnavailable)
+	}
+	defer resp.Body.Close()
+
+	limit := a.MaxResponseBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return HTTPResponse{}, temporal.NewApplicationError(
+			fmt.Sprintf("step %s: reading response of %s %s: %v", in.StepID, req.Method, redactURL(req.URL), err),
+			ErrTypeUnavailable)
+	}
+	if int64(len(raw)) > limit {
+		return HTTPResponse{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: response of %s %s is larger than %d bytes", in.StepID, req.Method, redactURL(req.URL), limit),
+			ErrTypeResponseTooLarge, nil)
+	}
+
+	if retryable, errType := retryableStatus(resp.StatusCode); retryable {
+		msg := fmt.Sprintf("step %s: %s %s answered %s", in.StepID, req.Method, redactURL(req.URL), resp.Status)
+		if snippet := bodySnippet(raw); snippet != "" {
+			msg += ": " + snippet
+		}
+		delay := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return HTTPResponse{}, temporal.NewApplicationErrorWithOptions(msg, errType,
+			temporal.ApplicationErrorOptions{NextRetryDelay: delay})
+	}
+
+	return HTTPResponse{
+		ResponseCode: resp.StatusCode,
+		ReasonPhrase: reasonPhrase(resp),
+		ResponseBody: decodeBody(raw),
+		Headers:      flattenHeaders(resp.Header),
+	}, nil
+}
+
+func (a *Activities) buildRequest(ctx context.Context, in HTTPRequest) (*http.Request, error) {
+	method := strings.ToUpper(strings.TrimSpace(in.Method))
+	if method == "" {
+		return nil, errors.New("method is empty")
+	}
+	u, err := url.Parse(in.URL)
+	if err != nil {
+		return nil, fmt.Errorf("url %q: %w", in.URL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("url %q: scheme must be http or https", in.URL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("url %q: no host", in.URL)
+	}
+	if len(in.Parameters) > 0 {
+		q := u.Query()
+		for _, k := range sortedKeys(in.Parameters) {
+			q.Set(k, in.Parameters[k])
+		}
+		u.RawQuery = q.Encode()
+	}
+	var body io.Reader
+	if in.Body != nil {
+		b, err := json.Marshal(in.Body)
+		if err != nil {
+			return nil, fmt.Errorf("encoding body as JSON: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range sortedKeys(in.Headers) {
+		req.Header.Set(k, in.Headers[k])
+	}
+	if in.Body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.Header.Get("User-Agent") == "" && a.UserAgent != "" {
+		req.Header.Set("User-Agent", a.UserAgent)
+	}
+	return req, nil
+}
+
+func retryableStatus(code int) (bool, string) {
+	switch {
+	case code == http.StatusTooManyRequests:
+		return true, ErrTypeRateLimited
+	case code == http.StatusRequestTimeout:
+		return true, ErrTypeTimeout
+	case code >= 500:
+		return true, ErrTypeUnavailable
+	}
+	return false, ""
+}
+
+// retryAfter reads a Retry-After header in either of its RFC 9110 forms;
+// zero means "use the retry policy".
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func decodeBody(raw []byte) any {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err == nil {
+		return v
+	}
+	return string(raw)
+}
+
+func bodySnippet(raw []byte) string {
+	const max = 256
+	s := strings.TrimSpace(string(raw))
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+func reasonPhrase(resp *http.Response) string {
+	if text := http.StatusText(resp.StatusCode); text != "" {
+		return text
+	}
+	return strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+}
+
+func flattenHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		out[k] = strings.Join(vs, ", ")
+	}
+	return out
+}
+
+// redactURL drops userinfo and the query string, which are where callers
+// put tokens, before a URL goes into an error message.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "…"
+	}
+	return c.String()
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,164 @@
+package activities
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+func runHTTPRequest(t *testing.T, acts *Activities, req HTTPRequest) (HTTPResponse, error) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts.HTTPRequest)
+	val, err := env.ExecuteActivity(acts.HTTPRequest, req)
+	if err != nil {
+		return HTTPResponse{}, err
+	}
+	var resp HTTPResponse
+	if err := val.Get(&resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp, nil
+}
+
+func TestHTTPRequest(t *testing.T) {
+	var lastBody string
+	var lastHeader http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		lastBody, lastHeader = string(b), r.Header.Clone()
+		switch r.URL.Path {
+		case "/json":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":7,"q":"`+r.URL.Query().Get("q")+`"}`)
+		case "/text":
+			_, _ = io.WriteString(w, "plain words")
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		case "/missing":
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":"no such order"}`)
+		case "/limited":
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":"slow down"}`)
+		case "/down":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case "/timeout":
+			w.WriteHeader(http.StatusRequestTimeout)
+		case "/big":
+			_, _ = io.WriteString(w, strings.Repeat("x", 2048))
+		case "/slow":
+			time.Sleep(1500 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+
+	acts := New()
+	acts.MaxResponseBytes = 1024
+
+	tests := []struct {
+		name         string
+		req          HTTPRequest
+		wantCode     int
+		wantBody     any
+		wantErrType  string
+		nonRetryable bool
+		wantDelay    time.Duration
+	}{
+		{name: "JSON answer is decoded", req: HTTPRequest{Method: "get", URL: srv.URL + "/json", Parameters: map[string]string{"q": "a b"}},
+			wantCode: 200, wantBody: map[string]any{"id": float64(7), "q": "a b"}},
+		{name: "text answer is kept as a string", req: HTTPRequest{Method: "GET", URL: srv.URL + "/text"}, wantCode: 200, wantBody: "plain words"},
+		{name: "empty answer is nil", req: HTTPRequest{Method: "DELETE", URL: srv.URL + "/empty"}, wantCode: 204, wantBody: nil},
+		{name: "404 completes the step with its code", req: HTTPRequest{Method: "GET", URL: srv.URL + "/missing"},
+			wantCode: 404, wantBody: map[string]any{"error": "no such order"}},
+		{name: "429 is retried after Retry-After", req: HTTPRequest{Method: "POST", URL: srv.URL + "/limited"},
+			wantErrType: ErrTypeRateLimited, wantDelay: 7 * time.Second},
+		{name: "503 is retried", req: HTTPRequest{Method: "POST", URL: srv.URL + "/down"}, wantErrType: ErrTypeUnavailable},
+		{name: "408 is retried", req: HTTPRequest{Method: "POST", URL: srv.URL + "/timeout"}, wantErrType: ErrTypeTimeout},
+		{name: "slow answer times out and is retried", req: HTTPRequest{Method: "GET", URL: srv.URL + "/slow", TimeoutSeconds: 1}, wantErrType: ErrTypeTimeout},
+		{name: "oversized answer fails for good", req: HTTPRequest{Method: "GET", URL: srv.URL + "/big"}, wantErrType: ErrTypeResponseTooLarge, nonRetryable: true},
+		{name: "non-http URL fails for good", req: HTTPRequest{Method: "GET", URL: "ftp://example.com/x"}, wantErrType: ErrTypeBadRequest, nonRetryable: true},
+		{name: "connection refused is retried", req: HTTPRequest{Method: "GET", URL: "http://127.0.0.1:1/"}, wantErrType: ErrTypeUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := runHTTPRequest(t, acts, tc.req)
+			if tc.wantErrType != "" {
+				var appErr *temporal.ApplicationError
+				if !errors.As(err, &appErr) {
+					t.Fatalf("got %v (resp %+v), want application error %s", err, resp, tc.wantErrType)
+				}
+				if appErr.Type() != tc.wantErrType || appErr.NonRetryable() != tc.nonRetryable {
+					t.Fatalf("error type %s nonRetryable %v, want %s %v (%v)", appErr.Type(), appErr.NonRetryable(), tc.wantErrType, tc.nonRetryable, err)
+				}
+				if appErr.NextRetryDelay() != tc.wantDelay {
+					t.Errorf("next retry delay %s, want %s", appErr.NextRetryDelay(), tc.wantDelay)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.ResponseCode != tc.wantCode {
+				t.Errorf("code %d, want %d", resp.ResponseCode, tc.wantCode)
+			}
+			if g, w := mustJSON(resp.ResponseBody), mustJSON(tc.wantBody); g != w {
+				t.Errorf("body %s, want %s", g, w)
+			}
+		})
+	}
+
+	t.Run("body is sent as JSON with headers", func(t *testing.T) {
+		_, err := runHTTPRequest(t, acts, HTTPRequest{Method: "POST", URL: srv.URL + "/json",
+			Headers: map[string]string{"X-Trace": "t1"}, Body: map[string]any{"a": []any{1, "two"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lastBody != `{"a":[1,"two"]}` || lastHeader.Get("Content-Type") != "application/json" || lastHeader.Get("X-Trace") != "t1" {
+			t.Fatalf("server saw body %s, headers %v", lastBody, lastHeader)
+		}
+	})
+
+	t.Run("errors never carry query strings or userinfo", func(t *testing.T) {
+		_, err := runHTTPRequest(t, acts, HTTPRequest{Method: "GET", URL: "http://user:s3cret@127.0.0.1:1/x?token=s3cret"})
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Fatalf("error %v leaks a credential", err)
+		}
+	})
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"0", 0},
+		{"-5", 0},
+		{"30", 30 * time.Second},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"soon", 0},
+	}
+	for _, tc := range tests {
+		if got := retryAfter(tc.in, now); got != tc.want {
+			t.Errorf("retryAfter(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/internal/devstack"
+)
+
+func devCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "run everything in one process: embedded Temporal server and UI, worker and gateway",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data-dir", Value: ".junction", Usage: "where the Temporal and metadata databases live", EnvVars: []string{"JUNCTION_DATA_DIR"}},
+			&cli.StringFlag{Name: "database-url", Usage: "metadata store: sqlite:PATH (default: in --data-dir) or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
+			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "gateway listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
+			&cli.StringFlag{Name: "temporal-address", Value: "127.0.0.1:7233", Usage: "embedded Temporal frontend listen address", EnvVars: []string{"JUNCTION_TEMPORAL_ADDRESS"}},
+			&cli.StringFlag{Name: "ui-address", Value: "127.0.0.1:8233", Usage: "Temporal UI listen address (\"-\" disables it)", EnvVars: []string{"JUNCTION_UI_ADDRESS"}},
+			&cli.StringFlag{Name: "namespace", Value: "default", Usage: "Temporal namespace", EnvVars: []string{"JUNCTION_NAMESPACE"}},
+			&cli.StringFlag{Name: "temporal-log-level", Value: "warn", Usage: "level of the embedded Temporal server's own logs", EnvVars: []string{"JUNCTION_TEMPORAL_LOG_LEVEL"}},
+		},
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c, true)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = logger.Sync() }()
+
+			logger.Info("starting Junction dev stack", zap.String("dataDir", c.String("data-dir")))
+			stack, err := devstack.Start(c.Context, devstack.Config{
+				DataDir:          c.String("data-dir"),
+				DatabaseURL:      c.String("database-url"),
+				TemporalAddress:  c.String("temporal-address"),
+				UIAddress:        c.String("ui-address"),
+				HTTPAddress:      c.String("http-address"),
+				Namespace:        c.String("namespace"),
+				TemporalLogLevel: c.String("temporal-log-level"),
+				Logger:           logger,
+			})
+			if err != nil {
+				return exitOnSignal(err)
+			}
+			ui := stack.UIURL()
+			if ui == "" {
+				ui = "(disabled)"
+			}
+			fmt.Fprintf(os.Stderr, `
+Junction is running.
+  Gateway (API and webhooks)  %s
+  Temporal UI                 %s
+  Temporal frontend (gRPC)    %s   namespace %q
+  Metadata store              %s
+  Data directory              %s
+
+Try:  curl -s %s/healthz
+Press Ctrl-C to stop.
+
+`, stack.GatewayURL, ui, stack.Temporal.FrontendAddress, stack.Temporal.Namespace,
+				redactURL(stack.DatabaseURL), c.String("data-dir"), stack.GatewayURL)
+
+			select {
+			case <-c.Context.Done():
+				logger.Info("shutting down")
+			case err := <-stack.Err():
+				logger.Error("gateway stopped", zap.Error(err))
+			}
+			stack.Stop(context.Background())
+			logger.Info("stopped")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/worker"
+)
+
+func gatewayCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "gateway",
+		Usage: "serve the management API and webhook intake against a Temporal cluster",
+		Flags: append(temporalFlags(),
+			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
+			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
+			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
+		),
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c, false)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = logger.Sync() }()
+			tc, err := worker.Dial(c.Context, clientConfig(c), logger)
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+			st, err := store.Open(c.Context, c.String("database-url"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+
+			gw := gateway.New(gateway.Config{
+				Store:        st,
+				Temporal:     tc,
+				Namespace:    c.String("namespace"),
+				Logger:       logger.Named("gateway"),
+				MaxBodyBytes: c.Int64("max-body-bytes"),
+			})
+			srv := &http.Server{Addr: c.String("http-address"), Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.ListenAndServe() }()
+			logger.Info("gateway listening", zap.String("address", srv.Addr), zap.String("database", redactURL(c.String("database-url"))))
+			select {
+			case err := <-errc:
+				return err
+			case <-c.Context.Done():
+			}
+			// Let requests in flight finish: each one may be waiting for
+			// Temporal to accept a start it will acknowledge.
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+}

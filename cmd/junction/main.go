@@ -1,0 +1,84 @@
+// Command junction runs Junction: `junction dev` runs everything in one
+// process on an embedded Temporal server; `junction worker` and
+// `junction gateway` run the parts against an existing Temporal cluster.
+// Every flag can also be set as a JUNCTION_* environment variable.
+//
+// This is the only package that exits the process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/internal/logging"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newApp().RunContext(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "junction:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:    "junction",
+		Usage:   "durable integrations on Temporal",
+		Version: version,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "log-format", Usage: "json or console (default: console for dev, json otherwise)", EnvVars: []string{"JUNCTION_LOG_FORMAT"}},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JUNCTION_LOG_LEVEL"}},
+		},
+		Commands: []*cli.Command{
+			devCommand(),
+			workerCommand(),
+			gatewayCommand(),
+			echoCommand(),
+		},
+	}
+}
+
+// newLogger builds the process logger; dev defaults to console output.
+func newLogger(c *cli.Context, dev bool) (*zap.Logger, error) {
+	format := logging.Format(c.String("log-format"))
+	if format == "" {
+		format = logging.FormatJSON
+		if dev {
+			format = logging.FormatConsole
+		}
+	}
+	return logging.New(format, c.String("log-level"))
+}
+
+// temporalFlags are shared by worker and gateway: how to reach the cluster.
+func temporalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "temporal-address", Value: "127.0.0.1:7233", Usage: "Temporal frontend host:port", EnvVars: []string{"JUNCTION_TEMPORAL_ADDRESS"}},
+		&cli.StringFlag{Name: "namespace", Value: "default", Usage: "Temporal namespace", EnvVars: []string{"JUNCTION_NAMESPACE"}},
+		&cli.BoolFlag{Name: "tls", Usage: "connect with TLS (implied by the other --tls-* flags)", EnvVars: []string{"JUNCTION_TLS"}},
+		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate (PEM) for mTLS", EnvVars: []string{"JUNCTION_TLS_CERT"}},
+		&cli.StringFlag{Name: "tls-key", Usage: "client key (PEM) for mTLS", EnvVars: []string{"JUNCTION_TLS_KEY"}},
+		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate (PEM) to trust", EnvVars: []string{"JUNCTION_TLS_CA"}},
+		&cli.StringFlag{Name: "tls-server-name", Usage: "server name to verify", EnvVars: []string{"JUNCTION_TLS_SERVER_NAME"}},
+	}
+}
+
+// exitOnSignal turns the context cancelled by Ctrl-C into a clean return.
+func exitOnSignal(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

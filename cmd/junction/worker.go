@@ -1,0 +1,84 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/worker"
+)
+
+func workerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "worker",
+		Usage: "run the Temporal worker (workflows and activities) against a Temporal cluster",
+		Flags: append(temporalFlags(),
+			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
+			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
+		),
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c, false)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = logger.Sync() }()
+			tc, err := worker.Dial(c.Context, clientConfig(c), logger)
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+			if c.Bool("register-search-attributes") {
+				if err := worker.EnsureSearchAttributes(c.Context, tc, c.String("namespace")); err != nil {
+					return err
+				}
+			}
+			host, _ := os.Hostname()
+			w := worker.New(tc, activities.New(), worker.Options{
+				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
+				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
+			})
+			logger.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))
+			// Run blocks until the context is cancelled (Ctrl-C, SIGTERM),
+			// then lets running activities finish.
+			return exitOnSignal(w.Run(stopOn(c)))
+		},
+	}
+}
+
+func clientConfig(c *cli.Context) worker.ClientConfig {
+	return worker.ClientConfig{
+		Address:       c.String("temporal-address"),
+		Namespace:     c.String("namespace"),
+		TLS:           c.Bool("tls"),
+		TLSCertFile:   c.String("tls-cert"),
+		TLSKeyFile:    c.String("tls-key"),
+		TLSCAFile:     c.String("tls-ca"),
+		TLSServerName: c.String("tls-server-name"),
+	}
+}
+
+// stopOn adapts the command's context to the SDK's interrupt channel.
+func stopOn(c *cli.Context) <-chan any {
+	ch := make(chan any)
+	go func() {
+		<-c.Context.Done()
+		close(ch)
+	}()
+	return ch
+}
+
+// redactURL hides a database password before the URL is printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,235 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/store"
+)
+
+// createDefinition stores version 1 of a new definition.
+func (g *Gateway) createDefinition(c *gin.Context) {
+	doc, ok := g.parseDefinition(c)
+	if !ok {
+		return
+	}
+	rec, err := toRecord(c.Param("accountId"), "", doc)
+	if err != nil {
+		g.failInternal(c, http.StatusInternalServerError, "Could not encode the definition", err)
+		return
+	}
+	saved, err := g.store.CreateDefinition(c.Request.Context(), rec)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the definition", err)
+		return
+	}
+	out, err := fromRecord(saved)
+	if err != nil {
+		g.failInternal(c, http.StatusInternalServerError, "Could not read the stored definition", err)
+		return
+	}
+	c.Header("Location", definitionPath(saved.AccountID, saved.ID))
+	c.JSON(http.StatusCreated, out)
+}
+
+// updateDefinition stores the body as the next version; runs already started
+// keep the version they started on.
+func (g *Gateway) updateDefinition(c *gin.Context) {
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	doc, ok := g.parseDefinition(c)
+	if !ok {
+		return
+	}
+	rec, err := toRecord(c.Param("accountId"), id, doc)
+	if err != nil {
+		g.failInternal(c, http.StatusInternalServerError, "Could not encode the definition", err)
+		return
+	}
+	saved, err := g.store.UpdateDefinition(c.Request.Context(), rec)
+	if errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the definition", err)
+		return
+	}
+	out, err := fromRecord(saved)
+	if err != nil {
+		g.failInternal(c, http.StatusInternalServerError, "Could not read the stored definition", err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// listDefinitions returns the latest version of each definition.
+func (g *Gateway) listDefinitions(c *gin.Context) {
+	page, ok := g.page(c)
+	if !ok {
+		return
+	}
+	recs, err := g.store.ListDefinitions(c.Request.Context(), c.Param("accountId"), page)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not list definitions", err)
+		return
+	}
+	g.writeDefinitions(c, recs)
+}
+
+// definitionVersions returns a definition's versions, newest first; an
+// unknown id is an empty list, as 8x8 documents.
+func (g *Gateway) definitionVersions(c *gin.Context) {
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	page, ok := g.page(c)
+	if !ok {
+		return
+	}
+	recs, err := g.store.DefinitionVersions(c.Request.Context(), c.Param("accountId"), id, page)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return
+	}
+	g.writeDefinitions(c, recs)
+}
+
+func (g *Gateway) writeDefinitions(c *gin.Context, recs []store.Definition) {
+	out := make([]*definition.Document, 0, len(recs))
+	for _, r := range recs {
+		doc, err := fromRecord(r)
+		if err != nil {
+			g.failInternal(c, http.StatusInternalServerError, "Could not read a stored definition", err)
+			return
+		}
+		out = append(out, doc)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// parseDefinition reads and validates a definition body, answering 4xx
+// itself when it is not acceptable.
+func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
+	body, ok := g.readBody(c)
+	if !ok {
+		return nil, false
+	}
+	doc, err := definition.Parse(body)
+	if err == nil {
+		return doc, true
+	}
+	var verr *definition.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		fields := make([]fieldError, 0, len(verr.Errors))
+		message := verr.Error()
+		for _, fe := range verr.Errors {
+			fields = append(fields, fieldError{Path: fe.Path, Message: fe.Message})
+			if fe.Path == "definition.name" {
+				// 8x8's documented message for this case.
+				message = "Workflow name is required."
+			}
+		}
+		g.fail(c, http.StatusBadRequest, codeInvalidDefinition, message, fields)
+	case errors.Is(err, definition.ErrMalformed):
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Request body is not valid JSON: "+err.Error(),
+			[]fieldError{{Path: "body", Message: err.Error()}})
+	default:
+		g.fail(c, http.StatusBadRequest, codeInvalidDefinition, err.Error(), nil)
+	}
+	return nil, false
+}
+
+func (g *Gateway) definitionID(c *gin.Context) (string, bool) {
+	id := c.Param("definitionId")
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid definition id.",
+			[]fieldError{{Path: "definitionId", Message: "must be a UUID"}})
+		return "", false
+	}
+	return id, true
+}
+
+func (g *Gateway) definitionNotFound(c *gin.Context, id string) {
+	g.fail(c, http.StatusNotFound, codeNotFound, "Definition "+id+" not found.", nil)
+}
+
+// page reads 8x8's limit (1-500, default 100) and offset (>= 0).
+func (g *Gateway) page(c *gin.Context) (store.Page, bool) {
+	p := store.Page{Limit: 100}
+	if v, present := c.GetQuery("limit"); present {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			g.fail(c, http.StatusBadRequest, codeOutOfRange, "limit must be an integer from 1 to 500.",
+				[]fieldError{{Path: "limit", Message: "must be an integer from 1 to 500"}})
+			return p, false
+		}
+		p.Limit = n
+	}
+	if v, present := c.GetQuery("offset"); present {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			g.fail(c, http.StatusBadRequest, codeOutOfRange, "offset must be an integer of 0 or more.",
+				[]fieldError{{Path: "offset", Message: "must be an integer of 0 or more"}})
+			return p, false
+		}
+		p.Offset = n
+	}
+	return p, true
+}
+
+func definitionPath(accountID, id string) string {
+	return "/api/v1/accounts/" + accountID + "/definitions/" + id
+}
+
+// toRecord turns a validated document into the store's row. The stored body
+// is the document without server-assigned fields, so every version holds
+// exactly what its client sent (normalised).
+func toRecord(accountID, id string, doc *definition.Document) (store.Definition, error) {
+	clean := *doc
+	clean.AccountID, clean.ID, clean.Version, clean.CreatedAt = "", "", 0, ""
+	clean.Definition.ID, clean.Definition.Version = "", 0
+	if clean.Status == "" {
+		clean.Status = definition.StatusDisabled
+	}
+	body, err := json.Marshal(clean)
+	if err != nil {
+		return store.Definition{}, err
+	}
+	return store.Definition{
+		AccountID:    accountID,
+		ID:           id,
+		SubAccountID: clean.SubAccountID,
+		Trigger:      clean.Trigger,
+		Status:       clean.Status,
+		Name:         clean.Definition.Name,
+		Body:         body,
+	}, nil
+}
+
+// fromRecord is the API's view of a stored version: 8x8's observed shape
+// (id and version inside "definition") with the schema's top-level mirrors.
+func fromRecord(r store.Definition) (*definition.Document, error) {
+	var doc definition.Document
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		return nil, err
+	}
+	doc.AccountID = r.AccountID
+	doc.ID, doc.Definition.ID = r.ID, r.ID
+	doc.Version, doc.Definition.Version = r.Version, r.Version
+	doc.CreatedAt = r.CreatedAt.UTC().Format(timeLayout)
+	return &doc, nil
+}
+
+// timeLayout is ISO 8601 in UTC with 2 fractional digits, as 8x8 writes.
+const timeLayout = "2006-01-02T15:04:05.00Z"

@@ -1,0 +1,143 @@
+// Package gateway is Junction's HTTP front door: the 8x8-compatible
+// management API and the webhook intake that turns inbound events into
+// Temporal workflow starts. It is the only package that imports Gin.
+//
+// The intake rule that everything else leans on: a trigger is answered 2xx
+// only after Temporal has accepted every start it causes, so an acknowledged
+// event is never lost, and any failure answers 5xx so the caller retries.
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/store"
+)
+
+// DefaultMaxBodyBytes caps request bodies unless Config says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// definitionStore is what the gateway needs from the metadata store.
+type definitionStore interface {
+	CreateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
+	UpdateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
+	Definition(ctx context.Context, accountID, id string, version int) (store.Definition, error)
+	DefinitionVersions(ctx context.Context, accountID, id string, page store.Page) ([]store.Definition, error)
+	ListDefinitions(ctx context.Context, accountID string, page store.Page) ([]store.Definition, error)
+	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
+}
+
+// Config holds the gateway's dependencies.
+type Config struct {
+	Store     definitionStore
+	Temporal  client.Client
+	Namespace string
+	Logger    *zap.Logger
+	// MaxBodyBytes caps every request body (default 1 MiB); larger bodies
+	// get 413 before anything is parsed or started.
+	MaxBodyBytes int64
+	// Now is the clock for timestamps in error bodies (default time.Now).
+	Now func() time.Time
+}
+
+// Gateway serves the HTTP API.
+type Gateway struct {
+	store     definitionStore
+	temporal  client.Client
+	namespace string
+	log       *zap.Logger
+	maxBody   int64
+	now       func() time.Time
+	engine    *gin.Engine
+}
+
+// New builds the gateway and its routes.
+func New(cfg Config) *Gateway {
+	g := &Gateway{
+		store:     cfg.Store,
+		temporal:  cfg.Temporal,
+		namespace: cfg.Namespace,
+		log:       cfg.Logger,
+		maxBody:   cfg.MaxBodyBytes,
+		now:       cfg.Now,
+	}
+	if g.log == nil {
+		g.log = zap.NewNop()
+	}
+	if g.maxBody <= 0 {
+		g.maxBody = DefaultMaxBodyBytes
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(g.accessLog(), g.recover(), g.limitBody())
+	e.NoRoute(func(c *gin.Context) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "No route for "+c.Request.Method+" "+c.Request.URL.Path+".", nil)
+	})
+	e.NoMethod(func(c *gin.Context) {
+		g.fail(c, http.StatusMethodNotAllowed, codeInvalidParameter, "Method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path+".", nil)
+	})
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+
+	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount)
+	acct.POST("/definitions", g.createDefinition)
+	acct.GET("/definitions", g.listDefinitions)
+	acct.GET("/definitions/:definitionId", g.definitionVersions)
+	acct.PUT("/definitions/:definitionId", g.updateDefinition)
+	acct.GET("/definitions/:definitionId/workflows", g.listRuns)
+	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.getRun)
+	acct.POST("/triggers/http_request", g.triggerHTTPRequest)
+
+	g.engine = e
+	return g
+}
+
+// Handler returns the http.Handler to serve.
+func (g *Gateway) Handler() http.Handler { return g.engine }
+
+// accessLog logs one line per request; bodies and query strings are left out
+// because they carry customer data.
+func (g *Gateway) accessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		g.log.Debug("request",
+			zap.String("method", c.Request.Method),
+			zap.String("path", c.Request.URL.Path),
+			zap.Int("status", c.Writer.Status()),
+			zap.Duration("took", time.Since(start)))
+	}
+}
+
+// recover turns a panic into a JSON 500 and a logged stack, so a bug in one
+// handler never takes the process down or answers with an empty body.
+func (g *Gateway) recover() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				g.log.Error("handler panicked", zap.Any("panic", r), zap.Stack("stack"))
+				g.fail(c, http.StatusInternalServerError, codeInternal, "Internal error.", nil)
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+func (g *Gateway) limitBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, g.maxBody)
+		}
+		c.Next()
+	}
+}

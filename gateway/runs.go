@@ -1,0 +1,307 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/workflows"
+)
+
+// 8x8's instance statuses.
+const (
+	statusRunnable   = "Runnable"
+	statusSuspended  = "Suspended"
+	statusComplete   = "Complete"
+	statusTerminated = "Terminated"
+)
+
+// runInstance is 8x8's workflowInstance, with Junction's additions for
+// finding the run in the Temporal UI.
+type runInstance struct {
+	WorkflowID   string         `json:"workflowId"`
+	Data         map[string]any `json:"data"`
+	DefinitionID string         `json:"definitionId"`
+	Version      int            `json:"version"`
+	Status       string         `json:"status"`
+	StartedAt    string         `json:"startedAt"`
+	CompletedAt  string         `json:"completedAt"`
+	Logs         []runLog       `json:"logs,omitempty"`
+
+	TemporalWorkflowID string `json:"temporalWorkflowId"`
+	RunID              string `json:"runId"`
+	// TemporalStatus is the precise state behind Status (Failed and
+	// Terminated both read as 8x8's Terminated, for example).
+	TemporalStatus string `json:"temporalStatus"`
+}
+
+// runLog is 8x8's workflowLog.
+type runLog struct {
+	ID          string `json:"id"`
+	StepName    string `json:"stepName"`
+	StartedAt   string `json:"startedAt"`
+	CompletedAt string `json:"completedAt"`
+	Status      string `json:"status"`
+	Error       string `json:"error,omitempty"`
+}
+
+// listRuns lists the runs of one definition version (default: the latest),
+// from Temporal's visibility store.
+func (g *Gateway) listRuns(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID := c.Param("accountId")
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	page, ok := g.page(c)
+	if !ok {
+		return
+	}
+	version := 0
+	if v, present := c.GetQuery("version"); present {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			g.fail(c, http.StatusBadRequest, codeOutOfRange, "version must be an integer of 1 or more.",
+				[]fieldError{{Path: "version", Message: "must be an integer of 1 or more"}})
+			return
+		}
+		version = n
+	}
+	def, err := g.store.Definition(ctx, accountID, id, version)
+	if errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return
+	}
+
+	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s = %d",
+		workflows.AccountIDKey.GetName(), accountID,
+		workflows.DefinitionIDKey.GetName(), id,
+		workflows.DefinitionVersionKey.GetName(), def.Version)
+	if s, present := c.GetQuery("status"); present {
+		if s == statusSuspended {
+			// Suspension is not built yet, so no run is ever Suspended.
+			c.JSON(http.StatusOK, []runInstance{})
+			return
+		}
+		clause, ok := statusClause(s)
+		if !ok {
+			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "status must be one of Runnable, Suspended, Complete, Terminated.",
+				[]fieldError{{Path: "status", Message: "must be one of Runnable, Suspended, Complete, Terminated"}})
+			return
+		}
+		query += " AND " + clause
+	}
+	for _, bound := range []struct{ param, op string }{{"startTimeFrom", ">="}, {"startTimeTo", "<="}} {
+		v, present := c.GetQuery(bound.param)
+		if !present {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, codeInvalidParameter, bound.param+" must be an ISO 8601 timestamp.",
+				[]fieldError{{Path: bound.param, Message: "must be an ISO 8601 timestamp such as 2026-01-02T15:04:05Z"}})
+			return
+		}
+		query += fmt.Sprintf(" AND StartTime %s '%s'", bound.op, t.UTC().Format(time.RFC3339Nano))
+	}
+
+	execs, err := g.listExecutions(ctx, query, page)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not list runs", err)
+		return
+	}
+	out := make([]runInstance, 0, len(execs))
+	for _, e := range execs {
+		out = append(out, instanceFromInfo(e))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// listExecutions pages through visibility until offset+limit runs are seen.
+func (g *Gateway) listExecutions(ctx context.Context, query string, page store.Page) ([]*workflowpb.WorkflowExecutionInfo, error) {
+	want := page.Offset + page.Limit
+	var all []*workflowpb.WorkflowExecutionInfo
+	var token []byte
+	for len(all) < want {
+		resp, err := g.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace:     g.namespace,
+			PageSize:      int32(min(want, 1000)),
+			NextPageToken: token,
+			Query:         query,
+		})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, resp.GetExecutions()...)
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			break
+		}
+	}
+	if page.Offset >= len(all) {
+		return nil, nil
+	}
+	return all[page.Offset:min(len(all), want)], nil
+}
+
+func statusClause(s string) (string, bool) {
+	switch s {
+	case statusRunnable:
+		return "ExecutionStatus = 'Running'", true
+	case statusComplete:
+		return "ExecutionStatus = 'Completed'", true
+	case statusTerminated:
+		return "ExecutionStatus IN ('Terminated', 'Failed', 'Canceled', 'TimedOut')", true
+	}
+	return "", false
+}
+
+// getRun returns one run with its context data, and its step log when
+// includeLogs=true.
+func (g *Gateway) getRun(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID := c.Param("accountId")
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	runKey := c.Param("workflowId")
+	if !eventIDPattern.MatchString(runKey) {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid workflow id.",
+			[]fieldError{{Path: "workflowId", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
+		return
+	}
+	if _, err := g.store.Definition(ctx, accountID, id, 0); errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	} else if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return
+	}
+	desc, err := g.temporal.DescribeWorkflowExecution(ctx, temporalWorkflowID(accountID, id, runKey), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Workflow "+runKey+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the run", err)
+		return
+	}
+	inst := instanceFromInfo(desc.GetWorkflowExecutionInfo())
+	if state, ok := g.runState(ctx, desc.GetWorkflowExecutionInfo()); ok {
+		inst.Data = state.Data
+		if c.Query("includeLogs") == "true" {
+			inst.Logs = make([]runLog, 0, len(state.Log))
+			for _, l := range state.Log {
+				inst.Logs = append(inst.Logs, runLog{
+					ID: l.ID, StepName: l.StepName, Status: l.Status, Error: l.Error,
+					StartedAt: formatTime(l.StartedAt), CompletedAt: formatTime(l.CompletedAt),
+				})
+			}
+		}
+	}
+	c.JSON(http.StatusOK, inst)
+}
+
+// runState reads a run's context and step log: from the result of a
+// completed run (no worker needed), otherwise by querying it. A run whose
+// state cannot be read still answers, with the context visibility holds.
+func (g *Gateway) runState(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) (workflows.RunState, bool) {
+	exec := info.GetExecution()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		var out workflows.RunOutput
+		if err := g.temporal.GetWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId()).Get(ctx, &out); err == nil {
+			return workflows.RunState{Data: out.Data, Log: out.Log}, true
+		}
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := g.temporal.QueryWorkflow(qctx, exec.GetWorkflowId(), exec.GetRunId(), workflows.QueryState)
+	if err != nil {
+		return workflows.RunState{}, false
+	}
+	var state workflows.RunState
+	if err := v.Get(&state); err != nil {
+		return workflows.RunState{}, false
+	}
+	return state, true
+}
+
+func instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
+	attrs := info.GetSearchAttributes().GetIndexedFields()
+	id := info.GetExecution().GetWorkflowId()
+	inst := runInstance{
+		WorkflowID:         id[strings.LastIndex(id, "/")+1:],
+		DefinitionID:       keywordAttr(attrs[workflows.DefinitionIDKey.GetName()]),
+		Version:            int(intAttr(attrs[workflows.DefinitionVersionKey.GetName()])),
+		Status:             instanceStatus(info.GetStatus()),
+		StartedAt:          formatTime(info.GetStartTime().AsTime()),
+		TemporalWorkflowID: id,
+		RunID:              info.GetExecution().GetRunId(),
+		TemporalStatus:     strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"),
+	}
+	if info.GetCloseTime() != nil {
+		inst.CompletedAt = formatTime(info.GetCloseTime().AsTime())
+	}
+	inst.Data = map[string]any{
+		"accountId":   keywordAttr(attrs[workflows.AccountIDKey.GetName()]),
+		"triggeredAt": inst.StartedAt,
+	}
+	if sub := keywordAttr(attrs[workflows.SubAccountIDKey.GetName()]); sub != "" {
+		inst.Data["subAccountId"] = sub
+	}
+	return inst
+}
+
+func instanceStatus(s enumspb.WorkflowExecutionStatus) string {
+	switch s {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return statusRunnable
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return statusComplete
+	default:
+		return statusTerminated
+	}
+}
+
+func keywordAttr(p *commonpb.Payload) string {
+	var s string
+	if p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &s)
+	}
+	return s
+}
+
+func intAttr(p *commonpb.Payload) int64 {
+	var n int64
+	if p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &n)
+	}
+	return n
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}

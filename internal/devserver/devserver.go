@@ -1,0 +1,314 @@
+// Package devserver runs a real Temporal server and the Temporal UI inside
+// the Junction process, persisted to one SQLite file. It is what makes
+// `junction dev` a single command on a machine without Docker.
+//
+// It links the whole Temporal server (a multi-minute cold build), so only the
+// binary and the in-process end-to-end tests import it; unit tests of
+// workflows, activities and the gateway never do.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Config says where the embedded server keeps its data and listens.
+type Config struct {
+	// DBFile is the SQLite file holding every workflow, history and
+	// visibility record. Its directory is created if missing.
+	DBFile string
+	// Namespace is created on first start (default "default").
+	Namespace string
+	// FrontendAddress is the gRPC address clients dial, e.g. 127.0.0.1:7233.
+	// Port 0 picks a free port.
+	FrontendAddress string
+	// UIAddress is where the Temporal UI listens, e.g. 127.0.0.1:8233.
+	// Empty disables the UI.
+	UIAddress string
+	// Retention is how long closed runs are kept (default 30 days).
+	Retention time.Duration
+	// SearchAttributes are registered when the namespace is first created.
+	// Callers add missing ones on later starts through the operator API.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's logs.
+	Logger *zap.Logger
+}
+
+// Server is a running embedded Temporal server, with its UI when enabled.
+type Server struct {
+	temporal temporal.Server
+	ui       *uiserver.Server
+	uiDone   chan error
+
+	// FrontendAddress is the host:port to give to client.Dial.
+	FrontendAddress string
+	// UIURL is the Temporal UI's address, or "" when disabled.
+	UIURL string
+	// Namespace is the namespace created for Junction.
+	Namespace string
+}
+
+// Start starts the server and returns once its frontend accepts
+// connections. Stop must be called to release the ports and the database.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DBFile == "" {
+		return nil, errors.New("devserver: DBFile is required")
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.DBFile), 0o755); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+
+	const ip = "127.0.0.1"
+	frontendPort, err := portOf(cfg.FrontendAddress)
+	if err != nil {
+		return nil, fmt.Errorf("frontend address: %w", err)
+	}
+	ports := map[string]int{"frontend": frontendPort}
+	for _, name := range []string{"frontend", "history", "matching", "worker", "http"} {
+		if ports[name] != 0 {
+			continue
+		}
+		if ports[name], err = freePort(ip); err != nil {
+			return nil, err
+		}
+	}
+
+	sqlConf := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: cfg.DBFile,
+		// WAL lets readers and the single writer overlap, which is what makes
+		// more than one connection safe; synchronous=normal keeps every
+		// commit across a process crash (only an OS crash can lose the last
+		// ones) and doubles throughput on this workload.
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",
+			"synchronous":  "normal",
+			"busy_timeout": "10000",
+		},
+		MaxConns:     4,
+		MaxIdleConns: 4,
+	}
+	if _, err := os.Stat(cfg.DBFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			return nil, fmt.Errorf("creating Temporal schema in %s: %w", cfg.DBFile, err)
+		}
+	}
+	nsConf, err := sqliteschema.NewNamespaceConfig("active", cfg.Namespace, false, cfg.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("preparing namespace %q: %w", cfg.Namespace, err)
+	}
+	nsConf.Detail.Config.Retention = durationpb.New(cfg.Retention)
+	// A no-op when the namespace exists: search attributes added later are
+	// registered by the caller through the operator service.
+	if err := sqliteschema.CreateNamespaces(sqlConf, nsConf); err != nil {
+		return nil, fmt.Errorf("creating namespace %q: %w", cfg.Namespace, err)
+	}
+
+	addr := func(p int) string { return net.JoinHostPort(ip, strconv.Itoa(p)) }
+	var conf config.Config
+	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
+	conf.Global.Membership.BroadcastAddress = ip
+	conf.Persistence.DefaultStore = "sqlite"
+	conf.Persistence.VisibilityStore = "sqlite"
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	conf.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        "active",
+		CurrentClusterName:       "active",
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			"active": {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             addr(ports["frontend"]),
+				HTTPAddress:            addr(ports["http"]),
+				ClusterID:              "junction-dev",
+			},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	conf.Services = map[string]config.Service{}
+	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+		var s config.Service
+		s.RPC.GRPCPort = ports[name]
+		s.RPC.BindOnIP = ip
+		if name == "frontend" {
+			s.RPC.HTTPPort = ports["http"]
+		}
+		conf.Services[name] = s
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = addr(ports["frontend"])
+
+	host := func(p int) static.Hosts { return static.SingleLocalHost(addr(p)) }
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(&conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: host(ports["frontend"]),
+			primitives.HistoryService:  host(ports["history"]),
+			primitives.MatchingService: host(ports["matching"]),
+			primitives.WorkerService:   host(ports["worker"]),
+		}),
+		temporal.WithLogger(tlog.NewZapLogger(cfg.Logger)),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			// What `temporal server start-dev` sets: search attributes
+			// usable as soon as they are added, and no artificial caps
+			// on a single-node server.
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+			dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+			dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,
+			dynamicconfig.HistoryPersistenceMaxQPS.Key():                     45000,
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("configuring Temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("starting Temporal server: %w", err)
+	}
+	s := &Server{temporal: srv, FrontendAddress: addr(ports["frontend"]), Namespace: cfg.Namespace}
+	if err := waitForPort(ctx, s.FrontendAddress); err != nil {
+		s.Stop()
+		return nil, err
+	}
+
+	if cfg.UIAddress != "" {
+		if err := s.startUI(ctx, cfg.UIAddress, cfg.Namespace); err != nil {
+			s.Stop()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Server) startUI(ctx context.Context, address, namespace string) error {
+	host, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("UI address %q: %w", address, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("UI address %q: bad port", address)
+	}
+	// Fail clearly now rather than from inside the UI's goroutine.
+	ln, err := net.Listen("tcp", address)
+	if err != nil {
+		return fmt.Errorf("Temporal UI cannot listen on %s: %w", address, err)
+	}
+	_ = ln.Close()
+
+	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+		Host:                host,
+		Port:                port,
+		TemporalGRPCAddress: s.FrontendAddress,
+		EnableUI:            true,
+		DefaultNamespace:    namespace,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+		HideLogs:            true,
+		DisableNewsFetch:    true,
+	}))
+	s.uiDone = make(chan error, 1)
+	go func() { s.uiDone <- s.ui.Start() }()
+	s.UIURL = "http://" + address
+	deadline, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for {
+		resp, err := http.Get(s.UIURL + "/")
+		if err == nil {
+			_ = resp.Body.Close()
+			return nil
+		}
+		select {
+		case err := <-s.uiDone:
+			return fmt.Errorf("Temporal UI stopped: %w", err)
+		case <-deadline.Done():
+			return fmt.Errorf("Temporal UI not ready on %s: %w", s.UIURL, deadline.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Stop shuts the UI and the server down and waits for them.
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	if s.temporal != nil {
+		_ = s.temporal.Stop()
+	}
+}
+
+func portOf(address string) (int, error) {
+	if address == "" {
+		return 0, nil
+	}
+	_, p, err := net.SplitHostPort(address)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(p)
+}
+
+func freePort(ip string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitForPort(ctx context.Context, address string) error {
+	deadline, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		conn, err := net.DialTimeout("tcp", address, time.Second)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-deadline.Done():
+			return fmt.Errorf("Temporal frontend not reachable on %s: %w", address, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,188 @@
+// Package devstack runs all of Junction in one process: the embedded
+// Temporal server and UI, the metadata store, the worker and the gateway.
+// `junction dev` is a thin shell around it, and the end-to-end tests start
+// exactly the same stack, so what the tests prove is what a newcomer runs.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/worker"
+	"github.com/junction-run/junction/workflows"
+)
+
+// Config says where the stack keeps its data and listens. Addresses with
+// port 0 pick a free port (tests do that).
+type Config struct {
+	// DataDir holds the Temporal database and, unless DatabaseURL says
+	// otherwise, the metadata database (default ./.junction).
+	DataDir string
+	// DatabaseURL is the metadata store (default SQLite in DataDir).
+	DatabaseURL     string
+	TemporalAddress string // default 127.0.0.1:7233
+	UIAddress       string // default 127.0.0.1:8233; "-" disables the UI
+	HTTPAddress     string // default 127.0.0.1:8080
+	Namespace       string // default "default"
+	Logger          *zap.Logger
+	// TemporalLogLevel filters the embedded server's own logs, which are
+	// chatty at info: "debug", "info", "warn" (default) or "error".
+	TemporalLogLevel string
+}
+
+// Stack is a running Junction.
+type Stack struct {
+	Temporal *devserver.Server
+	Client   client.Client
+	Store    *store.Store
+	Worker   sdkworker.Worker
+	// GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:8080.
+	GatewayURL string
+	// DatabaseURL is the metadata store in use.
+	DatabaseURL string
+
+	http    *http.Server
+	httpErr chan error
+	log     *zap.Logger
+}
+
+// Start brings every part up in dependency order and returns once the
+// gateway accepts requests. On error, whatever started is stopped again.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	cfg.defaults()
+	s := &Stack{log: cfg.Logger, httpErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			s.Stop(context.Background())
+		}
+	}()
+
+	uiAddr := cfg.UIAddress
+	if uiAddr == "-" {
+		uiAddr = ""
+	}
+	serverLevel, err := zapcore.ParseLevel(cfg.TemporalLogLevel)
+	if err != nil {
+		return nil, fmt.Errorf("temporal log level: %w", err)
+	}
+	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(serverLevel))
+	s.Temporal, err = devserver.Start(ctx, devserver.Config{
+		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
+		Namespace:        cfg.Namespace,
+		FrontendAddress:  cfg.TemporalAddress,
+		UIAddress:        uiAddr,
+		SearchAttributes: workflows.SearchAttributes(),
+		Logger:           serverLog,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	s.Client, err = worker.Dial(ctx, worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	// The namespace got the search attributes when it was created; a data
+	// directory from an older Junction gets the ones added since.
+	if err := worker.EnsureSearchAttributes(ctx, s.Client, cfg.Namespace); err != nil {
+		return nil, err
+	}
+
+	s.DatabaseURL = cfg.DatabaseURL
+	s.Store, err = store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("opening metadata store: %w", err)
+	}
+
+	s.Worker = worker.New(s.Client, activities.New(), worker.Options{})
+	if err := s.Worker.Start(); err != nil {
+		s.Worker = nil
+		return nil, fmt.Errorf("starting worker: %w", err)
+	}
+
+	gw := gateway.New(gateway.Config{
+		Store:     s.Store,
+		Temporal:  s.Client,
+		Namespace: cfg.Namespace,
+		Logger:    cfg.Logger.Named("gateway"),
+	})
+	ln, err := net.Listen("tcp", cfg.HTTPAddress)
+	if err != nil {
+		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
+	}
+	s.GatewayURL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.httpErr <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+// UIURL is the Temporal UI's address, or "" when it is disabled.
+func (s *Stack) UIURL() string { return s.Temporal.UIURL }
+
+// Err reports a part that stopped on its own (the gateway's listener).
+func (s *Stack) Err() <-chan error { return s.httpErr }
+
+// Stop shuts everything down in reverse order: no new requests, then the
+// worker finishes its tasks, then the server. Safe on a partly started stack.
+func (s *Stack) Stop(ctx context.Context) {
+	if s.http != nil {
+		shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Warn("gateway shutdown", zap.Error(err))
+		}
+		cancel()
+	}
+	if s.Worker != nil {
+		s.Worker.Stop()
+	}
+	if s.Store != nil {
+		_ = s.Store.Close()
+	}
+	if s.Client != nil {
+		s.Client.Close()
+	}
+	if s.Temporal != nil {
+		s.Temporal.Stop()
+	}
+}
+
+func (cfg *Config) defaults() {
+	if cfg.DataDir == "" {
+		cfg.DataDir = ".junction"
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = "sqlite:" + filepath.Join(cfg.DataDir, "junction.db")
+	}
+	if cfg.TemporalAddress == "" {
+		cfg.TemporalAddress = "127.0.0.1:7233"
+	}
+	if cfg.UIAddress == "" {
+		cfg.UIAddress = "127.0.0.1:8233"
+	}
+	if cfg.HTTPAddress == "" {
+		cfg.HTTPAddress = "127.0.0.1:8080"
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.TemporalLogLevel == "" {
+		cfg.TemporalLogLevel = "warn"
+	}
+}

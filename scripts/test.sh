@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# test.sh runs every test. The store tests run against SQLite and PostgreSQL;
+# this script starts a throwaway PostgreSQL (scripts/testpg.sh) unless
+# JUNCTION_TEST_POSTGRES_URL already names one. Under CI a missing database
+# is an error, never a silent skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+
+if [ -z "${JUNCTION_TEST_POSTGRES_URL:-}" ]; then
+	if url=$(./scripts/testpg.sh); then
+		export JUNCTION_TEST_POSTGRES_URL=$url
+	elif [ -n "${CI:-}" ]; then
+		echo "test.sh: could not start PostgreSQL for the store tests" >&2
+		exit 1
+	else
+		echo "test.sh: no PostgreSQL; the store's PostgreSQL tests will be skipped" >&2
+	fi
+fi
+
+# The end-to-end tests start a real Temporal server per test; give them time
+# on a 2-core machine.
+exec go test -count=1 -timeout 20m "$@" ./...

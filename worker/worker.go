@@ -1,0 +1,146 @@
+// Package worker connects to Temporal and runs Junction's worker: it builds
+// the client (address, namespace, TLS), makes sure the namespace has
+// Junction's search attributes, and registers every workflow and activity
+// under the names histories show.
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/workflows"
+)
+
+// ClientConfig says how to reach a Temporal cluster.
+type ClientConfig struct {
+	Address   string // host:port of the frontend
+	Namespace string
+	// TLS is used when any of these is set. CertFile and KeyFile give a
+	// client certificate (mTLS); CAFile trusts a private CA.
+	TLSCertFile   string
+	TLSKeyFile    string
+	TLSCAFile     string
+	TLSServerName string
+	TLS           bool
+}
+
+// Dial connects to Temporal with Junction's logger.
+func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Client, error) {
+	tlsConf, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	opts := client.Options{
+		HostPort:  cfg.Address,
+		Namespace: cfg.Namespace,
+		Logger:    logging.NewTemporalLogger(logger.Named("temporal-sdk")),
+	}
+	if tlsConf != nil {
+		opts.ConnectionOptions.TLS = tlsConf
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", cfg.Address, cfg.Namespace, err)
+	}
+	return c, nil
+}
+
+func (cfg ClientConfig) tlsConfig() (*tls.Config, error) {
+	if !cfg.TLS && cfg.TLSCertFile == "" && cfg.TLSCAFile == "" && cfg.TLSServerName == "" {
+		return nil, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TLSServerName}
+	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		if cfg.TLSCertFile == "" || cfg.TLSKeyFile == "" {
+			return nil, errors.New("TLS client certificate needs both --tls-cert and --tls-key")
+		}
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading TLS client certificate: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.TLSCAFile != "" {
+		pem, err := os.ReadFile(cfg.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading TLS CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("TLS CA file %s holds no PEM certificate", cfg.TLSCAFile)
+		}
+		conf.RootCAs = pool
+	}
+	return conf, nil
+}
+
+// EnsureSearchAttributes adds whichever of Junction's search attributes the
+// namespace lacks. A namespace created by an older Junction gains the new
+// ones on the next start; existing ones are left alone.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ops := c.OperatorService()
+	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("listing search attributes of namespace %s: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range workflows.SearchAttributes() {
+		if _, ok := have.GetCustomAttributes()[name]; !ok {
+			missing[name] = typ
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        namespace,
+		SearchAttributes: missing,
+	}); err != nil {
+		return fmt.Errorf("adding search attributes to namespace %s: %w", namespace, err)
+	}
+	return nil
+}
+
+// Options tune the worker; zero values take the SDK's defaults.
+type Options struct {
+	MaxConcurrentActivities int
+	// Identity names this worker in histories (default host and pid).
+	Identity string
+}
+
+// New builds a worker on workflows.TaskQueue with every workflow and
+// activity registered. The caller starts and stops it.
+func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
+		Identity:                           opts.Identity,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Registry is the part of a worker (or a replayer) that registrations need.
+type Registry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// Register registers every workflow and activity with its stable name.
+func Register(r Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
+	r.RegisterActivityWithOptions(acts.HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
+}

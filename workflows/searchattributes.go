@@ -1,0 +1,28 @@
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Search attributes every run carries, so support staff can find runs by
+// tenant and definition in the Temporal UI, and the API can list them.
+var (
+	AccountIDKey         = temporal.NewSearchAttributeKeyKeyword("JunctionAccountId")
+	SubAccountIDKey      = temporal.NewSearchAttributeKeyKeyword("JunctionSubAccountId")
+	DefinitionIDKey      = temporal.NewSearchAttributeKeyKeyword("JunctionDefinitionId")
+	DefinitionVersionKey = temporal.NewSearchAttributeKeyInt64("JunctionDefinitionVersion")
+	TriggerKey           = temporal.NewSearchAttributeKeyKeyword("JunctionTrigger")
+)
+
+// SearchAttributes lists the attributes above with their types, for
+// registration on a namespace.
+func SearchAttributes() map[string]enumspb.IndexedValueType {
+	return map[string]enumspb.IndexedValueType{
+		AccountIDKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SubAccountIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		DefinitionIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		DefinitionVersionKey.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
+		TriggerKey.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}

@@ -193,7 +193,7 @@ func compile(src string) (*program, error) {
 		}
 		return nil, err
 	}
-	rw := rewriter{cfg: cfg}
+	var rw rewriter
 	if tree.Node, err = rw.rewrite(tree.Node); err != nil {
 		return nil, err
 	}
@@ -261,8 +261,7 @@ func jsOperators(src string) string {
 //   - null and undefined are nil;
 //   - every value read, loop iteration and builtin result is charged to the meter.
 type rewriter struct {
-	cfg *conf.Config
-	tmp int
+	tmp int // temporary variables introduced so far
 }
 
 func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {

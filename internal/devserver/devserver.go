@@ -156,7 +156,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 				InitialFailoverVersion: 1,
 				RPCAddress:             addr(ports["frontend"]),
 				HTTPAddress:            addr(ports["http"]),
-				ClusterID:              "junction-dev",
+				// A fixed UUID: the server insists on one and warns otherwise.
+				ClusterID: "5c2f3c2e-2b7c-4f7e-9a57-6a756e637469",
 			},
 		},
 	}

@@ -55,9 +55,10 @@ type Stack struct {
 	// DatabaseURL is the metadata store in use.
 	DatabaseURL string
 
-	http    *http.Server
-	httpErr chan error
-	log     *zap.Logger
+	http        *http.Server
+	httpErr     chan error
+	log         *zap.Logger
+	serverLevel zap.AtomicLevel
 }
 
 // Start brings every part up in dependency order and returns once the
@@ -79,7 +80,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporal log level: %w", err)
 	}
-	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(serverLevel))
+	// An atomic level so Stop can quieten the server: shutting down makes
+	// its internal workers log every broken connection as a warning.
+	s.serverLevel = zap.NewAtomicLevelAt(serverLevel)
+	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(s.serverLevel))
 	s.Temporal, err = devserver.Start(ctx, devserver.Config{
 		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
 		Namespace:        cfg.Namespace,
@@ -156,6 +160,7 @@ func (s *Stack) Stop(ctx context.Context) {
 		s.Client.Close()
 	}
 	if s.Temporal != nil {
+		s.serverLevel.SetLevel(zapcore.ErrorLevel)
 		s.Temporal.Stop()
 	}
 }

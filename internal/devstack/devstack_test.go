@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,11 +17,47 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/internal/devstack"
 )
+
+var recordHistories = flag.Bool("record-histories", false,
+	"write the histories of runs the tests complete to workflows/testdata/histories, for the replay test")
+
+// recordHistory saves a closed run's history for the workflows package's
+// replay test, when -record-histories is set.
+func recordHistory(t *testing.T, s *devstack.Stack, name, workflowID, runID string) {
+	t.Helper()
+	if !*recordHistories {
+		return
+	}
+	ctx := context.Background()
+	var history historypb.History
+	iter := s.Client.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		history.Events = append(history.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "workflows", "testdata", "histories", name+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", path)
+}
 
 // startStack starts the whole dev stack on free ports in dir.
 func startStack(t *testing.T, dir string, ui bool) *devstack.Stack {
@@ -290,6 +327,7 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 		if strings.Join(activityTypes, ",") != "http.request" {
 			t.Errorf("activities in history: %v, want [http.request]", activityTypes)
 		}
+		recordHistory(t, s, "http_request_one_step", run.TemporalWorkflowID, run.RunID)
 	})
 
 	t.Run("a second trigger is a second run", func(t *testing.T) {

@@ -135,7 +135,7 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 		message := verr.Error()
 		for _, fe := range verr.Errors {
 			fields = append(fields, fieldError{Path: fe.Path, Message: fe.Message})
-			if fe.Path == "definition.name" {
+			if fe.Path == "definition.name" && fe.Message == "is required" {
 				// 8x8's documented message for this case.
 				message = "Workflow name is required."
 			}

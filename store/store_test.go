@@ -2,74 +2,28 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// postgresURLEnv names the environment variable holding the PostgreSQL server to test against,
-// e.g. JUNCTION_TEST_POSTGRES_URL=$(scripts/testpg.sh).
-const postgresURLEnv = "JUNCTION_TEST_POSTGRES_URL"
+	"github.com/junction-run/junction/store/storetest"
+)
 
 // forEachDB runs fn once against a fresh SQLite file and once against a fresh PostgreSQL schema,
 // each as a subtest. fn gets the URL to pass to Open.
 func forEachDB(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
+		fn(t, storetest.SQLiteURL(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, freshPostgres(t))
+		fn(t, storetest.PostgresURL(t))
 	})
-}
-
-// freshPostgres creates a uniquely named schema on the server named by JUNCTION_TEST_POSTGRES_URL,
-// drops it when the test ends, and returns a URL whose connections use only that schema. Without
-// the variable the test is skipped locally and fails in CI, so CI never silently skips PostgreSQL.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresURLEnv)
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set; CI must test PostgreSQL (set it with scripts/testpg.sh)", postgresURLEnv)
-		}
-		t.Skipf("%s is not set; run: export %s=$(scripts/testpg.sh)", postgresURLEnv, postgresURLEnv)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", postgresURLEnv, err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "junction_test_" + hex.EncodeToString(b) // a safe identifier: no quoting needed
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating test schema: %v", err)
-	}
-	// Cleanups run last-registered first, so stores opened by the test are closed by now.
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping test schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // openStore opens url, closing the store when the test ends.
@@ -237,7 +191,7 @@ func TestOpenSQLiteMemory(t *testing.T) {
 }
 
 func TestOpenPostgres(t *testing.T) {
-	url := freshPostgres(t)
+	url := storetest.PostgresURL(t)
 	s := openStore(t, url)
 	if got := s.Dialect(); got != DialectPostgres {
 		t.Errorf("Dialect() = %q, want %q", got, DialectPostgres)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -256,7 +255,7 @@ func (r *run) nextSteps(step definition.Step) ([]string, error) {
 		if err != nil {
 			return nil, expressionError(step.ID, "selectNextStep."+target, err)
 		}
-		if truthy(v) {
+		if definition.Truthy(v) {
 			next = append(next, target)
 		}
 	}
@@ -312,22 +311,6 @@ func toGeneric(v any) (any, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case bool:
-		return t
-	case string:
-		return strings.EqualFold(t, "true")
-	case nil:
-		return false
-	case float64:
-		return t != 0
-	case int:
-		return t != 0
-	}
-	return false
 }
 
 func stringOf(v any) string {

@@ -233,7 +233,7 @@ func (s *Server) startUI(ctx context.Context, address, namespace string) error {
 	// Fail clearly now rather than from inside the UI's goroutine.
 	ln, err := net.Listen("tcp", address)
 	if err != nil {
-		return fmt.Errorf("Temporal UI cannot listen on %s: %w", address, err)
+		return fmt.Errorf("the Temporal UI cannot listen on %s: %w", address, err)
 	}
 	_ = ln.Close()
 
@@ -260,9 +260,9 @@ func (s *Server) startUI(ctx context.Context, address, namespace string) error {
 		}
 		select {
 		case err := <-s.uiDone:
-			return fmt.Errorf("Temporal UI stopped: %w", err)
+			return fmt.Errorf("the Temporal UI stopped: %w", err)
 		case <-deadline.Done():
-			return fmt.Errorf("Temporal UI not ready on %s: %w", s.UIURL, deadline.Err())
+			return fmt.Errorf("the Temporal UI is not ready on %s: %w", s.UIURL, deadline.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -308,7 +308,7 @@ func waitForPort(ctx context.Context, address string) error {
 		}
 		select {
 		case <-deadline.Done():
-			return fmt.Errorf("Temporal frontend not reachable on %s: %w", address, err)
+			return fmt.Errorf("the Temporal frontend is not reachable on %s: %w", address, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

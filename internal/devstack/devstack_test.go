@@ -19,8 +19,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"go.uber.org/zap/zaptest"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/junction-run/junction/internal/devstack"
 )

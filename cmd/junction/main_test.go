@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/store/storetest"
+)
+
+// TestWorkerAndGatewayAgainstExternalTemporal runs `junction worker` and
+// `junction gateway` as an operator would, configured only through
+// JUNCTION_* environment variables, against a Temporal server they did not
+// start, with the metadata store on PostgreSQL when the test database is
+// available (SQLite otherwise).
+func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	// The "cluster": a Temporal server whose namespace lacks Junction's
+	// search attributes, so the worker must add them.
+	srv, err := devserver.Start(ctx, devserver.Config{
+		DBFile:          filepath.Join(t.TempDir(), "temporal.db"),
+		Namespace:       "integrations",
+		FrontendAddress: "127.0.0.1:0",
+		Logger:          zaptest.NewLogger(t).Named("server"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+
+	dbURL := storetest.SQLiteURL(t)
+	if os.Getenv(storetest.PostgresURLEnv) != "" || os.Getenv("CI") != "" {
+		dbURL = storetest.PostgresURL(t)
+	}
+	httpAddr := freeAddr(t)
+	t.Setenv("JUNCTION_TEMPORAL_ADDRESS", srv.FrontendAddress)
+	t.Setenv("JUNCTION_NAMESPACE", "integrations")
+	t.Setenv("JUNCTION_HTTP_ADDRESS", httpAddr)
+	t.Setenv("JUNCTION_DATABASE_URL", dbURL)
+	t.Setenv("JUNCTION_LOG_LEVEL", "warn")
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 2)
+	for _, cmd := range []string{"worker", "gateway"} {
+		go func() { done <- newApp().RunContext(runCtx, []string{"junction", cmd}) }()
+	}
+	base := "http://" + httpAddr
+	waitFor(t, "the gateway", time.Minute, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+
+	var got bytes.Buffer
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(&got, r.Body)
+	}))
+	defer sink.Close()
+
+	def := `{"trigger":"http_request","status":"enabled","subAccountId":"eu",
+	  "definition":{"name":"ping","steps":[{"id":"ping","stepType":"HttpRequest",
+	  "inputs":{"url":"` + sink.URL + `","method":"POST","body":{"who":"{{data.who}}","sub":"{{data.subAccountId}}"}}}]}}`
+	resp := post(t, base+"/api/v1/accounts/ops/definitions", def)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	// Wrong subaccount: nothing runs. Right one: one run.
+	var none, one struct {
+		Runs []struct{ TemporalWorkflowID string } `json:"runs"`
+	}
+	decode(t, post(t, base+"/api/v1/accounts/ops/triggers/http_request?subAccountId=us", `{"who":"nobody"}`), &none)
+	decode(t, post(t, base+"/api/v1/accounts/ops/triggers/http_request?subAccountId=eu", `{"who":"ops"}`), &one)
+	if len(none.Runs) != 0 || len(one.Runs) != 1 {
+		t.Fatalf("runs started: us %d, eu %d; want 0 and 1", len(none.Runs), len(one.Runs))
+	}
+	waitFor(t, "the run", time.Minute, func() bool { return got.Len() > 0 })
+	if got.String() != `{"sub":"eu","who":"ops"}` {
+		t.Fatalf("sink got %s", got.String())
+	}
+
+	stop()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("command returned %v on shutdown", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a command did not stop on cancel")
+		}
+	}
+}
+
+func post(t *testing.T, url, body string) *http.Response {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func decode(t *testing.T, resp *http.Response, v any) {
+	t.Helper()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: status %d: %s", resp.Request.Method, resp.Request.URL, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

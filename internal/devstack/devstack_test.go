@@ -534,3 +534,47 @@ func TestDevStackRejectsBadInput(t *testing.T) {
 		t.Errorf("sink called %d times by bad input", n)
 	}
 }
+
+// TestDevStackFinishesRunsInFlightAcrossRestart stops Junction while a run
+// is retrying against a third party that is down, brings the third party
+// back, and starts Junction again: the acknowledged event still completes,
+// from the retry timer Temporal persisted, with no redelivery.
+func TestDevStackFinishesRunsInFlightAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	down, attempts, succeeded := true, 0, 0
+	thirdParty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if down {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		succeeded++
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer thirdParty.Close()
+	count := func() (int, int) { mu.Lock(); defer mu.Unlock(); return attempts, succeeded }
+
+	s := startStack(t, dir, false)
+	createDefinition(t, s, "acme", orderDefinition(thirdParty.URL, "enabled"))
+	res := trigger(t, s, "acme", orderPayload, nil)
+	waitFor(t, "a failed attempt", time.Minute, func() bool { a, _ := count(); return a >= 1 })
+	s.Stop(context.Background())
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+
+	s = startStack(t, dir, false)
+	defer s.Stop(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Client.GetWorkflow(ctx, res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID).Get(ctx, nil); err != nil {
+		t.Fatalf("run did not complete after restart: %v", err)
+	}
+	if a, ok := count(); ok != 1 || a < 2 {
+		t.Fatalf("third party saw %d attempts and %d successes, want >= 2 and exactly 1", a, ok)
+	}
+}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -19,23 +20,12 @@ func (g *Gateway) createDefinition(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rec, err := toRecord(c.Param("accountId"), "", doc)
-	if err != nil {
-		g.failInternal(c, http.StatusInternalServerError, "Could not encode the definition", err)
-		return
-	}
-	saved, err := g.store.CreateDefinition(c.Request.Context(), rec)
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the definition", err)
-		return
-	}
-	out, err := fromRecord(saved)
-	if err != nil {
-		g.failInternal(c, http.StatusInternalServerError, "Could not read the stored definition", err)
+	saved, ok := g.saveDefinition(c, "", doc, g.store.CreateDefinition)
+	if !ok {
 		return
 	}
 	c.Header("Location", definitionPath(saved.AccountID, saved.ID))
-	c.JSON(http.StatusCreated, out)
+	g.writeDefinition(c, http.StatusCreated, saved)
 }
 
 // updateDefinition stores the body as the next version; runs already started
@@ -49,26 +39,41 @@ func (g *Gateway) updateDefinition(c *gin.Context) {
 	if !ok {
 		return
 	}
+	saved, ok := g.saveDefinition(c, id, doc, g.store.UpdateDefinition)
+	if !ok {
+		return
+	}
+	g.writeDefinition(c, http.StatusOK, saved)
+}
+
+// saveDefinition writes a validated document through write (create or
+// update), answering the error itself when it fails.
+func (g *Gateway) saveDefinition(c *gin.Context, id string, doc *definition.Document,
+	write func(context.Context, store.Definition) (store.Definition, error)) (store.Definition, bool) {
 	rec, err := toRecord(c.Param("accountId"), id, doc)
 	if err != nil {
 		g.failInternal(c, http.StatusInternalServerError, "Could not encode the definition", err)
-		return
+		return store.Definition{}, false
 	}
-	saved, err := g.store.UpdateDefinition(c.Request.Context(), rec)
-	if errors.Is(err, store.ErrNotFound) {
+	saved, err := write(c.Request.Context(), rec)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		g.definitionNotFound(c, id)
-		return
-	}
-	if err != nil {
+		return store.Definition{}, false
+	case err != nil:
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the definition", err)
-		return
+		return store.Definition{}, false
 	}
-	out, err := fromRecord(saved)
+	return saved, true
+}
+
+func (g *Gateway) writeDefinition(c *gin.Context, status int, rec store.Definition) {
+	out, err := fromRecord(rec)
 	if err != nil {
 		g.failInternal(c, http.StatusInternalServerError, "Could not read the stored definition", err)
 		return
 	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(status, out)
 }
 
 // listDefinitions returns the latest version of each definition.

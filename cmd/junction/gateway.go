@@ -11,7 +11,6 @@ import (
 
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/worker"
 )
 
 func gatewayCommand() *cli.Command {
@@ -24,16 +23,11 @@ func gatewayCommand() *cli.Command {
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
 		),
 		Action: func(c *cli.Context) error {
-			logger, err := newLogger(c, false)
+			logger, tc, closeClient, err := connect(c)
 			if err != nil {
 				return err
 			}
-			defer func() { _ = logger.Sync() }()
-			tc, err := worker.Dial(c.Context, clientConfig(c), logger)
-			if err != nil {
-				return err
-			}
-			defer tc.Close()
+			defer closeClient()
 			st, err := store.Open(c.Context, c.String("database-url"))
 			if err != nil {
 				return err

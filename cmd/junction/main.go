@@ -15,9 +15,11 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/worker"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -73,6 +75,20 @@ func temporalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate (PEM) to trust", EnvVars: []string{"JUNCTION_TLS_CA"}},
 		&cli.StringFlag{Name: "tls-server-name", Usage: "server name to verify", EnvVars: []string{"JUNCTION_TLS_SERVER_NAME"}},
 	}
+}
+
+// connect builds the logger and the Temporal client that worker and gateway
+// both start from; close releases them.
+func connect(c *cli.Context) (logger *zap.Logger, tc client.Client, close func(), err error) {
+	logger, err = newLogger(c, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tc, err = worker.Dial(c.Context, clientConfig(c), logger)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return logger, tc, func() { tc.Close(); _ = logger.Sync() }, nil
 }
 
 // exitOnSignal turns the context cancelled by Ctrl-C into a clean return.

@@ -21,16 +21,11 @@ func workerCommand() *cli.Command {
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
 		Action: func(c *cli.Context) error {
-			logger, err := newLogger(c, false)
+			logger, tc, closeClient, err := connect(c)
 			if err != nil {
 				return err
 			}
-			defer func() { _ = logger.Sync() }()
-			tc, err := worker.Dial(c.Context, clientConfig(c), logger)
-			if err != nil {
-				return err
-			}
-			defer tc.Close()
+			defer closeClient()
 			if c.Bool("register-search-attributes") {
 				if err := worker.EnsureSearchAttributes(c.Context, tc, c.String("namespace")); err != nil {
 					return err

@@ -33,6 +33,11 @@ const (
 	StepVoiceMessage    = "VoiceMessage"
 	StepWaitForDTMF     = "WaitForDTMF"
 	StepSendToConverse  = "SendToConverse"
+
+	// Junction extensions.
+	StepForEach      = "ForEach"
+	StepParallel     = "Parallel"
+	StepSetVariables = "SetVariables"
 )
 
 // stepTypes maps the lower-case spelling of every known step type to its canonical spelling and
@@ -65,6 +70,9 @@ type Document struct {
 	Trigger      string   `json:"trigger"`
 	Status       string   `json:"status"` // default "disabled" when absent
 	Definition   Workflow `json:"definition"`
+	// Conditions (a Junction extension) are boolean {{ }} expressions over the trigger's data;
+	// an event starts a run only when every one is true.
+	Conditions []string `json:"conditions,omitempty"`
 	// Output-only mirrors of the schema form (set by server).
 	ID        string `json:"id,omitempty"`
 	Version   int    `json:"version,omitempty"`
@@ -90,6 +98,42 @@ type Step struct {
 	NextStepID     string             `json:"nextStepId,omitempty"` // null accepted on input
 	SelectNextStep map[string]*string `json:"selectNextStep,omitempty"`
 	Do             [][]Step           `json:"do,omitempty"`
+
+	// Junction extensions.
+
+	// Connection names the connection a connector-action step (stepType "app.action") uses.
+	Connection string `json:"connection,omitempty"`
+	// Retry overrides the step's default retry policy.
+	Retry *RetryPolicy `json:"retry,omitempty"`
+	// Timeout bounds one attempt of the step (a Go duration such as "30s" or 8x8's d.HH:mm:ss).
+	Timeout string `json:"timeout,omitempty"`
+	// OnError says what a step failure does once its retries are spent; nil means fail the run.
+	OnError *OnError `json:"onError,omitempty"`
+}
+
+// RetryPolicy is a Temporal retry policy in definition form. Durations are Go durations
+// ("1s", "30m") or 8x8's d.HH:mm:ss.
+type RetryPolicy struct {
+	InitialInterval        string   `json:"initialInterval,omitempty"`
+	BackoffCoefficient     float64  `json:"backoffCoefficient,omitempty"`
+	MaximumInterval        string   `json:"maximumInterval,omitempty"`
+	MaximumAttempts        int      `json:"maximumAttempts,omitempty"`
+	Expiration             string   `json:"expiration,omitempty"` // overall budget across attempts
+	NonRetryableErrorTypes []string `json:"nonRetryableErrorTypes,omitempty"`
+}
+
+// OnError actions.
+const (
+	OnErrorFail     = "fail"
+	OnErrorContinue = "continue"
+	OnErrorGoTo     = "goto"
+)
+
+// OnError routes a failed step: fail the run (the default), continue with the step's normal next
+// step, or go to NextStepID. The error is saved in the step's result as error.
+type OnError struct {
+	Action     string `json:"action"`
+	NextStepID string `json:"nextStepId,omitempty"`
 }
 
 // FieldError names one problem by JSON path, e.g. "definition.steps[1].inputs.url".

@@ -10,15 +10,27 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/file"
 )
 
-// Env is what expressions can see. Field names as the language exposes them: data, step, steps.
+// Env is what expressions can see. Field names as the language exposes them: data, step, steps,
+// item, index, env.
 type Env struct {
 	Data  map[string]any // the workflow context: trigger payload plus values saved by outputs
 	Step  any            // the current step's result (for outputs)
 	Steps map[string]any // results of earlier steps by step id
+	Item  any            // inside a ForEach body: the current element (item)
+	Index int            // inside a ForEach body: its 0-based position (index)
+	Vars  map[string]any // non-secret environment variables of the definition (env)
+
+	// Now gives the time for now(); inside a workflow it is workflow.Now, so replays see the same
+	// time. Nil makes now() an error.
+	Now func() time.Time
+	// UUID gives a new id for uuid(); inside a workflow it is a recorded side effect, so replays
+	// see the same id. Nil makes uuid() an error.
+	UUID func() string
 }
 
 // ExprError reports a problem with one {{ }} expression: a malformed template, a compile error or

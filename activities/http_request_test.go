@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,11 +32,14 @@ func runHTTPRequest(t *testing.T, acts *Activities, req HTTPRequest) (HTTPRespon
 }
 
 func TestHTTPRequest(t *testing.T) {
+	var mu sync.Mutex
 	var lastBody string
 	var lastHeader http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
 		lastBody, lastHeader = string(b), r.Header.Clone()
+		mu.Unlock()
 		switch r.URL.Path {
 		case "/json":
 			w.Header().Set("Content-Type", "application/json")
@@ -124,6 +128,8 @@ func TestHTTPRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if lastBody != `{"a":[1,"two"]}` || lastHeader.Get("Content-Type") != "application/json" || lastHeader.Get("X-Trace") != "t1" {
 			t.Fatalf("server saw body %s, headers %v", lastBody, lastHeader)
 		}

@@ -15,9 +15,22 @@
 // "selectNextStep": {}) are fine. Validate reports every problem at once, each with a path such as
 // definition.steps[1].inputs.url.
 //
-// Only the HttpRequest step is supported so far. The other 8x8 step types (SMS, ChatAppsMessage,
-// Wait, Branch, If, WaitForReply, VoiceMessage, WaitForDTMF, SendToConverse) are recognised and
-// rejected as not supported yet.
+// Validate also checks the shape of the workflow: ids unique across the document (nested steps
+// included), every nextStepId, selectNextStep key and onError target naming a step of the same
+// list (a do block is a list of its own: steps cannot jump into or out of it), every step
+// reachable from its list's first step, the inputs of each step type (a table of stepSpecs that
+// also generates JSONSchema and the step reference of docs/definition.md), and every {{ }}
+// expression compiled. Each problem carries a stable code (CodeRequired, CodeDanglingReference,
+// CodeUnknownFunction, ...). Definitions are bounded: MaxSteps steps, do blocks MaxNesting deep.
+//
+// Step types: the 8x8 ones (SMS, ChatAppsMessage, HttpRequest, Wait, Branch, If, WaitForReply;
+// VoiceMessage, WaitForDTMF and SendToConverse validate but IsSupportedStepType is false for
+// them, so the interpreter fails them at run time), Junction's ForEach, Parallel and
+// SetVariables, and connector actions "app.action" (IsConnectorAction), whose inputs will be
+// checked against the action's schema once connectors exist. Junction's step fields connection,
+// retry, timeout and onError and the document's conditions are validated too. ParseDuration reads
+// every duration form (8x8's d.HH:mm:ss and bare days, Go durations, ISO 8601), so the
+// interpreter runs exactly what validation accepted.
 //
 // # Templates
 //
@@ -40,8 +53,10 @@
 // JavaScript where the two differ:
 //
 //   - Variables: data (the workflow context: the trigger payload plus values saved by outputs),
-//     step (the current step's result, for outputs and selectNextStep) and steps (results of
-//     earlier steps by id). Other names are compile errors, found when a definition is created.
+//     step (the current step's result, for outputs and selectNextStep), steps (results of
+//     earlier steps by id), item and index (inside a ForEach body) and env (Env.Vars, the
+//     definition's environment variables). Other names are compile errors, found when a
+//     definition is created.
 //   - Member access a.b, a['b'], a[0] is nil-safe: data.missing.deep is nil, not an error. An
 //     index out of range is nil. .length gives the length of an array or string (in characters).
 //   - null and undefined are nil. === and !== mean == and !=. Numbers compare by value whatever
@@ -55,17 +70,29 @@
 //     literals are not supported.
 //
 // Besides expr's operators (in, contains, startsWith, endsWith, matches, ??, ranges, let, pipes
-// and predicates such as filter(data.items, #.price > 10)) the functions are expr's builtins
-// (https://expr-lang.org/docs/language-definition), including lower, upper, trim, split, len, abs,
-// round, first, last, sort, sortBy, map, filter, toJSON and fromJSON, with these differences:
+// and predicates such as filter(data.items, #.price > 10)) and builtins (lower, upper, trim,
+// split, len, abs, first, last, sum, sort, map, filter, fromJSON, ...), Junction defines the
+// functions Functions lists, each with a description, parameters and an example (the gateway
+// serves the list as 8x8's GET steps/functions):
 //
-//   - now, date and timezone are not available: they read the clock or the host's time-zone
-//     database, which would make a workflow's replay differ from its first run. Time will come
-//     from the workflow.
-//   - keys, values and toPairs return their elements sorted by key, not in Go's random map order.
-//   - toJSON returns compact JSON with sorted keys; string formats as interpolation does.
-//   - stringContains(source, value, ignoreCase) is provided as in 8x8. The other 8x8 helpers
-//     (isCountryCode, isTimeOfDayBetween, isDayOfWeek, uuid) are not available yet.
+//   - 8x8's helpers: isCountryCode (E.164 calling codes, with area codes for the +1 plan and
+//     leading digits for the other shared codes), stringContains, isTimeOfDayBetween (ranges may
+//     cross midnight) and isDayOfWeek, which take Windows time-zone ids (TimeZones, served as GET
+//     steps/timezones) or IANA ids; uuid and now.
+//   - strings: replace, substring, padStart, padEnd, join, repeat, string, urlEncode;
+//     numbers: toNumber, round, formatNumber; dates: formatDate, parseDate, addDuration,
+//     dateDiff; JSON and arrays: toJSON, keys, values, toPairs, unique (uniq), concat, flatten;
+//     defaults: default, coalesce.
+//
+// A call with the wrong number of arguments is a compile error. expr's date, timezone and now
+// builtins are not available because they read the host's clock or time-zone database; now()
+// and uuid() call Env.Now and Env.UUID instead, which inside a workflow are workflow.Now and a
+// recorded side effect, so a replay computes the same values. now() returns an RFC 3339 string
+// in UTC with milliseconds, as the date functions do, so that results stay JSON. Time zones come
+// from Go's time-zone database, compiled in with time/tzdata so that hosts without one work (Go
+// still prefers the host's database when there is one). keys, values and toPairs return their
+// elements sorted by key, not in Go's random map order; toJSON returns compact JSON with sorted
+// keys; string formats as interpolation does.
 //
 // # Limits
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,10 @@ const (
 	StatusDisabled = "disabled"
 )
 
-// Step types known from the 8x8 documentation, in their canonical spelling. Only
-// StepHTTPRequest is supported so far; Validate rejects the others as not supported yet.
+// Step types known from the 8x8 documentation and Junction's extensions, in their canonical
+// spelling. Validate accepts all of them; IsSupportedStepType says which ones the interpreter
+// runs (VoiceMessage, WaitForDTMF and SendToConverse validate, so 8x8 definitions using them can be
+// stored, but fail at run time until a connector provides them).
 const (
 	StepHTTPRequest     = "HttpRequest"
 	StepSMS             = "SMS"
@@ -40,27 +43,63 @@ const (
 	StepSetVariables = "SetVariables"
 )
 
-// stepTypes maps the lower-case spelling of every known step type to its canonical spelling and
-// whether it is supported.
-var stepTypes = func() map[string]stepTypeInfo {
-	m := map[string]stepTypeInfo{}
-	for _, t := range []string{StepHTTPRequest, StepSMS, StepChatAppsMessage, StepWait, StepBranch,
-		StepIf, StepWaitForReply, StepVoiceMessage, StepWaitForDTMF, StepSendToConverse} {
-		m[strings.ToLower(t)] = stepTypeInfo{name: t, supported: t == StepHTTPRequest}
+// stepTypes maps the lower-case spelling of every known step type to its specification.
+var stepTypes = func() map[string]*stepSpec {
+	m := map[string]*stepSpec{}
+	for _, spec := range stepSpecs {
+		m[strings.ToLower(spec.Type)] = spec
 	}
 	return m
 }()
 
-type stepTypeInfo struct {
-	name      string
-	supported bool
-}
-
 // CanonicalStepType returns the canonical spelling of a known step type, matched
 // case-insensitively (8x8 examples contain "branch" as well as "Branch"), or "" if the type is
-// unknown.
+// unknown. A connector action ("shopify.update_order") is returned unchanged.
 func CanonicalStepType(stepType string) string {
-	return stepTypes[strings.ToLower(stepType)].name
+	if spec := stepTypes[strings.ToLower(stepType)]; spec != nil {
+		return spec.Type
+	}
+	if IsConnectorAction(stepType) {
+		return stepType
+	}
+	return ""
+}
+
+// IsSupportedStepType reports whether the interpreter runs steps of this type (matched
+// case-insensitively). Connector actions are not supported until connectors exist.
+func IsSupportedStepType(stepType string) bool {
+	spec := stepTypes[strings.ToLower(stepType)]
+	return spec != nil && spec.Supported
+}
+
+// IsConnectorAction reports whether stepType names a connector action: a lower-case app id, a
+// dot and a lower-case action name, such as "shopify.update_order".
+func IsConnectorAction(stepType string) bool {
+	app, action, ok := strings.Cut(stepType, ".")
+	return ok && lowerIdent(app) && lowerIdent(action)
+}
+
+// ConnectorAction splits a connector-action step type into its app and action.
+func ConnectorAction(stepType string) (app, action string, ok bool) {
+	if !IsConnectorAction(stepType) {
+		return "", "", false
+	}
+	app, action, _ = strings.Cut(stepType, ".")
+	return app, action, true
+}
+
+// lowerIdent reports whether s is a lower-case identifier: [a-z][a-z0-9_]*.
+func lowerIdent(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Document is a definition as a client sends it (8x8 definitionInput) and as the API returns it.
@@ -136,9 +175,32 @@ type OnError struct {
 	NextStepID string `json:"nextStepId,omitempty"`
 }
 
-// FieldError names one problem by JSON path, e.g. "definition.steps[1].inputs.url".
+// Problem codes. Every FieldError has one; they are stable, so clients can branch on them while
+// the messages are written for people and may change.
+const (
+	CodeRequired          = "required"           // a required value is missing or empty
+	CodeInvalidType       = "invalid_type"       // a JSON value of the wrong type
+	CodeInvalidValue      = "invalid_value"      // a value out of range, of a bad format, or not one of the allowed values
+	CodeNotAllowed        = "not_allowed"        // a field that this step type does not take
+	CodeUnknownStepType   = "unknown_step_type"  // stepType is neither a known type nor app.action
+	CodeNotSupported      = "not_supported"      // a feature that exists but is not available here
+	CodeDuplicateID       = "duplicate_id"       // two steps with the same id
+	CodeDanglingReference = "dangling_reference" // a reference to a step id that does not exist
+	CodeInvalidReference  = "invalid_reference"  // a reference to a step in another block
+	CodeUnreachableStep   = "unreachable_step"   // no path from the entry step leads to this step
+	CodeConflict          = "conflict"           // fields that cannot be used together
+	CodeExpressionSyntax  = "expression_syntax"  // a {{ }} template or expression that does not compile
+	CodeUnknownFunction   = "unknown_function"   // an expression calls a function that does not exist
+	CodeUnknownVariable   = "unknown_variable"   // an expression reads a variable that does not exist
+	CodeLimitExceeded     = "limit_exceeded"     // an expression longer or larger than the limits
+	CodeEvaluation        = "evaluation_error"   // an expression failed at run time (ExprError only)
+)
+
+// FieldError names one problem by JSON path, e.g. "definition.steps[1].inputs.url", with a
+// stable code (one of the Code constants) and a message a person understands.
 type FieldError struct {
 	Path    string `json:"path"`
+	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
@@ -173,6 +235,16 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Has(path, message string) bool {
 	for _, fe := range e.Errors {
 		if fe.Path == path && fe.Message == message {
+			return true
+		}
+	}
+	return false
+}
+
+// HasCode reports whether one of the problems is at path with the given code.
+func (e *ValidationError) HasCode(path, code string) bool {
+	for _, fe := range e.Errors {
+		if fe.Path == path && fe.Code == code {
 			return true
 		}
 	}
@@ -241,11 +313,24 @@ func malformed(data []byte, err error) error {
 // decoder turns the generic JSON tree into a Document, collecting a FieldError for every value
 // of the wrong type and for required values that are missing.
 type decoder struct {
-	errs []FieldError
+	errs  []FieldError
+	count int // steps decoded so far
 }
 
+// Limits on the shape of a definition.
+const (
+	// MaxSteps is the most steps a definition may have, nested ones included.
+	MaxSteps = 1000
+	// MaxNesting is how deep do blocks may be nested.
+	MaxNesting = 16
+)
+
 func (d *decoder) fail(path, msg string) {
-	d.errs = append(d.errs, FieldError{Path: path, Message: msg})
+	d.failCode(path, CodeInvalidType, msg)
+}
+
+func (d *decoder) failCode(path, code, msg string) {
+	d.errs = append(d.errs, FieldError{Path: path, Code: code, Message: msg})
 }
 
 // covers reports whether a decoding error was already reported at path or at a parent of it, so
@@ -318,21 +403,31 @@ func (d *decoder) document(raw any) *Document {
 	if s, ok := d.str(root, "status", "status"); ok {
 		doc.Status = s
 	}
+	if conds, ok := d.array(root, "conditions", "conditions"); ok {
+		doc.Conditions = make([]string, 0, len(conds))
+		for i, c := range conds {
+			cs, isString := c.(string)
+			if !isString {
+				d.fail(pathIndex("conditions", i), "must be a string")
+			}
+			doc.Conditions = append(doc.Conditions, cs)
+		}
+	}
 	def, ok := d.object(root, "definition", "definition")
 	if !ok {
 		if !d.covers("definition") {
-			d.fail("definition", msgRequired)
+			d.failCode("definition", CodeRequired, msgRequired)
 		}
 		return doc
 	}
 	doc.Definition.Name, _ = d.str(def, "name", "definition.name")
 	if steps, ok := d.array(def, "steps", "definition.steps"); ok {
-		doc.Definition.Steps = d.steps(steps, "definition.steps")
+		doc.Definition.Steps = d.steps(steps, "definition.steps", 0)
 	}
 	return doc
 }
 
-func (d *decoder) steps(raw []any, path string) []Step {
+func (d *decoder) steps(raw []any, path string, depth int) []Step {
 	steps := make([]Step, len(raw))
 	for i, r := range raw {
 		p := pathIndex(path, i)
@@ -341,12 +436,19 @@ func (d *decoder) steps(raw []any, path string) []Step {
 			d.fail(p, "must be an object")
 			continue
 		}
-		steps[i] = d.step(obj, p)
+		d.count++
+		if d.count == MaxSteps+1 {
+			d.failCode(p, CodeLimitExceeded, fmt.Sprintf("a definition may have at most %d steps, nested ones included", MaxSteps))
+		}
+		if d.count > MaxSteps {
+			return steps[:i]
+		}
+		steps[i] = d.step(obj, p, depth)
 	}
 	return steps
 }
 
-func (d *decoder) step(obj map[string]any, path string) Step {
+func (d *decoder) step(obj map[string]any, path string, depth int) Step {
 	var s Step
 	s.ID, _ = d.str(obj, "id", pathKey(path, "id"))
 	s.StepType, _ = d.str(obj, "stepType", pathKey(path, "stepType"))
@@ -369,7 +471,22 @@ func (d *decoder) step(obj map[string]any, path string) Step {
 			}
 		}
 	}
-	if blocks, ok := d.array(obj, "do", pathKey(path, "do")); ok {
+	s.Connection, _ = d.str(obj, "connection", pathKey(path, "connection"))
+	s.Timeout, _ = d.str(obj, "timeout", pathKey(path, "timeout"))
+	if r, ok := d.object(obj, "retry", pathKey(path, "retry")); ok {
+		s.Retry = d.retry(r, pathKey(path, "retry"))
+	}
+	if oe, ok := d.object(obj, "onError", pathKey(path, "onError")); ok {
+		s.OnError = &OnError{}
+		s.OnError.Action, _ = d.str(oe, "action", pathKey(pathKey(path, "onError"), "action"))
+		if a := strings.ToLower(s.OnError.Action); a == OnErrorFail || a == OnErrorContinue || a == OnErrorGoTo {
+			s.OnError.Action = a
+		}
+		s.OnError.NextStepID, _ = d.str(oe, "nextStepId", pathKey(pathKey(path, "onError"), "nextStepId"))
+	}
+	if blocks, ok := d.array(obj, "do", pathKey(path, "do")); ok && depth >= MaxNesting && len(blocks) > 0 {
+		d.failCode(pathKey(path, "do"), CodeLimitExceeded, fmt.Sprintf("do blocks may be nested at most %d deep", MaxNesting))
+	} else if ok {
 		s.Do = make([][]Step, len(blocks))
 		for j, b := range blocks {
 			p := pathIndex(pathKey(path, "do"), j)
@@ -378,10 +495,52 @@ func (d *decoder) step(obj map[string]any, path string) Step {
 				d.fail(p, "must be an array of steps")
 				continue
 			}
-			s.Do[j] = d.steps(arr, p)
+			s.Do[j] = d.steps(arr, p, depth+1)
 		}
 	}
 	return s
+}
+
+func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
+	r := &RetryPolicy{}
+	r.InitialInterval, _ = d.str(obj, "initialInterval", pathKey(path, "initialInterval"))
+	r.MaximumInterval, _ = d.str(obj, "maximumInterval", pathKey(path, "maximumInterval"))
+	r.Expiration, _ = d.str(obj, "expiration", pathKey(path, "expiration"))
+	if v, ok := obj["backoffCoefficient"]; ok && v != nil {
+		p := pathKey(path, "backoffCoefficient")
+		f, isNumber := v.(float64)
+		switch {
+		case !isNumber:
+			d.fail(p, "must be a number")
+		case f < 1:
+			d.failCode(p, CodeInvalidValue, "must be at least 1")
+		default:
+			r.BackoffCoefficient = f
+		}
+	}
+	if v, ok := obj["maximumAttempts"]; ok && v != nil {
+		p := pathKey(path, "maximumAttempts")
+		f, isNumber := v.(float64)
+		switch {
+		case !isNumber || f != math.Trunc(f):
+			d.fail(p, "must be an integer")
+		case f < 0 || f > math.MaxInt32:
+			d.failCode(p, CodeInvalidValue, fmt.Sprintf("must be from 0 (no limit) to %d", math.MaxInt32))
+		default:
+			r.MaximumAttempts = int(f)
+		}
+	}
+	if types, ok := d.array(obj, "nonRetryableErrorTypes", pathKey(path, "nonRetryableErrorTypes")); ok {
+		for i, t := range types {
+			ts, isString := t.(string)
+			if !isString {
+				d.fail(pathIndex(pathKey(path, "nonRetryableErrorTypes"), i), "must be a string")
+				continue
+			}
+			r.NonRetryableErrorTypes = append(r.NonRetryableErrorTypes, ts)
+		}
+	}
+	return r
 }
 
 // pathKey appends an object key to a JSON path: a.b, or a["b c"] when the key is not a plain
@@ -419,16 +578,28 @@ func pathIndex(base string, i int) string {
 var fieldOrder = map[string]int{
 	"subAccountId": 1, "subaccountId": 2, "trigger": 3, "status": 4, "definition": 5,
 	"name": 6, "steps": 7,
-	"id": 8, "stepType": 9, "inputs": 10, "outputs": 11, "nextStepId": 12, "selectNextStep": 13, "do": 14,
-	"url": 15, "method": 16, "headers": 17, "parameters": 18, "body": 19, "timeoutSeconds": 20,
+	"id": 8, "stepType": 9, "connection": 10, "inputs": 11, "outputs": 12, "nextStepId": 13, "selectNextStep": 14,
+	"do": 15, "retry": 16, "timeout": 17, "onError": 18,
+	"url": 20, "method": 21, "headers": 22, "parameters": 23, "body": 24, "timeoutSeconds": 25,
+	"action": 26, "initialInterval": 27, "backoffCoefficient": 28, "maximumInterval": 29, "maximumAttempts": 30,
+	"expiration": 31, "nonRetryableErrorTypes": 32, "conditions": 33,
 }
 
 // sortErrors orders problems as their paths appear in a document: parents before children,
 // array elements by index, keys by fieldOrder. Problems at the same path keep their order.
 func sortErrors(errs []FieldError) {
-	slices.SortStableFunc(errs, func(a, b FieldError) int {
-		return comparePaths(pathSegments(a.Path), pathSegments(b.Path))
-	})
+	type keyed struct {
+		segs []string
+		fe   FieldError
+	}
+	ks := make([]keyed, len(errs))
+	for i, fe := range errs {
+		ks[i] = keyed{pathSegments(fe.Path), fe}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return comparePaths(a.segs, b.segs) })
+	for i := range ks {
+		errs[i] = ks[i].fe
+	}
 }
 
 func comparePaths(a, b []string) int {

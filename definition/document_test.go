@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -82,12 +83,27 @@ func TestParseValid(t *testing.T) {
 			if !bytes.Equal(out, out2) {
 				t.Errorf("round trip changed the document:\n%s\n---\n%s", out, out2)
 			}
+
+			// The interpreter reads stored documents with encoding/json: the struct tags must
+			// give the same document back.
+			var stored Document
+			if err := json.Unmarshal(out, &stored); err != nil {
+				t.Fatalf("json.Unmarshal of the stored document: %v", err)
+			}
+			if err := stored.Validate(); err != nil {
+				t.Errorf("Validate of the json.Unmarshal'd document: %v", err)
+			}
+			out3, _ := json.MarshalIndent(&stored, "", "  ")
+			if !bytes.Equal(out, out3) {
+				t.Errorf("json.Unmarshal round trip changed the document:\n%s\n---\n%s", out, out3)
+			}
 		})
 	}
 }
 
 // TestParseInvalid parses every testdata/invalid/*.json and compares the problems, one
-// "path: message" per line (or the malformed-JSON error), with testdata/invalid/*.golden.
+// "path [code]: message" per line (or the malformed-JSON error), with
+// testdata/invalid/*.golden.
 func TestParseInvalid(t *testing.T) {
 	for _, name := range fixtures(t, "invalid") {
 		t.Run(name, func(t *testing.T) {
@@ -115,7 +131,10 @@ func TestParseInvalid(t *testing.T) {
 					t.Fatal("ValidationError without problems")
 				}
 				for _, fe := range ve.Errors {
-					b.WriteString(fe.Error() + "\n")
+					if fe.Code == "" {
+						t.Errorf("problem without a code: %v", fe)
+					}
+					fmt.Fprintf(&b, "%s [%s]: %s\n", fe.Path, fe.Code, fe.Message)
 				}
 			default:
 				t.Fatalf("error is %T, want *ValidationError: %v", err, err)
@@ -222,10 +241,10 @@ func TestValidationErrorSummary(t *testing.T) {
 		want string
 	}{
 		{nil, "invalid definition"},
-		{[]FieldError{{"definition.name", "is required"}}, "definition.name: is required"},
-		{[]FieldError{{"definition.name", "is required"}, {"trigger", "is required"}}, "definition.name: is required (and 1 more problem)"},
-		{[]FieldError{{"definition.name", "is required"}, {"a", "x"}, {"b", "y"}}, "definition.name: is required (and 2 more problems)"},
-		{[]FieldError{{"", "must be a JSON object"}}, "must be a JSON object"},
+		{[]FieldError{{"definition.name", CodeRequired, "is required"}}, "definition.name: is required"},
+		{[]FieldError{{"definition.name", CodeRequired, "is required"}, {"trigger", CodeRequired, "is required"}}, "definition.name: is required (and 1 more problem)"},
+		{[]FieldError{{"definition.name", CodeRequired, "is required"}, {"a", "c", "x"}, {"b", "c", "y"}}, "definition.name: is required (and 2 more problems)"},
+		{[]FieldError{{"", CodeInvalidType, "must be a JSON object"}}, "must be a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -292,8 +311,9 @@ func TestValidateGoDocument(t *testing.T) {
 				step("a", StepHTTPRequest),
 			}}},
 			want: []string{
-				`definition.steps[0].stepType: step type "If" is not supported yet`,
+				`definition.steps[0].inputs.condition: is required`,
 				`definition.steps[0].do[1][0].id: duplicate step id "if" (also used by definition.steps[0])`,
+				`definition.steps[1]: step "a" is unreachable: no nextStepId, selectNextStep or onError leads to it from the first step "if"`,
 				`definition.steps[1].id: duplicate step id "a" (also used by definition.steps[0].do[0][0])`,
 			},
 		},
@@ -348,5 +368,61 @@ func TestPathKey(t *testing.T) {
 		if got := pathKey(tt.base, tt.key); got != tt.want {
 			t.Errorf("pathKey(%q, %q) = %q, want %q", tt.base, tt.key, got, tt.want)
 		}
+	}
+}
+
+// TestShapeLimits checks that definitions too big or too deeply nested are rejected quickly with
+// one limit_exceeded problem, whether parsed or built in Go.
+func TestShapeLimits(t *testing.T) {
+	nested := func(depth int) string {
+		var b strings.Builder
+		b.WriteString(`{"trigger":"http_request","definition":{"name":"n","steps":`)
+		for i := range depth {
+			fmt.Fprintf(&b, `[{"id":"if%d","stepType":"If","inputs":{"condition":"{{true}}"},"do":[`, i)
+		}
+		b.WriteString(`[{"id":"leaf","stepType":"Wait","inputs":{"duration":"1"}}]` + strings.Repeat(`]}]`, depth) + `}}`)
+		return b.String()
+	}
+	var many strings.Builder
+	many.WriteString(`{"trigger":"http_request","definition":{"name":"n","steps":[`)
+	for i := range MaxSteps + 5 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `{"id":"s%d","stepType":"Wait","inputs":{"duration":"1"},"nextStepId":"s%d"}`, i, i+1)
+	}
+	many.WriteString(`]}}`)
+	tests := []struct {
+		name, json, path string
+	}{
+		{"nesting", nested(3000), "definition.steps[0]" + strings.Repeat(".do[0][0]", MaxNesting) + ".do"},
+		{"steps", many.String(), fmt.Sprintf("definition.steps[%d]", MaxSteps)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := Parse([]byte(tt.json))
+			if time.Since(start) > time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !ve.HasCode(tt.path, CodeLimitExceeded) {
+				t.Fatalf("Parse = %v, want limit_exceeded at %s", err, tt.path)
+			}
+		})
+	}
+	if _, err := Parse([]byte(nested(MaxNesting))); err != nil {
+		t.Errorf("nesting of %d: %v", MaxNesting, err)
+	}
+
+	// Built in Go.
+	steps := []Step{{ID: "leaf", StepType: StepWait, Inputs: map[string]any{"duration": "1"}}}
+	for i := range MaxNesting + 2 {
+		steps = []Step{{ID: fmt.Sprint("if", i), StepType: StepIf, Inputs: map[string]any{"condition": "{{true}}"}, Do: [][]Step{steps}}}
+	}
+	doc := Document{Trigger: TriggerHTTPRequest, Definition: Workflow{Name: "n", Steps: steps}}
+	var ve *ValidationError
+	if err := doc.Validate(); !errors.As(err, &ve) || ve.Errors[0].Code != CodeLimitExceeded {
+		t.Errorf("Validate of a deep Go document = %v, want limit_exceeded", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
@@ -64,14 +65,33 @@ type evalEnv struct {
 	Data  map[string]any `expr:"data"`
 	Step  any            `expr:"step"`
 	Steps map[string]any `expr:"steps"`
+	Item  any            `expr:"item"`
+	Index int            `expr:"index"`
+	Vars  map[string]any `expr:"env"`
 	Meter *meter         `expr:"junction meter"`
 }
 
-// meter is the work budget of one render. It is not safe for concurrent use; each render has
-// its own.
-type meter struct{ left int64 }
+// meter is the work budget of one render, and carries the render's clock and id source to the
+// functions that need them. It is not safe for concurrent use; each render has its own.
+type meter struct {
+	left int64
+	now  func() time.Time
+	uuid func() string
+}
 
-func newMeter() *meter { return &meter{left: MaxEvalCost} }
+func newMeter(env Env) *meter { return &meter{left: MaxEvalCost, now: env.Now, uuid: env.UUID} }
+
+// compileError marks an error found while compiling an expression, as opposed to evaluating it.
+type compileError struct{ err error }
+
+func (e *compileError) Error() string { return e.err.Error() }
+func (e *compileError) Unwrap() error { return e.err }
+
+// Sentinels carried by compile errors, so that errorCode can classify them.
+var (
+	errUnknownFunction = errors.New("unknown function")
+	errNotSupported    = errors.New("not supported")
+)
 
 func (m *meter) spend(n int) error {
 	if n > 0 {
@@ -84,11 +104,11 @@ func (m *meter) spend(n int) error {
 }
 
 // disabledBuiltins read the clock or the host's time-zone database, so their results would
-// differ between a workflow's first run and its replay.
+// differ between a workflow's first run and its replay. now() is replaced by a function that
+// reads Env.Now (workflow time inside workflows); parseDate and formatDate replace date.
 var disabledBuiltins = map[string]string{
-	"now":      "expressions cannot read the clock",
-	"date":     "it depends on the host's time zone",
-	"timezone": "it depends on the host's time-zone database",
+	"date":     "it depends on the host's time zone; use parseDate, formatDate or now()",
+	"timezone": "it depends on the host's time-zone database; pass a time zone to formatDate or isTimeOfDayBetween",
 }
 
 // boolPredicates are the builtins whose predicate is used as a condition.
@@ -171,8 +191,17 @@ func (c *compileCache) put(p *program) {
 	}
 }
 
-// compile compiles one expression (the text between {{ and }}, already trimmed).
+// compile compiles one expression (the text between {{ and }}, already trimmed). Its errors
+// are *compileError.
 func compile(src string) (*program, error) {
+	p, err := compileUncached(src)
+	if err != nil {
+		return nil, &compileError{err}
+	}
+	return p, nil
+}
+
+func compileUncached(src string) (*program, error) {
 	if p, ok := cache.get(src); ok {
 		return p, nil
 	}
@@ -215,7 +244,8 @@ func compile(src string) (*program, error) {
 // run evaluates a compiled expression.
 func (p *program) run(env Env, m *meter) (any, error) {
 	machine := vm.VM{MemoryBudget: vmMemoryBudget}
-	out, err := machine.Run(p.p, evalEnv{Data: env.Data, Step: env.Step, Steps: env.Steps, Meter: m})
+	out, err := machine.Run(p.p, evalEnv{Data: env.Data, Step: env.Step, Steps: env.Steps,
+		Item: env.Item, Index: env.Index, Vars: env.Vars, Meter: m})
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) && strings.Contains(fe.Message, "memory budget exceeded") && !errors.Is(err, ErrLimit) {
@@ -275,7 +305,7 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 		case "null", "undefined":
 			return at(n, &ast.NilNode{}), nil
 		case "$env":
-			return nil, nodeError(n, "$env is not available; use data, step or steps")
+			return nil, nodeErrorWith(n, errNotSupported, "$env is not available; use data, step, steps, item, index or env")
 		}
 		return r.call(n, fnCharge, n), nil
 
@@ -326,7 +356,7 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 
 	case *ast.MemberNode:
 		if n.Method {
-			return nil, nodeError(n, "method calls are not supported")
+			return nil, nodeErrorWith(n, errNotSupported, "method calls are not supported")
 		}
 		obj, err := r.rewrite(n.Node)
 		if err != nil {
@@ -361,15 +391,18 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 		callee, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
 			if m, isMember := n.Callee.(*ast.MemberNode); isMember && m.Method {
-				return nil, nodeError(n, "method calls are not supported; use a function such as upper(x)")
+				return nil, nodeErrorWith(n, errNotSupported, "method calls are not supported; use a function such as upper(x)")
 			}
-			return nil, nodeError(n, "unsupported call")
+			return nil, nodeErrorWith(n, errNotSupported, "unsupported call")
 		}
 		if _, ok := meteredFuncs[callee.Value]; !ok {
 			if why, disabled := disabledBuiltins[callee.Value]; disabled {
-				return nil, nodeError(n, "function %s is not available: %s", callee.Value, why)
+				return nil, nodeErrorWith(n, errNotSupported, "function %s is not available: %s", callee.Value, why)
 			}
-			return nil, nodeError(n, "unknown function %s", callee.Value)
+			return nil, nodeErrorWith(n, errUnknownFunction, "unknown function %s", callee.Value)
+		}
+		if a := funcArity[callee.Value]; len(n.Arguments) < a[0] || a[1] >= 0 && len(n.Arguments) > a[1] {
+			return nil, nodeErrorWith(n, nil, "%s", arityMessage(callee.Value, a, len(n.Arguments)))
 		}
 		args, err := r.rewriteAll(n.Arguments)
 		if err != nil {
@@ -463,7 +496,7 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 		}
 		return n, nil
 	}
-	return nil, nodeError(n, "unsupported expression (%T)", n)
+	return nil, nodeErrorWith(n, errNotSupported, "unsupported expression (%T)", n)
 }
 
 func (r *rewriter) rewriteAll(nodes []ast.Node) ([]ast.Node, error) {
@@ -489,8 +522,9 @@ func at(from, n ast.Node) ast.Node {
 	return n
 }
 
-func nodeError(n ast.Node, format string, args ...any) error {
-	return &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)}
+// nodeErrorWith reports a problem at n; sentinel classifies it (see errorCode).
+func nodeErrorWith(n ast.Node, sentinel error, format string, args ...any) error {
+	return &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...), Prev: sentinel}
 }
 
 type nodeCounter int

@@ -5,30 +5,82 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
-// meteredFuncs replace expr builtins whose output can be much larger than their input (so they
-// must check the budget before allocating) or whose result order comes from Go map iteration
-// (so it would differ between runs), and add the 8x8 helpers that need no clock or time-zone
-// database. The rewriter passes the meter as the first argument; args are what the expression
-// passed.
+// meteredFuncs are the functions Junction defines. Some replace expr builtins whose output can be
+// much larger than their input (so they must check the budget before allocating) or whose result
+// order comes from Go map iteration (so it would differ between runs); the others are 8x8's
+// helpers and what integration builders need. The rewriter passes the meter as the first
+// argument; args are what the expression passed. Every one is documented in functionDocs.
 var meteredFuncs = map[string]func(m *meter, args []any) (any, error){
-	"repeat":         fnRepeat,
-	"replace":        fnReplace,
-	"join":           fnJoin,
-	"toJSON":         fnToJSON,
-	"string":         fnString,
-	"concat":         fnConcat,
-	"flatten":        fnFlatten,
-	"keys":           fnKeys,
-	"values":         fnValues,
-	"toPairs":        fnToPairs,
-	"uniq":           fnUniq,
-	"stringContains": fnStringContains,
+	// 8x8 helpers.
+	"isCountryCode":      fnIsCountryCode,
+	"stringContains":     fnStringContains,
+	"isTimeOfDayBetween": fnIsTimeOfDayBetween,
+	"isDayOfWeek":        fnIsDayOfWeek,
+	"uuid":               fnUUID,
+	"now":                fnNow,
+	// Strings.
+	"repeat":    fnRepeat,
+	"replace":   fnReplace,
+	"join":      fnJoin,
+	"string":    fnString,
+	"substring": fnSubstring,
+	"padStart":  fnPadStart,
+	"padEnd":    fnPadEnd,
+	"urlEncode": fnURLEncode,
+	// Numbers.
+	"toNumber":     fnToNumber,
+	"round":        fnRound,
+	"formatNumber": fnFormatNumber,
+	// Dates.
+	"formatDate":  fnFormatDate,
+	"parseDate":   fnParseDate,
+	"addDuration": fnAddDuration,
+	"dateDiff":    fnDateDiff,
+	// JSON, arrays and objects.
+	"toJSON":  fnToJSON,
+	"concat":  fnConcat,
+	"flatten": fnFlatten,
+	"keys":    fnKeys,
+	"values":  fnValues,
+	"toPairs": fnToPairs,
+	"uniq":    fnUniq,
+	"unique":  fnUniq,
+	// Defaults.
+	"default":  fnDefault,
+	"coalesce": fnCoalesce,
+}
+
+// funcArity gives the least and most arguments of each function in meteredFuncs (-1: no most),
+// so that a call with the wrong number is found when a definition is validated.
+var funcArity = map[string][2]int{
+	"isCountryCode": {2, 2}, "stringContains": {2, 3}, "isTimeOfDayBetween": {3, 4}, "isDayOfWeek": {2, 3},
+	"uuid": {0, 0}, "now": {0, 0},
+	"repeat": {2, 2}, "replace": {3, 3}, "join": {1, 2}, "string": {1, 1}, "substring": {2, 3},
+	"padStart": {2, 3}, "padEnd": {2, 3}, "urlEncode": {1, 1},
+	"toNumber": {1, 1}, "round": {1, 2}, "formatNumber": {1, 4},
+	"formatDate": {1, 3}, "parseDate": {1, 3}, "addDuration": {2, 2}, "dateDiff": {2, 3},
+	"toJSON": {1, 1}, "concat": {1, -1}, "flatten": {1, 1}, "keys": {1, 1}, "values": {1, 1},
+	"toPairs": {1, 1}, "uniq": {1, 1}, "unique": {1, 1},
+	"default": {2, 2}, "coalesce": {1, -1},
+}
+
+func arityMessage(name string, a [2]int, got int) string {
+	switch {
+	case a[0] == a[1] && a[0] == 1:
+		return fmt.Sprintf("%s expects 1 argument, got %d", name, got)
+	case a[0] == a[1]:
+		return fmt.Sprintf("%s expects %d arguments, got %d", name, a[0], got)
+	case a[1] < 0:
+		return fmt.Sprintf("%s expects at least %d arguments, got %d", name, a[0], got)
+	}
+	return fmt.Sprintf("%s expects %d to %d arguments, got %d", name, a[0], a[1], got)
 }
 
 func arity(name string, args []any, min, max int) error {
@@ -363,4 +415,381 @@ func fnStringContains(m *meter, args []any) (any, error) {
 		return strings.Contains(strings.ToLower(source), strings.ToLower(value)), nil
 	}
 	return strings.Contains(source, value), nil
+}
+
+// substring(s, start, end = length), as JavaScript's: the characters from start up to, not
+// including, end. Positions count characters; they are clamped to the string, and start > end
+// swaps them.
+func fnSubstring(m *meter, args []any) (any, error) {
+	if err := arity("substring", args, 2, 3); err != nil {
+		return nil, err
+	}
+	s, err := stringArg("substring", args, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.spend(len(s)); err != nil {
+		return nil, err
+	}
+	runes := []rune(s)
+	clamp := func(i int) (int, error) {
+		f, ok := toFloat(args[i])
+		if !ok {
+			return 0, fmt.Errorf("substring: argument %d must be a number, not %s", i+1, typeName(args[i]))
+		}
+		switch {
+		case math.IsNaN(f) || f < 0:
+			return 0, nil
+		case f > float64(len(runes)):
+			return len(runes), nil
+		}
+		return int(f), nil
+	}
+	start, err := clamp(1)
+	if err != nil {
+		return nil, err
+	}
+	end := len(runes)
+	if len(args) == 3 && args[2] != nil {
+		if end, err = clamp(2); err != nil {
+			return nil, err
+		}
+	}
+	if start > end {
+		start, end = end, start
+	}
+	return string(runes[start:end]), nil
+}
+
+// pad implements padStart and padEnd: s filled with pad (repeated, cut to fit) up to length
+// characters.
+func pad(m *meter, name string, args []any, atStart bool) (any, error) {
+	if err := arity(name, args, 2, 3); err != nil {
+		return nil, err
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		str, err := formatValue(args[0], m)
+		if err != nil {
+			return nil, err
+		}
+		s = str
+	}
+	length, err := intArg(name, args, 1)
+	if err != nil {
+		return nil, err
+	}
+	filler := " "
+	if len(args) == 3 {
+		if filler, err = stringArg(name, args, 2); err != nil {
+			return nil, err
+		}
+	}
+	n := utf8.RuneCountInString(s)
+	if length <= n || filler == "" {
+		return s, m.spend(len(s))
+	}
+	if length > MaxEvalCost {
+		return nil, m.spend(MaxEvalCost + 1)
+	}
+	if err := m.spend(len(s) + (length-n)*utf8.RuneLen(utf8.RuneError)); err != nil {
+		return nil, err
+	}
+	fill := []rune(strings.Repeat(filler, (length-n)/utf8.RuneCountInString(filler)+1))[:length-n]
+	if atStart {
+		return string(fill) + s, nil
+	}
+	return s + string(fill), nil
+}
+
+// padStart(s, length, pad = " "): s with pad added before it up to length characters.
+func fnPadStart(m *meter, args []any) (any, error) { return pad(m, "padStart", args, true) }
+
+// padEnd(s, length, pad = " "): s with pad added after it up to length characters.
+func fnPadEnd(m *meter, args []any) (any, error) { return pad(m, "padEnd", args, false) }
+
+// urlEncode(s): s encoded for a URL query value or path segment, as JavaScript's
+// encodeURIComponent: everything but letters, digits and - _ . ! ~ * ' ( ) is percent-encoded.
+func fnURLEncode(m *meter, args []any) (any, error) {
+	if err := arity("urlEncode", args, 1, 1); err != nil {
+		return nil, err
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		str, err := formatValue(args[0], m)
+		if err != nil {
+			return nil, err
+		}
+		s = str
+	}
+	if err := m.spend(3 * len(s)); err != nil {
+		return nil, err
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isLetter(c) || c >= '0' && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String(), nil
+}
+
+// toNumber(v): v as a number. Numbers are returned as they are, numeric strings ("42", " 3.5 ",
+// "1e3") parsed, true and false give 1 and 0; anything else (empty or non-numeric text, null,
+// arrays, objects) gives null.
+func fnToNumber(m *meter, args []any) (any, error) {
+	if err := arity("toNumber", args, 1, 1); err != nil {
+		return nil, err
+	}
+	switch v := args[0].(type) {
+	case bool:
+		if v {
+			return 1, nil
+		}
+		return 0, nil
+	case string:
+		if err := m.spend(len(v)); err != nil {
+			return nil, err
+		}
+		t := strings.TrimSpace(v)
+		if t == "" || len(t) > 400 || strings.ContainsAny(t, "_xXpPnN") {
+			return nil, nil // also rules out hex, Inf and NaN spellings
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return nil, nil
+		}
+		return f, nil
+	}
+	if f, ok := toFloat(args[0]); ok {
+		return normalizeNumber(args[0], f), nil
+	}
+	return nil, nil
+}
+
+// normalizeNumber keeps int and float64 as they are and turns other Go numbers into float64.
+func normalizeNumber(v any, f float64) any {
+	switch v.(type) {
+	case int, float64:
+		return v
+	}
+	return f
+}
+
+// numberArg reads a numeric argument.
+func numberArg(name string, args []any, i int) (float64, error) {
+	f, ok := toFloat(args[i])
+	if !ok {
+		return 0, fmt.Errorf("%s: argument %d must be a number, not %s", name, i+1, typeName(args[i]))
+	}
+	return f, nil
+}
+
+// roundDecimal rounds x to digits decimals, half away from zero, on its shortest decimal
+// representation, so that round(1.005, 2) is 1.01 as a person expects rather than 1.00 as
+// binary floating point has it. It returns the decimal text.
+func roundDecimal(x float64, digits int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(math.Abs(x), 'f', -1, 64)
+	intPart, frac, _ := strings.Cut(s, ".")
+	digitsText := intPart + frac
+	point := len(intPart) // position of the decimal point in digitsText
+	keep := point + digits
+	neg := x < 0
+	var out []byte
+	switch {
+	case keep >= len(digitsText):
+		out = []byte(digitsText)
+		for len(out) < keep {
+			out = append(out, '0')
+		}
+	case keep < 0:
+		out = []byte{'0'}
+		keep = 1
+		point = 1 - digits
+		if point < 1 {
+			point = 1
+		}
+		digitsText = "0"
+	default:
+		out = []byte(digitsText[:keep])
+		if digitsText[keep] >= '5' {
+			i := len(out) - 1
+			for ; i >= 0; i-- {
+				if out[i] == '9' {
+					out[i] = '0'
+					continue
+				}
+				out[i]++
+				break
+			}
+			if i < 0 {
+				out = append([]byte{'1'}, out...)
+				point++
+				keep++
+			}
+		}
+	}
+	// out holds the kept digits; the integer part is the first point of them (padded with zeros
+	// for negative digits).
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	if digits >= 0 {
+		ip := string(out[:point])
+		if ip == "" {
+			ip = "0"
+		}
+		b.WriteString(ip)
+		if digits > 0 {
+			b.WriteByte('.')
+			b.Write(out[point:])
+		}
+	} else {
+		b.Write(out)
+		for range -digits {
+			b.WriteByte('0')
+		}
+	}
+	res := b.String()
+	if strings.Trim(res, "-0.") == "" {
+		res = strings.TrimPrefix(res, "-")
+	}
+	return res
+}
+
+// round(x, digits = 0): x rounded to digits decimals (negative digits round to tens, hundreds,
+// ...), halves away from zero.
+func fnRound(m *meter, args []any) (any, error) {
+	if err := arity("round", args, 1, 2); err != nil {
+		return nil, err
+	}
+	x, err := numberArg("round", args, 0)
+	if err != nil {
+		return nil, err
+	}
+	digits := 0
+	if len(args) == 2 {
+		if digits, err = intArg("round", args, 1); err != nil {
+			return nil, err
+		}
+		if digits < -15 || digits > 15 {
+			return nil, fmt.Errorf("round: digits must be from -15 to 15, not %d", digits)
+		}
+	}
+	if err := m.spend(32); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e21 {
+		return x, nil
+	}
+	f, err := strconv.ParseFloat(roundDecimal(x, digits), 64)
+	if err != nil {
+		return nil, fmt.Errorf("round: %w", err)
+	}
+	return f, nil
+}
+
+// formatNumber(x, decimals = 0, thousandsSeparator = ",", decimalSeparator = "."): x rounded to
+// decimals (as round does) and written with separators, e.g. formatNumber(1234.5, 2) is
+// "1,234.50". No locale is consulted.
+func fnFormatNumber(m *meter, args []any) (any, error) {
+	const name = "formatNumber"
+	if err := arity(name, args, 1, 4); err != nil {
+		return nil, err
+	}
+	x, err := numberArg(name, args, 0)
+	if err != nil {
+		return nil, err
+	}
+	decimals := 0
+	if len(args) >= 2 && args[1] != nil {
+		if decimals, err = intArg(name, args, 1); err != nil {
+			return nil, err
+		}
+		if decimals < 0 || decimals > 20 {
+			return nil, fmt.Errorf("%s: decimals must be from 0 to 20, not %d", name, decimals)
+		}
+	}
+	thousands, point := ",", "."
+	if len(args) >= 3 && args[2] != nil {
+		if thousands, err = stringArg(name, args, 2); err != nil {
+			return nil, err
+		}
+	}
+	if len(args) == 4 && args[3] != nil {
+		if point, err = stringArg(name, args, 3); err != nil {
+			return nil, err
+		}
+	}
+	if len(thousands) > 8 || len(point) > 8 {
+		return nil, fmt.Errorf("%s: separators must be at most 8 bytes long", name)
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e21 {
+		return formatScalar(x), nil
+	}
+	text := roundDecimal(x, decimals)
+	if err := m.spend(4 * (len(text) + len(thousands)*len(text))); err != nil {
+		return nil, err
+	}
+	neg := strings.HasPrefix(text, "-")
+	text = strings.TrimPrefix(text, "-")
+	intPart, frac, _ := strings.Cut(text, ".")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteString(point)
+		b.WriteString(frac)
+	}
+	return b.String(), nil
+}
+
+// empty reports whether a value counts as missing for default and coalesce: null or "".
+func empty(v any) bool {
+	if v == nil {
+		return true
+	}
+	s, ok := v.(string)
+	return ok && s == ""
+}
+
+// default(value, fallback): value, or fallback when value is null or "".
+func fnDefault(m *meter, args []any) (any, error) {
+	if err := arity("default", args, 2, 2); err != nil {
+		return nil, err
+	}
+	if empty(args[0]) {
+		return args[1], m.spend(1)
+	}
+	return args[0], m.spend(1)
+}
+
+// coalesce(a, b, ...): the first argument that is neither null nor "", or null.
+func fnCoalesce(m *meter, args []any) (any, error) {
+	if err := m.spend(len(args)); err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		if !empty(a) {
+			return a, nil
+		}
+	}
+	return nil, nil
 }

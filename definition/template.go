@@ -41,6 +41,10 @@ type ExprError struct {
 	Column int    // 1-based position of the problem inside Expr, in characters; 0 when unknown
 	Msg    string // what is wrong, one line
 	Err    error  // the underlying error, if any (errors.Is(err, ErrLimit) works through it)
+	// Code classifies the problem with the FieldError codes: CodeExpressionSyntax,
+	// CodeUnknownFunction, CodeUnknownVariable, CodeNotSupported, CodeLimitExceeded for what
+	// compiling finds, CodeEvaluation (or CodeLimitExceeded) for what evaluating finds.
+	Code string
 }
 
 func (e *ExprError) Error() string {
@@ -71,7 +75,7 @@ func (e *ExprError) describe() string {
 }
 
 func exprError(src string, err error) *ExprError {
-	e := &ExprError{Expr: src, Msg: err.Error(), Err: err}
+	e := &ExprError{Expr: src, Msg: err.Error(), Err: err, Code: errorCode(err)}
 	var fe *file.Error
 	if errors.As(err, &fe) {
 		e.Msg = firstLine(fe.Message)
@@ -79,6 +83,26 @@ func exprError(src string, err error) *ExprError {
 		e.Column = fe.From + 1
 	}
 	return e
+}
+
+// errorCode classifies a compile or evaluation error.
+func errorCode(err error) string {
+	var ce *compileError
+	compiled := errors.As(err, &ce)
+	var fe *file.Error
+	switch {
+	case errors.Is(err, ErrLimit):
+		return CodeLimitExceeded
+	case errors.Is(err, errUnknownFunction):
+		return CodeUnknownFunction
+	case errors.Is(err, errNotSupported):
+		return CodeNotSupported
+	case compiled && errors.As(err, &fe) && strings.HasPrefix(fe.Message, "unknown name "):
+		return CodeUnknownVariable
+	case compiled:
+		return CodeExpressionSyntax
+	}
+	return CodeEvaluation
 }
 
 func firstLine(s string) string {
@@ -127,7 +151,7 @@ func parseTemplate(s string) ([]segment, error) {
 		}
 		if lit := s[i:start]; lit != "" {
 			if j := strings.Index(lit, "}}"); j >= 0 {
-				return nil, &ExprError{Msg: fmt.Sprintf("unexpected }} without a matching {{ at offset %d", i+j)}
+				return nil, &ExprError{Msg: fmt.Sprintf("unexpected }} without a matching {{ at offset %d", i+j), Code: CodeExpressionSyntax}
 			}
 			segs = append(segs, segment{text: lit})
 		}
@@ -140,7 +164,7 @@ func parseTemplate(s string) ([]segment, error) {
 		}
 		src := strings.TrimSpace(s[start+2 : end])
 		if src == "" {
-			return nil, &ExprError{Msg: fmt.Sprintf("empty expression {{}} at offset %d", start)}
+			return nil, &ExprError{Msg: fmt.Sprintf("empty expression {{}} at offset %d", start), Code: CodeExpressionSyntax}
 		}
 		segs = append(segs, segment{text: src, expr: true})
 		i = end + 2
@@ -171,7 +195,7 @@ func exprEnd(s string, from int) (int, error) {
 			depth--
 		}
 	}
-	return 0, &ExprError{Msg: fmt.Sprintf("unclosed {{ at offset %d", from-2)}
+	return 0, &ExprError{Msg: fmt.Sprintf("unclosed {{ at offset %d", from-2), Code: CodeExpressionSyntax}
 }
 
 // single reports whether a template is exactly one expression, surrounding spaces allowed.
@@ -220,17 +244,17 @@ func CheckTemplate(s string) error {
 // The result is a fresh value made of JSON types (map[string]any, []any, string, bool, nil and Go
 // numbers); v and env are not modified. All expressions of one call share the MaxEvalCost budget.
 func Render(v any, env Env) (any, error) {
-	return renderValue(v, env, newMeter(), "", 0)
+	return renderValue(v, env, newMeter(env), "", 0)
 }
 
 // RenderString is Render for one string.
 func RenderString(s string, env Env) (any, error) {
-	return renderString(s, env, newMeter(), "")
+	return renderString(s, env, newMeter(env), "")
 }
 
 func renderValue(v any, env Env, m *meter, path string, depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, &ExprError{Path: path, Msg: "value is nested too deeply", Err: ErrLimit}
+		return nil, &ExprError{Path: path, Msg: "value is nested too deeply", Err: ErrLimit, Code: CodeLimitExceeded}
 	}
 	switch v := v.(type) {
 	case string:
@@ -291,7 +315,7 @@ func renderValue(v any, env Env, m *meter, path string, depth int) (any, error) 
 	}
 	out, err := normalize(v, m, depth)
 	if err != nil {
-		return nil, &ExprError{Path: path, Msg: err.Error(), Err: err}
+		return nil, &ExprError{Path: path, Msg: err.Error(), Err: err, Code: errorCode(err)}
 	}
 	return out, nil
 }

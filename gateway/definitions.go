@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/workflows"
 )
 
 // createDefinition stores version 1 of a new definition.
@@ -90,8 +93,8 @@ func (g *Gateway) listDefinitions(c *gin.Context) {
 	g.writeDefinitions(c, recs)
 }
 
-// definitionVersions returns a definition's versions, newest first; an
-// unknown id is an empty list, as 8x8 documents.
+// definitionVersions returns a definition's versions, newest first, or the
+// one named by ?version=; an unknown id is an empty list, as 8x8 documents.
 func (g *Gateway) definitionVersions(c *gin.Context) {
 	id, ok := g.definitionID(c)
 	if !ok {
@@ -101,12 +104,99 @@ func (g *Gateway) definitionVersions(c *gin.Context) {
 	if !ok {
 		return
 	}
+	version, ok := g.versionParam(c)
+	if !ok {
+		return
+	}
+	if version > 0 {
+		rec, err := g.store.Definition(c.Request.Context(), c.Param("accountId"), id, version)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			g.writeDefinitions(c, nil)
+		case err != nil:
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		default:
+			g.writeDefinitions(c, []store.Definition{rec})
+		}
+		return
+	}
 	recs, err := g.store.DefinitionVersions(c.Request.Context(), c.Param("accountId"), id, page)
 	if err != nil {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
 		return
 	}
 	g.writeDefinitions(c, recs)
+}
+
+// deleteDefinition deletes one version (?version=) or all of them, after
+// terminating their active runs, as 8x8 specifies. It answers 202.
+func (g *Gateway) deleteDefinition(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID := c.Param("accountId")
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	version, ok := g.versionParam(c)
+	if !ok {
+		return
+	}
+	if _, err := g.store.Definition(ctx, accountID, id, version); errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	} else if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return
+	}
+	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+		workflows.AccountIDKey.GetName(), accountID, workflows.DefinitionIDKey.GetName(), id)
+	if version > 0 {
+		query += fmt.Sprintf(" AND %s = %d", workflows.DefinitionVersionKey.GetName(), version)
+	}
+	// Terminate first: if that fails, nothing is deleted and the caller
+	// retries; a deleted definition never leaves runs behind.
+	for {
+		execs, err := g.listExecutions(ctx, query, store.Page{Limit: 500})
+		if err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not list the definition's runs", err)
+			return
+		}
+		for _, e := range execs {
+			wid, rid := e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId()
+			err := g.temporal.TerminateWorkflow(ctx, wid, rid, "definition deleted")
+			var notFound *serviceerror.NotFound
+			if err != nil && !errors.As(err, &notFound) {
+				g.failInternal(c, http.StatusServiceUnavailable, "Could not terminate a run of the definition", err)
+				return
+			}
+		}
+		if len(execs) < 500 {
+			break
+		}
+	}
+	if err := g.store.DeleteDefinition(ctx, accountID, id, version); errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	} else if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the definition", err)
+		return
+	}
+	c.Status(http.StatusAccepted)
+}
+
+// versionParam reads an optional ?version= (1 or more); 0 means absent.
+func (g *Gateway) versionParam(c *gin.Context) (int, bool) {
+	v, present := c.GetQuery("version")
+	if !present {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		g.fail(c, http.StatusBadRequest, codeOutOfRange, "version must be an integer of 1 or more.",
+			[]fieldError{{Path: "version", Message: "must be an integer of 1 or more"}})
+		return 0, false
+	}
+	return n, true
 }
 
 func (g *Gateway) writeDefinitions(c *gin.Context, recs []store.Definition) {

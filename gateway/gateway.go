@@ -28,6 +28,7 @@ type definitionStore interface {
 	UpdateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
 	Definition(ctx context.Context, accountID, id string, version int) (store.Definition, error)
 	DefinitionVersions(ctx context.Context, accountID, id string, page store.Page) ([]store.Definition, error)
+	DeleteDefinition(ctx context.Context, accountID, id string, version int) error
 	ListDefinitions(ctx context.Context, accountID string, page store.Page) ([]store.Definition, error)
 	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
 }
@@ -93,9 +94,12 @@ func New(cfg Config) *Gateway {
 	acct.GET("/definitions", g.listDefinitions)
 	acct.GET("/definitions/:definitionId", g.definitionVersions)
 	acct.PUT("/definitions/:definitionId", g.updateDefinition)
+	acct.DELETE("/definitions/:definitionId", g.deleteDefinition)
 	acct.GET("/definitions/:definitionId/workflows", g.listRuns)
 	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.getRun)
 	acct.POST("/triggers/http_request", g.triggerHTTPRequest)
+	acct.POST("/triggers/inbound_sms", g.triggerInboundSMS)
+	acct.POST("/triggers/inbound_chat_apps", g.triggerInboundChatApps)
 
 	g.engine = e
 	return g

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -71,15 +70,9 @@ func (g *Gateway) listRuns(c *gin.Context) {
 	if !ok {
 		return
 	}
-	version := 0
-	if v, present := c.GetQuery("version"); present {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			g.fail(c, http.StatusBadRequest, codeOutOfRange, "version must be an integer of 1 or more.",
-				[]fieldError{{Path: "version", Message: "must be an integer of 1 or more"}})
-			return
-		}
-		version = n
+	version, ok := g.versionParam(c)
+	if !ok {
+		return
 	}
 	def, err := g.store.Definition(ctx, accountID, id, version)
 	if errors.Is(err, store.ErrNotFound) {

@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -25,7 +27,8 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 
 var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9._~\-]{1,128}$`)
 
-// startedRun is one run a trigger started (or found already started).
+// startedRun is one run an event started, found already started, or
+// resumed.
 type startedRun struct {
 	DefinitionID       string `json:"definitionId"`
 	Version            int    `json:"version"`
@@ -34,48 +37,173 @@ type startedRun struct {
 	RunID              string `json:"runId"`
 }
 
+// skippedDefinition is a definition whose trigger conditions turned the
+// event down.
+type skippedDefinition struct {
+	DefinitionID string `json:"definitionId"`
+	Version      int    `json:"version"`
+	Reason       string `json:"reason"`
+}
+
 // triggerResponse is Junction's body for a raised event; 8x8 documents no
 // body, so clients written for 8x8 simply ignore it.
 type triggerResponse struct {
-	EventID string       `json:"eventId"`
-	Runs    []startedRun `json:"runs"`
+	EventID string              `json:"eventId"`
+	Runs    []startedRun        `json:"runs"`
+	Resumed []startedRun        `json:"resumed,omitempty"`
+	Skipped []skippedDefinition `json:"skipped,omitempty"`
 }
 
-// triggerHTTPRequest raises an http_request event: one run per enabled
-// definition of the account with that trigger (and a matching subaccount).
-// It answers 200 only once Temporal has accepted every start.
+// event is one inbound trigger event, whatever its source.
+type event struct {
+	trigger      string
+	id           string
+	subAccountID string
+	payload      map[string]any
+	// replyKeys are the WaitForReply keys (workflows.AwaitKey) this event
+	// answers; empty for events that are never replies.
+	replyKeys []string
+	reply     workflows.Reply
+}
+
+// triggerHTTPRequest raises an http_request event: the body's fields are the
+// run's data.
 func (g *Gateway) triggerHTTPRequest(c *gin.Context) {
-	accountID := c.Param("accountId")
-	subAccountID := c.Query("subAccountId")
-	eventID, ok := g.eventID(c)
+	ev, ok := g.readEvent(c, definition.TriggerHTTPRequest)
 	if !ok {
 		return
+	}
+	ev.subAccountID = c.Query("subAccountId")
+	g.raise(c, ev)
+}
+
+// triggerInboundSMS raises an inbound_sms event from 8x8's inbound SMS
+// webhook envelope: {namespace, eventType, description, payload{umid,
+// subAccountId, source, destination, body, ...}}.
+func (g *Gateway) triggerInboundSMS(c *gin.Context) {
+	ev, ok := g.readMessagingEvent(c, definition.TriggerInboundSMS)
+	if !ok {
+		return
+	}
+	p := ev.payload["payload"].(map[string]any)
+	from := stringField(p, "source")
+	ev.replyKeys = []string{workflows.AwaitKey("sms", from)}
+	ev.reply = workflows.Reply{EventID: ev.id, From: from, Channel: "sms", Event: ev.payload}
+	g.raise(c, ev)
+}
+
+// triggerInboundChatApps raises an inbound_chat_apps event from 8x8's Chat
+// Apps inbound webhook envelope (payload{umid, subAccountId, user{msisdn,
+// channelUserId}, recipient{channel}, content, ...}).
+func (g *Gateway) triggerInboundChatApps(c *gin.Context) {
+	ev, ok := g.readMessagingEvent(c, definition.TriggerInboundChatApps)
+	if !ok {
+		return
+	}
+	p := ev.payload["payload"].(map[string]any)
+	user, _ := p["user"].(map[string]any)
+	recipient, _ := p["recipient"].(map[string]any)
+	channel := strings.ToLower(stringField(recipient, "channel"))
+	// A run may wait on either address of the sender, depending on the
+	// webhook version its definition was written for.
+	var from string
+	for _, addr := range []string{stringField(user, "channelUserId"), stringField(user, "msisdn")} {
+		if addr == "" {
+			continue
+		}
+		if from == "" {
+			from = addr
+		}
+		ev.replyKeys = append(ev.replyKeys, workflows.AwaitKey(channel, addr))
+	}
+	ev.reply = workflows.Reply{EventID: ev.id, From: from, Channel: channel, Event: ev.payload}
+	g.raise(c, ev)
+}
+
+// readEvent reads a trigger body (any JSON object) and the event id.
+func (g *Gateway) readEvent(c *gin.Context, trigger string) (event, bool) {
+	id, ok := g.eventID(c)
+	if !ok {
+		return event{}, false
 	}
 	body, ok := g.readBody(c)
 	if !ok {
-		return
+		return event{}, false
 	}
 	payload, ok := g.jsonObject(c, body)
 	if !ok {
-		return
+		return event{}, false
 	}
+	return event{trigger: trigger, id: id, payload: payload}, true
+}
 
+// readMessagingEvent reads an 8x8 webhook envelope. Its payload's umid is
+// the event's own id, so a webhook 8x8 redelivers never runs twice.
+func (g *Gateway) readMessagingEvent(c *gin.Context, trigger string) (event, bool) {
+	ev, ok := g.readEvent(c, trigger)
+	if !ok {
+		return event{}, false
+	}
+	p, isObject := ev.payload["payload"].(map[string]any)
+	if !isObject {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "payload must be a JSON object (8x8's webhook envelope).",
+			[]fieldError{{Path: "payload", Message: "is required and must be an object"}})
+		return event{}, false
+	}
+	if umid := stringField(p, "umid"); umid != "" && c.GetHeader(IdempotencyKeyHeader) == "" {
+		if !eventIDPattern.MatchString(umid) {
+			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "payload.umid is not a valid message id.",
+				[]fieldError{{Path: "payload.umid", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
+			return event{}, false
+		}
+		ev.id = umid
+	}
+	ev.subAccountID = stringField(p, "subAccountId")
+	return ev, true
+}
+
+// raise routes one event to every enabled definition of the account with its
+// trigger: a run waiting for this reply is resumed; otherwise a new run
+// starts, if the definition's conditions accept the event. It answers 200
+// only once Temporal has accepted every start and signal.
+func (g *Gateway) raise(c *gin.Context, ev event) {
 	ctx := c.Request.Context()
-	defs, err := g.store.EnabledDefinitions(ctx, accountID, definition.TriggerHTTPRequest, subAccountID)
+	accountID := c.Param("accountId")
+	defs, err := g.store.EnabledDefinitions(ctx, accountID, ev.trigger, ev.subAccountID)
 	if err != nil {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not look up definitions for this trigger", err)
 		return
 	}
 	triggeredAt := g.now().UTC()
-	resp := triggerResponse{EventID: eventID, Runs: make([]startedRun, 0, len(defs))}
+	resp := triggerResponse{EventID: ev.id, Runs: make([]startedRun, 0, len(defs))}
 	for _, d := range defs {
-		run, err := g.startRun(c, d, definition.TriggerHTTPRequest, eventID, subAccountID, triggeredAt, payload)
+		if len(ev.replyKeys) > 0 {
+			resumed, err := g.resumeWaiting(ctx, d, ev)
+			if err != nil {
+				g.failInternal(c, http.StatusServiceUnavailable,
+					fmt.Sprintf("Could not deliver the reply to runs of definition %s", d.ID), err)
+				return
+			}
+			if len(resumed) > 0 {
+				resp.Resumed = append(resp.Resumed, resumed...)
+				continue
+			}
+		}
+		in, doc, err := runInput(d, ev, triggeredAt)
 		if err != nil {
-			// Runs started before this one stay started: with an
-			// Idempotency-Key the caller's retry finds them and starts only
-			// what is missing.
-			g.failInternal(c, http.StatusServiceUnavailable,
-				fmt.Sprintf("Could not start a run of definition %s", d.ID), err)
+			g.failInternal(c, http.StatusInternalServerError, fmt.Sprintf("Could not read definition %s", d.ID), err)
+			return
+		}
+		if reason := conditionsFail(doc, in, triggeredAt); reason != "" {
+			resp.Skipped = append(resp.Skipped, skippedDefinition{DefinitionID: d.ID, Version: d.Version, Reason: reason})
+			continue
+		}
+		run, err := g.startRun(ctx, d, doc, in)
+		if err != nil {
+			// Runs started before this one stay started: the caller's retry
+			// with the same event id finds them and starts only what is
+			// missing.
+			g.failInternal(c, http.StatusServiceUnavailable, fmt.Sprintf("Could not start a run of definition %s", d.ID), err)
 			return
 		}
 		resp.Runs = append(resp.Runs, run)
@@ -83,51 +211,99 @@ func (g *Gateway) triggerHTTPRequest(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-func (g *Gateway) startRun(c *gin.Context, d store.Definition, trigger, eventID, subAccountID string,
-	triggeredAt time.Time, payload map[string]any) (startedRun, error) {
+// resumeWaiting signals the runs of a definition (any version) that wait
+// for this event's sender.
+func (g *Gateway) resumeWaiting(ctx context.Context, d store.Definition, ev event) ([]startedRun, error) {
+	quoted := make([]string, len(ev.replyKeys))
+	for i, k := range ev.replyKeys {
+		quoted[i] = "'" + strings.ReplaceAll(k, "'", "") + "'"
+	}
+	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running'",
+		workflows.AccountIDKey.GetName(), d.AccountID,
+		workflows.DefinitionIDKey.GetName(), d.ID,
+		workflows.AwaitingReplyKey.GetName(), strings.Join(quoted, ", "))
+	execs, err := g.listExecutions(ctx, query, store.Page{Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	var out []startedRun
+	for _, e := range execs {
+		inst := instanceFromInfo(e)
+		if err := g.temporal.SignalWorkflow(ctx, inst.TemporalWorkflowID, inst.RunID, workflows.SignalReply, ev.reply); err != nil {
+			return nil, fmt.Errorf("signalling %s: %w", inst.TemporalWorkflowID, err)
+		}
+		out = append(out, startedRun{DefinitionID: d.ID, Version: inst.Version, WorkflowID: inst.WorkflowID,
+			TemporalWorkflowID: inst.TemporalWorkflowID, RunID: inst.RunID})
+	}
+	return out, nil
+}
+
+func runInput(d store.Definition, ev event, triggeredAt time.Time) (workflows.RunInput, *definition.Document, error) {
 	doc, err := fromRecord(d)
 	if err != nil {
-		return startedRun{}, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
+		return workflows.RunInput{}, nil, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
 	}
-	in := workflows.RunInput{
+	return workflows.RunInput{
 		AccountID:    d.AccountID,
-		SubAccountID: subAccountID,
+		SubAccountID: ev.subAccountID,
 		DefinitionID: d.ID,
 		Version:      d.Version,
 		Name:         doc.Definition.Name,
-		Trigger:      trigger,
-		EventID:      eventID,
+		Trigger:      ev.trigger,
+		EventID:      ev.id,
 		TriggeredAt:  triggeredAt,
 		Steps:        doc.Definition.Steps,
-		Payload:      payload,
+		Payload:      ev.payload,
+	}, doc, nil
+}
+
+// conditionsFail evaluates a definition's trigger conditions over the data
+// the run would start with; it returns why the event is turned down, or "".
+func conditionsFail(doc *definition.Document, in workflows.RunInput, now time.Time) string {
+	if len(doc.Conditions) == 0 {
+		return ""
 	}
+	env := definition.Env{Data: workflows.InitialData(in), Now: func() time.Time { return now }}
+	for i, cond := range doc.Conditions {
+		v, err := definition.RenderString(cond, env)
+		if err != nil {
+			return fmt.Sprintf("conditions[%d]: %v", i, err)
+		}
+		if !definition.Truthy(v) {
+			return fmt.Sprintf("conditions[%d] is false", i)
+		}
+	}
+	return ""
+}
+
+func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definition.Document, in workflows.RunInput) (startedRun, error) {
 	attrs := []temporal.SearchAttributeUpdate{
 		workflows.AccountIDKey.ValueSet(d.AccountID),
 		workflows.DefinitionIDKey.ValueSet(d.ID),
 		workflows.DefinitionVersionKey.ValueSet(int64(d.Version)),
-		workflows.TriggerKey.ValueSet(trigger),
+		workflows.TriggerKey.ValueSet(in.Trigger),
 	}
-	if subAccountID != "" {
-		attrs = append(attrs, workflows.SubAccountIDKey.ValueSet(subAccountID))
+	if in.SubAccountID != "" {
+		attrs = append(attrs, workflows.SubAccountIDKey.ValueSet(in.SubAccountID))
 	}
 	opts := client.StartWorkflowOptions{
-		ID:        temporalWorkflowID(d.AccountID, d.ID, eventID),
+		ID:        temporalWorkflowID(d.AccountID, d.ID, in.EventID),
 		TaskQueue: workflows.TaskQueue,
 		// The workflow id is the event's identity: a redelivered event finds
 		// the run it already started, open or closed, instead of a new one.
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, trigger, eventID),
+		StaticSummary:            fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
 	}
-	run, err := g.temporal.ExecuteWorkflow(c.Request.Context(), opts, workflows.RunDefinitionName, in)
+	run, err := g.temporal.ExecuteWorkflow(ctx, opts, workflows.RunDefinitionName, in)
 	if err != nil {
 		return startedRun{}, err
 	}
 	return startedRun{
 		DefinitionID:       d.ID,
 		Version:            d.Version,
-		WorkflowID:         eventID,
+		WorkflowID:         in.EventID,
 		TemporalWorkflowID: run.GetID(),
 		RunID:              run.GetRunID(),
 	}, nil
@@ -176,6 +352,11 @@ func (g *Gateway) jsonObject(c *gin.Context, body []byte) (map[string]any, bool)
 		return nil, false
 	}
 	return obj, true
+}
+
+func stringField(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
 }
 
 // temporalWorkflowID reads as tenant / definition / event in the Temporal UI.

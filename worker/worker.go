@@ -115,6 +115,12 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
+// Activities are the dependencies of every activity the worker registers.
+type Activities struct {
+	HTTP      *activities.Activities
+	Messaging *activities.Messaging
+}
+
 // Options tune the worker; zero values take the SDK's defaults.
 type Options struct {
 	MaxConcurrentActivities int
@@ -124,7 +130,7 @@ type Options struct {
 
 // New builds a worker on workflows.TaskQueue with every workflow and
 // activity registered. The caller starts and stops it.
-func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
+func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
 		Identity:                           opts.Identity,
@@ -140,7 +146,17 @@ type Registry interface {
 }
 
 // Register registers every workflow and activity with its stable name.
-func Register(r Registry, acts *activities.Activities) {
+func Register(r Registry, acts Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
-	r.RegisterActivityWithOptions(acts.HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
+	if acts.HTTP == nil {
+		acts.HTTP = activities.New()
+	}
+	if acts.Messaging == nil {
+		// Registered anyway: a definition with an SMS step then fails with
+		// a clear "not configured" error instead of an unknown activity.
+		acts.Messaging = &activities.Messaging{}
+	}
+	r.RegisterActivityWithOptions(acts.HTTP.HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
+	r.RegisterActivityWithOptions(acts.Messaging.SendSMS, activity.RegisterOptions{Name: activities.SendSMSName})
+	r.RegisterActivityWithOptions(acts.Messaging.SendChatAppsMessage, activity.RegisterOptions{Name: activities.SendChatAppsMessageName})
 }

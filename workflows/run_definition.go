@@ -2,25 +2,34 @@ package workflows
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
 )
 
 // RunDefinitionName is the workflow type shown in the Temporal UI.
 const RunDefinitionName = "RunDefinition"
 
-// maxStepExecutions bounds how many steps one run may execute, so a
-// definition that jumps in a circle ends with an error instead of growing
-// its history until Temporal kills it.
-const maxStepExecutions = 1000
+// SignalReply delivers an inbound message to a run waiting in a
+// WaitForReply step.
+const SignalReply = "reply"
+
+// maxStepExecutions bounds how many steps one run may execute (across
+// continue-as-new), so a definition that jumps in a circle ends with an error
+// instead of running forever.
+const maxStepExecutions = 10000
+
+// maxLogEntries bounds the step log carried in state and across
+// continue-as-new; older entries are dropped first.
+const maxLogEntries = 200
 
 // Error types a failed run reports.
 const (
@@ -46,6 +55,21 @@ type RunInput struct {
 	Steps        []definition.Step `json:"steps"`
 	// Payload is the trigger's data; its top-level fields become data.*.
 	Payload map[string]any `json:"payload"`
+	// Vars are the definition's non-secret environment variables (env.*).
+	Vars map[string]any `json:"vars,omitempty"`
+	// Resume is set when a run continues as new: where the previous run
+	// stopped and what it knew.
+	Resume *ResumeState `json:"resume,omitempty"`
+}
+
+// ResumeState carries a run across continue-as-new.
+type ResumeState struct {
+	Data     map[string]any `json:"data"`
+	Steps    map[string]any `json:"steps"`
+	Queue    []string       `json:"queue"`
+	Log      []StepLog      `json:"log"`
+	Executed int            `json:"executed"`
+	Seen     []string       `json:"seen,omitempty"`
 }
 
 // RunOutput is what a completed run returns.
@@ -64,172 +88,257 @@ type RunState struct {
 
 // Step log statuses, 8x8's names.
 const (
-	StepRunning  = "Running"
-	StepComplete = "Complete"
-	StepFailed   = "Failed"
+	StepRunning         = "Running"
+	StepComplete        = "Complete"
+	StepFailed          = "Failed"
+	StepSleeping        = "Sleeping"
+	StepWaitingForEvent = "WaitingForEvent"
 )
 
-// StepLog is one executed step, as 8x8's workflowLog reports it.
+// StepLog is one executed step, as 8x8's workflowLog reports it, with the
+// inputs it ran with and the result it produced.
 type StepLog struct {
 	ID          string    `json:"id"`
 	StepName    string    `json:"stepName"`
+	StepType    string    `json:"stepType,omitempty"`
 	StartedAt   time.Time `json:"startedAt"`
 	CompletedAt time.Time `json:"completedAt,omitzero"`
 	Status      string    `json:"status"`
+	Inputs      any       `json:"inputs,omitempty"`
+	Output      any       `json:"output,omitempty"`
 	Error       string    `json:"error,omitempty"`
+}
+
+// Reply is the signal a WaitForReply step waits for.
+type Reply struct {
+	// EventID is the inbound message's id; a redelivery carries the same.
+	EventID string         `json:"eventId"`
+	From    string         `json:"from"`
+	Channel string         `json:"channel"`
+	Event   map[string]any `json:"event"`
 }
 
 // RunDefinition interprets one definition version for one trigger event.
 func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
-	r := &run{
-		in:    in,
-		data:  initialData(in),
-		steps: map[string]any{},
-		byID:  indexSteps(in.Steps),
-	}
+	r := newRun(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (RunState, error) {
 		return RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
 	}); err != nil {
 		return RunOutput{}, err
 	}
 	if len(in.Steps) == 0 {
-		return RunOutput{Data: r.data}, nil
+		return r.output(), nil
 	}
-
-	// A work list rather than recursion: a step may select several next
-	// steps, each followed in the order its id sorts.
 	queue := []string{in.Steps[0].ID}
-	for executed := 0; len(queue) > 0; executed++ {
-		if executed >= maxStepExecutions {
-			return r.output(), temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("run executed %d steps; a jump loop never ends", maxStepExecutions), ErrTypeStepLimit, nil)
+	if in.Resume != nil {
+		queue = in.Resume.Queue
+	}
+	// The top level is a work list: a Branch may select several next steps,
+	// each followed in the order its id sorts. Only here, between steps, may
+	// the run continue as new: nested blocks finish first.
+	startedAt := r.executed
+	for len(queue) > 0 {
+		if r.executed > startedAt && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			next := in
+			next.Resume = &ResumeState{Data: r.data, Steps: r.root.steps, Queue: queue, Log: r.log, Executed: r.executed, Seen: r.seen}
+			return RunOutput{}, workflow.NewContinueAsNewError(ctx, RunDefinitionName, next)
 		}
 		id := queue[0]
 		queue = queue[1:]
-		step, ok := r.byID[id]
-		if !ok {
-			return r.output(), temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("step %q does not exist", id), ErrTypeInvalidStep, nil)
-		}
-		next, err := r.execute(ctx, step, executed)
+		next, err := r.step(ctx, id, r.root)
 		if err != nil {
 			return r.output(), err
 		}
 		queue = append(queue, next...)
 	}
 	r.current = ""
+	workflow.SetCurrentDetails(ctx, "Completed.")
 	return r.output(), nil
 }
 
+// run is the interpreter's state; every field is only touched from workflow
+// coroutines, which Temporal runs one at a time.
 type run struct {
-	in      RunInput
-	data    map[string]any
-	steps   map[string]any
-	byID    map[string]definition.Step
-	log     []StepLog
-	current string
+	in       RunInput
+	data     map[string]any
+	byID     map[string]definition.Step
+	root     *scope
+	log      []StepLog
+	current  string
+	executed int
+	replies  workflow.ReceiveChannel
+	seen     []string // ids of the last replies taken, to drop redeliveries
+	now      func() time.Time
+	uuid     func() string
+}
+
+// scope is what a chain of steps sees: the results of steps so far, and in
+// a ForEach body the current item.
+type scope struct {
+	steps map[string]any
+	item  any
+	index int
+	last  any // result of the last step run in this scope
+}
+
+func newRun(ctx workflow.Context, in RunInput) *run {
+	r := &run{
+		in:      in,
+		byID:    indexSteps(in.Steps),
+		root:    &scope{steps: map[string]any{}},
+		replies: workflow.GetSignalChannel(ctx, SignalReply),
+		now:     func() time.Time { return workflow.Now(ctx).UTC() },
+		uuid: func() string {
+			// A side effect: the id is recorded once and replayed after.
+			var id string
+			_ = workflow.SideEffect(ctx, func(workflow.Context) any { return uuid.NewString() }).Get(&id)
+			return id
+		},
+	}
+	if in.Resume != nil {
+		r.data = in.Resume.Data
+		r.root.steps = in.Resume.Steps
+		r.log = in.Resume.Log
+		r.executed = in.Resume.Executed
+		r.seen = in.Resume.Seen
+	} else {
+		r.data = InitialData(in)
+	}
+	if r.data == nil {
+		r.data = map[string]any{}
+	}
+	if r.root.steps == nil {
+		r.root.steps = map[string]any{}
+	}
+	return r
+}
+
+// maxSeenReplies bounds the reply ids remembered for deduplication.
+const maxSeenReplies = 64
+
+// firstSeen records a reply's event id and reports whether it is new.
+func (r *run) firstSeen(eventID string) bool {
+	if eventID == "" {
+		return true
+	}
+	for _, id := range r.seen {
+		if id == eventID {
+			return false
+		}
+	}
+	r.seen = append(r.seen, eventID)
+	if len(r.seen) > maxSeenReplies {
+		r.seen = r.seen[len(r.seen)-maxSeenReplies:]
+	}
+	return true
 }
 
 func (r *run) output() RunOutput { return RunOutput{Data: r.data, Log: r.log} }
 
-func (r *run) env(step any) definition.Env {
-	return definition.Env{Data: r.data, Step: step, Steps: r.steps}
+func (r *run) env(sc *scope, step any) definition.Env {
+	return definition.Env{
+		Data: r.data, Step: step, Steps: sc.steps, Item: sc.item, Index: sc.index,
+		Vars: r.in.Vars, Now: r.now, UUID: r.uuid,
+	}
 }
 
-// execute runs one step and returns the ids of the steps to run next.
-func (r *run) execute(ctx workflow.Context, step definition.Step, n int) ([]string, error) {
+// chain runs the steps of a nested block from its first step until no next
+// step is left, and returns the result of the last one.
+func (r *run) chain(ctx workflow.Context, first string, sc *scope) (any, error) {
+	queue := []string{first}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		next, err := r.step(ctx, id, sc)
+		if err != nil {
+			return nil, err
+		}
+		queue = append(queue, next...)
+	}
+	return sc.last, nil
+}
+
+// step runs one step in a scope and returns the ids of the steps to run next.
+func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error) {
+	if r.executed >= maxStepExecutions {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("run executed %d steps; a jump loop never ends", maxStepExecutions), ErrTypeStepLimit, nil)
+	}
+	r.executed++
+	step, ok := r.byID[id]
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %q does not exist", id), ErrTypeInvalidStep, nil)
+	}
 	r.current = step.ID
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Running step **%s** (%s).", step.ID, step.StepType))
+	logID := r.startLog(step)
+
+	result, inputs, err := r.execute(ctx, step, sc, logID)
+	if err == nil {
+		err = r.saveOutputs(step, sc, result)
+	}
+	entry := r.logEntry(logID)
+	entry.Inputs = inputs
+	entry.CompletedAt = r.now()
+	if err != nil {
+		entry.Status, entry.Error = StepFailed, err.Error()
+		return r.onError(step, sc, err)
+	}
+	entry.Status, entry.Output = StepComplete, result
+	sc.steps[step.ID], sc.last = result, result
+	return r.nextSteps(step, sc)
+}
+
+// onError applies the step's error route once its retries are spent.
+func (r *run) onError(step definition.Step, sc *scope, err error) ([]string, error) {
+	if step.OnError == nil || step.OnError.Action == "" || step.OnError.Action == definition.OnErrorFail {
+		return nil, err
+	}
+	var limit *temporal.ApplicationError
+	if errors.As(err, &limit) && limit.Type() == ErrTypeStepLimit {
+		return nil, err // no route may swallow the loop bound
+	}
+	result := map[string]any{"error": errorMessage(err)}
+	sc.steps[step.ID], sc.last = result, result
+	if step.OnError.Action == definition.OnErrorGoTo {
+		return []string{step.OnError.NextStepID}, nil
+	}
+	return r.nextSteps(step, sc)
+}
+
+func (r *run) startLog(step definition.Step) string {
 	r.log = append(r.log, StepLog{
-		ID:        step.ID + "#" + strconv.Itoa(n+1),
+		ID:        step.ID + "#" + strconv.Itoa(r.executed),
 		StepName:  step.ID,
-		StartedAt: workflow.Now(ctx).UTC(),
+		StepType:  step.StepType,
+		StartedAt: r.now(),
 		Status:    StepRunning,
 	})
-	entry := &r.log[len(r.log)-1]
-	finish := func(err error) error {
-		entry.CompletedAt = workflow.Now(ctx).UTC()
-		if err != nil {
-			entry.Status = StepFailed
-			entry.Error = err.Error()
-			return err
-		}
-		entry.Status = StepComplete
-		return nil
+	if len(r.log) > maxLogEntries {
+		r.log = append([]StepLog(nil), r.log[len(r.log)-maxLogEntries:]...)
 	}
-
-	var result any
-	var err error
-	switch step.StepType {
-	case definition.StepHTTPRequest:
-		result, err = r.httpRequest(ctx, step)
-	default:
-		err = temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: step type %q is not supported yet", step.ID, step.StepType), ErrTypeNotSupported, nil)
-	}
-	if err != nil {
-		return nil, finish(err)
-	}
-	r.steps[step.ID] = result
-	if err := r.saveOutputs(step, result); err != nil {
-		return nil, finish(err)
-	}
-	next, err := r.nextSteps(step)
-	return next, finish(err)
+	return r.log[len(r.log)-1].ID
 }
 
-func (r *run) httpRequest(ctx workflow.Context, step definition.Step) (any, error) {
-	rendered, err := definition.Render(step.Inputs, r.env(nil))
-	if err != nil {
-		return nil, expressionError(step.ID, "inputs", err)
+func (r *run) setStatus(logID, status string) { r.logEntry(logID).Status = status }
+
+// logEntry finds an entry again: concurrent branches append to the log, so
+// a pointer taken before a blocking call may be stale.
+func (r *run) logEntry(id string) *StepLog {
+	for i := len(r.log) - 1; i >= 0; i-- {
+		if r.log[i].ID == id {
+			return &r.log[i]
+		}
 	}
-	inputs, _ := rendered.(map[string]any)
-	req := activities.HTTPRequest{
-		StepID:     step.ID,
-		Method:     stringOf(inputs["method"]),
-		URL:        stringOf(inputs["url"]),
-		Headers:    stringMap(inputs["headers"]),
-		Parameters: stringMap(inputs["parameters"]),
-		Body:       inputs["body"],
-	}
-	if t, ok := inputs["timeoutSeconds"].(float64); ok && t > 0 {
-		req.TimeoutSeconds = int(t)
-	} else if t, ok := inputs["timeoutSeconds"].(int); ok && t > 0 {
-		req.TimeoutSeconds = t
-	}
-	timeout := 5 * time.Second
-	if req.TimeoutSeconds > 0 {
-		timeout = time.Duration(req.TimeoutSeconds) * time.Second
-	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		// The activity enforces the step's own timeout; this one only
-		// catches a worker that died mid-call.
-		StartToCloseTimeout: timeout + 10*time.Second,
-		// Until per-step retry lands, every HttpRequest step gets the same
-		// explicit policy: about 10 minutes of backoff for a third party
-		// that is down, and no retries for answers that cannot change.
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        15,
-			NonRetryableErrorTypes: []string{activities.ErrTypeBadRequest, activities.ErrTypeResponseTooLarge},
-		},
-		Summary: step.ID,
-	})
-	var resp activities.HTTPResponse
-	if err := workflow.ExecuteActivity(actx, activities.HTTPRequestName, req).Get(ctx, &resp); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s failed", step.ID), ErrTypeStepFailed, err)
-	}
-	return toGeneric(resp)
+	r.log = append(r.log, StepLog{ID: id})
+	return &r.log[len(r.log)-1]
 }
 
 // saveOutputs evaluates each output expression over step.* and stores it in
-// the context data under its key; keys are visited in sorted order so the
-// same definition always evaluates in the same order.
-func (r *run) saveOutputs(step definition.Step, result any) error {
+// the context data under its key, in sorted key order.
+func (r *run) saveOutputs(step definition.Step, sc *scope, result any) error {
 	for _, key := range sortedKeys(step.Outputs) {
-		v, err := definition.Render(step.Outputs[key], r.env(result))
+		v, err := definition.Render(step.Outputs[key], r.env(sc, result))
 		if err != nil {
 			return expressionError(step.ID, "outputs."+key, err)
 		}
@@ -240,7 +349,7 @@ func (r *run) saveOutputs(step definition.Step, result any) error {
 
 // nextSteps follows nextStepId, or every selectNextStep whose condition is
 // true; a null condition is the default, taken when no other is true.
-func (r *run) nextSteps(step definition.Step) ([]string, error) {
+func (r *run) nextSteps(step definition.Step, sc *scope) ([]string, error) {
 	if step.NextStepID != "" {
 		return []string{step.NextStepID}, nil
 	}
@@ -251,7 +360,7 @@ func (r *run) nextSteps(step definition.Step) ([]string, error) {
 			defaults = append(defaults, target)
 			continue
 		}
-		v, err := definition.RenderString(*cond, r.env(r.steps[step.ID]))
+		v, err := definition.RenderString(*cond, r.env(sc, sc.steps[step.ID]))
 		if err != nil {
 			return nil, expressionError(step.ID, "selectNextStep."+target, err)
 		}
@@ -265,7 +374,10 @@ func (r *run) nextSteps(step definition.Step) ([]string, error) {
 	return next, nil
 }
 
-func initialData(in RunInput) map[string]any {
+// InitialData is the context a run starts with: the trigger payload's
+// fields plus accountId, triggeredAt and subAccountId. The gateway evaluates
+// trigger conditions over the same data.
+func InitialData(in RunInput) map[string]any {
 	data := make(map[string]any, len(in.Payload)+3)
 	for k, v := range in.Payload {
 		data[k] = v
@@ -300,6 +412,17 @@ func expressionError(stepID, where string, err error) error {
 		fmt.Sprintf("step %s: %s: %v", stepID, where, err), ErrTypeExpression, nil)
 }
 
+// errorMessage is the innermost cause: what support staff need to read.
+func errorMessage(err error) string {
+	var app *temporal.ApplicationError
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if errors.As(e, &app) && app.Unwrap() == nil {
+			return app.Message()
+		}
+	}
+	return err.Error()
+}
+
 // toGeneric turns a typed result into the maps expressions navigate.
 func toGeneric(v any) (any, error) {
 	b, err := json.Marshal(v)
@@ -311,37 +434,6 @@ func toGeneric(v any) (any, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func stringOf(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	default:
-		return fmt.Sprint(t)
-	}
-}
-
-func stringMap(v any) map[string]string {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, val := range m {
-		if val == nil {
-			continue
-		}
-		if s, ok := val.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, _ := json.Marshal(val)
-		out[k] = string(b)
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -128,7 +128,7 @@ func TestRunDefinitionFailures(t *testing.T) {
 		},
 		{
 			name:     "an unsupported step type fails clearly",
-			steps:    `[{"id":"a","stepType":"Wait","inputs":{"duration":"1"}}]`,
+			steps:    `[{"id":"a","stepType":"VoiceMessage","inputs":{}}]`,
 			wantType: workflows.ErrTypeNotSupported,
 		},
 	}
@@ -165,7 +165,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal("no recorded histories in testdata/histories")
 	}
 	replayer := worker.NewWorkflowReplayer()
-	junctionworker.Register(replayerRegistry{replayer}, activities.New())
+	junctionworker.Register(replayerRegistry{replayer}, junctionworker.Activities{})
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			if _, err := os.Stat(f); err != nil {

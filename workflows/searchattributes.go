@@ -24,5 +24,10 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		DefinitionIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		DefinitionVersionKey.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
 		TriggerKey.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AwaitingReplyKey.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
+
+// AwaitingReplyKey is set while a run waits in a WaitForReply step, to
+// AwaitKey(channel, from), so the gateway can route the reply to it.
+var AwaitingReplyKey = temporal.NewSearchAttributeKeyKeyword("JunctionAwaitingReply")

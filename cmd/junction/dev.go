@@ -15,7 +15,7 @@ func devCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
 		Usage: "run everything in one process: embedded Temporal server and UI, worker and gateway",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Value: ".junction", Usage: "where the Temporal and metadata databases live", EnvVars: []string{"JUNCTION_DATA_DIR"}},
 			&cli.StringFlag{Name: "database-url", Usage: "metadata store: sqlite:PATH (default: in --data-dir) or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "gateway listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
@@ -23,7 +23,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "ui-address", Value: "127.0.0.1:8233", Usage: "Temporal UI listen address (\"-\" disables it)", EnvVars: []string{"JUNCTION_UI_ADDRESS"}},
 			&cli.StringFlag{Name: "namespace", Value: "default", Usage: "Temporal namespace", EnvVars: []string{"JUNCTION_NAMESPACE"}},
 			&cli.StringFlag{Name: "temporal-log-level", Value: "warn", Usage: "level of the embedded Temporal server's own logs", EnvVars: []string{"JUNCTION_TEMPORAL_LOG_LEVEL"}},
-		},
+		}, eightByEightFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c, true)
 			if err != nil {
@@ -40,6 +40,7 @@ func devCommand() *cli.Command {
 				HTTPAddress:      c.String("http-address"),
 				Namespace:        c.String("namespace"),
 				TemporalLogLevel: c.String("temporal-log-level"),
+				EightByEight:     eightByEightConfig(c),
 				Logger:           logger,
 			})
 			if err != nil {

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/internal/logging"
 	"github.com/junction-run/junction/worker"
 )
@@ -89,6 +90,24 @@ func connect(c *cli.Context) (logger *zap.Logger, tc client.Client, close func()
 		return nil, nil, nil, err
 	}
 	return logger, tc, func() { tc.Close(); _ = logger.Sync() }, nil
+}
+
+// eightByEightFlags configure the 8x8 messaging steps (SMS, ChatAppsMessage)
+// for the processes that run activities.
+func eightByEightFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "8x8-api-key", Usage: "8x8 API key for the SMS and ChatAppsMessage steps (prefer the env var)", EnvVars: []string{"JUNCTION_8X8_API_KEY"}},
+		&cli.StringFlag{Name: "8x8-sms-url", Value: eightbyeight.DefaultSMSBaseURL, Usage: "8x8 SMS API base URL (regional hosts: sms.us.8x8.com, sms.8x8.uk, sms.8x8.id)", EnvVars: []string{"JUNCTION_8X8_SMS_URL"}},
+		&cli.StringFlag{Name: "8x8-chatapps-url", Value: eightbyeight.DefaultChatAppsBaseURL, Usage: "8x8 Chat Apps API base URL", EnvVars: []string{"JUNCTION_8X8_CHATAPPS_URL"}},
+	}
+}
+
+func eightByEightConfig(c *cli.Context) eightbyeight.Config {
+	return eightbyeight.Config{
+		APIKey:          eightbyeight.Secret(c.String("8x8-api-key")),
+		SMSBaseURL:      c.String("8x8-sms-url"),
+		ChatAppsBaseURL: c.String("8x8-chatapps-url"),
+	}
 }
 
 // exitOnSignal turns the context cancelled by Ctrl-C into a clean return.

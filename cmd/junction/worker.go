@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/worker"
 )
 
@@ -16,7 +17,7 @@ func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
 		Usage: "run the Temporal worker (workflows and activities) against a Temporal cluster",
-		Flags: append(temporalFlags(),
+		Flags: append(append(temporalFlags(), eightByEightFlags()...),
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
@@ -32,7 +33,10 @@ func workerCommand() *cli.Command {
 				}
 			}
 			host, _ := os.Hostname()
-			w := worker.New(tc, activities.New(), worker.Options{
+			w := worker.New(tc, worker.Activities{
+				HTTP:      activities.New(),
+				Messaging: &activities.Messaging{Client: eightbyeight.NewClient(eightByEightConfig(c))},
+			}, worker.Options{
 				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
 				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 			})

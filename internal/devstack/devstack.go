@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/store"
@@ -39,6 +40,9 @@ type Config struct {
 	HTTPAddress     string // default 127.0.0.1:8080
 	Namespace       string // default "default"
 	Logger          *zap.Logger
+	// EightByEight configures the SMS and ChatAppsMessage steps (8x8's
+	// messaging APIs); without an API key those steps fail as not configured.
+	EightByEight eightbyeight.Config
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
@@ -112,7 +116,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
 
-	s.Worker = worker.New(s.Client, activities.New(), worker.Options{})
+	s.Worker = worker.New(s.Client, worker.Activities{
+		HTTP:      activities.New(),
+		Messaging: &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
+	}, worker.Options{})
 	if err := s.Worker.Start(); err != nil {
 		s.Worker = nil
 		return nil, fmt.Errorf("starting worker: %w", err)

@@ -212,8 +212,17 @@ func createDefinition(t *testing.T, s *devstack.Stack, account string, body []by
 	return doc
 }
 
+type runRef struct {
+	DefinitionID       string `json:"definitionId"`
+	Version            int    `json:"version"`
+	WorkflowID         string `json:"workflowId"`
+	TemporalWorkflowID string `json:"temporalWorkflowId"`
+	RunID              string `json:"runId"`
+}
+
 type triggerResult struct {
-	EventID string `json:"eventId"`
+	EventID string   `json:"eventId"`
+	Resumed []runRef `json:"resumed"`
 	Runs    []struct {
 		DefinitionID       string `json:"definitionId"`
 		Version            int    `json:"version"`
@@ -576,5 +585,33 @@ func TestDevStackFinishesRunsInFlightAcrossRestart(t *testing.T) {
 	}
 	if a, ok := count(); ok != 1 || a < 2 {
 		t.Fatalf("third party saw %d attempts and %d successes, want >= 2 and exactly 1", a, ok)
+	}
+}
+
+// TestDevStackFinishesWaitsAcrossRestart stops Junction while a run sleeps
+// in a Wait step: the timer is Temporal's, so the run wakes up and finishes
+// after the restart.
+func TestDevStackFinishesWaitsAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	sk := newSink(t)
+	s := startStack(t, dir, false)
+	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"later","steps":[
+	  {"id":"pause","stepType":"Wait","inputs":{"duration":"00:00:03"},"nextStepId":"notify"},
+	  {"id":"notify","stepType":"HttpRequest","inputs":{"url":"`+sk.URL+`/later","method":"POST"}}]}}`))
+	res := trigger(t, s, "acme", `{}`, nil)
+	s.Stop(context.Background())
+	if n := len(sk.received()); n != 0 {
+		t.Fatalf("the step after the wait ran before the restart (%d calls)", n)
+	}
+
+	s = startStack(t, dir, false)
+	defer s.Stop(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Client.GetWorkflow(ctx, res.Runs[0].TemporalWorkflowID, "").Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := sk.received(); len(got) != 1 || got[0].Path != "/later" {
+		t.Fatalf("sink got %v", got)
 	}
 }

@@ -1,0 +1,257 @@
+package definition
+
+import "strings"
+
+// stepSpec describes one step type: its inputs and results, which routing and nesting fields it
+// takes and whether the interpreter runs it. The same table drives Validate, JSONSchema and the
+// step reference in docs/definition.md, so the three cannot drift apart.
+type stepSpec struct {
+	Type        string
+	Summary     string // one line for the schema's description
+	Supported   bool   // the interpreter runs it (see IsSupportedStepType)
+	Lenient     bool   // inputs are documented but not checked (types the interpreter rejects at run time)
+	Inputs      []fieldSpec
+	OpenInputs  bool // inputs other than those listed are allowed (and passed on)
+	AnyInputs   bool // inputs are a free map of names (SetVariables)
+	Results     []fieldSpec
+	NeedsSelect bool    // selectNextStep is required (Branch)
+	Do          doShape // what do may hold
+	Connection  bool    // the step may name a connection
+}
+
+// doShape says what a step's do blocks mean.
+type doShape int
+
+const (
+	doNone     doShape = iota // do must be absent or empty
+	doBlocks                  // If: one or more blocks, run when the condition holds
+	doBody                    // ForEach: exactly one block, the loop body
+	doBranches                // Parallel: two or more blocks, run at once
+)
+
+// valueKind is what a literal (non-template) input value must be.
+type valueKind int
+
+const (
+	kindString     valueKind = iota // a JSON string
+	kindObject                      // a JSON object
+	kindNumber                      // a JSON number
+	kindInteger                     // a JSON number without a fraction
+	kindBoolean                     // true or false
+	kindDuration                    // a ParseDuration string or a number of days
+	kindTimestamp                   // an RFC 3339 date-time string
+	kindURL                         // an absolute http or https URL
+	kindExpression                  // a {{ }} template (or a boolean literal)
+	kindArray                       // a JSON array
+	kindItems                       // an array, or a template that yields one
+	kindStringMap                   // an object whose values are strings
+	kindAny                         // anything
+)
+
+// fieldSpec describes one input or one result of a step.
+type fieldSpec struct {
+	Name        string
+	Kind        valueKind
+	Required    bool
+	Enum        []string // allowed values, matched case-insensitively
+	Min, Max    float64  // bounds for numbers; for durations, Max in days (0: none)
+	Default     any
+	Description string
+	Alias       string // another accepted name (8x8's documents disagree on some)
+}
+
+// stepSpecs lists every built-in step type in the order the documentation presents them.
+var stepSpecs = []*stepSpec{
+	{
+		Type:       StepSMS,
+		Summary:    "Send an SMS through the 8x8 SMS API.",
+		Supported:  true,
+		Connection: true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "subAccountId", Kind: kindString, Required: true, Description: "SMS-enabled 8x8 subaccount to send from."},
+			{Name: "destination", Kind: kindString, Required: true, Description: "Recipient phone number (MSISDN), e.g. +6512345678."},
+			{Name: "text", Kind: kindString, Required: true, Description: "Message body."},
+			{Name: "country", Kind: kindString, Description: "Two-letter ISO country code of the destination."},
+			{Name: "source", Kind: kindString, Description: "Sender id or virtual number."},
+			{Name: "clientMessageId", Kind: kindString, Description: "Your own id for the message."},
+			{Name: "encoding", Kind: kindString, Enum: []string{"AUTO", "GSM7", "UCS2"}, Default: "AUTO", Description: "Message encoding: AUTO (detect), GSM7 or UCS2; any letter case."},
+			{Name: "scheduled", Kind: kindTimestamp, Description: "ISO 8601 date and time at which to send."},
+			{Name: "expiry", Kind: kindTimestamp, Description: "ISO 8601 date and time after which the message is not sent."},
+			{Name: "dlrCallbackUrl", Kind: kindURL, Description: "URL that receives delivery receipts."},
+		},
+		Results: []fieldSpec{
+			{Name: "requestId", Kind: kindString, Description: "Id of the request to the SMS API."},
+			{Name: "umid", Kind: kindString, Description: "Unique message id assigned by 8x8."},
+			{Name: "status", Kind: kindString, Description: "Last known status of the message."},
+			{Name: "description", Kind: kindString, Description: "Detail of the status."},
+			{Name: "destination", Kind: kindString, Description: "Phone number the message was sent to."},
+			{Name: "encoding", Kind: kindString, Description: "Encoding used."},
+			{Name: "clientMessageId", Kind: kindString, Description: "The clientMessageId sent."},
+		},
+	},
+	{
+		Type:       StepChatAppsMessage,
+		Summary:    "Send a message through 8x8 Chat Apps (WhatsApp, Viber, LINE, RCS, ...).",
+		Supported:  true,
+		Connection: true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "subAccountId", Kind: kindString, Required: true, Description: "Chat-apps-enabled 8x8 subaccount."},
+			{Name: "user", Kind: kindObject, Required: true, Description: "Recipient as in the Chat Apps API, e.g. {\"msisdn\": \"{{data.payload.user.channelUserId}}\"}."},
+			{Name: "type", Kind: kindString, Required: true, Description: "Content type as in the Chat Apps API, e.g. text or template."},
+			{Name: "content", Kind: kindObject, Required: true, Description: "Content for the type, e.g. {\"text\": \"Hello\"}."},
+			{Name: "clientMessageId", Kind: kindString, Description: "Your own id for the message."},
+		},
+		Results: []fieldSpec{
+			{Name: "requestId", Kind: kindString, Description: "Id of the Chat Apps request (useful when it failed before a umid was assigned)."},
+			{Name: "umid", Kind: kindString, Description: "Unique message id assigned by 8x8."},
+			{Name: "status", Kind: kindString, Description: "Last known status of the message."},
+			{Name: "description", Kind: kindString, Description: "Detail of the status."},
+		},
+	},
+	{
+		Type:       StepHTTPRequest,
+		Summary:    "Call an HTTP endpoint; the body is sent as JSON.",
+		Supported:  true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "url", Kind: kindURL, Required: true, Description: "Absolute http or https URL, path parameters inline."},
+			{Name: "method", Kind: kindString, Required: true, Enum: httpMethods, Description: "HTTP method, any letter case."},
+			{Name: "headers", Kind: kindStringMap, Description: "Request headers by name."},
+			{Name: "parameters", Kind: kindObject, Description: "Query-string parameters by name."},
+			{Name: "body", Kind: kindAny, Description: "Request body, sent as JSON; expressions may appear at any depth."},
+			{Name: "timeoutSeconds", Kind: kindNumber, Min: MinHTTPTimeoutSeconds, Max: MaxHTTPTimeoutSeconds, Default: 5, Description: "Request timeout in seconds."},
+		},
+		Results: []fieldSpec{
+			{Name: "responseCode", Kind: kindInteger, Description: "HTTP status code."},
+			{Name: "reasonPhrase", Kind: kindString, Description: "HTTP reason phrase."},
+			{Name: "responseBody", Kind: kindAny, Description: "Response body, parsed when it is JSON."},
+		},
+	},
+	{
+		Type:      StepWait,
+		Summary:   "Pause the run for a duration.",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "duration", Kind: kindDuration, Required: true, Max: 365, Description: "How long to wait: d.HH:mm:ss (1.06:30:15), a number of days (\"2\"), a Go duration (90m) or ISO 8601 (PT15M); at most 365 days."},
+			{Name: "minutes", Kind: kindNumber, Min: 0, Max: 365 * 24 * 60, Description: "Alias from older 8x8 documents: the duration in minutes. Use duration or minutes, not both."},
+		},
+		Results: []fieldSpec{
+			{Name: "waited", Kind: kindString, Description: "The duration waited, e.g. 2m0s."},
+		},
+	},
+	{
+		Type:        StepBranch,
+		Summary:     "Route to every step whose condition is true; a null condition is the default branch.",
+		Supported:   true,
+		NeedsSelect: true,
+	},
+	{
+		Type:      StepIf,
+		Summary:   "Run the nested do blocks when a condition holds, then continue with nextStepId.",
+		Supported: true,
+		Do:        doBlocks,
+		Inputs: []fieldSpec{
+			{Name: "condition", Kind: kindExpression, Required: true, Description: "A {{ }} expression; the blocks run when it is truthy."},
+		},
+		Results: []fieldSpec{
+			{Name: "condition", Kind: kindBoolean, Description: "Whether the condition held."},
+		},
+	},
+	{
+		Type:      StepWaitForReply,
+		Summary:   "Wait until the user replies on a channel, or until the timeout.",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "from", Kind: kindString, Required: true, Description: "Who to wait for: the msisdn on SMS, the channel user id on chat apps."},
+			{Name: "channel", Kind: kindString, Required: true, Description: "Channel the reply must arrive on: sms, whatsapp, viber, line, RCS, ..."},
+			{Name: "timeout", Kind: kindDuration, Max: 365, Default: "1.00:00:00", Description: "How long to wait for the reply, as for Wait's duration; default 1 day."},
+		},
+		Results: []fieldSpec{
+			{Name: "reply", Kind: kindObject, Description: "The inbound message event (as the trigger's data), or null on timeout."},
+		},
+	},
+	{
+		Type:       StepVoiceMessage,
+		Summary:    "Place a voice call (8x8 Voice Messaging API). Accepted, but fails at run time until a connector provides it.",
+		Lenient:    true,
+		Connection: true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "subAccountId", Alias: "subaccountId", Kind: kindString, Description: "Voice-enabled subaccount."},
+			{Name: "clientRequestId", Kind: kindString, Description: "Your id for the call; {{uuid()}} is the usual value."},
+			{Name: "action", Kind: kindString, Enum: []string{"say", "say&capture", "playFile"}, Default: "say", Description: "say, say&capture or playFile."},
+			{Name: "params", Kind: kindObject, Description: "Parameters of the action as in the voice API."},
+		},
+		Results: []fieldSpec{
+			{Name: "response", Kind: kindObject, Description: "The voice API's response."},
+		},
+	},
+	{
+		Type:       StepWaitForDTMF,
+		Summary:    "Wait for keypad input after a say&capture call. Accepted, but fails at run time until a connector provides it.",
+		Lenient:    true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "dtmfRequestId", Alias: "correlationId", Kind: kindString, Description: "The clientRequestId (or uid) of the VoiceMessage call."},
+			{Name: "timeout", Kind: kindDuration, Default: "1.00:00:00", Description: "How long to wait, as for Wait's duration; default 1 day."},
+		},
+		Results: []fieldSpec{
+			{Name: "dtmfData", Kind: kindObject, Description: "The voice API's DTMF callback, or null on timeout."},
+		},
+	},
+	{
+		Type:       StepSendToConverse,
+		Summary:    "Hand the conversation to a live agent in 8x8 Converse. Accepted, but fails at run time until a connector provides it.",
+		Lenient:    true,
+		Connection: true,
+		OpenInputs: true,
+		Inputs: []fieldSpec{
+			{Name: "payload", Kind: kindAny, Description: "The conversation to hand over, usually {{data.payload}}."},
+		},
+		Results: []fieldSpec{
+			{Name: "ticketId", Kind: kindString, Description: "Id of the Converse ticket."},
+		},
+	},
+	{
+		Type:      StepForEach,
+		Summary:   "Junction: run the do block once for every element of an array, at most parallelism at a time.",
+		Supported: true,
+		Do:        doBody,
+		Inputs: []fieldSpec{
+			{Name: "items", Kind: kindItems, Required: true, Description: "The array to iterate: a {{ }} expression such as {{data.order.line_items}} or a literal array."},
+			{Name: "parallelism", Kind: kindInteger, Min: 1, Max: MaxForEachParallelism, Default: 1, Description: "How many iterations may run at once."},
+		},
+		Results: []fieldSpec{
+			{Name: "results", Kind: kindArray, Description: "The result of each iteration's last step, in the order of items."},
+			{Name: "count", Kind: kindInteger, Description: "How many items there were."},
+		},
+	},
+	{
+		Type:      StepParallel,
+		Summary:   "Junction: run every do block at once and continue when all have finished.",
+		Supported: true,
+		Do:        doBranches,
+		Results: []fieldSpec{
+			{Name: "branches", Kind: kindArray, Description: "The result of each branch's last step, in the order of the blocks."},
+		},
+	},
+	{
+		Type:      StepSetVariables,
+		Summary:   "Junction: save values into data: every input name becomes data.<name>.",
+		Supported: true,
+		AnyInputs: true,
+		Results: []fieldSpec{
+			{Name: "<name>", Kind: kindAny, Description: "Each value set, under its name."},
+		},
+	},
+}
+
+// MaxForEachParallelism bounds ForEach's parallelism input.
+const MaxForEachParallelism = 50
+
+// specFor returns the specification of a built-in step type, matched case-insensitively, or nil.
+func specFor(stepType string) *stepSpec {
+	return stepTypes[strings.ToLower(stepType)]
+}

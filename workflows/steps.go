@@ -1,0 +1,398 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/definition"
+)
+
+// connectorAction matches a connector action step type, e.g.
+// "shopify.update_order".
+var connectorAction = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
+
+// execute runs one step's own work and returns its result and the inputs it
+// rendered (for the step log). Routing is the caller's.
+func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, logID string) (result, inputs any, err error) {
+	switch step.StepType {
+	case definition.StepHTTPRequest:
+		return r.httpRequest(ctx, step, sc)
+	case definition.StepSMS:
+		return r.sendSMS(ctx, step, sc)
+	case definition.StepChatAppsMessage:
+		return r.sendChatApps(ctx, step, sc)
+	case definition.StepWait:
+		return r.wait(ctx, step, sc, logID)
+	case definition.StepWaitForReply:
+		return r.waitForReply(ctx, step, sc, logID)
+	case definition.StepBranch:
+		return map[string]any{}, nil, nil // routing is selectNextStep's
+	case definition.StepIf:
+		return r.ifBlock(ctx, step, sc)
+	case definition.StepForEach:
+		return r.forEach(ctx, step, sc)
+	case definition.StepParallel:
+		return r.parallel(ctx, step, sc)
+	case definition.StepSetVariables:
+		return r.setVariables(step, sc)
+	}
+	if connectorAction.MatchString(step.StepType) {
+		return nil, nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: connector action %q is not available: no connector is registered under that name yet", step.ID, step.StepType),
+			ErrTypeNotSupported, nil)
+	}
+	return nil, nil, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("step %s: step type %q is not supported yet", step.ID, step.StepType), ErrTypeNotSupported, nil)
+}
+
+// renderInputs evaluates the step's inputs; the result is always a map.
+func (r *run) renderInputs(step definition.Step, sc *scope) (map[string]any, error) {
+	rendered, err := definition.Render(step.Inputs, r.env(sc, nil))
+	if err != nil {
+		return nil, expressionError(step.ID, "inputs", err)
+	}
+	inputs, _ := rendered.(map[string]any)
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	return inputs, nil
+}
+
+// callActivity runs a third-party call with the step's options and turns
+// its result into the maps expressions read.
+func (r *run) callActivity(ctx workflow.Context, step definition.Step, defaults activityDefaults, name string, in, out any) (any, error) {
+	opts, err := activityOptions(step, defaults)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
+	}
+	actx := workflow.WithActivityOptions(ctx, opts)
+	if err := workflow.ExecuteActivity(actx, name, in).Get(ctx, out); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), ErrTypeStepFailed, err)
+	}
+	return toGeneric(out)
+}
+
+func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := activities.HTTPRequest{
+		StepID:     step.ID,
+		Method:     stringOf(inputs["method"]),
+		URL:        stringOf(inputs["url"]),
+		Headers:    stringMap(inputs["headers"]),
+		Parameters: stringMap(inputs["parameters"]),
+		Body:       inputs["body"],
+	}
+	if t, ok := inputs["timeoutSeconds"].(float64); ok && t > 0 {
+		req.TimeoutSeconds = int(t)
+	}
+	timeout := 5 * time.Second
+	if req.TimeoutSeconds > 0 {
+		timeout = time.Duration(req.TimeoutSeconds) * time.Second
+	}
+	defaults := httpDefaults
+	// The activity enforces the step's own timeout; this one only catches
+	// a worker that died mid-call.
+	defaults.startToClose = timeout + 10*time.Second
+	var resp activities.HTTPResponse
+	result, err := r.callActivity(ctx, step, defaults, activities.HTTPRequestName, req, &resp)
+	return result, inputs, err
+}
+
+func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := activities.SMSRequest{
+		StepID:          step.ID,
+		SubAccountID:    stringOf(inputs["subAccountId"]),
+		Destination:     stringOf(inputs["destination"]),
+		Text:            stringOf(inputs["text"]),
+		Country:         stringOf(inputs["country"]),
+		Source:          stringOf(inputs["source"]),
+		ClientMessageID: stringOf(inputs["clientMessageId"]),
+		Encoding:        stringOf(inputs["encoding"]),
+		Scheduled:       stringOf(inputs["scheduled"]),
+		Expiry:          stringOf(inputs["expiry"]),
+		DLRCallbackURL:  stringOf(inputs["dlrCallbackUrl"]),
+	}
+	var out activities.MessageResult
+	result, err := r.callActivity(ctx, step, messagingDefaults, activities.SendSMSName, req, &out)
+	return result, inputs, err
+}
+
+func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	user, _ := inputs["user"].(map[string]any)
+	content, _ := inputs["content"].(map[string]any)
+	req := activities.ChatAppsRequest{
+		StepID:          step.ID,
+		SubAccountID:    stringOf(inputs["subAccountId"]),
+		User:            user,
+		Type:            stringOf(inputs["type"]),
+		Content:         content,
+		ClientMessageID: stringOf(inputs["clientMessageId"]),
+	}
+	var out activities.MessageResult
+	result, err := r.callActivity(ctx, step, messagingDefaults, activities.SendChatAppsMessageName, req, &out)
+	return result, inputs, err
+}
+
+// wait sleeps on a durable timer: a worker restart, or a week, changes
+// nothing.
+func (r *run) wait(ctx workflow.Context, step definition.Step, sc *scope, logID string) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := waitDuration(inputs)
+	if err != nil {
+		return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
+	}
+	r.setStatus(logID, StepSleeping)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Step **%s** waits %s, until %s.", step.ID, d, r.now().Add(d).Format(time.RFC3339)))
+	if err := workflow.Sleep(ctx, d); err != nil {
+		return nil, inputs, err
+	}
+	return map[string]any{"waited": d.String()}, inputs, nil
+}
+
+// waitForReply parks the run until the awaited user writes on the awaited
+// channel, or the timeout passes (then reply is null). The run advertises
+// what it waits for in a search attribute, which is how the gateway finds it
+// when the reply arrives.
+func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope, logID string) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	from, channel := stringOf(inputs["from"]), strings.ToLower(stringOf(inputs["channel"]))
+	timeout := 24 * time.Hour
+	if t := stringOf(inputs["timeout"]); t != "" {
+		if timeout, err = definition.ParseDuration(t); err != nil {
+			return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: timeout: %v", step.ID, err), ErrTypeInvalidStep, nil)
+		}
+	}
+	key := AwaitKey(channel, from)
+	if err := workflow.UpsertTypedSearchAttributes(ctx, AwaitingReplyKey.ValueSet(key)); err != nil {
+		return nil, inputs, err
+	}
+	r.setStatus(logID, StepWaitingForEvent)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Step **%s** waits for a reply from %s on %s, until %s.",
+		step.ID, from, channel, r.now().Add(timeout).Format(time.RFC3339)))
+
+	var reply *Reply
+	timer := workflow.NewTimer(ctx, timeout)
+	for reply == nil {
+		var got Reply
+		timedOut := false
+		workflow.NewSelector(ctx).
+			AddReceive(r.replies, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &got) }).
+			AddFuture(timer, func(workflow.Future) { timedOut = true }).
+			Select(ctx)
+		if timedOut {
+			break
+		}
+		// A reply from someone else (never sent by the gateway, but a
+		// signal can come from anywhere) is not the one awaited, and a
+		// redelivered message is not a second reply.
+		if AwaitKey(got.Channel, got.From) == key && r.firstSeen(got.EventID) {
+			reply = &got
+		}
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, AwaitingReplyKey.ValueUnset()); err != nil {
+		return nil, inputs, err
+	}
+	if reply == nil {
+		return map[string]any{"reply": nil}, inputs, nil
+	}
+	event, err := toGeneric(reply.Event)
+	if err != nil {
+		return nil, inputs, err
+	}
+	return map[string]any{"reply": event}, inputs, nil
+}
+
+// AwaitKey is the value of the awaiting-reply search attribute: channel and
+// sender, normalised so the gateway and the run agree.
+// A leading "+" is dropped: 8x8 writes msisdns with it and channel user ids
+// without.
+func AwaitKey(channel, from string) string {
+	return strings.ToLower(strings.TrimSpace(channel)) + ":" + strings.TrimPrefix(strings.TrimSpace(from), "+")
+}
+
+// ifBlock runs every block in do, in order, when the condition holds; the
+// step's own nextStepId follows either way.
+func (r *run) ifBlock(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	holds := definition.Truthy(inputs["condition"])
+	if holds {
+		for _, block := range step.Do {
+			if len(block) == 0 {
+				continue
+			}
+			if _, err := r.chain(ctx, block[0].ID, sc); err != nil {
+				return nil, inputs, err
+			}
+		}
+	}
+	return map[string]any{"condition": holds}, inputs, nil
+}
+
+// forEach runs its body once per item, at most parallelism at a time; each
+// iteration sees item and index and its own step results.
+func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, ok := inputs["items"].([]any)
+	if !ok && inputs["items"] != nil {
+		return nil, inputs, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: items is %T, not an array", step.ID, inputs["items"]), ErrTypeInvalidStep, nil)
+	}
+	parallelism := 1
+	if p, ok := inputs["parallelism"].(float64); ok && p >= 1 {
+		parallelism = int(p)
+	}
+	if len(step.Do) == 0 || len(step.Do[0]) == 0 {
+		return map[string]any{"results": []any{}, "count": 0}, inputs, nil
+	}
+	body := step.Do[0][0].ID
+	results := make([]any, len(items))
+	errs := make([]error, len(items))
+	running := 0
+	done := workflow.NewChannel(ctx)
+	for i := range items {
+		if running == parallelism {
+			done.Receive(ctx, nil)
+			running--
+		}
+		running++
+		iter := &scope{steps: copyMap(sc.steps), item: items[i], index: i}
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			results[i], errs[i] = r.chain(gctx, body, iter)
+			done.Send(gctx, true)
+		})
+	}
+	for ; running > 0; running-- {
+		done.Receive(ctx, nil)
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, inputs, fmt.Errorf("item %d: %w", i, err)
+		}
+	}
+	return map[string]any{"results": results, "count": len(items)}, inputs, nil
+}
+
+// parallel runs every branch at once and joins: the step completes when all
+// have, and fails if any failed.
+func (r *run) parallel(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	results := make([]any, len(step.Do))
+	errs := make([]error, len(step.Do))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, block := range step.Do {
+		if len(block) == 0 {
+			continue
+		}
+		branch := &scope{steps: sc.steps, item: sc.item, index: sc.index}
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			results[i], errs[i] = r.chain(gctx, block[0].ID, branch)
+		})
+	}
+	wg.Wait(ctx)
+	for i, err := range errs {
+		if err != nil {
+			return nil, nil, fmt.Errorf("branch %d: %w", i, err)
+		}
+	}
+	return map[string]any{"branches": results}, nil, nil
+}
+
+// setVariables saves each rendered input into the context data.
+func (r *run) setVariables(step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range sortedKeys(inputs) {
+		r.data[k] = inputs[k]
+	}
+	return inputs, inputs, nil
+}
+
+func waitDuration(inputs map[string]any) (time.Duration, error) {
+	switch d := inputs["duration"].(type) {
+	case string:
+		return definition.ParseDuration(d)
+	case float64:
+		return time.Duration(d * float64(24*time.Hour)), nil // a bare number is days, as in 8x8
+	}
+	if m, ok := inputs["minutes"].(float64); ok {
+		return time.Duration(m * float64(time.Minute)), nil
+	}
+	return 0, fmt.Errorf("duration is missing")
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func stringOf(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case float64:
+		if t == float64(int64(t)) {
+			return fmt.Sprintf("%d", int64(t))
+		}
+		return fmt.Sprint(t)
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+func stringMap(v any) map[string]string {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, val := range m {
+		if val == nil {
+			continue
+		}
+		if s, ok := val.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, _ := json.Marshal(val)
+		out[k] = string(b)
+	}
+	return out
+}

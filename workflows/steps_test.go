@@ -1,0 +1,273 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/workflows"
+)
+
+// recorder mocks the third-party activities and remembers every call, in
+// order, by step id.
+type recorder struct {
+	calls []string
+	sms   []activities.SMSRequest
+	http  []activities.HTTPRequest
+}
+
+func (rec *recorder) register(env *testsuite.TestWorkflowEnvironment) {
+	m := &activities.Messaging{}
+	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: activities.SendSMSName})
+	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: activities.SendChatAppsMessageName})
+	env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.HTTPRequest) (activities.HTTPResponse, error) {
+			rec.calls = append(rec.calls, req.StepID)
+			rec.http = append(rec.http, req)
+			if strings.HasPrefix(req.StepID, "flaky") {
+				return activities.HTTPResponse{}, temporal.NewNonRetryableApplicationError("the CRM said no", "BadRequest", nil)
+			}
+			return activities.HTTPResponse{ResponseCode: 200, ResponseBody: map[string]any{"step": req.StepID}}, nil
+		}).Maybe()
+	env.OnActivity(activities.SendSMSName, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.SMSRequest) (activities.MessageResult, error) {
+			rec.calls = append(rec.calls, req.StepID)
+			rec.sms = append(rec.sms, req)
+			return activities.MessageResult{UMID: "umid-" + req.StepID, Status: "Queued"}, nil
+		}).Maybe()
+}
+
+func runSteps(t *testing.T, js string, payload map[string]any, setup func(*testsuite.TestWorkflowEnvironment)) (*recorder, workflows.RunOutput, error) {
+	t.Helper()
+	env := newEnv()
+	rec := &recorder{}
+	rec.register(env)
+	if setup != nil {
+		setup(env)
+	}
+	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t, js), payload))
+	var out workflows.RunOutput
+	err := env.GetWorkflowError()
+	if err == nil {
+		err = env.GetWorkflowResult(&out)
+	}
+	return rec, out, err
+}
+
+func call(id string) string {
+	return `{"id":"` + id + `","stepType":"HttpRequest","inputs":{"url":"http://x.test/` + id + `","method":"POST"}`
+}
+
+func TestStepTypes(t *testing.T) {
+	tests := []struct {
+		name      string
+		steps     string
+		payload   map[string]any
+		wantCalls string
+		check     func(t *testing.T, rec *recorder, out workflows.RunOutput)
+	}{
+		{
+			name: "Branch follows every true condition, else the default",
+			steps: `[{"id":"route","stepType":"Branch","selectNextStep":{
+			   "sg":"{{isCountryCode(data.msisdn, 'SG')}}","us":"{{isCountryCode(data.msisdn, 'US')}}","other":null}},
+			  ` + call("sg") + `}, ` + call("us") + `}, ` + call("other") + `}]`,
+			payload:   map[string]any{"msisdn": "+6591234567"},
+			wantCalls: "sg",
+		},
+		{
+			name: "Branch default when nothing matches",
+			steps: `[{"id":"route","stepType":"Branch","selectNextStep":{"sg":"{{isCountryCode(data.msisdn, 'SG')}}","other":null}},
+			  ` + call("sg") + `}, ` + call("other") + `}]`,
+			payload:   map[string]any{"msisdn": "+4420794600"},
+			wantCalls: "other",
+		},
+		{
+			name: "If runs its blocks when true, then its next step",
+			steps: `[{"id":"check","stepType":"If","inputs":{"condition":"{{data.urgent}}"},"nextStepId":"after",
+			   "do":[[` + call("inner1") + `,"nextStepId":"inner2"}, ` + call("inner2") + `}]]},
+			  ` + call("after") + `}]`,
+			payload:   map[string]any{"urgent": true},
+			wantCalls: "inner1,inner2,after",
+		},
+		{
+			name: "If skips its blocks when false",
+			steps: `[{"id":"check","stepType":"If","inputs":{"condition":"{{data.urgent}}"},"nextStepId":"after",
+			   "do":[[` + call("inner1") + `}]]}, ` + call("after") + `}]`,
+			payload:   map[string]any{"urgent": false},
+			wantCalls: "after",
+		},
+		{
+			name:      "Wait of two days takes no test time",
+			steps:     `[{"id":"pause","stepType":"Wait","inputs":{"duration":"2.00:00:00"},"nextStepId":"after"}, ` + call("after") + `}]`,
+			wantCalls: "after",
+			check: func(t *testing.T, _ *recorder, out workflows.RunOutput) {
+				if got := out.Log[0].CompletedAt.Sub(out.Log[0].StartedAt); out.Log[0].StepType != "Wait" || got < 48*time.Hour {
+					t.Errorf("wait step %s lasted %s of workflow time, want 48h", out.Log[0].StepType, got)
+				}
+			},
+		},
+		{
+			name: "SMS reply to the sender with outputs saved",
+			steps: `[{"id":"reply","stepType":"SMS","inputs":{"subAccountId":"acme_sms","destination":"{{data.payload.source}}",
+			   "source":"{{data.payload.destination}}","text":"{{'Thanks: ' + data.payload.body}}"},
+			   "outputs":{"smsUmid":"{{step.umid}}","smsStatus":"{{step.status}}"}}]`,
+			payload:   map[string]any{"payload": map[string]any{"source": "+6591234567", "destination": "+6500000000", "body": "hi"}},
+			wantCalls: "reply",
+			check: func(t *testing.T, rec *recorder, out workflows.RunOutput) {
+				s := rec.sms[0]
+				if s.SubAccountID != "acme_sms" || s.Destination != "+6591234567" || s.Source != "+6500000000" || s.Text != "Thanks: hi" {
+					t.Errorf("sms %+v", s)
+				}
+				if out.Data["smsUmid"] != "umid-reply" || out.Data["smsStatus"] != "Queued" {
+					t.Errorf("outputs %v", out.Data)
+				}
+			},
+		},
+		{
+			name: "SetVariables writes the context",
+			steps: `[{"id":"vars","stepType":"SetVariables","inputs":{"total":"{{data.a + data.b}}","label":"order"},"nextStepId":"use"},
+			  {"id":"use","stepType":"HttpRequest","inputs":{"url":"http://x.test/use","method":"POST","body":{"t":"{{data.total}}","l":"{{data.label}}"}}}]`,
+			payload:   map[string]any{"a": 2.0, "b": 3.0},
+			wantCalls: "use",
+			check: func(t *testing.T, rec *recorder, _ workflows.RunOutput) {
+				if got := mustJSON(rec.http[0].Body); got != `{"l":"order","t":5}` {
+					t.Errorf("body %s", got)
+				}
+			},
+		},
+		{
+			name: "ForEach runs its body per item with item and index",
+			steps: `[{"id":"lines","stepType":"ForEach","inputs":{"items":"{{data.lines}}","parallelism":2},"nextStepId":"done",
+			   "do":[[{"id":"line","stepType":"HttpRequest","inputs":{"url":"http://x.test/line","method":"POST","body":{"sku":"{{item.sku}}","i":"{{index}}"}}}]]},
+			  ` + call("done") + `}]`,
+			payload:   map[string]any{"lines": []any{map[string]any{"sku": "A"}, map[string]any{"sku": "B"}, map[string]any{"sku": "C"}}},
+			wantCalls: "line,line,line,done",
+			check: func(t *testing.T, rec *recorder, out workflows.RunOutput) {
+				seen := map[string]bool{}
+				for _, h := range rec.http[:3] {
+					seen[mustJSON(h.Body)] = true
+				}
+				for _, want := range []string{`{"i":0,"sku":"A"}`, `{"i":1,"sku":"B"}`, `{"i":2,"sku":"C"}`} {
+					if !seen[want] {
+						t.Errorf("no call with body %s (got %v)", want, seen)
+					}
+				}
+			},
+		},
+		{
+			name:  "Parallel runs every branch and joins",
+			steps: `[{"id":"fan","stepType":"Parallel","nextStepId":"join","do":[[` + call("a") + `}],[` + call("b") + `}]]}, ` + call("join") + `}]`,
+			check: func(t *testing.T, rec *recorder, _ workflows.RunOutput) {
+				if len(rec.calls) != 3 || rec.calls[2] != "join" {
+					t.Errorf("calls %v: want both branches, then join", rec.calls)
+				}
+			},
+		},
+		{
+			name:      "onError continue records the error and goes on",
+			steps:     `[` + call("flaky") + `,"onError":{"action":"continue"},"nextStepId":"next","outputs":{"err":"{{step.error}}"}}, ` + call("next") + `}]`,
+			wantCalls: "flaky,next",
+			check: func(t *testing.T, _ *recorder, out workflows.RunOutput) {
+				if out.Log[0].Status != workflows.StepFailed {
+					t.Errorf("failed step logged as %s", out.Log[0].Status)
+				}
+			},
+		},
+		{
+			name:      "onError goto routes to the handler",
+			steps:     `[` + call("flaky") + `,"onError":{"action":"goto","nextStepId":"handler"},"nextStepId":"next"}, ` + call("next") + `}, ` + call("handler") + `}]`,
+			wantCalls: "flaky,handler",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, out, err := runSteps(t, tc.steps, tc.payload, nil)
+			_ = rec
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantCalls != "" {
+				if got := joinCalls(rec.calls); got != tc.wantCalls {
+					t.Fatalf("calls %s, want %s", got, tc.wantCalls)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, rec, out)
+			}
+		})
+	}
+}
+
+func joinCalls(calls []string) string {
+	out := ""
+	for i, c := range calls {
+		if i > 0 {
+			out += ","
+		}
+		out += c
+	}
+	return out
+}
+
+func TestWaitForReply(t *testing.T) {
+	steps := `[{"id":"ask","stepType":"WaitForReply","inputs":{"from":"{{data.payload.source}}","channel":"sms","timeout":"0.01:00:00"},
+	   "outputs":{"answer":"{{step.reply.payload.body}}"},"nextStepId":"after"}, ` + call("after") + `}]`
+	payload := map[string]any{"payload": map[string]any{"source": "+6591234567"}}
+
+	t.Run("a reply from the awaited sender resumes the run", func(t *testing.T) {
+		_, out, err := runSteps(t, steps, payload, func(env *testsuite.TestWorkflowEnvironment) {
+			env.RegisterDelayedCallback(func() {
+				// Someone else first, then a redelivery of the real reply.
+				env.SignalWorkflow(workflows.SignalReply, workflows.Reply{EventID: "m0", From: "+4400000000", Channel: "sms",
+					Event: map[string]any{"payload": map[string]any{"body": "spam"}}})
+				env.SignalWorkflow(workflows.SignalReply, workflows.Reply{EventID: "m1", From: "6591234567", Channel: "SMS",
+					Event: map[string]any{"payload": map[string]any{"body": "yes"}}})
+			}, 10*time.Minute)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Data["answer"] != "yes" {
+			t.Fatalf("answer %v", out.Data["answer"])
+		}
+	})
+
+	t.Run("no reply within the timeout continues with a null reply", func(t *testing.T) {
+		rec, out, err := runSteps(t, steps, payload, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, has := out.Data["answer"]; !has || out.Data["answer"] != nil || joinCalls(rec.calls) != "after" {
+			t.Fatalf("answer %v, calls %v", out.Data["answer"], rec.calls)
+		}
+		if got := out.Log[0].CompletedAt.Sub(out.Log[0].StartedAt); got != time.Hour {
+			t.Errorf("waited %s of workflow time, want the 1h timeout", got)
+		}
+	})
+}
+
+func TestRunDefinitionContinuesAsNew(t *testing.T) {
+	env := newEnv()
+	rec := &recorder{}
+	rec.register(env)
+	env.SetContinueAsNewSuggested(true)
+	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t, `[`+call("a")+`,"nextStepId":"b"}, `+call("b")+`}]`), nil))
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("got %v, want continue-as-new", err)
+	}
+	// One step per run at least, so a run always makes progress before it
+	// continues as new.
+	if joinCalls(rec.calls) != "a" {
+		t.Fatalf("calls before continue-as-new: %v", rec.calls)
+	}
+}

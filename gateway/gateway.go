@@ -96,10 +96,13 @@ func New(cfg Config) *Gateway {
 	acct.PUT("/definitions/:definitionId", g.updateDefinition)
 	acct.DELETE("/definitions/:definitionId", g.deleteDefinition)
 	acct.GET("/definitions/:definitionId/workflows", g.listRuns)
+	acct.POST("/definitions/:definitionId/workflows", g.startTestRun)
 	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.getRun)
 	acct.POST("/triggers/http_request", g.triggerHTTPRequest)
 	acct.POST("/triggers/inbound_sms", g.triggerInboundSMS)
 	acct.POST("/triggers/inbound_chat_apps", g.triggerInboundChatApps)
+	acct.GET("/steps/timezones", g.timeZones)
+	acct.GET("/steps/functions", g.functions)
 
 	g.engine = e
 	return g

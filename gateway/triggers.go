@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -362,4 +363,48 @@ func stringField(m map[string]any, key string) string {
 // temporalWorkflowID reads as tenant / definition / event in the Temporal UI.
 func temporalWorkflowID(accountID, definitionID, eventID string) string {
 	return accountID + "/" + definitionID + "/" + eventID
+}
+
+// startTestRun is 8x8's "test workflow definition": start one run of a
+// definition (latest version, or ?version=) with the body as the trigger's
+// data, whatever its status and conditions. It answers 201 with a Location
+// naming the run.
+func (g *Gateway) startTestRun(c *gin.Context) {
+	ctx := c.Request.Context()
+	id, ok := g.definitionID(c)
+	if !ok {
+		return
+	}
+	version, ok := g.versionParam(c)
+	if !ok {
+		return
+	}
+	d, err := g.store.Definition(ctx, c.Param("accountId"), id, version)
+	if errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return
+	}
+	ev, ok := g.readEvent(c, d.Trigger)
+	if !ok {
+		return
+	}
+	if p, isObject := ev.payload["payload"].(map[string]any); isObject {
+		ev.subAccountID = stringField(p, "subAccountId")
+	}
+	in, doc, err := runInput(d, ev, g.now().UTC())
+	if err != nil {
+		g.failInternal(c, http.StatusInternalServerError, fmt.Sprintf("Could not read definition %s", d.ID), err)
+		return
+	}
+	run, err := g.startRun(ctx, d, doc, in)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, fmt.Sprintf("Could not start a run of definition %s", d.ID), err)
+		return
+	}
+	c.Header("Location", definitionPath(d.AccountID, d.ID)+"/workflows/"+run.WorkflowID)
+	c.JSON(http.StatusCreated, run)
 }

@@ -20,4 +20,13 @@ fi
 
 # The end-to-end tests start a real Temporal server per test; give them time
 # on a 2-core machine.
-exec go test -count=1 -timeout 20m "$@" ./...
+go test -count=1 -timeout 20m "$@" ./...
+
+# Each fuzz target runs for a bounded time on top of its seed corpus (which
+# the plain run above already replays). FUZZTIME=0 skips this.
+fuzztime=${FUZZTIME:-10s}
+if [ "$fuzztime" != "0" ]; then
+	for target in FuzzParse FuzzRender; do
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" ./definition/
+	done
+fi

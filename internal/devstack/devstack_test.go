@@ -369,13 +369,30 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 
 	t.Run("only enabled definitions of the account run", func(t *testing.T) {
 		for _, r := range sk.received() {
-			if r.Path != "/orders" {
+			if r.Path != "/orders" && r.Path != "/test-run/orders" {
 				t.Errorf("sink got a request for %s", r.Path)
 			}
 		}
 		if n := countRuns(t, s, "JunctionAccountId = 'globex'"); n != 0 {
 			t.Errorf("%d runs started for another account", n)
 		}
+	})
+
+	t.Run("a test run of a disabled definition starts on demand", func(t *testing.T) {
+		disabled := createDefinition(t, s, "acme", orderDefinition(sk.URL+"/test-run", "disabled"))
+		resp := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/acme/definitions/"+disabled["id"].(string)+"/workflows?version=1",
+			[]byte(orderPayload), map[string]string{"Idempotency-Key": "test-run-1"})
+		if resp.Status != http.StatusCreated || resp.Header.Get("Location") != "/api/v1/accounts/acme/definitions/"+disabled["id"].(string)+"/workflows/test-run-1" {
+			t.Fatalf("test start: %d %s (Location %q)", resp.Status, resp.Body, resp.Header.Get("Location"))
+		}
+		waitFor(t, "the test run to call the sink", time.Minute, func() bool {
+			for _, r := range sk.received() {
+				if r.Path == "/test-run/orders" {
+					return true
+				}
+			}
+			return false
+		})
 	})
 
 	t.Run("runs are listed through the API with their logs", func(t *testing.T) {

@@ -263,3 +263,36 @@ func TestLanguageEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+func TestStepsCatalogue(t *testing.T) {
+	s := startStack(t, t.TempDir(), false)
+	defer s.Stop(context.Background())
+	base := s.GatewayURL + "/api/v1/accounts/acme/steps"
+
+	var zones []struct{ ID, Name string }
+	call(t, http.MethodGet, base+"/timezones?contains=singapore", nil, nil).decode(t, &zones)
+	if len(zones) == 0 {
+		t.Fatal("no time zone matches singapore")
+	}
+	for _, z := range zones {
+		if !strings.Contains(strings.ToLower(z.Name+z.ID), "singapore") {
+			t.Errorf("zone %+v does not match the filter", z)
+		}
+	}
+
+	var fns []struct {
+		Name       string `json:"name"`
+		Example    string `json:"example"`
+		Parameters []any  `json:"parameters"`
+	}
+	call(t, http.MethodGet, base+"/functions", nil, nil).decode(t, &fns)
+	names := map[string]bool{}
+	for _, f := range fns {
+		names[f.Name] = true
+	}
+	for _, want := range []string{"isCountryCode", "stringContains", "isTimeOfDayBetween", "isDayOfWeek", "uuid"} {
+		if !names[want] {
+			t.Errorf("steps/functions lacks %s", want)
+		}
+	}
+}

@@ -346,6 +346,8 @@ func TestCanonicalStepType(t *testing.T) {
 	tests := map[string]string{
 		"HttpRequest": StepHTTPRequest, "httprequest": StepHTTPRequest, "branch": StepBranch,
 		"WAITFORDTMF": StepWaitForDTMF, "sms": StepSMS, "JumpTo": "", "": "",
+		"foreach": StepForEach, "PARALLEL": StepParallel, "setvariables": StepSetVariables,
+		"shopify.update_order": "shopify.update_order", "Shopify.update_order": "", "shopify.": "", ".x": "",
 	}
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
@@ -424,5 +426,27 @@ func TestShapeLimits(t *testing.T) {
 	var ve *ValidationError
 	if err := doc.Validate(); !errors.As(err, &ve) || ve.Errors[0].Code != CodeLimitExceeded {
 		t.Errorf("Validate of a deep Go document = %v, want limit_exceeded", err)
+	}
+}
+
+func TestStepTypeQueries(t *testing.T) {
+	supported := map[string]bool{
+		"HttpRequest": true, "sms": true, "ChatAppsMessage": true, "Wait": true, "Branch": true, "If": true,
+		"WaitForReply": true, "ForEach": true, "Parallel": true, "SetVariables": true,
+		"VoiceMessage": false, "WaitForDTMF": false, "SendToConverse": false, "shopify.update_order": false, "Nope": false,
+	}
+	for typ, want := range supported {
+		if got := IsSupportedStepType(typ); got != want {
+			t.Errorf("IsSupportedStepType(%q) = %v, want %v", typ, got, want)
+		}
+	}
+	app, action, ok := ConnectorAction("slack.post_message")
+	if !ok || app != "slack" || action != "post_message" {
+		t.Errorf("ConnectorAction = %q, %q, %v", app, action, ok)
+	}
+	for _, bad := range []string{"slack", "slack.", "Slack.post", "slack.post.message", "1app.x", "app.x-y"} {
+		if IsConnectorAction(bad) {
+			t.Errorf("IsConnectorAction(%q) = true", bad)
+		}
 	}
 }

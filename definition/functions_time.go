@@ -36,7 +36,7 @@ func parseInstant(v any) (instant, error) {
 	}
 	if f, ok := toFloat(v); ok {
 		if math.IsNaN(f) || math.Abs(f) > 1e11 {
-			return instant{}, fmt.Errorf("Unix time %v is out of range", f)
+			return instant{}, fmt.Errorf("the Unix time %v is out of range", f)
 		}
 		sec, frac := math.Modf(f)
 		return instant{t: time.Unix(int64(sec), int64(frac*1e9)).UTC(), zoned: true}, nil

@@ -24,7 +24,11 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		doc, err := Parse(data)
+		if elapsed := time.Since(start); elapsed > 2*time.Second {
+			t.Fatalf("Parse of %d bytes took %v", len(data), elapsed)
+		}
 		if err != nil {
 			var ve *ValidationError
 			switch {

@@ -662,15 +662,6 @@ func absoluteHTTPURL(s string) bool {
 	return scheme == "http" || scheme == "https"
 }
 
-func isHTTPMethod(m string) bool {
-	for _, h := range httpMethods {
-		if strings.EqualFold(m, h) {
-			return true
-		}
-	}
-	return false
-}
-
 // validHeaderName reports whether name is an RFC 9110 token.
 func validHeaderName(name string) bool {
 	if name == "" {

@@ -229,7 +229,7 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 		fields := make([]fieldError, 0, len(verr.Errors))
 		message := verr.Error()
 		for _, fe := range verr.Errors {
-			fields = append(fields, fieldError{Path: fe.Path, Message: fe.Message})
+			fields = append(fields, fieldError{Path: fe.Path, Code: fe.Code, Message: fe.Message})
 			if fe.Path == "definition.name" && fe.Message == "is required" {
 				// 8x8's documented message for this case.
 				message = "Workflow name is required."

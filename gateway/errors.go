@@ -33,6 +33,7 @@ type apiError struct {
 
 type fieldError struct {
 	Path    string `json:"path"`
+	Code    string `json:"code,omitempty"`
 	Message string `json:"message"`
 }
 

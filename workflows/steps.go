@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -13,10 +12,6 @@ import (
 	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
 )
-
-// connectorAction matches a connector action step type, e.g.
-// "shopify.update_order".
-var connectorAction = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
 
 // execute runs one step's own work and returns its result and the inputs it
 // rendered (for the step log). Routing is the caller's.
@@ -43,7 +38,7 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 	case definition.StepSetVariables:
 		return r.setVariables(step, sc)
 	}
-	if connectorAction.MatchString(step.StepType) {
+	if definition.IsConnectorAction(step.StepType) {
 		return nil, nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("step %s: connector action %q is not available: no connector is registered under that name yet", step.ID, step.StepType),
 			ErrTypeNotSupported, nil)

@@ -133,9 +133,7 @@ func normalizeMSISDN(v any) (string, bool) {
 		}
 	}
 	d := b.String()
-	if strings.HasPrefix(d, "00") {
-		d = d[2:]
-	}
+	d = strings.TrimPrefix(d, "00")
 	if len(d) < 4 || len(d) > 15 {
 		return "", false
 	}

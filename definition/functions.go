@@ -634,7 +634,6 @@ func roundDecimal(x float64, digits int) string {
 			if i < 0 {
 				out = append([]byte{'1'}, out...)
 				point++
-				keep++
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -42,7 +43,19 @@ func (g *Gateway) updateDefinition(c *gin.Context) {
 	if !ok {
 		return
 	}
-	saved, ok := g.saveDefinition(c, id, doc, g.store.UpdateDefinition)
+	write := g.store.UpdateDefinition
+	if match := c.GetHeader("If-Match"); match != "" && match != "*" {
+		expected, ok := versionFromETag(match)
+		if !ok {
+			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "If-Match must be an ETag this API gave out, such as \"v3\".",
+				[]fieldError{{Path: "header.If-Match", Code: "invalid_value", Message: "must be an ETag such as \"v3\""}})
+			return
+		}
+		write = func(ctx context.Context, d store.Definition) (store.Definition, error) {
+			return g.store.UpdateDefinitionIfLatest(ctx, d, expected)
+		}
+	}
+	saved, ok := g.saveDefinition(c, id, doc, write)
 	if !ok {
 		return
 	}
@@ -63,8 +76,13 @@ func (g *Gateway) saveDefinition(c *gin.Context, id string, doc *definition.Docu
 	case errors.Is(err, store.ErrNotFound):
 		g.definitionNotFound(c, id)
 		return store.Definition{}, false
+	case errors.Is(err, store.ErrConflict):
+		g.fail(c, http.StatusPreconditionFailed, codeInvalidParameter,
+			"The definition changed since you read it (If-Match does not name its latest version); read it again and retry.",
+			[]fieldError{{Path: "header.If-Match", Code: "conflict", Message: "not the latest version"}})
+		return store.Definition{}, false
 	case err != nil:
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the definition", err)
+		g.failStore(c, "Could not store the definition", err)
 		return store.Definition{}, false
 	}
 	return saved, true
@@ -76,7 +94,21 @@ func (g *Gateway) writeDefinition(c *gin.Context, status int, rec store.Definiti
 		g.failInternal(c, http.StatusInternalServerError, "Could not read the stored definition", err)
 		return
 	}
+	c.Header("ETag", etag(rec.Version))
 	c.JSON(status, out)
+}
+
+// etag names a definition version for If-Match: a PUT that sends it back
+// succeeds only while that version is still the latest.
+func etag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
+
+func versionFromETag(tag string) (int, bool) {
+	tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+	if len(tag) < 4 || !strings.HasPrefix(tag, `"v`) || !strings.HasSuffix(tag, `"`) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(tag[2 : len(tag)-1])
+	return n, err == nil && n > 0
 }
 
 // listDefinitions returns the latest version of each definition.
@@ -124,6 +156,9 @@ func (g *Gateway) definitionVersions(c *gin.Context) {
 	if err != nil {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
 		return
+	}
+	if len(recs) > 0 && page.Offset == 0 {
+		c.Header("ETag", etag(recs[0].Version))
 	}
 	g.writeDefinitions(c, recs)
 }

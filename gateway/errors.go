@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/store"
 )
 
 // 8x8's error codes (see the Automation API's error schema).
@@ -65,6 +67,16 @@ func (g *Gateway) failInternal(c *gin.Context, status int, what string, err erro
 		ErrorID:   id,
 		Timestamp: g.now().UTC().Format("2006-01-02T15:04:05.00Z"),
 	})
+}
+
+// failStore answers a store error: input the store refuses (store.ErrInvalid)
+// is the client's 400, anything else a 503 to retry.
+func (g *Gateway) failStore(c *gin.Context, what string, err error) {
+	if errors.Is(err, store.ErrInvalid) {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, what+": "+err.Error(), nil)
+		return
+	}
+	g.failInternal(c, http.StatusServiceUnavailable, what, err)
 }
 
 // readBody reads the whole (size-limited) body, answering 413 itself when it

@@ -22,38 +22,51 @@ import (
 // DefaultMaxBodyBytes caps request bodies unless Config says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
-// definitionStore is what the gateway needs from the metadata store.
-type definitionStore interface {
+// metadataStore is what the gateway needs from the metadata store.
+type metadataStore interface {
 	CreateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
 	UpdateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
 	Definition(ctx context.Context, accountID, id string, version int) (store.Definition, error)
 	DefinitionVersions(ctx context.Context, accountID, id string, page store.Page) ([]store.Definition, error)
 	DeleteDefinition(ctx context.Context, accountID, id string, version int) error
 	ListDefinitions(ctx context.Context, accountID string, page store.Page) ([]store.Definition, error)
+	UpdateDefinitionIfLatest(ctx context.Context, d store.Definition, expected int) (store.Definition, error)
 	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
+
+	AuthenticateAPIKey(ctx context.Context, key string) (store.APIKey, error)
+	CreateAPIKey(ctx context.Context, accountID, name string, scopes []string) (store.APIKey, string, error)
+	ListAPIKeys(ctx context.Context, accountID string, page store.Page) ([]store.APIKey, error)
+	RevokeAPIKey(ctx context.Context, accountID, keyID string) error
+	RotateAPIKey(ctx context.Context, accountID, keyID string) (store.APIKey, string, error)
+	CreateSubAccount(ctx context.Context, sa store.SubAccount) (store.SubAccount, error)
+	ListSubAccounts(ctx context.Context, accountID string, page store.Page) ([]store.SubAccount, error)
+	DeleteSubAccount(ctx context.Context, accountID, id string) error
 }
 
 // Config holds the gateway's dependencies.
 type Config struct {
-	Store     definitionStore
+	Store     metadataStore
 	Temporal  client.Client
 	Namespace string
 	Logger    *zap.Logger
 	// MaxBodyBytes caps every request body (default 1 MiB); larger bodies
 	// get 413 before anything is parsed or started.
 	MaxBodyBytes int64
+	// RateLimit is each API key's request budget (default DefaultRateLimit).
+	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
 }
 
 // Gateway serves the HTTP API.
 type Gateway struct {
-	store     definitionStore
+	store     metadataStore
 	temporal  client.Client
 	namespace string
 	log       *zap.Logger
 	maxBody   int64
 	now       func() time.Time
+	limiter   *keyLimiter
 	engine    *gin.Engine
 }
 
@@ -66,6 +79,7 @@ func New(cfg Config) *Gateway {
 		log:       cfg.Logger,
 		maxBody:   cfg.MaxBodyBytes,
 		now:       cfg.Now,
+		limiter:   newKeyLimiter(cfg.RateLimit),
 	}
 	if g.log == nil {
 		g.log = zap.NewNop()
@@ -88,8 +102,9 @@ func New(cfg Config) *Gateway {
 	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPIDocument()) })
 
-	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount)
+	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)
 	acct.GET("/definitions", g.listDefinitions)
 	acct.GET("/definitions/:definitionId", g.definitionVersions)
@@ -98,14 +113,35 @@ func New(cfg Config) *Gateway {
 	acct.GET("/definitions/:definitionId/workflows", g.listRuns)
 	acct.POST("/definitions/:definitionId/workflows", g.startTestRun)
 	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.getRun)
+	acct.PATCH("/definitions/:definitionId/workflows/:workflowId", g.controlRun)
+	acct.GET("/definitions/:definitionId/workflows/:workflowId/errors", g.runErrors)
 	acct.POST("/triggers/http_request", g.triggerHTTPRequest)
 	acct.POST("/triggers/inbound_sms", g.triggerInboundSMS)
 	acct.POST("/triggers/inbound_chat_apps", g.triggerInboundChatApps)
 	acct.GET("/steps/timezones", g.timeZones)
 	acct.GET("/steps/functions", g.functions)
+	acct.GET("/usage", g.usage)
+	acct.GET("/usage/history", g.usageHistory)
+	acct.GET("/keys", g.listKeys)
+	acct.POST("/keys", g.createKey)
+	acct.DELETE("/keys/:keyId", g.revokeKey)
+	acct.POST("/keys/:keyId/rotate", g.rotateKey)
+	acct.GET("/subaccounts", g.listSubAccounts)
+	acct.POST("/subaccounts", g.createSubAccount)
+	acct.DELETE("/subaccounts/:subAccountId", g.deleteSubAccount)
 
 	g.engine = e
 	return g
+}
+
+// Routes lists every registered route as (method, path) with Gin's :param
+// syntax, for the test that holds the OpenAPI document to the router.
+func (g *Gateway) Routes() [][2]string {
+	var out [][2]string
+	for _, r := range g.engine.Routes() {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	return out
 }
 
 // Handler returns the http.Handler to serve.

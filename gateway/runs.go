@@ -11,9 +11,11 @@ import (
 	"github.com/gin-gonic/gin"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/junction-run/junction/store"
@@ -37,7 +39,7 @@ type runInstance struct {
 	Version      int            `json:"version"`
 	Status       string         `json:"status"`
 	StartedAt    string         `json:"startedAt"`
-	CompletedAt  string         `json:"completedAt"`
+	CompletedAt  *string        `json:"completedAt"` // null while the run is open, as 8x8 writes
 	Logs         []runLog       `json:"logs,omitempty"`
 
 	TemporalWorkflowID string `json:"temporalWorkflowId"`
@@ -49,12 +51,15 @@ type runInstance struct {
 
 // runLog is 8x8's workflowLog.
 type runLog struct {
-	ID          string `json:"id"`
-	StepName    string `json:"stepName"`
-	StartedAt   string `json:"startedAt"`
-	CompletedAt string `json:"completedAt"`
-	Status      string `json:"status"`
-	Error       string `json:"error,omitempty"`
+	ID          string  `json:"id"`
+	StepName    string  `json:"stepName"`
+	StepType    string  `json:"stepType,omitempty"`
+	StartedAt   string  `json:"startedAt"`
+	CompletedAt *string `json:"completedAt"`
+	Status      string  `json:"status"`
+	Inputs      any     `json:"inputs,omitempty"`
+	Output      any     `json:"output,omitempty"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // listRuns lists the runs of one definition version (default: the latest),
@@ -89,11 +94,6 @@ func (g *Gateway) listRuns(c *gin.Context) {
 		workflows.DefinitionIDKey.GetName(), id,
 		workflows.DefinitionVersionKey.GetName(), def.Version)
 	if s, present := c.GetQuery("status"); present {
-		if s == statusSuspended {
-			// Suspension is not built yet, so no run is ever Suspended.
-			c.JSON(http.StatusOK, []runInstance{})
-			return
-		}
 		clause, ok := statusClause(s)
 		if !ok {
 			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "status must be one of Runnable, Suspended, Complete, Terminated.",
@@ -158,7 +158,9 @@ func (g *Gateway) listExecutions(ctx context.Context, query string, page store.P
 func statusClause(s string) (string, bool) {
 	switch s {
 	case statusRunnable:
-		return "ExecutionStatus = 'Running'", true
+		return "ExecutionStatus = 'Running' AND " + workflows.RunStatusKey.GetName() + " IS NULL", true
+	case statusSuspended:
+		return "ExecutionStatus = 'Running' AND " + workflows.RunStatusKey.GetName() + " = '" + workflows.RunStatusSuspended + "'", true
 	case statusComplete:
 		return "ExecutionStatus = 'Completed'", true
 	case statusTerminated:
@@ -170,49 +172,185 @@ func statusClause(s string) (string, bool) {
 // getRun returns one run with its context data, and its step log when
 // includeLogs=true.
 func (g *Gateway) getRun(c *gin.Context) {
-	ctx := c.Request.Context()
-	accountID := c.Param("accountId")
-	id, ok := g.definitionID(c)
+	info, ok := g.findRun(c)
 	if !ok {
 		return
 	}
-	runKey := c.Param("workflowId")
-	if !eventIDPattern.MatchString(runKey) {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid workflow id.",
-			[]fieldError{{Path: "workflowId", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
-		return
-	}
-	if _, err := g.store.Definition(ctx, accountID, id, 0); errors.Is(err, store.ErrNotFound) {
-		g.definitionNotFound(c, id)
-		return
-	} else if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
-		return
-	}
-	desc, err := g.temporal.DescribeWorkflowExecution(ctx, temporalWorkflowID(accountID, id, runKey), "")
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Workflow "+runKey+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the run", err)
-		return
-	}
-	inst := instanceFromInfo(desc.GetWorkflowExecutionInfo())
-	if state, ok := g.runState(ctx, desc.GetWorkflowExecutionInfo()); ok {
+	inst := instanceFromInfo(info)
+	if state, ok := g.runState(c.Request.Context(), info); ok {
 		inst.Data = state.Data
 		if c.Query("includeLogs") == "true" {
 			inst.Logs = make([]runLog, 0, len(state.Log))
 			for _, l := range state.Log {
 				inst.Logs = append(inst.Logs, runLog{
-					ID: l.ID, StepName: l.StepName, Status: l.Status, Error: l.Error,
-					StartedAt: formatTime(l.StartedAt), CompletedAt: formatTime(l.CompletedAt),
+					ID: l.ID, StepName: l.StepName, StepType: l.StepType, Status: l.Status, Error: l.Error,
+					StartedAt: formatTime(l.StartedAt), CompletedAt: optionalTime(l.CompletedAt),
+					Inputs: l.Inputs, Output: l.Output,
 				})
 			}
 		}
 	}
 	c.JSON(http.StatusOK, inst)
+}
+
+// findRun resolves the {definitionId}/{workflowId} of the path to a run of
+// the account, answering 400 or 404 itself.
+func (g *Gateway) findRun(c *gin.Context) (*workflowpb.WorkflowExecutionInfo, bool) {
+	ctx := c.Request.Context()
+	accountID := c.Param("accountId")
+	id, ok := g.definitionID(c)
+	if !ok {
+		return nil, false
+	}
+	runKey := c.Param("workflowId")
+	if !eventIDPattern.MatchString(runKey) {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid workflow id.",
+			[]fieldError{{Path: "workflowId", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
+		return nil, false
+	}
+	if _, err := g.store.Definition(ctx, accountID, id, 0); errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return nil, false
+	} else if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return nil, false
+	}
+	desc, err := g.temporal.DescribeWorkflowExecution(ctx, temporalWorkflowID(accountID, id, runKey), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Workflow "+runKey+" not found.", nil)
+		return nil, false
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the run", err)
+		return nil, false
+	}
+	return desc.GetWorkflowExecutionInfo(), true
+}
+
+// controlRun is 8x8's PATCH: {"status": "suspend" | "resume" | "terminate"}.
+// Suspend and resume are answered by the run itself (an update), so 200
+// means it has taken effect; a suspended run starts no further step.
+func (g *Gateway) controlRun(c *gin.Context) {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if !g.decodeStrict(c, &req) {
+		return
+	}
+	if req.Status != "suspend" && req.Status != "resume" && req.Status != "terminate" {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "status must be suspend, resume or terminate.",
+			[]fieldError{{Path: "status", Code: "invalid_value", Message: "must be suspend, resume or terminate"}})
+		return
+	}
+	info, ok := g.findRun(c)
+	if !ok {
+		return
+	}
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		g.fail(c, http.StatusConflict, codeInvalidParameter,
+			"The workflow is "+instanceStatus(info.GetStatus(), "")+"; it cannot be "+req.Status+"d.", nil)
+		return
+	}
+	exec := info.GetExecution()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
+	defer cancel()
+	if req.Status == "terminate" {
+		err := g.temporal.TerminateWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), "terminated through the API")
+		if err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not terminate the run", err)
+			return
+		}
+		c.Status(http.StatusOK)
+		return
+	}
+	handle, err := g.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   exec.GetWorkflowId(),
+		RunID:        exec.GetRunId(),
+		UpdateName:   workflows.UpdateControl,
+		Args:         []any{workflows.ControlRequest{Action: req.Status}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not "+req.Status+" the run (is a worker running?)", err)
+		return
+	}
+	c.Status(http.StatusOK)
+}
+
+// runError is 8x8's workflowErrors item.
+type runError struct {
+	WorkflowID string `json:"workflowId"`
+	Step       string `json:"step"`
+	Message    string `json:"message"`
+	ErrorTime  string `json:"errorTime"`
+}
+
+// runErrors lists what went wrong in a run: every failed step, and how the
+// run ended when it failed or was terminated.
+func (g *Gateway) runErrors(c *gin.Context) {
+	info, ok := g.findRun(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	inst := instanceFromInfo(info)
+	out := []runError{}
+	lastStep := ""
+	if state, ok := g.runState(ctx, info); ok {
+		for _, l := range state.Log {
+			lastStep = l.StepName
+			if l.Status == workflows.StepFailed {
+				out = append(out, runError{WorkflowID: inst.WorkflowID, Step: l.StepName, Message: l.Error, ErrorTime: formatTime(l.CompletedAt)})
+			}
+		}
+		if state.CurrentStep != "" {
+			lastStep = state.CurrentStep
+		}
+	}
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, enumspb.WORKFLOW_EXECUTION_STATUS_FAILED,
+		enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		out = append(out, runError{WorkflowID: inst.WorkflowID, Step: lastStep,
+			Message: g.closeReason(ctx, info), ErrorTime: formatTime(info.GetCloseTime().AsTime())})
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// closeReason reads why a run ended from its close event.
+func (g *Gateway) closeReason(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) string {
+	exec := info.GetExecution()
+	iter := g.temporal.GetWorkflowHistory(ctx, exec.GetWorkflowId(), exec.GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			break
+		}
+		if a := ev.GetWorkflowExecutionTerminatedEventAttributes(); a != nil {
+			return "Terminated: " + a.GetReason()
+		}
+		if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
+			return "Failed: " + a.GetFailure().GetMessage() + causeOf(a.GetFailure().GetCause())
+		}
+		if ev.GetWorkflowExecutionTimedOutEventAttributes() != nil {
+			return "Timed out."
+		}
+		if ev.GetWorkflowExecutionCanceledEventAttributes() != nil {
+			return "Canceled."
+		}
+	}
+	return strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
+}
+
+func causeOf(f *failurepb.Failure) string {
+	msg := ""
+	for ; f != nil; f = f.GetCause() {
+		msg += ": " + f.GetMessage()
+	}
+	return msg
 }
 
 // runState reads a run's context and step log: from the result of a
@@ -246,18 +384,22 @@ func instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
 		WorkflowID:         id[strings.LastIndex(id, "/")+1:],
 		DefinitionID:       keywordAttr(attrs[workflows.DefinitionIDKey.GetName()]),
 		Version:            int(intAttr(attrs[workflows.DefinitionVersionKey.GetName()])),
-		Status:             instanceStatus(info.GetStatus()),
+		Status:             instanceStatus(info.GetStatus(), keywordAttr(attrs[workflows.RunStatusKey.GetName()])),
 		StartedAt:          formatTime(info.GetStartTime().AsTime()),
 		TemporalWorkflowID: id,
 		RunID:              info.GetExecution().GetRunId(),
 		TemporalStatus:     strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"),
 	}
 	if info.GetCloseTime() != nil {
-		inst.CompletedAt = formatTime(info.GetCloseTime().AsTime())
+		inst.CompletedAt = optionalTime(info.GetCloseTime().AsTime())
+	}
+	triggeredAt := inst.StartedAt
+	if p := info.GetMemo().GetFields()[memoTriggeredAt]; p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &triggeredAt)
 	}
 	inst.Data = map[string]any{
 		"accountId":   keywordAttr(attrs[workflows.AccountIDKey.GetName()]),
-		"triggeredAt": inst.StartedAt,
+		"triggeredAt": triggeredAt,
 	}
 	if sub := keywordAttr(attrs[workflows.SubAccountIDKey.GetName()]); sub != "" {
 		inst.Data["subAccountId"] = sub
@@ -265,9 +407,12 @@ func instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
 	return inst
 }
 
-func instanceStatus(s enumspb.WorkflowExecutionStatus) string {
+func instanceStatus(s enumspb.WorkflowExecutionStatus, runStatus string) string {
 	switch s {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		if runStatus == workflows.RunStatusSuspended {
+			return statusSuspended
+		}
 		return statusRunnable
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 		return statusComplete
@@ -290,6 +435,15 @@ func intAttr(p *commonpb.Payload) int64 {
 		_ = converter.GetDefaultDataConverter().FromPayload(p, &n)
 	}
 	return n
+}
+
+// optionalTime is nil for the zero time, which JSON writes as null.
+func optionalTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := formatTime(t)
+	return &s
 }
 
 func formatTime(t time.Time) string {

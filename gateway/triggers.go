@@ -295,7 +295,10 @@ func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definit
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
+		// The memo rides along in visibility, so run lists show the same
+		// triggeredAt as the run's own data.
+		Memo:          map[string]any{memoTriggeredAt: in.TriggeredAt.UTC().Format(time.RFC3339Nano)},
+		StaticSummary: fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
 	}
 	run, err := g.temporal.ExecuteWorkflow(ctx, opts, workflows.RunDefinitionName, in)
 	if err != nil {
@@ -359,6 +362,9 @@ func stringField(m map[string]any, key string) string {
 	s, _ := m[key].(string)
 	return s
 }
+
+// memoTriggeredAt is the memo field holding the event's time.
+const memoTriggeredAt = "triggeredAt"
 
 // temporalWorkflowID reads as tenant / definition / event in the Temporal UI.
 func temporalWorkflowID(accountID, definitionID, eventID string) string {

@@ -1,6 +1,7 @@
 // Package store persists Junction's own metadata: the workflow definitions the API accepts, every
 // immutable version of them, and what the gateway needs to route an inbound event to the enabled
-// definitions of an account.
+// definitions of an account; and the accounts, sub-accounts and hashed API keys the API
+// authenticates callers with.
 //
 // Temporal is not the store for this. Temporal records the history of executions that exist; it
 // cannot answer "which enabled definitions of account A listen for trigger T" before any workflow
@@ -9,7 +10,8 @@
 // needed to start a workflow in the first place. They belong in an ordinary database.
 //
 // The same migrations run on SQLite (the default, a single file, no server) and PostgreSQL (for
-// deployments with more than one gateway). Every query is scoped to one account.
+// deployments with more than one gateway). Every query is scoped to one account, except the few
+// that find the account: AuthenticateAPIKey and the operator's ListAccounts.
 package store
 
 import (

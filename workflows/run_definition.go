@@ -22,6 +22,21 @@ const RunDefinitionName = "RunDefinition"
 // WaitForReply step.
 const SignalReply = "reply"
 
+// UpdateControl suspends or resumes a run; the caller learns the outcome
+// (an update, unlike a signal, answers).
+const UpdateControl = "control"
+
+// Control actions.
+const (
+	ControlSuspend = "suspend"
+	ControlResume  = "resume"
+)
+
+// ControlRequest is UpdateControl's argument.
+type ControlRequest struct {
+	Action string `json:"action"`
+}
+
 // maxStepExecutions bounds how many steps one run may execute (across
 // continue-as-new), so a definition that jumps in a circle ends with an error
 // instead of running forever.
@@ -126,6 +141,10 @@ func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
 	}); err != nil {
 		return RunOutput{}, err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateControl, r.control,
+		workflow.UpdateHandlerOptions{Validator: validateControl}); err != nil {
+		return RunOutput{}, err
+	}
 	if len(in.Steps) == 0 {
 		return r.output(), nil
 	}
@@ -159,17 +178,18 @@ func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
 // run is the interpreter's state; every field is only touched from workflow
 // coroutines, which Temporal runs one at a time.
 type run struct {
-	in       RunInput
-	data     map[string]any
-	byID     map[string]definition.Step
-	root     *scope
-	log      []StepLog
-	current  string
-	executed int
-	replies  workflow.ReceiveChannel
-	seen     []string // ids of the last replies taken, to drop redeliveries
-	now      func() time.Time
-	uuid     func() string
+	in        RunInput
+	data      map[string]any
+	byID      map[string]definition.Step
+	root      *scope
+	log       []StepLog
+	current   string
+	executed  int
+	replies   workflow.ReceiveChannel
+	seen      []string // ids of the last replies taken, to drop redeliveries
+	suspended bool     // set by UpdateControl: no step starts while true
+	now       func() time.Time
+	uuid      func() string
 }
 
 // scope is what a chain of steps sees: the results of steps so far, and in
@@ -233,6 +253,31 @@ func (r *run) firstSeen(eventID string) bool {
 	return true
 }
 
+func validateControl(req ControlRequest) error {
+	if req.Action != ControlSuspend && req.Action != ControlResume {
+		return fmt.Errorf("action must be %q or %q, not %q", ControlSuspend, ControlResume, req.Action)
+	}
+	return nil
+}
+
+// control suspends or resumes the run. A suspended run finishes the step it
+// is in (a wait keeps waiting) and starts no other until resumed; the
+// search attribute lets the API list suspended runs.
+func (r *run) control(ctx workflow.Context, req ControlRequest) (RunState, error) {
+	want := req.Action == ControlSuspend
+	if r.suspended != want {
+		r.suspended = want
+		update := RunStatusKey.ValueUnset()
+		if want {
+			update = RunStatusKey.ValueSet(RunStatusSuspended)
+		}
+		if err := workflow.UpsertTypedSearchAttributes(ctx, update); err != nil {
+			return RunState{}, err
+		}
+	}
+	return RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
+}
+
 func (r *run) output() RunOutput { return RunOutput{Data: r.data, Log: r.log} }
 
 func (r *run) env(sc *scope, step any) definition.Env {
@@ -263,6 +308,12 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	if r.executed >= maxStepExecutions {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("run executed %d steps; a jump loop never ends", maxStepExecutions), ErrTypeStepLimit, nil)
+	}
+	if r.suspended {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("Suspended before step **%s**; resume it through the API.", id))
+		if err := workflow.Await(ctx, func() bool { return !r.suspended }); err != nil {
+			return nil, err
+		}
 	}
 	r.executed++
 	step, ok := r.byID[id]

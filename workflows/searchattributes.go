@@ -25,9 +25,17 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		DefinitionVersionKey.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
 		TriggerKey.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		AwaitingReplyKey.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		RunStatusKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 
 // AwaitingReplyKey is set while a run waits in a WaitForReply step, to
 // AwaitKey(channel, from), so the gateway can route the reply to it.
 var AwaitingReplyKey = temporal.NewSearchAttributeKeyKeyword("JunctionAwaitingReply")
+
+// RunStatusKey is RunStatusSuspended while a run is suspended, unset
+// otherwise.
+var RunStatusKey = temporal.NewSearchAttributeKeyKeyword("JunctionRunStatus")
+
+// RunStatusSuspended is RunStatusKey's value for a suspended run.
+const RunStatusSuspended = "Suspended"

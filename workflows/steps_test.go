@@ -271,3 +271,50 @@ func TestRunDefinitionContinuesAsNew(t *testing.T) {
 		t.Fatalf("calls before continue-as-new: %v", rec.calls)
 	}
 }
+
+func TestSuspendHoldsTheNextStepUntilResumed(t *testing.T) {
+	env := newEnv()
+	rec := &recorder{}
+	rec.register(env)
+	var suspendedAt, resumedAt time.Time
+	env.RegisterDelayedCallback(func() {
+		suspendedAt = env.Now()
+		env.UpdateWorkflow(workflows.UpdateControl, "u1", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("suspend rejected: %v", err) },
+			OnAccept: func() {}, OnComplete: func(any, error) {},
+		}, workflows.ControlRequest{Action: workflows.ControlSuspend})
+	}, 30*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		if len(rec.calls) != 0 {
+			t.Errorf("step ran while suspended: %v", rec.calls)
+		}
+		resumedAt = env.Now()
+		env.UpdateWorkflow(workflows.UpdateControl, "u2", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("resume rejected: %v", err) },
+			OnAccept: func() {}, OnComplete: func(any, error) {},
+		}, workflows.ControlRequest{Action: workflows.ControlResume})
+	}, 5*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateControl, "u3", &testsuite.TestUpdateCallback{
+			OnReject: func(error) {}, OnAccept: func() { t.Error("a bogus action was accepted") }, OnComplete: func(any, error) {},
+		}, workflows.ControlRequest{Action: "explode"})
+	}, time.Minute)
+
+	// The wait ends after 1 hour, while the run is suspended: the next step
+	// must wait for the resume at 5 hours.
+	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t,
+		`[{"id":"pause","stepType":"Wait","inputs":{"duration":"01:00:00"},"nextStepId":"after"}, `+call("after")+`}]`), nil))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var out workflows.RunOutput
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	if joinCalls(rec.calls) != "after" || suspendedAt.IsZero() || resumedAt.IsZero() {
+		t.Fatalf("calls %v", rec.calls)
+	}
+	if started := out.Log[1].StartedAt; started.Before(resumedAt) {
+		t.Fatalf("step after the wait started at %s, before the resume at %s", started, resumedAt)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -58,11 +59,17 @@ Junction is running.
   Metadata store              %s
   Data directory              %s
 
-Try:  curl -s %s/healthz
+Development account %q, admin API key (also in %s):
+  %s
+
+Try:  export JUNCTION_API_KEY=$(cat %s)
+      curl -s -H "Authorization: Bearer $JUNCTION_API_KEY" %s/api/v1/accounts/%s/definitions
 Press Ctrl-C to stop.
 
 `, stack.GatewayURL, ui, stack.Temporal.FrontendAddress, stack.Temporal.Namespace,
-				redactURL(stack.DatabaseURL), c.String("data-dir"), stack.GatewayURL)
+				redactURL(stack.DatabaseURL), c.String("data-dir"),
+				devstack.DevAccountID, filepath.Join(c.String("data-dir"), "dev-api-key"), stack.DevAPIKey,
+				filepath.Join(c.String("data-dir"), "dev-api-key"), stack.GatewayURL, devstack.DevAccountID)
 
 			select {
 			case <-c.Context.Done():

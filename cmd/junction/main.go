@@ -44,12 +44,12 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "log-format", Usage: "json or console (default: console for dev, json otherwise)", EnvVars: []string{"JUNCTION_LOG_FORMAT"}},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JUNCTION_LOG_LEVEL"}},
 		},
-		Commands: []*cli.Command{
+		Commands: append(append([]*cli.Command{
 			devCommand(),
 			workerCommand(),
 			gatewayCommand(),
 			echoCommand(),
-		},
+		}, clientCommands()...), adminCommands()...),
 	}
 }
 

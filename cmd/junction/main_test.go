@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/store/storetest"
 )
 
@@ -45,6 +46,22 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	if os.Getenv(storetest.PostgresURLEnv) != "" || os.Getenv("CI") != "" {
 		dbURL = storetest.PostgresURL(t)
 	}
+	// The operator's bootstrap: an account and its key, straight in the
+	// database, before any gateway runs.
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateAccount(ctx, store.Account{ID: "ops", Name: "Operations"}); err != nil {
+		t.Fatal(err)
+	}
+	_, apiKey, err := st.CreateAPIKey(ctx, "ops", "test", []string{store.ScopeAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	bearer = "Bearer " + apiKey
+
 	httpAddr := freeAddr(t)
 	t.Setenv("JUNCTION_TEMPORAL_ADDRESS", srv.FrontendAddress)
 	t.Setenv("JUNCTION_NAMESPACE", "integrations")
@@ -106,9 +123,18 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	}
 }
 
+// bearer authorizes post's requests.
+var bearer string
+
 func post(t *testing.T, url, body string) *http.Response {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", bytes.NewBufferString(body))
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", bearer)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	// EightByEight configures the SMS and ChatAppsMessage steps (8x8's
 	// messaging APIs); without an API key those steps fail as not configured.
 	EightByEight eightbyeight.Config
+	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
+	RateLimit gateway.RateLimit
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
@@ -54,10 +56,14 @@ type Stack struct {
 	Client   client.Client
 	Store    *store.Store
 	Worker   sdkworker.Worker
+	Gateway  *gateway.Gateway
 	// GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:8080.
 	GatewayURL string
 	// DatabaseURL is the metadata store in use.
 	DatabaseURL string
+	// DevAPIKey is an admin key of the DevAccountID account, also saved in
+	// the data directory's dev-api-key file.
+	DevAPIKey string
 
 	http        *http.Server
 	httpErr     chan error
@@ -116,6 +122,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
 
+	if s.DevAPIKey, err = ensureDevAccount(ctx, s.Store, cfg.DataDir); err != nil {
+		return nil, err
+	}
+
 	s.Worker = worker.New(s.Client, worker.Activities{
 		HTTP:      activities.New(),
 		Messaging: &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
@@ -125,18 +135,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("starting worker: %w", err)
 	}
 
-	gw := gateway.New(gateway.Config{
+	s.Gateway = gateway.New(gateway.Config{
 		Store:     s.Store,
 		Temporal:  s.Client,
 		Namespace: cfg.Namespace,
 		Logger:    cfg.Logger.Named("gateway"),
+		RateLimit: cfg.RateLimit,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddress)
 	if err != nil {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
 	}
 	s.GatewayURL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.httpErr <- s.http.Serve(ln) }()
 	return s, nil
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,9 @@ import (
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/junction-run/junction/internal/apitest"
 	"github.com/junction-run/junction/internal/devstack"
+	"github.com/junction-run/junction/store"
 )
 
 var recordHistories = flag.Bool("record-histories", false,
@@ -78,7 +82,49 @@ func startStack(t *testing.T, dir string, ui bool) *devstack.Stack {
 	if err != nil {
 		t.Fatalf("starting dev stack: %v", err)
 	}
+	authorize(t, s, "acme", "globex")
 	return s
+}
+
+var (
+	keysMu sync.Mutex
+	// testKeys holds an admin key per gateway and account; call sends it.
+	testKeys = map[string]string{}
+)
+
+// authorize creates the accounts, each with an admin key that call sends
+// to that gateway.
+func authorize(t *testing.T, s *devstack.Stack, accounts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, a := range accounts {
+		if _, err := s.Store.CreateAccount(ctx, store.Account{ID: a, Name: a}); err != nil && !errors.Is(err, store.ErrConflict) {
+			t.Fatal(err)
+		}
+		_, key, err := s.Store.CreateAPIKey(ctx, a, "test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keysMu.Lock()
+		testKeys[s.GatewayURL+"|"+a] = key
+		keysMu.Unlock()
+	}
+}
+
+// keyFor finds the key authorize made for the account a URL names.
+func keyFor(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(u.Path, "/api/v1/accounts/")
+	if !ok {
+		return ""
+	}
+	account, _, _ := strings.Cut(rest, "/")
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	return testKeys[u.Scheme+"://"+u.Host+"|"+account]
 }
 
 func freeAddr(t *testing.T) string {
@@ -151,13 +197,29 @@ func (r apiResponse) decode(t *testing.T, v any) {
 	}
 }
 
+var (
+	validatorOnce sync.Once
+	validator     *apitest.Validator
+)
+
+// uncheckedHeader marks a request whose answer is not held to the OpenAPI
+// document (a route that does not exist, on purpose).
+const uncheckedHeader = "X-Test-Unchecked"
+
+// call sends one request with the account's test key and holds the answer
+// to Junction's OpenAPI document: every response the end-to-end tests see
+// is a conformance check.
 func call(t *testing.T, method, url string, body []byte, header map[string]string) apiResponse {
 	t.Helper()
+	validatorOnce.Do(func() { validator = apitest.New(t) })
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key := keyFor(url); key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -167,6 +229,9 @@ func call(t *testing.T, method, url string, body []byte, header map[string]strin
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if _, skip := header[uncheckedHeader]; !skip {
+		validator.Check(t, req, body, resp.StatusCode, resp.Header, raw)
+	}
 	return apiResponse{resp.StatusCode, resp.Header, raw}
 }
 
@@ -250,8 +315,23 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 	defer s.Stop(context.Background())
 	sk := newSink(t)
 
+	t.Run("health and the OpenAPI document are served without a key", func(t *testing.T) {
+		if resp := call(t, http.MethodGet, s.GatewayURL+"/healthz", nil, nil); resp.Status != http.StatusOK {
+			t.Fatalf("healthz: %d", resp.Status)
+		}
+		resp := call(t, http.MethodGet, s.GatewayURL+"/api/v1/openapi.json", nil, nil)
+		var doc struct {
+			OpenAPI string         `json:"openapi"`
+			Paths   map[string]any `json:"paths"`
+		}
+		resp.decode(t, &doc)
+		if resp.Status != http.StatusOK || doc.OpenAPI == "" || len(doc.Paths) < 15 {
+			t.Fatalf("openapi.json: %d, %d paths", resp.Status, len(doc.Paths))
+		}
+	})
+
 	t.Run("temporal UI is served", func(t *testing.T) {
-		resp := call(t, http.MethodGet, s.UIURL()+"/", nil, nil)
+		resp := call(t, http.MethodGet, s.UIURL()+"/", nil, map[string]string{uncheckedHeader: ""})
 		if resp.Status != http.StatusOK {
 			t.Fatalf("UI answered %d", resp.Status)
 		}
@@ -510,7 +590,7 @@ func TestDevStackRejectsBadInput(t *testing.T) {
 		{"bad idempotency key", "POST", base + "/triggers/http_request", `{}`, map[string]string{"Idempotency-Key": "has spaces/and slashes"}, 400, 1000, "header.Idempotency-Key"},
 		{"definition id not a UUID", "GET", base + "/definitions/not-a-uuid", ``, nil, 400, 1000, "definitionId"},
 		{"limit out of range", "GET", base + "/definitions?limit=501", ``, nil, 400, 1010, "limit"},
-		{"unknown route", "GET", s.GatewayURL + "/api/v1/nope", ``, nil, 404, 1300, ""},
+		{"unknown route", "GET", s.GatewayURL + "/api/v1/nope", ``, map[string]string{uncheckedHeader: ""}, 404, 1300, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,6 +60,7 @@ func startMessagingStack(t *testing.T) (*devstack.Stack, *eightbyeighttest.Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Stop(context.Background()) })
+	authorize(t, s, "acme")
 	return s, fake, logs
 }
 

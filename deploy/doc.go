@@ -3,6 +3,8 @@
 // cluster should use. It has no Go code of its own; it exists as a package so
 // the files travel with the module and are found in one place.
 //
-// Today: Dockerfile. Kubernetes manifests and a Vault policy come with the
-// issues that need them.
+// Today: the Dockerfile, used by the root docker-compose.yml (PostgreSQL,
+// Temporal, its UI, Junction's worker and gateway), which a test here checks
+// statically. Kubernetes manifests and a Vault policy come with the issues
+// that need them.
 package deploy

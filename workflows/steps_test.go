@@ -318,3 +318,30 @@ func TestSuspendHoldsTheNextStepUntilResumed(t *testing.T) {
 		t.Fatalf("step after the wait started at %s, before the resume at %s", started, resumedAt)
 	}
 }
+
+// TestTimeAndIDsAreReplaySafe: now() is workflow time and uuid() a recorded
+// side effect, so a replay sees exactly what the first run saw.
+func TestTimeAndIDsAreReplaySafe(t *testing.T) {
+	env := newEnv()
+	rec := &recorder{}
+	rec.register(env)
+	start := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t,
+		`[{"id":"vars","stepType":"SetVariables","inputs":{"id":"{{uuid()}}","other":"{{uuid()}}","at":"{{now()}}"}}]`), nil))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var out workflows.RunOutput
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := out.Data["id"].(string)
+	if len(id) != 36 || out.Data["other"] == id {
+		t.Errorf("uuid() gave %v and %v", out.Data["id"], out.Data["other"])
+	}
+	at, err := time.Parse(time.RFC3339Nano, out.Data["at"].(string))
+	if err != nil || !at.Equal(start) {
+		t.Errorf("now() = %v, want the workflow's start time %s", out.Data["at"], start)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/junction-run/junction/internal/retryafter"
 )
 
 // HTTPRequest is the rendered input of an HttpRequest step: every {{ }}
@@ -113,7 +115,7 @@ func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPRespo
 		if snippet := bodySnippet(raw); snippet != "" {
 			msg += ": " + snippet
 		}
-		delay := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		delay := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
 		return HTTPResponse{}, temporal.NewApplicationErrorWithOptions(msg, errType,
 			temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 	}
@@ -182,27 +184,6 @@ func retryableStatus(code int) (bool, string) {
 		return true, ErrTypeUnavailable
 	}
 	return false, ""
-}
-
-// retryAfter reads a Retry-After header in either of its RFC 9110 forms;
-// zero means "use the retry policy".
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func decodeBody(raw []byte) any {

@@ -449,23 +449,6 @@ func TestClientGetDefinitionMissingIsNotFound(t *testing.T) {
 	}
 }
 
-func TestClientParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"":                              0,
-		"0":                             0,
-		"-3":                            0,
-		"120":                           2 * time.Minute,
-		"Tue, 24 Nov 2026 07:00:30 GMT": 30 * time.Second,
-		"Tue, 24 Nov 2026 06:59:00 GMT": 0,
-		"soon":                          0,
-	} {
-		if got := parseRetryAfter(in, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestClientTransportAndDecodeErrors(t *testing.T) {
 	srv, _ := fakeAPI(t, answer{status: 200, body: `{"not":"a list"`})
 	_, err := New(srv.URL, testKey, testAccount).ListDefinitions(context.Background(), ListOptions{})

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/junction-run/junction/internal/retryafter"
 )
 
 // Sentinels for what callers branch on; an *APIError matches the one its
@@ -97,7 +98,7 @@ func newAPIError(resp *http.Response) *APIError {
 			e.Message = http.StatusText(resp.StatusCode)
 		}
 	}
-	e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
 	return e
 }
 
@@ -111,25 +112,4 @@ func snippet(b []byte) string {
 		s = string(r[:200]) + "..."
 	}
 	return s
-}
-
-// parseRetryAfter reads a Retry-After header in either of its RFC 9110
-// forms (seconds or an HTTP date); zero means no hint.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -176,11 +176,7 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := g.store.Definition(ctx, accountID, id, version); errors.Is(err, store.ErrNotFound) {
-		g.definitionNotFound(c, id)
-		return
-	} else if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+	if _, ok := g.requireDefinition(c, id, version); !ok {
 		return
 	}
 	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
@@ -288,6 +284,21 @@ func (g *Gateway) definitionID(c *gin.Context) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// requireDefinition reads one version (0: the latest) of a definition of
+// the path's account, answering 404 or 503 itself when it cannot.
+func (g *Gateway) requireDefinition(c *gin.Context, id string, version int) (store.Definition, bool) {
+	d, err := g.store.Definition(c.Request.Context(), c.Param("accountId"), id, version)
+	if errors.Is(err, store.ErrNotFound) {
+		g.definitionNotFound(c, id)
+		return store.Definition{}, false
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+		return store.Definition{}, false
+	}
+	return d, true
 }
 
 func (g *Gateway) definitionNotFound(c *gin.Context, id string) {

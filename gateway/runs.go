@@ -79,13 +79,8 @@ func (g *Gateway) listRuns(c *gin.Context) {
 	if !ok {
 		return
 	}
-	def, err := g.store.Definition(ctx, accountID, id, version)
-	if errors.Is(err, store.ErrNotFound) {
-		g.definitionNotFound(c, id)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+	def, ok := g.requireDefinition(c, id, version)
+	if !ok {
 		return
 	}
 
@@ -208,11 +203,7 @@ func (g *Gateway) findRun(c *gin.Context) (*workflowpb.WorkflowExecutionInfo, bo
 			[]fieldError{{Path: "workflowId", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
 		return nil, false
 	}
-	if _, err := g.store.Definition(ctx, accountID, id, 0); errors.Is(err, store.ErrNotFound) {
-		g.definitionNotFound(c, id)
-		return nil, false
-	} else if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+	if _, ok := g.requireDefinition(c, id, 0); !ok {
 		return nil, false
 	}
 	desc, err := g.temporal.DescribeWorkflowExecution(ctx, temporalWorkflowID(accountID, id, runKey), "")

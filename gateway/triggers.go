@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -385,13 +384,8 @@ func (g *Gateway) startTestRun(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := g.store.Definition(ctx, c.Param("accountId"), id, version)
-	if errors.Is(err, store.ErrNotFound) {
-		g.definitionNotFound(c, id)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
+	d, ok := g.requireDefinition(c, id, version)
+	if !ok {
 		return
 	}
 	ev, ok := g.readEvent(c, d.Trigger)

@@ -124,26 +124,7 @@ func (s *Store) CreateDefinition(ctx context.Context, d Definition) (Definition,
 // gets its own version number; should two ever race to the same number, the primary key rejects
 // the second with ErrConflict rather than storing a duplicate.
 func (s *Store) UpdateDefinition(ctx context.Context, d Definition) (Definition, error) {
-	if err := d.validate(); err != nil {
-		return Definition{}, err
-	}
-	d.CreatedAt = s.now().UTC()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q(`UPDATE definitions SET last_version = last_version + 1
-			WHERE account_id = ? AND id = ? AND deleted_at IS NULL
-			RETURNING last_version`), d.AccountID, d.ID).Scan(&d.Version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return s.insertVersion(ctx, tx, d)
-	})
-	if err != nil {
-		return Definition{}, fmt.Errorf("updating definition %s: %w", d.ID, err)
-	}
-	return d, nil
+	return s.updateDefinition(ctx, d, 0)
 }
 
 func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, d Definition) error {

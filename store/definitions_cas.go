@@ -11,6 +11,15 @@ import (
 // it stores the next version only while expected is still the latest
 // version, and fails with ErrConflict otherwise (the gateway's If-Match).
 func (s *Store) UpdateDefinitionIfLatest(ctx context.Context, d Definition, expected int) (Definition, error) {
+	if expected < 1 {
+		return Definition{}, fmt.Errorf("expected version %d: %w", expected, ErrInvalid)
+	}
+	return s.updateDefinition(ctx, d, expected)
+}
+
+// updateDefinition stores version n+1; with expected > 0, only while
+// expected is the latest version.
+func (s *Store) updateDefinition(ctx context.Context, d Definition, expected int) (Definition, error) {
 	if err := d.validate(); err != nil {
 		return Definition{}, err
 	}
@@ -26,6 +35,9 @@ func (s *Store) UpdateDefinitionIfLatest(ctx context.Context, d Definition, expe
 		}
 		if err != nil {
 			return err
+		}
+		if expected == 0 {
+			return s.insertVersion(ctx, tx, d)
 		}
 		var latest sql.NullInt64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT MAX(version) FROM definition_versions

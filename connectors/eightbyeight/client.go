@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/junction-run/junction/internal/retryafter"
 )
 
 // Default base URLs: 8x8's Asia-Pacific region, which its docs call the
@@ -185,7 +187,7 @@ func (c *Client) post(ctx context.Context, what, base, subAccountID string, body
 func (c *Client) apiError(resp *http.Response, raw []byte, requestID string) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), time.Now()),
 		RequestID:  requestID,
 	}
 	var body errorBody

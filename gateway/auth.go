@@ -87,13 +87,16 @@ func bearerToken(header string) (string, bool) {
 }
 
 // requiredScope says what a route needs: reading needs read; raising
-// events and controlling runs needs runs; changing definitions, keys and
-// sub-accounts needs admin.
+// events and controlling runs needs runs; changing definitions and
+// sub-accounts, and anything about API keys, needs admin.
 func requiredScope(c *gin.Context) string {
+	path := c.FullPath()
+	if strings.Contains(path, "/keys") {
+		return store.ScopeAdmin // even listing keys tells who can do what
+	}
 	if c.Request.Method == http.MethodGet {
 		return store.ScopeRead
 	}
-	path := c.FullPath()
 	switch {
 	case strings.Contains(path, "/triggers/"), strings.HasSuffix(path, "/workflows"), strings.HasSuffix(path, "/workflows/:workflowId"):
 		return store.ScopeRuns

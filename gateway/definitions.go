@@ -148,6 +148,7 @@ func (g *Gateway) definitionVersions(c *gin.Context) {
 		case err != nil:
 			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the definition", err)
 		default:
+			c.Header("ETag", etag(rec.Version))
 			g.writeDefinitions(c, []store.Definition{rec})
 		}
 		return

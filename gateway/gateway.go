@@ -40,6 +40,8 @@ type metadataStore interface {
 	RotateAPIKey(ctx context.Context, accountID, keyID string) (store.APIKey, string, error)
 	CreateSubAccount(ctx context.Context, sa store.SubAccount) (store.SubAccount, error)
 	ListSubAccounts(ctx context.Context, accountID string, page store.Page) ([]store.SubAccount, error)
+	SubAccount(ctx context.Context, accountID, id string) (store.SubAccount, error)
+	APIKey(ctx context.Context, accountID, keyID string) (store.APIKey, error)
 	DeleteSubAccount(ctx context.Context, accountID, id string) error
 }
 
@@ -124,10 +126,12 @@ func New(cfg Config) *Gateway {
 	acct.GET("/usage/history", g.usageHistory)
 	acct.GET("/keys", g.listKeys)
 	acct.POST("/keys", g.createKey)
+	acct.GET("/keys/:keyId", g.getKey)
 	acct.DELETE("/keys/:keyId", g.revokeKey)
 	acct.POST("/keys/:keyId/rotate", g.rotateKey)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
+	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)
 	acct.DELETE("/subaccounts/:subAccountId", g.deleteSubAccount)
 
 	g.engine = e

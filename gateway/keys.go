@@ -87,6 +87,19 @@ func (g *Gateway) createKey(c *gin.Context) {
 	c.JSON(http.StatusCreated, viewKey(key, secret))
 }
 
+func (g *Gateway) getKey(c *gin.Context) {
+	key, err := g.store.APIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "API key "+c.Param("keyId")+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the API key", err)
+		return
+	}
+	c.JSON(http.StatusOK, viewKey(key, ""))
+}
+
 func (g *Gateway) revokeKey(c *gin.Context) {
 	err := g.store.RevokeAPIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -104,6 +117,10 @@ func (g *Gateway) rotateKey(c *gin.Context) {
 	key, secret, err := g.store.RotateAPIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	if errors.Is(err, store.ErrNotFound) {
 		g.fail(c, http.StatusNotFound, codeNotFound, "API key "+c.Param("keyId")+" not found.", nil)
+		return
+	}
+	if errors.Is(err, store.ErrConflict) {
+		g.fail(c, http.StatusConflict, codeInvalidParameter, "API key "+c.Param("keyId")+" is revoked; create a new key instead.", nil)
 		return
 	}
 	if err != nil {
@@ -156,6 +173,19 @@ func (g *Gateway) createSubAccount(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/accounts/"+sa.AccountID+"/subaccounts/"+sa.ID)
 	c.JSON(http.StatusCreated, subAccountView{ID: sa.ID, Name: sa.Name, CreatedAt: formatTime(sa.CreatedAt)})
+}
+
+func (g *Gateway) getSubAccount(c *gin.Context) {
+	sa, err := g.store.SubAccount(c.Request.Context(), c.Param("accountId"), c.Param("subAccountId"))
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Sub-account "+c.Param("subAccountId")+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the sub-account", err)
+		return
+	}
+	c.JSON(http.StatusOK, subAccountView{ID: sa.ID, Name: sa.Name, CreatedAt: formatTime(sa.CreatedAt)})
 }
 
 func (g *Gateway) deleteSubAccount(c *gin.Context) {

@@ -177,11 +177,18 @@ func (g *Gateway) getRun(c *gin.Context) {
 		if c.Query("includeLogs") == "true" {
 			inst.Logs = make([]runLog, 0, len(state.Log))
 			for _, l := range state.Log {
-				inst.Logs = append(inst.Logs, runLog{
+				entry := runLog{
 					ID: l.ID, StepName: l.StepName, StepType: l.StepType, Status: l.Status, Error: l.Error,
 					StartedAt: formatTime(l.StartedAt), CompletedAt: optionalTime(l.CompletedAt),
 					Inputs: l.Inputs, Output: l.Output,
-				})
+				}
+				// A run that ended (terminated, failed) in the middle of a
+				// step leaves that step open; 8x8 calls it Cancelled.
+				if entry.CompletedAt == nil && info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+					entry.Status = "Cancelled"
+					entry.CompletedAt = optionalTime(info.GetCloseTime().AsTime())
+				}
+				inst.Logs = append(inst.Logs, entry)
 			}
 		}
 	}
@@ -239,8 +246,9 @@ func (g *Gateway) controlRun(c *gin.Context) {
 		return
 	}
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		past := map[string]string{"suspend": "suspended", "resume": "resumed", "terminate": "terminated"}[req.Status]
 		g.fail(c, http.StatusConflict, codeInvalidParameter,
-			"The workflow is "+instanceStatus(info.GetStatus(), "")+"; it cannot be "+req.Status+"d.", nil)
+			"The workflow is "+instanceStatus(info.GetStatus(), "")+"; it cannot be "+past+".", nil)
 		return
 	}
 	exec := info.GetExecution()

@@ -229,6 +229,11 @@ func (g *Gateway) resumeWaiting(ctx context.Context, d store.Definition, ev even
 	var out []startedRun
 	for _, e := range execs {
 		inst := instanceFromInfo(e)
+		if inst.WorkflowID == ev.id {
+			// A redelivery of the message that started this very run is
+			// not its reply.
+			continue
+		}
 		if err := g.temporal.SignalWorkflow(ctx, inst.TemporalWorkflowID, inst.RunID, workflows.SignalReply, ev.reply); err != nil {
 			return nil, fmt.Errorf("signalling %s: %w", inst.TemporalWorkflowID, err)
 		}

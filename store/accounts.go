@@ -162,6 +162,19 @@ func (s *Store) ListSubAccounts(ctx context.Context, accountID string, page Page
 	return sas, nil
 }
 
+// SubAccount returns one sub-account of the account, or ErrNotFound.
+func (s *Store) SubAccount(ctx context.Context, accountID, id string) (SubAccount, error) {
+	sa, err := scanSubAccount(s.rdb.QueryRowContext(ctx, s.q(`SELECT account_id, id, name, created_at FROM sub_accounts
+		WHERE account_id = ? AND id = ?`), accountID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return SubAccount{}, fmt.Errorf("reading subaccount %s of account %s: %w", id, accountID, err)
+	}
+	return sa, nil
+}
+
 // DeleteSubAccount deletes a sub-account of the account, or returns ErrNotFound. Its ID may be
 // used again. Definitions that name it are left as they are.
 func (s *Store) DeleteSubAccount(ctx context.Context, accountID, id string) error {

@@ -223,6 +223,9 @@ func newRun(ctx workflow.Context, in RunInput) *run {
 		r.seen = in.Resume.Seen
 	} else {
 		r.data = InitialData(in)
+		// The event that started the run is never its own reply, even
+		// when the sender's channel redelivers it.
+		r.seen = []string{in.EventID}
 	}
 	if r.data == nil {
 		r.data = map[string]any{}

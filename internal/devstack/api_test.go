@@ -130,6 +130,7 @@ func TestAuthentication(t *testing.T) {
 		{"runs key triggers", "POST", "/triggers/http_request", "Bearer " + runner, 200, 0},
 		{"runs key cannot change definitions", "POST", "/definitions", "Bearer " + runner, 403, 1201},
 		{"runs key cannot mint keys", "POST", "/keys", "Bearer " + runner, 403, 1201},
+		{"read key cannot list keys", "GET", "/keys", "Bearer " + reader, 403, 1201},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,8 +190,16 @@ func TestKeysThroughTheAPI(t *testing.T) {
 	if useKey(created.Key) != 401 || useKey(rotated.Key) != 200 {
 		t.Fatal("after rotation the old key must fail and the new one work")
 	}
+	var one struct{ ID, Prefix, Key string }
+	call(t, http.MethodGet, base+"/keys/"+rotated.ID, nil, nil).decode(t, &one)
+	if one.ID != rotated.ID || one.Key != "" {
+		t.Fatalf("reading a key: %+v (the secret must never come back)", one)
+	}
 	if st := call(t, http.MethodDelete, base+"/keys/"+rotated.ID, nil, nil).Status; st != http.StatusNoContent {
 		t.Fatalf("revoke: %d", st)
+	}
+	if st := call(t, http.MethodPost, base+"/keys/"+rotated.ID+"/rotate", nil, nil).Status; st != http.StatusConflict {
+		t.Fatalf("rotating a revoked key: %d, want 409", st)
 	}
 	if useKey(rotated.Key) != 401 {
 		t.Fatal("a revoked key still works")
@@ -203,6 +212,11 @@ func TestKeysThroughTheAPI(t *testing.T) {
 	resp = call(t, http.MethodPost, base+"/subaccounts", []byte(`{"id":"acme_sms","name":"SMS"}`), nil)
 	if resp.Status != http.StatusCreated || resp.Header.Get("Location") != "/api/v1/accounts/acme/subaccounts/acme_sms" {
 		t.Fatalf("create sub-account: %d %s", resp.Status, resp.Body)
+	}
+	var sub struct{ ID, Name string }
+	call(t, http.MethodGet, base+"/subaccounts/acme_sms", nil, nil).decode(t, &sub)
+	if sub.ID != "acme_sms" || sub.Name != "SMS" {
+		t.Fatalf("reading the sub-account: %+v", sub)
 	}
 	if st := call(t, http.MethodPost, base+"/subaccounts", []byte(`{"id":"acme_sms"}`), nil).Status; st != http.StatusConflict {
 		t.Fatalf("duplicate sub-account: %d", st)
@@ -293,9 +307,13 @@ func TestSuspendResumeTerminate(t *testing.T) {
 	if resp := call(t, http.MethodPatch, runs+"/doomed", []byte(`{"status":"terminate"}`), nil); resp.Status != 200 {
 		t.Fatalf("terminate: %d %s", resp.Status, resp.Body)
 	}
-	call(t, http.MethodGet, runs+"/doomed", nil, nil).decode(t, &inst)
-	if inst["status"] != "Terminated" {
-		t.Fatalf("status after terminate: %v", inst["status"])
+	var doomed struct {
+		Status string
+		Logs   []struct{ StepName, Status string }
+	}
+	call(t, http.MethodGet, runs+"/doomed?includeLogs=true", nil, nil).decode(t, &doomed)
+	if doomed.Status != "Terminated" || len(doomed.Logs) != 1 || doomed.Logs[0].Status != "Cancelled" {
+		t.Fatalf("after terminate: %+v (the interrupted step must read Cancelled)", doomed)
 	}
 	var errs []struct{ WorkflowID, Step, Message, ErrorTime string }
 	call(t, http.MethodGet, runs+"/doomed/errors", nil, nil).decode(t, &errs)
@@ -317,6 +335,9 @@ func TestIfMatchAndUsage(t *testing.T) {
 	tag := call(t, http.MethodGet, url, nil, nil).Header.Get("ETag")
 	if tag != `"v1"` {
 		t.Fatalf("ETag %q", tag)
+	}
+	if one := call(t, http.MethodGet, url+"?version=1", nil, nil).Header.Get("ETag"); one != `"v1"` {
+		t.Fatalf("ETag of ?version=1: %q", one)
 	}
 	resp := call(t, http.MethodPut, url, orderDefinition(sk.URL, "enabled"), map[string]string{"If-Match": tag})
 	if resp.Status != 200 || resp.Header.Get("ETag") != `"v2"` {

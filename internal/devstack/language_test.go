@@ -181,6 +181,12 @@ func TestLanguageEndToEnd(t *testing.T) {
 		waitFor(t, "the run to wait for the reply", 30*time.Second, func() bool {
 			return countRuns(t, s, "JunctionAwaitingReply = 'sms:6591234567' AND ExecutionStatus = 'Running'") == 1
 		})
+		// 8x8 redelivers the message that started the run: it is neither a
+		// reply nor a new run.
+		again := raise(t, s, "inbound_sms", inboundSMS("sg-1", "+6591234567", "hello"))
+		if len(again.Resumed) != 0 || len(again.Runs) != 1 || again.Runs[0].RunID != first.Runs[0].RunID {
+			t.Fatalf("redelivery of the first message: resumed %+v, runs %+v", again.Resumed, again.Runs)
+		}
 		// Publish version 2 while version 1's run waits.
 		resp := call(t, http.MethodPut, s.GatewayURL+"/api/v1/accounts/acme/definitions/"+defID, smsDef("Confirmed (v2)"), nil)
 		if resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), `"version":2`) {

@@ -17,11 +17,14 @@ func Parse(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(v); err == nil {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// The largest delay a Duration holds; a bigger value must not
+		// overflow into a negative (that is, no) delay.
+		const maxSecs = int64(1<<63-1) / int64(time.Second)
 		if secs <= 0 {
 			return 0
 		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(min(secs, maxSecs)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {

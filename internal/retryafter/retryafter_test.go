@@ -19,6 +19,7 @@ func TestParse(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{"soon", 0},
+		{"9223372036854", time.Duration(int64(1<<63-1)/int64(time.Second)) * time.Second},
 	}
 	for _, tc := range tests {
 		if got := Parse(tc.in, now); got != tc.want {

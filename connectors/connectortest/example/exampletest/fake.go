@@ -1,0 +1,211 @@
+// Package exampletest fakes the API of Acme CRM, the made-up third party of
+// package example, the way every connector's <app>test package fakes its
+// third party: an httptest server that speaks the documented wire format
+// (hosts, paths, auth headers, error bodies, Retry-After), keeps state, logs
+// requests, and fails on demand for the conformance kit.
+package exampletest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Credentials the fake accepts.
+const (
+	Token  = "acme-test-token"
+	APIKey = "acme-test-key"
+)
+
+// Request is one request the fake received.
+type Request struct {
+	Method, Host, Path string
+	Header             http.Header
+	Body               []byte
+}
+
+// Contact is a contact as the fake stores and answers it.
+type Contact struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name,omitempty"`
+	Lifecycle string    `json:"lifecycle"`
+	Tags      []string  `json:"tags,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type failure struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// Server is the fake. Every workspace exists; each starts empty.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	contacts map[string][]Contact // by workspace
+	fail     []failure
+	requests []Request
+}
+
+// New starts a fake that t closes when it ends.
+func New(t testing.TB) *Server {
+	s := &Server{contacts: map[string][]Contact{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// BaseURL is where the fake listens. Clients reach it for any workspace
+// by keeping the workspace's host in the Host header (see
+// connectortest.Redirect).
+func (s *Server) BaseURL() string { return s.srv.URL }
+
+// FailNext makes the next request fail with status and Acme's error body,
+// with Retry-After in seconds when retryAfter is positive. Calls queue up.
+func (s *Server) FailNext(status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, failure{status, retryAfter})
+}
+
+// Requests returns what the fake has received, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Contacts returns the contacts of a workspace.
+func (s *Server) Contacts(workspace string) []Contact {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Contact(nil), s.contacts[workspace]...)
+}
+
+// Sign returns the X-Acme-Signature of a webhook body: hex HMAC-SHA256
+// with the webhook's secret.
+func Sign(body []byte, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+var errorCodes = map[int]string{
+	http.StatusBadRequest:          "bad_request",
+	http.StatusUnauthorized:        "unauthenticated",
+	http.StatusForbidden:           "forbidden",
+	http.StatusNotFound:            "not_found",
+	http.StatusUnprocessableEntity: "invalid",
+	http.StatusTooManyRequests:     "rate_limited",
+	http.StatusServiceUnavailable:  "maintenance",
+}
+
+func writeError(w http.ResponseWriter, status int, message string) {
+	code := errorCodes[status]
+	if code == "" {
+		code = "error"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	var f *failure
+	if len(s.fail) > 0 {
+		f = &s.fail[0]
+		s.fail = s.fail[1:]
+	}
+	s.mu.Unlock()
+
+	workspace, ok := strings.CutSuffix(hostOnly(r.Host), ".acme.example")
+	if !ok || workspace == "" || strings.Contains(workspace, ".") {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no workspace at %s", r.Host))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+Token && r.Header.Get("X-Acme-Key") != APIKey {
+		writeError(w, http.StatusUnauthorized, "missing or invalid credentials")
+		return
+	}
+	if f != nil {
+		if f.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		}
+		writeError(w, f.status, fmt.Sprintf("injected failure: %s", http.StatusText(f.status)))
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/contacts":
+		s.createContact(w, workspace, body)
+	default:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+	}
+}
+
+func (s *Server) createContact(w http.ResponseWriter, workspace string, body []byte) {
+	var in struct {
+		Email     string   `json:"email"`
+		Name      string   `json:"name"`
+		Lifecycle string   `json:"lifecycle"`
+		Tags      []string `json:"tags"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "body is not JSON")
+		return
+	}
+	if !strings.Contains(in.Email, "@") {
+		writeError(w, http.StatusUnprocessableEntity, "email is not an email address")
+		return
+	}
+	switch in.Lifecycle {
+	case "":
+		in.Lifecycle = "lead"
+	case "lead", "customer":
+	default:
+		writeError(w, http.StatusUnprocessableEntity, "lifecycle must be lead or customer")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.contacts[workspace] {
+		if strings.EqualFold(c.Email, in.Email) {
+			writeError(w, http.StatusUnprocessableEntity, "a contact with this email already exists")
+			return
+		}
+	}
+	c := Contact{
+		ID:    fmt.Sprintf("ct_%d", 1001+len(s.contacts[workspace])),
+		Email: in.Email, Name: in.Name, Lifecycle: in.Lifecycle, Tags: in.Tags,
+		CreatedAt: time.Now().UTC().Truncate(time.Second),
+	}
+	s.contacts[workspace] = append(s.contacts[workspace], c)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(c)
+}
+
+func hostOnly(hostport string) string {
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
+		return hostport[:i]
+	}
+	return hostport
+}

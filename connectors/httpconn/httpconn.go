@@ -1,0 +1,381 @@
+package httpconn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/junction-run/junction/internal/retryafter"
+)
+
+// Defaults for the zero values of Request's limits.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 1 << 20 // 1 MiB
+)
+
+// maxErrorBodyBytes is how much of a non-success answer is read for
+// StatusError.Body.
+const maxErrorBodyBytes = 4 << 10
+
+// Request is one HTTP call, with every {{ }} expression already rendered by
+// the caller. The zero value of each field but Method and URL means its
+// default.
+type Request struct {
+	// Method is GET, POST, PUT, PATCH or DELETE (any case).
+	Method string `json:"method"`
+	// URL is an absolute http or https URL. Userinfo in it is sent as
+	// Basic credentials by net/http; it never appears in errors.
+	URL string `json:"url"`
+	// Query is added to URL's query string; a name already there is
+	// replaced.
+	Query map[string]string `json:"query,omitempty"`
+	// Headers are sent as given; a "Content-Type" here overrides the one
+	// BodyFormat implies, and "Host" sets the Host header.
+	Headers map[string]string `json:"headers,omitempty"`
+	// BodyFormat is how Body is encoded: "json" (default), "xml", "form"
+	// (application/x-www-form-urlencoded), "text" or "none". See the
+	// package documentation for each.
+	BodyFormat string `json:"bodyFormat,omitempty"`
+	// Body is a JSON-like value (maps, slices, strings, numbers, booleans,
+	// nil) or text to send verbatim; nil sends no body.
+	Body any `json:"body,omitempty"`
+	// XMLRoot names the root element when BodyFormat is "xml" and Body is
+	// a map; empty means Body has a single key, which is the root.
+	XMLRoot string `json:"xmlRoot,omitempty"`
+	// Timeout bounds the whole call, redirects and reading the answer
+	// included (default DefaultTimeout).
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// MaxResponseBytes is the largest answer body read, after
+	// decompression (default DefaultMaxResponseBytes); a larger one fails
+	// with ErrResponseTooLarge.
+	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
+	// FollowRedirects is how many redirects to follow: 0 means
+	// DefaultFollowRedirects (5), NoRedirects (or any negative value)
+	// means none, so a 3xx answer is returned as it is. A redirect to
+	// another host, or from https to http, carries no credentials, or is
+	// not followed; see the package documentation.
+	FollowRedirects int `json:"followRedirects,omitempty"`
+	// SuccessStatuses lists the statuses that are a success: classes
+	// ("2xx"), codes ("404") or ranges ("200-299"). Empty means
+	// DefaultSuccessStatuses, 2xx and 3xx. Any other status is a
+	// *StatusError.
+	SuccessStatuses []string `json:"successStatuses,omitempty"`
+	// Extract maps output fields to a JSON path ("$.data.items[0].id") or
+	// an XPath ("/order/id/text()"); see the package documentation.
+	Extract map[string]string `json:"extract,omitempty"`
+}
+
+// Response is a success answer.
+type Response struct {
+	// Status is the HTTP status code of the last answer (after redirects).
+	Status int `json:"status"`
+	// Headers are the answer's headers, canonical names, repeated values
+	// joined with ", ".
+	Headers map[string]string `json:"headers,omitempty"`
+	// Body is the decoded answer: the JSON value for JSON; the map form
+	// for XML (see the package documentation); otherwise the text; nil
+	// when empty.
+	Body any `json:"body"`
+	// Extracted holds a value for every Request.Extract field; nil when
+	// Extract is empty.
+	Extracted map[string]any `json:"extracted,omitempty"`
+}
+
+// prepared is a validated Request, ready to send.
+type prepared struct {
+	method      string
+	url         *url.URL
+	header      http.Header
+	host        string
+	body        []byte
+	timeout     time.Duration
+	maxBytes    int64
+	redirects   int
+	success     statusSet
+	extractors  []extractor
+	redactedURL string
+}
+
+// Do sends req with client and reads the answer. client carries
+// authentication (a RoundTripper that adds credentials) and transport
+// settings; Do uses a shallow copy of it with its own redirect policy, and
+// a nil client means a plain http.Client.
+//
+// Errors: ErrInvalidRequest before anything is sent; *StatusError for an
+// answer whose status is not a success; ErrTimeout, ErrNetwork,
+// ErrTooManyRedirects or ErrResponseTooLarge; the context's error when ctx
+// ends first; ErrUnexpectedResponse, together with the Response, when a
+// success answer cannot be read for Extract. No error contains the URL's
+// userinfo, query string or path, or the request's credentials.
+func Do(ctx context.Context, client *http.Client, req Request) (Response, error) {
+	p, err := prepare(req)
+	if err != nil {
+		return Response{}, &requestError{
+			msg:  ErrInvalidRequest.Error() + ": " + err.Error(),
+			errs: []error{ErrInvalidRequest, err},
+		}
+	}
+	scrub := newScrubber(p.url, p.header)
+
+	callCtx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	var body io.Reader = http.NoBody
+	if p.body != nil {
+		body = bytes.NewReader(p.body)
+	}
+	hreq, err := http.NewRequestWithContext(callCtx, p.method, p.url.String(), body)
+	if err != nil {
+		return Response{}, p.fail(ErrInvalidRequest, scrub.scrub(err.Error()), err)
+	}
+	hreq.Header = p.header
+	if p.host != "" {
+		hreq.Host = p.host
+	}
+
+	var c http.Client
+	if client != nil {
+		c = *client
+	}
+	plain, crossHost := crossHostTransport(c.Transport)
+	if _, wraps := c.Transport.(unwrapper); wraps {
+		c.Transport = hopTransport{authed: c.Transport, plain: plain}
+	}
+	c.CheckRedirect = checkRedirect(p.redirects, crossHost)
+
+	resp, err := c.Do(hreq)
+	if err != nil {
+		return Response{}, p.transportError(ctx, callCtx, err, scrub)
+	}
+	defer resp.Body.Close()
+
+	if !p.success.contains(resp.StatusCode) {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		answered := p.url
+		if resp.Request != nil && resp.Request.URL != nil {
+			answered = resp.Request.URL
+		}
+		return Response{}, &StatusError{
+			Status:     resp.StatusCode,
+			Body:       snippet(raw, scrub),
+			RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), time.Now()),
+			Method:     p.method,
+			URL:        redactURL(answered),
+		}
+	}
+
+	tooLarge := func() error {
+		return p.fail(ErrResponseTooLarge, fmt.Sprintf("answer of %s %s is larger than %d bytes", p.method, p.redactedURL, p.maxBytes), nil)
+	}
+	if resp.ContentLength > p.maxBytes {
+		return Response{}, tooLarge()
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, p.maxBytes+1))
+	if err != nil {
+		return Response{}, p.transportError(ctx, callCtx, err, scrub)
+	}
+	if int64(len(raw)) > p.maxBytes {
+		return Response{}, tooLarge()
+	}
+
+	decoded := decodeBody(resp.Header.Get("Content-Type"), raw)
+	out := Response{
+		Status:  resp.StatusCode,
+		Headers: flattenHeaders(resp.Header),
+		Body:    decoded.value,
+	}
+	out.Extracted, err = runExtract(p.extractors, decoded)
+	if err != nil {
+		return out, p.fail(ErrUnexpectedResponse, fmt.Sprintf("%s %s answered %d: %s", p.method, p.redactedURL, resp.StatusCode, scrub.scrub(err.Error())), nil)
+	}
+	return out, nil
+}
+
+// fail builds an error whose text is "<sentinel>: <msg>" and which unwraps
+// to sentinel and cause.
+func (p *prepared) fail(sentinel error, msg string, cause error) error {
+	errs := []error{sentinel}
+	if cause != nil {
+		errs = append(errs, cause)
+	}
+	return &requestError{msg: sentinel.Error() + ": " + msg, errs: errs}
+}
+
+// transportError classifies an error from sending or reading: the caller's
+// context ending, our timeout, a redirect loop, or a network failure.
+func (p *prepared) transportError(ctx, callCtx context.Context, err error, scrub *scrubber) error {
+	target := p.method + " " + p.redactedURL
+	if errors.Is(err, ErrTooManyRedirects) {
+		return p.fail(ErrTooManyRedirects, fmt.Sprintf("%s: stopped after %d", target, p.redirects), nil)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return &requestError{msg: target + ": " + ctxErr.Error(), errs: []error{ctxErr}}
+	}
+	var netErr net.Error
+	if errors.Is(callCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return p.fail(ErrTimeout, fmt.Sprintf("%s: no complete answer within %s", target, p.timeout), err)
+	}
+	// url.Error's text names the full URL, query included: use the cause
+	// alone, scrubbed (a bad Location header is quoted in it).
+	cause := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err
+	}
+	return p.fail(ErrNetwork, fmt.Sprintf("%s: %s", target, scrub.scrub(cause.Error())), err)
+}
+
+var allowedMethods = map[string]bool{
+	http.MethodGet: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true,
+}
+
+// prepare validates req and fills in defaults. Its errors never quote the
+// URL, header values or body values.
+func prepare(req Request) (*prepared, error) {
+	p := &prepared{
+		method:    strings.ToUpper(strings.TrimSpace(req.Method)),
+		timeout:   req.Timeout,
+		maxBytes:  req.MaxResponseBytes,
+		redirects: req.FollowRedirects,
+	}
+	if !allowedMethods[p.method] {
+		return nil, fmt.Errorf("method %q: want GET, POST, PUT, PATCH or DELETE", req.Method)
+	}
+	if p.timeout <= 0 {
+		p.timeout = DefaultTimeout
+	}
+	if p.maxBytes <= 0 {
+		p.maxBytes = DefaultMaxResponseBytes
+	}
+	switch {
+	case p.redirects == 0:
+		p.redirects = DefaultFollowRedirects
+	case p.redirects < 0:
+		p.redirects = NoRedirects
+	}
+
+	u, err := parseURL(req.URL)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Query) > 0 {
+		q := u.Query()
+		for k, v := range req.Query {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	}
+	p.url, p.redactedURL = u, redactURL(u)
+
+	p.header = make(http.Header, len(req.Headers)+1)
+	names := make([]string, 0, len(req.Headers))
+	for name := range req.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		value := req.Headers[name]
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("header name %q is not a valid HTTP token", name)
+		}
+		if !validHeaderValue(value) {
+			return nil, fmt.Errorf("header %q: value contains a line break or control character", name)
+		}
+		if strings.EqualFold(name, "Host") {
+			p.host = value
+			continue
+		}
+		p.header.Set(name, value)
+	}
+
+	format := strings.ToLower(strings.TrimSpace(req.BodyFormat))
+	if format == "" {
+		format = FormatJSON
+	}
+	body, contentType, err := encodeBody(format, req.Body, strings.TrimSpace(req.XMLRoot))
+	if err != nil {
+		return nil, err
+	}
+	p.body = body
+	if body != nil && p.header.Get("Content-Type") == "" {
+		p.header.Set("Content-Type", contentType)
+	}
+
+	if p.success, err = parseStatuses(req.SuccessStatuses); err != nil {
+		return nil, err
+	}
+	if p.extractors, err = compileExtract(req.Extract); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parseURL accepts absolute http and https URLs. Its errors never include
+// the URL, and url.Parse's own only where they cannot hold a credential.
+func parseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		reason := "it cannot be parsed"
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// "invalid port" quotes what follows the last colon of the
+			// authority, which is a password in "https://user:pass/…".
+			if msg := ue.Err.Error(); !strings.Contains(msg, "port") {
+				reason = strings.TrimPrefix(msg, "net/url: ")
+			} else {
+				reason = "invalid port"
+			}
+		}
+		return nil, fmt.Errorf("URL is not valid: %s", reason)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, errors.New("URL must be absolute and start with http:// or https://")
+	}
+	if u.Host == "" {
+		return nil, errors.New("URL has no host")
+	}
+	return u, nil
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// validHeaderValue rejects control characters other than tab: CR and LF
+// would split the header.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func flattenHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		out[k] = strings.Join(vs, ", ")
+	}
+	return out
+}

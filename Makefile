@@ -7,7 +7,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/junction
 export GOTOOLCHAIN := local
 
-.PHONY: build dev test lint
+.PHONY: build dev test lint vault
 
 build:
 	$(GO) build -o $(BIN) ./cmd/junction
@@ -17,6 +17,10 @@ dev: build
 
 test:
 	./scripts/test.sh
+
+# The Vault the tests run against (tools/vault, BUSL: never ship it).
+vault:
+	./scripts/vault.sh >/dev/null
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -6,24 +6,19 @@ import (
 	"testing"
 
 	"github.com/junction-run/junction/connectors"
-	"github.com/junction-run/junction/connectors/connectortest/example"
+	"github.com/junction-run/junction/connectors/catalog"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated pages in docs/connectors")
 
 var docsDir = filepath.Join("..", "docs", "connectors")
 
-// documented is the registry whose pages docs/connectors holds. Only the
-// example connector exists so far; real connectors join it here (or through
-// the bundle that registers them all) as they are written.
+// documented is the registry whose pages docs/connectors holds: the
+// connectors Junction ships (package catalog). The example connector has
+// its own tests; it is not a connector users can pick.
 func documented(t *testing.T) *connectors.Registry {
 	t.Helper()
-	r := connectors.NewRegistry()
-	for _, c := range []connectors.Connector{example.New(), example.NewV0()} {
-		if err := r.Register(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r := catalog.New()
 	if err := r.Check(); err != nil {
 		t.Fatal(err)
 	}

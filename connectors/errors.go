@@ -163,6 +163,10 @@ func FromHTTPResponse(resp *http.Response, body []byte) *Error {
 	return e
 }
 
+// StatusKind is the kind of failure an HTTP status means, for connectors
+// that see a status without the whole answer.
+func StatusKind(code int) ErrorKind { return kindOfStatus(code) }
+
 func kindOfStatus(code int) ErrorKind {
 	switch {
 	case code == http.StatusUnauthorized, code == http.StatusForbidden:

@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/store"
 )
 
@@ -54,6 +56,9 @@ type Config struct {
 	// MaxBodyBytes caps every request body (default 1 MiB); larger bodies
 	// get 413 before anything is parsed or started.
 	MaxBodyBytes int64
+	// Connectors is the registry of connectors definitions may use and the
+	// manifest lists (default: catalog.New(), the built-in ones).
+	Connectors *connectors.Registry
 	// RateLimit is each API key's request budget (default DefaultRateLimit).
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
@@ -62,26 +67,31 @@ type Config struct {
 
 // Gateway serves the HTTP API.
 type Gateway struct {
-	store     metadataStore
-	temporal  client.Client
-	namespace string
-	log       *zap.Logger
-	maxBody   int64
-	now       func() time.Time
-	limiter   *keyLimiter
-	engine    *gin.Engine
+	store      metadataStore
+	temporal   client.Client
+	namespace  string
+	log        *zap.Logger
+	maxBody    int64
+	now        func() time.Time
+	limiter    *keyLimiter
+	connectors *connectors.Registry
+	engine     *gin.Engine
 }
 
 // New builds the gateway and its routes.
 func New(cfg Config) *Gateway {
 	g := &Gateway{
-		store:     cfg.Store,
-		temporal:  cfg.Temporal,
-		namespace: cfg.Namespace,
-		log:       cfg.Logger,
-		maxBody:   cfg.MaxBodyBytes,
-		now:       cfg.Now,
-		limiter:   newKeyLimiter(cfg.RateLimit),
+		store:      cfg.Store,
+		temporal:   cfg.Temporal,
+		namespace:  cfg.Namespace,
+		log:        cfg.Logger,
+		maxBody:    cfg.MaxBodyBytes,
+		now:        cfg.Now,
+		limiter:    newKeyLimiter(cfg.RateLimit),
+		connectors: cfg.Connectors,
+	}
+	if g.connectors == nil {
+		g.connectors = catalog.New()
 	}
 	if g.log == nil {
 		g.log = zap.NewNop()
@@ -105,6 +115,9 @@ func New(cfg Config) *Gateway {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPIDocument()) })
+	// The manifest describes what Junction can connect to; like the API's
+	// own document it holds nothing of any tenant, so it needs no key.
+	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
 
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)

@@ -18,6 +18,20 @@ if [ -z "${JUNCTION_TEST_POSTGRES_URL:-}" ]; then
 	fi
 fi
 
+# vaultx and devvault test against a real Vault, built from source
+# (tools/vault; BUSL: built to test, never shipped): minutes cold, seconds
+# warm. Under CI a missing Vault fails those tests instead of skipping them.
+if [ -z "${JUNCTION_VAULT_BIN:-}" ]; then
+	if bin=$(./scripts/vault.sh); then
+		export JUNCTION_VAULT_BIN=$bin
+	elif [ -n "${CI:-}" ]; then
+		echo "test.sh: could not build Vault for the vaultx tests" >&2
+		exit 1
+	else
+		echo "test.sh: no Vault; the vaultx tests will be skipped" >&2
+	fi
+fi
+
 # The end-to-end tests start a real Temporal server per test; give them time
 # on a 2-core machine.
 go test -count=1 -timeout 20m "$@" ./...

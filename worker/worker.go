@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/internal/logging"
 	"github.com/junction-run/junction/workflows"
 )
@@ -117,8 +118,9 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 
 // Activities are the dependencies of every activity the worker registers.
 type Activities struct {
-	HTTP      *activities.Activities
-	Messaging *activities.Messaging
+	HTTP       *activities.Activities
+	Messaging  *activities.Messaging
+	Connectors *activities.Connectors
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -159,4 +161,12 @@ func Register(r Registry, acts Activities) {
 	r.RegisterActivityWithOptions(acts.HTTP.HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
 	r.RegisterActivityWithOptions(acts.Messaging.SendSMS, activity.RegisterOptions{Name: activities.SendSMSName})
 	r.RegisterActivityWithOptions(acts.Messaging.SendChatAppsMessage, activity.RegisterOptions{Name: activities.SendChatAppsMessageName})
+	if acts.Connectors == nil {
+		acts.Connectors = &activities.Connectors{Registry: catalog.New()}
+	}
+	// One activity per connector action, so histories read like the
+	// business: shopify.update_order, http.call.
+	for _, a := range acts.Connectors.Registry.Activities() {
+		r.RegisterActivityWithOptions(acts.Connectors.Run, activity.RegisterOptions{Name: a.Name})
+	}
 }

@@ -31,6 +31,16 @@ var (
 			NonRetryableErrorTypes: []string{activities.ErrTypeBadRequest, activities.ErrTypeResponseTooLarge},
 		},
 	}
+	connectorDefaults = activityDefaults{
+		startToClose: 2 * time.Minute,
+		retry: temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        15,
+			NonRetryableErrorTypes: []string{activities.ErrTypeBadRequest},
+		},
+	}
 	messagingDefaults = activityDefaults{
 		startToClose: 30 * time.Second,
 		retry: temporal.RetryPolicy{

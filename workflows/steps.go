@@ -39,9 +39,7 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.setVariables(step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
-		return nil, nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: connector action %q is not available: no connector is registered under that name yet", step.ID, step.StepType),
-			ErrTypeNotSupported, nil)
+		return r.connectorAction(ctx, step, sc)
 	}
 	return nil, nil, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("step %s: step type %q is not supported yet", step.ID, step.StepType), ErrTypeNotSupported, nil)
@@ -219,6 +217,24 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 		return nil, inputs, err
 	}
 	return map[string]any{"reply": event}, inputs, nil
+}
+
+// connectorAction runs a connector's action as the activity named like the
+// step type ("http.call"). The input names the connection; its credentials
+// are resolved inside the activity.
+func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	connector, action, _ := definition.ConnectorAction(step.StepType)
+	call := activities.ConnectorCall{
+		StepID: step.ID, AccountID: r.in.AccountID, Connector: connector, Action: action,
+		ConnectionID: step.Connection, Input: inputs,
+	}
+	var out any
+	result, err := r.callActivity(ctx, step, connectorDefaults, step.StepType, call, &out)
+	return result, inputs, err
 }
 
 // AwaitKey is the value of the awaiting-reply search attribute: channel and

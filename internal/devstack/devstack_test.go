@@ -328,6 +328,13 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 		if resp.Status != http.StatusOK || doc.OpenAPI == "" || len(doc.Paths) < 15 {
 			t.Fatalf("openapi.json: %d, %d paths", resp.Status, len(doc.Paths))
 		}
+		var manifest struct {
+			Connectors []struct{ ID string } `json:"connectors"`
+		}
+		call(t, http.MethodGet, s.GatewayURL+"/api/v1/manifest", nil, nil).decode(t, &manifest)
+		if len(manifest.Connectors) == 0 || manifest.Connectors[0].ID != "http" {
+			t.Fatalf("manifest lists %+v", manifest.Connectors)
+		}
 	})
 
 	t.Run("temporal UI is served", func(t *testing.T) {

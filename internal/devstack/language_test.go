@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -301,5 +303,65 @@ func TestStepsCatalogue(t *testing.T) {
 		if !names[want] {
 			t.Errorf("steps/functions lacks %s", want)
 		}
+	}
+}
+
+// TestConnectorActionStep runs the generic HTTP connector as a step: an XML
+// body built from the event, the answer's fields written into the context
+// by XPath, and the activity named like the step type in the history.
+func TestConnectorActionStep(t *testing.T) {
+	s := startStack(t, t.TempDir(), false)
+	defer s.Stop(context.Background())
+	var gotBody, gotType string
+	var mu sync.Mutex
+	erp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		gotBody, gotType = string(b), r.Header.Get("Content-Type")
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, `<?xml version="1.0"?><result><order id="SO-77"><state>booked</state></order></result>`)
+	}))
+	defer erp.Close()
+
+	// An action Junction does not have is refused when the definition is saved.
+	resp := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/acme/definitions", []byte(`{"trigger":"http_request",
+	  "definition":{"name":"x","steps":[{"id":"a","stepType":"shopify.update_order","inputs":{}}]}}`), nil)
+	if resp.Status != http.StatusBadRequest || !strings.Contains(string(resp.Body), "definition.steps[0].stepType") {
+		t.Fatalf("unknown connector action: %d %s", resp.Status, resp.Body)
+	}
+
+	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Book in the ERP","steps":[
+	  {"id":"book","stepType":"http.call","inputs":{
+	     "method":"POST","url":"`+erp.URL+`/orders","bodyFormat":"xml","xmlRoot":"order",
+	     "body":{"@source":"junction","sku":"{{data.sku}}","qty":"{{data.qty}}"},
+	     "extract":{"erpId":"/result/order/@id","state":"/result/order/state/text()"}},
+	   "outputs":{"erpId":"{{step.extracted.erpId}}","erpState":"{{step.extracted.state}}","status":"{{step.status}}"}}]}}`))
+	res := trigger(t, s, "acme", `{"sku":"A1","qty":2}`, nil)
+	data := waitRun(t, s, res.Runs[0].TemporalWorkflowID)
+	if data["erpId"] != "SO-77" || data["erpState"] != "booked" || data["status"] != float64(200) {
+		t.Fatalf("context after the call: %v", data)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gotType != "application/xml; charset=utf-8" && gotType != "application/xml" {
+		t.Errorf("Content-Type %q", gotType)
+	}
+	if !strings.Contains(gotBody, `<order source="junction">`) || !strings.Contains(gotBody, `<sku>A1</sku>`) || !strings.Contains(gotBody, `<qty>2</qty>`) {
+		t.Errorf("ERP got %s", gotBody)
+	}
+	iter := s.Client.GetWorkflowHistory(context.Background(), res.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var types []string
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			types = append(types, a.GetActivityType().GetName())
+		}
+	}
+	if strings.Join(types, ",") != "http.call" {
+		t.Errorf("activities %v, want [http.call]", types)
 	}
 }

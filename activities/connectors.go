@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
+)
+
+// ConnectorCall is the input of every connector action activity (registered
+// as "<connector>.<action>"). It names the connection; the credentials are
+// resolved here, inside the activity, and never enter the history.
+type ConnectorCall struct {
+	StepID       string `json:"stepId"`
+	AccountID    string `json:"accountId"`
+	Connector    string `json:"connector"`
+	Action       string `json:"action"`
+	Version      string `json:"version,omitempty"` // "" is the latest stable
+	ConnectionID string `json:"connection,omitempty"`
+	// Input is the step's rendered inputs.
+	Input map[string]any `json:"input"`
+}
+
+// ConnectionResolver finds a connection's non-secret settings and builds its
+// credentials. The Vault-backed store implements it; without one, only
+// connections-free calls (auth kind none) run.
+type ConnectionResolver interface {
+	Resolve(ctx context.Context, accountID, connectionID string) (connectors.Connection, auth.Credentials, error)
+}
+
+// Connectors runs connector actions.
+type Connectors struct {
+	Registry    *connectors.Registry
+	Connections ConnectionResolver
+	// Transport is the base transport credentials wrap (default
+	// http.DefaultTransport); tests point it at fakes.
+	Transport http.RoundTripper
+}
+
+// Run runs one action of one connector. The activity's name says which; the
+// input says it again so a misrouted call fails loudly.
+func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
+	if name := activity.GetInfo(ctx).ActivityType.Name; name != connectors.ActivityName(in.Connector, in.Action) {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), ErrTypeBadRequest, nil)
+	}
+	action, err := c.Registry.Action(in.Connector, in.Version, in.Action)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, err), ErrTypeBadRequest, nil)
+	}
+	conn, creds := connectors.Connection{AuthKind: connectors.AuthNone}, auth.None()
+	if in.ConnectionID != "" {
+		if c.Connections == nil {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("step %s: connection %s: connections are not available yet", in.StepID, in.ConnectionID), ErrTypeNotConfigured, nil)
+		}
+		if conn, creds, err = c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID); err != nil {
+			return nil, fmt.Errorf("step %s: resolving connection %s: %w", in.StepID, in.ConnectionID, err)
+		}
+	}
+	input, err := json.Marshal(in.Input)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), ErrTypeBadRequest, nil)
+	}
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	out, err := action.Run(ctx, connectors.Call{
+		Input:      input,
+		Connection: conn,
+		HTTP:       &http.Client{Transport: creds.Transport(base)},
+	})
+	if err != nil {
+		return nil, connectorFailure(in, err)
+	}
+	return out, nil
+}
+
+// connectorFailure is the one mapping from connector errors to Temporal:
+// answers that cannot change are not retried and carry the third party's
+// message; 408, 429, 5xx and network failures are retried by the step's
+// policy, after Retry-After when the third party gave one.
+func connectorFailure(in ConnectorCall, err error) error {
+	msg := fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err)
+	var ce *connectors.Error
+	if !errors.As(err, &ce) {
+		if errors.Is(err, auth.ErrRejected) {
+			return temporal.NewNonRetryableApplicationError(msg, ErrTypeUnauthorized, nil)
+		}
+		return temporal.NewApplicationError(msg, ErrTypeUnavailable)
+	}
+	if !ce.Kind.Retryable() {
+		return temporal.NewNonRetryableApplicationError(msg, string(ce.Kind), nil)
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, string(ce.Kind),
+		temporal.ApplicationErrorOptions{NextRetryDelay: ce.RetryAfter})
+}

@@ -1,0 +1,17 @@
+// Package catalog is the set of connectors Junction ships: the one registry
+// the worker registers activities from, the gateway validates definitions
+// and serves the manifest from, and the docs are generated from.
+package catalog
+
+import (
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/httpconn"
+)
+
+// New returns a registry holding every built-in connector. It panics only
+// when a built-in connector's spec is invalid, which the tests catch.
+func New() *connectors.Registry {
+	r := connectors.NewRegistry()
+	r.MustRegister(httpconn.Connector())
+	return r
+}

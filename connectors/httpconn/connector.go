@@ -1,0 +1,92 @@
+package httpconn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// ConnectorID is the generic HTTP connector's id: its action runs as the
+// activity "http.call".
+const ConnectorID = "http"
+
+// CallInput is the input of the http.call action: a Request whose timeout is
+// in seconds, as definitions write it.
+type CallInput struct {
+	Method           string            `json:"method" enum:"GET,POST,PUT,PATCH,DELETE" description:"The HTTP method."`
+	URL              string            `json:"url" description:"The absolute http or https URL to call."`
+	Query            map[string]string `json:"query,omitempty" description:"Query parameters added to the URL."`
+	Headers          map[string]string `json:"headers,omitempty" description:"Request headers. Credentials belong in the connection, not here."`
+	BodyFormat       string            `json:"bodyFormat,omitempty" enum:"json,xml,form,text,none" description:"How Body is encoded; json when not given."`
+	Body             any               `json:"body,omitempty" description:"The request body: an object for json, xml (@attr and #text keys) and form, or the text itself."`
+	XMLRoot          string            `json:"xmlRoot,omitempty" description:"The root element's name when Body is an object sent as XML."`
+	TimeoutSeconds   int               `json:"timeoutSeconds,omitempty" description:"How long one attempt may take; 30 when not given."`
+	MaxResponseBytes int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given."`
+	FollowRedirects  int               `json:"followRedirects,omitempty" description:"How many redirects to follow; 5 when not given, -1 for none."`
+	SuccessStatuses  []string          `json:"successStatuses,omitempty" description:"Statuses that count as success, such as 2xx, 3xx or 404; 2xx and 3xx when not given."`
+	Extract          map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML."`
+}
+
+// CallOutput is what the http.call action returns.
+type CallOutput struct {
+	Status    int               `json:"status" description:"The answer's HTTP status."`
+	Headers   map[string]string `json:"headers,omitempty" description:"The answer's headers."`
+	Body      any               `json:"body,omitempty" description:"The answer's body: decoded JSON, XML as an object, or text."`
+	Extracted map[string]any    `json:"extracted,omitempty" description:"The values Extract asked for."`
+}
+
+// Connector is the generic HTTP connector: call any HTTP API, the EddyDesk
+// seed's outbound webhook, with the connection's authentication.
+func Connector() *connectors.Static {
+	return connectors.New(connectors.Spec{
+		ID:   ConnectorID,
+		Name: "HTTP",
+		Description: "Calls any HTTP API: JSON, XML, form or text bodies built from the step's inputs, " +
+			"the answer written into outputs by JSONPath or XPath, and the connection's authentication.",
+		Version: "1.0.0",
+		Status:  connectors.StatusStable,
+		Auth: []connectors.AuthSpec{
+			connectors.NoAuth(), connectors.BasicAuth(), connectors.BearerAuth(), connectors.DigestAuth(),
+		},
+	}, connectors.NewAction(connectors.ActionSpec{
+		ID:          "call",
+		Name:        "Call an HTTP API",
+		Kind:        connectors.ActionOther,
+		Description: "Sends one request; statuses outside successStatuses fail the step (408, 429 and 5xx are retried).",
+		SampleInput: json.RawMessage(`{"method": "POST", "url": "https://api.example.com/orders", "body": {"id": "1001"}, "extract": {"orderId": "$.id"}}`),
+	}, runCall))
+}
+
+func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutput, error) {
+	req := Request{
+		Method: in.Method, URL: in.URL, Query: in.Query, Headers: in.Headers,
+		BodyFormat: in.BodyFormat, Body: in.Body, XMLRoot: in.XMLRoot,
+		Timeout: time.Duration(in.TimeoutSeconds) * time.Second, MaxResponseBytes: in.MaxResponseBytes,
+		FollowRedirects: in.FollowRedirects, SuccessStatuses: in.SuccessStatuses, Extract: in.Extract,
+	}
+	resp, err := Do(ctx, call.HTTP, req)
+	if err != nil {
+		return CallOutput{}, connectorError(err)
+	}
+	return CallOutput(resp), nil
+}
+
+// connectorError gives the engine's failures the kinds the activities map
+// to Temporal's retry behaviour.
+func connectorError(err error) error {
+	var status *StatusError
+	switch {
+	case errors.As(err, &status):
+		return &connectors.Error{Kind: connectors.StatusKind(status.Status), StatusCode: status.Status,
+			Message: status.Body, RetryAfter: status.RetryAfter}
+	case errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrTooManyRedirects),
+		errors.Is(err, ErrUnexpectedResponse):
+		return &connectors.Error{Kind: connectors.BadRequest, Message: err.Error()}
+	case errors.Is(err, ErrTimeout):
+		return &connectors.Error{Kind: connectors.Timeout, Message: err.Error()}
+	}
+	return &connectors.Error{Kind: connectors.Unavailable, Message: err.Error()}
+}

@@ -221,7 +221,7 @@ func (c *Client) snippet(raw []byte) string {
 // 8x8) sent back, in case an answer echoes the request's headers.
 func (c *Client) scrub(s string) string {
 	if k := c.key.Reveal(); k != "" {
-		s = strings.ReplaceAll(s, k, redacted)
+		s = strings.ReplaceAll(s, k, "[redacted]")
 	}
 	return s
 }

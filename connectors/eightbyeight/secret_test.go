@@ -45,3 +45,9 @@ func TestSecretIsRedacted(t *testing.T) {
 		t.Errorf("decoding a Secret gave %q, %v", back.Reveal(), err)
 	}
 }
+
+// What connectors/auth's Secret prints in place of a value.
+const (
+	redacted = "[redacted]"
+	notSet   = "[not set]"
+)

@@ -12,7 +12,7 @@ export GOTOOLCHAIN := local
 build:
 	$(GO) build -o $(BIN) ./cmd/junction
 
-dev: build
+dev: build vault
 	./$(BIN) dev
 
 test:

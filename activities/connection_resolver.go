@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -29,7 +28,7 @@ const (
 
 // DefaultSecretPrefix is where connection secrets live in Vault's KV mount unless
 // VaultConnections.PathPrefix says otherwise.
-const DefaultSecretPrefix = "junction"
+const DefaultSecretPrefix = store.DefaultSecretPrefix
 
 // Defaults of an api_key connection that does not set the fields "in" and "name".
 const (
@@ -64,11 +63,7 @@ var _ ConnectionResolver = (*VaultConnections)(nil)
 // prefix + "/accounts/<accountID>/connections/<connectionID>". An empty prefix is
 // DefaultSecretPrefix. The API writes a connection's secrets there and Resolve reads them.
 func SecretPath(prefix, accountID, connectionID string) string {
-	prefix = strings.Trim(prefix, "/")
-	if prefix == "" {
-		prefix = DefaultSecretPrefix
-	}
-	return prefix + "/accounts/" + accountID + "/connections/" + connectionID
+	return store.ConnectionSecretPath(prefix, accountID, connectionID)
 }
 
 // Resolve reads the connection's settings from the store and its secrets from Vault and builds

@@ -45,6 +45,11 @@ type metadataStore interface {
 	SubAccount(ctx context.Context, accountID, id string) (store.SubAccount, error)
 	APIKey(ctx context.Context, accountID, keyID string) (store.APIKey, error)
 	DeleteSubAccount(ctx context.Context, accountID, id string) error
+
+	CreateConnection(ctx context.Context, c store.Connection) (store.Connection, error)
+	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
+	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
+	DeleteConnection(ctx context.Context, accountID, id string) error
 }
 
 // Config holds the gateway's dependencies.
@@ -59,6 +64,9 @@ type Config struct {
 	// Connectors is the registry of connectors definitions may use and the
 	// manifest lists (default: catalog.New(), the built-in ones).
 	Connectors *connectors.Registry
+	// Secrets is where connections' secret fields are written (Vault); nil
+	// makes the connections API answer 503.
+	Secrets secretStore
 	// RateLimit is each API key's request budget (default DefaultRateLimit).
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
@@ -75,6 +83,7 @@ type Gateway struct {
 	now        func() time.Time
 	limiter    *keyLimiter
 	connectors *connectors.Registry
+	secrets    secretStore
 	engine     *gin.Engine
 }
 
@@ -89,6 +98,7 @@ func New(cfg Config) *Gateway {
 		now:        cfg.Now,
 		limiter:    newKeyLimiter(cfg.RateLimit),
 		connectors: cfg.Connectors,
+		secrets:    cfg.Secrets,
 	}
 	if g.connectors == nil {
 		g.connectors = catalog.New()
@@ -142,6 +152,10 @@ func New(cfg Config) *Gateway {
 	acct.GET("/keys/:keyId", g.getKey)
 	acct.DELETE("/keys/:keyId", g.revokeKey)
 	acct.POST("/keys/:keyId/rotate", g.rotateKey)
+	acct.GET("/connections", g.listConnections)
+	acct.POST("/connections", g.createConnection)
+	acct.GET("/connections/:connectionId", g.getConnection)
+	acct.DELETE("/connections/:connectionId", g.deleteConnection)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

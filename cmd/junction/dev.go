@@ -23,6 +23,9 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "temporal-address", Value: "127.0.0.1:7233", Usage: "embedded Temporal frontend listen address", EnvVars: []string{"JUNCTION_TEMPORAL_ADDRESS"}},
 			&cli.StringFlag{Name: "ui-address", Value: "127.0.0.1:8233", Usage: "Temporal UI listen address (\"-\" disables it)", EnvVars: []string{"JUNCTION_UI_ADDRESS"}},
 			&cli.StringFlag{Name: "namespace", Value: "default", Usage: "Temporal namespace", EnvVars: []string{"JUNCTION_NAMESPACE"}},
+			&cli.StringFlag{Name: "vault-addr", Usage: "use this Vault for connections' secrets instead of starting a dev Vault", EnvVars: []string{"JUNCTION_VAULT_ADDR"}},
+			&cli.StringFlag{Name: "vault-token", Usage: "token for --vault-addr", EnvVars: []string{"JUNCTION_VAULT_TOKEN"}},
+			&cli.StringFlag{Name: "vault-listen", Value: "127.0.0.1:8200", Usage: "the dev Vault's listen address", EnvVars: []string{"JUNCTION_VAULT_LISTEN"}},
 			&cli.StringFlag{Name: "temporal-log-level", Value: "warn", Usage: "level of the embedded Temporal server's own logs", EnvVars: []string{"JUNCTION_TEMPORAL_LOG_LEVEL"}},
 		}, eightByEightFlags()...),
 		Action: func(c *cli.Context) error {
@@ -42,6 +45,9 @@ func devCommand() *cli.Command {
 				Namespace:        c.String("namespace"),
 				TemporalLogLevel: c.String("temporal-log-level"),
 				EightByEight:     eightByEightConfig(c),
+				VaultAddress:     c.String("vault-addr"),
+				VaultToken:       c.String("vault-token"),
+				VaultListen:      c.String("vault-listen"),
 				Logger:           logger,
 			})
 			if err != nil {
@@ -57,6 +63,7 @@ Junction is running.
   Temporal UI                 %s
   Temporal frontend (gRPC)    %s   namespace %q
   Metadata store              %s
+  Vault (connection secrets)  %s
   Data directory              %s
 
 Development account %q, admin API key (also in %s):
@@ -67,7 +74,7 @@ Try:  export JUNCTION_API_KEY=$(cat %s)
 Press Ctrl-C to stop.
 
 `, stack.GatewayURL, ui, stack.Temporal.FrontendAddress, stack.Temporal.Namespace,
-				redactURL(stack.DatabaseURL), c.String("data-dir"),
+				redactURL(stack.DatabaseURL), vaultLine(stack.VaultAddress), c.String("data-dir"),
 				devstack.DevAccountID, filepath.Join(c.String("data-dir"), "dev-api-key"), stack.DevAPIKey,
 				filepath.Join(c.String("data-dir"), "dev-api-key"), stack.GatewayURL, devstack.DevAccountID)
 
@@ -82,4 +89,11 @@ Press Ctrl-C to stop.
 			return nil
 		},
 	}
+}
+
+func vaultLine(addr string) string {
+	if addr == "" {
+		return "(none: run make vault, or pass --vault-addr; connections are unavailable)"
+	}
+	return addr
 }

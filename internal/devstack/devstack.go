@@ -19,10 +19,13 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/internal/devvault"
 	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/worker"
 	"github.com/junction-run/junction/workflows"
 )
@@ -43,6 +46,15 @@ type Config struct {
 	// EightByEight configures the SMS and ChatAppsMessage steps (8x8's
 	// messaging APIs); without an API key those steps fail as not configured.
 	EightByEight eightbyeight.Config
+	// VaultAddress and VaultToken name an existing Vault for connections'
+	// secrets. Without them a dev Vault is started in DataDir when its
+	// binary is found (make dev builds it); without one, the connections
+	// API answers 503 and connector steps that name a connection fail.
+	VaultAddress string
+	VaultToken   string
+	// VaultListen is the dev Vault's listen address (default
+	// 127.0.0.1:8200; port 0 picks a free one).
+	VaultListen string
 	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
 	RateLimit gateway.RateLimit
 	// TemporalLogLevel filters the embedded server's own logs, which are
@@ -61,6 +73,12 @@ type Stack struct {
 	GatewayURL string
 	// DatabaseURL is the metadata store in use.
 	DatabaseURL string
+	// Vault holds connections' secrets; nil when no Vault is available.
+	Vault *vaultx.Client
+	// VaultAddress is the Vault in use, "" when none.
+	VaultAddress string
+	devVault     *devvault.Server
+
 	// DevAPIKey is an admin key of the DevAccountID account, also saved in
 	// the data directory's dev-api-key file.
 	DevAPIKey string
@@ -126,22 +144,35 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
+	if err := s.startVault(ctx, cfg); err != nil {
+		return nil, err
+	}
+	connectorActs := &activities.Connectors{Registry: catalog.New()}
+	if s.Vault != nil {
+		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
+	}
 	s.Worker = worker.New(s.Client, worker.Activities{
-		HTTP:      activities.New(),
-		Messaging: &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
+		HTTP:       activities.New(),
+		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
+		Connectors: connectorActs,
 	}, worker.Options{})
 	if err := s.Worker.Start(); err != nil {
 		s.Worker = nil
 		return nil, fmt.Errorf("starting worker: %w", err)
 	}
 
-	s.Gateway = gateway.New(gateway.Config{
-		Store:     s.Store,
-		Temporal:  s.Client,
-		Namespace: cfg.Namespace,
-		Logger:    cfg.Logger.Named("gateway"),
-		RateLimit: cfg.RateLimit,
-	})
+	gwConfig := gateway.Config{
+		Store:      s.Store,
+		Temporal:   s.Client,
+		Namespace:  cfg.Namespace,
+		Logger:     cfg.Logger.Named("gateway"),
+		RateLimit:  cfg.RateLimit,
+		Connectors: connectorActs.Registry,
+	}
+	if s.Vault != nil {
+		gwConfig.Secrets = s.Vault
+	}
+	s.Gateway = gateway.New(gwConfig)
 	ln, err := net.Listen("tcp", cfg.HTTPAddress)
 	if err != nil {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
@@ -177,10 +208,44 @@ func (s *Stack) Stop(ctx context.Context) {
 	if s.Client != nil {
 		s.Client.Close()
 	}
+	if s.Vault != nil {
+		_ = s.Vault.Close()
+	}
+	if s.devVault != nil {
+		s.devVault.Stop()
+	}
 	if s.Temporal != nil {
 		s.serverLevel.SetLevel(zapcore.ErrorLevel)
 		s.Temporal.Stop()
 	}
+}
+
+// startVault connects to the configured Vault, or starts the dev Vault when
+// its binary is there; no Vault at all is not an error, only a warning.
+func (s *Stack) startVault(ctx context.Context, cfg Config) error {
+	addr, token := cfg.VaultAddress, vaultx.Secret(cfg.VaultToken)
+	if addr == "" {
+		bin, err := devvault.FindBinary()
+		if err != nil {
+			s.log.Warn("no Vault: connections are unavailable (make vault builds one, or pass --vault-addr)", zap.Error(err))
+			return nil
+		}
+		listen := cfg.VaultListen
+		if listen == "" {
+			listen = devvault.DefaultAddress
+		}
+		s.devVault, err = devvault.Start(ctx, devvault.Config{DataDir: cfg.DataDir, Address: listen, Binary: bin, Logger: s.log.Named("vault")})
+		if err != nil {
+			return fmt.Errorf("starting the dev Vault: %w", err)
+		}
+		addr, token = s.devVault.Address, s.devVault.RootToken
+	}
+	client, err := vaultx.New(ctx, vaultx.Config{Address: addr, Token: token, Logger: s.log.Named("vaultx")})
+	if err != nil {
+		return fmt.Errorf("connecting to Vault at %s: %w", addr, err)
+	}
+	s.Vault, s.VaultAddress = client, addr
+	return nil
 }
 
 func (cfg *Config) defaults() {

@@ -77,6 +77,7 @@ func startStack(t *testing.T, dir string, ui bool) *devstack.Stack {
 		TemporalAddress: "127.0.0.1:0",
 		UIAddress:       uiAddr,
 		HTTPAddress:     "127.0.0.1:0",
+		VaultListen:     "127.0.0.1:0",
 		Logger:          zaptest.NewLogger(t),
 	})
 	if err != nil {

@@ -1,0 +1,210 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/store"
+)
+
+// secretStore is where connections' secret fields go: Vault (vaultx.Client).
+// The gateway writes and deletes them; it never reads one back.
+type secretStore interface {
+	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
+	Delete(ctx context.Context, path string) error
+}
+
+// connectionView is a connection as the API shows it: secret fields only
+// say whether they are set, never their value.
+type connectionView struct {
+	ID         string            `json:"id"`
+	App        string            `json:"app"`
+	AppVersion string            `json:"appVersion,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	AuthKind   string            `json:"authKind"`
+	Fields     map[string]any    `json:"fields"`
+	Properties map[string]string `json:"properties"`
+	CreatedAt  string            `json:"createdAt"`
+	UpdatedAt  string            `json:"updatedAt"`
+	Version    int               `json:"version"`
+}
+
+func viewConnection(c store.Connection) connectionView {
+	fields := map[string]any{}
+	for k, v := range c.Fields {
+		fields[k] = v
+	}
+	for _, name := range c.SecretFields {
+		fields[name] = map[string]bool{"set": true}
+	}
+	props := c.Properties
+	if props == nil {
+		props = map[string]string{}
+	}
+	return connectionView{ID: c.ID, App: c.App, AppVersion: c.AppVersion, Name: c.Name, AuthKind: c.AuthKind,
+		Fields: fields, Properties: props, CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version}
+}
+
+// createConnection stores a connection: its secret fields in Vault at the
+// connection's path, everything else in the metadata store. The answer
+// shows secret fields as {"set": true}.
+func (g *Gateway) createConnection(c *gin.Context) {
+	var req struct {
+		App        string            `json:"app"`
+		AppVersion string            `json:"appVersion"`
+		Name       string            `json:"name"`
+		AuthKind   string            `json:"authKind"`
+		Fields     map[string]string `json:"fields"`
+		Properties map[string]string `json:"properties"`
+	}
+	if !g.decodeStrict(c, &req) {
+		return
+	}
+	if g.secrets == nil {
+		g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
+		return
+	}
+	conn, err := g.connectors.Lookup(req.App, req.AppVersion)
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Unknown app or app version: "+err.Error(),
+			[]fieldError{{Path: "app", Code: "invalid_value", Message: err.Error()}})
+		return
+	}
+	spec := conn.Spec()
+	var authSpec *connectors.AuthSpec
+	for i := range spec.Auth {
+		if string(spec.Auth[i].Kind) == req.AuthKind {
+			authSpec = &spec.Auth[i]
+		}
+	}
+	if authSpec == nil {
+		var kinds []string
+		for _, a := range spec.Auth {
+			kinds = append(kinds, string(a.Kind))
+		}
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, fmt.Sprintf("%s %s does not authenticate with %q.", spec.ID, spec.Version, req.AuthKind),
+			[]fieldError{{Path: "authKind", Code: "invalid_value", Message: fmt.Sprintf("must be one of %v", kinds)}})
+		return
+	}
+	plain, secrets := map[string]string{}, map[string]any{}
+	var problems []fieldError
+	known := map[string]bool{}
+	for _, f := range authSpec.Fields {
+		known[f.Name] = true
+		v, set := req.Fields[f.Name]
+		if !set || v == "" {
+			if f.Required {
+				problems = append(problems, fieldError{Path: "fields." + f.Name, Code: "required", Message: "is required"})
+			}
+			continue
+		}
+		if f.Secret {
+			secrets[f.Name] = v
+		} else {
+			plain[f.Name] = v
+		}
+	}
+	for name := range req.Fields {
+		if !known[name] {
+			problems = append(problems, fieldError{Path: "fields." + name, Code: "not_allowed", Message: "is not a field of " + req.AuthKind})
+		}
+	}
+	if len(problems) > 0 {
+		sort.Slice(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, problems[0].Path+": "+problems[0].Message, problems)
+		return
+	}
+	rec := store.Connection{AccountID: c.Param("accountId"), ID: uuid.NewString(), App: spec.ID, AppVersion: spec.Version,
+		Name: req.Name, AuthKind: req.AuthKind, Fields: plain, Properties: req.Properties}
+	for name := range secrets {
+		rec.SecretFields = append(rec.SecretFields, name)
+	}
+	ctx := c.Request.Context()
+	path := store.ConnectionSecretPath("", rec.AccountID, rec.ID)
+	if len(secrets) > 0 {
+		// Secrets first: a connection row never points at secrets that are
+		// not there. CAS 0: the path of a new id must be new.
+		if _, err := g.secrets.Write(ctx, path, secrets, 0); err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not store the connection's secrets", err)
+			return
+		}
+	}
+	saved, err := g.store.CreateConnection(ctx, rec)
+	if err != nil {
+		if len(secrets) > 0 {
+			_ = g.secrets.Delete(context.WithoutCancel(ctx), path)
+		}
+		g.failStore(c, "Could not store the connection", err)
+		return
+	}
+	c.Header("Location", "/api/v1/accounts/"+saved.AccountID+"/connections/"+saved.ID)
+	c.JSON(http.StatusCreated, viewConnection(saved))
+}
+
+func (g *Gateway) listConnections(c *gin.Context) {
+	page, ok := g.page(c)
+	if !ok {
+		return
+	}
+	conns, err := g.store.ListConnections(c.Request.Context(), c.Param("accountId"), c.Query("app"), page)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not list connections", err)
+		return
+	}
+	out := make([]connectionView, 0, len(conns))
+	for _, conn := range conns {
+		out = append(out, viewConnection(conn))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (g *Gateway) getConnection(c *gin.Context) {
+	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), c.Param("connectionId"))
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+c.Param("connectionId")+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+		return
+	}
+	c.JSON(http.StatusOK, viewConnection(conn))
+}
+
+// deleteConnection deletes the connection and its secrets. Runs that name
+// it fail their next step with a clear "not found".
+func (g *Gateway) deleteConnection(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID, id := c.Param("accountId"), c.Param("connectionId")
+	conn, err := g.store.Connection(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+		return
+	}
+	if len(conn.SecretFields) > 0 {
+		if g.secrets == nil {
+			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
+			return
+		}
+		if err := g.secrets.Delete(ctx, store.ConnectionSecretPath("", accountID, id)); err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the connection's secrets", err)
+			return
+		}
+	}
+	if err := g.store.DeleteConnection(ctx, accountID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the connection", err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -297,6 +299,14 @@ func withAdminStore(c *cli.Context, fn func(*store.Store, adminOutput) error) er
 	default:
 		return fmt.Errorf("--output %q: want table or json", format)
 	}
+	// Only bootstrapping (accounts create) may make a new database: any
+	// other command run in the wrong directory would otherwise answer from
+	// an empty database it just created.
+	if path, isFile := sqliteFile(c.String("database-url")); isFile && !(c.Command.Name == "create" && c.Lineage()[1].Command != nil && c.Lineage()[1].Command.Name == "accounts") {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no metadata database at %s: run this where junction dev or junction gateway keeps it, or pass --database-url", path)
+		}
+	}
 	st, err := store.Open(c.Context, c.String("database-url"))
 	if err != nil {
 		return fmt.Errorf("opening metadata database %s: %w", out.database, err)
@@ -356,4 +366,18 @@ type adminKeyJSON struct {
 func adminKeyView(k store.APIKey) adminKeyJSON {
 	return adminKeyJSON{ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes,
 		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+}
+
+// sqliteFile returns the file a SQLite database URL names (the forms
+// store.Open accepts), or false for other databases and in-memory ones.
+func sqliteFile(url string) (string, bool) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"), strings.Contains(url, ":memory:"):
+		return "", false
+	case strings.HasPrefix(url, "sqlite://"):
+		return strings.TrimPrefix(url, "sqlite://"), true
+	case strings.HasPrefix(url, "sqlite:"):
+		return strings.TrimPrefix(url, "sqlite:"), true
+	}
+	return url, url != ""
 }

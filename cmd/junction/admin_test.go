@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -130,12 +132,25 @@ func TestAdminAccounts(t *testing.T) {
 
 	t.Run("--database-url beats the environment", func(t *testing.T) {
 		other := storetest.SQLiteURL(t)
+		mustRunAdmin(t, "accounts", "create", "solo", "--database-url", other)
 		var got []adminAccountJSON
 		if err := json.Unmarshal([]byte(mustRunAdmin(t, "accounts", "list", "--database-url", other, "-o", "json")), &got); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 0 {
-			t.Errorf("accounts in a fresh database = %+v, want none", got)
+		if len(got) != 1 || got[0].ID != "solo" {
+			t.Errorf("accounts in the other database = %+v, want solo only", got)
+		}
+	})
+
+	t.Run("listing never creates a database", func(t *testing.T) {
+		missing := storetest.SQLiteURL(t)
+		app := &cli.App{Commands: adminCommands(), Writer: io.Discard, ErrWriter: io.Discard}
+		err := app.RunContext(context.Background(), []string{"junction", "accounts", "list", "--database-url", missing})
+		if err == nil || !strings.Contains(err.Error(), "no metadata database") {
+			t.Fatalf("listing a missing database: %v", err)
+		}
+		if _, statErr := os.Stat(strings.TrimPrefix(missing, "sqlite:")); !errors.Is(statErr, os.ErrNotExist) {
+			t.Fatalf("the listing created %s", missing)
 		}
 	})
 }

@@ -6,6 +6,8 @@ package catalog
 import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/httpconn"
+	"github.com/junction-run/junction/connectors/slack"
+	"github.com/junction-run/junction/connectors/telegram"
 )
 
 // New returns a registry holding every built-in connector. It panics only
@@ -13,5 +15,7 @@ import (
 func New() *connectors.Registry {
 	r := connectors.NewRegistry()
 	r.MustRegister(httpconn.Connector())
+	r.MustRegister(slack.New())
+	r.MustRegister(telegram.New())
 	return r
 }

@@ -1,0 +1,132 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/slack"
+)
+
+// Slack's documented example (Verifying requests from Slack): a slash
+// command's form body, its timestamp, the signing secret and the
+// signature Slack sent.
+const (
+	docSecret    = "8f742231b10e8888abcd99yyyzzz85a5"
+	docTimestamp = "1531420618"
+	docBody      = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+	docSignature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+)
+
+func docHeader() http.Header {
+	h := http.Header{}
+	h.Set("X-Slack-Request-Timestamp", docTimestamp)
+	h.Set("X-Slack-Signature", docSignature)
+	return h
+}
+
+func docTime(offset time.Duration) time.Time {
+	ts, _ := strconv.ParseInt(docTimestamp, 10, 64)
+	return time.Unix(ts, 0).Add(offset)
+}
+
+func TestVerifyRequestDocumentedVector(t *testing.T) {
+	if err := slack.VerifyRequest(docHeader(), []byte(docBody), docTime(10*time.Second), docSecret); err != nil {
+		t.Fatalf("Slack's documented example: %v", err)
+	}
+	if got := slack.Sign([]byte(docBody), docSecret, docTime(0)); got != docSignature {
+		t.Errorf("Sign = %s, want %s", got, docSignature)
+	}
+}
+
+func TestVerifyRequest(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
+	body := []byte(`{"type":"event_callback","event_id":"Ev123ABC456","event":{"type":"message","text":"hi","event_ts":"1"}}`)
+	const secret, old = "signing-secret-2026", "signing-secret-2025"
+	signed := func(secret string, ts time.Time) http.Header { return slack.SignedHeader(body, secret, ts) }
+
+	for _, tc := range []struct {
+		name    string
+		header  http.Header
+		body    []byte
+		now     time.Time
+		secrets []string
+		want    error
+	}{
+		{"good", signed(secret, now), body, now, []string{secret}, nil},
+		{"four minutes old", signed(secret, now.Add(-4*time.Minute)), body, now, []string{secret}, nil},
+		{"rotation: signed with the old secret", signed(old, now), body, now, []string{secret, old}, nil},
+		{"rotation: signed with the new secret", signed(secret, now), body, now, []string{old, secret}, nil},
+		{"tampered body", signed(secret, now), append([]byte(nil), append(body[:len(body)-2:len(body)-2], []byte(`!"}}`)...)...), now, []string{secret}, slack.ErrBadSignature},
+		{"wrong secret", signed("someone-else", now), body, now, []string{secret, old}, slack.ErrBadSignature},
+		{"stale timestamp", signed(secret, now.Add(-6*time.Minute)), body, now, []string{secret}, slack.ErrStaleTimestamp},
+		{"timestamp from the future", signed(secret, now.Add(6*time.Minute)), body, now, []string{secret}, slack.ErrStaleTimestamp},
+		{"documented vector replayed today", docHeader(), []byte(docBody), now, []string{docSecret}, slack.ErrStaleTimestamp},
+		{"missing headers", http.Header{}, body, now, []string{secret}, slack.ErrMissingSignature},
+		{"missing timestamp", func() http.Header { h := signed(secret, now); h.Del("X-Slack-Request-Timestamp"); return h }(), body, now, []string{secret}, slack.ErrMissingSignature},
+		{"missing signature", func() http.Header { h := signed(secret, now); h.Del("X-Slack-Signature"); return h }(), body, now, []string{secret}, slack.ErrMissingSignature},
+		{"unknown version", func() http.Header {
+			h := signed(secret, now)
+			h.Set("X-Slack-Signature", "v1="+h.Get("X-Slack-Signature")[3:])
+			return h
+		}(), body, now, []string{secret}, slack.ErrMissingSignature},
+		{"signature not hex", func() http.Header { h := signed(secret, now); h.Set("X-Slack-Signature", "v0=zz"); return h }(), body, now, []string{secret}, slack.ErrBadSignature},
+		{"timestamp changed", func() http.Header {
+			h := signed(secret, now)
+			h.Set("X-Slack-Request-Timestamp", strconv.FormatInt(now.Unix()-1, 10))
+			return h
+		}(), body, now, []string{secret}, slack.ErrBadSignature},
+		{"no secret", signed(secret, now), body, now, nil, slack.ErrMissingSignature},
+		{"empty secret", signed("", now), body, now, []string{""}, slack.ErrMissingSignature},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := slack.VerifyRequest(tc.header, tc.body, tc.now, tc.secrets...)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("VerifyRequest = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestURLVerificationChallenge(t *testing.T) {
+	c, ok := slack.URLVerificationChallenge([]byte(`{"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}`))
+	if !ok || c != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Errorf("challenge = %q, %v", c, ok)
+	}
+	for _, body := range []string{
+		`{"type": "event_callback", "challenge": "x"}`,
+		`{"type": "url_verification"}`,
+		`not json`,
+		``,
+	} {
+		if c, ok := slack.URLVerificationChallenge([]byte(body)); ok {
+			t.Errorf("%s: challenge %q", body, c)
+		}
+	}
+}
+
+func TestEventPayload(t *testing.T) {
+	tr := slack.New().Spec().Triggers[0]
+	if tr.ID != "event" || tr.Signature != slack.SignatureScheme || tr.IDPointer != "/event_id" {
+		t.Fatalf("trigger %+v", tr)
+	}
+	// Slack adds fields over time; the payload must not refuse them.
+	withExtras := `{"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+		"event_id": "Ev1", "event_time": 1, "is_ext_shared_channel": false, "context_team_id": "T1",
+		"event": {"type": "reaction_added", "user": "U1", "reaction": "thumbsup", "event_ts": "1.2",
+		          "item": {"type": "message", "channel": "C1", "ts": "1.1"}, "item_user": "U2"}}`
+	if err := tr.Payload.Validate(json.RawMessage(withExtras)); err != nil {
+		t.Errorf("an event with fields the schema does not list: %v", err)
+	}
+	if err := tr.Payload.Validate(json.RawMessage(`{"type": "event_callback"}`)); err == nil {
+		t.Error("an event without event_id was accepted")
+	}
+	id, err := connectors.Pointer(tr.SamplePayload, tr.IDPointer)
+	if err != nil || id != "Ev123ABC456" {
+		t.Errorf("sample id %v, %v", id, err)
+	}
+}

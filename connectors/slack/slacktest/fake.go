@@ -1,0 +1,250 @@
+// Package slacktest fakes Slack's Web API for the slack connector's tests:
+// an httptest server that speaks chat.postMessage as Slack documents it
+// (Authorization: Bearer, HTTP 200 with {"ok": false, "error": code} for
+// refusals, 429 with Retry-After), keeps the messages it was sent, logs
+// requests, and fails on demand for the conformance kit.
+package slacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Token is the bot token the fake accepts; RevokedToken is one Slack
+// answers token_revoked for.
+const (
+	Token        = "xoxb-1234-5678-slacktest"
+	RevokedToken = "xoxb-1234-5678-revoked"
+)
+
+// Channels the fake knows, by id; "#general" and "#ops" name them too.
+// NotInChannel is a channel the bot is not a member of.
+const (
+	General      = "C024BE91L"
+	Ops          = "C0OPS0001"
+	NotInChannel = "C0PRIVATE1"
+)
+
+// Request is one request the fake received.
+type Request struct {
+	Method, Host, Path string
+	Header             http.Header
+	Body               []byte
+}
+
+// Message is a message the fake holds.
+type Message struct {
+	Channel  string            `json:"channel"`
+	Text     string            `json:"text"`
+	Blocks   []json.RawMessage `json:"blocks,omitempty"`
+	ThreadTS string            `json:"thread_ts,omitempty"`
+	TS       string            `json:"ts"`
+}
+
+type failure struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// Server is the fake.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	messages []Message
+	fail     []failure
+	requests []Request
+	seq      int
+}
+
+// New starts a fake that t closes when it ends.
+func New(t testing.TB) *Server {
+	s := &Server{}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// BaseURL is where the fake listens; clients reach it with
+// connectortest.Redirect, keeping Host slack.com and the /api/ path.
+func (s *Server) BaseURL() string { return s.srv.URL }
+
+// FailNext makes the next request fail with status and Slack's error body
+// for it ({"ok": false, "error": code}), with Retry-After in seconds when
+// retryAfter is positive. Calls queue up.
+func (s *Server) FailNext(status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, failure{status, retryAfter})
+}
+
+// Requests returns what the fake has received, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Messages returns the messages posted so far, oldest first.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// errorCodes are the codes Slack answers for failing statuses.
+var errorCodes = map[int]string{
+	http.StatusBadRequest:          "invalid_arguments",
+	http.StatusUnauthorized:        "invalid_auth",
+	http.StatusForbidden:           "missing_scope",
+	http.StatusNotFound:            "channel_not_found",
+	http.StatusUnprocessableEntity: "invalid_blocks",
+	http.StatusTooManyRequests:     "ratelimited",
+	http.StatusInternalServerError: "internal_error",
+	http.StatusServiceUnavailable:  "service_unavailable",
+}
+
+// writeError answers Slack's error body with status.
+func writeError(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": code})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusOK, "invalid_form_data")
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	var f *failure
+	if len(s.fail) > 0 {
+		f = &s.fail[0]
+		s.fail = s.fail[1:]
+	}
+	s.mu.Unlock()
+
+	if host := hostOnly(r.Host); host != "slack.com" {
+		http.Error(w, "no such host "+host, http.StatusNotFound)
+		return
+	}
+	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
+	if !ok {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	if f != nil {
+		if f.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		}
+		code := errorCodes[f.status]
+		if code == "" {
+			code = "fatal_error"
+		}
+		writeError(w, f.status, code)
+		return
+	}
+	authz := strings.TrimSpace(r.Header.Get("Authorization"))
+	if authz == "Bearer" {
+		authz = ""
+	}
+	tok, _ := strings.CutPrefix(authz, "Bearer ")
+	switch strings.TrimSpace(tok) {
+	case Token:
+	case "":
+		writeError(w, http.StatusOK, "not_authed")
+		return
+	case RevokedToken:
+		writeError(w, http.StatusOK, "token_revoked")
+		return
+	default:
+		writeError(w, http.StatusOK, "invalid_auth")
+		return
+	}
+	switch method {
+	case "chat.postMessage":
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusOK, "invalid_request")
+			return
+		}
+		s.postMessage(w, r, body)
+	default:
+		writeError(w, http.StatusOK, "unknown_method")
+	}
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, body []byte) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusOK, "invalid_arguments")
+		return
+	}
+	var in Message
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeError(w, http.StatusOK, "invalid_json")
+		return
+	}
+	channel := in.Channel
+	switch channel {
+	case "#general", "general":
+		channel = General
+	case "#ops", "ops":
+		channel = Ops
+	}
+	switch {
+	case channel == NotInChannel:
+		writeError(w, http.StatusOK, "not_in_channel")
+		return
+	case channel != General && channel != Ops:
+		writeError(w, http.StatusOK, "channel_not_found")
+		return
+	case in.Text == "" && len(in.Blocks) == 0:
+		writeError(w, http.StatusOK, "no_text")
+		return
+	case len(in.Text) > 40000:
+		writeError(w, http.StatusOK, "msg_too_long")
+		return
+	}
+	s.mu.Lock()
+	if in.ThreadTS != "" && !s.hasTS(channel, in.ThreadTS) {
+		s.mu.Unlock()
+		writeError(w, http.StatusOK, "thread_not_found")
+		return
+	}
+	s.seq++
+	in.Channel = channel
+	in.TS = fmt.Sprintf("1700000000.%06d", s.seq)
+	s.messages = append(s.messages, in)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"ok": true, "channel": channel, "ts": in.TS,
+		"message": map[string]any{"type": "message", "subtype": "bot_message", "text": in.Text, "ts": in.TS, "bot_id": "B0FAKE0001"},
+	})
+}
+
+func (s *Server) hasTS(channel, ts string) bool {
+	for _, m := range s.messages {
+		if m.Channel == channel && m.TS == ts {
+			return true
+		}
+	}
+	return false
+}
+
+func hostOnly(hostport string) string {
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
+		return hostport[:i]
+	}
+	return hostport
+}

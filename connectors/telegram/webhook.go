@@ -1,0 +1,127 @@
+package telegram
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// SignatureScheme is how Telegram authenticates webhook deliveries: the
+// secret_token given to setWebhook, sent back in
+// X-Telegram-Bot-Api-Secret-Token.
+const SignatureScheme = "telegram_secret_token"
+
+// HeaderSecretToken carries the webhook's secret token.
+const HeaderSecretToken = "X-Telegram-Bot-Api-Secret-Token"
+
+// The reasons VerifyWebhook refuses a delivery.
+var (
+	// ErrMissingSecretToken: the header is absent or empty, or no secret
+	// was given.
+	ErrMissingSecretToken = errors.New("telegram: missing webhook secret token")
+	// ErrBadSecretToken: the header matches none of the secrets.
+	ErrBadSecretToken = errors.New("telegram: webhook secret token does not match")
+)
+
+// VerifyWebhook checks that a delivery carries one of the webhook's
+// secret tokens in X-Telegram-Bot-Api-Secret-Token. Several may be given,
+// so the token can be changed (setWebhook with a new secret_token) without
+// refusing updates already on their way. The comparison takes the same
+// time whatever the values and whichever secret matches. Telegram signs
+// nothing else, so there is no body to check and no timestamp: the
+// update_id deduplicates replays.
+func VerifyWebhook(header http.Header, secrets ...string) error {
+	got := header.Get(HeaderSecretToken)
+	if got == "" {
+		return ErrMissingSecretToken
+	}
+	// Compare digests, so that the time taken does not depend on lengths.
+	g := sha256.Sum256([]byte(got))
+	matched, have := 0, false
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		have = true
+		w := sha256.Sum256([]byte(s))
+		matched |= subtle.ConstantTimeCompare(g[:], w[:])
+	}
+	switch {
+	case !have:
+		return ErrMissingSecretToken
+	case matched != 1:
+		return ErrBadSecretToken
+	}
+	return nil
+}
+
+// CallbackQuery is a press on an inline keyboard button.
+type CallbackQuery struct {
+	ID      string   `json:"id" description:"The query's id, to answer with answerCallbackQuery."`
+	From    User     `json:"from" description:"Who pressed the button."`
+	Message *Message `json:"message,omitempty" description:"The message the button belongs to."`
+	Data    string   `json:"data,omitempty" description:"The button's callback_data."`
+}
+
+// Update is the payload of the update trigger: one Bot API Update, of
+// which exactly one optional field is set. The fields listed are the
+// usual ones; others are kept as they come.
+type Update struct {
+	UpdateID          int64          `json:"update_id" description:"The update's id, unique and increasing; the same when Telegram delivers it again."`
+	Message           *Message       `json:"message,omitempty" description:"A new incoming message."`
+	EditedMessage     *Message       `json:"edited_message,omitempty" description:"A new version of a message that was edited."`
+	ChannelPost       *Message       `json:"channel_post,omitempty" description:"A new post in a channel the bot is in."`
+	EditedChannelPost *Message       `json:"edited_channel_post,omitempty" description:"A new version of a channel post that was edited."`
+	CallbackQuery     *CallbackQuery `json:"callback_query,omitempty" description:"A press on one of the bot's inline keyboard buttons."`
+}
+
+func updateTrigger() connectors.TriggerSpec {
+	return connectors.TriggerSpec{
+		ID:   "update",
+		Name: "Update",
+		Kind: connectors.TriggerWebhook,
+		Description: "Telegram calls the bot's webhook (set with setWebhook and a secret_token) for " +
+			"each update: messages to the bot, edits, channel posts, button presses. Deliveries " +
+			"are verified with the secret token header and deduplicated on update_id.",
+		Payload: openObjects(connectors.MustSchemaFor[Update]()),
+		SamplePayload: json.RawMessage(`{
+			"update_id": 10000,
+			"message": {
+				"message_id": 1365,
+				"from": {"id": 1111111, "is_bot": false, "first_name": "Ada", "username": "ada"},
+				"chat": {"id": 1111111, "type": "private", "first_name": "Ada", "username": "ada"},
+				"date": 1441645532,
+				"text": "/status 1001"
+			}
+		}`),
+		IDPointer: "/update_id",
+		Signature: SignatureScheme,
+	}
+}
+
+// openObjects lets every object of s hold properties it does not list:
+// the Bot API adds fields often, and an update must not be refused for
+// them.
+func openObjects(s *connectors.Schema) *connectors.Schema {
+	if s == nil {
+		return nil
+	}
+	if s.AdditionalProperties.IsFalse() {
+		s.AdditionalProperties = nil
+	}
+	for _, p := range s.Properties {
+		openObjects(p)
+	}
+	openObjects(s.Items)
+	for _, sub := range s.AnyOf {
+		openObjects(sub)
+	}
+	for _, sub := range s.OneOf {
+		openObjects(sub)
+	}
+	return s
+}

@@ -6,8 +6,11 @@ package catalog
 import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/httpconn"
+	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/slack"
 	"github.com/junction-run/junction/connectors/telegram"
+	"github.com/junction-run/junction/connectors/twilio"
+	"github.com/junction-run/junction/connectors/woocommerce"
 )
 
 // New returns a registry holding every built-in connector. It panics only
@@ -15,7 +18,10 @@ import (
 func New() *connectors.Registry {
 	r := connectors.NewRegistry()
 	r.MustRegister(httpconn.Connector())
+	r.MustRegister(shopify.New())
 	r.MustRegister(slack.New())
 	r.MustRegister(telegram.New())
+	r.MustRegister(twilio.New())
+	r.MustRegister(woocommerce.New())
 	return r
 }

@@ -287,8 +287,11 @@ func TestTokenRenewal(t *testing.T) {
 	require.NoError(t, vc.Sys().PutPolicy("rw", `path "secret/*" { capabilities = ["create", "read", "update", "list"] }`))
 	renewable := true
 	tok, err := vc.Auth().Token().Create(&api.TokenCreateRequest{
-		Policies:  []string{"rw"},
-		TTL:       "2s",
+		Policies: []string{"rw"},
+		// Long enough that a busy machine still renews in time (the
+		// watcher renews at about two thirds of the TTL), short enough to
+		// expire twice over during the test if renewal did not happen.
+		TTL:       "6s",
 		Renewable: &renewable,
 	})
 	require.NoError(t, err)
@@ -297,8 +300,8 @@ func TestTokenRenewal(t *testing.T) {
 	_, err = c.Write(ctx, "renew/x", map[string]any{"v": "1"}, vaultx.NoCAS)
 	require.NoError(t, err)
 
-	// Well past the 2s TTL, the token still works because it was renewed.
-	time.Sleep(5 * time.Second)
+	// Well past the 6s TTL, the token still works because it was renewed.
+	time.Sleep(13 * time.Second)
 	_, err = c.Read(ctx, "renew/x")
 	require.NoError(t, err)
 	s, err := vc.Auth().Token().Lookup(tok.Auth.ClientToken)
@@ -344,7 +347,8 @@ func TestAppRoleRelogin(t *testing.T) {
 func TestCache(t *testing.T) {
 	_, addr, token := rootClient(t)
 	ctx := context.Background()
-	const ttl = 700 * time.Millisecond
+	// Long enough that a busy machine reads again within it.
+	const ttl = 3 * time.Second
 	cached := newClient(t, vaultx.Config{Address: addr, Token: vaultx.Secret(token), CacheTTL: ttl})
 	other := newClient(t, vaultx.Config{Address: addr, Token: vaultx.Secret(token), CacheTTL: -1})
 

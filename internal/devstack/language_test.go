@@ -330,7 +330,7 @@ func TestConnectorActionStep(t *testing.T) {
 
 	// An action Junction does not have is refused when the definition is saved.
 	resp := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/acme/definitions", []byte(`{"trigger":"http_request",
-	  "definition":{"name":"x","steps":[{"id":"a","stepType":"shopify.update_order","inputs":{}}]}}`), nil)
+	  "definition":{"name":"x","steps":[{"id":"a","stepType":"shopify.teleport_order","inputs":{}}]}}`), nil)
 	if resp.Status != http.StatusBadRequest || !strings.Contains(string(resp.Body), "definition.steps[0].stepType") {
 		t.Fatalf("unknown connector action: %d %s", resp.Status, resp.Body)
 	}

@@ -121,6 +121,11 @@ func (g *Gateway) createConnection(c *gin.Context) {
 		g.fail(c, http.StatusBadRequest, codeInvalidParameter, problems[0].Path+": "+problems[0].Message, problems)
 		return
 	}
+	if authSpec.APIKey != nil {
+		// The app says where its key goes; the activity that builds the
+		// credentials reads it from the connection.
+		plain["in"], plain["name"] = authSpec.APIKey.In, authSpec.APIKey.Name
+	}
 	rec := store.Connection{AccountID: c.Param("accountId"), ID: uuid.NewString(), App: spec.ID, AppVersion: spec.Version,
 		Name: req.Name, AuthKind: req.AuthKind, Fields: plain, Properties: req.Properties}
 	for name := range secrets {

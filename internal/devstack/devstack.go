@@ -55,6 +55,9 @@ type Config struct {
 	// VaultListen is the dev Vault's listen address (default
 	// 127.0.0.1:8200; port 0 picks a free one).
 	VaultListen string
+	// ConnectorTransport carries connector actions' HTTP calls (default
+	// http.DefaultTransport); tests route third parties to their fakes.
+	ConnectorTransport http.RoundTripper
 	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
 	RateLimit gateway.RateLimit
 	// TemporalLogLevel filters the embedded server's own logs, which are
@@ -147,7 +150,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.startVault(ctx, cfg); err != nil {
 		return nil, err
 	}
-	connectorActs := &activities.Connectors{Registry: catalog.New()}
+	connectorActs := &activities.Connectors{Registry: catalog.New(), Transport: cfg.ConnectorTransport}
 	if s.Vault != nil {
 		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -289,7 +290,21 @@ func portOf(address string) (int, error) {
 	return strconv.Atoi(p)
 }
 
+// freePort finds a port for one of the server's services. The server binds
+// it later and, if someone took it meanwhile, exits the process (Temporal
+// treats a failed listen as fatal), so ports come from a range outside the
+// kernel's ephemeral range (32768-60999 on Linux): programs that listen on
+// port 0, or dial out, never take them in between.
 func freePort(ip string) (int, error) {
+	for range 100 {
+		p := 20000 + rand.IntN(10000)
+		ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		_ = ln.Close()
+		return p, nil
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)

@@ -114,7 +114,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// An atomic level so Stop can quieten the server: shutting down makes
 	// its internal workers log every broken connection as a warning.
 	s.serverLevel = zap.NewAtomicLevelAt(serverLevel)
-	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(s.serverLevel))
+	// The server calls Fatal when it cannot listen; panicking instead of
+	// exiting keeps the reason (and a stack) on the terminal, where an
+	// exit from a buffered test logger would leave nothing.
+	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(s.serverLevel),
+		zap.WithFatalHook(zapcore.WriteThenPanic))
 	s.Temporal, err = devserver.Start(ctx, devserver.Config{
 		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
 		Namespace:        cfg.Namespace,

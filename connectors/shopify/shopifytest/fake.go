@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Token is the access token the fake accepts.
@@ -125,13 +127,10 @@ type FulfillmentOrderLineItem struct {
 	Remaining      int
 }
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake. Every shop shares the same data.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu                sync.Mutex
@@ -142,7 +141,6 @@ type Server struct {
 	products          []*Product
 	levels            map[[2]int64]*InventoryLevel
 	locations         map[int64]bool
-	fail              []failure
 	requests          []Request
 }
 
@@ -184,15 +182,6 @@ func level(item, loc int64, available int, at time.Time) *InventoryLevel {
 // BaseURL is where the fake listens; clients reach it for any shop by
 // keeping the shop's host in the Host header (see connectortest.Redirect).
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next authenticated request fail with status and
-// Shopify's error body, with Retry-After in seconds when retryAfter is
-// positive. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -325,21 +314,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 	if f != nil {
-		if f.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
-		msg, ok := injected[f.status]
+		msg, ok := injected[f.Status]
 		if !ok {
-			msg = http.StatusText(f.status)
+			msg = http.StatusText(f.Status)
 		}
-		writeErrors(w, f.status, msg)
+		writeErrors(w, f.Status, msg)
 		return
 	}
 	if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {

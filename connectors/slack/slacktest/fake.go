@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Token is the bot token the fake accepts; RevokedToken is one Slack
@@ -50,18 +52,14 @@ type Message struct {
 	TS       string            `json:"ts"`
 }
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	fail     []failure
 	requests []Request
 	seq      int
 }
@@ -77,15 +75,6 @@ func New(t testing.TB) *Server {
 // BaseURL is where the fake listens; clients reach it with
 // connectortest.Redirect, keeping Host slack.com and the /api/ path.
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next request fail with status and Slack's error body
-// for it ({"ok": false, "error": code}), with Retry-After in seconds when
-// retryAfter is positive. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -128,11 +117,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 
 	if host := hostOnly(r.Host); host != "slack.com" {
@@ -145,14 +130,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if f.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
-		code := errorCodes[f.status]
+		code := errorCodes[f.Status]
 		if code == "" {
 			code = "fatal_error"
 		}
-		writeError(w, f.status, code)
+		writeError(w, f.Status, code)
 		return
 	}
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Token is the bot token the fake accepts.
@@ -72,18 +74,14 @@ type Message struct {
 	ReplyTo   int64  `json:"-"`
 }
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	fail     []failure
 	requests []Request
 }
 
@@ -98,16 +96,6 @@ func New(t testing.TB) *Server {
 // BaseURL is where the fake listens; clients reach it with
 // connectortest.Redirect, keeping Host api.telegram.org and the path.
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next request fail with status and the Bot API's
-// error body; for 429 with retryAfter positive, the body's
-// parameters.retry_after holds it (in seconds), as Telegram sends it, and
-// for other statuses a Retry-After header does. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -159,11 +147,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, BotMethod: method, Header: r.Header.Clone(), Body: body})
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 
 	if host := hostOnly(r.Host); host != "api.telegram.org" {
@@ -193,26 +177,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) failWith(w http.ResponseWriter, f failure) {
-	secs := int(f.retryAfter / time.Second)
-	if f.status == http.StatusTooManyRequests {
+func (s *Server) failWith(w http.ResponseWriter, f connectortest.Failure) {
+	secs := int(f.RetryAfter / time.Second)
+	if f.Status == http.StatusTooManyRequests {
 		var params map[string]any
 		desc := "Too Many Requests"
 		if secs > 0 {
 			params = map[string]any{"retry_after": secs}
 			desc += ": retry after " + strconv.Itoa(secs)
 		}
-		writeError(w, f.status, desc, params)
+		writeError(w, f.Status, desc, params)
 		return
 	}
 	if secs > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	desc := descriptions[f.status]
+	desc := descriptions[f.Status]
 	if desc == "" {
-		desc = http.StatusText(f.status)
+		desc = http.StatusText(f.Status)
 	}
-	writeError(w, f.status, desc, nil)
+	writeError(w, f.Status, desc, nil)
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, body []byte) {

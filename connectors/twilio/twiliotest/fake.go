@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Credentials the fake accepts.
@@ -62,18 +64,14 @@ type Message struct {
 	StatusCallback      string  `json:"-"`
 }
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	fail     []failure
 	requests []Request
 }
 
@@ -88,15 +86,6 @@ func New(t testing.TB) *Server {
 // BaseURL is where the fake listens; clients keep api.twilio.com in the
 // Host header (see connectortest.Redirect).
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next authenticated request fail with status and
-// Twilio's error body, with Retry-After in seconds when retryAfter is
-// positive. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -162,17 +151,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 	if f != nil {
-		if f.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
-		writeError(w, f.status, 0, http.StatusText(f.status))
+		writeError(w, f.Status, 0, http.StatusText(f.Status))
 		return
 	}
 	m := messagesPath.FindStringSubmatch(r.URL.Path)

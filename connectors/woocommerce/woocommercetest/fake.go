@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Credentials and store the fake accepts.
@@ -121,20 +123,16 @@ var products = map[int]product{
 
 var statuses = []string{"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft"}
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu       sync.Mutex
 	orders   []Order
 	nextID   int
 	nextLine int
-	fail     []failure
 	requests []Request
 }
 
@@ -155,15 +153,6 @@ func New(t testing.TB) *Server {
 // BaseURL is where the fake listens; clients keep the store's host in the
 // Host header (see connectortest.Redirect).
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next authenticated request fail with status and
-// WooCommerce's error body, with Retry-After in seconds when retryAfter is
-// positive. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -305,17 +294,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 	if f != nil {
-		if f.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
-		writeError(w, f.status, "", "Injected failure: "+http.StatusText(f.status)+".")
+		writeError(w, f.Status, "", "Injected failure: "+http.StatusText(f.Status)+".")
 		return
 	}
 	if r.URL.Path == "/wp-json/wc/v3/orders" {

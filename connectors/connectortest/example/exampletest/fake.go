@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/connectortest"
 )
 
 // Credentials the fake accepts.
@@ -44,18 +46,14 @@ type Contact struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-type failure struct {
-	status     int
-	retryAfter time.Duration
-}
-
 // Server is the fake. Every workspace exists; each starts empty.
 type Server struct {
+	connectortest.Failures
+
 	srv *httptest.Server
 
 	mu       sync.Mutex
 	contacts map[string][]Contact // by workspace
-	fail     []failure
 	requests []Request
 }
 
@@ -71,14 +69,6 @@ func New(t testing.TB) *Server {
 // by keeping the workspace's host in the Host header (see
 // connectortest.Redirect).
 func (s *Server) BaseURL() string { return s.srv.URL }
-
-// FailNext makes the next request fail with status and Acme's error body,
-// with Retry-After in seconds when retryAfter is positive. Calls queue up.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status, retryAfter})
-}
 
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
@@ -130,11 +120,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-	var f *failure
-	if len(s.fail) > 0 {
-		f = &s.fail[0]
-		s.fail = s.fail[1:]
-	}
+	f := s.Next()
 	s.mu.Unlock()
 
 	workspace, ok := strings.CutSuffix(hostOnly(r.Host), ".acme.example")
@@ -147,10 +133,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if f.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
-		writeError(w, f.status, fmt.Sprintf("injected failure: %s", http.StatusText(f.status)))
+		writeError(w, f.Status, fmt.Sprintf("injected failure: %s", http.StatusText(f.Status)))
 		return
 	}
 	switch {

@@ -176,9 +176,14 @@ func (g *Gateway) raise(c *gin.Context, ev event) {
 	}
 	triggeredAt := g.now().UTC()
 	resp := triggerResponse{EventID: ev.id, Runs: make([]startedRun, 0, len(defs))}
+	waiting, err := g.waitingRuns(ctx, accountID, ev)
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not look up runs waiting for this reply", err)
+		return
+	}
 	for _, d := range defs {
-		if len(ev.replyKeys) > 0 {
-			resumed, err := g.resumeWaiting(ctx, d, ev)
+		if runs := waiting[d.ID]; len(runs) > 0 {
+			resumed, err := g.resume(ctx, d, runs, ev)
 			if err != nil {
 				g.failInternal(c, http.StatusServiceUnavailable,
 					fmt.Sprintf("Could not deliver the reply to runs of definition %s", d.ID), err)
@@ -211,24 +216,36 @@ func (g *Gateway) raise(c *gin.Context, ev event) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// resumeWaiting signals the runs of a definition (any version) that wait
-// for this event's sender.
-func (g *Gateway) resumeWaiting(ctx context.Context, d store.Definition, ev event) ([]startedRun, error) {
+// waitingRuns finds, in one visibility query, the open runs of the account
+// that wait for this event's sender, by definition id. Events that are never
+// replies find none without a query.
+func (g *Gateway) waitingRuns(ctx context.Context, accountID string, ev event) (map[string][]runInstance, error) {
+	if len(ev.replyKeys) == 0 {
+		return nil, nil
+	}
 	quoted := make([]string, len(ev.replyKeys))
 	for i, k := range ev.replyKeys {
 		quoted[i] = "'" + strings.ReplaceAll(k, "'", "") + "'"
 	}
-	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running'",
-		workflows.AccountIDKey.GetName(), d.AccountID,
-		workflows.DefinitionIDKey.GetName(), d.ID,
+	query := fmt.Sprintf("%s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running'",
+		workflows.AccountIDKey.GetName(), accountID,
 		workflows.AwaitingReplyKey.GetName(), strings.Join(quoted, ", "))
-	execs, err := g.listExecutions(ctx, query, store.Page{Limit: 100})
+	execs, err := g.listExecutions(ctx, query, store.Page{Limit: 500})
 	if err != nil {
 		return nil, err
 	}
-	var out []startedRun
+	byDefinition := map[string][]runInstance{}
 	for _, e := range execs {
 		inst := instanceFromInfo(e)
+		byDefinition[inst.DefinitionID] = append(byDefinition[inst.DefinitionID], inst)
+	}
+	return byDefinition, nil
+}
+
+// resume signals a definition's waiting runs (any version) with the reply.
+func (g *Gateway) resume(ctx context.Context, d store.Definition, runs []runInstance, ev event) ([]startedRun, error) {
+	var out []startedRun
+	for _, inst := range runs {
 		if inst.WorkflowID == ev.id {
 			// A redelivery of the message that started this very run is
 			// not its reply.

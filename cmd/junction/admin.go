@@ -213,7 +213,7 @@ func adminArgs(c *cli.Context, names []string, required ...string) ([]string, er
 			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		f := adminLookupFlag(c.Command.Flags, name)
+		f := cliLookupFlag(c.Command.Flags, name)
 		if f == nil {
 			return nil, fmt.Errorf("flag provided but not defined: %s", a)
 		}
@@ -239,17 +239,6 @@ func adminArgs(c *cli.Context, names []string, required ...string) ([]string, er
 		}
 	}
 	return pos, nil
-}
-
-func adminLookupFlag(flags []cli.Flag, name string) cli.Flag {
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return f
-			}
-		}
-	}
-	return nil
 }
 
 // adminOutput is where and how a command prints its result.

@@ -140,11 +140,12 @@ func redactedJSON(m map[string]string) ([]byte, error) {
 
 // Static is a Connector made of fixed values; New builds it.
 type Static struct {
-	spec    Spec
-	actions []Action
+	spec     Spec
+	actions  []Action
+	webhooks []Webhook
 }
 
-var _ Connector = (*Static)(nil)
+var _ WebhookConnector = (*Static)(nil)
 
 // New assembles a connector version from its spec and the actions that
 // implement it. When spec.Actions is empty it is filled from the actions'

@@ -239,12 +239,17 @@ func Markdown(c ManifestConnector) []byte {
 				if t.Signature == SignatureNone {
 					w("Webhook, unsigned.")
 				} else {
-					w("Webhook, signed with `%s`.", t.Signature)
+					w("Webhook, signed with `%s`, verified with the connection's secret field `%s`.", t.Signature, t.SecretField)
 				}
+				w(" Deliveries go to `POST /hooks/{accountId}/{connectionId}/%s` (see docs/api.md).", t.ID)
 			case TriggerPolling:
 				w("Polling, every %s by default.", t.PollInterval)
 			}
-			w(" The event's unique id is at `%s`.\n\n", t.IDPointer)
+			if t.IDPointer != "" {
+				w(" The event's unique id is at `%s`.\n\n", t.IDPointer)
+			} else {
+				w(" The event's unique id is the delivery's `%s` header.\n\n", t.IDHeader)
+			}
 			w("%s\n\n", strings.TrimSpace(t.Description))
 			w("Payload:\n\n")
 			schemaTable(w, t.Payload)

@@ -18,6 +18,7 @@ var (
 	ErrUnknownConnector = errors.New("unknown connector")
 	ErrUnknownVersion   = errors.New("unknown connector version")
 	ErrUnknownAction    = errors.New("unknown action")
+	ErrUnknownTrigger   = errors.New("unknown trigger")
 )
 
 // Registry holds every connector version a process can run, by id and
@@ -29,10 +30,11 @@ type Registry struct {
 }
 
 type entry struct {
-	spec    Spec
-	version version
-	conn    Connector
-	actions map[string]Action
+	spec     Spec
+	version  version
+	conn     Connector
+	actions  map[string]Action
+	webhooks map[string]Webhook
 }
 
 // NewRegistry returns an empty registry.
@@ -52,9 +54,14 @@ func (r *Registry) Register(c Connector) error {
 	}
 	spec := c.Spec()
 	ver, _ := parseVersion(spec.Version) // checked above
-	e := &entry{spec: spec, version: ver, conn: c, actions: map[string]Action{}}
+	e := &entry{spec: spec, version: ver, conn: c, actions: map[string]Action{}, webhooks: map[string]Webhook{}}
 	for _, a := range c.Actions() {
 		e.actions[a.Spec().ID] = a
+	}
+	if wc, ok := c.(WebhookConnector); ok {
+		for _, h := range wc.Webhooks() {
+			e.webhooks[h.Trigger()] = h
+		}
 	}
 
 	r.mu.Lock()
@@ -128,6 +135,7 @@ func CheckConnector(c Connector) error {
 			p.add("actions["+a.ID+"]", "is declared but has no implementation")
 		}
 	}
+	checkWebhooks(p, c)
 	return p.err(spec.ID, spec.Version)
 }
 
@@ -315,4 +323,41 @@ func (r *Registry) Activities() []ActivityInfo {
 		out = append(out, *byName[name])
 	}
 	return out
+}
+
+// Trigger finds a trigger of a connector version ("" for the latest
+// stable) and the version's spec.
+func (r *Registry) Trigger(id, version, trigger string) (TriggerSpec, Spec, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, err := r.lookup(id, version)
+	if err != nil {
+		return TriggerSpec{}, Spec{}, err
+	}
+	for _, t := range e.spec.Triggers {
+		if t.ID == trigger {
+			return t, e.spec, nil
+		}
+	}
+	return TriggerSpec{}, Spec{}, fmt.Errorf("%w: %s %s has no trigger %q", ErrUnknownTrigger, id, e.spec.Version, trigger)
+}
+
+// Webhook finds the code of a webhook trigger of a connector version (""
+// for the latest stable), with its declaration.
+func (r *Registry) Webhook(id, version, trigger string) (Webhook, TriggerSpec, error) {
+	t, _, err := r.Trigger(id, version, trigger)
+	if err != nil {
+		return nil, TriggerSpec{}, err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, err := r.lookup(id, version)
+	if err != nil {
+		return nil, TriggerSpec{}, err
+	}
+	h, ok := e.webhooks[trigger]
+	if !ok || t.Kind != TriggerWebhook {
+		return nil, TriggerSpec{}, fmt.Errorf("%w: %s %s trigger %q is not a webhook", ErrUnknownTrigger, id, e.spec.Version, trigger)
+	}
+	return h, t, nil
 }

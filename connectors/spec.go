@@ -225,6 +225,15 @@ type TriggerSpec struct {
 	// IDPointer is the JSON pointer (RFC 6901) of the event's unique id in
 	// the payload, e.g. "/id". Runs are deduplicated on it.
 	IDPointer string `json:"idPointer"`
+	// IDHeader is the delivery header whose value is the event's unique id,
+	// for webhooks whose payload has none (an inventory level, an updated
+	// order: the same object changes many times). Only when IDPointer is
+	// empty. Webhooks only.
+	IDHeader string `json:"idHeader,omitempty"`
+	// SecretField is the connection's secret field that verifies
+	// deliveries (a signing secret, or the API secret the third party signs
+	// with); required when Signature is not SignatureNone. Webhooks only.
+	SecretField string `json:"secretField,omitempty"`
 	// Signature names the scheme that authenticates a webhook's deliveries
 	// (e.g. "shopify_hmac_sha256"), or SignatureNone. Webhooks only.
 	Signature string `json:"signature,omitempty"`
@@ -317,7 +326,17 @@ const (
 	FieldKey          = "key"
 	FieldClientID     = "client_id"
 	FieldClientSecret = "client_secret"
+	// FieldWebhookSecret is the usual TriggerSpec.SecretField: the secret
+	// the third party signs webhook deliveries with, when it is not one of
+	// the credentials.
+	FieldWebhookSecret = "webhook_secret"
 )
+
+// WebhookSecretField is the optional secret auth field FieldWebhookSecret,
+// described for a third party: where its signing secret is found.
+func WebhookSecretField(description string) Field {
+	return Field{Name: FieldWebhookSecret, Type: FieldString, Secret: true, Description: description}
+}
 
 // NoAuth accepts connections without credentials.
 func NoAuth() AuthSpec { return AuthSpec{Kind: AuthNone} }

@@ -113,6 +113,9 @@ func (s Spec) Validate() error {
 		}
 		triggers[t.ID] = true
 		t.validate(v, at)
+		if t.Kind == TriggerWebhook && t.Signature != "" && t.Signature != SignatureNone {
+			s.validateSecretField(v, at, t.SecretField)
+		}
 	}
 	actions := map[string]bool{}
 	for i, a := range s.Actions {
@@ -368,6 +371,27 @@ func checkValues(v *problems, at string, fields []Field, values map[string]strin
 	}
 }
 
+// validateSecretField checks that a signed webhook names the connection's
+// secret field that verifies it, and that some auth kind has that field,
+// secret.
+func (s Spec) validateSecretField(v *problems, at, name string) {
+	if name == "" {
+		v.add(at+".secretField", "is empty: name the connection's secret field that verifies deliveries")
+		return
+	}
+	for _, a := range s.Auth {
+		for _, f := range a.Fields {
+			if f.Name == name {
+				if !f.Secret {
+					v.add(at+".secretField", "%s is a field of %s but not a secret one", name, a.Kind)
+				}
+				return
+			}
+		}
+	}
+	v.add(at+".secretField", "%s is a field of no auth kind", name)
+}
+
 func (t TriggerSpec) validate(v *problems, at string) {
 	if !idPattern.MatchString(t.ID) {
 		v.add(at, "id %q must be lowercase letters, digits and underscores", t.ID)
@@ -409,9 +433,20 @@ func (t TriggerSpec) validate(v *problems, at string) {
 	} else if err := t.Payload.Validate(t.SamplePayload); err != nil {
 		v.addErr(at+".samplePayload", err)
 	}
+	if t.IDHeader != "" && t.Kind != TriggerWebhook {
+		v.add(at+".idHeader", "is only for webhooks")
+	}
+	if t.SecretField != "" && t.Kind != TriggerWebhook {
+		v.add(at+".secretField", "is only for webhooks")
+	}
 	if t.IDPointer == "" {
-		v.add(at+".idPointer", "is empty: say where the event's unique id is")
+		if t.IDHeader == "" || t.Kind != TriggerWebhook {
+			v.add(at+".idPointer", "is empty: say where the event's unique id is")
+		}
 		return
+	}
+	if t.IDHeader != "" {
+		v.add(at+".idHeader", "goes only with an empty idPointer: the event has one id")
 	}
 	if _, err := pointerTokens(t.IDPointer); err != nil {
 		v.addErr(at+".idPointer", err)

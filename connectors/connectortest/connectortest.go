@@ -27,8 +27,17 @@
 // Requests go to the fake through Redirect, which keeps the original Host
 // header, so connectors build their real URLs and fakes can check hosts.
 //
-// Webhook signature checks and polling triggers join the kit when their
-// interfaces exist.
+//   - webhooks/<id>: for every webhook trigger, with the fake as a
+//     WebhookSigner: the third party's documented signature vectors are
+//     accepted and refused under a wrong secret; the sample payload,
+//     signed as the third party signs, makes one event with the id the
+//     trigger declares and a payload that matches its schema; a wrong
+//     secret, no secret, no signature headers, a tampered body (where the
+//     scheme signs the body) and a stale timestamp (where it signs a time)
+//     are refused as signature errors; the old secret still verifies
+//     during a rotation.
+//
+// Polling triggers join the kit when their interface exists.
 package connectortest
 
 import (
@@ -126,6 +135,7 @@ func RunWith(t *testing.T, c connectors.Connector, fake Fake, opts Options) {
 		t.Error("no fake given: actions cannot be run")
 		return
 	}
+	CheckWebhooks(t, c, fake)
 	client, err := opts.client(fake)
 	if err != nil {
 		t.Error(err)

@@ -142,7 +142,35 @@ func TestCheckActionCatchesBadOutput(t *testing.T) {
 func connector(actions ...connectors.Action) connectors.Connector {
 	s := example.New().Spec()
 	s.Actions = nil
-	return connectors.New(s, actions...)
+	return connectors.New(s, actions...).WithWebhooks(example.New().Webhooks()...)
+}
+
+// laxWebhook accepts every delivery: the kit must catch it.
+type laxWebhook struct{ spec connectors.TriggerSpec }
+
+func (w laxWebhook) Trigger() string { return w.spec.ID }
+func (w laxWebhook) Receive(d connectors.Delivery) (connectors.Received, error) {
+	ev, err := connectors.EventOf(w.spec, d.Header, d.Body)
+	return connectors.Received{Events: []connectors.WebhookEvent{ev}}, err
+}
+
+func TestWebhookChecksCatch(t *testing.T) {
+	fake := exampletest.New(t)
+	tr := example.New().Spec().Triggers[0]
+	if err := connectortest.CheckWebhook(tr, example.New().Webhooks()[0], fake); err != nil {
+		t.Fatalf("the example's webhook: %v", err)
+	}
+	err := connectortest.CheckWebhook(tr, laxWebhook{tr}, fake)
+	for _, want := range []string{"with a wrong secret", "wrong secret: error <nil>", "no secret: error <nil>",
+		"no signature headers: error <nil>", "tampered body: error <nil>"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a webhook that accepts everything: no problem says %q (%v)", want, err)
+		}
+	}
+	unsigned := connectors.New(example.New().Spec(), example.New().Actions()...)
+	if err := connectors.NewRegistry().Register(unsigned); err == nil || !strings.Contains(err.Error(), "without an implementation") {
+		t.Errorf("a webhook trigger without code registered: %v", err)
+	}
 }
 
 func TestStaticChecksCatch(t *testing.T) {

@@ -80,7 +80,7 @@ func New() *connectors.Static {
 	for _, a := range actions {
 		spec.Actions = append(spec.Actions, a.Spec())
 	}
-	return connectors.New(spec, actions...)
+	return connectors.New(spec, actions...).WithWebhooks(webhooks(spec)...)
 }
 
 func accessToken() connectors.AuthSpec {
@@ -88,6 +88,9 @@ func accessToken() connectors.AuthSpec {
 	a.Description = "An Admin API access token (shpat_…): from a custom app (Settings → Apps and sales channels → " +
 		"Develop apps → API credentials), or from the OAuth grant of a public app. It needs the read and write " +
 		"scopes of orders, fulfillments, inventory and products."
+	a.Fields = append(a.Fields, connectors.WebhookSecretField("The secret Shopify signs webhooks with, for the webhook "+
+		"triggers: the app's client secret (API secret key) for webhooks the app subscribes, or the key shown under "+
+		"Settings → Notifications → Webhooks for webhooks made in the admin."))
 	return a
 }
 
@@ -179,6 +182,7 @@ func ordersCreate() connectors.TriggerSpec {
 		SamplePayload: orderSample("null"),
 		IDPointer:     "/id",
 		Signature:     SignatureScheme,
+		SecretField:   connectors.FieldWebhookSecret,
 	}
 }
 
@@ -193,6 +197,7 @@ func ordersFulfilled() connectors.TriggerSpec {
 		SamplePayload: orderSample(`"fulfilled"`),
 		IDPointer:     "/id",
 		Signature:     SignatureScheme,
+		SecretField:   connectors.FieldWebhookSecret,
 	}
 }
 
@@ -203,7 +208,8 @@ func inventoryLevelsUpdate() connectors.TriggerSpec {
 		Kind: connectors.TriggerWebhook,
 		Description: "Shopify calls the webhook (topic inventory_levels/update) when the available quantity " +
 			"of an inventory item at a location changes. The payload carries no id of its own: the event is " +
-			"identified by admin_graphql_api_id, which names the item and the location, and updated_at.",
+			"identified by the delivery's X-Shopify-Event-Id header (X-Shopify-Webhook-Id from shops that do not " +
+			"send it yet), the same on every retry of the delivery.",
 		Payload: connectors.MustSchema(`{
 			"type": "object",
 			"required": ["inventory_item_id", "location_id", "available", "updated_at", "admin_graphql_api_id"],
@@ -222,8 +228,9 @@ func inventoryLevelsUpdate() connectors.TriggerSpec {
 			"updated_at": "2026-03-02T10:15:00-05:00",
 			"admin_graphql_api_id": "gid://shopify/InventoryLevel/655441491?inventory_item_id=808950810"
 		}`),
-		IDPointer: "/admin_graphql_api_id",
-		Signature: SignatureScheme,
+		IDHeader:    HeaderEventID,
+		Signature:   SignatureScheme,
+		SecretField: connectors.FieldWebhookSecret,
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/junction-run/junction/connectors"
 )
 
 // Webhook headers Shopify sends with every delivery.
@@ -73,4 +75,33 @@ func mac(body []byte, secret string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return m.Sum(nil)
+}
+
+// webhooks are the code of the webhook triggers: VerifyWebhook, a check
+// that the delivery's topic is the trigger's (a webhook pointed at the
+// wrong URL is refused rather than run as the wrong event), and the event
+// id at the trigger's IDPointer, or in X-Shopify-Event-Id for
+// inventory_levels/update.
+func webhooks(spec connectors.Spec) []connectors.Webhook {
+	var out []connectors.Webhook
+	for _, t := range spec.Triggers {
+		topic, ok := TriggerTopics[t.ID]
+		if !ok || t.Kind != connectors.TriggerWebhook {
+			continue
+		}
+		out = append(out, &connectors.JSONWebhook{
+			Spec: t,
+			Verify: func(d connectors.Delivery) error {
+				if err := VerifyWebhook(d.Header, d.Body, d.Secrets...); err != nil {
+					return connectors.SignatureError(err)
+				}
+				if got := d.Header.Get(HeaderTopic); got != "" && got != topic {
+					return connectors.PayloadErrorf("%s: the delivery's %s is %s; point that webhook at its own trigger", t.ID, HeaderTopic, got)
+				}
+				return nil
+			},
+			IDHeaders: []string{HeaderWebhookID},
+		})
+	}
+	return out
 }

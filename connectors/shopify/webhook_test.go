@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/junction-run/junction/connectors/shopify"
+	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 )
 
+// The vector lives in the fake, where the conformance kit finds it.
 const (
-	vectorBody   = `{"id":450789469,"email":"bob.norman@mail.example.com"}`
-	vectorSecret = "shpss_test_secret"
-	// vectorSig was computed outside Go:
-	//   printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -binary | base64
-	vectorSig = "qaETcNnTZI0vuVQ2mR4c0RPwlyVFVu9yVrqMqTBjY+E="
+	vectorBody   = shopifytest.VectorBody
+	vectorSecret = shopifytest.VectorSecret
+	vectorSig    = shopifytest.VectorSig
 )
 
 func header(sig string) http.Header {

@@ -201,8 +201,36 @@ func eventTrigger() connectors.TriggerSpec {
 			"event_time": 1355517523,
 			"authorizations": [{"team_id": "T123ABC456", "user_id": "U222222222", "is_bot": true}]
 		}`),
-		IDPointer: "/event_id",
-		Signature: SignatureScheme,
+		IDPointer:   "/event_id",
+		Signature:   SignatureScheme,
+		SecretField: connectors.FieldWebhookSecret,
+	}
+}
+
+// HeaderRetryNum is set on Slack's retries of a delivery (1, 2, 3); the
+// retry carries the same event_id, which deduplicates it.
+const HeaderRetryNum = "X-Slack-Retry-Num"
+
+// eventWebhook is the event trigger's code: VerifyRequest, the
+// url_verification handshake answered with its challenge (as text/plain,
+// which Slack accepts), and one event per event_callback, identified by
+// event_id.
+func eventWebhook() *connectors.JSONWebhook {
+	return &connectors.JSONWebhook{
+		Spec: eventTrigger(),
+		Verify: func(d connectors.Delivery) error {
+			if err := VerifyRequest(d.Header, d.Body, d.Now, d.Secrets...); err != nil {
+				return connectors.SignatureError(err)
+			}
+			return nil
+		},
+		Handshake: func(d connectors.Delivery) (*connectors.WebhookAnswer, bool) {
+			challenge, ok := URLVerificationChallenge(d.Body)
+			if !ok {
+				return nil, false
+			}
+			return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(challenge)}, true
+		},
 	}
 }
 

@@ -70,7 +70,7 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{bearer()},
 		Triggers: []connectors.TriggerSpec{eventTrigger()},
-	}, postMessage())
+	}, postMessage()).WithWebhooks(eventWebhook())
 }
 
 func bearer() connectors.AuthSpec {
@@ -78,6 +78,8 @@ func bearer() connectors.AuthSpec {
 	a.Description = "A bot token (xoxb-…), from the app's OAuth & Permissions page after installing it " +
 		"to the workspace. post_message needs the chat:write scope (and chat:write.public to post " +
 		"to channels the bot has not joined)."
+	a.Fields = append(a.Fields, connectors.WebhookSecretField("The app's Signing Secret (Basic Information → "+
+		"App Credentials), for the event trigger: it verifies that requests come from Slack."))
 	return a
 }
 

@@ -132,7 +132,7 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{botToken()},
 		Triggers: []connectors.TriggerSpec{updateTrigger()},
-	}, sendMessage())
+	}, sendMessage()).WithWebhooks(updateWebhook())
 }
 
 // botToken declares the bot token as the bearer kind's secret token
@@ -145,6 +145,8 @@ func botToken() connectors.AuthSpec {
 		"request path (https://api.telegram.org/bot<token>/…), where the connector puts it; it never " +
 		"appears in errors or histories."
 	a.Fields[0].Description = "The bot token @BotFather gave, such as 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw."
+	a.Fields = append(a.Fields, connectors.WebhookSecretField("The secret_token given to setWebhook, for the update "+
+		"trigger: Telegram sends it back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z, a-z, 0-9, _ and -)."))
 	return a
 }
 

@@ -98,8 +98,24 @@ func updateTrigger() connectors.TriggerSpec {
 				"text": "/status 1001"
 			}
 		}`),
-		IDPointer: "/update_id",
-		Signature: SignatureScheme,
+		IDPointer:   "/update_id",
+		Signature:   SignatureScheme,
+		SecretField: connectors.FieldWebhookSecret,
+	}
+}
+
+// updateWebhook is the update trigger's code: VerifyWebhook, and one event
+// per update, identified by update_id. The secret token covers neither the
+// body nor a time, so a replayed update is stopped only by its update_id.
+func updateWebhook() *connectors.JSONWebhook {
+	return &connectors.JSONWebhook{
+		Spec: updateTrigger(),
+		Verify: func(d connectors.Delivery) error {
+			if err := VerifyWebhook(d.Header, d.Secrets...); err != nil {
+				return connectors.SignatureError(err)
+			}
+			return nil
+		},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -80,7 +81,48 @@ func incomingSMS() connectors.TriggerSpec {
 		}`),
 		IDPointer: "/MessageSid",
 		Signature: SignatureScheme,
+		// Twilio signs with the Auth Token, the connection's password.
+		SecretField: connectors.FieldPassword,
 	}
+}
+
+// EmptyTwiML is the answer to an incoming SMS webhook that replies nothing:
+// Twilio wants TwiML (text/xml), and logs an error (12200 or 12300) for an
+// empty or JSON body.
+const EmptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// incomingSMSWebhook is incoming_sms's code. Twilio posts a form, signed
+// together with the URL it was told to call (Delivery.URL); the payload is
+// the form as a JSON object (see Payload), identified by MessageSid, and
+// the answer is EmptyTwiML.
+type incomingSMSWebhook struct{}
+
+var _ connectors.Webhook = incomingSMSWebhook{}
+
+func (incomingSMSWebhook) Trigger() string { return "incoming_sms" }
+
+func (incomingSMSWebhook) Receive(d connectors.Delivery) (connectors.Received, error) {
+	form, err := url.ParseQuery(string(d.Body))
+	if err != nil {
+		// Unparseable is unsigned as far as anyone can tell: the signature
+		// covers the parameters, which cannot be read.
+		return connectors.Received{}, connectors.SignatureError(fmt.Errorf("twilio: the body is not a form: %w", err))
+	}
+	if err := VerifySignature(d.URL, form, d.Header, d.Secrets...); err != nil {
+		return connectors.Received{}, connectors.SignatureError(err)
+	}
+	payload, err := json.Marshal(Payload(form))
+	if err != nil {
+		return connectors.Received{}, connectors.PayloadErrorf("incoming_sms: %v", err)
+	}
+	ev, err := connectors.EventOf(incomingSMS(), d.Header, payload)
+	if err != nil {
+		return connectors.Received{}, err
+	}
+	return connectors.Received{
+		Events: []connectors.WebhookEvent{ev},
+		Answer: &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/xml; charset=utf-8", Body: []byte(EmptyTwiML)},
+	}, nil
 }
 
 // Payload is the incoming_sms payload of a webhook's form: each parameter's

@@ -11,28 +11,15 @@ import (
 	"github.com/junction-run/junction/connectors/twilio/twiliotest"
 )
 
-// The test vector of Twilio's own helper libraries
-// (twilio-csharp's RequestValidatorTest, twilio-python's and twilio-node's
-// request validator tests): auth token 12345, this URL and these
-// parameters. Reproduce it with
-//
-//	printf '%s' 'https://mycompany.com/myapp.php?foo=1&bar=2CallSidCA1234567890ABCDECaller+14158675309Digits1234From+14158675309To+18005551212' |
-//	  openssl dgst -sha1 -hmac 12345 -binary | base64
+// The helper libraries' vector lives in the fake, where the conformance kit
+// finds it.
 const (
-	docToken = "12345"
-	docURL   = "https://mycompany.com/myapp.php?foo=1&bar=2"
-	docSig   = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+	docToken = twiliotest.DocToken
+	docURL   = twiliotest.DocURL
+	docSig   = twiliotest.DocSig
 )
 
-func docParams() url.Values {
-	return url.Values{
-		"CallSid": {"CA1234567890ABCDE"},
-		"Caller":  {"+14158675309"},
-		"Digits":  {"1234"},
-		"From":    {"+14158675309"},
-		"To":      {"+18005551212"},
-	}
-}
+var docParams = twiliotest.DocParams
 
 // The example on Twilio's webhook security page and in its Ruby helper's
 // docs: the same URL and token, with the caller +12349013030.

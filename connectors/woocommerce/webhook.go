@@ -120,7 +120,7 @@ func orderTrigger(id string) connectors.TriggerSpec {
 	if id == "order_updated" {
 		name, topic, when = "Order updated", "order.updated", "an order changes: its status, items, addresses or notes"
 	}
-	return connectors.TriggerSpec{
+	t := connectors.TriggerSpec{
 		ID:   id,
 		Name: name,
 		Kind: connectors.TriggerWebhook,
@@ -131,6 +131,42 @@ func orderTrigger(id string) connectors.TriggerSpec {
 		SamplePayload: json.RawMessage(sampleOrder),
 		IDPointer:     "/id",
 		Signature:     SignatureScheme,
+		SecretField:   connectors.FieldWebhookSecret,
+	}
+	if id == "order_updated" {
+		// An order is updated many times: each delivery is its own event.
+		t.IDPointer, t.IDHeader = "", DeliveryIDHeader
+	}
+	return t
+}
+
+// Topics of the order triggers, as X-WC-Webhook-Topic names them.
+var triggerTopics = map[string]string{"order_created": "order.created", "order_updated": "order.updated"}
+
+// orderWebhook is an order trigger's code: the ping WooCommerce sends,
+// unsigned, when the webhook is saved is answered 200 and starts nothing;
+// every other delivery must pass VerifyWebhook and carry the trigger's
+// topic. order_created's event is the order id, order_updated's the
+// delivery id.
+func orderWebhook(id string) *connectors.JSONWebhook {
+	topic := triggerTopics[id]
+	return &connectors.JSONWebhook{
+		Spec: orderTrigger(id),
+		Unsigned: func(d connectors.Delivery) (*connectors.WebhookAnswer, bool) {
+			if !IsPing(d.Header, d.Body) {
+				return nil, false
+			}
+			return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8"}, true
+		},
+		Verify: func(d connectors.Delivery) error {
+			if err := VerifyWebhook(d.Header, d.Body, d.Secrets...); err != nil {
+				return connectors.SignatureError(err)
+			}
+			if got := d.Header.Get(TopicHeader); got != "" && got != topic {
+				return connectors.PayloadErrorf("%s: the delivery's %s is %s; point that webhook at its own trigger", id, TopicHeader, got)
+			}
+			return nil
+		},
 	}
 }
 

@@ -7,16 +7,14 @@ import (
 	"testing"
 
 	"github.com/junction-run/junction/connectors/woocommerce"
+	"github.com/junction-run/junction/connectors/woocommerce/woocommercetest"
 )
 
-// WooCommerce publishes no test vector; this one was computed
-// independently of this package:
-//
-//	printf '%s' '{"id":727,"status":"processing"}' | openssl dgst -sha256 -hmac 'wc-webhook-secret' -binary | base64
+// The vector lives in the fake, where the conformance kit finds it.
 const (
-	vecSecret = "wc-webhook-secret"
-	vecBody   = `{"id":727,"status":"processing"}`
-	vecSig    = "28UptfPMUjhsHKsvuslXOpeCW/6n8ZSdFkQt9f5GYjY="
+	vecSecret = woocommercetest.VectorSecret
+	vecBody   = woocommercetest.VectorBody
+	vecSig    = woocommercetest.VectorSig
 )
 
 func wcHeader(sig string) http.Header {

@@ -44,7 +44,8 @@ const maxBody = 4 << 20
 
 // New returns version 1.0.0 of the WooCommerce connector.
 func New() *connectors.Static {
-	return connectors.New(spec(), createOrder(), updateOrder(), getOrder(), searchOrders())
+	return connectors.New(spec(), createOrder(), updateOrder(), getOrder(), searchOrders()).
+		WithWebhooks(orderWebhook("order_created"), orderWebhook("order_updated"))
 }
 
 func spec() connectors.Spec {
@@ -55,6 +56,8 @@ func spec() connectors.Spec {
 	basic.Fields[0].Description = "The consumer key, ck_…."
 	basic.Fields[0].Secret = true
 	basic.Fields[1].Description = "The consumer secret, cs_…."
+	basic.Fields = append(basic.Fields, connectors.WebhookSecretField("The Secret of the store's webhooks "+
+		"(WooCommerce → Settings → Advanced → Webhooks), for the order triggers: it signs every delivery."))
 	return connectors.Spec{
 		ID:   ID,
 		Name: "WooCommerce",

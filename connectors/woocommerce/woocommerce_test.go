@@ -247,9 +247,12 @@ func TestSpec(t *testing.T) {
 	if len(s.Triggers) != 2 {
 		t.Fatalf("%d triggers", len(s.Triggers))
 	}
+	// An order is created once, so its id identifies the event; it is
+	// updated many times, so each update is identified by its delivery.
+	wantID := map[string][2]string{"order_created": {"/id", ""}, "order_updated": {"", woocommerce.DeliveryIDHeader}}
 	for _, tr := range s.Triggers {
-		if tr.IDPointer != "/id" || tr.Signature != woocommerce.SignatureScheme || tr.Kind != connectors.TriggerWebhook {
-			t.Errorf("trigger %+v", tr)
+		if got := [2]string{tr.IDPointer, tr.IDHeader}; got != wantID[tr.ID] || tr.Signature != woocommerce.SignatureScheme || tr.Kind != connectors.TriggerWebhook {
+			t.Errorf("trigger %s: id %v, signature %s, kind %s", tr.ID, got, tr.Signature, tr.Kind)
 		}
 	}
 	for _, a := range s.Actions {

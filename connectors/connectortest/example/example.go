@@ -20,7 +20,11 @@ package example
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,7 +73,8 @@ type ContactEvent struct {
 
 // New returns version 1.0.0 of the Acme connector.
 func New() *connectors.Static {
-	return connectors.New(spec("1.0.0", connectors.StatusStable, nil, bearer(), apiKey()), createContact())
+	return connectors.New(spec("1.0.0", connectors.StatusStable, nil, bearer(), apiKey()), createContact()).
+		WithWebhooks(contactCreatedWebhook())
 }
 
 // NewV0 returns version 0.9.0, deprecated in favour of 1.0.0; it is here
@@ -79,7 +84,7 @@ func NewV0() *connectors.Static {
 		Date:        "2027-06-30",
 		Replacement: "1.0.0",
 		Note:        "1.0.0 adds the api_key auth kind; inputs and outputs are unchanged.",
-	}, bearer()), createContact())
+	}, bearer()), createContact()).WithWebhooks(contactCreatedWebhook())
 }
 
 func spec(version string, status connectors.Status, dep *connectors.Deprecation, auth ...connectors.AuthSpec) connectors.Spec {
@@ -108,12 +113,14 @@ func spec(version string, status connectors.Status, dep *connectors.Deprecation,
 func apiKey() connectors.AuthSpec {
 	a := connectors.APIKeyAuth(connectors.APIKeyInHeader, "X-Acme-Key")
 	a.Description = "A workspace API key, from Settings → API keys. It acts as the workspace's owner."
+	a.Fields = append(a.Fields, webhookSecret())
 	return a
 }
 
 func bearer() connectors.AuthSpec {
 	a := connectors.BearerAuth()
 	a.Description = "A personal access token, from Profile → Tokens. It acts as the person who made it."
+	a.Fields = append(a.Fields, webhookSecret())
 	return a
 }
 
@@ -135,8 +142,60 @@ func contactCreated() connectors.TriggerSpec {
 			"contact": {"id": "ct_1001", "email": "ada@example.com", "name": "Ada Lovelace",
 			            "lifecycle": "lead", "created_at": "2026-03-02T10:15:00Z"}
 		}`),
-		IDPointer: "/event_id",
-		Signature: SignatureScheme,
+		IDPointer:   "/event_id",
+		Signature:   SignatureScheme,
+		SecretField: connectors.FieldWebhookSecret,
+	}
+}
+
+func webhookSecret() connectors.Field {
+	return connectors.WebhookSecretField("The webhook's signing secret, from Settings → Webhooks.")
+}
+
+// SignatureHeader carries a delivery's signature.
+const SignatureHeader = "X-Acme-Signature"
+
+// ErrBadSignature: the delivery's signature is missing or matches none of
+// the secrets.
+var ErrBadSignature = errors.New("acme: webhook signature missing or wrong")
+
+// Sign returns the X-Acme-Signature of a webhook body: hex HMAC-SHA256
+// with the webhook's secret.
+func Sign(body []byte, secret string) string { return hex.EncodeToString(mac(body, secret)) }
+
+func mac(body []byte, secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// VerifyWebhook checks X-Acme-Signature against each secret (several while
+// one is rotated), in constant time.
+func VerifyWebhook(header http.Header, body []byte, secrets ...string) error {
+	got, err := hex.DecodeString(header.Get(SignatureHeader))
+	if err != nil || len(got) != sha256.Size {
+		return ErrBadSignature
+	}
+	ok := false
+	for _, s := range secrets {
+		if s != "" && hmac.Equal(got, mac(body, s)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// contactCreatedWebhook is contact_created's code: VerifyWebhook, then the
+// JSON event identified by event_id.
+func contactCreatedWebhook() *connectors.JSONWebhook {
+	return &connectors.JSONWebhook{
+		Spec: contactCreated(),
+		Verify: func(d connectors.Delivery) error {
+			return VerifyWebhook(d.Header, d.Body, d.Secrets...)
+		},
 	}
 }
 

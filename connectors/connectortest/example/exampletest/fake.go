@@ -6,9 +6,6 @@
 package exampletest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/connectortest"
+	"github.com/junction-run/junction/connectors/connectortest/example"
 )
 
 // Credentials the fake accepts.
@@ -86,10 +85,29 @@ func (s *Server) Contacts(workspace string) []Contact {
 
 // Sign returns the X-Acme-Signature of a webhook body: hex HMAC-SHA256
 // with the webhook's secret.
-func Sign(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+func Sign(body []byte, secret string) string { return example.Sign(body, secret) }
+
+// Acme's documented webhook example: this body, secret and signature.
+const (
+	vectorBody   = `{"event_id":"evt_01HZX3V9","type":"contact.created"}`
+	vectorSecret = "whsec_acme_example"
+)
+
+// WebhookVectors returns Acme's documented example delivery. (Acme is made
+// up; the signature was computed with openssl dgst -sha256 -hmac.)
+func (s *Server) WebhookVectors() []connectortest.WebhookVector {
+	h := http.Header{}
+	h.Set(example.SignatureHeader, "137937892275e172bbe383d44f7175b4e9f1e407055d008745aee22d8f30a8b8")
+	return []connectortest.WebhookVector{{Name: "Acme's docs", Trigger: "contact_created",
+		Delivery: connectors.Delivery{Header: h, Body: []byte(vectorBody), Secrets: []string{vectorSecret}}}}
+}
+
+// SignWebhook signs payload as Acme does.
+func (s *Server) SignWebhook(_ string, payload []byte, secret, url string, at time.Time) connectortest.SignedDelivery {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(example.SignatureHeader, Sign(payload, secret))
+	return connectortest.SignedDelivery{Delivery: connectors.Delivery{Header: h, Body: payload, URL: url, Now: at}, BodySigned: true}
 }
 
 var errorCodes = map[int]string{

@@ -1,0 +1,240 @@
+package connectors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Webhook is the code behind one declared webhook trigger: it checks that
+// a delivery comes from the third party and turns it into events. The
+// gateway calls Receive for every request to the trigger's URL, before it
+// starts anything; Receive does no I/O, so it can be tested as a pure
+// function against the third party's documented signature vectors.
+type Webhook interface {
+	// Trigger is the id of the TriggerSpec it implements.
+	Trigger() string
+	// Receive verifies the delivery with d.Secrets, then parses it. A
+	// delivery whose signature does not hold returns an error that
+	// errors.Is ErrWebhookSignature, and nothing else; one that is signed
+	// but cannot be understood returns an error that errors.Is
+	// ErrWebhookPayload.
+	Receive(d Delivery) (Received, error)
+}
+
+// WebhookConnector is a Connector whose webhook triggers have code.
+// Register insists that a connector with webhook triggers implements it,
+// with exactly one Webhook per declared webhook trigger.
+type WebhookConnector interface {
+	Connector
+	Webhooks() []Webhook
+}
+
+// Delivery is one HTTP request a third party made to a webhook trigger's
+// URL, as the gateway received it.
+type Delivery struct {
+	Header http.Header
+	// Body is the raw request body, byte for byte: signatures cover it.
+	Body []byte
+	// URL is the full public URL the third party called, scheme, host,
+	// path and query string, as it was configured there: Twilio signs it.
+	URL string
+	// Now is the time of receipt, for schemes with a timestamp (Slack).
+	Now time.Time
+	// Secrets are the values that may have signed the delivery: the
+	// connection's TriggerSpec.SecretField, and during a rotation the old
+	// value too. Empty values are ignored.
+	Secrets []string
+}
+
+// Received is what a verified delivery carries.
+type Received struct {
+	// Events start runs, one per subscribed definition each.
+	Events []WebhookEvent
+	// Answer, when not nil, is the response the third party expects
+	// instead of Junction's JSON summary: a handshake's answer (Slack's
+	// url_verification challenge, WooCommerce's ping) when Events is
+	// empty, or a body the third party insists on (Twilio's empty TwiML).
+	// The gateway sends it only once every start was accepted.
+	Answer *WebhookAnswer
+}
+
+// WebhookEvent is one event of a delivery.
+type WebhookEvent struct {
+	// ID is the event's unique id, the same on every redelivery of the
+	// event: runs are deduplicated on it.
+	ID string
+	// Payload is the event as a run receives it; it matches the trigger's
+	// payload schema.
+	Payload json.RawMessage
+}
+
+// WebhookAnswer is an HTTP answer to a delivery.
+type WebhookAnswer struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// The two ways a delivery fails; connectors wrap their own errors in them.
+var (
+	// ErrWebhookSignature: the delivery is not proven to come from the
+	// third party (no signature, a wrong one, a stale timestamp, no secret
+	// to check with). The gateway answers 401 and starts nothing.
+	ErrWebhookSignature = errors.New("webhook signature check failed")
+	// ErrWebhookPayload: the delivery is signed but its body is not what
+	// the trigger documents. The gateway answers 400.
+	ErrWebhookPayload = errors.New("webhook payload is not understood")
+)
+
+// SignatureError wraps a connector's signature error in ErrWebhookSignature.
+func SignatureError(err error) error {
+	return fmt.Errorf("%w: %w", ErrWebhookSignature, err)
+}
+
+// PayloadErrorf is an ErrWebhookPayload with a message.
+func PayloadErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrWebhookPayload, fmt.Sprintf(format, args...))
+}
+
+// JSONWebhook implements the usual webhook: one JSON event per delivery,
+// checked by Verify, whose id is at the trigger's IDPointer or, when that
+// is empty, in its IDHeader. Handshake, when set, sees a verified delivery
+// first and may answer it without events (a ping).
+type JSONWebhook struct {
+	Spec   TriggerSpec
+	Verify func(d Delivery) error
+	// Unsigned, when set, answers deliveries the third party sends
+	// without a signature and that start nothing (WooCommerce's ping); it
+	// sees the delivery before Verify.
+	Unsigned func(d Delivery) (*WebhookAnswer, bool)
+	// Handshake, when set, answers verified deliveries that start nothing
+	// (Slack's url_verification).
+	Handshake func(d Delivery) (*WebhookAnswer, bool)
+	// Answer, when set, is sent back after the event's runs are started.
+	Answer *WebhookAnswer
+	// IDHeaders are tried, in order, after Spec.IDHeader, for third
+	// parties that renamed the header.
+	IDHeaders []string
+}
+
+var _ Webhook = (*JSONWebhook)(nil)
+
+// Trigger returns the trigger's id.
+func (w *JSONWebhook) Trigger() string { return w.Spec.ID }
+
+// Receive verifies and parses the delivery.
+func (w *JSONWebhook) Receive(d Delivery) (Received, error) {
+	if w.Unsigned != nil {
+		if a, ok := w.Unsigned(d); ok {
+			return Received{Answer: a}, nil
+		}
+	}
+	if err := w.Verify(d); err != nil {
+		if errors.Is(err, ErrWebhookSignature) || errors.Is(err, ErrWebhookPayload) {
+			return Received{}, err
+		}
+		return Received{}, SignatureError(err)
+	}
+	if w.Handshake != nil {
+		if a, ok := w.Handshake(d); ok {
+			return Received{Answer: a}, nil
+		}
+	}
+	ev, err := EventOf(w.Spec, d.Header, d.Body, w.IDHeaders...)
+	if err != nil {
+		return Received{}, err
+	}
+	return Received{Events: []WebhookEvent{ev}, Answer: w.Answer}, nil
+}
+
+// EventOf makes the event of a JSON payload: its id is at spec.IDPointer
+// or, when the spec has none, in spec.IDHeader (or the first of
+// moreHeaders that is set). The payload must be a JSON object.
+func EventOf(spec TriggerSpec, header http.Header, payload []byte, moreHeaders ...string) (WebhookEvent, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return WebhookEvent{}, PayloadErrorf("%s: the body is not a JSON object", spec.ID)
+	}
+	if spec.IDPointer != "" {
+		v, err := Pointer(trimmed, spec.IDPointer)
+		if err != nil {
+			return WebhookEvent{}, PayloadErrorf("%s: event id %s: %v", spec.ID, spec.IDPointer, err)
+		}
+		id := idString(v)
+		if id == "" {
+			return WebhookEvent{}, PayloadErrorf("%s: event id %s is empty or not a string or an integer", spec.ID, spec.IDPointer)
+		}
+		return WebhookEvent{ID: id, Payload: json.RawMessage(trimmed)}, nil
+	}
+	for _, h := range append([]string{spec.IDHeader}, moreHeaders...) {
+		if h == "" {
+			continue
+		}
+		if id := header.Get(h); id != "" {
+			return WebhookEvent{ID: id, Payload: json.RawMessage(trimmed)}, nil
+		}
+	}
+	return WebhookEvent{}, PayloadErrorf("%s: the delivery has no %s header to identify the event", spec.ID, spec.IDHeader)
+}
+
+func idString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		if _, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
+			return x.String()
+		}
+	}
+	return ""
+}
+
+// WithWebhooks returns the connector with the code of its webhook
+// triggers; Register checks that they match the declared ones.
+func (s *Static) WithWebhooks(hooks ...Webhook) *Static {
+	s.webhooks = append(s.webhooks, hooks...)
+	return s
+}
+
+// Webhooks returns the webhook implementations.
+func (s *Static) Webhooks() []Webhook { return s.webhooks }
+
+// checkWebhooks adds to p every disagreement between the declared webhook
+// triggers and the implementations, both ways.
+func checkWebhooks(p *problems, c Connector) {
+	declared := map[string]bool{}
+	for _, t := range c.Spec().Triggers {
+		if t.Kind == TriggerWebhook {
+			declared[t.ID] = true
+		}
+	}
+	var hooks []Webhook
+	if wc, ok := c.(WebhookConnector); ok {
+		hooks = wc.Webhooks()
+	}
+	implemented := map[string]bool{}
+	for i, h := range hooks {
+		if h == nil {
+			p.add(fmt.Sprintf("Webhooks()[%d]", i), "is nil")
+			continue
+		}
+		at := "triggers[" + h.Trigger() + "]"
+		switch {
+		case implemented[h.Trigger()]:
+			p.add(at, "has two webhook implementations")
+		case !declared[h.Trigger()]:
+			p.add(at, "has a webhook implementation but is not a declared webhook trigger")
+		}
+		implemented[h.Trigger()] = true
+	}
+	for _, t := range c.Spec().Triggers {
+		if t.Kind == TriggerWebhook && !implemented[t.ID] {
+			p.add("triggers["+t.ID+"]", "is a declared webhook trigger without an implementation (Webhooks())")
+		}
+	}
+}

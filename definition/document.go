@@ -16,6 +16,8 @@ const (
 	TriggerHTTPRequest     = "http_request"
 	TriggerInboundSMS      = "inbound_sms"
 	TriggerInboundChatApps = "inbound_chat_apps"
+	// An app's trigger is "<app>.<trigger>", e.g. "shopify.orders_create" (see IsAppTrigger); its
+	// definitions name the connection whose events they take in Document.TriggerConnection.
 
 	StatusEnabled  = "enabled"
 	StatusDisabled = "disabled"
@@ -79,6 +81,13 @@ func IsConnectorAction(stepType string) bool {
 	return ok && lowerIdent(app) && lowerIdent(action)
 }
 
+// IsAppTrigger reports whether trigger names an app's trigger, "<app>.<trigger>" in lower case,
+// such as "shopify.orders_create"; AppTrigger splits it.
+func IsAppTrigger(trigger string) bool { return IsConnectorAction(trigger) }
+
+// AppTrigger splits an app trigger into its app and trigger ids.
+func AppTrigger(trigger string) (app, id string, ok bool) { return ConnectorAction(trigger) }
+
 // ConnectorAction splits a connector-action step type into its app and action.
 func ConnectorAction(stepType string) (app, action string, ok bool) {
 	if !IsConnectorAction(stepType) {
@@ -112,6 +121,9 @@ type Document struct {
 	// Conditions (a Junction extension) are boolean {{ }} expressions over the trigger's data;
 	// an event starts a run only when every one is true.
 	Conditions []string `json:"conditions,omitempty"`
+	// TriggerConnection (a Junction extension) is the connection whose events start runs: required
+	// with an app trigger ("shopify.orders_create"), refused with the others.
+	TriggerConnection string `json:"triggerConnection,omitempty"`
 	// Output-only mirrors of the schema form (set by server).
 	ID        string `json:"id,omitempty"`
 	Version   int    `json:"version,omitempty"`
@@ -403,6 +415,7 @@ func (d *decoder) document(raw any) *Document {
 	if s, ok := d.str(root, "status", "status"); ok {
 		doc.Status = s
 	}
+	doc.TriggerConnection, _ = d.str(root, "triggerConnection", "triggerConnection")
 	if conds, ok := d.array(root, "conditions", "conditions"); ok {
 		doc.Conditions = make([]string, 0, len(conds))
 		for i, c := range conds {

@@ -298,8 +298,12 @@ func schemaDocument() obj {
 		"properties": obj{
 			"subAccountId": obj{"type": nullable("string"), "description": "Only events of this subaccount start runs; none means any subaccount."},
 			"subaccountId": obj{"type": nullable("string"), "description": "Spelling of subAccountId in 8x8's examples; accepted on input."},
-			"trigger": obj{"type": "string", "enum": []any{TriggerInboundSMS, TriggerInboundChatApps, TriggerHTTPRequest},
-				"description": "The event that starts runs."},
+			"trigger": obj{"type": "string", "anyOf": []any{
+				obj{"enum": []any{TriggerInboundSMS, TriggerInboundChatApps, TriggerHTTPRequest}},
+				obj{"pattern": `^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`, "description": "Junction: an app's trigger, such as shopify.orders_create."},
+			}, "description": "The event that starts runs."},
+			"triggerConnection": obj{"type": "string", "minLength": 1,
+				"description": "Junction: the connection whose events start runs; required with an app trigger, refused otherwise."},
 			"status": obj{"enum": []any{StatusEnabled, StatusDisabled, nil}, "default": StatusDisabled,
 				"description": "enabled definitions start runs on their trigger; disabled ones are stored only."},
 			"conditions": obj{"type": nullable("array"), "items": ref("condition"),

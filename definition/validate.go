@@ -47,13 +47,20 @@ func (v *validator) fail(path, code, format string, args ...any) {
 
 func (d *Document) validate() []FieldError {
 	v := &validator{ids: map[string]string{}}
-	switch d.Trigger {
-	case TriggerHTTPRequest, TriggerInboundSMS, TriggerInboundChatApps:
-	case "":
+	switch {
+	case d.Trigger == TriggerHTTPRequest || d.Trigger == TriggerInboundSMS || d.Trigger == TriggerInboundChatApps:
+	case d.Trigger == "":
 		v.fail("trigger", CodeRequired, msgRequired)
+	case IsAppTrigger(d.Trigger):
+		if strings.TrimSpace(d.TriggerConnection) == "" {
+			v.fail("triggerConnection", CodeRequired, "is required with an app trigger: the connection whose %s events start runs", d.Trigger)
+		}
 	default:
-		v.fail("trigger", CodeInvalidValue, "must be one of %q, %q or %q, not %q",
+		v.fail("trigger", CodeInvalidValue, "must be one of %q, %q, %q or an app's trigger such as \"shopify.orders_create\", not %q",
 			TriggerHTTPRequest, TriggerInboundSMS, TriggerInboundChatApps, d.Trigger)
+	}
+	if d.TriggerConnection != "" && !IsAppTrigger(d.Trigger) {
+		v.fail("triggerConnection", CodeInvalidValue, "goes only with an app trigger (\"<app>.<trigger>\"), not %q", d.Trigger)
 	}
 	switch d.Status {
 	case "", StatusEnabled, StatusDisabled:

@@ -1,0 +1,41 @@
+package definition
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestAppTriggerNeedsItsConnection(t *testing.T) {
+	const steps = `"definition": {"name": "n", "steps": [{"id": "a", "stepType": "Wait", "inputs": {"duration": "PT1S"}}]}`
+	for name, tc := range map[string]struct {
+		head string
+		want string // "" for valid
+	}{
+		"app trigger with connection": {`"trigger": "shopify.orders_create", "triggerConnection": "c-1"`, ""},
+		"app trigger alone":           {`"trigger": "shopify.orders_create"`, "triggerConnection: is required with an app trigger"},
+		"connection on http_request":  {`"trigger": "http_request", "triggerConnection": "c-1"`, "triggerConnection: goes only with an app trigger"},
+		"not a trigger":               {`"trigger": "Shopify.Orders"`, "trigger: must be one of"},
+		"connection not a string":     {`"trigger": "shopify.orders_create", "triggerConnection": 7`, "triggerConnection"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := Parse([]byte(`{` + tc.head + `, ` + steps + `}`))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if doc.TriggerConnection != "c-1" {
+					t.Errorf("triggerConnection %q", doc.TriggerConnection)
+				}
+				return
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(verr.Errors[0].Path, strings.Fields(tc.want)[0][:7]) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if app, id, ok := AppTrigger("shopify.new_orders"); !ok || app != "shopify" || id != "new_orders" {
+		t.Errorf("AppTrigger = %s %s %v", app, id, ok)
+	}
+}

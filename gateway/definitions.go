@@ -253,7 +253,7 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 	}
 	doc, err := definition.Parse(body)
 	if err == nil {
-		if fields := g.checkConnectorSteps(doc); len(fields) > 0 {
+		if fields := append(g.checkAppTrigger(c, doc), g.checkConnectorSteps(doc)...); len(fields) > 0 {
 			g.fail(c, http.StatusBadRequest, codeInvalidDefinition, fields[0].Path+": "+fields[0].Message, fields)
 			return nil, false
 		}

@@ -71,6 +71,13 @@ type Config struct {
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
+	// WebhookSecrets reads the connection secret that verifies third-party
+	// webhook deliveries (Vault; cached briefly); nil makes signed webhook
+	// routes answer 503. PublicURL is the gateway's public base URL
+	// (https://junction.example.com), which Twilio signs; empty means the
+	// request's own host and X-Forwarded-Proto/-Host. See webhooks.go.
+	WebhookSecrets webhookSecretReader
+	PublicURL      string
 }
 
 // Gateway serves the HTTP API.
@@ -85,6 +92,9 @@ type Gateway struct {
 	connectors *connectors.Registry
 	secrets    secretStore
 	engine     *gin.Engine
+
+	webhookSecrets *webhookSecrets
+	publicBase     string
 }
 
 // New builds the gateway and its routes.
@@ -103,6 +113,10 @@ func New(cfg Config) *Gateway {
 	if g.connectors == nil {
 		g.connectors = catalog.New()
 	}
+	if cfg.WebhookSecrets != nil {
+		g.webhookSecrets = &webhookSecrets{reader: cfg.WebhookSecrets}
+	}
+	g.publicBase = cfg.PublicURL
 	if g.log == nil {
 		g.log = zap.NewNop()
 	}
@@ -128,6 +142,10 @@ func New(cfg Config) *Gateway {
 	// The manifest describes what Junction can connect to; like the API's
 	// own document it holds nothing of any tenant, so it needs no key.
 	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
+
+	// Third-party webhooks: no API key, the delivery's signature is the
+	// authentication (webhooks.go).
+	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.checkAccount, g.receiveWebhook)
 
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)

@@ -178,6 +178,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault
+		gwConfig.WebhookSecrets = s.Vault
 	}
 	s.Gateway = gateway.New(gwConfig)
 	ln, err := net.Listen("tcp", cfg.HTTPAddress)

@@ -1,0 +1,278 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/vaultx"
+)
+
+// Third-party webhooks arrive at
+//
+//	POST /hooks/{accountId}/{connectionId}/{triggerId}
+//
+// the URL a connection's owner gives the third party (Shopify's webhook
+// address, Slack's Request URL, Telegram's setWebhook url, Twilio's "A
+// message comes in" URL, WooCommerce's delivery URL). The route takes no
+// API key: the delivery's signature, checked with the connection's secret
+// field the trigger names (TriggerSpec.SecretField, kept in Vault), is its
+// authentication. The connection says which app and version verify and
+// parse the delivery; every enabled definition of the account with trigger
+// "<app>.<triggerId>" and triggerConnection = connectionId starts one run
+// per event, with the workflow id (account, definition, event id), so a
+// redelivered event never runs twice.
+
+// webhookSecretTTL is how long a connection's webhook secrets are cached:
+// short, so a rotated secret is in use within a minute, and long enough
+// that a burst of deliveries reads Vault once.
+const webhookSecretTTL = 30 * time.Second
+
+// webhookSecretReader reads a connection's secret fields (Vault:
+// vaultx.Client). The gateway reads only the field that verifies a
+// trigger's deliveries.
+type webhookSecretReader interface {
+	Read(ctx context.Context, path string) (vaultx.Entry, error)
+}
+
+// webhookSecrets caches connections' secret entries for webhookSecretTTL.
+type webhookSecrets struct {
+	reader webhookSecretReader
+	mu     sync.Mutex
+	byPath map[string]cachedSecrets
+}
+
+type cachedSecrets struct {
+	values  map[string]string
+	expires time.Time
+}
+
+// field returns the value of one secret field of a connection, "" when the
+// connection has none.
+func (w *webhookSecrets) field(ctx context.Context, now time.Time, conn store.Connection, name string) (string, error) {
+	path := store.ConnectionSecretPath("", conn.AccountID, conn.ID)
+	w.mu.Lock()
+	cached, ok := w.byPath[path]
+	w.mu.Unlock()
+	if !ok || now.After(cached.expires) {
+		values := map[string]string{}
+		e, err := w.reader.Read(ctx, path)
+		switch {
+		case errors.Is(err, vaultx.ErrNotFound):
+		case err != nil:
+			return "", fmt.Errorf("reading the secrets of connection %s: %w", conn.ID, err)
+		default:
+			for k, v := range e.Data {
+				values[k] = string(v)
+			}
+		}
+		cached = cachedSecrets{values: values, expires: now.Add(webhookSecretTTL)}
+		w.mu.Lock()
+		if w.byPath == nil {
+			w.byPath = map[string]cachedSecrets{}
+		}
+		w.byPath[path] = cached
+		w.mu.Unlock()
+	}
+	return cached.values[name], nil
+}
+
+// webhookEventResult is what one event of a delivery did.
+type webhookEventResult struct {
+	EventID string              `json:"eventId"`
+	Runs    []startedRun        `json:"runs"`
+	Skipped []skippedDefinition `json:"skipped,omitempty"`
+}
+
+// webhookResponse is the answer to a delivery whose trigger has no answer
+// of its own.
+type webhookResponse struct {
+	Trigger string               `json:"trigger"`
+	Events  []webhookEventResult `json:"events"`
+}
+
+// receiveWebhook is POST /hooks/{accountId}/{connectionId}/{triggerId}.
+func (g *Gateway) receiveWebhook(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID, connID, triggerID := c.Param("accountId"), c.Param("connectionId"), c.Param("triggerId")
+	body, ok := g.readBody(c)
+	if !ok {
+		return
+	}
+	conn, err := g.store.Connection(ctx, accountID, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+connID+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+		return
+	}
+	hook, spec, err := g.connectors.Webhook(conn.App, conn.AppVersion, triggerID)
+	if err != nil {
+		g.fail(c, http.StatusNotFound, codeNotFound, fmt.Sprintf("%s has no webhook trigger %q.", conn.App, triggerID),
+			[]fieldError{{Path: "triggerId", Code: "invalid_value", Message: err.Error()}})
+		return
+	}
+	var secrets []string
+	if spec.Signature != connectors.SignatureNone {
+		if g.webhookSecrets == nil {
+			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Webhooks need Vault, and this gateway has none configured.", nil)
+			return
+		}
+		secret, err := g.webhookSecrets.field(ctx, g.now(), conn, spec.SecretField)
+		if err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection's webhook secret", err)
+			return
+		}
+		if secret == "" {
+			g.fail(c, http.StatusUnauthorized, codeUnauthorized,
+				fmt.Sprintf("Connection %s has no %s to verify %s deliveries with: set it on the connection.", conn.ID, spec.SecretField, triggerID),
+				[]fieldError{{Path: "fields." + spec.SecretField, Code: "required", Message: "is not set on the connection"}})
+			return
+		}
+		secrets = []string{secret}
+	}
+	got, err := hook.Receive(connectors.Delivery{
+		Header: c.Request.Header, Body: body, URL: g.publicURL(c.Request), Now: g.now(), Secrets: secrets,
+	})
+	switch {
+	case errors.Is(err, connectors.ErrWebhookSignature):
+		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Delivery refused: "+err.Error()+".",
+			[]fieldError{{Path: "header", Code: "invalid_signature", Message: err.Error()}})
+		return
+	case err != nil:
+		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Delivery refused: "+err.Error()+".",
+			[]fieldError{{Path: "body", Code: "invalid_value", Message: err.Error()}})
+		return
+	}
+
+	trigger := conn.App + "." + triggerID
+	resp := webhookResponse{Trigger: trigger, Events: make([]webhookEventResult, 0, len(got.Events))}
+	if len(got.Events) > 0 {
+		defs, err := g.store.EnabledDefinitions(ctx, accountID, trigger, "")
+		if err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not look up definitions for this trigger", err)
+			return
+		}
+		triggeredAt := g.now().UTC()
+		for _, we := range got.Events {
+			res, err := g.startWebhookRuns(ctx, defs, conn.ID, trigger, we, triggeredAt)
+			if err != nil {
+				// Runs started before stay started: the third party's retry
+				// carries the same event ids and starts only what is missing.
+				g.failInternal(c, http.StatusServiceUnavailable, "Could not start the runs of event "+we.ID, err)
+				return
+			}
+			resp.Events = append(resp.Events, res)
+		}
+	}
+	if a := got.Answer; a != nil {
+		c.Data(a.Status, a.ContentType, a.Body)
+		return
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+// startWebhookRuns starts one run of every definition subscribed to the
+// connection's trigger whose conditions accept the event. The run's data
+// is {"payload": <the event>}, as for http_request bodies that wrap it.
+func (g *Gateway) startWebhookRuns(ctx context.Context, defs []store.Definition, connID, trigger string,
+	we connectors.WebhookEvent, triggeredAt time.Time) (webhookEventResult, error) {
+	var payload any
+	if err := json.Unmarshal(we.Payload, &payload); err != nil {
+		return webhookEventResult{}, fmt.Errorf("decoding the event: %w", err)
+	}
+	ev := event{trigger: trigger, id: webhookEventID(we.ID), payload: map[string]any{"payload": payload}}
+	res := webhookEventResult{EventID: ev.id, Runs: []startedRun{}}
+	for _, d := range defs {
+		in, doc, err := runInput(d, ev, triggeredAt)
+		if err != nil {
+			return res, fmt.Errorf("reading definition %s: %w", d.ID, err)
+		}
+		if doc.TriggerConnection != connID {
+			continue
+		}
+		if reason := conditionsFail(doc, in, triggeredAt); reason != "" {
+			res.Skipped = append(res.Skipped, skippedDefinition{DefinitionID: d.ID, Version: d.Version, Reason: reason})
+			continue
+		}
+		run, err := g.startRun(ctx, d, doc, in)
+		if err != nil {
+			return res, fmt.Errorf("starting a run of definition %s: %w", d.ID, err)
+		}
+		res.Runs = append(res.Runs, run)
+	}
+	return res, nil
+}
+
+// webhookEventID makes a third party's event id fit in a workflow id: kept
+// when it is made of safe characters, otherwise replaced by its hash (the
+// same on every redelivery).
+func webhookEventID(id string) string {
+	if eventIDPattern.MatchString(id) {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "h-" + hex.EncodeToString(sum[:16])
+}
+
+// publicURL is the URL the third party called, as it signs it (Twilio):
+// PublicURL's scheme and host when configured, otherwise those the proxy
+// in front reports (X-Forwarded-Proto, X-Forwarded-Host) or the request's
+// own; then the path and query exactly as received.
+func (g *Gateway) publicURL(r *http.Request) string {
+	if g.publicBase != "" {
+		return strings.TrimRight(g.publicBase, "/") + r.URL.RequestURI()
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+		host = strings.TrimSpace(strings.Split(h, ",")[0])
+	}
+	return scheme + "://" + host + r.URL.RequestURI()
+}
+
+// checkAppTrigger refuses a definition whose app trigger Junction does not
+// have, or whose triggerConnection is not a connection of the account to
+// that app.
+func (g *Gateway) checkAppTrigger(c *gin.Context, doc *definition.Document) []fieldError {
+	app, id, ok := definition.AppTrigger(doc.Trigger)
+	if !ok {
+		return nil
+	}
+	if _, _, err := g.connectors.Trigger(app, "", id); err != nil {
+		return []fieldError{{Path: "trigger", Code: "invalid_value", Message: fmt.Sprintf("no app trigger %q: %v", doc.Trigger, err)}}
+	}
+	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), doc.TriggerConnection)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return []fieldError{{Path: "triggerConnection", Code: "invalid_value", Message: "no connection " + doc.TriggerConnection + " in this account"}}
+	case err != nil:
+		// The store's trouble is not the definition's fault; the save that
+		// follows will meet it again and answer 503.
+		return nil
+	case conn.App != app:
+		return []fieldError{{Path: "triggerConnection", Code: "invalid_value",
+			Message: fmt.Sprintf("connection %s is a %s connection, not %s", conn.ID, conn.App, app)}}
+	}
+	return nil
+}

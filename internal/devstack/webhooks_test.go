@@ -100,10 +100,11 @@ func TestThirdPartyWebhooksStartRuns(t *testing.T) {
 
 		// Saving checks the trigger and the connection.
 		for body, want := range map[string]string{
-			`{"trigger":"shopify.orders_vanished","triggerConnection":"` + connID + `"`: "trigger",
+			`{"trigger":"shopify.orders_vanished","triggerConnection":"` + connID + `"`:   "trigger",
 			`{"trigger":"shopify.orders_create","triggerConnection":"no-such-connection"`: "triggerConnection",
 			`{"trigger":"slack.event","triggerConnection":"` + connID + `"`:               "triggerConnection",
 			`{"trigger":"shopify.orders_create"`:                                          "triggerConnection",
+			`{"trigger":"shopify.new_orders","triggerConnection":"` + connID + `"`:        "trigger", // polling: not built
 		} {
 			resp := call(t, http.MethodPost, api+"/definitions", []byte(body+`,"definition":{"name":"x","steps":[{"id":"a","stepType":"SetVariables","inputs":{"a":"1"}}]}}`), nil)
 			var e struct{ Errors []struct{ Path string } }
@@ -172,9 +173,14 @@ func TestThirdPartyWebhooksStartRuns(t *testing.T) {
 			t.Errorf("inventory level: %d %s", resp.Status, resp.Body)
 		}
 
+		huge := delivery
+		huge.Body = []byte(`{"pad":"` + strings.Repeat("x", 2<<20) + `"}`)
+		if resp := deliver(t, hookURL, huge); resp.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 2 MiB delivery: %d", resp.Status)
+		}
 		for path, want := range map[string]int{
-			hooks + connID + "/event":                http.StatusNotFound, // not a Shopify trigger
-			hooks + connID + "/new_orders":           http.StatusNotFound, // polling, not a webhook
+			hooks + connID + "/event":                  http.StatusNotFound, // not a Shopify trigger
+			hooks + connID + "/new_orders":             http.StatusNotFound, // polling, not a webhook
 			hooks + "no-such-connection/orders_create": http.StatusNotFound,
 		} {
 			if resp := deliver(t, path, delivery); resp.Status != want {

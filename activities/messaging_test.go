@@ -162,7 +162,7 @@ func TestMessagingErrors(t *testing.T) {
 		}
 	}
 	failNext := func(status int, retryAfter time.Duration) func(*eightbyeighttest.Server) {
-		return func(s *eightbyeighttest.Server) { s.FailNext(1, status, retryAfter) }
+		return func(s *eightbyeighttest.Server) { s.FailNext(status, retryAfter) }
 	}
 	answer := func(status int, body string, delay time.Duration) func(*testing.T) *Messaging {
 		return func(t *testing.T) *Messaging {

@@ -294,22 +294,32 @@ func (s *Schema) Validate(data []byte) error {
 // float64).
 func (s *Schema) validateValue(v any, at string) error {
 	var errs []error
-	s.validate(v, at, &errs)
+	w := walker{errs: &errs}
+	w.validate(s, v, at)
 	if len(errs) > 10 {
 		errs = append(errs[:10], fmt.Errorf("and %d more problems", len(errs)-10))
 	}
 	return errors.Join(errs...)
 }
 
-func (s *Schema) validate(v any, at string, errs *[]error) {
-	fail := func(format string, args ...any) {
-		*errs = append(*errs, fmt.Errorf("%s: %s", pointerOrRoot(at), fmt.Sprintf(format, args...)))
+// walker checks a value against a schema, collecting every mismatch as a
+// *Mismatch. Values skip accepts match any schema.
+type walker struct {
+	errs *[]error
+	skip func(any) bool
+}
+
+func (w walker) validate(s *Schema, v any, at string) {
+	errs := w.errs
+	failKind := func(kind MismatchKind, format string, args ...any) {
+		*errs = append(*errs, &Mismatch{Pointer: at, Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
-	if s == nil {
+	fail := func(format string, args ...any) { failKind(MismatchValue, format, args...) }
+	if s == nil || (w.skip != nil && w.skip(v)) {
 		return
 	}
 	if s.reject {
-		fail("is not allowed")
+		failKind(MismatchUnknown, "is not allowed")
 		return
 	}
 	if len(s.Type) > 0 {
@@ -318,7 +328,7 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 			if got == TypeNumber && s.Type.Has(TypeInteger) {
 				got = "a number with a fraction"
 			}
-			fail("want %s, got %s", strings.Join(s.Type, " or "), got)
+			failKind(MismatchType, "want %s, got %s", strings.Join(s.Type, " or "), got)
 			return
 		}
 	}
@@ -353,17 +363,17 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 	case map[string]any:
 		for _, name := range s.Required {
 			if _, ok := x[name]; !ok {
-				*errs = append(*errs, fmt.Errorf("%s: is required", at+"/"+escapePointer(name)))
+				*errs = append(*errs, &Mismatch{Pointer: at + "/" + escapePointer(name), Kind: MismatchRequired, Message: "is required"})
 			}
 		}
 		for _, name := range sortedKeys(x) {
 			if p, ok := s.Properties[name]; ok {
-				p.validate(x[name], at+"/"+escapePointer(name), errs)
+				w.validate(p, x[name], at+"/"+escapePointer(name))
 			} else if s.AdditionalProperties != nil {
 				if s.AdditionalProperties.reject {
-					*errs = append(*errs, fmt.Errorf("%s: is not a known property", at+"/"+escapePointer(name)))
+					*errs = append(*errs, &Mismatch{Pointer: at + "/" + escapePointer(name), Kind: MismatchUnknown, Message: "is not a known property"})
 				} else {
-					s.AdditionalProperties.validate(x[name], at+"/"+escapePointer(name), errs)
+					w.validate(s.AdditionalProperties, x[name], at+"/"+escapePointer(name))
 				}
 			}
 		}
@@ -376,30 +386,32 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 		}
 		if s.Items != nil {
 			for i, item := range x {
-				s.Items.validate(item, at+"/"+strconv.Itoa(i), errs)
+				w.validate(s.Items, item, at+"/"+strconv.Itoa(i))
 			}
 		}
 	}
 	for _, sub := range s.AllOf {
-		sub.validate(v, at, errs)
+		w.validate(sub, v, at)
 	}
 	if len(s.AnyOf) > 0 {
-		if matching(s.AnyOf, v) == 0 {
+		if w.matching(s.AnyOf, v) == 0 {
 			fail("matches none of anyOf")
 		}
 	}
 	if len(s.OneOf) > 0 {
-		if n := matching(s.OneOf, v); n != 1 {
+		// A skipped value inside may let several branches match; only the
+		// value itself can tell them apart.
+		if n := w.matching(s.OneOf, v); n == 0 || (n > 1 && w.skip == nil) {
 			fail("matches %d of oneOf, want exactly 1", n)
 		}
 	}
 }
 
-func matching(list []*Schema, v any) int {
+func (w walker) matching(list []*Schema, v any) int {
 	n := 0
 	for _, sub := range list {
 		var errs []error
-		sub.validate(v, "", &errs)
+		walker{errs: &errs, skip: w.skip}.validate(sub, v, "")
 		if len(errs) == 0 {
 			n++
 		}

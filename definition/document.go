@@ -124,6 +124,11 @@ type Document struct {
 	// TriggerConnection (a Junction extension) is the connection whose events start runs: required
 	// with an app trigger ("shopify.orders_create"), refused with the others.
 	TriggerConnection string `json:"triggerConnection,omitempty"`
+	// Apps (a Junction extension) pins the connector versions the steps and trigger use, by
+	// connector id: {"shopify": "1.0.0"}. When the definition is saved, every app it uses that is
+	// not named gets the latest stable version, and the stored document names them all; runs of
+	// this version then call exactly these connector versions.
+	Apps map[string]string `json:"apps,omitempty"`
 	// Output-only mirrors of the schema form (set by server).
 	ID        string `json:"id,omitempty"`
 	Version   int    `json:"version,omitempty"`
@@ -426,6 +431,7 @@ func (d *decoder) document(raw any) *Document {
 			doc.Conditions = append(doc.Conditions, cs)
 		}
 	}
+	doc.Apps = d.apps(root)
 	def, ok := d.object(root, "definition", "definition")
 	if !ok {
 		if !d.covers("definition") {

@@ -308,6 +308,9 @@ func schemaDocument() obj {
 				"description": "enabled definitions start runs on their trigger; disabled ones are stored only."},
 			"conditions": obj{"type": nullable("array"), "items": ref("condition"),
 				"description": "Junction: expressions over the trigger's data; an event starts a run only when every one is true."},
+			"apps": obj{"type": nullable("object"), "propertyNames": obj{"pattern": `^[a-z][a-z0-9_]*$`},
+				"additionalProperties": obj{"type": "string", "pattern": semverPattern.String()},
+				"description":          "Junction: connector id -> the version its steps and trigger use, e.g. {\"shopify\": \"1.0.0\"}. Apps not named get the latest stable version when the definition is saved."},
 			"definition": obj{
 				"type":     "object",
 				"required": []any{"name", "steps"},

@@ -78,6 +78,7 @@ func (d *Document) validate() []FieldError {
 			v.template(c, p)
 		}
 	}
+	v.apps(d)
 	if strings.TrimSpace(d.Definition.Name) == "" {
 		v.fail("definition.name", CodeRequired, msgRequired)
 	}

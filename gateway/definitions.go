@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -253,7 +254,17 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 	}
 	doc, err := definition.Parse(body)
 	if err == nil {
-		if fields := append(g.checkAppTrigger(c, doc), g.checkConnectorSteps(doc)...); len(fields) > 0 {
+		fields, err := g.pinApps(c.Request.Context(), c.Param("accountId"), doc)
+		if err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not check the definition's connections", err)
+			return nil, false
+		}
+		if !slices.ContainsFunc(fields, func(f fieldError) bool { return f.Path == "trigger" }) {
+			// pinApps found the trigger in the pinned version; what is left
+			// to check is its kind and its connection.
+			fields = append(fields, g.checkAppTrigger(c, doc)...)
+		}
+		if len(fields) > 0 {
 			g.fail(c, http.StatusBadRequest, codeInvalidDefinition, fields[0].Path+": "+fields[0].Message, fields)
 			return nil, false
 		}
@@ -279,30 +290,6 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 		g.fail(c, http.StatusBadRequest, codeInvalidDefinition, err.Error(), nil)
 	}
 	return nil, false
-}
-
-// checkConnectorSteps refuses connector action steps whose connector or
-// action Junction does not have: the definition language checks the form
-// ("app.action"), the registry what exists.
-func (g *Gateway) checkConnectorSteps(doc *definition.Document) []fieldError {
-	var out []fieldError
-	var walk func(steps []definition.Step, path string)
-	walk = func(steps []definition.Step, path string) {
-		for i, st := range steps {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if id, action, ok := definition.ConnectorAction(st.StepType); ok {
-				if _, err := g.connectors.Action(id, "", action); err != nil {
-					out = append(out, fieldError{Path: p + ".stepType", Code: "unknown_step_type",
-						Message: fmt.Sprintf("no connector action %q: %v", st.StepType, err)})
-				}
-			}
-			for j, block := range st.Do {
-				walk(block, fmt.Sprintf("%s.do[%d]", p, j))
-			}
-		}
-	}
-	walk(doc.Definition.Steps, "definition.steps")
-	return out
 }
 
 func (g *Gateway) definitionID(c *gin.Context) (string, bool) {
@@ -377,6 +364,7 @@ func toRecord(accountID, id string, doc *definition.Document) (store.Definition,
 		return store.Definition{}, err
 	}
 	return store.Definition{
+		Apps:         clean.Apps,
 		AccountID:    accountID,
 		ID:           id,
 		SubAccountID: clean.SubAccountID,

@@ -33,6 +33,7 @@ type metadataStore interface {
 	DeleteDefinition(ctx context.Context, accountID, id string, version int) error
 	ListDefinitions(ctx context.Context, accountID string, page store.Page) ([]store.Definition, error)
 	UpdateDefinitionIfLatest(ctx context.Context, d store.Definition, expected int) (store.Definition, error)
+	DefinitionsOnAppVersion(ctx context.Context, accountID, app, version string, page store.Page) ([]store.Definition, error)
 	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
 
 	AuthenticateAPIKey(ctx context.Context, key string) (store.APIKey, error)
@@ -142,6 +143,9 @@ func New(cfg Config) *Gateway {
 	// The manifest describes what Junction can connect to; like the API's
 	// own document it holds nothing of any tenant, so it needs no key.
 	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
+	// Apps and their versions (deprecations included), as little as a
+	// definition author needs to pick one; public like the manifest.
+	e.GET("/api/v1/apps", g.listApps)
 
 	// Third-party webhooks: no API key, the delivery's signature is the
 	// authentication (webhooks.go).
@@ -178,6 +182,7 @@ func New(cfg Config) *Gateway {
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)
 	acct.DELETE("/subaccounts/:subAccountId", g.deleteSubAccount)
+	acct.GET("/apps/:app/versions/:version/definitions", g.appVersionDefinitions)
 
 	g.engine = e
 	return g

@@ -275,6 +275,7 @@ func runInput(d store.Definition, ev event, triggeredAt time.Time) (workflows.Ru
 		EventID:      ev.id,
 		TriggeredAt:  triggeredAt,
 		Steps:        doc.Definition.Steps,
+		Apps:         doc.Apps,
 		Payload:      ev.payload,
 	}, doc, nil
 }

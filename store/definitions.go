@@ -31,6 +31,10 @@ type Definition struct {
 	Name         string
 	Body         json.RawMessage // empty or valid JSON; stored and returned byte for byte
 	CreatedAt    time.Time       // set by the store (UTC) when the version is written
+	// Apps are the connector versions the version pins (app id -> version), written with it so
+	// that DefinitionsOnAppVersion finds it. The reading methods leave it nil: the body holds
+	// them too.
+	Apps map[string]string
 }
 
 // Page selects a window of a list. Limit 0 means 100; a negative Limit or Offset is ErrInvalid.
@@ -135,7 +139,10 @@ func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, d Definition) err
 	if isUniqueViolation(err) {
 		return fmt.Errorf("version %d already exists: %w", d.Version, ErrConflict)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.insertVersionApps(ctx, tx, d)
 }
 
 // versionColumns is what scanDefinition reads, from definition_versions aliased v.

@@ -72,6 +72,11 @@ type RunInput struct {
 	Payload map[string]any `json:"payload"`
 	// Vars are the definition's non-secret environment variables (env.*).
 	Vars map[string]any `json:"vars,omitempty"`
+	// Apps are the connector versions the definition version pins (its
+	// "apps" block): connector steps call exactly these versions, however
+	// many newer ones are registered since. A connector not named runs its
+	// latest stable version (definitions saved before pinning existed).
+	Apps map[string]string `json:"apps,omitempty"`
 	// Resume is set when a run continues as new: where the previous run
 	// stopped and what it knew.
 	Resume *ResumeState `json:"resume,omitempty"`

@@ -230,7 +230,7 @@ func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *sc
 	connector, action, _ := definition.ConnectorAction(step.StepType)
 	call := activities.ConnectorCall{
 		StepID: step.ID, AccountID: r.in.AccountID, Connector: connector, Action: action,
-		ConnectionID: step.Connection, Input: inputs,
+		Version: r.in.Apps[connector], ConnectionID: step.Connection, Input: inputs,
 	}
 	var out any
 	result, err := r.callActivity(ctx, step, connectorDefaults, step.StepType, call, &out)

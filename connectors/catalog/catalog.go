@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/slack"
@@ -18,6 +19,7 @@ import (
 func New() *connectors.Registry {
 	r := connectors.NewRegistry()
 	r.MustRegister(httpconn.Connector())
+	r.MustRegister(eightbyeight.New())
 	r.MustRegister(shopify.New())
 	r.MustRegister(slack.New())
 	r.MustRegister(telegram.New())

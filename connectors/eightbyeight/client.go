@@ -62,6 +62,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with every request when set.
 	UserAgent string
+	// AuthenticatedTransport says HTTPClient already authenticates every
+	// request, as a connector's call.HTTP does from its connection: the
+	// client then sends no Authorization header of its own and needs no
+	// APIKey (one given is only used to scrub answers).
+	AuthenticatedTransport bool
 }
 
 // Client calls 8x8's SMS and Chat Apps APIs. It is safe for concurrent use
@@ -72,6 +77,7 @@ type Client struct {
 	// key is a pointer so that printing a Client (%+v) shows an address,
 	// never the key, whatever verb is used.
 	key       *Secret
+	sendKey   bool
 	http      *http.Client
 	userAgent string
 	configErr error
@@ -84,6 +90,7 @@ func NewClient(cfg Config) *Client {
 	key := cfg.APIKey
 	c := &Client{
 		key:       &key,
+		sendKey:   !cfg.AuthenticatedTransport,
 		http:      cfg.HTTPClient,
 		userAgent: cfg.UserAgent,
 		newID:     uuid.NewString,
@@ -95,7 +102,7 @@ func NewClient(cfg Config) *Client {
 	c.smsBase, err1 = baseURL("SMS", cfg.SMSBaseURL, DefaultSMSBaseURL)
 	c.chatAppsBase, err2 = baseURL("Chat Apps", cfg.ChatAppsBaseURL, DefaultChatAppsBaseURL)
 	switch {
-	case key == "":
+	case key == "" && !cfg.AuthenticatedTransport:
 		c.configErr = fmt.Errorf("%w: no API key", ErrNotConfigured)
 	case err1 != nil:
 		c.configErr = err1
@@ -146,7 +153,9 @@ func (c *Client) post(ctx context.Context, what, base, subAccountID string, body
 		return "", fmt.Errorf("%w: %s: %v", ErrNotConfigured, what, err)
 	}
 	requestID := c.newID()
-	req.Header.Set("Authorization", "Bearer "+c.key.Reveal())
+	if c.sendKey {
+		req.Header.Set("Authorization", "Bearer "+c.key.Reveal())
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set(RequestIDHeader, requestID)

@@ -205,15 +205,15 @@ func TestSendErrors(t *testing.T) {
 		{name: "malformed subaccount is refused locally",
 			send:   func(c *eightbyeight.Client) (eightbyeight.SendResult, error) { return c.SendSMS(ctx, "../x/y", sms) },
 			wantIs: eightbyeight.ErrInvalidRequest},
-		{name: "429 carries Retry-After", setup: func(s *eightbyeighttest.Server) { s.FailNext(1, 429, 3*time.Second) },
+		{name: "429 carries Retry-After", setup: func(s *eightbyeighttest.Server) { s.FailNext(429, 3*time.Second) },
 			send:       func(c *eightbyeight.Client) (eightbyeight.SendResult, error) { return c.SendSMS(ctx, "acme", sms) },
 			wantStatus: 429, wantCode: 429, wantMessage: "Quota exceeded. Please try again in 3 second(s).", wantRetryAfter: 3 * time.Second, wantSent: 1},
-		{name: "503 is code 2000", setup: func(s *eightbyeighttest.Server) { s.FailNext(1, 503, 0) },
+		{name: "503 is code 2000", setup: func(s *eightbyeighttest.Server) { s.FailNext(503, 0) },
 			send: func(c *eightbyeight.Client) (eightbyeight.SendResult, error) {
 				return c.SendChatAppsMessage(ctx, "acme", chat)
 			},
 			wantStatus: 503, wantCode: 2000, wantMessage: "Internal server error", wantSent: 1},
-		{name: "500 with Retry-After", setup: func(s *eightbyeighttest.Server) { s.FailNext(1, 500, 1500*time.Millisecond) },
+		{name: "500 with Retry-After", setup: func(s *eightbyeighttest.Server) { s.FailNext(500, 1500*time.Millisecond) },
 			send:       func(c *eightbyeight.Client) (eightbyeight.SendResult, error) { return c.SendSMS(ctx, "acme", sms) },
 			wantStatus: 500, wantCode: 2000, wantMessage: "Internal server error", wantRetryAfter: 2 * time.Second, wantSent: 1},
 	}
@@ -267,7 +267,8 @@ func TestSendErrors(t *testing.T) {
 
 func TestFailNextThenSucceeds(t *testing.T) {
 	fake, client := newFake(t)
-	fake.FailNext(2, http.StatusServiceUnavailable, 0)
+	fake.FailNext(http.StatusServiceUnavailable, 0)
+	fake.FailNext(http.StatusServiceUnavailable, 0)
 	sms := eightbyeight.SMSMessage{Destination: "+6512345678", Text: "hi"}
 	for i := range 2 {
 		if _, err := client.SendSMS(context.Background(), "acme", sms); err == nil {
@@ -284,7 +285,9 @@ func TestFailNextThenSucceeds(t *testing.T) {
 
 func TestFakeIsSafeForConcurrentUse(t *testing.T) {
 	fake, client := newFake(t)
-	fake.FailNext(5, http.StatusTooManyRequests, time.Second)
+	for range 5 {
+		fake.FailNext(http.StatusTooManyRequests, time.Second)
+	}
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {

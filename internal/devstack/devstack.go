@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
@@ -58,6 +59,10 @@ type Config struct {
 	// ConnectorTransport carries connector actions' HTTP calls (default
 	// http.DefaultTransport); tests route third parties to their fakes.
 	ConnectorTransport http.RoundTripper
+	// Connectors is the registry the worker runs and the gateway checks
+	// definitions against (default catalog.New(), the built-in ones); tests
+	// pass one with extra connector versions.
+	Connectors *connectors.Registry
 	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
 	RateLimit gateway.RateLimit
 	// TemporalLogLevel filters the embedded server's own logs, which are
@@ -154,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.startVault(ctx, cfg); err != nil {
 		return nil, err
 	}
-	connectorActs := &activities.Connectors{Registry: catalog.New(), Transport: cfg.ConnectorTransport}
+	connectorActs := &activities.Connectors{Registry: cfg.Connectors, Transport: cfg.ConnectorTransport}
 	if s.Vault != nil {
 		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
 	}
@@ -280,5 +285,8 @@ func (cfg *Config) defaults() {
 	}
 	if cfg.TemporalLogLevel == "" {
 		cfg.TemporalLogLevel = "warn"
+	}
+	if cfg.Connectors == nil {
+		cfg.Connectors = catalog.New()
 	}
 }

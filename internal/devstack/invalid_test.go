@@ -22,7 +22,7 @@ func TestEveryRouteRejectsInvalidInput(t *testing.T) {
 
 	huge := `{"pad":"` + strings.Repeat("x", 2<<20) + `"}`
 	good := strings.NewReplacer(":accountId", "acme", ":definitionId", defID, ":workflowId", "known-run",
-		":keyId", "key_unknown", ":subAccountId", "nosuch")
+		":keyId", "key_unknown", ":subAccountId", "nosuch", ":app", "http", ":version", "1.0.0")
 
 	type attempt struct {
 		name, path, query, body string
@@ -74,6 +74,11 @@ func TestEveryRouteRejectsInvalidInput(t *testing.T) {
 			attempts = append(attempts,
 				attempt{"trigger of the wrong type", route, "", `{"trigger":5,"definition":{"name":"x","steps":[]}}`},
 				attempt{"unknown step type", route, "", `{"trigger":"http_request","definition":{"name":"x","steps":[{"id":"a","stepType":"Teleport"}]}}`})
+		}
+		if strings.Contains(route, ":app") {
+			attempts = append(attempts,
+				attempt{"app id with bad characters", strings.Replace(route, ":app", "Bad%20App", 1), "", ""},
+				attempt{"version not semantic", strings.Replace(route, ":version", "latest", 1), "", ""})
 		}
 		if strings.Contains(route, "/triggers/") {
 			attempts = append(attempts, attempt{"body not an object", route, "", `"just a string"`})

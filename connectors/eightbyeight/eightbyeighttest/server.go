@@ -7,8 +7,9 @@
 // 8x8's code and a message naming the field), answers success in 8x8's
 // shape with a fresh umid, and records every accepted message. It can be
 // told to fail the next requests (429 with Retry-After, 503, …). One
-// httptest server serves both APIs, under /sms and /chatapps; Config
-// points a client at them.
+// httptest server serves both APIs, under /sms and /chatapps (Config points
+// a client at them), and at their own paths for requests that keep 8x8's
+// host in the Host header (BaseURL, for the conformance kit).
 package eightbyeighttest
 
 import (
@@ -28,6 +29,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 )
 
@@ -88,6 +90,14 @@ func WithRequestIDHeader() Option {
 
 // Server is the fake. Its methods are safe for concurrent use.
 type Server struct {
+	// Failures gives the fake FailNext: the next requests, whatever they
+	// are, answer the given status in 8x8's error format (429: code 429
+	// "Quota exceeded…"; 5xx: 2000; 401: 1200; 403: 1201; 400: 1000; 404:
+	// 1300; others, such as 422, their status as the code), with a Retry-After header in whole seconds when
+	// retryAfter > 0. Injected failures come before authentication and
+	// validation, and accept nothing. Calls queue up.
+	connectortest.Failures
+
 	srv             *httptest.Server
 	key             string
 	subAccounts     map[string]bool
@@ -96,12 +106,6 @@ type Server struct {
 	mu       sync.Mutex
 	messages []Message
 	requests int
-	failures []failure
-}
-
-type failure struct {
-	status     int
-	retryAfter time.Duration
 }
 
 // NewServer starts a fake that t closes when the test ends.
@@ -118,6 +122,19 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/chatapps/api/v1/subaccounts/{subAccountId}/messages", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, ChannelChatApps)
 	})
+	// Requests that kept 8x8's own host (connectortest.Redirect, as the
+	// connector's actions send them) are told apart by it.
+	mux.HandleFunc("/api/v1/subaccounts/{subAccountId}/messages", func(w http.ResponseWriter, r *http.Request) {
+		switch host := strings.ToLower(r.Host); {
+		case strings.HasPrefix(host, "sms."):
+			s.serve(w, r, ChannelSMS)
+		case strings.HasPrefix(host, "chatapps."):
+			s.serve(w, r, ChannelChatApps)
+		default:
+			s.count()
+			writeError(w, http.StatusNotFound, 1300, "Not found: no 8x8 API at host "+r.Host)
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.count()
 		writeError(w, http.StatusNotFound, 1300, "Not found: "+r.URL.Path)
@@ -129,6 +146,11 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 
 // URL is the fake's root URL.
 func (s *Server) URL() string { return s.srv.URL }
+
+// BaseURL is URL, for the conformance kit: requests sent there with 8x8's
+// own Host header (sms.8x8.com, chatapps.us.8x8.com, ...) reach the API
+// that host serves.
+func (s *Server) BaseURL() string { return s.srv.URL }
 
 // SMSURL is the base URL of the fake SMS API (Config.SMSBaseURL).
 func (s *Server) SMSURL() string { return s.srv.URL + "/sms" }
@@ -167,19 +189,6 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-// FailNext makes the next n requests, whatever they are, answer status
-// with 8x8's error body for it (429: code 429 "Quota exceeded…"; 5xx: code
-// 2000; 401: 1200; 403: 1201; 400: 1000; 404: 1300), and a Retry-After
-// header in whole seconds when retryAfter > 0. Injected failures come
-// before authentication and validation, and accept nothing. Calls add up.
-func (s *Server) FailNext(n int, status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, failure{status: status, retryAfter: retryAfter})
-	}
-}
-
 func (s *Server) count() {
 	s.mu.Lock()
 	s.requests++
@@ -187,16 +196,12 @@ func (s *Server) count() {
 }
 
 // nextFailure counts the request and pops an injected failure, if any.
-func (s *Server) nextFailure() (failure, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-	if len(s.failures) == 0 {
-		return failure{}, false
+func (s *Server) nextFailure() (connectortest.Failure, bool) {
+	s.count()
+	if f := s.Next(); f != nil {
+		return *f, true
 	}
-	f := s.failures[0]
-	s.failures = s.failures[1:]
-	return f, true
+	return connectortest.Failure{}, false
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, channel string) {
@@ -396,27 +401,27 @@ func chatAppsAnswer(raw []byte, body map[string]any, msg *Message) (any, *valida
 	}, nil
 }
 
-func writeInjected(w http.ResponseWriter, f failure) {
-	if f.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds()))))
+func writeInjected(w http.ResponseWriter, f connectortest.Failure) {
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
 	}
-	code, message := f.status, http.StatusText(f.status)
+	code, message := f.Status, http.StatusText(f.Status)
 	switch {
-	case f.status == http.StatusTooManyRequests:
-		secs := max(1, int(math.Ceil(f.retryAfter.Seconds())))
+	case f.Status == http.StatusTooManyRequests:
+		secs := max(1, int(math.Ceil(f.RetryAfter.Seconds())))
 		message = fmt.Sprintf("Quota exceeded. Please try again in %d second(s).", secs)
-	case f.status >= 500:
+	case f.Status >= 500:
 		code, message = 2000, "Internal server error"
-	case f.status == http.StatusUnauthorized:
+	case f.Status == http.StatusUnauthorized:
 		code, message = 1200, "Request was not authenticated properly"
-	case f.status == http.StatusForbidden:
+	case f.Status == http.StatusForbidden:
 		code, message = 1201, "Access forbidden"
-	case f.status == http.StatusBadRequest:
+	case f.Status == http.StatusBadRequest:
 		code, message = 1000, "Invalid parameter"
-	case f.status == http.StatusNotFound:
+	case f.Status == http.StatusNotFound:
 		code, message = 1300, "Not found"
 	}
-	writeError(w, f.status, code, message)
+	writeError(w, f.Status, code, message)
 }
 
 // writeError answers 8x8's documented error body.

@@ -50,6 +50,7 @@ type metadataStore interface {
 	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
 	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
 	DeleteConnection(ctx context.Context, accountID, id string) error
+	UpdateConnection(ctx context.Context, c store.Connection, expectedVersion int) (store.Connection, error)
 }
 
 // Config holds the gateway's dependencies.
@@ -156,6 +157,7 @@ func New(cfg Config) *Gateway {
 	acct.POST("/connections", g.createConnection)
 	acct.GET("/connections/:connectionId", g.getConnection)
 	acct.DELETE("/connections/:connectionId", g.deleteConnection)
+	acct.PUT("/connections/:connectionId", g.updateConnection)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

@@ -142,6 +142,7 @@ func redactedJSON(m map[string]string) ([]byte, error) {
 type Static struct {
 	spec    Spec
 	actions []Action
+	check   func(ctx context.Context, call Call) error // see WithCheck
 }
 
 var _ Connector = (*Static)(nil)

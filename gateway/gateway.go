@@ -72,6 +72,10 @@ type Config struct {
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
+	// PublicURL is the gateway's address as browsers and providers reach
+	// it, e.g. https://junction.example.com; the OAuth2 redirect URL is
+	// PublicURL + OAuth2CallbackPath (default: from the request's Host).
+	PublicURL string
 }
 
 // Gateway serves the HTTP API.
@@ -85,6 +89,7 @@ type Gateway struct {
 	limiter    *keyLimiter
 	connectors *connectors.Registry
 	secrets    secretStore
+	publicURL  string
 	engine     *gin.Engine
 }
 
@@ -100,6 +105,7 @@ func New(cfg Config) *Gateway {
 		limiter:    newKeyLimiter(cfg.RateLimit),
 		connectors: cfg.Connectors,
 		secrets:    cfg.Secrets,
+		publicURL:  cfg.PublicURL,
 	}
 	if g.connectors == nil {
 		g.connectors = catalog.New()
@@ -130,6 +136,10 @@ func New(cfg Config) *Gateway {
 	// own document it holds nothing of any tenant, so it needs no key.
 	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
 
+	// The provider sends the browser back here; the single-use state it
+	// carries is the proof, not an API key.
+	e.GET(OAuth2CallbackPath, g.oauth2Callback)
+
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)
 	acct.GET("/definitions", g.listDefinitions)
@@ -158,6 +168,8 @@ func New(cfg Config) *Gateway {
 	acct.GET("/connections/:connectionId", g.getConnection)
 	acct.DELETE("/connections/:connectionId", g.deleteConnection)
 	acct.PUT("/connections/:connectionId", g.updateConnection)
+	acct.POST("/connections/:connectionId/test", g.testConnection)
+	acct.POST("/connections/:connectionId/oauth2/authorize", g.startOAuth2)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

@@ -62,7 +62,7 @@ func Connector() *connectors.Static {
 		Kind:        connectors.ActionOther,
 		Description: "Sends one request; statuses outside successStatuses fail the step (408, 429 and 5xx are retried).",
 		SampleInput: json.RawMessage(`{"method": "POST", "url": "https://api.example.com/orders", "body": {"id": "1001"}, "extract": {"orderId": "$.id"}}`),
-	}, runCall))
+	}, runCall)).WithCheck(check)
 }
 
 // PropertyCheckURL is the connection property naming what a connection

@@ -70,7 +70,7 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{bearer()},
 		Triggers: []connectors.TriggerSpec{eventTrigger()},
-	}, postMessage())
+	}, postMessage()).WithCheck(check)
 }
 
 func bearer() connectors.AuthSpec {

@@ -41,7 +41,7 @@ const maxBody = 1 << 20
 
 // New returns version 1.0.0 of the Twilio connector.
 func New() *connectors.Static {
-	return connectors.New(spec(), sendSMS())
+	return connectors.New(spec(), sendSMS()).WithCheck(check)
 }
 
 func spec() connectors.Spec {

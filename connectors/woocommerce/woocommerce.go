@@ -44,7 +44,7 @@ const maxBody = 4 << 20
 
 // New returns version 1.0.0 of the WooCommerce connector.
 func New() *connectors.Static {
-	return connectors.New(spec(), createOrder(), updateOrder(), getOrder(), searchOrders())
+	return connectors.New(spec(), createOrder(), updateOrder(), getOrder(), searchOrders()).WithCheck(check)
 }
 
 func spec() connectors.Spec {

@@ -43,8 +43,8 @@ func startConnectionsStack(t *testing.T, transport http.RoundTripper) (*devstack
 
 // authorizeOAuth2 runs the authorization-code flow through the gateway:
 // the start endpoint, the provider's consent (the fake approves at once)
-// and the callback. It returns every answer the gateway gave.
-func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID string) []apiResponse {
+// and the callback. It returns every answer the gateway gave, and the code.
+func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID string) ([]apiResponse, string) {
 	t.Helper()
 	start := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/"+account+"/connections/"+connectionID+"/oauth2/authorize", nil, nil)
 	if start.Status != http.StatusOK {
@@ -74,7 +74,7 @@ func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID stri
 	if again.Status != http.StatusBadRequest {
 		t.Errorf("the callback a second time: %d %s", again.Status, again.Body)
 	}
-	return []apiResponse{start, done, again}
+	return []apiResponse{start, done, again}, back.Query().Get("code")
 }
 
 // expireToken rewrites the connection's stored token with an expiry in

@@ -55,6 +55,12 @@ type VaultConnections struct {
 	// PathPrefix is where in Vault's KV mount connection secrets live (default
 	// DefaultSecretPrefix); see SecretPath.
 	PathPrefix string
+	// Registry declares the apps' OAuth2 endpoints; OAuth2 connections need it.
+	Registry *connectors.Registry
+	// Refresher routes OAuth2 refreshes through the connection's single
+	// writer (default: its refresher workflow, through the activity's
+	// Temporal client).
+	Refresher TokenRefresher
 }
 
 var _ ConnectionResolver = (*VaultConnections)(nil)
@@ -88,12 +94,23 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 	}
 	secrets := connectors.SecretValues{}
 	// A connection without secrets (auth none) does not depend on Vault being up.
-	if needsSecrets(kind) || len(row.SecretFields) > 0 {
+	// Neither does an OAuth2 connection whose client is the app's (from
+	// environment variables): its tokens have their own path.
+	oauth2 := kind == connectors.AuthOAuth2AuthorizationCode || kind == connectors.AuthOAuth2ClientCredentials
+	if needsSecrets(kind) && !oauth2 || len(row.SecretFields) > 0 {
 		if secrets, err = v.readSecrets(ctx, row); err != nil {
 			return connectors.Connection{}, nil, err
 		}
 	}
-	creds, err := credentials(row, kind, secrets)
+	var creds auth.Credentials
+	switch kind {
+	case connectors.AuthSession:
+		creds, err = sessionCredentials(row, secrets)
+	case connectors.AuthOAuth2AuthorizationCode, connectors.AuthOAuth2ClientCredentials:
+		creds, err = v.oauth2Credentials(ctx, row, kind, secrets)
+	default:
+		creds, err = credentials(row, kind, secrets)
+	}
 	if err != nil {
 		return connectors.Connection{}, nil, err
 	}
@@ -109,7 +126,8 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 // needsSecrets reports whether Resolve builds credentials of kind from Vault's values.
 func needsSecrets(kind connectors.AuthKind) bool {
 	switch kind {
-	case connectors.AuthBasic, connectors.AuthBearer, connectors.AuthAPIKey, connectors.AuthDigest:
+	case connectors.AuthBasic, connectors.AuthBearer, connectors.AuthAPIKey, connectors.AuthDigest,
+		connectors.AuthSession, connectors.AuthOAuth2ClientCredentials, connectors.AuthOAuth2AuthorizationCode:
 		return true
 	}
 	return false

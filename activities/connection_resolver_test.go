@@ -17,6 +17,7 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/auth/authtest"
+	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/vaultx/vaulttest"
@@ -54,7 +55,7 @@ func newResolverEnv(t *testing.T, vaultAddr, vaultToken string) *resolverEnv {
 		t.Fatalf("vaultx.New: %v", err)
 	}
 	t.Cleanup(func() { _ = vc.Close() })
-	env := &resolverEnv{store: st, vault: vc, resolver: &VaultConnections{Store: st, Vault: vc}}
+	env := &resolverEnv{store: st, vault: vc, resolver: &VaultConnections{Store: st, Vault: vc, Registry: catalog.New()}}
 	t.Cleanup(func() { env.checkNoLeaks(t) })
 	return env
 }
@@ -247,8 +248,8 @@ func TestVaultConnectionsResolveErrors(t *testing.T) {
 		{"digest without a password", "acme", noPassword.ID, ErrTypeInvalidConnection},
 		{"basic without a username", "acme", noUser.ID, ErrTypeInvalidConnection},
 		{"api_key in the body", "acme", badIn.ID, ErrTypeInvalidConnection},
-		{"oauth2", "acme", oauth.ID, ErrTypeUnsupported},
-		{"session", "acme", session.ID, ErrTypeUnsupported},
+		{"oauth2 of an app this worker does not know", "acme", oauth.ID, ErrTypeInvalidConnection},
+		{"session without a login URL", "acme", session.ID, ErrTypeInvalidConnection},
 		{"an unknown kind", "acme", unknown.ID, ErrTypeInvalidConnection},
 	}
 	for _, tt := range tests {

@@ -143,6 +143,7 @@ type Static struct {
 	spec     Spec
 	actions  []Action
 	webhooks []Webhook
+	check    func(ctx context.Context, call Call) error // see WithCheck
 }
 
 var _ WebhookConnector = (*Static)(nil)

@@ -204,9 +204,18 @@ func (a AuthSpec) validate(v *problems, at string, props map[string]bool, env ma
 		o := a.OAuth2
 		checkURL := func(name, raw string) {
 			for _, m := range placeholder.FindAllStringSubmatch(raw, -1) {
-				if !props[m[1]] {
-					v.add(at+".oauth2."+name, "placeholder {%s} names no custom property", m[1])
+				if f, ok := has[m[1]]; !props[m[1]] && (!ok || f.Secret) {
+					v.add(at+".oauth2."+name, "placeholder {%s} names no custom property or non-secret field", m[1])
 				}
+			}
+			// A whole URL may come from one of the kind's url fields, for
+			// apps (the generic HTTP connector) that leave it to the
+			// connection.
+			if m := placeholder.FindStringSubmatch(raw); m != nil && m[0] == raw {
+				if f, ok := has[m[1]]; !ok || f.Type != FieldURL || !f.Required {
+					v.add(at+".oauth2."+name, "placeholder %s is the whole URL, so it must name a required url field", raw)
+				}
+				return
 			}
 			u, err := url.Parse(placeholder.ReplaceAllString(raw, "x"))
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -16,8 +16,12 @@ import (
 
 // secretStore is where connections' secret fields go: Vault (vaultx.Client).
 // The gateway writes and deletes them; it never reads one back.
+// CurrentVersion and Patch let an update keep the secrets it does not
+// change without reading them.
 type secretStore interface {
 	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
+	Patch(ctx context.Context, path string, data map[string]any, cas int) (int, error)
+	CurrentVersion(ctx context.Context, path string) (int, error)
 	Delete(ctx context.Context, path string) error
 }
 
@@ -78,12 +82,7 @@ func (g *Gateway) createConnection(c *gin.Context) {
 		return
 	}
 	spec := conn.Spec()
-	var authSpec *connectors.AuthSpec
-	for i := range spec.Auth {
-		if string(spec.Auth[i].Kind) == req.AuthKind {
-			authSpec = &spec.Auth[i]
-		}
-	}
+	authSpec := findAuthSpec(spec, req.AuthKind)
 	if authSpec == nil {
 		var kinds []string
 		for _, a := range spec.Auth {
@@ -93,31 +92,8 @@ func (g *Gateway) createConnection(c *gin.Context) {
 			[]fieldError{{Path: "authKind", Code: "invalid_value", Message: fmt.Sprintf("must be one of %v", kinds)}})
 		return
 	}
-	plain, secrets := map[string]string{}, map[string]any{}
-	var problems []fieldError
-	known := map[string]bool{}
-	for _, f := range authSpec.Fields {
-		known[f.Name] = true
-		v, set := req.Fields[f.Name]
-		if !set || v == "" {
-			if f.Required {
-				problems = append(problems, fieldError{Path: "fields." + f.Name, Code: "required", Message: "is required"})
-			}
-			continue
-		}
-		if f.Secret {
-			secrets[f.Name] = v
-		} else {
-			plain[f.Name] = v
-		}
-	}
-	for name := range req.Fields {
-		if !known[name] {
-			problems = append(problems, fieldError{Path: "fields." + name, Code: "not_allowed", Message: "is not a field of " + req.AuthKind})
-		}
-	}
+	plain, secrets, _, problems := checkAuthFields(authSpec, req.AuthKind, req.Fields, nil, nil)
 	if len(problems) > 0 {
-		sort.Slice(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
 		g.fail(c, http.StatusBadRequest, codeInvalidParameter, problems[0].Path+": "+problems[0].Message, problems)
 		return
 	}
@@ -197,14 +173,18 @@ func (g *Gateway) deleteConnection(c *gin.Context) {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
 		return
 	}
-	if len(conn.SecretFields) > 0 {
+	if len(conn.SecretFields) > 0 || isOAuth2(conn.AuthKind) {
 		if g.secrets == nil {
 			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
 			return
 		}
-		if err := g.secrets.Delete(ctx, store.ConnectionSecretPath("", accountID, id)); err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the connection's secrets", err)
-			return
+		// The OAuth2 tokens live beside the secret fields (see
+		// store.ConnectionTokenPath); deleting what is not there is no error.
+		for _, path := range []string{store.ConnectionSecretPath("", accountID, id), store.ConnectionTokenPath("", accountID, id)} {
+			if err := g.secrets.Delete(ctx, path); err != nil {
+				g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the connection's secrets", err)
+				return
+			}
 		}
 	}
 	if err := g.store.DeleteConnection(ctx, accountID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -212,4 +192,63 @@ func (g *Gateway) deleteConnection(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+func findAuthSpec(spec connectors.Spec, kind string) *connectors.AuthSpec {
+	for i := range spec.Auth {
+		if string(spec.Auth[i].Kind) == kind {
+			return &spec.Auth[i]
+		}
+	}
+	return nil
+}
+
+func isOAuth2(kind string) bool {
+	return kind == string(connectors.AuthOAuth2AuthorizationCode) || kind == string(connectors.AuthOAuth2ClientCredentials)
+}
+
+// checkAuthFields checks a request's auth fields against the kind's spec,
+// as create and update both do, and sorts them: plain values for the
+// store, secret values for Vault, and secret fields to clear. isSet names
+// the secret fields the connection already has (nil when creating): an
+// omitted secret, or one named in keep, keeps its value and satisfies
+// Required; an empty one clears it unless it is required.
+func checkAuthFields(authSpec *connectors.AuthSpec, kind string, given map[string]string, keep, isSet map[string]bool) (
+	plain map[string]string, secrets map[string]any, clear []string, problems []fieldError) {
+	plain, secrets = map[string]string{}, map[string]any{}
+	known := map[string]bool{}
+	for _, f := range authSpec.Fields {
+		known[f.Name] = true
+		v, set := given[f.Name]
+		switch {
+		case f.Secret && (!set || keep[f.Name]) && isSet[f.Name]:
+			// kept as it is in Vault
+		case f.Secret && set && v == "" && isSet[f.Name] && !f.Required:
+			clear = append(clear, f.Name)
+		case !set || v == "" || keep[f.Name]:
+			if f.Required {
+				msg := "is required"
+				if f.Secret && isSet[f.Name] {
+					msg = "is required; omit it to keep the current value"
+				}
+				problems = append(problems, fieldError{Path: "fields." + f.Name, Code: "required", Message: msg})
+			}
+		case f.Secret:
+			secrets[f.Name] = v
+		default:
+			plain[f.Name] = v
+		}
+	}
+	for name := range given {
+		if !known[name] {
+			problems = append(problems, fieldError{Path: "fields." + name, Code: "not_allowed", Message: "is not a field of " + kind})
+		}
+	}
+	for name := range keep {
+		if !known[name] {
+			problems = append(problems, fieldError{Path: "fields." + name, Code: "not_allowed", Message: "is not a field of " + kind})
+		}
+	}
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
+	return plain, secrets, clear, problems
 }

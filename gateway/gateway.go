@@ -51,6 +51,7 @@ type metadataStore interface {
 	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
 	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
 	DeleteConnection(ctx context.Context, accountID, id string) error
+	UpdateConnection(ctx context.Context, c store.Connection, expectedVersion int) (store.Connection, error)
 }
 
 // Config holds the gateway's dependencies.
@@ -74,11 +75,13 @@ type Config struct {
 	Now func() time.Time
 	// WebhookSecrets reads the connection secret that verifies third-party
 	// webhook deliveries (Vault; cached briefly); nil makes signed webhook
-	// routes answer 503. PublicURL is the gateway's public base URL
-	// (https://junction.example.com), which Twilio signs; empty means the
-	// request's own host and X-Forwarded-Proto/-Host. See webhooks.go.
+	// routes answer 503. See webhooks.go.
 	WebhookSecrets webhookSecretReader
-	PublicURL      string
+	// PublicURL is the gateway's address as browsers and providers reach
+	// it, e.g. https://junction.example.com. Twilio signs webhook URLs under
+	// it, and the OAuth2 redirect URL is PublicURL + OAuth2CallbackPath.
+	// Empty means the request's own host (and X-Forwarded-Proto/-Host).
+	PublicURL string
 }
 
 // Gateway serves the HTTP API.
@@ -151,6 +154,10 @@ func New(cfg Config) *Gateway {
 	// authentication (webhooks.go).
 	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.checkAccount, g.receiveWebhook)
 
+	// The provider sends the browser back here; the single-use state it
+	// carries is the proof, not an API key.
+	e.GET(OAuth2CallbackPath, g.oauth2Callback)
+
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)
 	acct.GET("/definitions", g.listDefinitions)
@@ -178,6 +185,9 @@ func New(cfg Config) *Gateway {
 	acct.POST("/connections", g.createConnection)
 	acct.GET("/connections/:connectionId", g.getConnection)
 	acct.DELETE("/connections/:connectionId", g.deleteConnection)
+	acct.PUT("/connections/:connectionId", g.updateConnection)
+	acct.POST("/connections/:connectionId/test", g.testConnection)
+	acct.POST("/connections/:connectionId/oauth2/authorize", g.startOAuth2)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

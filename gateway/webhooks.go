@@ -230,12 +230,17 @@ func webhookEventID(id string) string {
 }
 
 // publicURL is the URL the third party called, as it signs it (Twilio):
-// PublicURL's scheme and host when configured, otherwise those the proxy
-// in front reports (X-Forwarded-Proto, X-Forwarded-Host) or the request's
-// own; then the path and query exactly as received.
+// the gateway's base URL, then the path and query exactly as received.
 func (g *Gateway) publicURL(r *http.Request) string {
+	return g.baseURL(r) + r.URL.RequestURI()
+}
+
+// baseURL is the scheme and host the gateway is reached at from outside:
+// Config.PublicURL when configured, otherwise those the proxy in front
+// reports (X-Forwarded-Proto, X-Forwarded-Host) or the request's own.
+func (g *Gateway) baseURL(r *http.Request) string {
 	if g.publicBase != "" {
-		return strings.TrimRight(g.publicBase, "/") + r.URL.RequestURI()
+		return strings.TrimRight(g.publicBase, "/")
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -248,7 +253,7 @@ func (g *Gateway) publicURL(r *http.Request) string {
 	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
 		host = strings.TrimSpace(strings.Split(h, ",")[0])
 	}
-	return scheme + "://" + host + r.URL.RequestURI()
+	return scheme + "://" + host
 }
 
 // checkAppTrigger refuses a definition whose app trigger Junction does not

@@ -164,6 +164,14 @@ func Register(r Registry, acts Activities) {
 	if acts.Connectors == nil {
 		acts.Connectors = &activities.Connectors{Registry: catalog.New()}
 	}
+	// Connections: the test, the OAuth2 authorization and the one token
+	// refresher per connection.
+	r.RegisterWorkflowWithOptions(workflows.CheckConnection, workflow.RegisterOptions{Name: workflows.CheckConnectionName})
+	r.RegisterWorkflowWithOptions(workflows.AuthorizeConnection, workflow.RegisterOptions{Name: workflows.AuthorizeConnectionName})
+	r.RegisterWorkflowWithOptions(workflows.OAuth2Refresher, workflow.RegisterOptions{Name: workflows.OAuth2RefresherName})
+	r.RegisterActivityWithOptions(acts.Connectors.CheckConnection, activity.RegisterOptions{Name: activities.CheckConnectionName})
+	r.RegisterActivityWithOptions(acts.Connectors.ExchangeOAuth2Code, activity.RegisterOptions{Name: activities.ExchangeOAuth2CodeName})
+	r.RegisterActivityWithOptions(acts.Connectors.RefreshOAuth2Token, activity.RegisterOptions{Name: activities.RefreshOAuth2TokenName})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {

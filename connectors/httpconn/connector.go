@@ -49,15 +49,36 @@ func Connector() *connectors.Static {
 		Version: "1.0.0",
 		Status:  connectors.StatusStable,
 		Auth: []connectors.AuthSpec{
-			connectors.NoAuth(), connectors.BasicAuth(), connectors.BearerAuth(), connectors.DigestAuth(),
+			connectors.NoAuth(), connectors.BasicAuth(), connectors.BearerAuth(), apiKeyAuth(), connectors.DigestAuth(),
+			connectors.ConfigurableSessionAuth(),
+			connectors.ConfigurableOAuth2(connectors.AuthOAuth2AuthorizationCode),
+			connectors.ConfigurableOAuth2(connectors.AuthOAuth2ClientCredentials),
 		},
+		Properties: []connectors.Field{{Name: PropertyCheckURL, Type: connectors.FieldURL,
+			Description: "A URL that POST .../connections/{id}/test GETs with the connection's credentials; any 2xx answer means they work."}},
 	}, connectors.NewAction(connectors.ActionSpec{
 		ID:          "call",
 		Name:        "Call an HTTP API",
 		Kind:        connectors.ActionOther,
 		Description: "Sends one request; statuses outside successStatuses fail the step (408, 429 and 5xx are retried).",
 		SampleInput: json.RawMessage(`{"method": "POST", "url": "https://api.example.com/orders", "body": {"id": "1001"}, "extract": {"orderId": "$.id"}}`),
-	}, runCall))
+	}, runCall)).WithCheck(check)
+}
+
+// PropertyCheckURL is the connection property naming what a connection
+// test GETs.
+const PropertyCheckURL = "check_url"
+
+// apiKeyAuth is an API key that the connection places: in a header, a
+// query parameter or a cookie, under the name it gives.
+func apiKeyAuth() connectors.AuthSpec {
+	a := connectors.AuthSpec{Kind: connectors.AuthAPIKey, Fields: []connectors.Field{
+		{Name: connectors.FieldKey, Type: connectors.FieldString, Description: "The API key.", Required: true, Secret: true},
+		{Name: "in", Type: connectors.FieldString, Description: "Where the key goes.", Required: true,
+			Enum: []string{connectors.APIKeyInHeader, connectors.APIKeyInQuery, connectors.APIKeyInCookie}},
+		{Name: "name", Type: connectors.FieldString, Description: "The header, query parameter or cookie, such as X-API-Key.", Required: true},
+	}}
+	return a
 }
 
 func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutput, error) {

@@ -70,7 +70,8 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{bearer()},
 		Triggers: []connectors.TriggerSpec{eventTrigger()},
-	}, postMessage()).WithWebhooks(eventWebhook())
+	}, postMessage()).WithWebhooks(eventWebhook()).
+		WithCheck(check)
 }
 
 func bearer() connectors.AuthSpec {

@@ -132,7 +132,8 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{botToken()},
 		Triggers: []connectors.TriggerSpec{updateTrigger()},
-	}, sendMessage()).WithWebhooks(updateWebhook())
+	}, sendMessage()).WithWebhooks(updateWebhook()).
+		WithCheck(check)
 }
 
 // botToken declares the bot token as the bearer kind's secret token

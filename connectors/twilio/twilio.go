@@ -41,7 +41,8 @@ const maxBody = 1 << 20
 
 // New returns version 1.0.0 of the Twilio connector.
 func New() *connectors.Static {
-	return connectors.New(spec(), sendSMS()).WithWebhooks(incomingSMSWebhook{})
+	return connectors.New(spec(), sendSMS()).WithWebhooks(incomingSMSWebhook{}).
+		WithCheck(check)
 }
 
 func spec() connectors.Spec {

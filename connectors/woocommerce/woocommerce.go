@@ -45,7 +45,8 @@ const maxBody = 4 << 20
 // New returns version 1.0.0 of the WooCommerce connector.
 func New() *connectors.Static {
 	return connectors.New(spec(), createOrder(), updateOrder(), getOrder(), searchOrders()).
-		WithWebhooks(orderWebhook("order_created"), orderWebhook("order_updated"))
+		WithWebhooks(orderWebhook("order_created"), orderWebhook("order_updated")).
+		WithCheck(check)
 }
 
 func spec() connectors.Spec {

@@ -161,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	connectorActs := &activities.Connectors{Registry: cfg.Connectors, Transport: cfg.ConnectorTransport}
 	if s.Vault != nil {
-		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
+		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault, Registry: connectorActs.Registry}
 	}
 	s.Worker = worker.New(s.Client, worker.Activities{
 		HTTP:       activities.New(),
@@ -185,12 +185,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		gwConfig.Secrets = s.Vault
 		gwConfig.WebhookSecrets = s.Vault
 	}
-	s.Gateway = gateway.New(gwConfig)
 	ln, err := net.Listen("tcp", cfg.HTTPAddress)
 	if err != nil {
 		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
 	}
 	s.GatewayURL = "http://" + ln.Addr().String()
+	gwConfig.PublicURL = s.GatewayURL
+	s.Gateway = gateway.New(gwConfig)
 	s.http = &http.Server{Handler: s.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.httpErr <- s.http.Serve(ln) }()
 	return s, nil

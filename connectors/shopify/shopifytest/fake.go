@@ -336,6 +336,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
+	case path == "/shop.json" && r.Method == http.MethodGet:
+		// The shop resource, as a connection test reads it.
+		writeJSON(w, http.StatusOK, map[string]any{"shop": map[string]any{"id": 548380009, "name": strings.TrimSuffix(host, ".myshopify.com"),
+			"myshopify_domain": host, "currency": "USD"}})
 	case path == "/orders.json" && r.Method == http.MethodGet:
 		s.listOrders(w, r, base)
 	case path == "/orders.json" && r.Method == http.MethodPost:

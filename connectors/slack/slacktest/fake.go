@@ -158,6 +158,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch method {
+	case "auth.test":
+		// Who the token is: what a connection test asks.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"junction","team_id":"T0001","user_id":"U0001","bot_id":"B0001"}`)
 	case "chat.postMessage":
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusOK, "invalid_request")

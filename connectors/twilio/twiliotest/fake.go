@@ -127,6 +127,9 @@ func writeError(w http.ResponseWriter, status, code int, message string) {
 	})
 }
 
+// accountPath is the Account resource, which a connection test reads.
+var accountPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)\.json$`)
+
 var messagesPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages(?:/([^/]+))?\.json$`)
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -158,6 +161,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		}
 		writeError(w, f.Status, 0, http.StatusText(f.Status))
+		return
+	}
+	if a := accountPath.FindStringSubmatch(r.URL.Path); a != nil && r.Method == http.MethodGet {
+		if a[1] != user {
+			writeError(w, http.StatusForbidden, 20003, "Authenticate")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"sid": user, "friendly_name": "Junction test account", "status": "active", "type": "Full"})
 		return
 	}
 	m := messagesPath.FindStringSubmatch(r.URL.Path)

@@ -1,0 +1,498 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"golang.org/x/oauth2"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/vaultx"
+)
+
+// Names of the OAuth2 workflows, their update and their activities, as
+// histories show them. The workflows live in package workflows; their names
+// are here so that activities can reach the refresher without importing it.
+const (
+	// OAuth2RefresherWorkflowName is the one refresher per connection.
+	OAuth2RefresherWorkflowName = "oauth2.refresher"
+	// OAuth2RefreshUpdateName is the refresher's update: "the token I saw
+	// is stale, give me the current one".
+	OAuth2RefreshUpdateName = "refresh"
+	// RefreshOAuth2TokenName is the activity only the refresher runs.
+	RefreshOAuth2TokenName = "oauth2.refresh_token"
+	// AuthorizeConnectionWorkflowName exchanges an authorization code.
+	AuthorizeConnectionWorkflowName = "oauth2.authorize"
+	// ExchangeOAuth2CodeName is its activity.
+	ExchangeOAuth2CodeName = "oauth2.exchange_code"
+)
+
+// ErrTypeUnauthorized (declared with the HTTP errors) also marks a token
+// endpoint that refused a refresh token or a code: the connection must be
+// authorized again.
+
+// RefresherWorkflowID is the id of a connection's refresher workflow. One
+// id per connection is what makes Temporal serialize its refreshes.
+func RefresherWorkflowID(accountID, connectionID string) string {
+	return "oauth2-refresh/" + accountID + "/" + connectionID
+}
+
+// OAuth2RefresherInput starts a connection's refresher.
+type OAuth2RefresherInput struct {
+	AccountID    string `json:"accountId"`
+	ConnectionID string `json:"connectionId"`
+	// Latest is the token version the previous run (before continue-as-new)
+	// last answered.
+	Latest int `json:"latest,omitempty"`
+}
+
+// OAuth2RefreshRequest asks for a token newer than SeenVersion: the
+// Vault version of the token path that the caller read and found expired
+// or refused. Only versions travel, never a token.
+type OAuth2RefreshRequest struct {
+	AccountID    string `json:"accountId"`
+	ConnectionID string `json:"connectionId"`
+	SeenVersion  int    `json:"seenVersion"`
+}
+
+// OAuth2RefreshAnswer names the version of the token path that holds the
+// current token; the caller reads it from Vault.
+type OAuth2RefreshAnswer struct {
+	Version int `json:"version"`
+	// Refreshed says whether this request made the refresh.
+	Refreshed bool `json:"refreshed"`
+}
+
+// OAuth2ExchangeRequest names an authorization the callback claimed.
+type OAuth2ExchangeRequest struct {
+	StateHash string `json:"stateHash"`
+}
+
+// OAuth2ExchangeAnswer says which connection got tokens, at which version.
+type OAuth2ExchangeAnswer struct {
+	AccountID    string `json:"accountId"`
+	ConnectionID string `json:"connectionId"`
+	Version      int    `json:"version"`
+}
+
+// TokenRefresher routes a refresh through the connection's single writer.
+// The default sends an update-with-start to the refresher workflow with the
+// activity's own Temporal client.
+type TokenRefresher interface {
+	RefreshToken(ctx context.Context, req OAuth2RefreshRequest) (OAuth2RefreshAnswer, error)
+}
+
+// tokenVault is what OAuth2 needs of Vault beyond reading;
+// *vaultx.Client implements it.
+type tokenVault interface {
+	secretReader
+	ReadFresh(ctx context.Context, path string) (vaultx.Entry, error)
+	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
+}
+
+// authorizationStore hands the exchange its flow; *store.Store implements it.
+type authorizationStore interface {
+	TakeOAuth2Authorization(ctx context.Context, stateHash string) (store.OAuth2Authorization, error)
+}
+
+// The fields of a stored token in Vault.
+const (
+	tokenAccess  = "access_token"
+	tokenRefresh = "refresh_token"
+	tokenType    = "token_type"
+	tokenExpiry  = "expiry"
+)
+
+func tokenData(t *oauth2.Token) map[string]any {
+	d := map[string]any{tokenAccess: vaultx.Secret(t.AccessToken), tokenType: t.TokenType}
+	if t.RefreshToken != "" {
+		d[tokenRefresh] = vaultx.Secret(t.RefreshToken)
+	}
+	if !t.Expiry.IsZero() {
+		d[tokenExpiry] = t.Expiry.UTC().Format(time.RFC3339Nano)
+	}
+	return d
+}
+
+func tokenFromEntry(e vaultx.Entry) *oauth2.Token {
+	t := &oauth2.Token{AccessToken: string(e.Data[tokenAccess]), RefreshToken: string(e.Data[tokenRefresh]),
+		TokenType: string(e.Data[tokenType])}
+	if x, err := time.Parse(time.RFC3339Nano, string(e.Data[tokenExpiry])); err == nil {
+		t.Expiry = x
+	}
+	return t
+}
+
+// usable says whether a stored token can still be sent: it has an access
+// token that is not about to expire.
+func usable(t *oauth2.Token, now time.Time) bool {
+	return t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(auth.DefaultExpirySkew/2).Before(t.Expiry))
+}
+
+func (v *VaultConnections) tokenVault(id string) (tokenVault, error) {
+	tv, ok := v.Vault.(tokenVault)
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: this worker's Vault client cannot store OAuth2 tokens", id), ErrTypeNotConfigured, nil)
+	}
+	return tv, nil
+}
+
+// authSpec finds the app's declaration of the connection's auth kind.
+func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, error) {
+	if v.Registry == nil {
+		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: this worker has no connector registry to read %s settings from", row.ID, row.AuthKind), ErrTypeNotConfigured, nil)
+	}
+	c, err := v.Registry.Lookup(row.App, row.AppVersion)
+	if err != nil {
+		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+	}
+	for _, a := range c.Spec().Auth {
+		if string(a.Kind) == row.AuthKind {
+			return a, nil
+		}
+	}
+	return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("connection %s: %s %s does not authenticate with %s", row.ID, row.App, row.AppVersion, row.AuthKind), ErrTypeInvalidConnection, nil)
+}
+
+// oauth2Config is the connection's OAuth2 client, secret included.
+func (v *VaultConnections) oauth2Config(row store.Connection, secrets connectors.SecretValues) (auth.OAuth2Config, error) {
+	a, err := v.authSpec(row)
+	if err != nil {
+		return auth.OAuth2Config{}, err
+	}
+	cfg, err := connectors.OAuth2Config(a, row.Fields, row.Properties, nil)
+	if err != nil {
+		return auth.OAuth2Config{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = auth.Secret(secrets[connectors.FieldClientSecret])
+	}
+	return cfg, nil
+}
+
+// oauth2Credentials builds credentials of both OAuth2 kinds. Client
+// credentials fetch their own token. An authorization-code connection uses
+// the token in Vault and, when it is expired or refused, asks the
+// connection's refresher for a newer one and reads that from Vault: the
+// activity never refreshes, and never holds the refresh token.
+func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
+	cfg, err := v.oauth2Config(row, secrets)
+	if err != nil {
+		return nil, err
+	}
+	if kind == connectors.AuthOAuth2ClientCredentials {
+		return auth.OAuth2(cfg), nil
+	}
+	tv, err := v.tokenVault(row.ID)
+	if err != nil {
+		return nil, err
+	}
+	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	e, err := tv.Read(ctx, path)
+	if err != nil {
+		return nil, v.tokenReadError(ctx, row.ID, err)
+	}
+	refresher := v.Refresher
+	if refresher == nil {
+		if !activity.IsActivity(ctx) {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("connection %s: no token refresher outside an activity", row.ID), ErrTypeNotConfigured, nil)
+		}
+		refresher = temporalRefresher{client: activity.GetClient(ctx), taskQueue: activity.GetInfo(ctx).TaskQueue}
+	}
+	seen := e.Version
+	cfg.Token = withoutRefreshToken(tokenFromEntry(e))
+	cfg.Refresh = func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		// Called under the credentials' own lock, one at a time.
+		ans, err := refresher.RefreshToken(ctx, OAuth2RefreshRequest{AccountID: row.AccountID, ConnectionID: row.ID, SeenVersion: seen})
+		if err != nil {
+			return nil, err
+		}
+		e, err := tv.ReadFresh(ctx, path)
+		if err != nil {
+			return nil, v.tokenReadError(ctx, row.ID, err)
+		}
+		if e.Version < ans.Version {
+			return nil, fmt.Errorf("connection %s: Vault answered token version %d, older than the refresher's %d", row.ID, e.Version, ans.Version)
+		}
+		seen = e.Version
+		return withoutRefreshToken(tokenFromEntry(e)), nil
+	}
+	return auth.OAuth2(cfg), nil
+}
+
+func withoutRefreshToken(t *oauth2.Token) *oauth2.Token {
+	cp := *t
+	cp.RefreshToken = ""
+	return &cp
+}
+
+func (v *VaultConnections) tokenReadError(ctx context.Context, id string, err error) error {
+	switch {
+	case errors.Is(err, vaultx.ErrNotFound):
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: not authorized yet; start its OAuth2 authorization (POST .../connections/%s/oauth2/authorize)", id, id),
+			ErrTypeInvalidConnection, nil)
+	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
+		return fmt.Errorf("connection %s: reading its OAuth2 token: %w", id, err)
+	}
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("connection %s: reading its OAuth2 token: %v", id, err), ErrTypeNotConfigured, nil)
+}
+
+// refreshOAuth2Token is the refresher's activity. It refreshes only if the
+// token in Vault is still the one the caller saw (or is unusable), writes
+// the new one back with check-and-set on the version it read, and answers
+// the version that holds the current token.
+func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2RefreshRequest, base http.RoundTripper) (OAuth2RefreshAnswer, error) {
+	row, err := v.Store.Connection(ctx, req.AccountID, req.ConnectionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: not found", req.ConnectionID), ErrTypeNotFound, nil)
+	}
+	if err != nil {
+		return OAuth2RefreshAnswer{}, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
+	}
+	if row.AuthKind != string(connectors.AuthOAuth2AuthorizationCode) {
+		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: auth kind %s has no refresh token", row.ID, row.AuthKind), ErrTypeInvalidConnection, nil)
+	}
+	tv, err := v.tokenVault(row.ID)
+	if err != nil {
+		return OAuth2RefreshAnswer{}, err
+	}
+	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	e, err := tv.ReadFresh(ctx, path)
+	if err != nil {
+		return OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
+	}
+	cur := tokenFromEntry(e)
+	if e.Version != req.SeenVersion && usable(cur, time.Now()) {
+		return OAuth2RefreshAnswer{Version: e.Version}, nil // someone refreshed since the caller read
+	}
+	if cur.RefreshToken == "" {
+		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: the OAuth2 token expired and there is no refresh token; authorize the connection again", row.ID),
+			ErrTypeUnauthorized, nil)
+	}
+	secrets := connectors.SecretValues{}
+	if len(row.SecretFields) > 0 {
+		if secrets, err = v.readSecrets(ctx, row); err != nil {
+			return OAuth2RefreshAnswer{}, err
+		}
+	}
+	cfg, err := v.oauth2Config(row, secrets)
+	if err != nil {
+		return OAuth2RefreshAnswer{}, err
+	}
+	cfg.HTTPClient = &http.Client{Transport: orDefaultTransport(base), Timeout: 30 * time.Second}
+	next, err := auth.RefreshToken(ctx, cfg, auth.Secret(cur.RefreshToken))
+	if err != nil {
+		if errors.Is(err, auth.ErrRejected) {
+			return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("connection %s: the provider refused the refresh; authorize the connection again: %v", row.ID, err), ErrTypeUnauthorized, nil)
+		}
+		return OAuth2RefreshAnswer{}, fmt.Errorf("connection %s: refreshing its OAuth2 token: %w", row.ID, err)
+	}
+	if next.RefreshToken == "" {
+		next.RefreshToken = cur.RefreshToken // the provider keeps the old one
+	}
+	ver, err := tv.Write(ctx, path, tokenData(next), e.Version)
+	if errors.Is(err, vaultx.ErrCASConflict) {
+		// Only a new authorization writes here besides this workflow: its
+		// token is the current one.
+		if e, err = tv.ReadFresh(ctx, path); err != nil {
+			return OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
+		}
+		return OAuth2RefreshAnswer{Version: e.Version}, nil
+	}
+	if err != nil {
+		// The provider may have retired the old refresh token already;
+		// nothing can bring the new one back. Fail loudly.
+		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: storing the refreshed OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+	}
+	activity.GetLogger(ctx).Info("refreshed an OAuth2 token", "connection", row.ID, "version", ver)
+	return OAuth2RefreshAnswer{Version: ver, Refreshed: true}, nil
+}
+
+// exchangeOAuth2Code completes an authorization the callback claimed:
+// it takes the flow (code and PKCE verifier, which never enter a history),
+// exchanges the code and writes the tokens to Vault with check-and-set.
+func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2ExchangeRequest, base http.RoundTripper) (OAuth2ExchangeAnswer, error) {
+	st, ok := v.Store.(authorizationStore)
+	if !ok {
+		return OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("this worker's store keeps no OAuth2 authorizations", ErrTypeNotConfigured, nil)
+	}
+	flow, err := st.TakeOAuth2Authorization(ctx, req.StateHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("the authorization was already completed or has expired; start it again", ErrTypeNotFound, nil)
+	}
+	if err != nil {
+		return OAuth2ExchangeAnswer{}, fmt.Errorf("reading the authorization: %w", err)
+	}
+	ans := OAuth2ExchangeAnswer{AccountID: flow.AccountID, ConnectionID: flow.ConnectionID}
+	row, err := v.Store.Connection(ctx, flow.AccountID, flow.ConnectionID)
+	if err != nil {
+		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", flow.ConnectionID, err), ErrTypeNotFound, nil)
+	}
+	secrets := connectors.SecretValues{}
+	if len(row.SecretFields) > 0 {
+		if secrets, err = v.readSecrets(ctx, row); err != nil {
+			return ans, err
+		}
+	}
+	cfg, err := v.oauth2Config(row, secrets)
+	if err != nil {
+		return ans, err
+	}
+	cfg.RedirectURL = flow.RedirectURL
+	cfg.HTTPClient = &http.Client{Transport: orDefaultTransport(base), Timeout: 30 * time.Second}
+	tok, err := auth.Exchange(ctx, cfg, flow.Code, flow.Verifier)
+	if err != nil {
+		// The code works once: whatever failed, the flow must start again.
+		return ans, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: exchanging the authorization code: %v", row.ID, auth.Scrub(err.Error(), flow.Code, flow.Verifier)), ErrTypeUnauthorized, nil)
+	}
+	tv, err := v.tokenVault(row.ID)
+	if err != nil {
+		return ans, err
+	}
+	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	for range 3 {
+		cas := vaultx.CreateOnly
+		if e, err := tv.ReadFresh(ctx, path); err == nil {
+			cas = e.Version
+		} else if !errors.Is(err, vaultx.ErrNotFound) {
+			return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: reading its OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+		}
+		ans.Version, err = tv.Write(ctx, path, tokenData(tok), cas)
+		if !errors.Is(err, vaultx.ErrCASConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: storing its OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+	}
+	return ans, nil
+}
+
+func orDefaultTransport(t http.RoundTripper) http.RoundTripper {
+	if t == nil {
+		return http.DefaultTransport
+	}
+	return t
+}
+
+// temporalRefresher sends the refresh to the connection's refresher
+// workflow with update-with-start: the workflow is started if it is not
+// running, and Temporal runs one update handler's refresh at a time.
+type temporalRefresher struct {
+	client    client.Client
+	taskQueue string
+}
+
+func (r temporalRefresher) RefreshToken(ctx context.Context, req OAuth2RefreshRequest) (OAuth2RefreshAnswer, error) {
+	id := RefresherWorkflowID(req.AccountID, req.ConnectionID)
+	var lastErr error
+	// A refresher that is just finishing (idle) refuses the update; the
+	// next attempt starts a new run.
+	for attempt := range 3 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return OAuth2RefreshAnswer{}, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		start := r.client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+			ID:                       id,
+			TaskQueue:                r.taskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		}, OAuth2RefresherWorkflowName, OAuth2RefresherInput{AccountID: req.AccountID, ConnectionID: req.ConnectionID})
+		h, err := r.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start,
+			UpdateOptions: client.UpdateWorkflowOptions{
+				UpdateName:   OAuth2RefreshUpdateName,
+				Args:         []any{req},
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			},
+		})
+		if err == nil {
+			var ans OAuth2RefreshAnswer
+			if err = h.Get(ctx, &ans); err == nil {
+				return ans, nil
+			}
+		}
+		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
+			// The refresher's own answer: do not ask again.
+			if appErr.Type() == ErrTypeUnauthorized {
+				return OAuth2RefreshAnswer{}, fmt.Errorf("%w: %s", auth.ErrRejected, appErr.Error())
+			}
+			return OAuth2RefreshAnswer{}, fmt.Errorf("the connection's token refresher: %s", appErr.Error())
+		}
+		lastErr = err
+	}
+	return OAuth2RefreshAnswer{}, fmt.Errorf("reaching the connection's token refresher: %w", lastErr)
+}
+
+// session builds session credentials from the connection's fields (then
+// properties): where to log in, and how the session travels.
+func sessionCredentials(row store.Connection, secrets connectors.SecretValues) (auth.Credentials, error) {
+	setting := func(name string) string {
+		if v := row.Fields[name]; v != "" {
+			return v
+		}
+		return row.Properties[name]
+	}
+	user := auth.Secret(setting(connectors.FieldUsername))
+	if user == "" {
+		user = auth.Secret(secrets[connectors.FieldUsername])
+	}
+	cfg := auth.SessionConfig{
+		LoginURL:     setting(connectors.FieldLoginURL),
+		ContentType:  setting(connectors.FieldLoginContentType),
+		Body:         setting(connectors.FieldLoginBody),
+		Username:     user,
+		Password:     auth.Secret(secrets[connectors.FieldPassword]),
+		TokenPointer: setting(connectors.FieldTokenPointer),
+		TokenHeader:  setting(connectors.FieldTokenHeader),
+		TokenCookie:  setting(connectors.FieldTokenCookie),
+		SendHeader:   setting(connectors.FieldSendHeader),
+		SendScheme:   setting(connectors.FieldSendScheme),
+	}
+	invalid := func(msg string) error {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: session auth: %s", row.ID, msg), ErrTypeInvalidConnection, nil)
+	}
+	switch {
+	case cfg.LoginURL == "":
+		return nil, invalid("the field " + connectors.FieldLoginURL + " is not set")
+	case cfg.Username == "":
+		return nil, invalid("the field " + connectors.FieldUsername + " is not set")
+	}
+	set := 0
+	for _, s := range []string{cfg.TokenPointer, cfg.TokenHeader, cfg.TokenCookie} {
+		if s != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		return nil, invalid("set exactly one of " + strings.Join([]string{connectors.FieldTokenPointer, connectors.FieldTokenHeader, connectors.FieldTokenCookie}, ", "))
+	}
+	return auth.Session(cfg), nil
+}

@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/workflows"
+)
+
+// connectionTaskTimeout bounds how long a request waits for the short
+// workflow that does its work (a connection test, a code exchange).
+const connectionTaskTimeout = 60 * time.Second
+
+// testConnection runs the app's check of the connection in a short
+// workflow (the gateway never reads a connection's secrets; the activity
+// does) and answers {"ok": true} or {"ok": false, "error": "..."} with
+// what the third party said.
+func (g *Gateway) testConnection(c *gin.Context) {
+	ctx := c.Request.Context()
+	accountID, id := c.Param("accountId"), c.Param("connectionId")
+	row, err := g.store.Connection(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
+		return
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+		return
+	}
+	var res activities.CheckConnectionResult
+	err = g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), workflows.CheckConnectionName,
+		activities.CheckConnectionRequest{AccountID: accountID, ConnectionID: id, App: row.App, AppVersion: row.AppVersion}, &res)
+	if err != nil {
+		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
+			// The activity gave up (Vault down, say): still an answer in words.
+			c.JSON(http.StatusOK, activities.CheckConnectionResult{Error: appErr.Error()})
+			return
+		}
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not run the connection test", err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// runConnectionTask runs a short workflow and waits for its result.
+func (g *Gateway) runConnectionTask(ctx context.Context, id, workflow string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, connectionTaskTimeout)
+	defer cancel()
+	run, err := g.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowExecutionTimeout: connectionTaskTimeout,
+	}, workflow, in)
+	if err != nil {
+		return err
+	}
+	err = run.Get(ctx, out)
+	if err != nil {
+		g.log.Info("connection task failed", zap.String("workflowId", id), zap.Error(err))
+	}
+	return err
+}

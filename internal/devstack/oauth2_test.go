@@ -1,0 +1,181 @@
+package devstack_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/junction-run/junction/connectors/auth/authtest"
+	"github.com/junction-run/junction/internal/devstack"
+	"github.com/junction-run/junction/store"
+)
+
+// startConnectionsStack starts a stack whose connector calls go through
+// transport (nil: straight out) and whose every log line lands in logs.
+func startConnectionsStack(t *testing.T, transport http.RoundTripper) (*devstack.Stack, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := devstack.Start(ctx, devstack.Config{
+		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
+		VaultListen: "127.0.0.1:0", Logger: logger, TemporalLogLevel: "debug", ConnectorTransport: transport,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop(context.Background()) })
+	if s.Vault == nil {
+		t.Fatal("no Vault: build it with make vault (CI builds it)")
+	}
+	authorize(t, s, "acme")
+	return s, logs
+}
+
+// authorizeOAuth2 runs the authorization-code flow through the gateway:
+// the start endpoint, the provider's consent (the fake approves at once)
+// and the callback. It returns every answer the gateway gave, and the code.
+func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID string) ([]apiResponse, string) {
+	t.Helper()
+	start := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/"+account+"/connections/"+connectionID+"/oauth2/authorize", nil, nil)
+	if start.Status != http.StatusOK {
+		t.Fatalf("start authorization: %d %s", start.Status, start.Body)
+	}
+	var started struct{ AuthorizationURL, RedirectURL string }
+	start.decode(t, &started)
+	if started.RedirectURL != s.GatewayURL+"/api/v1/oauth2/callback" {
+		t.Errorf("redirect URL %q", started.RedirectURL)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(started.AuthorizationURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || back.Query().Get("code") == "" {
+		t.Fatalf("the provider answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	done := call(t, http.MethodGet, back.String(), nil, nil)
+	if done.Status != http.StatusOK {
+		t.Fatalf("callback: %d %s", done.Status, done.Body)
+	}
+	// The state works once.
+	again := call(t, http.MethodGet, back.String(), nil, nil)
+	if again.Status != http.StatusBadRequest {
+		t.Errorf("the callback a second time: %d %s", again.Status, again.Body)
+	}
+	return []apiResponse{start, done, again}, back.Query().Get("code")
+}
+
+// expireToken rewrites the connection's stored token with an expiry in
+// the past, as time would.
+func expireToken(t *testing.T, s *devstack.Stack, account, connectionID string) {
+	t.Helper()
+	ctx := context.Background()
+	path := store.ConnectionTokenPath("", account, connectionID)
+	e, err := s.Vault.ReadFresh(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{}
+	for k, v := range e.Data {
+		data[k] = v
+	}
+	data["expiry"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
+	if _, err := s.Vault.Write(ctx, path, data, e.Version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOAuth2OneRefresherForConcurrentRuns: one OAuth2 connection whose
+// provider rotates refresh tokens (and treats a reused one as theft), an
+// expired access token, 20 runs at once that all need it. Every run
+// succeeds, the provider sees exactly one refresh and no invalid_grant:
+// the connection's refresher workflow serialized them.
+func TestOAuth2OneRefresherForConcurrentRuns(t *testing.T) {
+	var apiCalls sync.Map
+	provider := &authtest.OAuth2Provider{
+		ClientID: "junction-client", ClientSecret: "cs-rotating-7d1f0c9a",
+		RotateRefreshTokens: true, TokenDelay: 100 * time.Millisecond,
+		Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			apiCalls.Store(r.URL.Query().Get("run"), true)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"items":[1,2,3]}`))
+		}),
+	}
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	s, _ := startConnectionsStack(t, nil)
+	base := s.GatewayURL + "/api/v1/accounts/acme"
+
+	created := call(t, http.MethodPost, base+"/connections", []byte(`{"app":"http","name":"Rotating provider","authKind":"oauth2_authorization_code",
+	  "fields":{"auth_url":"`+srv.URL+`/authorize","token_url":"`+srv.URL+`/token","client_id":"junction-client","client_secret":"cs-rotating-7d1f0c9a","scopes":"read"}}`), nil)
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Body)
+	}
+	var conn struct{ ID string }
+	created.decode(t, &conn)
+	authorizeOAuth2(t, s, "acme", conn.ID)
+	if st := provider.Stats(); st.AuthorizationCode != 1 {
+		t.Fatalf("provider stats after the authorization: %+v", st)
+	}
+	expireToken(t, s, "acme", conn.ID)
+	provider.RevokeAccessTokens() // and the provider agrees it is dead
+
+	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Read the items","steps":[
+	  {"id":"read","stepType":"http.call","connection":"`+conn.ID+`",
+	   "inputs":{"method":"GET","url":"`+srv.URL+`/items","query":{"run":"{{data.run}}"}},
+	   "outputs":{"status":"{{step.status}}"}}]}}`))
+
+	const runs = 20
+	ids := make([]string, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := trigger(t, s, "acme", `{"run":"`+strconv.Itoa(i)+`"}`, nil)
+			ids[i] = res.Runs[0].TemporalWorkflowID
+		}()
+	}
+	wg.Wait()
+	for i, id := range ids {
+		if data := waitRun(t, s, id); data["status"] != float64(200) {
+			t.Errorf("run %d: %v", i, data)
+		}
+	}
+	n := 0
+	apiCalls.Range(func(any, any) bool { n++; return true })
+	if n != runs {
+		t.Errorf("the API saw %d runs, want %d", n, runs)
+	}
+	st := provider.Stats()
+	if st.Refreshes != 1 || st.InvalidGrant != 0 || st.Reuses != 0 {
+		t.Errorf("provider saw %d refreshes, %d invalid_grant, %d reused refresh tokens; want 1, 0, 0", st.Refreshes, st.InvalidGrant, st.Reuses)
+	}
+	// The refresher is the one workflow per connection that did it.
+	desc, err := s.Client.DescribeWorkflowExecution(context.Background(), "oauth2-refresh/acme/"+conn.ID, "")
+	if err != nil {
+		t.Fatalf("the refresher workflow: %v", err)
+	}
+	if desc.WorkflowExecutionInfo.GetType().GetName() != "oauth2.refresher" {
+		t.Errorf("refresher type %v", desc.WorkflowExecutionInfo.GetType())
+	}
+	e, err := s.Vault.ReadFresh(context.Background(), store.ConnectionTokenPath("", "acme", conn.ID))
+	if err != nil || e.Version != 3 { // the exchange, the test's expiry, the one refresh
+		t.Errorf("token path at version %d (%v), want 3", e.Version, err)
+	}
+	if e.Data["refresh_token"] == "" || e.Data["access_token"] == "" {
+		t.Error("the stored token lost a part")
+	}
+}

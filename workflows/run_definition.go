@@ -70,8 +70,6 @@ type RunInput struct {
 	Steps        []definition.Step `json:"steps"`
 	// Payload is the trigger's data; its top-level fields become data.*.
 	Payload map[string]any `json:"payload"`
-	// Vars are the definition's non-secret environment variables (env.*).
-	Vars map[string]any `json:"vars,omitempty"`
 	// Resume is set when a run continues as new: where the previous run
 	// stopped and what it knew.
 	Resume *ResumeState `json:"resume,omitempty"`
@@ -286,7 +284,7 @@ func (r *run) output() RunOutput { return RunOutput{Data: r.data, Log: r.log} }
 func (r *run) env(sc *scope, step any) definition.Env {
 	return definition.Env{
 		Data: r.data, Step: step, Steps: sc.steps, Item: sc.item, Index: sc.index,
-		Vars: r.in.Vars, Now: r.now, UUID: r.uuid,
+		Now: r.now, UUID: r.uuid,
 	}
 }
 

@@ -51,6 +51,8 @@ func Connector() *connectors.Static {
 		Auth: []connectors.AuthSpec{
 			connectors.NoAuth(), connectors.BasicAuth(), connectors.BearerAuth(), connectors.DigestAuth(),
 		},
+		// The API is the account's own: its settings and keys are too.
+		CustomEnv: true,
 	}, connectors.NewAction(connectors.ActionSpec{
 		ID:          "call",
 		Name:        "Call an HTTP API",

@@ -50,6 +50,10 @@ type metadataStore interface {
 	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
 	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
 	DeleteConnection(ctx context.Context, accountID, id string) error
+
+	SetEnvVars(ctx context.Context, accountID, app, appVersion string, vars []store.EnvVar) error
+	EnvVars(ctx context.Context, accountID, app, appVersion string) ([]store.EnvVar, error)
+	DeleteEnvVar(ctx context.Context, accountID, app, appVersion, name string) error
 }
 
 // Config holds the gateway's dependencies.
@@ -156,6 +160,9 @@ func New(cfg Config) *Gateway {
 	acct.POST("/connections", g.createConnection)
 	acct.GET("/connections/:connectionId", g.getConnection)
 	acct.DELETE("/connections/:connectionId", g.deleteConnection)
+	acct.GET("/apps/:app/versions/:version/env", g.getEnv)
+	acct.PUT("/apps/:app/versions/:version/env", g.putEnv)
+	acct.DELETE("/apps/:app/versions/:version/env/:name", g.deleteEnv)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

@@ -155,11 +155,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	connectorActs := &activities.Connectors{Registry: catalog.New(), Transport: cfg.ConnectorTransport}
+	httpActs := activities.New()
+	// Environment variables: non-secret ones work without Vault.
+	appEnv := &activities.VaultEnv{Store: s.Store}
 	if s.Vault != nil {
 		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
+		appEnv.Vault = s.Vault
 	}
+	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	s.Worker = worker.New(s.Client, worker.Activities{
-		HTTP:       activities.New(),
+		HTTP:       httpActs,
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
 		Connectors: connectorActs,
 	}, worker.Options{})

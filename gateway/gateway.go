@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/connectors"
@@ -75,6 +76,9 @@ type Config struct {
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
+	// Codec configures payload encryption: the converter memos are read
+	// with and the codec endpoint for the Temporal UI (codec.go).
+	Codec CodecConfig
 }
 
 // Gateway serves the HTTP API.
@@ -89,6 +93,11 @@ type Gateway struct {
 	connectors *connectors.Registry
 	secrets    secretStore
 	engine     *gin.Engine
+	// dataConverter reads memos: Temporal's default, with the payload
+	// codec around it when payloads are encrypted.
+	dataConverter converter.DataConverter
+	codec         http.Handler
+	codecAccounts []string
 }
 
 // New builds the gateway and its routes.
@@ -132,6 +141,8 @@ func New(cfg Config) *Gateway {
 	// The manifest describes what Junction can connect to; like the API's
 	// own document it holds nothing of any tenant, so it needs no key.
 	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
+
+	g.codecRoutes(e, cfg.Codec)
 
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)

@@ -24,6 +24,7 @@ import (
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
+	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/worker"
@@ -63,6 +64,12 @@ type Config struct {
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
+	// EncryptPayloads encrypts every Temporal payload with a key generated
+	// once and kept in DataDir (payload-keys); PayloadKeys gives the
+	// keyring instead. A data directory that has the key file stays
+	// encrypted. See payloads.go.
+	EncryptPayloads bool
+	PayloadKeys     string
 }
 
 // Stack is a running Junction.
@@ -81,6 +88,9 @@ type Stack struct {
 	// VaultAddress is the Vault in use, "" when none.
 	VaultAddress string
 	devVault     *devvault.Server
+	// PayloadKeyIDs lists the payload encryption keys, the current one
+	// first; empty when payloads are not encrypted.
+	PayloadKeyIDs []string
 
 	// DevAPIKey is an admin key of the DevAccountID account, also saved in
 	// the data directory's dev-api-key file.
@@ -119,7 +129,28 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// exit from a buffered test logger would leave nothing.
 	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(s.serverLevel),
 		zap.WithFatalHook(zapcore.WriteThenPanic))
+	// The gateway's address is needed before the UI starts: the UI's codec
+	// endpoint is on it.
+	ln, err := net.Listen("tcp", cfg.HTTPAddress)
+	if err != nil {
+		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
+	}
+	defer func() {
+		if s.http == nil {
+			_ = ln.Close()
+		}
+	}()
+	s.GatewayURL = "http://" + ln.Addr().String()
+	codec, err := s.payloadCodec(cfg)
+	if err != nil {
+		return nil, err
+	}
+	codecEndpoint := ""
+	if codec != nil && uiAddr != "" {
+		codecEndpoint = s.GatewayURL + "/api/v1/codec"
+	}
 	s.Temporal, err = devserver.Start(ctx, devserver.Config{
+		CodecEndpoint:    codecEndpoint,
 		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
 		Namespace:        cfg.Namespace,
 		FrontendAddress:  cfg.TemporalAddress,
@@ -131,7 +162,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s.Client, err = worker.Dial(ctx, worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}, cfg.Logger)
+	clientConfig := worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}
+	if codec != nil {
+		clientConfig.DataConverter = payloadcodec.DataConverter(codec)
+	}
+	s.Client, err = worker.Dial(ctx, clientConfig, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -184,12 +219,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault
 	}
-	s.Gateway = gateway.New(gwConfig)
-	ln, err := net.Listen("tcp", cfg.HTTPAddress)
-	if err != nil {
-		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
+	if codec != nil {
+		gwConfig.Codec = gateway.CodecConfig{Codec: codec, AllowedOrigins: uiOrigins(s.Temporal.UIURL), Accounts: []string{DevAccountID}}
 	}
-	s.GatewayURL = "http://" + ln.Addr().String()
+	s.Gateway = gateway.New(gwConfig)
 	s.http = &http.Server{Handler: s.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.httpErr <- s.http.Serve(ln) }()
 	return s, nil

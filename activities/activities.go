@@ -27,6 +27,12 @@ type Activities struct {
 	MaxResponseBytes int64
 	// UserAgent is sent when a step sets none.
 	UserAgent string
+	// Env fills HttpRequest steps' {{env.NAME}} references from the
+	// account's variables of the generic http app (HTTPEnvApp) at
+	// HTTPEnvVersion (default: the version this build ships); nil fails
+	// steps that reference one.
+	Env            EnvResolver
+	HTTPEnvVersion string
 }
 
 // New returns Activities with production defaults.

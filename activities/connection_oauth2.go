@@ -168,13 +168,21 @@ func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, 
 		fmt.Sprintf("connection %s: %s %s does not authenticate with %s", row.ID, row.App, row.AppVersion, row.AuthKind), ErrTypeInvalidConnection, nil)
 }
 
-// oauth2Config is the connection's OAuth2 client, secret included.
-func (v *VaultConnections) oauth2Config(row store.Connection, secrets connectors.SecretValues) (auth.OAuth2Config, error) {
+// oauth2Config is the connection's OAuth2 client, secret included. An app
+// whose client is one per app version (OAuth2Spec.ClientIDEnv) reads it from
+// the account's environment variables of that version.
+func (v *VaultConnections) oauth2Config(ctx context.Context, row store.Connection, secrets connectors.SecretValues) (auth.OAuth2Config, error) {
 	a, err := v.authSpec(row)
 	if err != nil {
 		return auth.OAuth2Config{}, err
 	}
-	cfg, err := connectors.OAuth2Config(a, row.Fields, row.Properties, nil)
+	var env connectors.EnvVars
+	if a.OAuth2 != nil && a.OAuth2.ClientIDEnv != "" {
+		if env, err = v.clientEnv(ctx, row); err != nil {
+			return auth.OAuth2Config{}, err
+		}
+	}
+	cfg, err := connectors.OAuth2Config(a, row.Fields, row.Properties, env)
 	if err != nil {
 		return auth.OAuth2Config{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
@@ -185,13 +193,27 @@ func (v *VaultConnections) oauth2Config(row store.Connection, secrets connectors
 	return cfg, nil
 }
 
+// clientEnv reads the environment variables of the connection's app
+// version (the latest stable one when the connection names none).
+func (v *VaultConnections) clientEnv(ctx context.Context, row store.Connection) (connectors.EnvVars, error) {
+	if v.Env == nil {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: %s takes its OAuth client from environment variables, and this worker reads none", row.ID, row.App), ErrTypeNotConfigured, nil)
+	}
+	c, err := v.Registry.Lookup(row.App, row.AppVersion)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+	}
+	return v.Env.Env(ctx, row.AccountID, row.App, c.Spec().Version)
+}
+
 // oauth2Credentials builds credentials of both OAuth2 kinds. Client
 // credentials fetch their own token. An authorization-code connection uses
 // the token in Vault and, when it is expired or refused, asks the
 // connection's refresher for a newer one and reads that from Vault: the
 // activity never refreshes, and never holds the refresh token.
 func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
-	cfg, err := v.oauth2Config(row, secrets)
+	cfg, err := v.oauth2Config(ctx, row, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +318,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2Ref
 			return OAuth2RefreshAnswer{}, err
 		}
 	}
-	cfg, err := v.oauth2Config(row, secrets)
+	cfg, err := v.oauth2Config(ctx, row, secrets)
 	if err != nil {
 		return OAuth2RefreshAnswer{}, err
 	}
@@ -357,7 +379,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2Exc
 			return ans, err
 		}
 	}
-	cfg, err := v.oauth2Config(row, secrets)
+	cfg, err := v.oauth2Config(ctx, row, secrets)
 	if err != nil {
 		return ans, err
 	}

@@ -61,6 +61,9 @@ type VaultConnections struct {
 	// writer (default: its refresher workflow, through the activity's
 	// Temporal client).
 	Refresher TokenRefresher
+	// Env reads the app version's environment variables, for apps whose
+	// OAuth client is one per app version (OAuth2Spec.ClientIDEnv).
+	Env EnvResolver
 }
 
 var _ ConnectionResolver = (*VaultConnections)(nil)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/definition"
 )
 
 // ConnectorCall is the input of every connector action activity (registered
@@ -24,8 +25,12 @@ type ConnectorCall struct {
 	Action       string `json:"action"`
 	Version      string `json:"version,omitempty"` // "" is the latest stable
 	ConnectionID string `json:"connection,omitempty"`
-	// Input is the step's rendered inputs.
+	// Input is the step's rendered inputs; {{env.NAME}} references are
+	// still in it, and Env says where.
 	Input map[string]any `json:"input"`
+	// Env lists the strings of Input that reference environment variables,
+	// filled in here from the app version's environment (names only).
+	Env []definition.EnvSlot `json:"env,omitempty"`
 }
 
 // ConnectionResolver finds a connection's non-secret settings and builds its
@@ -39,6 +44,10 @@ type ConnectionResolver interface {
 type Connectors struct {
 	Registry    *connectors.Registry
 	Connections ConnectionResolver
+	// Env reads the app version's environment variables for Call.Env and
+	// {{env.NAME}}; nil gives actions an empty environment and fails steps
+	// that reference one.
+	Env EnvResolver
 	// Transport is the base transport credentials wrap (default
 	// http.DefaultTransport); tests point it at fakes.
 	Transport http.RoundTripper
@@ -65,7 +74,11 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 			return nil, fmt.Errorf("step %s: resolving connection %s: %w", in.StepID, in.ConnectionID, err)
 		}
 	}
-	input, err := json.Marshal(in.Input)
+	env, rendered, err := c.environment(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("step %s: %w", in.StepID, err)
+	}
+	input, err := json.Marshal(rendered)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), ErrTypeBadRequest, nil)
 	}
@@ -76,6 +89,7 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 	out, err := action.Run(ctx, connectors.Call{
 		Input:      input,
 		Connection: conn,
+		Env:        env,
 		HTTP:       &http.Client{Transport: creds.Transport(base)},
 	})
 	if err != nil {

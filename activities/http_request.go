@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/internal/retryafter"
 )
 
@@ -23,7 +24,10 @@ import (
 // expression has already been evaluated by the workflow.
 type HTTPRequest struct {
 	// StepID names the step, for error messages.
-	StepID     string            `json:"stepId"`
+	StepID string `json:"stepId"`
+	// AccountID is the run's account, whose environment variables fill the
+	// step's {{env.NAME}} references.
+	AccountID  string            `json:"accountId,omitempty"`
 	Method     string            `json:"method"`
 	URL        string            `json:"url"`
 	Headers    map[string]string `json:"headers,omitempty"`
@@ -31,6 +35,10 @@ type HTTPRequest struct {
 	// Body is serialised as JSON when not nil.
 	Body           any `json:"body,omitempty"`
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// Env lists the strings above that reference environment variables
+	// (pointers into the step's inputs: /url, /headers/..., /body/...);
+	// the activity fills them in from the generic http app's environment.
+	Env []definition.EnvSlot `json:"env,omitempty"`
 }
 
 // HTTPResponse is the step result that outputs read as step.*; field names
@@ -67,6 +75,10 @@ const defaultHTTPTimeout = 5 * time.Second // 8x8's documented default
 // step's retry policy (not a loop of ours) decides when to try again;
 // Retry-After is honoured through NextRetryDelay.
 func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPResponse, error) {
+	in, err := a.withEnv(ctx, in)
+	if err != nil {
+		return HTTPResponse{}, fmt.Errorf("step %s: %w", in.StepID, err)
+	}
 	req, err := a.buildRequest(ctx, in)
 	if err != nil {
 		return HTTPResponse{}, temporal.NewNonRetryableApplicationError(

@@ -229,6 +229,11 @@ func Markdown(c ManifestConnector) []byte {
 		}
 		w("\n")
 	}
+	if s.CustomEnv {
+		w("### Custom environment variables\n\n")
+		w("Accounts may set environment variables of their own for this app version (UPPER_SNAKE_CASE names, " +
+			"each marked secret or not) and use them in step inputs as `{{env.NAME}}`; they are resolved only inside the activity.\n\n")
+	}
 
 	if len(s.Triggers) > 0 {
 		w("## Triggers\n\n")

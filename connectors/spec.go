@@ -37,9 +37,14 @@ type Spec struct {
 	// Env lists the environment variables this version reads: values set
 	// per app version by whoever runs Junction, such as an OAuth client or
 	// a partner key, shared by every connection.
-	Env      []EnvVar      `json:"env,omitempty"`
-	Triggers []TriggerSpec `json:"triggers,omitempty"`
-	Actions  []ActionSpec  `json:"actions,omitempty"`
+	Env []EnvVar `json:"env,omitempty"`
+	// CustomEnv lets accounts set variables of their own besides Env, each
+	// saying whether it is secret: for connectors whose third party is the
+	// account's own (the generic HTTP connector), so Junction cannot know
+	// the names in advance. Definitions read them as {{env.NAME}}.
+	CustomEnv bool          `json:"customEnv,omitempty"`
+	Triggers  []TriggerSpec `json:"triggers,omitempty"`
+	Actions   []ActionSpec  `json:"actions,omitempty"`
 }
 
 // Status says how far a version can be relied on.

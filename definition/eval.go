@@ -67,7 +67,6 @@ type evalEnv struct {
 	Steps map[string]any `expr:"steps"`
 	Item  any            `expr:"item"`
 	Index int            `expr:"index"`
-	Vars  map[string]any `expr:"env"`
 	Meter *meter         `expr:"junction meter"`
 }
 
@@ -245,7 +244,7 @@ func compileUncached(src string) (*program, error) {
 func (p *program) run(env Env, m *meter) (any, error) {
 	machine := vm.VM{MemoryBudget: vmMemoryBudget}
 	out, err := machine.Run(p.p, evalEnv{Data: env.Data, Step: env.Step, Steps: env.Steps,
-		Item: env.Item, Index: env.Index, Vars: env.Vars, Meter: m})
+		Item: env.Item, Index: env.Index, Meter: m})
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) && strings.Contains(fe.Message, "memory budget exceeded") && !errors.Is(err, ErrLimit) {
@@ -306,6 +305,10 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 			return at(n, &ast.NilNode{}), nil
 		case "$env":
 			return nil, nodeErrorWith(n, errNotSupported, "$env is not available; use data, step, steps, item, index or env")
+		case "env":
+			// Values of env exist only inside activities (see RenderKeepingEnv), so no
+			// expression can compute with one.
+			return nil, nodeErrorWith(n, errNotSupported, "env can only stand alone, as {{env.NAME}} with NAME in UPPER_SNAKE_CASE, in the inputs of HttpRequest and connector steps")
 		}
 		return r.call(n, fnCharge, n), nil
 

@@ -21,7 +21,6 @@ func fnEnv() Env {
 		},
 		Item:  map[string]any{"id": 7.0, "sku": "A-1"},
 		Index: 2,
-		Vars:  map[string]any{"REGION": "sg"},
 		Now:   func() time.Time { return time.Date(2024, 5, 1, 1, 30, 0, 0, time.UTC) },
 		UUID:  func() string { return "0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4" },
 	}
@@ -35,8 +34,6 @@ func TestFunctions(t *testing.T) {
 		// Variables.
 		{"item.sku", "A-1"},
 		{"index + 1", 3},
-		{"env.REGION", "sg"},
-		{"env.MISSING", nil},
 
 		// isCountryCode: single codes, shared codes, NANP area codes, formats.
 		{"isCountryCode('+6512345678', 'SG')", true},

@@ -16,14 +16,15 @@ import (
 )
 
 // Env is what expressions can see. Field names as the language exposes them: data, step, steps,
-// item, index, env.
+// item, index.
 type Env struct {
 	Data  map[string]any // the workflow context: trigger payload plus values saved by outputs
 	Step  any            // the current step's result (for outputs)
 	Steps map[string]any // results of earlier steps by step id
 	Item  any            // inside a ForEach body: the current element (item)
 	Index int            // inside a ForEach body: its 0-based position (index)
-	Vars  map[string]any // non-secret environment variables of the definition (env)
+	// There is no field for env: environment variables never reach the workflow (see
+	// RenderKeepingEnv).
 
 	// Now gives the time for now(); inside a workflow it is workflow.Now, so replays see the same
 	// time. Nil makes now() an error.
@@ -214,24 +215,11 @@ func single(segs []segment) (string, bool) {
 }
 
 // CheckTemplate reports whether every {{ }} expression in s is well formed and compiles. A string
-// without "{{" is literal text and always passes. The error is an *ExprError.
+// without "{{" is literal text and always passes. The error is an *ExprError. {{env.NAME}} is
+// refused here: it is valid only in the inputs of the steps whose activity fills it in, which
+// Validate knows.
 func CheckTemplate(s string) error {
-	if !HasTemplate(s) {
-		return nil
-	}
-	segs, err := parseTemplate(s)
-	if err != nil {
-		return err
-	}
-	for _, seg := range segs {
-		if !seg.expr {
-			continue
-		}
-		if _, err := compile(seg.text); err != nil {
-			return exprError(seg.text, err)
-		}
-	}
-	return nil
+	return checkTemplateEnv(s, false)
 }
 
 // Render returns v with every {{ expr }} evaluated: it walks maps and slices recursively (map keys

@@ -35,6 +35,8 @@ func (d *Document) Validate() error {
 type validator struct {
 	errs []FieldError
 	ids  map[string]string // step id -> path of the step that declared it first
+	// envAllowed is set while checking inputs that may hold {{env.NAME}}.
+	envAllowed bool
 }
 
 func (v *validator) fail(path, code, format string, args ...any) {
@@ -221,7 +223,10 @@ func (v *validator) step(s *Step, path string, local map[string]int, depth int) 
 		}
 	}
 
+	// {{env.NAME}} only where an activity fills it in: the inputs of HTTP and connector calls.
+	v.envAllowed = s.StepType == StepHTTPRequest || connector
 	v.templates(s.Inputs, inputsPath)
+	v.envAllowed = false
 	v.templates(s.Outputs, pathKey(path, "outputs"))
 	for _, k := range sortedKeys(s.Outputs) {
 		if strings.TrimSpace(k) == "" {
@@ -435,7 +440,7 @@ func (v *validator) templates(val any, path string) {
 }
 
 func (v *validator) template(s, path string) {
-	if err := CheckTemplate(s); err != nil {
+	if err := checkTemplateEnv(s, v.envAllowed); err != nil {
 		if ee, ok := err.(*ExprError); ok {
 			v.fail(path, ee.Code, "invalid expression: %s", ee.describe())
 			return

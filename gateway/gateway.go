@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/connectors"
@@ -52,6 +53,10 @@ type metadataStore interface {
 	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
 	DeleteConnection(ctx context.Context, accountID, id string) error
 	UpdateConnection(ctx context.Context, c store.Connection, expectedVersion int) (store.Connection, error)
+
+	SetEnvVars(ctx context.Context, accountID, app, appVersion string, vars []store.EnvVar) error
+	EnvVars(ctx context.Context, accountID, app, appVersion string) ([]store.EnvVar, error)
+	DeleteEnvVar(ctx context.Context, accountID, app, appVersion, name string) error
 }
 
 // Config holds the gateway's dependencies.
@@ -82,6 +87,9 @@ type Config struct {
 	// it, and the OAuth2 redirect URL is PublicURL + OAuth2CallbackPath.
 	// Empty means the request's own host (and X-Forwarded-Proto/-Host).
 	PublicURL string
+	// Codec configures payload encryption: the converter memos are read
+	// with and the codec endpoint for the Temporal UI (codec.go).
+	Codec CodecConfig
 }
 
 // Gateway serves the HTTP API.
@@ -99,6 +107,11 @@ type Gateway struct {
 
 	webhookSecrets *webhookSecrets
 	publicBase     string
+	// dataConverter reads memos: Temporal's default, with the payload
+	// codec around it when payloads are encrypted.
+	dataConverter converter.DataConverter
+	codec         http.Handler
+	codecAccounts []string
 }
 
 // New builds the gateway and its routes.
@@ -158,6 +171,8 @@ func New(cfg Config) *Gateway {
 	// carries is the proof, not an API key.
 	e.GET(OAuth2CallbackPath, g.oauth2Callback)
 
+	g.codecRoutes(e, cfg.Codec)
+
 	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
 	acct.POST("/definitions", g.createDefinition)
 	acct.GET("/definitions", g.listDefinitions)
@@ -188,6 +203,9 @@ func New(cfg Config) *Gateway {
 	acct.PUT("/connections/:connectionId", g.updateConnection)
 	acct.POST("/connections/:connectionId/test", g.testConnection)
 	acct.POST("/connections/:connectionId/oauth2/authorize", g.startOAuth2)
+	acct.GET("/apps/:app/versions/:version/env", g.getEnv)
+	acct.PUT("/apps/:app/versions/:version/env", g.putEnv)
+	acct.DELETE("/apps/:app/versions/:version/env/:name", g.deleteEnv)
 	acct.GET("/subaccounts", g.listSubAccounts)
 	acct.POST("/subaccounts", g.createSubAccount)
 	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)

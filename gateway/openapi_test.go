@@ -137,6 +137,10 @@ func TestOpenAPIConventions(t *testing.T) {
 			if want, is8x8 := eightByEight[op.OperationID]; is8x8 && want != name {
 				t.Errorf("8x8's %s is %s, want %s", op.OperationID, name, want)
 			}
+			if strings.HasPrefix(path, "/api/v1/codec/") && op.Security != nil && len(*op.Security) > 0 {
+				// The codec endpoint authenticates operators itself (key or session cookie).
+				continue
+			}
 			if !strings.HasPrefix(path, acct+"/") {
 				if op.Security == nil || len(*op.Security) != 0 {
 					t.Errorf("%s: outside /accounts, want security: [] (no authentication)", name)

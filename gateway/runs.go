@@ -118,7 +118,7 @@ func (g *Gateway) listRuns(c *gin.Context) {
 	}
 	out := make([]runInstance, 0, len(execs))
 	for _, e := range execs {
-		out = append(out, instanceFromInfo(e))
+		out = append(out, g.instanceFromInfo(e))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -171,7 +171,7 @@ func (g *Gateway) getRun(c *gin.Context) {
 	if !ok {
 		return
 	}
-	inst := instanceFromInfo(info)
+	inst := g.instanceFromInfo(info)
 	if state, ok := g.runState(c.Request.Context(), info); ok {
 		inst.Data = state.Data
 		if c.Query("includeLogs") == "true" {
@@ -296,7 +296,7 @@ func (g *Gateway) runErrors(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	inst := instanceFromInfo(info)
+	inst := g.instanceFromInfo(info)
 	out := []runError{}
 	lastStep := ""
 	if state, ok := g.runState(ctx, info); ok {
@@ -376,7 +376,7 @@ func (g *Gateway) runState(ctx context.Context, info *workflowpb.WorkflowExecuti
 	return state, true
 }
 
-func instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
+func (g *Gateway) instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
 	attrs := info.GetSearchAttributes().GetIndexedFields()
 	id := info.GetExecution().GetWorkflowId()
 	inst := runInstance{
@@ -394,7 +394,8 @@ func instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runInstance {
 	}
 	triggeredAt := inst.StartedAt
 	if p := info.GetMemo().GetFields()[memoTriggeredAt]; p != nil {
-		_ = converter.GetDefaultDataConverter().FromPayload(p, &triggeredAt)
+		// Memos are payloads: encrypted when the payload codec is on.
+		_ = g.dataConverter.FromPayload(p, &triggeredAt)
 	}
 	inst.Data = map[string]any{
 		"accountId":   keywordAttr(attrs[workflows.AccountIDKey.GetName()]),

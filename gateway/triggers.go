@@ -236,7 +236,7 @@ func (g *Gateway) waitingRuns(ctx context.Context, accountID string, ev event) (
 	}
 	byDefinition := map[string][]runInstance{}
 	for _, e := range execs {
-		inst := instanceFromInfo(e)
+		inst := g.instanceFromInfo(e)
 		byDefinition[inst.DefinitionID] = append(byDefinition[inst.DefinitionID], inst)
 	}
 	return byDefinition, nil

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -37,6 +38,11 @@ type ClientConfig struct {
 	TLSCAFile     string
 	TLSServerName string
 	TLS           bool
+	// DataConverter encodes every payload the client writes and decodes
+	// every one it reads (nil: Temporal's default, clear JSON). With payload
+	// encryption on, every client Junction makes (worker, gateway, dev
+	// stack) must get the same one: payloadcodec.DataConverter.
+	DataConverter converter.DataConverter
 }
 
 // Dial connects to Temporal with Junction's logger.
@@ -49,6 +55,8 @@ func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Cli
 		HostPort:  cfg.Address,
 		Namespace: cfg.Namespace,
 		Logger:    logging.NewTemporalLogger(logger.Named("temporal-sdk")),
+		// nil keeps the SDK's default.
+		DataConverter: cfg.DataConverter,
 	}
 	if tlsConf != nil {
 		opts.ConnectionOptions.TLS = tlsConf

@@ -70,8 +70,6 @@ type RunInput struct {
 	Steps        []definition.Step `json:"steps"`
 	// Payload is the trigger's data; its top-level fields become data.*.
 	Payload map[string]any `json:"payload"`
-	// Vars are the definition's non-secret environment variables (env.*).
-	Vars map[string]any `json:"vars,omitempty"`
 	// Apps are the connector versions the definition version pins (its
 	// "apps" block): connector steps call exactly these versions, however
 	// many newer ones are registered since. A connector not named runs its
@@ -291,7 +289,7 @@ func (r *run) output() RunOutput { return RunOutput{Data: r.data, Log: r.log} }
 func (r *run) env(sc *scope, step any) definition.Env {
 	return definition.Env{
 		Data: r.data, Step: step, Steps: sc.steps, Item: sc.item, Index: sc.index,
-		Vars: r.in.Vars, Now: r.now, UUID: r.uuid,
+		Now: r.now, UUID: r.uuid,
 	}
 }
 

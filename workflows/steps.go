@@ -73,12 +73,14 @@ func (r *run) callActivity(ctx workflow.Context, step definition.Step, defaults 
 }
 
 func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, env, err := r.renderCallInputs(step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
 	req := activities.HTTPRequest{
 		StepID:     step.ID,
+		AccountID:  r.in.AccountID,
+		Env:        env,
 		Method:     stringOf(inputs["method"]),
 		URL:        stringOf(inputs["url"]),
 		Headers:    stringMap(inputs["headers"]),
@@ -223,14 +225,14 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 // step type ("http.call"). The input names the connection; its credentials
 // are resolved inside the activity.
 func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, env, err := r.renderCallInputs(step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
 	connector, action, _ := definition.ConnectorAction(step.StepType)
 	call := activities.ConnectorCall{
 		StepID: step.ID, AccountID: r.in.AccountID, Connector: connector, Action: action,
-		Version: r.in.Apps[connector], ConnectionID: step.Connection, Input: inputs,
+		Version: r.in.Apps[connector], ConnectionID: step.Connection, Input: inputs, Env: env,
 	}
 	var out any
 	result, err := r.callActivity(ctx, step, connectorDefaults, step.StepType, call, &out)

@@ -27,6 +27,8 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "vault-token", Usage: "token for --vault-addr", EnvVars: []string{"JUNCTION_VAULT_TOKEN"}},
 			&cli.StringFlag{Name: "vault-listen", Value: "127.0.0.1:8200", Usage: "the dev Vault's listen address", EnvVars: []string{"JUNCTION_VAULT_LISTEN"}},
 			&cli.StringFlag{Name: "temporal-log-level", Value: "warn", Usage: "level of the embedded Temporal server's own logs", EnvVars: []string{"JUNCTION_TEMPORAL_LOG_LEVEL"}},
+			&cli.BoolFlag{Name: "encrypt-payloads", Usage: "encrypt Temporal payloads with a key generated once and kept in --data-dir (payload-keys); the UI decrypts them through the gateway's codec endpoint", EnvVars: []string{"JUNCTION_ENCRYPT_PAYLOADS"}},
+			payloadKeysFlag(),
 		}, eightByEightFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c, true)
@@ -48,6 +50,8 @@ func devCommand() *cli.Command {
 				VaultAddress:     c.String("vault-addr"),
 				VaultToken:       c.String("vault-token"),
 				VaultListen:      c.String("vault-listen"),
+				EncryptPayloads:  c.Bool("encrypt-payloads"),
+				PayloadKeys:      c.String("payload-keys"),
 				Logger:           logger,
 			})
 			if err != nil {
@@ -71,12 +75,12 @@ Development account %q, admin API key (also in %s):
 
 Try:  export JUNCTION_API_KEY=$(cat %s)
       curl -s -H "Authorization: Bearer $JUNCTION_API_KEY" %s/api/v1/accounts/%s/definitions
-Press Ctrl-C to stop.
+%sPress Ctrl-C to stop.
 
 `, stack.GatewayURL, ui, stack.Temporal.FrontendAddress, stack.Temporal.Namespace,
 				redactURL(stack.DatabaseURL), vaultLine(stack.VaultAddress), c.String("data-dir"),
 				devstack.DevAccountID, filepath.Join(c.String("data-dir"), "dev-api-key"), stack.DevAPIKey,
-				filepath.Join(c.String("data-dir"), "dev-api-key"), stack.GatewayURL, devstack.DevAccountID)
+				filepath.Join(c.String("data-dir"), "dev-api-key"), stack.GatewayURL, devstack.DevAccountID, payloadsLine(stack))
 
 			select {
 			case <-c.Context.Done():
@@ -96,4 +100,13 @@ func vaultLine(addr string) string {
 		return "(none: run make vault, or pass --vault-addr; connections are unavailable)"
 	}
 	return addr
+}
+
+// payloadsLine tells how to read encrypted payloads in the UI, when they are encrypted.
+func payloadsLine(s *devstack.Stack) string {
+	if len(s.PayloadKeyIDs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Payloads are encrypted (key %s). To read them in the Temporal UI, sign in once with the\n"+
+		"admin API key at %s/api/v1/codec/session, and open the UI at %s.\n", s.PayloadKeyIDs[0], s.GatewayURL, s.UIURL())
 }

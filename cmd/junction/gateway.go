@@ -17,7 +17,7 @@ func gatewayCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gateway",
 		Usage: "serve the management API and webhook intake against a Temporal cluster",
-		Flags: append(temporalFlags(),
+		Flags: append(append(temporalFlags(), codecFlags()...),
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
@@ -34,7 +34,13 @@ func gatewayCommand() *cli.Command {
 			}
 			defer st.Close()
 
+			codec, err := payloadCodec(c)
+			if err != nil {
+				return err
+			}
 			gw := gateway.New(gateway.Config{
+				Codec: gateway.CodecConfig{Codec: codec, AllowedOrigins: commaList(c.String("codec-origins")),
+					Accounts: commaList(c.String("codec-accounts"))},
 				Store:        st,
 				Temporal:     tc,
 				Namespace:    c.String("namespace"),

@@ -20,6 +20,7 @@ import (
 
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/worker"
 )
 
@@ -75,6 +76,7 @@ func temporalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-key", Usage: "client key (PEM) for mTLS", EnvVars: []string{"JUNCTION_TLS_KEY"}},
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate (PEM) to trust", EnvVars: []string{"JUNCTION_TLS_CA"}},
 		&cli.StringFlag{Name: "tls-server-name", Usage: "server name to verify", EnvVars: []string{"JUNCTION_TLS_SERVER_NAME"}},
+		payloadKeysFlag(),
 	}
 }
 
@@ -85,7 +87,15 @@ func connect(c *cli.Context) (logger *zap.Logger, tc client.Client, close func()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tc, err = worker.Dial(c.Context, clientConfig(c), logger)
+	cfg := clientConfig(c)
+	codec, err := payloadCodec(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if codec != nil {
+		cfg.DataConverter = payloadcodec.DataConverter(codec)
+	}
+	tc, err = worker.Dial(c.Context, cfg, logger)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -56,6 +56,8 @@ func Connector() *connectors.Static {
 		},
 		Properties: []connectors.Field{{Name: PropertyCheckURL, Type: connectors.FieldURL,
 			Description: "A URL that POST .../connections/{id}/test GETs with the connection's credentials; any 2xx answer means they work."}},
+		// The API is the account's own: its settings and keys are too.
+		CustomEnv: true,
 	}, connectors.NewAction(connectors.ActionSpec{
 		ID:          "call",
 		Name:        "Call an HTTP API",

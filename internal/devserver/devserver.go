@@ -56,6 +56,11 @@ type Config struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's logs.
 	Logger *zap.Logger
+	// CodecEndpoint, when set, is the codec server the UI decodes payloads
+	// with (the gateway's /api/v1/codec); the UI sends the browser's
+	// cookies for it (codec.includeCredentials), which is how the gateway
+	// knows the operator.
+	CodecEndpoint string
 }
 
 // Server is a running embedded Temporal server, with its UI when enabled.
@@ -214,7 +219,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	if cfg.UIAddress != "" {
-		if err := s.startUI(ctx, cfg.UIAddress, cfg.Namespace); err != nil {
+		if err := s.startUI(ctx, cfg.UIAddress, cfg.Namespace, cfg.CodecEndpoint); err != nil {
 			s.Stop()
 			return nil, err
 		}
@@ -222,7 +227,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) startUI(ctx context.Context, address, namespace string) error {
+func (s *Server) startUI(ctx context.Context, address, namespace, codecEndpoint string) error {
 	host, portText, err := net.SplitHostPort(address)
 	if err != nil {
 		return fmt.Errorf("UI address %q: %w", address, err)
@@ -247,6 +252,7 @@ func (s *Server) startUI(ctx context.Context, address, namespace string) error {
 		CORS:                uiconfig.CORS{CookieInsecure: true},
 		HideLogs:            true,
 		DisableNewsFetch:    true,
+		Codec:               uiconfig.Codec{Endpoint: codecEndpoint, IncludeCredentials: codecEndpoint != ""},
 	}))
 	s.uiDone = make(chan error, 1)
 	go func() { s.uiDone <- s.ui.Start() }()

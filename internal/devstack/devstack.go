@@ -25,6 +25,7 @@ import (
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
+	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/worker"
@@ -68,6 +69,12 @@ type Config struct {
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
+	// EncryptPayloads encrypts every Temporal payload with a key generated
+	// once and kept in DataDir (payload-keys); PayloadKeys gives the
+	// keyring instead. A data directory that has the key file stays
+	// encrypted. See payloads.go.
+	EncryptPayloads bool
+	PayloadKeys     string
 }
 
 // Stack is a running Junction.
@@ -86,6 +93,9 @@ type Stack struct {
 	// VaultAddress is the Vault in use, "" when none.
 	VaultAddress string
 	devVault     *devvault.Server
+	// PayloadKeyIDs lists the payload encryption keys, the current one
+	// first; empty when payloads are not encrypted.
+	PayloadKeyIDs []string
 
 	// DevAPIKey is an admin key of the DevAccountID account, also saved in
 	// the data directory's dev-api-key file.
@@ -124,7 +134,28 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// exit from a buffered test logger would leave nothing.
 	serverLog := cfg.Logger.Named("temporal-server").WithOptions(zap.IncreaseLevel(s.serverLevel),
 		zap.WithFatalHook(zapcore.WriteThenPanic))
+	// The gateway's address is needed before the UI starts: the UI's codec
+	// endpoint is on it.
+	ln, err := net.Listen("tcp", cfg.HTTPAddress)
+	if err != nil {
+		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
+	}
+	defer func() {
+		if s.http == nil {
+			_ = ln.Close()
+		}
+	}()
+	s.GatewayURL = "http://" + ln.Addr().String()
+	codec, err := s.payloadCodec(cfg)
+	if err != nil {
+		return nil, err
+	}
+	codecEndpoint := ""
+	if codec != nil && uiAddr != "" {
+		codecEndpoint = s.GatewayURL + "/api/v1/codec"
+	}
 	s.Temporal, err = devserver.Start(ctx, devserver.Config{
+		CodecEndpoint:    codecEndpoint,
 		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
 		Namespace:        cfg.Namespace,
 		FrontendAddress:  cfg.TemporalAddress,
@@ -136,7 +167,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s.Client, err = worker.Dial(ctx, worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}, cfg.Logger)
+	clientConfig := worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}
+	if codec != nil {
+		clientConfig.DataConverter = payloadcodec.DataConverter(codec)
+	}
+	s.Client, err = worker.Dial(ctx, clientConfig, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +195,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	connectorActs := &activities.Connectors{Registry: cfg.Connectors, Transport: cfg.ConnectorTransport}
+	httpActs := activities.New()
+	// Environment variables: non-secret ones work without Vault.
+	appEnv := &activities.VaultEnv{Store: s.Store}
 	if s.Vault != nil {
-		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault, Registry: connectorActs.Registry}
+		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault, Registry: connectorActs.Registry, Env: appEnv}
+		appEnv.Vault = s.Vault
 	}
+	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	s.Worker = worker.New(s.Client, worker.Activities{
-		HTTP:       activities.New(),
+		HTTP:       httpActs,
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
 		Connectors: connectorActs,
 	}, worker.Options{})
@@ -185,12 +225,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		gwConfig.Secrets = s.Vault
 		gwConfig.WebhookSecrets = s.Vault
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddress)
-	if err != nil {
-		return nil, fmt.Errorf("gateway cannot listen on %s: %w", cfg.HTTPAddress, err)
-	}
-	s.GatewayURL = "http://" + ln.Addr().String()
 	gwConfig.PublicURL = s.GatewayURL
+	if codec != nil {
+		gwConfig.Codec = gateway.CodecConfig{Codec: codec, AllowedOrigins: uiOrigins(s.Temporal.UIURL), Accounts: []string{DevAccountID}}
+	}
 	s.Gateway = gateway.New(gwConfig)
 	s.http = &http.Server{Handler: s.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.httpErr <- s.http.Serve(ln) }()

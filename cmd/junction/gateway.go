@@ -17,7 +17,8 @@ func gatewayCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gateway",
 		Usage: "serve the management API and webhook intake against a Temporal cluster",
-		Flags: append(append(temporalFlags(), codecFlags()...),
+		Flags: append(append(append(temporalFlags(), codecFlags()...), vaultFlags()...),
+			&cli.StringFlag{Name: "public-url", Usage: "the gateway's address as third parties and browsers reach it, e.g. https://junction.example.com (webhook signatures, OAuth2 redirect URL); default: the request's host", EnvVars: []string{"JUNCTION_PUBLIC_URL"}},
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
@@ -38,7 +39,11 @@ func gatewayCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			gw := gateway.New(gateway.Config{
+			vault, err := openVault(c, logger)
+			if err != nil {
+				return err
+			}
+			cfg := gateway.Config{
 				Codec: gateway.CodecConfig{Codec: codec, AllowedOrigins: commaList(c.String("codec-origins")),
 					Accounts: commaList(c.String("codec-accounts"))},
 				Store:        st,
@@ -46,7 +51,13 @@ func gatewayCommand() *cli.Command {
 				Namespace:    c.String("namespace"),
 				Logger:       logger.Named("gateway"),
 				MaxBodyBytes: c.Int64("max-body-bytes"),
-			})
+				PublicURL:    c.String("public-url"),
+			}
+			if vault != nil {
+				defer vault.Close()
+				cfg.Secrets, cfg.WebhookSecrets = vault, vault
+			}
+			gw := gateway.New(cfg)
 			srv := &http.Server{Addr: c.String("http-address"), Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,13 +19,14 @@ import (
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/store/storetest"
+	"github.com/junction-run/junction/vaultx/vaulttest"
 )
 
 // TestWorkerAndGatewayAgainstExternalTemporal runs `junction worker` and
 // `junction gateway` as an operator would, configured only through
 // JUNCTION_* environment variables, against a Temporal server they did not
 // start, with the metadata store on PostgreSQL when the test database is
-// available (SQLite otherwise).
+// available (SQLite otherwise) and connections' secrets in a real Vault.
 func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -68,6 +70,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	t.Setenv("JUNCTION_HTTP_ADDRESS", httpAddr)
 	t.Setenv("JUNCTION_DATABASE_URL", dbURL)
 	t.Setenv("JUNCTION_LOG_LEVEL", "warn")
+	vaultAddr, vaultToken := vaulttest.Start(t)
+	t.Setenv("JUNCTION_VAULT_ADDR", vaultAddr)
+	t.Setenv("JUNCTION_VAULT_TOKEN", vaultToken)
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
@@ -110,6 +115,33 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 		t.Fatalf("sink got %s", got.String())
 	}
 
+	// A connection: the gateway puts its token in Vault, the worker's
+	// activity reads it from there and sends it.
+	const partnerToken = "tok_cmd_test_5Hq8Wd2Lr"
+	var authorized atomicCount
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+partnerToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		authorized.add()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer partner.Close()
+	var conn struct{ ID string }
+	decode(t, post(t, base+"/api/v1/accounts/ops/connections",
+		`{"app":"http","authKind":"bearer","fields":{"token":"`+partnerToken+`"}}`), &conn)
+	resp = post(t, base+"/api/v1/accounts/ops/definitions", `{"trigger":"http_request","status":"enabled","subAccountId":"partner",
+	  "definition":{"name":"notify","steps":[{"id":"notify","stepType":"http.call","connection":"`+conn.ID+`",
+	  "inputs":{"method":"POST","url":"`+partner.URL+`/events","body":{"who":"{{data.who}}"}}}]}}`)
+	if resp.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("create the connection's definition: %d %s", resp.StatusCode, b)
+	}
+	decode(t, post(t, base+"/api/v1/accounts/ops/triggers/http_request?subAccountId=partner", `{"who":"ops"}`), &one)
+	waitFor(t, "the authorized call", time.Minute, func() bool { return authorized.get() == 1 })
+
 	stop()
 	for range 2 {
 		select {
@@ -122,6 +154,12 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 		}
 	}
 }
+
+// atomicCount counts from several goroutines.
+type atomicCount struct{ n atomic.Int64 }
+
+func (c *atomicCount) add()       { c.n.Add(1) }
+func (c *atomicCount) get() int64 { return c.n.Load() }
 
 // bearer authorizes post's requests.
 var bearer string

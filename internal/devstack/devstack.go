@@ -63,6 +63,14 @@ type Config struct {
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
+
+	// Knobs the benchmark (internal/bench) turns; zero values keep the
+	// defaults. TemporalPostgres keeps Temporal's data in PostgreSQL
+	// instead of DataDir; Worker tunes the worker; NoWorker starts none,
+	// for a worker in another process.
+	TemporalPostgres *devserver.Postgres
+	Worker           worker.Options
+	NoWorker         bool
 }
 
 // Stack is a running Junction.
@@ -126,6 +134,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		UIAddress:        uiAddr,
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           serverLog,
+		Postgres:         cfg.TemporalPostgres,
 	})
 	if err != nil {
 		return nil, err
@@ -158,14 +167,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Vault != nil {
 		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault}
 	}
-	s.Worker = worker.New(s.Client, worker.Activities{
-		HTTP:       activities.New(),
-		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
-		Connectors: connectorActs,
-	}, worker.Options{})
-	if err := s.Worker.Start(); err != nil {
-		s.Worker = nil
-		return nil, fmt.Errorf("starting worker: %w", err)
+	if !cfg.NoWorker {
+		s.Worker = worker.New(s.Client, worker.Activities{
+			HTTP:       activities.New(),
+			Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
+			Connectors: connectorActs,
+		}, cfg.Worker)
+		if err := s.Worker.Start(); err != nil {
+			s.Worker = nil
+			return nil, fmt.Errorf("starting worker: %w", err)
+		}
 	}
 
 	gwConfig := gateway.Config{

@@ -61,7 +61,7 @@ func workerFlags(fs *flag.FlagSet) *worker.Options {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	var cfg bench.Config
-	fs.IntVar(&cfg.N, "n", 2000, "events per phase")
+	fs.IntVar(&cfg.N, "n", 1000, "events per phase")
 	fs.IntVar(&cfg.Concurrency, "c", 16, "events in flight")
 	fs.DurationVar(&cfg.MaxDuration, "max", 60*time.Second, "cap on each phase's load")
 	fs.DurationVar(&cfg.DrainTimeout, "drain", 120*time.Second, "cap on waiting for the sink after the load")

@@ -36,8 +36,9 @@ type ParkResult struct {
 	// AllParked: every run was started before the wake-up moment, so the
 	// parked figures below saw all of them waiting.
 	AllParked bool `json:"allParked"`
-	// Worker and server memory while every run waited, and the peak over
-	// the scenario.
+	// Worker and server memory before the first start, while every run
+	// waited, and the peak over the scenario.
+	WorkerIdleRSSMB   float64 `json:"workerIdleRssMb"`
 	WorkerRSSParkedMB float64 `json:"workerRssParkedMb"`
 	WorkerPeakRSSMB   float64 `json:"workerPeakRssMb"`
 	ServerRSSParkedMB float64 `json:"serverRssParkedMb"`
@@ -104,6 +105,7 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 		res.Error = err.Error()
 		return res
 	}
+	res.WorkerIdleRSSMB = float64(wm.start.RSS) / 1e6
 	start := time.Now()
 	resumeAt := start.Add(wait)
 	resumeText := resumeAt.UTC().Format(time.RFC3339Nano)

@@ -196,9 +196,9 @@ func (r Results) Markdown() string {
 		if p.Error != "" {
 			fmt.Fprintf(&b, "Not measured: %s\n", mdEscape(p.Error))
 		} else {
-			b.WriteString("| runs | persistence | started in s | all parked | worker RSS parked / peak MB | server RSS parked / peak MB | resume all in s | resumed/s | exactly once |\n|---|---|---|---|---|---|---|---|---|\n")
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %v | %.0f / %.0f | %.0f / %.0f | %.1f | %.1f | %s |\n",
-				p.N, p.Persistence, p.StartSeconds, p.AllParked, p.WorkerRSSParkedMB, p.WorkerPeakRSSMB,
+			b.WriteString("| runs | persistence | started in s | all parked | worker RSS idle / parked / peak MB | server RSS parked / peak MB | resume all in s | resumed/s | exactly once |\n|---|---|---|---|---|---|---|---|---|\n")
+			fmt.Fprintf(&b, "| %d | %s | %.1f | %v | %.0f / %.0f / %.0f | %.0f / %.0f | %.1f | %.1f | %s |\n",
+				p.N, p.Persistence, p.StartSeconds, p.AllParked, p.WorkerIdleRSSMB, p.WorkerRSSParkedMB, p.WorkerPeakRSSMB,
 				p.ServerRSSParkedMB, p.ServerPeakRSSMB, p.ResumeSeconds, p.ResumedPerSec, exactlyOnce(p.Delivery))
 		}
 		for _, n := range p.Notes {
@@ -221,4 +221,6 @@ func exactlyOnce(d Delivery) string {
 	return fmt.Sprintf("**no**: %d/%d, missing %d, duplicated %d, filtered arrived %d", d.Delivered, d.Expected, d.Missing, d.Duplicated, d.Filtered)
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ") }
+func mdEscape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ")
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -228,5 +227,3 @@ func withoutEnv(env []string, name string) []string {
 	}
 	return out
 }
-
-var errStopped = errors.New("bench: stopped")

@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
-	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the Junction phase here")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "CPU profiles of the throughput phases: PATH-<system>-<persistence>.pprof")
 	fs.StringVar(&cfg.N8N.Script, "n8n-script", "scripts/n8n-bench.sh", "the n8n benchmark script")
 	fs.StringVar(&cfg.N8N.Dir, "n8n-dir", "/tmp/n8n-probe", "where the script installed n8n (its BENCH_DIR)")
 	fs.IntVar(&cfg.N8N.Warmup, "n8n-warmup", 200, "n8n's unmeasured warm-up requests")

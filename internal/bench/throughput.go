@@ -54,7 +54,8 @@ type Config struct {
 	Warmup       int
 	USMod        int
 	Worker       worker.Options
-	// CPUProfile, when set, is where the Junction phase's CPU profile goes.
+	// CPUProfile, when set, names the CPU profiles of the throughput
+	// phases: /tmp/p.pprof gives /tmp/p-junction-sqlite.pprof and so on.
 	CPUProfile string
 
 	N8N  N8NConfig
@@ -153,7 +154,8 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 	if persistence == PersistencePostgres {
 		res.Measured += " (PostgreSQL server not included)"
 	}
-	profile := system == SystemJunction && c.CPUProfile != ""
+	profile := c.CPUProfile != ""
+	profilePath := profileFile(c.CPUProfile, system, persistence)
 	sut, err := c.startSUT(ctx, system, persistence, profile)
 	if err != nil {
 		res.Error = err.Error()
@@ -217,7 +219,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 	if profile {
 		profileDone = make(chan error, 1)
 		secs := int(min(c.MaxDuration, 30*time.Second) / time.Second)
-		go func() { profileDone <- fetchProfile(ctx, sut.ready.PprofURL, secs, c.CPUProfile) }()
+		go func() { profileDone <- fetchProfile(ctx, sut.ready.PprofURL, secs, profilePath) }()
 	}
 	c.logf("%s on %s: %d events, %d at a time, at most %s", system, persistence, c.N, c.Concurrency, c.MaxDuration)
 	lr := Load{N: c.N, Concurrency: c.Concurrency, MaxDuration: c.MaxDuration, USMod: c.USMod, Send: send}.Run(ctx)
@@ -233,7 +235,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		if err := <-profileDone; err != nil {
 			res.Notes = append(res.Notes, "CPU profile failed: "+err.Error())
 		} else {
-			res.Notes = append(res.Notes, "CPU profile of the first "+strconv.Itoa(int(min(c.MaxDuration, 30*time.Second)/time.Second))+" s: "+c.CPUProfile)
+			res.Notes = append(res.Notes, "CPU profile of the first "+strconv.Itoa(int(min(c.MaxDuration, 30*time.Second)/time.Second))+" s: "+profilePath)
 		}
 	}
 	res.fill(lr, sink.Verdict(lr.Events, lr.Acked))
@@ -319,6 +321,11 @@ func createDefinition(ctx context.Context, hc *http.Client, gatewayURL, apiKey s
 		return fmt.Errorf("creating the definition: %s: %s", resp.Status, b)
 	}
 	return nil
+}
+
+func profileFile(path, system, persistence string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + system + "-" + persistence + ext
 }
 
 func fetchProfile(ctx context.Context, pprofURL string, seconds int, path string) error {

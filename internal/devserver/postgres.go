@@ -63,7 +63,7 @@ func (p Postgres) sqlConfig(database string) (*config.SQL, error) {
 	u, err := url.Parse(p.URL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		// The URL may hold a password: never quote it.
-		return nil, errors.New("devserver: Postgres.URL must be postgres://user[:password]@host:port/...")
+		return nil, errors.New("devserver: Postgres.URL must look like postgres://user[:password]@host:port/db")
 	}
 	host := u.Host
 	if u.Port() == "" {

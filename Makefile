@@ -1,13 +1,14 @@
 # Junction's entry points. Two commands matter to a newcomer:
 #   make dev    build and run everything in one process
 #   make test   run every test (starts a throwaway PostgreSQL for the store tests)
+#   make bench  Junction against raw Temporal and n8n on this machine (docs/benchmarks.md)
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/junction
 export GOTOOLCHAIN := local
 
-.PHONY: build dev test lint vault
+.PHONY: build dev test lint vault bench
 
 build:
 	$(GO) build -o $(BIN) ./cmd/junction
@@ -17,6 +18,9 @@ dev: build vault
 
 test:
 	./scripts/test.sh
+
+bench:
+	./scripts/bench.sh
 
 # The Vault the tests run against (tools/vault, BUSL: never ship it).
 vault:

@@ -134,6 +134,13 @@ type Activities struct {
 // Options tune the worker; zero values take the SDK's defaults.
 type Options struct {
 	MaxConcurrentActivities int
+	// MaxConcurrentWorkflowTasks bounds workflow tasks in progress.
+	MaxConcurrentWorkflowTasks int
+	// WorkflowTaskPollers and ActivityTaskPollers are the long polls each
+	// kind of task keeps open (the SDK's default is 2 each); more pollers
+	// pick up a burst of work sooner at the cost of idle connections.
+	WorkflowTaskPollers int
+	ActivityTaskPollers int
 	// Identity names this worker in histories (default host and pid).
 	Identity string
 }
@@ -142,8 +149,11 @@ type Options struct {
 // activity registered. The caller starts and stops it.
 func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
-		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
-		Identity:                           opts.Identity,
+		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
+		MaxConcurrentWorkflowTaskPollers:       opts.WorkflowTaskPollers,
+		MaxConcurrentActivityTaskPollers:       opts.ActivityTaskPollers,
+		Identity:                               opts.Identity,
 	})
 	Register(w, acts)
 	return w

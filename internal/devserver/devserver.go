@@ -61,6 +61,9 @@ type Config struct {
 	// cookies for it (codec.includeCredentials), which is how the gateway
 	// knows the operator.
 	CodecEndpoint string
+	// Postgres, when set, keeps everything in PostgreSQL instead of
+	// DBFile (see postgres.go).
+	Postgres *Postgres
 }
 
 // Server is a running embedded Temporal server, with its UI when enabled.
@@ -80,8 +83,8 @@ type Server struct {
 // Start starts the server and returns once its frontend accepts
 // connections. Stop must be called to release the ports and the database.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.DBFile == "" {
-		return nil, errors.New("devserver: DBFile is required")
+	if cfg.DBFile == "" && cfg.Postgres == nil {
+		return nil, errors.New("devserver: DBFile or Postgres is required")
 	}
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
@@ -91,9 +94,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
-	}
-	if err := os.MkdirAll(filepath.Dir(cfg.DBFile), 0o755); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 
 	const ip = "127.0.0.1"
@@ -127,9 +127,25 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxConns:     4,
 		MaxIdleConns: 4,
 	}
-	if _, err := os.Stat(cfg.DBFile); errors.Is(err, os.ErrNotExist) {
-		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-			return nil, fmt.Errorf("creating Temporal schema in %s: %w", cfg.DBFile, err)
+	stores := map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	defaultStore, visibilityStore, shards := "sqlite", "sqlite", int32(1)
+	if pg := cfg.Postgres; pg != nil {
+		p := pg.withDefaults()
+		storeConf, visibilityConf, err := p.setup()
+		if err != nil {
+			return nil, err
+		}
+		sqlConf = storeConf // namespaces are created there
+		stores = map[string]config.DataStore{"postgres": {SQL: storeConf}, "postgres-visibility": {SQL: visibilityConf}}
+		defaultStore, visibilityStore, shards = "postgres", "postgres-visibility", p.HistoryShards
+	} else {
+		if err := os.MkdirAll(filepath.Dir(cfg.DBFile), 0o755); err != nil {
+			return nil, fmt.Errorf("creating data directory: %w", err)
+		}
+		if _, err := os.Stat(cfg.DBFile); errors.Is(err, os.ErrNotExist) {
+			if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+				return nil, fmt.Errorf("creating Temporal schema in %s: %w", cfg.DBFile, err)
+			}
 		}
 	}
 	nsConf, err := sqliteschema.NewNamespaceConfig("active", cfg.Namespace, false, cfg.SearchAttributes)
@@ -147,10 +163,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	var conf config.Config
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = ip
-	conf.Persistence.DefaultStore = "sqlite"
-	conf.Persistence.VisibilityStore = "sqlite"
-	conf.Persistence.NumHistoryShards = 1
-	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	conf.Persistence.DefaultStore = defaultStore
+	conf.Persistence.VisibilityStore = visibilityStore
+	conf.Persistence.NumHistoryShards = shards
+	conf.Persistence.DataStores = stores
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,

@@ -75,6 +75,14 @@ type Config struct {
 	// encrypted. See payloads.go.
 	EncryptPayloads bool
 	PayloadKeys     string
+
+	// Knobs the benchmark (internal/bench) turns; zero values keep the
+	// defaults. TemporalPostgres keeps Temporal's data in PostgreSQL
+	// instead of DataDir; Worker tunes the worker; NoWorker starts none,
+	// for a worker in another process.
+	TemporalPostgres *devserver.Postgres
+	Worker           worker.Options
+	NoWorker         bool
 }
 
 // Stack is a running Junction.
@@ -162,6 +170,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		UIAddress:        uiAddr,
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           serverLog,
+		Postgres:         cfg.TemporalPostgres,
 	})
 	if err != nil {
 		return nil, err
@@ -203,14 +212,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		appEnv.Vault = s.Vault
 	}
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
-	s.Worker = worker.New(s.Client, worker.Activities{
-		HTTP:       httpActs,
-		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
-		Connectors: connectorActs,
-	}, worker.Options{})
-	if err := s.Worker.Start(); err != nil {
-		s.Worker = nil
-		return nil, fmt.Errorf("starting worker: %w", err)
+	if !cfg.NoWorker {
+		s.Worker = worker.New(s.Client, worker.Activities{
+			HTTP:       httpActs,
+			Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
+			Connectors: connectorActs,
+		}, cfg.Worker)
+		if err := s.Worker.Start(); err != nil {
+			s.Worker = nil
+			return nil, fmt.Errorf("starting worker: %w", err)
+		}
 	}
 
 	gwConfig := gateway.Config{

@@ -1,0 +1,179 @@
+// Command junction-bench measures Junction against raw Temporal and n8n on
+// this machine (see docs/benchmarks.md; `make bench` runs it).
+//
+//	junction-bench run    [flags]   the comparison: load, sink, report
+//	junction-bench serve  [flags]   the system under test (started by run)
+//	junction-bench worker [flags]   a lone Junction worker (started by run)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/junction-run/junction/internal/bench"
+	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/worker"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, args := "run", os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = run(ctx, args)
+	case "serve":
+		err = serve(ctx, args)
+	case "worker":
+		err = runWorker(ctx, args)
+	default:
+		err = fmt.Errorf("unknown command %q: run, serve or worker", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "junction-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func workerFlags(fs *flag.FlagSet) *worker.Options {
+	o := &worker.Options{}
+	fs.IntVar(&o.WorkflowTaskPollers, "workflow-pollers", 0, "workflow task pollers (0: SDK default)")
+	fs.IntVar(&o.ActivityTaskPollers, "activity-pollers", 0, "activity task pollers (0: SDK default)")
+	fs.IntVar(&o.MaxConcurrentActivities, "max-activities", 0, "activity slots (0: SDK default)")
+	fs.IntVar(&o.MaxConcurrentWorkflowTasks, "max-workflow-tasks", 0, "workflow task slots (0: SDK default)")
+	return o
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	var cfg bench.Config
+	fs.IntVar(&cfg.N, "n", 1000, "events per phase")
+	fs.IntVar(&cfg.Concurrency, "c", 16, "events in flight")
+	fs.DurationVar(&cfg.MaxDuration, "max", 60*time.Second, "cap on each phase's load")
+	fs.DurationVar(&cfg.DrainTimeout, "drain", 120*time.Second, "cap on waiting for the sink after the load")
+	fs.IntVar(&cfg.Warmup, "warmup", 100, "unmeasured events before each phase")
+	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
+	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
+	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
+	systems := fs.String("systems", "temporal-raw,junction,n8n,park", "what to measure")
+	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
+	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
+	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "CPU profiles of the throughput phases: PATH-<system>-<persistence>.pprof")
+	fs.StringVar(&cfg.N8N.Script, "n8n-script", "scripts/n8n-bench.sh", "the n8n benchmark script")
+	fs.StringVar(&cfg.N8N.Dir, "n8n-dir", "/tmp/n8n-probe", "where the script installed n8n (its BENCH_DIR)")
+	fs.IntVar(&cfg.N8N.Warmup, "n8n-warmup", 200, "n8n's unmeasured warm-up requests")
+	fs.IntVar(&cfg.Park.N, "park-n", 500, "runs parked in a Wait step")
+	fs.StringVar(&cfg.Park.Persistence, "park-persistence", "", "persistence of the park scenario (default: the first of -persistence)")
+	fs.DurationVar(&cfg.Park.Wait, "park-wait", 0, "how long after the first start the parked runs wake (0: 20 s + N at the measured start rate)")
+	fs.DurationVar(&cfg.Park.ResumeTimeout, "park-resume-timeout", 5*time.Minute, "cap on waiting for the woken runs")
+	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
+	w := workerFlags(fs)
+	_ = fs.Parse(args)
+	cfg.Worker = *w
+
+	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
+		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
+	}
+	if cfg.N <= 0 || cfg.Concurrency <= 0 || cfg.MaxDuration <= 0 {
+		return fmt.Errorf("-n, -c and -max must be positive")
+	}
+	cfg.Persistence = splitList(*persistence)
+	for _, p := range cfg.Persistence {
+		if p != bench.PersistenceSQLite && p != bench.PersistencePostgres {
+			return fmt.Errorf("-persistence: %q is neither sqlite nor postgres", p)
+		}
+	}
+	cfg.Systems = map[string]bool{}
+	for _, s := range splitList(*systems) {
+		cfg.Systems[s] = true
+	}
+	if cfg.Park.Persistence == "" && len(cfg.Persistence) > 0 {
+		cfg.Park.Persistence = cfg.Persistence[0]
+	}
+	cfg.Park.Concurrency = cfg.Concurrency
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg.Exe = exe
+	cfg.Log = os.Stderr
+
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	res, runErr := bench.Run(ctx, cfg)
+	if err := res.WriteJSON(*jsonOut); err != nil {
+		return err
+	}
+	md := res.Markdown()
+	if err := os.WriteFile(*mdOut, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Println(md)
+	fmt.Fprintf(os.Stderr, "results: %s, %s\n", *jsonOut, *mdOut)
+	return runErr
+}
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	var cfg bench.ServeConfig
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "data directory")
+	pgURL := fs.String("postgres-url", "", "keep Temporal's data in this PostgreSQL server")
+	pgDB := fs.String("postgres-db", "temporal", "database name (and <name>_visibility)")
+	pgShards := fs.Int("postgres-shards", 1, "history shards on PostgreSQL")
+	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address")
+	fs.BoolVar(&cfg.NoWorker, "no-worker", false, "run no worker (another process does)")
+	w := workerFlags(fs)
+	_ = fs.Parse(args)
+	cfg.Worker = *w
+	if cfg.DataDir == "" {
+		return fmt.Errorf("-data-dir is required")
+	}
+	if *pgURL != "" {
+		cfg.Postgres = &devserver.Postgres{URL: *pgURL, Database: *pgDB, HistoryShards: int32(*pgShards)}
+	}
+	return bench.Serve(ctx, cfg, os.Stdout, stderrLogger())
+}
+
+func runWorker(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ExitOnError)
+	addr := fs.String("temporal", "", "Temporal frontend host:port")
+	ns := fs.String("namespace", "default", "namespace")
+	w := workerFlags(fs)
+	_ = fs.Parse(args)
+	if *addr == "" {
+		return fmt.Errorf("-temporal is required")
+	}
+	return bench.RunWorker(ctx, *addr, *ns, *w, os.Stdout, stderrLogger())
+}
+
+// stderrLogger logs warnings and errors of the system under test to its
+// log file.
+func stderrLogger() *zap.Logger {
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.WarnLevel))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

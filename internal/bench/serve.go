@@ -1,0 +1,229 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/internal/devstack"
+	"github.com/junction-run/junction/worker"
+)
+
+// ServeConfig is the system under test: the whole dev stack, plus a worker
+// for the raw-Temporal baseline on the same server.
+type ServeConfig struct {
+	DataDir string
+	// Postgres keeps Temporal's data in PostgreSQL; nil means SQLite in
+	// DataDir, as `junction dev` does.
+	Postgres *devserver.Postgres
+	Worker   worker.Options
+	// NoWorker leaves the workers to another process (RunWorker).
+	NoWorker bool
+	// PprofAddr serves net/http/pprof on this loopback address ("" = off).
+	PprofAddr string
+}
+
+// Ready is the line a started process prints on stdout.
+type Ready struct {
+	PID             int    `json:"pid"`
+	GatewayURL      string `json:"gatewayUrl,omitempty"`
+	TemporalAddress string `json:"temporalAddress,omitempty"`
+	Namespace       string `json:"namespace,omitempty"`
+	// APIKeyFile holds the dev account's admin key (never printed).
+	APIKeyFile string `json:"apiKeyFile,omitempty"`
+	PprofURL   string `json:"pprofUrl,omitempty"`
+}
+
+// Serve runs the system under test until ctx ends.
+func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger) error {
+	stack, err := devstack.Start(ctx, devstack.Config{
+		DataDir:         cfg.DataDir,
+		TemporalAddress: "127.0.0.1:0",
+		UIAddress:       "-",
+		HTTPAddress:     "127.0.0.1:0",
+		Logger:          log,
+		// The load is one client with one key: the per-key budget would be
+		// what is measured.
+		RateLimit:        gateway.RateLimit{PerSecond: 1e6, Burst: 1e6},
+		TemporalPostgres: cfg.Postgres,
+		Worker:           cfg.Worker,
+		NoWorker:         cfg.NoWorker,
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop(context.Background())
+	if !cfg.NoWorker {
+		raw := sdkworker.New(stack.Client, RawTaskQueue, sdkworker.Options{
+			MaxConcurrentActivityExecutionSize:     cfg.Worker.MaxConcurrentActivities,
+			MaxConcurrentWorkflowTaskExecutionSize: cfg.Worker.MaxConcurrentWorkflowTasks,
+			MaxConcurrentWorkflowTaskPollers:       cfg.Worker.WorkflowTaskPollers,
+			MaxConcurrentActivityTaskPollers:       cfg.Worker.ActivityTaskPollers,
+		})
+		RegisterRaw(raw)
+		if err := raw.Start(); err != nil {
+			return fmt.Errorf("starting the baseline's worker: %w", err)
+		}
+		defer raw.Stop()
+	}
+	ready := Ready{
+		PID:             os.Getpid(),
+		GatewayURL:      stack.GatewayURL,
+		TemporalAddress: stack.Temporal.FrontendAddress,
+		Namespace:       stack.Temporal.Namespace,
+		APIKeyFile:      filepath.Join(cfg.DataDir, "dev-api-key"),
+	}
+	if cfg.PprofAddr != "" {
+		url, stop, err := servePprof(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ready.PprofURL = url
+	}
+	if err := json.NewEncoder(out).Encode(ready); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-stack.Err():
+		return fmt.Errorf("gateway stopped: %w", err)
+	}
+	return nil
+}
+
+// RunWorker runs Junction's worker alone against a server elsewhere, so
+// that its memory is measured apart from the server's (the park scenario).
+func RunWorker(ctx context.Context, temporalAddress, namespace string, opts worker.Options, out io.Writer, log *zap.Logger) error {
+	c, err := worker.Dial(ctx, worker.ClientConfig{Address: temporalAddress, Namespace: namespace}, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := worker.New(c, worker.Activities{}, opts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting worker: %w", err)
+	}
+	defer w.Stop()
+	if err := json.NewEncoder(out).Encode(Ready{PID: os.Getpid()}); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func servePprof(addr string) (string, func(), error) {
+	if err := loopbackOnly("http://" + addr); err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// process is a child this tool started: the system under test or a
+// worker. It is only ever stopped by its own pid.
+type process struct {
+	cmd   *exec.Cmd
+	ready Ready
+	log   string
+}
+
+// startProcess runs this binary with args, its stderr in logPath, and
+// waits (at most 3 minutes) for its Ready line.
+func startProcess(ctx context.Context, exe string, args []string, dir, logPath string) (*process, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child has its own descriptor
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
+	cmd.Stderr = logFile
+	// No Vault for the system under test: the scenario uses no connection.
+	cmd.Env = withoutEnv(os.Environ(), "JUNCTION_VAULT_BIN")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", filepath.Base(exe), err)
+	}
+	p := &process{cmd: cmd, log: logPath}
+	lines := make(chan []byte, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			lines <- append([]byte(nil), sc.Bytes()...)
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	timeout := time.NewTimer(3 * time.Minute)
+	defer timeout.Stop()
+	select {
+	case line, ok := <-lines:
+		if !ok {
+			p.stop()
+			return nil, fmt.Errorf("%s %s exited before it was ready; see %s", filepath.Base(exe), args[0], logPath)
+		}
+		if err := json.Unmarshal(line, &p.ready); err != nil {
+			p.stop()
+			return nil, fmt.Errorf("reading ready line %q: %w", line, err)
+		}
+		return p, nil
+	case <-timeout.C:
+	case <-ctx.Done():
+	}
+	p.stop()
+	return nil, fmt.Errorf("%s %s not ready in time; see %s", filepath.Base(exe), args[0], logPath)
+}
+
+// stop asks the child to stop, and kills it after 30 s.
+func (p *process) stop() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if len(kv) > len(name) && kv[:len(name)+1] == name+"=" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

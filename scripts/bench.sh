@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bench.sh runs `make bench`: Junction against raw Temporal and n8n on this machine, then the
+# scale scenario (runs parked in a Wait step), then the Go micro-benchmarks. See docs/benchmarks.md.
+#
+# Everything runs on 127.0.0.1, every phase is bounded in events and time, and the defaults finish
+# in about 10 minutes on 2 cores. Knobs (environment):
+#   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
+#   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
+#                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
+#   BENCH_SYSTEMS (temporal-raw,junction,n8n,park)
+#   BENCH_PARK_N (500)  BENCH_PARK_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_PARK_WAIT (auto)
+#                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
+#                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
+#   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
+#   BENCH_CPUPROFILE   write a CPU profile of the Junction phase to this file
+#   BENCH_N8N_DIR (/tmp/n8n-probe)  where scripts/n8n-bench.sh installed n8n; the bench never
+#                   installs it (ACTION=install bash scripts/n8n-bench.sh does, ~5 min, 2.3 GB)
+#   BENCH_GO (1)    0 skips the go test micro-benchmarks
+#   BENCH_OUT (/tmp/junction-bench/results-<time>)  where results.json and results.md go
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+
+persistence=${BENCH_PERSISTENCE:-sqlite,postgres}
+out=${BENCH_OUT:-/tmp/junction-bench/results-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+
+pg_url=${BENCH_POSTGRES_URL:-}
+if [[ ,$persistence, == *,postgres,* || ${BENCH_PARK_PERSISTENCE:-} == postgres ]] && [[ -z $pg_url ]]; then
+	if ! pg_url=$(./scripts/testpg.sh); then
+		echo "bench.sh: no PostgreSQL (scripts/testpg.sh failed); measuring on SQLite only" >&2
+		persistence=sqlite
+		pg_url=""
+	fi
+fi
+
+go build -o bin/junction-bench ./cmd/junction-bench
+
+args=(
+	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
+	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
+	-systems "${BENCH_SYSTEMS:-temporal-raw,junction,n8n,park}"
+	-park-n "${BENCH_PARK_N:-500}"
+	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
+	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
+)
+[[ -n $pg_url ]] && args+=(-postgres-url "$pg_url")
+[[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
+[[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
+[[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
+# shellcheck disable=SC2206 # word splitting of the worker flags is the point
+[[ -n ${BENCH_WORKER_ARGS:-} ]] && args+=(${BENCH_WORKER_ARGS})
+
+./bin/junction-bench run "${args[@]}"
+
+if [[ ${BENCH_GO:-1} != 0 ]]; then
+	echo "## Go micro-benchmarks" | tee -a "$out/results.md"
+	go test -run '^$' -bench . -benchtime 20000x -count 1 ./internal/bench | tee -a "$out/results.md"
+fi
+echo "results: $out/results.md, $out/results.json" >&2

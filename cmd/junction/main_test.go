@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -14,11 +15,15 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/store/storetest"
+	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/vaultx/vaulttest"
 )
 
@@ -73,6 +78,16 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	vaultAddr, vaultToken := vaulttest.Start(t)
 	t.Setenv("JUNCTION_VAULT_ADDR", vaultAddr)
 	t.Setenv("JUNCTION_VAULT_TOKEN", vaultToken)
+	// Payloads encrypted with a keyring both commands read from Vault.
+	vc, err := vaultx.New(ctx, vaultx.Config{Address: vaultAddr, Token: vaultx.Secret(vaultToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vc.Write(ctx, "junction/payload-keys", map[string]any{"keys": "k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))}, 0); err != nil {
+		t.Fatal(err)
+	}
+	vc.Close()
+	t.Setenv("JUNCTION_PAYLOAD_KEYS_VAULT_PATH", "junction/payload-keys")
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
@@ -113,6 +128,31 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	waitFor(t, "the run", time.Minute, func() bool { return got.Len() > 0 })
 	if got.String() != `{"sub":"eu","who":"ops"}` {
 		t.Fatalf("sink got %s", got.String())
+	}
+	// What Temporal stored is ciphertext: read with a client that has no key.
+	raw, err := client.Dial(client.Options{HostPort: srv.FrontendAddress, Namespace: "integrations"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	iter := raw.GetWorkflowHistory(ctx, one.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	payloads := 0
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			for _, p := range a.GetInput().GetPayloads() {
+				payloads++
+				if enc := string(p.GetMetadata()["encoding"]); enc != payloadcodec.EncodingEncrypted || bytes.Contains(p.GetData(), []byte(`"who"`)) {
+					t.Errorf("the run's input is stored as %q, in clear: %v", enc, bytes.Contains(p.GetData(), []byte(`"who"`)))
+				}
+			}
+		}
+	}
+	if payloads == 0 {
+		t.Fatal("the run's history has no input payload to check")
 	}
 
 	// A connection: the gateway puts its token in Vault, the worker's

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/payloadcodec"
 )
@@ -16,9 +19,27 @@ func payloadKeysFlag() cli.Flag {
 		EnvVars: []string{"JUNCTION_PAYLOAD_KEYS"}}
 }
 
-// payloadCodec reads --payload-keys; nil when it is not set.
+// payloadKeysVaultFlag keeps the keyring in Vault instead of the process's
+// configuration; only the commands with Vault flags (worker, gateway) have it.
+func payloadKeysVaultFlag() cli.Flag {
+	return &cli.StringFlag{Name: "payload-keys-vault-path",
+		Usage:   "read the payload keyring from this Vault KV v2 path (its field keys, in --payload-keys' format) instead of --payload-keys",
+		EnvVars: []string{"JUNCTION_PAYLOAD_KEYS_VAULT_PATH"}}
+}
+
+// payloadCodec reads --payload-keys, or the keyring in Vault that
+// --payload-keys-vault-path names; nil when neither is set.
 func payloadCodec(c *cli.Context) (*payloadcodec.Codec, error) {
 	spec := c.String("payload-keys")
+	if path := c.String("payload-keys-vault-path"); path != "" {
+		if strings.TrimSpace(spec) != "" {
+			return nil, errors.New("give --payload-keys or --payload-keys-vault-path, not both")
+		}
+		var err error
+		if spec, err = keyringFromVault(c, path); err != nil {
+			return nil, err
+		}
+	}
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
@@ -46,4 +67,26 @@ func commaList(s string) []string {
 		}
 	}
 	return out
+}
+
+// keyringFromVault reads the keyring spec at path's field keys, with the
+// Vault flags' credentials. Errors name the path, never the value.
+func keyringFromVault(c *cli.Context, path string) (string, error) {
+	if c.String("vault-addr") == "" {
+		return "", errors.New("--payload-keys-vault-path needs --vault-addr")
+	}
+	vault, err := openVault(c, zap.NewNop())
+	if err != nil {
+		return "", err
+	}
+	defer vault.Close()
+	entry, err := vault.Read(c.Context, path)
+	if err != nil {
+		return "", fmt.Errorf("reading the payload keyring from Vault at %s: %w", path, err)
+	}
+	spec := string(entry.Data["keys"])
+	if strings.TrimSpace(spec) == "" {
+		return "", fmt.Errorf("the Vault entry %s has no field keys holding the payload keyring", path)
+	}
+	return spec, nil
 }

@@ -24,6 +24,7 @@ func vaultFlags() []cli.Flag {
 		&cli.StringFlag{Name: "vault-namespace", Usage: "Vault Enterprise namespace", EnvVars: []string{"JUNCTION_VAULT_NAMESPACE", "VAULT_NAMESPACE"}},
 		&cli.StringFlag{Name: "vault-kv-mount", Usage: "path of the KV v2 engine (default secret)", EnvVars: []string{"JUNCTION_VAULT_KV_MOUNT"}},
 		&cli.StringFlag{Name: "vault-ca-cert", Usage: "CA certificate (PEM) to trust for Vault's HTTPS", EnvVars: []string{"JUNCTION_VAULT_CACERT", "VAULT_CACERT"}},
+		payloadKeysVaultFlag(),
 	}
 }
 

@@ -2,6 +2,8 @@ package connectors
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -237,4 +239,24 @@ func checkWebhooks(p *problems, c Connector) {
 			p.add("triggers["+t.ID+"]", "is a declared webhook trigger without an implementation (Webhooks())")
 		}
 	}
+}
+
+// PresentedSecret compares a secret that a delivery presents as it is
+// (Telegram's secret token, a shared secret in Authorization) with the
+// connection's secrets. The comparison takes the same time whatever the
+// lengths and whichever secret matches, so timing tells an attacker
+// nothing. configured is false when no non-empty secret was given.
+func PresentedSecret(presented string, secrets []string) (configured, matched bool) {
+	// Compare digests, so that the time taken does not depend on lengths.
+	got := sha256.Sum256([]byte(presented))
+	match := 0
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		configured = true
+		want := sha256.Sum256([]byte(s))
+		match |= subtle.ConstantTimeCompare(got[:], want[:])
+	}
+	return configured, match == 1
 }

@@ -13,7 +13,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/activities"
-	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/workflows"
 )
 
@@ -28,17 +27,12 @@ const connectionTaskTimeout = 60 * time.Second
 func (g *Gateway) testConnection(c *gin.Context) {
 	ctx := c.Request.Context()
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	row, err := g.store.Connection(ctx, accountID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	row, found := g.connection(c, accountID, id)
+	if !found {
 		return
 	}
 	var res activities.CheckConnectionResult
-	err = g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), workflows.CheckConnectionName,
+	err := g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), workflows.CheckConnectionName,
 		activities.CheckConnectionRequest{AccountID: accountID, ConnectionID: id, App: row.App, AppVersion: row.AppVersion}, &res)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {

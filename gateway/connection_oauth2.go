@@ -50,13 +50,8 @@ func (g *Gateway) startOAuth2(c *gin.Context) {
 		return
 	}
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	row, err := g.store.Connection(ctx, accountID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	row, found := g.connection(c, accountID, id)
+	if !found {
 		return
 	}
 	if row.AuthKind != string(connectors.AuthOAuth2AuthorizationCode) {

@@ -43,13 +43,8 @@ func (g *Gateway) updateConnection(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	row, err := g.store.Connection(ctx, accountID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	row, found := g.connection(c, accountID, id)
+	if !found {
 		return
 	}
 	if req.Version != 0 && req.Version != row.Version {

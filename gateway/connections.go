@@ -147,16 +147,26 @@ func (g *Gateway) listConnections(c *gin.Context) {
 }
 
 func (g *Gateway) getConnection(c *gin.Context) {
-	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), c.Param("connectionId"))
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+c.Param("connectionId")+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	conn, found := g.connection(c, c.Param("accountId"), c.Param("connectionId"))
+	if !found {
 		return
 	}
 	c.JSON(http.StatusOK, viewConnection(conn))
+}
+
+// connection reads the account's connection id, or answers 404 (no such
+// connection in this account) or 503 (the store failed) and returns false.
+func (g *Gateway) connection(c *gin.Context, accountID, id string) (store.Connection, bool) {
+	conn, err := g.store.Connection(c.Request.Context(), accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
+		return store.Connection{}, false
+	}
+	if err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+		return store.Connection{}, false
+	}
+	return conn, true
 }
 
 // deleteConnection deletes the connection and its secrets. Runs that name
@@ -164,13 +174,8 @@ func (g *Gateway) getConnection(c *gin.Context) {
 func (g *Gateway) deleteConnection(c *gin.Context) {
 	ctx := c.Request.Context()
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	conn, err := g.store.Connection(ctx, accountID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+id+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	conn, found := g.connection(c, accountID, id)
+	if !found {
 		return
 	}
 	if len(conn.SecretFields) > 0 || isOAuth2(conn.AuthKind) {

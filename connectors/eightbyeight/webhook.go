@@ -1,8 +1,6 @@
 package eightbyeight
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -38,20 +36,11 @@ func VerifyWebhook(header http.Header, secrets ...string) error {
 	if !ok {
 		return ErrNoCredentials
 	}
-	g := sha256.Sum256([]byte(got))
-	matched, have := 0, false
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		have = true
-		w := sha256.Sum256([]byte(s))
-		matched |= subtle.ConstantTimeCompare(g[:], w[:])
-	}
+	have, matched := connectors.PresentedSecret(got, secrets)
 	switch {
 	case !have:
 		return ErrNoCredentials
-	case matched != 1:
+	case !matched:
 		return ErrBadCredentials
 	}
 	return nil

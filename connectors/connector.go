@@ -143,6 +143,7 @@ type Static struct {
 	spec     Spec
 	actions  []Action
 	webhooks []Webhook
+	pollers  []Poller
 }
 
 var _ WebhookConnector = (*Static)(nil)

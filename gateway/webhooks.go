@@ -255,15 +255,9 @@ func (g *Gateway) checkAppTrigger(c *gin.Context, doc *definition.Document) []fi
 	if !ok {
 		return nil
 	}
-	tr, _, err := g.connectors.Trigger(app, "", id)
+	_, _, err := g.connectors.Trigger(app, "", id)
 	if err != nil {
 		return []fieldError{{Path: "trigger", Code: "invalid_value", Message: fmt.Sprintf("no app trigger %q: %v", doc.Trigger, err)}}
-	}
-	if tr.Kind != connectors.TriggerWebhook {
-		// Refused rather than stored: a definition on a trigger nothing
-		// polls would wait for events that never come.
-		return []fieldError{{Path: "trigger", Code: "not_supported",
-			Message: fmt.Sprintf("%s is a %s trigger, and polling triggers do not run yet; use a webhook trigger", doc.Trigger, tr.Kind)}}
 	}
 	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), doc.TriggerConnection)
 	switch {

@@ -97,7 +97,8 @@ func (r *Registry) MustRegister(c Connector) {
 // code: a declared action without an implementation or the reverse, an
 // implementation whose Spec() differs from the declaration, and a schema
 // that is not the schema of the Go type the action decodes or returns
-// (for actions that implement Typed).
+// (for actions that implement Typed), and a webhook or polling trigger
+// without its code or the reverse (checkWebhooks, checkPollers).
 func CheckConnector(c Connector) error {
 	spec := c.Spec()
 	p := &problems{}

@@ -17,7 +17,7 @@ func gatewayCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gateway",
 		Usage: "serve the management API and webhook intake against a Temporal cluster",
-		Flags: append(temporalFlags(),
+		Flags: append(append(temporalFlags(), vaultFlags()...),
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
@@ -33,14 +33,23 @@ func gatewayCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-
-			gw := gateway.New(gateway.Config{
+			cfg := gateway.Config{
 				Store:        st,
 				Temporal:     tc,
 				Namespace:    c.String("namespace"),
 				Logger:       logger.Named("gateway"),
 				MaxBodyBytes: c.Int64("max-body-bytes"),
-			})
+			}
+			// Without Vault the connections API and signed webhooks answer 503.
+			vault, err := openVault(c, logger)
+			if err != nil {
+				return err
+			}
+			if vault != nil {
+				defer vault.Close()
+				cfg.Secrets, cfg.WebhookSecrets = vault, vault
+			}
+			gw := gateway.New(cfg)
 			srv := &http.Server{Addr: c.String("http-address"), Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()

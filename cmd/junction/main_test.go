@@ -15,7 +15,9 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/internal/devserver"
+	"github.com/junction-run/junction/internal/devvault"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/store/storetest"
 )
@@ -61,6 +63,19 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	}
 	st.Close()
 	bearer = "Bearer " + apiKey
+
+	// The operator's Vault, for connections' secrets.
+	vaultBin, err := devvault.FindBinary()
+	if err != nil {
+		t.Fatalf("no Vault binary (make vault builds it): %v", err)
+	}
+	vault, err := devvault.Start(ctx, devvault.Config{DataDir: t.TempDir(), Address: "127.0.0.1:0", Binary: vaultBin, Logger: zaptest.NewLogger(t).Named("vault")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vault.Stop()
+	t.Setenv("JUNCTION_VAULT_ADDR", vault.Address)
+	t.Setenv("JUNCTION_VAULT_TOKEN", string(vault.RootToken))
 
 	httpAddr := freeAddr(t)
 	t.Setenv("JUNCTION_TEMPORAL_ADDRESS", srv.FrontendAddress)
@@ -108,6 +123,27 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	waitFor(t, "the run", time.Minute, func() bool { return got.Len() > 0 })
 	if got.String() != `{"sub":"eu","who":"ops"}` {
 		t.Fatalf("sink got %s", got.String())
+	}
+
+	// The gateway has Vault: it keeps a connection's secrets and verifies
+	// webhooks with them.
+	var conn struct{ ID string }
+	resp = post(t, base+"/api/v1/accounts/ops/connections", `{"app":"shopify","authKind":"api_key",
+	  "fields":{"key":"shpat_ops","webhook_secret":"shpss_ops"},"properties":{"shop":"northwind.myshopify.com"}}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating a connection: %d", resp.StatusCode)
+	}
+	decode(t, resp, &conn)
+	order := `{"id":450789469,"created_at":"2026-03-02T10:15:00-05:00"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/ops/"+conn.ID+"/orders_create", bytes.NewBufferString(order))
+	req.Header.Set(shopify.HeaderHmac, shopify.Sign([]byte(order), "shpss_ops"))
+	hook, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook.Body.Close()
+	if hook.StatusCode != http.StatusOK {
+		t.Errorf("a signed Shopify webhook: %d, want 200", hook.StatusCode)
 	}
 
 	stop()

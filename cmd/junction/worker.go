@@ -9,7 +9,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/worker"
 )
 
@@ -17,7 +19,8 @@ func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
 		Usage: "run the Temporal worker (workflows and activities) against a Temporal cluster",
-		Flags: append(append(temporalFlags(), eightByEightFlags()...),
+		Flags: append(append(append(temporalFlags(), eightByEightFlags()...), vaultFlags()...),
+			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store, where connections' settings are (with --vault-addr)", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
@@ -32,10 +35,27 @@ func workerCommand() *cli.Command {
 					return err
 				}
 			}
+			// Connector steps and polls resolve connections from the store
+			// and Vault; without Vault they fail as not configured.
+			connectorActs := &activities.Connectors{Registry: catalog.New()}
+			vault, err := openVault(c, logger)
+			if err != nil {
+				return err
+			}
+			if vault != nil {
+				defer vault.Close()
+				st, err := store.Open(c.Context, c.String("database-url"))
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				connectorActs.Connections = &activities.VaultConnections{Store: st, Vault: vault}
+			}
 			host, _ := os.Hostname()
 			w := worker.New(tc, worker.Activities{
-				HTTP:      activities.New(),
-				Messaging: &activities.Messaging{Client: eightbyeight.NewClient(eightByEightConfig(c))},
+				HTTP:       activities.New(),
+				Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(eightByEightConfig(c))},
+				Connectors: connectorActs,
 			}, worker.Options{
 				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
 				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),

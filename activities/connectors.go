@@ -51,6 +51,9 @@ type Connectors struct {
 	// Transport is the base transport credentials wrap (default
 	// http.DefaultTransport); tests point it at fakes.
 	Transport http.RoundTripper
+	// MaxPollBytes bounds the payloads one poll returns (default
+	// DefaultMaxPollBytes); see Poll.
+	MaxPollBytes int
 }
 
 // Run runs one action of one connector. The activity's name says which; the
@@ -103,7 +106,12 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 // message; 408, 429, 5xx and network failures are retried by the step's
 // policy, after Retry-After when the third party gave one.
 func connectorFailure(in ConnectorCall, err error) error {
-	msg := fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err)
+	return mapConnectorError(fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err), err)
+}
+
+// mapConnectorError is connectorFailure's mapping, with msg as the error's
+// message; polls share it.
+func mapConnectorError(msg string, err error) error {
 	var ce *connectors.Error
 	if !errors.As(err, &ce) {
 		if errors.Is(err, auth.ErrRejected) {

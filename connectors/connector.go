@@ -144,6 +144,7 @@ type Static struct {
 	actions  []Action
 	webhooks []Webhook
 	check    func(ctx context.Context, call Call) error // see WithCheck
+	pollers  []Poller
 }
 
 var _ WebhookConnector = (*Static)(nil)

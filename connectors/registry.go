@@ -35,6 +35,7 @@ type entry struct {
 	conn     Connector
 	actions  map[string]Action
 	webhooks map[string]Webhook
+	pollers  map[string]Poller
 }
 
 // NewRegistry returns an empty registry.
@@ -54,13 +55,18 @@ func (r *Registry) Register(c Connector) error {
 	}
 	spec := c.Spec()
 	ver, _ := parseVersion(spec.Version) // checked above
-	e := &entry{spec: spec, version: ver, conn: c, actions: map[string]Action{}, webhooks: map[string]Webhook{}}
+	e := &entry{spec: spec, version: ver, conn: c, actions: map[string]Action{}, webhooks: map[string]Webhook{}, pollers: map[string]Poller{}}
 	for _, a := range c.Actions() {
 		e.actions[a.Spec().ID] = a
 	}
 	if wc, ok := c.(WebhookConnector); ok {
 		for _, h := range wc.Webhooks() {
 			e.webhooks[h.Trigger()] = h
+		}
+	}
+	if pc, ok := c.(PollConnector); ok {
+		for _, pl := range pc.Pollers() {
+			e.pollers[pl.Trigger()] = pl
 		}
 	}
 
@@ -91,7 +97,8 @@ func (r *Registry) MustRegister(c Connector) {
 // code: a declared action without an implementation or the reverse, an
 // implementation whose Spec() differs from the declaration, and a schema
 // that is not the schema of the Go type the action decodes or returns
-// (for actions that implement Typed).
+// (for actions that implement Typed), and a webhook or polling trigger
+// without its code or the reverse (checkWebhooks, checkPollers).
 func CheckConnector(c Connector) error {
 	spec := c.Spec()
 	p := &problems{}
@@ -136,6 +143,7 @@ func CheckConnector(c Connector) error {
 		}
 	}
 	checkWebhooks(p, c)
+	checkPollers(p, c)
 	return p.err(spec.ID, spec.Version)
 }
 

@@ -48,7 +48,7 @@ func hello(version string, status Status) *Static {
 	if status == StatusDeprecated {
 		s.Deprecation = &Deprecation{Date: "2027-01-31", Replacement: "2.0.0"}
 	}
-	return New(s, greet())
+	return New(s, greet()).WithPollers(greetedPoller())
 }
 
 func TestValidSpec(t *testing.T) {
@@ -299,7 +299,7 @@ func TestRegistry(t *testing.T) {
 func TestMapInput(t *testing.T) {
 	a := NewAction(ActionSpec{ID: "raw", Name: "Raw", Kind: ActionOther, Description: "Takes any object.", SampleInput: json.RawMessage(`{"a": 1}`)},
 		func(_ context.Context, _ Call, in map[string]any) (map[string]any, error) { return in, nil })
-	if err := CheckConnector(New(testSpec("1.0.0", StatusStable), a)); err != nil {
+	if err := CheckConnector(New(testSpec("1.0.0", StatusStable), a).WithPollers(greetedPoller())); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -323,7 +323,7 @@ func TestCheckReplacement(t *testing.T) {
 	}
 	two := testSpec("2.0.0", StatusDeprecated)
 	two.Deprecation = &Deprecation{Date: "2027-06-30", Replacement: "3.0.0"}
-	r.MustRegister(New(two, greet()))
+	r.MustRegister(New(two, greet()).WithPollers(greetedPoller()))
 	if err := r.Check(); err == nil || !strings.Contains(err.Error(), "is deprecated too") {
 		t.Errorf("error %v", err)
 	}

@@ -34,7 +34,7 @@ func helloWith(t ...TriggerSpec) Spec {
 }
 
 func TestRegisterHoldsWebhooksToTheirTriggers(t *testing.T) {
-	if err := registers(New(helloWith(hookTrigger()), greet()).WithWebhooks(acceptAll{"waved"})); err != nil {
+	if err := registers(New(helloWith(hookTrigger()), greet()).WithWebhooks(acceptAll{"waved"}).WithPollers(greetedPoller())); err != nil {
 		t.Fatalf("a declared and implemented webhook: %v", err)
 	}
 	for name, tc := range map[string]struct {

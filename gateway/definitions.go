@@ -30,6 +30,9 @@ func (g *Gateway) createDefinition(c *gin.Context) {
 		return
 	}
 	c.Header("Location", definitionPath(saved.AccountID, saved.ID))
+	if _, _, app := definition.AppTrigger(doc.Trigger); app && !g.syncPollScheduleAfterSave(c, saved) {
+		return
+	}
 	g.writeDefinition(c, http.StatusCreated, saved)
 }
 
@@ -58,6 +61,10 @@ func (g *Gateway) updateDefinition(c *gin.Context) {
 	}
 	saved, ok := g.saveDefinition(c, id, doc, write)
 	if !ok {
+		return
+	}
+	// Also when this version does not poll: an earlier one may have.
+	if !g.syncPollScheduleAfterSave(c, saved) {
 		return
 	}
 	g.writeDefinition(c, http.StatusOK, saved)
@@ -186,6 +193,14 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 	if version > 0 {
 		query += fmt.Sprintf(" AND %s = %d", workflows.DefinitionVersionKey.GetName(), version)
 	}
+	// The poll schedule goes first, so no poll starts runs while they are
+	// terminated.
+	if version == 0 {
+		if err := g.deletePollSchedule(ctx, accountID, id); err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the definition's poll schedule", err)
+			return
+		}
+	}
 	// Terminate first: if that fails, nothing is deleted and the caller
 	// retries; a deleted definition never leaves runs behind.
 	for {
@@ -213,6 +228,13 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 	} else if err != nil {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the definition", err)
 		return
+	}
+	if version > 0 {
+		// The latest remaining version now says whether and what to poll.
+		if err := g.syncPollSchedule(ctx, accountID, id); err != nil {
+			g.failInternal(c, http.StatusServiceUnavailable, "Deleted the version, but could not update the definition's poll schedule", err)
+			return
+		}
 	}
 	c.Status(http.StatusAccepted)
 }

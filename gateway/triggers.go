@@ -283,20 +283,7 @@ func runInput(d store.Definition, ev event, triggeredAt time.Time) (workflows.Ru
 // conditionsFail evaluates a definition's trigger conditions over the data
 // the run would start with; it returns why the event is turned down, or "".
 func conditionsFail(doc *definition.Document, in workflows.RunInput, now time.Time) string {
-	if len(doc.Conditions) == 0 {
-		return ""
-	}
-	env := definition.Env{Data: workflows.InitialData(in), Now: func() time.Time { return now }}
-	for i, cond := range doc.Conditions {
-		v, err := definition.RenderString(cond, env)
-		if err != nil {
-			return fmt.Sprintf("conditions[%d]: %v", i, err)
-		}
-		if !definition.Truthy(v) {
-			return fmt.Sprintf("conditions[%d] is false", i)
-		}
-	}
-	return ""
+	return workflows.ConditionsFail(doc.Conditions, in, now)
 }
 
 func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definition.Document, in workflows.RunInput) (startedRun, error) {
@@ -385,12 +372,14 @@ func stringField(m map[string]any, key string) string {
 	return s
 }
 
-// memoTriggeredAt is the memo field holding the event's time.
-const memoTriggeredAt = "triggeredAt"
+// memoTriggeredAt is the memo field holding the event's time; polls set it
+// too.
+const memoTriggeredAt = workflows.MemoTriggeredAt
 
 // temporalWorkflowID reads as tenant / definition / event in the Temporal UI.
 func temporalWorkflowID(accountID, definitionID, eventID string) string {
-	return accountID + "/" + definitionID + "/" + eventID
+	// Polls derive their runs' ids with the same function.
+	return workflows.RunWorkflowID(accountID, definitionID, eventID)
 }
 
 // startTestRun is 8x8's "test workflow definition": start one run of a

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
+	"github.com/junction-run/junction/workflows"
 )
 
 // Third-party webhooks arrive at
@@ -222,11 +221,8 @@ func (g *Gateway) startWebhookRuns(ctx context.Context, defs []store.Definition,
 // when it is made of safe characters, otherwise replaced by its hash (the
 // same on every redelivery).
 func webhookEventID(id string) string {
-	if eventIDPattern.MatchString(id) {
-		return id
-	}
-	sum := sha256.Sum256([]byte(id))
-	return "h-" + hex.EncodeToString(sum[:16])
+	// Polled items go through the same function.
+	return workflows.EventWorkflowKey(id)
 }
 
 // publicURL is the URL the third party called, as it signs it (Twilio):
@@ -264,15 +260,9 @@ func (g *Gateway) checkAppTrigger(c *gin.Context, doc *definition.Document) []fi
 	if !ok {
 		return nil
 	}
-	tr, _, err := g.connectors.Trigger(app, "", id)
+	_, _, err := g.connectors.Trigger(app, "", id)
 	if err != nil {
 		return []fieldError{{Path: "trigger", Code: "invalid_value", Message: fmt.Sprintf("no app trigger %q: %v", doc.Trigger, err)}}
-	}
-	if tr.Kind != connectors.TriggerWebhook {
-		// Refused rather than stored: a definition on a trigger nothing
-		// polls would wait for events that never come.
-		return []fieldError{{Path: "trigger", Code: "not_supported",
-			Message: fmt.Sprintf("%s is a %s trigger, and polling triggers do not run yet; use a webhook trigger", doc.Trigger, tr.Kind)}}
 	}
 	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), doc.TriggerConnection)
 	switch {

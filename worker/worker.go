@@ -168,6 +168,7 @@ type Registry interface {
 // Register registers every workflow and activity with its stable name.
 func Register(r Registry, acts Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
+	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: workflows.PollName})
 	if acts.HTTP == nil {
 		acts.HTTP = activities.New()
 	}
@@ -194,5 +195,10 @@ func Register(r Registry, acts Activities) {
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {
 		r.RegisterActivityWithOptions(acts.Connectors.Run, activity.RegisterOptions{Name: a.Name})
+	}
+	// One activity per polling trigger, beside the actions:
+	// shopify.new_orders.
+	for _, a := range acts.Connectors.Registry.PollActivities() {
+		r.RegisterActivityWithOptions(acts.Connectors.Poll, activity.RegisterOptions{Name: a.Name})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
@@ -181,6 +182,22 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	}
 	decode(t, post(t, base+"/api/v1/accounts/ops/triggers/http_request?subAccountId=partner", `{"who":"ops"}`), &one)
 	waitFor(t, "the authorized call", time.Minute, func() bool { return authorized.get() == 1 })
+
+	// The gateway verifies webhooks with a connection's secret from Vault.
+	var shop struct{ ID string }
+	decode(t, post(t, base+"/api/v1/accounts/ops/connections", `{"app":"shopify","authKind":"api_key",
+	  "fields":{"key":"shpat_ops","webhook_secret":"shpss_ops"},"properties":{"shop":"northwind.myshopify.com"}}`), &shop)
+	order := `{"id":450789469,"created_at":"2026-03-02T10:15:00-05:00"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/ops/"+shop.ID+"/orders_create", bytes.NewBufferString(order))
+	req.Header.Set(shopify.HeaderHmac, shopify.Sign([]byte(order), "shpss_ops"))
+	hook, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook.Body.Close()
+	if hook.StatusCode != http.StatusOK {
+		t.Errorf("a signed Shopify webhook: %d, want 200", hook.StatusCode)
+	}
 
 	stop()
 	for range 2 {

@@ -37,7 +37,12 @@
 //     are refused as signature errors; the old secret still verifies
 //     during a rotation.
 //
-// Polling triggers join the kit when their interface exists.
+//   - polls/<id>: for every polling trigger, with the fake as a
+//     PollSource: the first poll returns the fake's items with the ids
+//     their payloads hold and payloads that match the schema; polling
+//     again from the returned cursor finds nothing new; an item the fake
+//     adds is then found, alone; an item's own cursor resumes after it;
+//     and 401, 404, 422, 429 with Retry-After and 503 map as for actions.
 package connectortest
 
 import (
@@ -149,6 +154,7 @@ func RunWith(t *testing.T, c connectors.Connector, fake Fake, opts Options) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	CheckPollers(t, c, fake, connectors.Call{Connection: conn, Env: opts.Env, HTTP: client}, timeout)
 	for _, a := range c.Actions() {
 		as := a.Spec()
 		call := connectors.Call{Input: as.SampleInput, Connection: conn, Env: opts.Env, HTTP: client}

@@ -80,7 +80,7 @@ func New() *connectors.Static {
 	for _, a := range actions {
 		spec.Actions = append(spec.Actions, a.Spec())
 	}
-	return connectors.New(spec, actions...).WithWebhooks(webhooks(spec)...).
+	return connectors.New(spec, actions...).WithWebhooks(webhooks(spec)...).WithPollers(pollers(spec)...).
 		WithCheck(check)
 }
 

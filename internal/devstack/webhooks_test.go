@@ -104,7 +104,6 @@ func TestThirdPartyWebhooksStartRuns(t *testing.T) {
 			`{"trigger":"shopify.orders_create","triggerConnection":"no-such-connection"`: "triggerConnection",
 			`{"trigger":"slack.event","triggerConnection":"` + connID + `"`:               "triggerConnection",
 			`{"trigger":"shopify.orders_create"`:                                          "triggerConnection",
-			`{"trigger":"shopify.new_orders","triggerConnection":"` + connID + `"`:        "trigger", // polling: not built
 		} {
 			resp := call(t, http.MethodPost, api+"/definitions", []byte(body+`,"definition":{"name":"x","steps":[{"id":"a","stepType":"SetVariables","inputs":{"a":"1"}}]}}`), nil)
 			var e struct{ Errors []struct{ Path string } }

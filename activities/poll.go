@@ -1,0 +1,119 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// PollCall is the input of every polling trigger activity (registered as
+// "<connector>.<trigger>", connectors.PollActivityName). Like a step's
+// ConnectorCall it names the connection; the credentials are resolved
+// here, inside the activity, and never enter the history.
+type PollCall struct {
+	AccountID    string `json:"accountId"`
+	Connector    string `json:"connector"`
+	Trigger      string `json:"trigger"`
+	Version      string `json:"version,omitempty"` // "" is the latest stable
+	ConnectionID string `json:"connection"`
+	// Cursor is where the poll starts; "" for the first poll.
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// PolledItem is one new item: its unique id and the payload a run gets.
+type PolledItem struct {
+	ID      string          `json:"id"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// PollOutput is what one poll found.
+type PollOutput struct {
+	Items []PolledItem `json:"items"`
+	// Cursor is where the next poll starts.
+	Cursor string `json:"cursor"`
+	// More says items remain after Cursor already: the batch was cut to
+	// fit, or the connector stopped at its page bound.
+	More bool `json:"more,omitempty"`
+}
+
+// DefaultMaxPollBytes bounds the payloads one poll returns, well inside
+// Temporal's 2 MiB limit on an activity result: a larger batch is cut after
+// an item that has its own cursor, and the rest comes on the next poll.
+const DefaultMaxPollBytes = 1 << 20
+
+// Poll runs one polling trigger of one connector for a connection. The
+// activity's name says which; the input says it again so a misrouted call
+// fails loudly. Errors map as for actions (connectorFailure): a third
+// party's 429 is retried after its Retry-After, a 401 is not retried.
+func (c *Connectors) Poll(ctx context.Context, in PollCall) (PollOutput, error) {
+	what := connectors.PollActivityName(in.Connector, in.Trigger)
+	if name := activity.GetInfo(ctx).ActivityType.Name; name != what {
+		return PollOutput{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("activity %s was called for %s", name, what), ErrTypeBadRequest, nil)
+	}
+	poller, _, err := c.Registry.Poller(in.Connector, in.Version, in.Trigger)
+	if err != nil {
+		return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), ErrTypeBadRequest, nil)
+	}
+	if in.ConnectionID == "" {
+		return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: no connection", what), ErrTypeBadRequest, nil)
+	}
+	if c.Connections == nil {
+		return PollOutput{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("poll %s: connection %s: connections are not available on this worker (no Vault)", what, in.ConnectionID), ErrTypeNotConfigured, nil)
+	}
+	conn, creds, err := c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID)
+	if err != nil {
+		return PollOutput{}, fmt.Errorf("poll %s: resolving connection %s: %w", what, in.ConnectionID, err)
+	}
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	res, err := poller.Poll(ctx, connectors.Call{Connection: conn, HTTP: &http.Client{Transport: creds.Transport(base)}}, in.Cursor)
+	if err != nil {
+		if errors.Is(err, connectors.ErrPollPayload) {
+			return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), ErrTypeBadRequest, nil)
+		}
+		return PollOutput{}, mapConnectorError(fmt.Sprintf("poll %s: %v", what, err), err)
+	}
+	maxBytes := c.MaxPollBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxPollBytes
+	}
+	return cutBatch(res, maxBytes), nil
+}
+
+// cutBatch keeps the items of res that fit in maxBytes of payload, cut
+// after an item with its own cursor; when they all fit, it keeps them all.
+// The first item with a cursor is kept even alone over the bound: a poll
+// that could never pass it would stall the trigger.
+func cutBatch(res connectors.PollResult, maxBytes int) PollOutput {
+	out := PollOutput{Items: make([]PolledItem, 0, len(res.Items)), Cursor: res.Cursor, More: res.More}
+	total, keep, cursor := 0, 0, ""
+	for i, it := range res.Items {
+		total += len(it.Payload)
+		if total > maxBytes && keep > 0 {
+			break
+		}
+		if it.Cursor != "" {
+			keep, cursor = i+1, it.Cursor
+		}
+	}
+	if total <= maxBytes || keep == 0 || keep == len(res.Items) {
+		keep = len(res.Items)
+	} else {
+		out.Cursor, out.More = cursor, true
+	}
+	for _, it := range res.Items[:keep] {
+		out.Items = append(out.Items, PolledItem{ID: it.ID, Payload: it.Payload})
+	}
+	return out
+}

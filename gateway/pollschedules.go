@@ -1,0 +1,181 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/workflows"
+)
+
+// A definition whose trigger is a polling app trigger ("shopify.new_orders")
+// has one Temporal Schedule, PollScheduleID(account, definition), that starts
+// the workflow workflows.Poll at the trigger's interval. The schedule follows
+// the definition's latest version: created when it is saved enabled, its
+// argument replaced by every new version (the cursor is the schedule's last
+// completion result, which an update keeps, so republishing never resets
+// it), paused while the definition is disabled, deleted with the definition
+// or when a new version moves to another kind of trigger.
+
+// pollTimeout bounds one poll; the schedule skips ticks while one runs.
+const pollTimeout = 30 * time.Minute
+
+// pollCatchupWindow: a tick missed while Temporal was down is made up only
+// if it is this recent; the next tick polls everything since anyway.
+const pollCatchupWindow = time.Minute
+
+// PollScheduleID names the poll schedule of a definition.
+func PollScheduleID(accountID, definitionID string) string {
+	return "poll/" + accountID + "/" + definitionID
+}
+
+// syncPollScheduleAfterSave brings the definition's poll schedule in line
+// with the version just saved; when that fails it answers 503 itself,
+// saying the version was saved, and returns false.
+func (g *Gateway) syncPollScheduleAfterSave(c *gin.Context, saved store.Definition) bool {
+	if err := g.syncPollSchedule(c.Request.Context(), saved.AccountID, saved.ID); err != nil {
+		g.failInternal(c, http.StatusServiceUnavailable,
+			fmt.Sprintf("Definition %s was saved as version %d, but its poll schedule could not be updated (save it again to retry)", saved.ID, saved.Version), err)
+		return false
+	}
+	return true
+}
+
+// syncPollSchedule makes the poll schedule of a definition match its latest
+// version: present and running when it polls and is enabled, present and
+// paused when it polls and is disabled, absent otherwise.
+func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID string) error {
+	d, err := g.store.Definition(ctx, accountID, definitionID, 0)
+	if errors.Is(err, store.ErrNotFound) {
+		return g.deletePollSchedule(ctx, accountID, definitionID)
+	}
+	if err != nil {
+		return fmt.Errorf("reading definition %s: %w", definitionID, err)
+	}
+	in, interval, polls, err := g.pollInput(ctx, d)
+	if err != nil {
+		return err
+	}
+	if !polls {
+		return g.deletePollSchedule(ctx, accountID, definitionID)
+	}
+	id := PollScheduleID(accountID, definitionID)
+	enabled := d.Status == store.StatusEnabled
+	action := &client.ScheduleWorkflowAction{
+		ID:                       id,
+		Workflow:                 workflows.PollName,
+		Args:                     []any{in},
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowExecutionTimeout: pollTimeout,
+		StaticSummary:            fmt.Sprintf("Poll %s for %s (v%d)", in.Trigger, in.Name, in.Version),
+	}
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}}
+	note := fmt.Sprintf("definition %s version %d, %s", definitionID, d.Version, d.Status)
+	sc := g.temporal.ScheduleClient()
+	if !enabled {
+		// A disabled definition that never had a schedule needs none; one
+		// that had keeps it paused, cursor and all.
+		if _, err := sc.GetHandle(ctx, id).Describe(ctx); isNotFound(err) {
+			return nil
+		}
+	}
+	_, err = sc.Create(ctx, client.ScheduleOptions{
+		ID:            id,
+		Spec:          spec,
+		Action:        action,
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: pollCatchupWindow,
+		Paused:        !enabled,
+		Note:          note,
+	})
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("creating poll schedule %s: %w", id, err)
+	}
+	// It exists: a new version replaces the argument, the interval and the
+	// state; the scheduler's own state, the last completion result with the
+	// cursor, is not part of what an update replaces.
+	err = sc.GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(u client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			s := u.Description.Schedule
+			s.Action = action
+			s.Spec = &spec
+			s.Policy = &client.SchedulePolicies{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: pollCatchupWindow}
+			s.State = &client.ScheduleState{Paused: !enabled, Note: note}
+			return &client.ScheduleUpdate{Schedule: &s}, nil
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("updating poll schedule %s: %w", id, err)
+	}
+	return nil
+}
+
+// pollInput is what the definition's poll schedule runs with, and the
+// interval; polls is false when the definition's trigger does not poll.
+func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflows.PollInput, interval time.Duration, polls bool, err error) {
+	doc, err := fromRecord(d)
+	if err != nil {
+		return in, 0, false, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
+	}
+	app, triggerID, ok := definition.AppTrigger(doc.Trigger)
+	if !ok {
+		return in, 0, false, nil
+	}
+	// The connection says which version of the app polls, as it says which
+	// one verifies webhooks; a connection deleted since leaves the latest
+	// stable one, and the poll fails naming the connection.
+	var appVersion string
+	conn, err := g.store.Connection(ctx, d.AccountID, doc.TriggerConnection)
+	switch {
+	case err == nil:
+		appVersion = conn.AppVersion
+	case !errors.Is(err, store.ErrNotFound):
+		return in, 0, false, fmt.Errorf("reading connection %s: %w", doc.TriggerConnection, err)
+	}
+	spec, _, err := g.connectors.Trigger(app, appVersion, triggerID)
+	if err != nil || spec.Kind != connectors.TriggerPolling {
+		return in, 0, false, nil
+	}
+	return workflows.PollInput{
+		AccountID:        d.AccountID,
+		SubAccountID:     doc.SubAccountID,
+		DefinitionID:     d.ID,
+		Version:          d.Version,
+		Name:             doc.Definition.Name,
+		Trigger:          doc.Trigger,
+		Connector:        app,
+		TriggerID:        triggerID,
+		ConnectorVersion: appVersion,
+		ConnectionID:     doc.TriggerConnection,
+		Conditions:       doc.Conditions,
+		Steps:            doc.Definition.Steps,
+	}, spec.PollInterval, true, nil
+}
+
+// deletePollSchedule deletes a definition's poll schedule, if it has one.
+func (g *Gateway) deletePollSchedule(ctx context.Context, accountID, definitionID string) error {
+	id := PollScheduleID(accountID, definitionID)
+	if err := g.temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx); err != nil && !isNotFound(err) {
+		return fmt.Errorf("deleting poll schedule %s: %w", id, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}

@@ -1,0 +1,153 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/workflows"
+)
+
+// polledRuns records the runs a poll starts, in place of RunDefinition.
+type polledRuns struct{ ids, items []string }
+
+func (p *polledRuns) run(ctx workflow.Context, in workflows.RunInput) (workflows.RunOutput, error) {
+	p.ids = append(p.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
+	payload, _ := in.Payload["payload"].(map[string]any)
+	p.items = append(p.items, fmt.Sprint(payload["id"]))
+	return workflows.RunOutput{}, nil
+}
+
+// orders is a third party holding orders 1..n, paid when even, that a poll
+// reads at most page at a time.
+type orders struct {
+	n, page int
+	cursors []string
+}
+
+func (o *orders) poll(_ context.Context, in activities.PollCall) (activities.PollOutput, error) {
+	o.cursors = append(o.cursors, in.Cursor)
+	since, _ := strconv.Atoi(in.Cursor)
+	out := activities.PollOutput{Cursor: in.Cursor, Items: []activities.PolledItem{}}
+	// A non-unique cursor: the last item comes back on the next poll.
+	for id := max(since, 1); id <= o.n && len(out.Items) < o.page; id++ {
+		status := "pending"
+		if id%2 == 0 {
+			status = "paid"
+		}
+		out.Items = append(out.Items, activities.PolledItem{ID: strconv.Itoa(id), Payload: json.RawMessage(fmt.Sprintf(`{"id": %d, "financial_status": %q}`, id, status))})
+		out.Cursor = strconv.Itoa(id)
+	}
+	last, _ := strconv.Atoi(out.Cursor)
+	out.More = last < o.n
+	return out, nil
+}
+
+func pollInput(t *testing.T) workflows.PollInput {
+	return workflows.PollInput{
+		AccountID: "acme", DefinitionID: "d1", Version: 3, Name: "Paid orders", Trigger: "shopify.new_orders",
+		Connector: "shopify", TriggerID: "new_orders", ConnectionID: "conn-1",
+		Conditions: []string{"{{data.payload.financial_status == 'paid'}}"},
+		Steps:      steps(t, `[{"id": "a", "stepType": "SetVariables", "inputs": {"x": "1"}}]`),
+	}
+}
+
+func TestPollStartsOneRunPerNewItem(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		prev    *workflows.PollState
+		n, page int
+		// what the poll asks with, the runs it starts, what it returns
+		cursors    []string
+		items      []string
+		want       workflows.PollState
+		wantRecent []string
+	}{
+		{
+			name: "first poll", n: 4, page: 10,
+			cursors: []string{""}, items: []string{"2", "4"},
+			want:       workflows.PollState{Cursor: "4", Polled: 4, Started: 2, Skipped: 2},
+			wantRecent: []string{"1", "2", "3", "4"},
+		},
+		{
+			name: "from the last cursor, the boundary item dropped", n: 6, page: 10,
+			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
+			cursors: []string{"4"}, items: []string{"6"},
+			want:       workflows.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
+			wantRecent: []string{"3", "4", "5", "6"},
+		},
+		{
+			name: "another connection starts over", n: 2, page: 10,
+			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-0", Cursor: "9", Recent: []string{"2"}},
+			cursors: []string{""}, items: []string{"2"},
+			want:       workflows.PollState{Cursor: "2", Polled: 2, Started: 1, Skipped: 1},
+			wantRecent: []string{"1", "2"},
+		},
+		{
+			name: "more items: polls again at once", n: 5, page: 2,
+			cursors: []string{"", "2", "3", "4"}, items: []string{"2", "4"},
+			want:       workflows.PollState{Cursor: "5", Polled: 8, Started: 2, Skipped: 3, Duplicates: 3},
+			wantRecent: []string{"1", "2", "3", "4", "5"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			runs := &polledRuns{}
+			env.RegisterWorkflowWithOptions(runs.run, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
+			src := &orders{n: tc.n, page: tc.page}
+			env.RegisterActivityWithOptions(src.poll, activity.RegisterOptions{Name: "shopify.new_orders"})
+			if tc.prev != nil {
+				env.SetLastCompletionResult(*tc.prev)
+			}
+			env.ExecuteWorkflow(workflows.Poll, pollInput(t))
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var got workflows.PollState
+			if err := env.GetWorkflowResult(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(src.cursors, tc.cursors) {
+				t.Errorf("polled from %q, want %q", src.cursors, tc.cursors)
+			}
+			if !slices.Equal(runs.items, tc.items) {
+				t.Errorf("started runs for items %q, want %q", runs.items, tc.items)
+			}
+			for i, id := range runs.ids {
+				if want := "acme/d1/" + runs.items[i]; id != want {
+					t.Errorf("run workflow id %q, want %q (the webhook path's)", id, want)
+				}
+			}
+			if !slices.Equal(got.Recent, tc.wantRecent) {
+				t.Errorf("recent %q, want %q", got.Recent, tc.wantRecent)
+			}
+			tc.want.Trigger, tc.want.Connection, got.Recent = "shopify.new_orders", "conn-1", nil
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("state %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPollFailureKeepsNoCursor(t *testing.T) {
+	env := newEnv()
+	env.RegisterActivityWithOptions(func(context.Context, activities.PollCall) (activities.PollOutput, error) {
+		return activities.PollOutput{}, fmt.Errorf("shopify is down")
+	}, activity.RegisterOptions{Name: "shopify.new_orders"})
+	env.SetLastCompletionResult(workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4"})
+	env.ExecuteWorkflow(workflows.Poll, pollInput(t))
+	// The schedule keeps the last good result when a poll fails, so the
+	// next poll starts from cursor 4 again.
+	if err := env.GetWorkflowError(); err == nil {
+		t.Fatal("a poll whose activity failed succeeded")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -81,6 +82,11 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Park.Persistence, "park-persistence", "", "persistence of the park scenario (default: the first of -persistence)")
 	fs.DurationVar(&cfg.Park.Wait, "park-wait", 0, "how long after the first start the parked runs wake (0: 20 s + N at the measured start rate)")
 	fs.DurationVar(&cfg.Park.ResumeTimeout, "park-resume-timeout", 5*time.Minute, "cap on waiting for the woken runs")
+	fs.IntVar(&cfg.Poll.N, "poll-n", 1000, "shops, connections and polling definitions of the poll scenario")
+	fs.StringVar(&cfg.Poll.Persistence, "poll-persistence", "", "persistence of the poll scenario (default: the first of -persistence)")
+	fs.DurationVar(&cfg.Poll.Idle, "poll-idle", 30*time.Second, "how long the poll schedules are watched while none is due")
+	fs.DurationVar(&cfg.Poll.PhaseTimeout, "poll-phase-timeout", 3*time.Minute, "cap on each round of polls")
+	fs.DurationVar(&cfg.Poll.Timeout, "poll-timeout", 10*time.Minute, "cap on the whole poll scenario")
 	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
@@ -106,6 +112,10 @@ func run(ctx context.Context, args []string) error {
 		cfg.Park.Persistence = cfg.Persistence[0]
 	}
 	cfg.Park.Concurrency = cfg.Concurrency
+	if cfg.Poll.Persistence == "" && len(cfg.Persistence) > 0 {
+		cfg.Poll.Persistence = cfg.Persistence[0]
+	}
+	cfg.Poll.Concurrency = cfg.Concurrency
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -137,9 +147,26 @@ func serve(ctx context.Context, args []string) error {
 	pgShards := fs.Int("postgres-shards", 1, "history shards on PostgreSQL")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address")
 	fs.BoolVar(&cfg.NoWorker, "no-worker", false, "run no worker (another process does)")
+	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll scenario)")
+	standIn := fs.String("shopify-stand-in", "", "send calls to https://*.myshopify.com to this loopback URL (the poll scenario)")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
+	if *vaultBin != "" {
+		// devstack finds the dev Vault as `junction dev` does; run strips
+		// the variable from the environment of every other scenario.
+		if err := os.Setenv("JUNCTION_VAULT_BIN", *vaultBin); err != nil {
+			return err
+		}
+		cfg.Poll.Vault = true
+	}
+	if *standIn != "" {
+		u, err := url.Parse(*standIn)
+		if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
+			return fmt.Errorf("-shopify-stand-in must be a loopback URL, got %q", *standIn)
+		}
+		cfg.Poll.ShopifyStandIn = u
+	}
 	if cfg.DataDir == "" {
 		return fmt.Errorf("-data-dir is required")
 	}

@@ -20,6 +20,7 @@ type Results struct {
 	Phases   []PhaseResult `json:"phases"`
 	Ratios   []Ratio       `json:"ratios"`
 	Park     *ParkResult   `json:"park,omitempty"`
+	Poll     *PollResult   `json:"poll,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -106,6 +107,10 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		}
 		pr := cfg.RunPark(ctx, sink)
 		res.Park = &pr
+	}
+	if cfg.Systems[SystemPoll] && ctx.Err() == nil {
+		pr := cfg.RunPoll(ctx, sink)
+		res.Poll = &pr
 	}
 	res.Finished = time.Now()
 	return res, ctx.Err()
@@ -204,6 +209,9 @@ func (r Results) Markdown() string {
 		for _, n := range p.Notes {
 			notes = append(notes, "park: "+n)
 		}
+	}
+	if r.Poll != nil {
+		b.WriteString(r.Poll.Markdown())
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes:\n\n")

@@ -36,6 +36,8 @@ type ServeConfig struct {
 	NoWorker bool
 	// PprofAddr serves net/http/pprof on this loopback address ("" = off).
 	PprofAddr string
+	// Poll adds what the polling scenario needs (pollserve.go).
+	Poll PollServe
 }
 
 // Ready is the line a started process prints on stdout.
@@ -63,6 +65,9 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		TemporalPostgres: cfg.Postgres,
 		Worker:           cfg.Worker,
 		NoWorker:         cfg.NoWorker,
+		// Connections for the polling scenario (pollserve.go).
+		VaultListen:        cfg.Poll.vaultListen(),
+		ConnectorTransport: cfg.Poll.connectorTransport(),
 	})
 	if err != nil {
 		return err

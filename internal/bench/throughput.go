@@ -60,6 +60,7 @@ type Config struct {
 
 	N8N  N8NConfig
 	Park ParkConfig
+	Poll PollConfig
 
 	Log io.Writer
 }

@@ -54,18 +54,21 @@ type PollResult struct {
 	NeededPollsPerSec float64 `json:"neededPollsPerSec"`
 	// Connections and Definitions were created in the seconds given; every
 	// definition made one poll schedule.
-	Connections       int         `json:"connections"`
-	Definitions       int         `json:"definitions"`
-	ConnectionSeconds float64     `json:"connectionSeconds"`
-	DefinitionSeconds float64     `json:"definitionSeconds"`
-	CreateErrors      int         `json:"createErrors"`
-	FirstCreateError  string      `json:"firstCreateError,omitempty"`
-	RSSBeforeCreateMB float64     `json:"rssBeforeCreateMb"`
-	RSSAfterCreateMB  float64     `json:"rssAfterCreateMb"`
-	IdleSeconds       float64     `json:"idleSeconds"`
-	IdleCPUMsPerSec   float64     `json:"idleCpuMsPerSec"`
-	IdlePolls         int64       `json:"idlePolls"`
-	Phases            []PollPhase `json:"phases"`
+	Connections       int     `json:"connections"`
+	Definitions       int     `json:"definitions"`
+	ConnectionSeconds float64 `json:"connectionSeconds"`
+	DefinitionSeconds float64 `json:"definitionSeconds"`
+	CreateErrors      int     `json:"createErrors"`
+	FirstCreateError  string  `json:"firstCreateError,omitempty"`
+	RSSBeforeCreateMB float64 `json:"rssBeforeCreateMb"`
+	RSSAfterCreateMB  float64 `json:"rssAfterCreateMb"`
+	// IdleCPUBeforeMsPerSec is the stack idle before anything was
+	// created; IdleCPUMsPerSec idle with N schedules waiting.
+	IdleCPUBeforeMsPerSec float64     `json:"idleCpuBeforeMsPerSec"`
+	IdleSeconds           float64     `json:"idleSeconds"`
+	IdleCPUMsPerSec       float64     `json:"idleCpuMsPerSec"`
+	IdlePolls             int64       `json:"idlePolls"`
+	Phases                []PollPhase `json:"phases"`
 	// SteadyCPUShare estimates the share of one core polling costs at the
 	// trigger's interval: idle CPU plus N polls that find nothing per
 	// interval, at the "nothing new" phase's CPU per poll.
@@ -158,10 +161,10 @@ type pollEnv struct {
 }
 
 // RunPoll runs the polling scenario.
-func (c Config) RunPoll(ctx context.Context, sink *Sink) PollResult {
+func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 	p := c.Poll
 	interval := shopify.NewOrdersPollInterval
-	res := PollResult{N: p.N, Persistence: p.Persistence, Interval: interval.String(),
+	res = PollResult{N: p.N, Persistence: p.Persistence, Interval: interval.String(),
 		NeededPollsPerSec: float64(p.N) / interval.Seconds()}
 	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
 	defer cancel()
@@ -186,11 +189,16 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) PollResult {
 	for i := 1; i <= p.N; i++ {
 		shops.AddShop(i)
 	}
-	sut, err := c.startSUT(ctx, SystemPoll, p.Persistence, false, "-vault-bin", vault, "-shopify-stand-in", shops.URL)
+	sut, err := c.startSUT(ctx, SystemPoll, p.Persistence, c.CPUProfile != "", "-vault-bin", vault, "-shopify-stand-in", shops.URL)
 	if err != nil {
 		return fail(err)
 	}
 	defer sut.stop()
+	defer func() {
+		if n := countLines(sut.log, "database is locked"); n > 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("the embedded server logged %d SQLite \"database is locked\" errors, which it retries (the other scenarios log them too)", n))
+		}
+	}()
 	env.pid, env.namespace = sut.ready.PID, sut.ready.Namespace
 	key, err := os.ReadFile(sut.ready.APIKeyFile)
 	if err != nil {
@@ -209,6 +217,11 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) PollResult {
 	}
 	defer func() { res.PeakRSSMB = whole.finish().PeakRSSMB }()
 	res.RSSBeforeCreateMB = float64(whole.start.RSS) / 1e6
+	// What the stack costs idle with no schedule, to compare with the
+	// idle cost of N schedules below.
+	if p.Idle > 0 {
+		res.IdleCPUBeforeMsPerSec, _ = idleCPU(ctx, env.pid, p.Idle)
+	}
 
 	// One connection per shop, then one definition per connection; each
 	// definition's save creates its poll schedule.
@@ -254,18 +267,8 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) PollResult {
 	res.RSSAfterCreateMB = float64(whole.sample()) / 1e6
 	if p.Idle > 0 {
 		before := shops.stats()
-		m, err := startMeter(env.pid)
-		if err != nil {
-			return fail(err)
-		}
 		from := time.Now()
-		select {
-		case <-time.After(p.Idle):
-		case <-ctx.Done():
-		}
-		u := m.finish()
-		res.IdleSeconds = time.Since(from).Seconds()
-		res.IdleCPUMsPerSec = u.CPUSeconds * 1000 / res.IdleSeconds
+		res.IdleCPUMsPerSec, res.IdleSeconds = idleCPU(ctx, env.pid, p.Idle)
 		res.IdlePolls = shops.stats().Polls - before.Polls
 		if tickWithin(from, time.Now(), interval) {
 			res.Notes = append(res.Notes, fmt.Sprintf("a scheduled tick fell in the idle window (%d polls): the idle CPU includes them", res.IdlePolls))
@@ -283,19 +286,36 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) PollResult {
 		}
 		env.expected = append(env.expected, id)
 	}
+	var profileDone chan error
+	profilePath := profileFile(c.CPUProfile, SystemPoll, p.Persistence)
 	for _, ph := range []struct {
 		name      string
 		addOrders bool
+		// profile: the CPU profile (BENCH_CPUPROFILE) covers the polls
+		// that find nothing, the cost every tick pays.
+		profile bool
 	}{
-		{"first poll, one order waiting in each shop", false},
-		{"nothing new", false},
-		{"one new order in each shop", true},
+		{"first poll, one order waiting in each shop", false, false},
+		{"nothing new", false, true},
+		{"one new order in each shop", true, false},
 	} {
 		if ctx.Err() != nil {
 			break
 		}
+		if ph.profile && c.CPUProfile != "" {
+			profileDone = make(chan error, 1)
+			go func() { profileDone <- fetchProfile(ctx, sut.ready.PprofURL, pollProfileSeconds, profilePath) }()
+		}
 		phase := c.pollPhase(ctx, env, ph.name, ph.addOrders, len(res.Phases) == 0)
 		res.Phases = append(res.Phases, phase)
+		if profileDone != nil {
+			if err := <-profileDone; err != nil {
+				res.Notes = append(res.Notes, "CPU profile failed: "+err.Error())
+			} else {
+				res.Notes = append(res.Notes, fmt.Sprintf("CPU profile of the first %d s of the round \"%s\" (and whatever followed it): %s", pollProfileSeconds, ph.name, profilePath))
+			}
+			profileDone = nil
+		}
 	}
 	if n, err := env.count(ctx, "WorkflowType = '"+workflows.PollName+"' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'"); err == nil {
 		res.FailedPolls = n
@@ -402,6 +422,32 @@ func (c Config) pollPhase(ctx context.Context, env *pollEnv, name string, addOrd
 	return ph
 }
 
+// idleCPU is the CPU-ms per second the process tree uses over d, and the
+// seconds it watched.
+func idleCPU(ctx context.Context, pid int, d time.Duration) (float64, float64) {
+	m, err := startMeter(pid)
+	if err != nil {
+		return 0, 0
+	}
+	from := time.Now()
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	u := m.finish()
+	secs := time.Since(from).Seconds()
+	return u.CPUSeconds * 1000 / secs, secs
+}
+
+// countLines counts the lines of a file that contain s.
+func countLines(path, s string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(b, []byte(s))
+}
+
 // latencies are the times from each order's creation to its run's first
 // POST at the sink.
 func (env *pollEnv) latencies(ids []int64) Percentiles {
@@ -435,6 +481,9 @@ func tickWithin(from, to time.Time, interval time.Duration) bool {
 	}
 	return !next.After(to)
 }
+
+// pollProfileSeconds is how long the CPU profile of a round samples.
+const pollProfileSeconds = 30
 
 // pollAccount is the account the scenario works in: serve's dev account.
 const pollAccount = "dev"
@@ -583,10 +632,10 @@ func (r PollResult) Markdown() string {
 		fmt.Fprintf(&b, "Not measured: %s\n", mdEscape(r.Error))
 		return b.String()
 	}
-	b.WriteString("| shops | persistence | connections in s | definitions (= schedules) in s | RSS before / after creating / peak MB | idle CPU-ms/s | needed polls/s | est. CPU at the interval | failed polls | exactly once |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %d | %s | %d in %.1f | %d in %.1f | %.0f / %.0f / %.0f | %.1f | %.2f (every %s) | %.1f %% of a core | %d | %s |\n",
+	b.WriteString("| shops | persistence | connections in s | definitions (= schedules) in s | RSS before / after creating / peak MB | idle CPU-ms/s before / after creating | needed polls/s | est. CPU at the interval | failed polls | exactly once |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %s | %d in %.1f | %d in %.1f | %.0f / %.0f / %.0f | %.1f / %.1f | %.2f (every %s) | %.1f %% of a core | %d | %s |\n",
 		r.N, r.Persistence, r.Connections, r.ConnectionSeconds, r.Definitions, r.DefinitionSeconds,
-		r.RSSBeforeCreateMB, r.RSSAfterCreateMB, r.PeakRSSMB, r.IdleCPUMsPerSec, r.NeededPollsPerSec, r.Interval,
+		r.RSSBeforeCreateMB, r.RSSAfterCreateMB, r.PeakRSSMB, r.IdleCPUBeforeMsPerSec, r.IdleCPUMsPerSec, r.NeededPollsPerSec, r.Interval,
 		r.SteadyCPUShare*100, r.FailedPolls, pollExactlyOnce(r.Delivery))
 	b.WriteString("\n| round (every schedule triggered once) | polls | runs / expected | triggering in s | all done in s | polls/s | CPU-ms per poll | order → run p50 / p99 / max ms | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, ph := range r.Phases {

@@ -275,7 +275,8 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 		res.IdleCPUMsPerSec, res.IdleSeconds = idleCPU(ctx, env.pid, p.Idle)
 		res.IdlePolls = shops.stats().Polls - before.Polls
 		if tickWithin(from, time.Now(), interval) {
-			res.Notes = append(res.Notes, fmt.Sprintf("a scheduled tick fell in the idle window (%d polls): the idle CPU includes them", res.IdlePolls))
+			res.Notes = append(res.Notes, fmt.Sprintf("a scheduled tick fell in the idle window: %d polls within %.1f s; the idle CPU includes them",
+				res.IdlePolls, shops.pollSpread(from).Seconds()))
 		}
 		c.logf("poll on %s: idle %.0fs, %.1f CPU-ms/s, RSS %.0f MB", p.Persistence, res.IdleSeconds, res.IdleCPUMsPerSec, res.RSSAfterCreateMB)
 	}

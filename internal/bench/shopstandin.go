@@ -40,6 +40,8 @@ type ShopStandIn struct {
 	// polls counts first pages of orders.json served (one per poll);
 	// pages counts every page; refused counts 4xx answers.
 	polls, pages, refused int64
+	// pollTimes are when the polls came, to see how a tick spreads them.
+	pollTimes []time.Time
 }
 
 type standInShop struct {
@@ -132,6 +134,23 @@ func (s *ShopStandIn) stats() standInStats {
 	return standInStats{Polls: s.polls, Pages: s.pages, Refused: s.refused}
 }
 
+// pollSpread is the time between the first and the last poll after from.
+func (s *ShopStandIn) pollSpread(from time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first, last time.Time
+	for _, t := range s.pollTimes {
+		if t.Before(from) {
+			continue
+		}
+		if first.IsZero() {
+			first = t
+		}
+		last = t
+	}
+	return last.Sub(first)
+}
+
 // pollsByShop is how often each shop has been polled so far.
 func (s *ShopStandIn) pollsByShop() map[string]int64 {
 	s.mu.Lock()
@@ -215,6 +234,7 @@ func (s *ShopStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if first {
 		s.polls++
+		s.pollTimes = append(s.pollTimes, time.Now())
 		shop.polls++
 	}
 	s.pages++

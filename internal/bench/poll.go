@@ -64,7 +64,10 @@ type PollResult struct {
 	RSSBeforeCreateMB float64 `json:"rssBeforeCreateMb"`
 	RSSAfterCreateMB  float64 `json:"rssAfterCreateMb"`
 	// IdleCPUBeforeMsPerSec is the stack idle before anything was
-	// created; IdleCPUMsPerSec idle with N schedules waiting.
+	// created; IdleCPUMsPerSec idle with N schedules waiting, just after
+	// creating them (the server may still be catching up on the
+	// creation); IdleCPUAfterMsPerSec idle again after the rounds.
+	IdleCPUAfterMsPerSec  float64     `json:"idleCpuAfterRoundsMsPerSec"`
 	IdleCPUBeforeMsPerSec float64     `json:"idleCpuBeforeMsPerSec"`
 	IdleSeconds           float64     `json:"idleSeconds"`
 	IdleCPUMsPerSec       float64     `json:"idleCpuMsPerSec"`
@@ -225,6 +228,7 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 	// idle cost of N schedules below.
 	if p.Idle > 0 {
 		res.IdleCPUBeforeMsPerSec, _ = idleCPU(ctx, env.pid, p.Idle)
+		c.logf("poll on %s: idle before creating %.1f CPU-ms/s", p.Persistence, res.IdleCPUBeforeMsPerSec)
 	}
 
 	// One connection per shop, then one definition per connection; each
@@ -329,10 +333,25 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 	sink.quiet(qctx, 2*time.Second) // late duplicates count too
 	qcancel()
 	res.Delivery = pollVerdict(env.expected, sink.counts())
+	// Idle once more, the bursts over: what N waiting schedules cost.
+	if p.Idle > 0 && ctx.Err() == nil {
+		before := shops.stats()
+		from := time.Now()
+		res.IdleCPUAfterMsPerSec, _ = idleCPU(ctx, env.pid, p.Idle)
+		if tickWithin(from, time.Now(), interval) {
+			res.Notes = append(res.Notes, fmt.Sprintf("a scheduled tick fell in the idle window after the rounds: %d polls within %.1f s; its CPU is included",
+				shops.stats().Polls-before.Polls, shops.pollSpread(from).Seconds()))
+		}
+		c.logf("poll on %s: idle after the rounds %.1f CPU-ms/s", p.Persistence, res.IdleCPUAfterMsPerSec)
+	}
 	res.StandIn = shops.stats()
+	idle := res.IdleCPUAfterMsPerSec
+	if idle == 0 {
+		idle = res.IdleCPUMsPerSec
+	}
 	for _, ph := range res.Phases {
 		if ph.Name == "nothing new" && ph.Complete && ph.Polls > 0 {
-			res.SteadyCPUShare = (res.IdleCPUMsPerSec + ph.CPUMsPerPoll*float64(len(env.schedules))/interval.Seconds()) / 1000
+			res.SteadyCPUShare = (idle + ph.CPUMsPerPoll*float64(len(env.schedules))/interval.Seconds()) / 1000
 		}
 	}
 	if ctx.Err() != nil {
@@ -660,10 +679,10 @@ func (r PollResult) Markdown() string {
 		fmt.Fprintf(&b, "Not measured: %s\n", mdEscape(r.Error))
 		return b.String()
 	}
-	b.WriteString("| shops | persistence | connections in s | definitions (= schedules) in s | RSS before / after creating / peak MB | idle CPU-ms/s before / after creating | needed polls/s | est. CPU at the interval | failed polls | exactly once |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %d | %s | %d in %.1f | %d in %.1f | %.0f / %.0f / %.0f | %.1f / %.1f | %.2f (every %s) | %.1f %% of a core | %d | %s |\n",
+	b.WriteString("| shops | persistence | connections in s | definitions (= schedules) in s | RSS before / after creating / peak MB | idle CPU-ms/s before / just after creating / after the rounds | needed polls/s | est. CPU at the interval | failed polls | exactly once |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %s | %d in %.1f | %d in %.1f | %.0f / %.0f / %.0f | %.1f / %.1f / %.1f | %.2f (every %s) | %.1f %% of a core | %d | %s |\n",
 		r.N, r.Persistence, r.Connections, r.ConnectionSeconds, r.Definitions, r.DefinitionSeconds,
-		r.RSSBeforeCreateMB, r.RSSAfterCreateMB, r.PeakRSSMB, r.IdleCPUBeforeMsPerSec, r.IdleCPUMsPerSec, r.NeededPollsPerSec, r.Interval,
+		r.RSSBeforeCreateMB, r.RSSAfterCreateMB, r.PeakRSSMB, r.IdleCPUBeforeMsPerSec, r.IdleCPUMsPerSec, r.IdleCPUAfterMsPerSec, r.NeededPollsPerSec, r.Interval,
 		r.SteadyCPUShare*100, r.FailedPolls, pollExactlyOnce(r.Delivery))
 	b.WriteString("\n| round (every schedule triggered once) | polls | runs / expected | triggering in s | all done in s | polls/s | CPU-ms per poll (of which Vault) | order → run p50 / p99 / max ms | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, ph := range r.Phases {

@@ -12,6 +12,7 @@
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
+#   BENCH_SERVE_ARGS   extra flags of the system under test, e.g. "-local-http -sqlite-shards 1"
 #   BENCH_CPUPROFILE   write a CPU profile of the Junction phase to this file
 #   BENCH_N8N_DIR (/tmp/n8n-probe)  where scripts/n8n-bench.sh installed n8n; the bench never
 #                   installs it (ACTION=install bash scripts/n8n-bench.sh does, ~5 min, 2.3 GB)
@@ -48,6 +49,7 @@ args=(
 [[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
+[[ -n ${BENCH_SERVE_ARGS:-} ]] && args+=(-serve-args "$BENCH_SERVE_ARGS")
 # shellcheck disable=SC2206 # word splitting of the worker flags is the point
 [[ -n ${BENCH_WORKER_ARGS:-} ]] && args+=(${BENCH_WORKER_ARGS})
 

@@ -82,9 +82,11 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Park.Wait, "park-wait", 0, "how long after the first start the parked runs wake (0: 20 s + N at the measured start rate)")
 	fs.DurationVar(&cfg.Park.ResumeTimeout, "park-resume-timeout", 5*time.Minute, "cap on waiting for the woken runs")
 	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
+	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
+	cfg.ServeArgs = strings.Fields(*serveArgs)
 
 	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
 		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
@@ -137,9 +139,16 @@ func serve(ctx context.Context, args []string) error {
 	pgShards := fs.Int("postgres-shards", 1, "history shards on PostgreSQL")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address")
 	fs.BoolVar(&cfg.NoWorker, "no-worker", false, "run no worker (another process does)")
+	sqliteShards := fs.Int("sqlite-shards", 0, "history shards of the new SQLite data directory (0: devserver's default)")
+	fs.BoolVar(&cfg.SQLite.SharedVisibility, "sqlite-shared-visibility", false, "keep visibility in the history file (the layout before tuning)")
+	fs.BoolVar(&cfg.SQLite.AllVisibilityIndexes, "sqlite-all-visibility-indexes", false, "keep every index of Temporal's visibility schema")
+	fs.BoolVar(&cfg.SQLite.Untuned, "sqlite-untuned", false, "SQLite settings from before tuning (default cache, no mmap)")
+	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
+	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", false, "run short HttpRequest steps as local activities")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
+	cfg.SQLite.HistoryShards = int32(*sqliteShards)
 	if cfg.DataDir == "" {
 		return fmt.Errorf("-data-dir is required")
 	}

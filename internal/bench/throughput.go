@@ -57,6 +57,9 @@ type Config struct {
 	// CPUProfile, when set, names the CPU profiles of the throughput
 	// phases: /tmp/p.pprof gives /tmp/p-junction-sqlite.pprof and so on.
 	CPUProfile string
+	// ServeArgs are extra flags for every system under test (serve): the
+	// levers measured A/B, such as -local-http or -sqlite-shards 1.
+	ServeArgs []string
 
 	N8N  N8NConfig
 	Park ParkConfig
@@ -101,6 +104,7 @@ func (c Config) serveArgs(dataDir, persistence, pgDatabase string, profile bool)
 	if profile {
 		args = append(args, "-pprof", "127.0.0.1:0")
 	}
+	args = append(args, c.ServeArgs...)
 	return append(args, workerArgs(c.Worker)...)
 }
 

@@ -12,7 +12,9 @@
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
-#   BENCH_SERVE_ARGS   extra flags of the system under test, e.g. "-local-http -sqlite-shards 1"
+#   BENCH_SERVE_ARGS (-local-http)  flags of the system under test: -local-http,
+#                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
+#                   -sqlite-all-visibility-indexes, -postgres-shards N
 #   BENCH_CPUPROFILE   write a CPU profile of the Junction phase to this file
 #   BENCH_N8N_DIR (/tmp/n8n-probe)  where scripts/n8n-bench.sh installed n8n; the bench never
 #                   installs it (ACTION=install bash scripts/n8n-bench.sh does, ~5 min, 2.3 GB)
@@ -49,7 +51,10 @@ args=(
 [[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
-[[ -n ${BENCH_SERVE_ARGS:-} ]] && args+=(-serve-args "$BENCH_SERVE_ARGS")
+# Junction's row uses the opt-in local activities for short HttpRequest steps
+# unless BENCH_SERVE_ARGS says otherwise (BENCH_SERVE_ARGS= turns it off).
+serve_args=${BENCH_SERVE_ARGS--local-http}
+[[ -n $serve_args ]] && args+=(-serve-args "$serve_args")
 # shellcheck disable=SC2206 # word splitting of the worker flags is the point
 [[ -n ${BENCH_WORKER_ARGS:-} ]] && args+=(${BENCH_WORKER_ARGS})
 

@@ -142,7 +142,6 @@ func serve(ctx context.Context, args []string) error {
 	sqliteShards := fs.Int("sqlite-shards", 0, "history shards of the new SQLite data directory (0: devserver's default)")
 	fs.BoolVar(&cfg.SQLite.SharedVisibility, "sqlite-shared-visibility", false, "keep visibility in the history file (the layout before tuning)")
 	fs.BoolVar(&cfg.SQLite.AllVisibilityIndexes, "sqlite-all-visibility-indexes", false, "keep every index of Temporal's visibility schema")
-	fs.BoolVar(&cfg.SQLite.Untuned, "sqlite-untuned", false, "SQLite settings from before tuning (default cache, no mmap)")
 	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
 	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", false, "run short HttpRequest steps as local activities")
 	w := workerFlags(fs)

@@ -140,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return &config.SQL{
 				PluginName:        sqliteplugin.PluginName,
 				DatabaseName:      file,
-				ConnectAttributes: connectAttributes(cfg.SQLite),
+				ConnectAttributes: connectAttributes(),
 				MaxConns:          4,
 				MaxIdleConns:      4,
 			}

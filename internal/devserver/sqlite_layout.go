@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"go.temporal.io/server/common/config"
@@ -17,8 +16,8 @@ import (
 	"go.temporal.io/server/common/resolver"
 )
 
-// SQLite tunes the SQLite persistence of a data directory. HistoryShards
-// and SeparateVisibility only apply when the directory is created: a
+// SQLite shapes the SQLite persistence of a data directory. Its fields
+// only apply when the directory is created: a
 // directory keeps the layout it was created with (see sqliteLayout).
 type SQLite struct {
 	// HistoryShards for a new data directory (default DefaultSQLiteShards).
@@ -30,24 +29,16 @@ type SQLite struct {
 	// The default is a second file: SQLite has one writer per file, and
 	// visibility rows are written about as often as histories.
 	SharedVisibility bool
-	// CacheMiB is each connection's page cache (default 64). SQLite's own
-	// default of 2 MiB makes the pure-Go driver allocate and free pages
-	// constantly under this write load.
-	CacheMiB int
 	// AllVisibilityIndexes keeps every index of Temporal's visibility
 	// schema in a new separate visibility file (see trimVisibilityIndexes).
 	AllVisibilityIndexes bool
-	// Untuned uses only the settings from before tuning (WAL,
-	// synchronous=normal, SQLite's default cache, no mmap): for A/B
-	// measurements.
-	Untuned bool
 }
 
 // DefaultSQLiteShards is the history shard count of a new SQLite data
-// directory. Shards let the history service work on several runs at once
-// (each shard has its own lock and task queues); more than a few only add
-// idle queue pollers on a laptop.
-const DefaultSQLiteShards = 4
+// directory. One is the fastest on SQLite: every shard's task queues and
+// writes meet at the file's single writer, and on 2 cores 2 and 4 shards
+// completed 15-30 % fewer runs per second than 1 (docs/benchmarks.md).
+const DefaultSQLiteShards = 1
 
 // sqliteLayout is what a data directory was created with. It is stored
 // next to the database as JSON, written before the schema, and read on
@@ -117,27 +108,15 @@ func loadOrCreateLayout(dbFile string, opts SQLite) (sqliteLayout, error) {
 // readers and the single writer overlap, which is what makes more than one
 // connection safe; synchronous=normal keeps every commit across a process
 // crash (only an OS crash can lose the last ones). A larger page cache,
-// memory-mapped reads and in-memory temporary tables cut the driver's page
-// allocation and read syscalls; none of them changes durability.
-func connectAttributes(opts SQLite) map[string]string {
-	base := map[string]string{
+// mmap_size and temp_store=memory were measured and did not help
+// (docs/benchmarks.md).
+func connectAttributes() map[string]string {
+	return map[string]string{
 		"mode":         "rwc",
 		"journal_mode": "wal",
 		"synchronous":  "normal",
 		"busy_timeout": "10000",
 	}
-	if opts.Untuned {
-		return base
-	}
-	cacheMiB := opts.CacheMiB
-	if cacheMiB <= 0 {
-		cacheMiB = 64
-	}
-	// Negative: KiB rather than pages.
-	base["cache_size"] = strconv.Itoa(-cacheMiB * 1024)
-	base["mmap_size"] = strconv.Itoa(256 << 20)
-	base["temp_store"] = "memory"
-	return base
 }
 
 // unusedVisibilityIndexes are indexes of Temporal's SQLite visibility

@@ -7,12 +7,12 @@
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
-#   BENCH_SYSTEMS (temporal-raw,junction,n8n,park)
+#   BENCH_SYSTEMS (temporal-raw,junction,junction-local,n8n,park)
 #   BENCH_PARK_N (500)  BENCH_PARK_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_PARK_WAIT (auto)
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
-#   BENCH_SERVE_ARGS (-local-http)  flags of the system under test: -local-http,
+#   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http,
 #                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
 #                   -sqlite-all-visibility-indexes, -postgres-shards N
 #   BENCH_CPUPROFILE   write a CPU profile of the Junction phase to this file
@@ -42,7 +42,7 @@ go build -o bin/junction-bench ./cmd/junction-bench
 args=(
 	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
 	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
-	-systems "${BENCH_SYSTEMS:-temporal-raw,junction,n8n,park}"
+	-systems "${BENCH_SYSTEMS:-temporal-raw,junction,junction-local,n8n,park}"
 	-park-n "${BENCH_PARK_N:-500}"
 	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
 	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
@@ -51,9 +51,9 @@ args=(
 [[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
-# Junction's row uses the opt-in local activities for short HttpRequest steps
-# unless BENCH_SERVE_ARGS says otherwise (BENCH_SERVE_ARGS= turns it off).
-serve_args=${BENCH_SERVE_ARGS--local-http}
+# Every system under test runs with Junction's defaults unless BENCH_SERVE_ARGS
+# says otherwise; the junction-local system adds the opt-in local activities.
+serve_args=${BENCH_SERVE_ARGS:-}
 [[ -n $serve_args ]] && args+=(-serve-args "$serve_args")
 # shellcheck disable=SC2206 # word splitting of the worker flags is the point
 [[ -n ${BENCH_WORKER_ARGS:-} ]] && args+=(${BENCH_WORKER_ARGS})

@@ -23,6 +23,9 @@ import (
 const (
 	SystemRaw      = "temporal-raw"
 	SystemJunction = "junction"
+	// SystemJunctionLocal is Junction with its opt-in local activities for
+	// short HttpRequest steps (junction dev --local-http-steps).
+	SystemJunctionLocal = "junction-local"
 	SystemN8N      = "n8n"
 )
 
@@ -44,7 +47,7 @@ type Config struct {
 	Persistence []string
 	// PostgresURL is the PostgreSQL server for "postgres".
 	PostgresURL string
-	// Systems limits what runs: any of temporal-raw, junction, n8n, park.
+	// Systems limits what runs: any of temporal-raw, junction, junction-local, n8n, park.
 	Systems map[string]bool
 
 	N            int
@@ -160,7 +163,11 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 	}
 	profile := c.CPUProfile != ""
 	profilePath := profileFile(c.CPUProfile, system, persistence)
-	sut, err := c.startSUT(ctx, system, persistence, profile)
+	var extra []string
+	if system == SystemJunctionLocal {
+		extra = append(extra, "-local-http")
+	}
+	sut, err := c.startSUT(ctx, system, persistence, profile, extra...)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -179,7 +186,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		defer tc.Close()
 		send = rawSender(tc, sink.URL, prefix)
 		res.Notes = append(res.Notes, "started with the SDK client from the load process; the condition runs in the workflow, so events that fail it start a run too")
-	case SystemJunction:
+	case SystemJunction, SystemJunctionLocal:
 		key, err := os.ReadFile(sut.ready.APIKeyFile)
 		if err != nil {
 			res.Error = fmt.Sprintf("reading the dev API key: %v", err)

@@ -90,6 +90,8 @@ type Config struct {
 	// Codec configures payload encryption: the converter memos are read
 	// with and the codec endpoint for the Temporal UI (codec.go).
 	Codec CodecConfig
+	// Runs says how runs are started (run_options.go).
+	Runs RunOptions
 }
 
 // Gateway serves the HTTP API.
@@ -112,6 +114,7 @@ type Gateway struct {
 	dataConverter converter.DataConverter
 	codec         http.Handler
 	codecAccounts []string
+	runOptions    RunOptions
 }
 
 // New builds the gateway and its routes.
@@ -126,6 +129,7 @@ func New(cfg Config) *Gateway {
 		limiter:    newKeyLimiter(cfg.RateLimit),
 		connectors: cfg.Connectors,
 		secrets:    cfg.Secrets,
+		runOptions: cfg.Runs,
 	}
 	if g.connectors == nil {
 		g.connectors = catalog.New()

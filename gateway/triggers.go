@@ -306,9 +306,11 @@ func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definit
 		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
 		// The memo rides along in visibility, so run lists show the same
 		// triggeredAt as the run's own data.
-		Memo:          map[string]any{memoTriggeredAt: in.TriggeredAt.UTC().Format(time.RFC3339Nano)},
-		StaticSummary: fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
+		Memo:             map[string]any{memoTriggeredAt: in.TriggeredAt.UTC().Format(time.RFC3339Nano)},
+		StaticSummary:    fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
+		EnableEagerStart: g.runOptions.EagerStart,
 	}
+	in.LocalHTTPSteps = g.runOptions.LocalHTTPSteps
 	run, err := g.temporal.ExecuteWorkflow(ctx, opts, workflows.RunDefinitionName, in)
 	if err != nil {
 		return startedRun{}, err

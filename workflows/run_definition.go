@@ -75,6 +75,11 @@ type RunInput struct {
 	// many newer ones are registered since. A connector not named runs its
 	// latest stable version (definitions saved before pinning existed).
 	Apps map[string]string `json:"apps,omitempty"`
+	// LocalHTTPSteps runs short HttpRequest steps as local activities
+	// (see httpRequest). The gateway sets it from its RunOptions; it lives
+	// in the input so that a run keeps the choice it started with, and a
+	// replay never depends on the worker's configuration.
+	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
 	// Resume is set when a run continues as new: where the previous run
 	// stopped and what it knew.
 	Resume *ResumeState `json:"resume,omitempty"`

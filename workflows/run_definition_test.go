@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -187,4 +188,51 @@ func (replayerRegistry) RegisterActivityWithOptions(any, activity.RegisterOption
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestLocalHTTPSteps checks that a run started with LocalHTTPSteps makes
+// short HttpRequest calls as local activities, long ones as regular
+// activities, and that the two give the step the same result.
+func TestLocalHTTPSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		local     bool
+		timeout   string // the step's timeoutSeconds input
+		wantLocal bool
+	}{
+		{"off", false, "5", false},
+		{"on, short call", true, "5", true},
+		{"on, default timeout", true, "", true},
+		{"on, long call", true, "30", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv()
+			var local, regular int
+			env.SetOnLocalActivityStartedListener(func(*activity.Info, context.Context, []any) { local++ })
+			env.SetOnActivityStartedListener(func(*activity.Info, context.Context, converter.EncodedValues) { regular++ })
+			env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
+				activities.HTTPResponse{ResponseCode: 201, ResponseBody: map[string]any{"ok": true}}, nil)
+			inputs := `{"url":"http://sink.test/ingest","method":"POST"`
+			if tc.timeout != "" {
+				inputs += `,"timeoutSeconds":` + tc.timeout
+			}
+			st := steps(t, `[{"id":"post","stepType":"HttpRequest","inputs":`+inputs+`},"outputs":{"code":"{{step.responseCode}}"}}]`)
+			in := input(st, nil)
+			in.LocalHTTPSteps = tc.local
+			env.ExecuteWorkflow(workflows.RunDefinitionName, in)
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var out workflows.RunOutput
+			if err := env.GetWorkflowResult(&out); err != nil {
+				t.Fatal(err)
+			}
+			if out.Data["code"] != float64(201) {
+				t.Errorf("data.code = %v, want 201", out.Data["code"])
+			}
+			if tc.wantLocal && (local != 1 || regular != 0) || !tc.wantLocal && (local != 0 || regular != 1) {
+				t.Errorf("local activities %d, regular %d; want local=%v", local, regular, tc.wantLocal)
+			}
+		})
+	}
 }

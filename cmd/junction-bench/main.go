@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
 	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
-	systems := fs.String("systems", "temporal-raw,junction,n8n,park,poll", "what to measure")
+	systems := fs.String("systems", "temporal-raw,junction,junction-local,n8n,park,poll", "what to measure")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
@@ -88,9 +88,11 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Poll.PhaseTimeout, "poll-phase-timeout", 3*time.Minute, "cap on each round of polls")
 	fs.DurationVar(&cfg.Poll.Timeout, "poll-timeout", 10*time.Minute, "cap on the whole poll scenario")
 	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
+	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
+	cfg.ServeArgs = strings.Fields(*serveArgs)
 
 	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
 		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
@@ -150,11 +152,17 @@ func serve(ctx context.Context, args []string) error {
 	pgShards := fs.Int("postgres-shards", 1, "history shards on PostgreSQL")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address")
 	fs.BoolVar(&cfg.NoWorker, "no-worker", false, "run no worker (another process does)")
+	sqliteShards := fs.Int("sqlite-shards", 0, "history shards of the new SQLite data directory (0: devserver's default)")
+	fs.BoolVar(&cfg.SQLite.SharedVisibility, "sqlite-shared-visibility", false, "keep visibility in the history file (the layout before tuning)")
+	fs.BoolVar(&cfg.SQLite.AllVisibilityIndexes, "sqlite-all-visibility-indexes", false, "keep every index of Temporal's visibility schema")
+	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
+	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", false, "run short HttpRequest steps as local activities")
 	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll scenario)")
 	standIn := fs.String("shopify-stand-in", "", "send calls to https://*.myshopify.com to this loopback URL (the poll scenario)")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
+	cfg.SQLite.HistoryShards = int32(*sqliteShards)
 	if *vaultBin != "" {
 		// devstack finds the dev Vault as `junction dev` does; run strips
 		// the variable from the environment of every other scenario.

@@ -33,7 +33,7 @@ func adminAccountsCommand() *cli.Command {
 				Usage:     "create an account",
 				ArgsUsage: "ID",
 				Flags:     adminFlags(&cli.StringFlag{Name: "name", Usage: "display name"}),
-				Action: func(c *cli.Context) error {
+				Action: cliAction(func(c *cli.Context) error {
 					args, err := adminArgs(c, []string{"ID"})
 					if err != nil {
 						return err
@@ -49,13 +49,13 @@ func adminAccountsCommand() *cli.Command {
 						_, err = fmt.Fprintf(out.w, "Created account %s in %s.\n", a.ID, out.database)
 						return err
 					})
-				},
+				}),
 			},
 			{
 				Name:  "list",
 				Usage: "list accounts",
 				Flags: adminFlags(),
-				Action: func(c *cli.Context) error {
+				Action: cliAction(func(c *cli.Context) error {
 					if _, err := adminArgs(c, nil); err != nil {
 						return err
 					}
@@ -77,7 +77,7 @@ func adminAccountsCommand() *cli.Command {
 						}
 						return tw.Flush()
 					})
-				},
+				}),
 			},
 		},
 	}
@@ -99,7 +99,7 @@ func adminKeysCommand() *cli.Command {
 					&cli.StringFlag{Name: "name", Usage: "what the key is for"},
 					&cli.StringSliceFlag{Name: "scope", Usage: "read, runs or admin; repeat for several (default: admin)"},
 				),
-				Action: func(c *cli.Context) error {
+				Action: cliAction(func(c *cli.Context) error {
 					if _, err := adminArgs(c, nil, "account"); err != nil {
 						return err
 					}
@@ -120,13 +120,13 @@ func adminKeysCommand() *cli.Command {
 							k.ID, k.Prefix, k.AccountID, strings.Join(k.Scopes, ","), key, warning)
 						return err
 					})
-				},
+				}),
 			},
 			{
 				Name:  "list",
 				Usage: "list the API keys of an account, revoked ones included",
 				Flags: adminFlags(accountFlag()),
-				Action: func(c *cli.Context) error {
+				Action: cliAction(func(c *cli.Context) error {
 					if _, err := adminArgs(c, nil, "account"); err != nil {
 						return err
 					}
@@ -154,14 +154,14 @@ func adminKeysCommand() *cli.Command {
 						}
 						return tw.Flush()
 					})
-				},
+				}),
 			},
 			{
 				Name:      "revoke",
 				Usage:     "revoke an API key at once (revoking a revoked key is fine)",
 				ArgsUsage: "KEY_ID",
 				Flags:     adminFlags(accountFlag()),
-				Action: func(c *cli.Context) error {
+				Action: cliAction(func(c *cli.Context) error {
 					args, err := adminArgs(c, []string{"KEY_ID"}, "account")
 					if err != nil {
 						return err
@@ -181,7 +181,7 @@ func adminKeysCommand() *cli.Command {
 						_, err = fmt.Fprintf(out.w, "Revoked API key %s (%s) of account %s.\n", k.ID, k.Prefix, k.AccountID)
 						return err
 					})
-				},
+				}),
 			},
 		},
 	}
@@ -196,39 +196,13 @@ func adminFlags(extra ...cli.Flag) []cli.Flag {
 }
 
 // adminArgs returns the positional arguments, which must be exactly the ones named, after
-// applying any flags typed among them: urfave/cli v2 stops reading flags at the first argument,
-// and people type `junction keys revoke KEY_ID --account acme`. Then it checks that the flags
-// named in required are set (urfave's own check would run before the late flags are read).
+// applying any flags typed among them (see cliArgs: people type `junction keys revoke KEY_ID
+// --account acme`). Then it checks that the flags named in required are set (urfave's own check
+// would run before the late flags are read).
 func adminArgs(c *cli.Context, names []string, required ...string) ([]string, error) {
-	var pos []string
-	args := c.Args().Slice()
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		f := cliLookupFlag(c.Command.Flags, name)
-		if f == nil {
-			return nil, fmt.Errorf("flag provided but not defined: %s", a)
-		}
-		if _, isBool := f.(*cli.BoolFlag); isBool && !hasValue {
-			value = "true"
-		} else if !hasValue {
-			if i+1 == len(args) {
-				return nil, fmt.Errorf("flag needs an argument: %s", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(f.Names()[0], value); err != nil {
-			return nil, fmt.Errorf("invalid value %q for flag %s: %w", value, a, err)
-		}
+	pos, err := cliArgs(c)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != len(names) {
 		return nil, fmt.Errorf("usage: %s [flags] %s", c.Command.HelpName, strings.Join(names, " "))

@@ -234,6 +234,14 @@ func TestAdminKeys(t *testing.T) {
 		t.Errorf("acme's key after globex tried to revoke it: %v", err)
 	}
 
+	// -h after the arguments shows help and revokes nothing.
+	if out, _, err := runAdmin(t, "keys", "revoke", created.ID, "--account", "acme", "-h"); err != nil || !strings.Contains(out, "revoke") {
+		t.Errorf("keys revoke ... -h: %v, printed %q; want the command's help", err, out)
+	}
+	if _, err := authenticate(t, url, created.Key); err != nil {
+		t.Errorf("the key after keys revoke ... -h: %v; -h must not act", err)
+	}
+
 	// Revoking, with the flag after the key ID.
 	out = mustRunAdmin(t, "keys", "revoke", created.ID, "--account", "acme")
 	if want := "Revoked API key " + created.ID + " (" + created.Prefix + ") of account acme.\n"; out != want {

@@ -29,6 +29,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "temporal-log-level", Value: "warn", Usage: "level of the embedded Temporal server's own logs", EnvVars: []string{"JUNCTION_TEMPORAL_LOG_LEVEL"}},
 			&cli.BoolFlag{Name: "encrypt-payloads", Usage: "encrypt Temporal payloads with a key generated once and kept in --data-dir (payload-keys); the UI decrypts them through the gateway's codec endpoint", EnvVars: []string{"JUNCTION_ENCRYPT_PAYLOADS"}},
 			payloadKeysFlag(),
+			localHTTPStepsFlag(),
 		}, eightByEightFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c, true)
@@ -52,6 +53,7 @@ func devCommand() *cli.Command {
 				VaultListen:      c.String("vault-listen"),
 				EncryptPayloads:  c.Bool("encrypt-payloads"),
 				PayloadKeys:      c.String("payload-keys"),
+				LocalHTTPSteps:   c.Bool("local-http-steps"),
 				Logger:           logger,
 			})
 			if err != nil {

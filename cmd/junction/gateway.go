@@ -22,6 +22,7 @@ func gatewayCommand() *cli.Command {
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
+			localHTTPStepsFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			logger, tc, closeClient, err := connect(c)
@@ -52,6 +53,7 @@ func gatewayCommand() *cli.Command {
 				Logger:       logger.Named("gateway"),
 				MaxBodyBytes: c.Int64("max-body-bytes"),
 				PublicURL:    c.String("public-url"),
+				Runs:         gateway.RunOptions{LocalHTTPSteps: c.Bool("local-http-steps")},
 			}
 			if vault != nil {
 				defer vault.Close()

@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	defer sink.Close()
 	byKey := map[string]PhaseResult{}
 	for _, persistence := range cfg.Persistence {
-		for _, system := range []string{SystemRaw, SystemJunction} {
+		for _, system := range []string{SystemRaw, SystemJunction, SystemJunctionLocal} {
 			if !cfg.Systems[system] || ctx.Err() != nil {
 				continue
 			}
@@ -86,15 +86,19 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		byKey[SystemN8N] = r
 	}
 	for _, persistence := range cfg.Persistence {
-		j, ok := byKey[SystemJunction+"/"+persistence]
-		if !ok || j.Error != "" {
-			continue
-		}
-		if raw, ok := byKey[SystemRaw+"/"+persistence]; ok && raw.Error == "" {
-			res.Ratios = append(res.Ratios, ratio("Junction / raw Temporal", persistence, j, raw))
-		}
-		if n, ok := byKey[SystemN8N]; ok && n.Error == "" {
-			res.Ratios = append(res.Ratios, ratio("Junction / n8n", persistence+" vs n8n's sqlite", j, n))
+		for _, junction := range []struct{ system, name string }{
+			{SystemJunction, "Junction"}, {SystemJunctionLocal, "Junction (local HTTP steps)"},
+		} {
+			j, ok := byKey[junction.system+"/"+persistence]
+			if !ok || j.Error != "" {
+				continue
+			}
+			if raw, ok := byKey[SystemRaw+"/"+persistence]; ok && raw.Error == "" {
+				res.Ratios = append(res.Ratios, ratio(junction.name+" / raw Temporal", persistence, j, raw))
+			}
+			if n, ok := byKey[SystemN8N]; ok && n.Error == "" {
+				res.Ratios = append(res.Ratios, ratio(junction.name+" / n8n", persistence+" vs n8n's sqlite", j, n))
+			}
 		}
 	}
 	if cfg.Systems["park"] && ctx.Err() == nil {

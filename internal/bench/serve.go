@@ -34,6 +34,11 @@ type ServeConfig struct {
 	Worker   worker.Options
 	// NoWorker leaves the workers to another process (RunWorker).
 	NoWorker bool
+	// SQLite, NoEagerStart and LocalHTTPSteps are devstack's knobs of the
+	// same names, for A/B runs of each lever.
+	SQLite         devserver.SQLite
+	NoEagerStart   bool
+	LocalHTTPSteps bool
 	// PprofAddr serves net/http/pprof on this loopback address ("" = off).
 	PprofAddr string
 	// Poll adds what the polling scenario needs (pollserve.go).
@@ -65,6 +70,9 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		TemporalPostgres: cfg.Postgres,
 		Worker:           cfg.Worker,
 		NoWorker:         cfg.NoWorker,
+		TemporalSQLite:   cfg.SQLite,
+		NoEagerStart:     cfg.NoEagerStart,
+		LocalHTTPSteps:   cfg.LocalHTTPSteps,
 		// Connections for the polling scenario (pollserve.go).
 		VaultListen:        cfg.Poll.vaultListen(),
 		ConnectorTransport: cfg.Poll.connectorTransport(),

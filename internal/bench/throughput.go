@@ -23,6 +23,9 @@ import (
 const (
 	SystemRaw      = "temporal-raw"
 	SystemJunction = "junction"
+	// SystemJunctionLocal is Junction with its opt-in local activities for
+	// short HttpRequest steps (junction dev --local-http-steps).
+	SystemJunctionLocal = "junction-local"
 	SystemN8N      = "n8n"
 )
 
@@ -44,7 +47,7 @@ type Config struct {
 	Persistence []string
 	// PostgresURL is the PostgreSQL server for "postgres".
 	PostgresURL string
-	// Systems limits what runs: any of temporal-raw, junction, n8n, park.
+	// Systems limits what runs: any of temporal-raw, junction, junction-local, n8n, park.
 	Systems map[string]bool
 
 	N            int
@@ -57,6 +60,9 @@ type Config struct {
 	// CPUProfile, when set, names the CPU profiles of the throughput
 	// phases: /tmp/p.pprof gives /tmp/p-junction-sqlite.pprof and so on.
 	CPUProfile string
+	// ServeArgs are extra flags for every system under test (serve): the
+	// levers measured A/B, such as -local-http or -sqlite-shards 1.
+	ServeArgs []string
 
 	N8N  N8NConfig
 	Park ParkConfig
@@ -102,6 +108,7 @@ func (c Config) serveArgs(dataDir, persistence, pgDatabase string, profile bool)
 	if profile {
 		args = append(args, "-pprof", "127.0.0.1:0")
 	}
+	args = append(args, c.ServeArgs...)
 	return append(args, workerArgs(c.Worker)...)
 }
 
@@ -157,7 +164,11 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 	}
 	profile := c.CPUProfile != ""
 	profilePath := profileFile(c.CPUProfile, system, persistence)
-	sut, err := c.startSUT(ctx, system, persistence, profile)
+	var extra []string
+	if system == SystemJunctionLocal {
+		extra = append(extra, "-local-http")
+	}
+	sut, err := c.startSUT(ctx, system, persistence, profile, extra...)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -176,7 +187,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		defer tc.Close()
 		send = rawSender(tc, sink.URL, prefix)
 		res.Notes = append(res.Notes, "started with the SDK client from the load process; the condition runs in the workflow, so events that fail it start a run too")
-	case SystemJunction:
+	case SystemJunction, SystemJunctionLocal:
 		key, err := os.ReadFile(sut.ready.APIKeyFile)
 		if err != nil {
 			res.Error = fmt.Sprintf("reading the dev API key: %v", err)

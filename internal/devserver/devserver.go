@@ -1,5 +1,7 @@
 // Package devserver runs a real Temporal server and the Temporal UI inside
-// the Junction process, persisted to one SQLite file. It is what makes
+// the Junction process, persisted to SQLite files (histories in one,
+// visibility in another for directories created since sqlite_layout.go), or
+// to PostgreSQL (postgres.go). It is what makes
 // `junction dev` a single command on a machine without Docker.
 //
 // It links the whole Temporal server (a multi-minute cold build), so only the
@@ -64,6 +66,8 @@ type Config struct {
 	// Postgres, when set, keeps everything in PostgreSQL instead of
 	// DBFile (see postgres.go).
 	Postgres *Postgres
+	// SQLite tunes the SQLite persistence (sqlite_layout.go).
+	SQLite SQLite
 }
 
 // Server is a running embedded Temporal server, with its UI when enabled.
@@ -111,24 +115,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 
-	sqlConf := &config.SQL{
-		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: cfg.DBFile,
-		// WAL lets readers and the single writer overlap, which is what makes
-		// more than one connection safe; synchronous=normal keeps every
-		// commit across a process crash (only an OS crash can lose the last
-		// ones) and doubles throughput on this workload.
-		ConnectAttributes: map[string]string{
-			"mode":         "rwc",
-			"journal_mode": "wal",
-			"synchronous":  "normal",
-			"busy_timeout": "10000",
-		},
-		MaxConns:     4,
-		MaxIdleConns: 4,
-	}
-	stores := map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
-	defaultStore, visibilityStore, shards := "sqlite", "sqlite", int32(1)
+	var sqlConf *config.SQL
+	var stores map[string]config.DataStore
+	var defaultStore, visibilityStore string
+	var shards int32
 	if pg := cfg.Postgres; pg != nil {
 		p := pg.withDefaults()
 		storeConf, visibilityConf, err := p.setup()
@@ -142,9 +132,43 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err := os.MkdirAll(filepath.Dir(cfg.DBFile), 0o755); err != nil {
 			return nil, fmt.Errorf("creating data directory: %w", err)
 		}
-		if _, err := os.Stat(cfg.DBFile); errors.Is(err, os.ErrNotExist) {
-			if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-				return nil, fmt.Errorf("creating Temporal schema in %s: %w", cfg.DBFile, err)
+		layout, err := loadOrCreateLayout(cfg.DBFile, cfg.SQLite)
+		if err != nil {
+			return nil, err
+		}
+		sqliteConf := func(file string) *config.SQL {
+			return &config.SQL{
+				PluginName:        sqliteplugin.PluginName,
+				DatabaseName:      file,
+				ConnectAttributes: connectAttributes(),
+				MaxConns:          4,
+				MaxIdleConns:      4,
+			}
+		}
+		sqlConf = sqliteConf(cfg.DBFile)
+		stores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+		defaultStore, visibilityStore, shards = "sqlite", "sqlite", layout.HistoryShards
+		var visibilityConf *config.SQL
+		files := []*config.SQL{sqlConf}
+		if layout.VisibilityFile != "" {
+			visibilityConf = sqliteConf(filepath.Join(filepath.Dir(cfg.DBFile), layout.VisibilityFile))
+			stores["sqlite-visibility"] = config.DataStore{SQL: visibilityConf}
+			visibilityStore = "sqlite-visibility"
+			files = append(files, visibilityConf)
+		}
+		for _, f := range files {
+			if _, err := os.Stat(f.DatabaseName); !errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			// The schema holds both the execution and the visibility
+			// tables; a separate visibility file uses only the latter.
+			if err := sqliteschema.SetupSchema(f); err != nil {
+				return nil, fmt.Errorf("creating Temporal schema in %s: %w", f.DatabaseName, err)
+			}
+			if f == visibilityConf && !cfg.SQLite.AllVisibilityIndexes {
+				if err := trimVisibilityIndexes(f); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

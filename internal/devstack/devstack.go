@@ -83,6 +83,14 @@ type Config struct {
 	TemporalPostgres *devserver.Postgres
 	Worker           worker.Options
 	NoWorker         bool
+	// TemporalSQLite tunes the embedded server's SQLite (shards and
+	// visibility file of a new data directory, settings). NoEagerStart
+	// turns off eager workflow start, which is on whenever the worker runs
+	// in this process. LocalHTTPSteps runs short HttpRequest steps as
+	// local activities (gateway.RunOptions).
+	TemporalSQLite devserver.SQLite
+	NoEagerStart   bool
+	LocalHTTPSteps bool
 }
 
 // Stack is a running Junction.
@@ -171,6 +179,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           serverLog,
 		Postgres:         cfg.TemporalPostgres,
+		SQLite:           cfg.TemporalSQLite,
 	})
 	if err != nil {
 		return nil, err
@@ -231,6 +240,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Logger:     cfg.Logger.Named("gateway"),
 		RateLimit:  cfg.RateLimit,
 		Connectors: connectorActs.Registry,
+		// Eager start needs the worker on the gateway's client.
+		Runs: gateway.RunOptions{EagerStart: s.Worker != nil && !cfg.NoEagerStart, LocalHTTPSteps: cfg.LocalHTTPSteps},
 	}
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault

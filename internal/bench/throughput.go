@@ -26,7 +26,7 @@ const (
 	// SystemJunctionLocal is Junction with its opt-in local activities for
 	// short HttpRequest steps (junction dev --local-http-steps).
 	SystemJunctionLocal = "junction-local"
-	SystemN8N      = "n8n"
+	SystemN8N           = "n8n"
 )
 
 // Persistence choices of the embedded Temporal server.

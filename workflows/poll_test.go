@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
+	"sync"
 	"testing"
 
 	"go.temporal.io/sdk/activity"
@@ -16,14 +18,36 @@ import (
 	"github.com/junction-run/junction/workflows"
 )
 
-// polledRuns records the runs a poll starts, in place of RunDefinition.
-type polledRuns struct{ ids, items []string }
+// polledRuns records the runs a poll started, in place of RunDefinition. The test environment runs
+// child workflows concurrently, so the record is locked and read sorted:
+// the order in which children start is not the poll's promise.
+type polledRuns struct {
+	mu         sync.Mutex
+	ids, items []string
+}
 
 func (p *polledRuns) run(ctx workflow.Context, in workflows.RunInput) (workflows.RunOutput, error) {
-	p.ids = append(p.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	payload, _ := in.Payload["payload"].(map[string]any)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = append(p.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	p.items = append(p.items, fmt.Sprint(payload["id"]))
 	return workflows.RunOutput{}, nil
+}
+
+// sorted returns the started items and their workflow ids, by item.
+func (p *polledRuns) sorted() (items, ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	order := make([]int, len(p.items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return p.items[order[a]] < p.items[order[b]] })
+	for _, i := range order {
+		items, ids = append(items, p.items[i]), append(ids, p.ids[i])
+	}
+	return items, ids
 }
 
 // orders is a third party holding orders 1..n, paid when even, that a poll
@@ -119,11 +143,12 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 			if !slices.Equal(src.cursors, tc.cursors) {
 				t.Errorf("polled from %q, want %q", src.cursors, tc.cursors)
 			}
-			if !slices.Equal(runs.items, tc.items) {
-				t.Errorf("started runs for items %q, want %q", runs.items, tc.items)
+			items, ids := runs.sorted()
+			if !slices.Equal(items, tc.items) {
+				t.Errorf("started runs for items %q, want %q", items, tc.items)
 			}
-			for i, id := range runs.ids {
-				if want := "acme/d1/" + runs.items[i]; id != want {
+			for i, id := range ids {
+				if want := "acme/d1/" + items[i]; id != want {
 					t.Errorf("run workflow id %q, want %q (the webhook path's)", id, want)
 				}
 			}

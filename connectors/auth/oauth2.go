@@ -277,53 +277,12 @@ func (c *oauth2Creds) Transport(base http.RoundTripper) http.RoundTripper {
 	if c.err != nil {
 		return failing{c.err}
 	}
-	return &oauth2Transport{c: c, base: orDefault(base)}
-}
-
-type oauth2Transport struct {
-	c    *oauth2Creds
-	base http.RoundTripper
-}
-
-// Unwrap returns the transport underneath, which adds no credentials: a
-// client following a redirect to another host sends that hop through it.
-func (t *oauth2Transport) Unwrap() http.RoundTripper { return t.base }
-
-func (t *oauth2Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	a, err := newAttempts(req)
-	if err != nil {
-		return nil, err
+	return &renewingTransport[*heldToken]{
+		base:    orDefault(base),
+		current: func() (*heldToken, bool) { h := c.cur.Load(); return h, c.usable(h) },
+		renew:   c.renew,
+		apply:   func(r *http.Request, h *heldToken) { h.tok.SetAuthHeader(r) },
 	}
-	h, fresh := t.c.cur.Load(), false
-	if !t.c.usable(h) {
-		if h, err = t.c.renew(ctx, t.base, h); err != nil {
-			a.abandon()
-			return nil, err
-		}
-		fresh = true
-	}
-	r, err := a.next()
-	if err != nil {
-		a.abandon()
-		return nil, err
-	}
-	h.tok.SetAuthHeader(r)
-	resp, err := t.base.RoundTrip(r)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || fresh || !a.canRetry() {
-		return resp, err
-	}
-	// Refused: the token was revoked or expired early. Refresh (unless
-	// another request already has) and send the request once more.
-	drain(resp)
-	if h, err = t.c.renew(ctx, t.base, h); err != nil {
-		return nil, err
-	}
-	if r, err = a.next(); err != nil {
-		return nil, err
-	}
-	h.tok.SetAuthHeader(r)
-	return t.base.RoundTrip(r)
 }
 
 // renew obtains a new token, unless the token has changed since the caller

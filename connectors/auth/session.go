@@ -207,53 +207,12 @@ func (c *sessionCreds) Transport(base http.RoundTripper) http.RoundTripper {
 	if c.err != nil {
 		return failing{c.err}
 	}
-	return &sessionTransport{c: c, base: orDefault(base)}
-}
-
-type sessionTransport struct {
-	c    *sessionCreds
-	base http.RoundTripper
-}
-
-// Unwrap returns the transport underneath, which adds no credentials: a
-// client following a redirect to another host sends that hop through it.
-func (t *sessionTransport) Unwrap() http.RoundTripper { return t.base }
-
-func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	a, err := newAttempts(req)
-	if err != nil {
-		return nil, err
+	return &renewingTransport[*session]{
+		base:    orDefault(base),
+		current: func() (*session, bool) { s := c.cur.Load(); return s, s != nil },
+		renew:   c.renew,
+		apply:   c.apply,
 	}
-	s, fresh := t.c.cur.Load(), false
-	if s == nil {
-		if s, err = t.c.renew(ctx, t.base, nil); err != nil {
-			a.abandon()
-			return nil, err
-		}
-		fresh = true
-	}
-	r, err := a.next()
-	if err != nil {
-		a.abandon()
-		return nil, err
-	}
-	t.c.apply(r, s)
-	resp, err := t.base.RoundTrip(r)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || fresh || !a.canRetry() {
-		return resp, err
-	}
-	// The session has expired: log in again (unless another request
-	// already has) and repeat the call once.
-	drain(resp)
-	if s, err = t.c.renew(ctx, t.base, s); err != nil {
-		return nil, err
-	}
-	if r, err = a.next(); err != nil {
-		return nil, err
-	}
-	t.c.apply(r, s)
-	return t.base.RoundTrip(r)
 }
 
 func (c *sessionCreds) apply(r *http.Request, s *session) {

@@ -1,7 +1,6 @@
 package httpconn
 
 import (
-	"fmt"
 	"math"
 	"reflect"
 	"sort"
@@ -44,14 +43,11 @@ type jpSelector struct {
 }
 
 // jpParser reads a JSONPath from src.
-type jpParser struct {
-	src string
-	i   int
-}
+type jpParser struct{ scanner }
 
 // parseJSONPath compiles a path that starts with "$".
 func parseJSONPath(src string) (*jsonPath, error) {
-	p := &jpParser{src: strings.TrimSpace(src)}
+	p := &jpParser{scanner{lang: "JSON path", src: strings.TrimSpace(src)}}
 	if !p.eat("$") {
 		return nil, p.errorf("a JSON path starts with $")
 	}
@@ -72,39 +68,6 @@ func definite(segs []jpSegment) bool {
 		}
 	}
 	return true
-}
-
-func (p *jpParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("JSON path %q at offset %d: %s", p.src, p.i, fmt.Sprintf(format, args...))
-}
-
-func (p *jpParser) rest() string {
-	r := p.src[p.i:]
-	if len(r) > 12 {
-		r = r[:12] + "…"
-	}
-	return r
-}
-
-func (p *jpParser) peek() byte {
-	if p.i < len(p.src) {
-		return p.src[p.i]
-	}
-	return 0
-}
-
-func (p *jpParser) eat(s string) bool {
-	if strings.HasPrefix(p.src[p.i:], s) {
-		p.i += len(s)
-		return true
-	}
-	return false
-}
-
-func (p *jpParser) space() {
-	for p.i < len(p.src) && strings.IndexByte(" \t\n\r", p.src[p.i]) >= 0 {
-		p.i++
-	}
 }
 
 // segments reads segments until the next character cannot start one.

@@ -1,7 +1,6 @@
 package httpconn
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -49,14 +48,11 @@ type xpPath struct {
 	steps    []xpStep
 }
 
-type xpParser struct {
-	src string
-	i   int
-}
+type xpParser struct{ scanner }
 
 // parseXPath compiles an absolute path, or count(path).
 func parseXPath(src string) (*xpathExpr, error) {
-	p := &xpParser{src: strings.TrimSpace(src)}
+	p := &xpParser{scanner{lang: "XPath", src: strings.TrimSpace(src)}}
 	x := &xpathExpr{}
 	if p.eat("count(") {
 		x.count = true
@@ -77,39 +73,6 @@ func parseXPath(src string) (*xpathExpr, error) {
 		return nil, p.errorf("unexpected %q", p.rest())
 	}
 	return x, nil
-}
-
-func (p *xpParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("XPath %q at offset %d: %s", p.src, p.i, fmt.Sprintf(format, args...))
-}
-
-func (p *xpParser) rest() string {
-	r := p.src[p.i:]
-	if len(r) > 12 {
-		r = r[:12] + "…"
-	}
-	return r
-}
-
-func (p *xpParser) peek() byte {
-	if p.i < len(p.src) {
-		return p.src[p.i]
-	}
-	return 0
-}
-
-func (p *xpParser) eat(s string) bool {
-	if strings.HasPrefix(p.src[p.i:], s) {
-		p.i += len(s)
-		return true
-	}
-	return false
-}
-
-func (p *xpParser) space() {
-	for p.i < len(p.src) && strings.IndexByte(" \t\n\r", p.src[p.i]) >= 0 {
-		p.i++
-	}
 }
 
 // path reads steps separated by "/" or "//"; a leading "/" makes it

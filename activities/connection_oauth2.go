@@ -271,7 +271,7 @@ func (v *VaultConnections) tokenReadError(ctx context.Context, id string, err er
 			fmt.Sprintf("connection %s: not authorized yet; start its OAuth2 authorization (POST .../connections/%s/oauth2/authorize)", id, id),
 			ErrTypeInvalidConnection, nil)
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
-		return fmt.Errorf("connection %s: reading its OAuth2 token: %w", id, err)
+		return prefixed("connection "+id+": reading its OAuth2 token", err)
 	}
 	return temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("connection %s: reading its OAuth2 token: %v", id, err), ErrTypeNotConfigured, nil)
@@ -288,7 +288,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2Ref
 			fmt.Sprintf("connection %s: not found", req.ConnectionID), ErrTypeNotFound, nil)
 	}
 	if err != nil {
-		return OAuth2RefreshAnswer{}, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
+		return OAuth2RefreshAnswer{}, prefixed("connection "+req.ConnectionID, err)
 	}
 	if row.AuthKind != string(connectors.AuthOAuth2AuthorizationCode) {
 		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
@@ -329,7 +329,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2Ref
 			return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("connection %s: the provider refused the refresh; authorize the connection again: %v", row.ID, err), ErrTypeUnauthorized, nil)
 		}
-		return OAuth2RefreshAnswer{}, fmt.Errorf("connection %s: refreshing its OAuth2 token: %w", row.ID, err)
+		return OAuth2RefreshAnswer{}, prefixed("connection "+row.ID+": refreshing its OAuth2 token", err)
 	}
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken // the provider keeps the old one
@@ -366,7 +366,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2Exc
 		return OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("the authorization was already completed or has expired; start it again", ErrTypeNotFound, nil)
 	}
 	if err != nil {
-		return OAuth2ExchangeAnswer{}, fmt.Errorf("reading the authorization: %w", err)
+		return OAuth2ExchangeAnswer{}, prefixed("reading the authorization", err)
 	}
 	ans := OAuth2ExchangeAnswer{AccountID: flow.AccountID, ConnectionID: flow.ConnectionID}
 	row, err := v.Store.Connection(ctx, flow.AccountID, flow.ConnectionID)

@@ -89,7 +89,7 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 			fmt.Sprintf("connection %s: not found", connectionID), ErrTypeNotFound, nil)
 	}
 	if err != nil {
-		return connectors.Connection{}, nil, fmt.Errorf("connection %s: %w", connectionID, err)
+		return connectors.Connection{}, nil, prefixed("connection "+connectionID, err)
 	}
 	kind := connectors.AuthKind(row.AuthKind)
 	if !needsSecrets(kind) && kind != connectors.AuthNone {
@@ -159,7 +159,7 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), ErrTypeNotConfigured, nil)
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
 		// vaultx errors carry a path and Vault's (redacted) messages, never a value.
-		return nil, fmt.Errorf("connection %s: reading its secrets: %w", row.ID, err)
+		return nil, prefixed("connection "+row.ID+": reading its secrets", err)
 	default:
 		// A missing mount, a bad path: the worker's Vault configuration, which retrying will not fix.
 		return nil, temporal.NewNonRetryableApplicationError(

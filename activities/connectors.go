@@ -74,12 +74,12 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 				fmt.Sprintf("step %s: connection %s: connections are not available yet", in.StepID, in.ConnectionID), ErrTypeNotConfigured, nil)
 		}
 		if conn, creds, err = c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID); err != nil {
-			return nil, fmt.Errorf("step %s: resolving connection %s: %w", in.StepID, in.ConnectionID, err)
+			return nil, prefixed(fmt.Sprintf("step %s: resolving connection %s", in.StepID, in.ConnectionID), err)
 		}
 	}
 	env, rendered, err := c.environment(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("step %s: %w", in.StepID, err)
+		return nil, prefixed("step "+in.StepID, err)
 	}
 	input, err := json.Marshal(rendered)
 	if err != nil {

@@ -55,7 +55,7 @@ var _ EnvResolver = (*VaultEnv)(nil)
 func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (connectors.EnvVars, error) {
 	rows, err := v.Store.EnvVars(ctx, accountID, app, appVersion)
 	if err != nil {
-		return nil, fmt.Errorf("environment of %s %s: %w", app, appVersion, err)
+		return nil, prefixed("environment of "+app+" "+appVersion, err)
 	}
 	vars := make(connectors.EnvVars, len(rows))
 	var secret []string
@@ -79,7 +79,7 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 	case errors.Is(err, vaultx.ErrNotFound):
 		e = vaultx.Entry{}
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
-		return nil, fmt.Errorf("environment of %s %s: reading its secret variables: %w", app, appVersion, err)
+		return nil, prefixed("environment of "+app+" "+appVersion+": reading its secret variables", err)
 	default:
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("environment of %s %s: reading its secret variables: %v", app, appVersion, err), ErrTypeNotConfigured, nil)

@@ -77,7 +77,7 @@ const defaultHTTPTimeout = 5 * time.Second // 8x8's documented default
 func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPResponse, error) {
 	in, err := a.withEnv(ctx, in)
 	if err != nil {
-		return HTTPResponse{}, fmt.Errorf("step %s: %w", in.StepID, err)
+		return HTTPResponse{}, prefixed("step "+in.StepID, err)
 	}
 	req, err := a.buildRequest(ctx, in)
 	if err != nil {

@@ -71,7 +71,7 @@ func (c *Connectors) Poll(ctx context.Context, in PollCall) (PollOutput, error) 
 	}
 	conn, creds, err := c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID)
 	if err != nil {
-		return PollOutput{}, fmt.Errorf("poll %s: resolving connection %s: %w", what, in.ConnectionID, err)
+		return PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
 	}
 	base := c.Transport
 	if base == nil {

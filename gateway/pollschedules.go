@@ -146,6 +146,11 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflo
 	case !errors.Is(err, store.ErrNotFound):
 		return in, 0, false, fmt.Errorf("reading connection %s: %w", doc.TriggerConnection, err)
 	}
+	// The definition's pin wins over the connection's version, as it does
+	// for the runs' connector steps.
+	if pinned := doc.Apps[app]; pinned != "" {
+		appVersion = pinned
+	}
 	spec, _, err := g.connectors.Trigger(app, appVersion, triggerID)
 	if err != nil || spec.Kind != connectors.TriggerPolling {
 		return in, 0, false, nil
@@ -163,6 +168,8 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflo
 		ConnectionID:     doc.TriggerConnection,
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
+		Apps:             doc.Apps,
+		LocalHTTPSteps:   g.runOptions.LocalHTTPSteps,
 	}, spec.PollInterval, true, nil
 }
 

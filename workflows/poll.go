@@ -40,6 +40,11 @@ type PollInput struct {
 	ConnectionID     string            `json:"connection"`
 	Conditions       []string          `json:"conditions,omitempty"`
 	Steps            []definition.Step `json:"steps"`
+	// Apps and LocalHTTPSteps go to every run as RunInput's do from a
+	// webhook: the connector versions the definition pins, and how its
+	// short HttpRequest steps run.
+	Apps           map[string]string `json:"apps,omitempty"`
+	LocalHTTPSteps bool              `json:"localHttpSteps,omitempty"`
 }
 
 // PollState is what a poll returns, and so what the next poll of the
@@ -134,6 +139,16 @@ func startPolledRuns(ctx workflow.Context, in PollInput, items []activities.Poll
 		future workflow.ChildWorkflowFuture
 	}
 	var starts []pending
+	// The same for every run of this poll.
+	attrs := []temporal.SearchAttributeUpdate{
+		AccountIDKey.ValueSet(in.AccountID),
+		DefinitionIDKey.ValueSet(in.DefinitionID),
+		DefinitionVersionKey.ValueSet(int64(in.Version)),
+		TriggerKey.ValueSet(in.Trigger),
+	}
+	if in.SubAccountID != "" {
+		attrs = append(attrs, SubAccountIDKey.ValueSet(in.SubAccountID))
+	}
 	now := workflow.Now(ctx).UTC()
 	for _, item := range items {
 		if slices.Contains(state.Recent, item.ID) {
@@ -148,21 +163,13 @@ func startPolledRuns(ctx workflow.Context, in PollInput, items []activities.Poll
 		run := RunInput{
 			AccountID: in.AccountID, SubAccountID: in.SubAccountID, DefinitionID: in.DefinitionID, Version: in.Version,
 			Name: in.Name, Trigger: in.Trigger, EventID: EventWorkflowKey(item.ID), TriggeredAt: now, Steps: in.Steps,
+			Apps: in.Apps, LocalHTTPSteps: in.LocalHTTPSteps,
 			// As for webhooks: the item is data.payload.
 			Payload: map[string]any{"payload": payload},
 		}
 		if reason := ConditionsFail(in.Conditions, run, now); reason != "" {
 			state.Skipped++
 			continue
-		}
-		attrs := []temporal.SearchAttributeUpdate{
-			AccountIDKey.ValueSet(in.AccountID),
-			DefinitionIDKey.ValueSet(in.DefinitionID),
-			DefinitionVersionKey.ValueSet(int64(in.Version)),
-			TriggerKey.ValueSet(in.Trigger),
-		}
-		if in.SubAccountID != "" {
-			attrs = append(attrs, SubAccountIDKey.ValueSet(in.SubAccountID))
 		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID: RunWorkflowID(in.AccountID, in.DefinitionID, run.EventID),

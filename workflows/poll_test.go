@@ -24,6 +24,7 @@ import (
 type polledRuns struct {
 	mu         sync.Mutex
 	ids, items []string
+	apps       []map[string]string
 }
 
 func (p *polledRuns) run(ctx workflow.Context, in workflows.RunInput) (workflows.RunOutput, error) {
@@ -32,6 +33,7 @@ func (p *polledRuns) run(ctx workflow.Context, in workflows.RunInput) (workflows
 	defer p.mu.Unlock()
 	p.ids = append(p.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	p.items = append(p.items, fmt.Sprint(payload["id"]))
+	p.apps = append(p.apps, in.Apps)
 	return workflows.RunOutput{}, nil
 }
 
@@ -81,6 +83,7 @@ func pollInput(t *testing.T) workflows.PollInput {
 		Connector: "shopify", TriggerID: "new_orders", ConnectionID: "conn-1",
 		Conditions: []string{"{{data.payload.financial_status == 'paid'}}"},
 		Steps:      steps(t, `[{"id": "a", "stepType": "SetVariables", "inputs": {"x": "1"}}]`),
+		Apps:       map[string]string{"shopify": "1.0.0"},
 	}
 }
 
@@ -144,6 +147,11 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 				t.Errorf("polled from %q, want %q", src.cursors, tc.cursors)
 			}
 			items, ids := runs.sorted()
+			for _, apps := range runs.apps {
+				if apps["shopify"] != "1.0.0" {
+					t.Errorf("a polled run calls connector versions %v, want the definition's pin shopify 1.0.0", apps)
+				}
+			}
 			if !slices.Equal(items, tc.items) {
 				t.Errorf("started runs for items %q, want %q", items, tc.items)
 			}

@@ -107,7 +107,7 @@ type Gateway struct {
 	secrets    secretStore
 	engine     *gin.Engine
 
-	webhookSecrets *webhookSecrets
+	webhookSecrets webhookSecretReader
 	publicBase     string
 	// dataConverter reads memos: Temporal's default, with the payload
 	// codec around it when payloads are encrypted.
@@ -134,9 +134,7 @@ func New(cfg Config) *Gateway {
 	if g.connectors == nil {
 		g.connectors = catalog.New()
 	}
-	if cfg.WebhookSecrets != nil {
-		g.webhookSecrets = &webhookSecrets{reader: cfg.WebhookSecrets}
-	}
+	g.webhookSecrets = cfg.WebhookSecrets
 	g.publicBase = cfg.PublicURL
 	if g.log == nil {
 		g.log = zap.NewNop()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,58 +33,26 @@ import (
 // per event, with the workflow id (account, definition, event id), so a
 // redelivered event never runs twice.
 
-// webhookSecretTTL is how long a connection's webhook secrets are cached:
-// short, so a rotated secret is in use within a minute, and long enough
-// that a burst of deliveries reads Vault once.
-const webhookSecretTTL = 30 * time.Second
-
 // webhookSecretReader reads a connection's secret fields (Vault:
-// vaultx.Client). The gateway reads only the field that verifies a
-// trigger's deliveries.
+// vaultx.Client, whose short read cache serves repeated deliveries and is
+// cleared by this gateway's own writes, so a changed secret applies at
+// once). The gateway reads only the field that verifies a trigger's
+// deliveries.
 type webhookSecretReader interface {
 	Read(ctx context.Context, path string) (vaultx.Entry, error)
 }
 
-// webhookSecrets caches connections' secret entries for webhookSecretTTL.
-type webhookSecrets struct {
-	reader webhookSecretReader
-	mu     sync.Mutex
-	byPath map[string]cachedSecrets
-}
-
-type cachedSecrets struct {
-	values  map[string]string
-	expires time.Time
-}
-
-// field returns the value of one secret field of a connection, "" when the
-// connection has none.
-func (w *webhookSecrets) field(ctx context.Context, now time.Time, conn store.Connection, name string) (string, error) {
-	path := store.ConnectionSecretPath("", conn.AccountID, conn.ID)
-	w.mu.Lock()
-	cached, ok := w.byPath[path]
-	w.mu.Unlock()
-	if !ok || now.After(cached.expires) {
-		values := map[string]string{}
-		e, err := w.reader.Read(ctx, path)
-		switch {
-		case errors.Is(err, vaultx.ErrNotFound):
-		case err != nil:
-			return "", fmt.Errorf("reading the secrets of connection %s: %w", conn.ID, err)
-		default:
-			for k, v := range e.Data {
-				values[k] = string(v)
-			}
-		}
-		cached = cachedSecrets{values: values, expires: now.Add(webhookSecretTTL)}
-		w.mu.Lock()
-		if w.byPath == nil {
-			w.byPath = map[string]cachedSecrets{}
-		}
-		w.byPath[path] = cached
-		w.mu.Unlock()
+// webhookSecret returns the value of one secret field of a connection, ""
+// when the connection has none.
+func (g *Gateway) webhookSecret(ctx context.Context, conn store.Connection, name string) (string, error) {
+	e, err := g.webhookSecrets.Read(ctx, store.ConnectionSecretPath("", conn.AccountID, conn.ID))
+	switch {
+	case errors.Is(err, vaultx.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("reading the secrets of connection %s: %w", conn.ID, err)
 	}
-	return cached.values[name], nil
+	return string(e.Data[name]), nil
 }
 
 // webhookEventResult is what one event of a delivery did.
@@ -131,7 +98,7 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Webhooks need Vault, and this gateway has none configured.", nil)
 			return
 		}
-		secret, err := g.webhookSecrets.field(ctx, g.now(), conn, spec.SecretField)
+		secret, err := g.webhookSecret(ctx, conn, spec.SecretField)
 		if err != nil {
 			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection's webhook secret", err)
 			return

@@ -25,27 +25,20 @@ func gatewayCommand() *cli.Command {
 			localHTTPStepsFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			logger, tc, closeClient, err := connect(c)
+			p, closeProcess, err := connect(c)
 			if err != nil {
 				return err
 			}
-			defer closeClient()
+			defer closeProcess()
+			logger, tc, vault := p.log, p.temporal, p.vault
 			st, err := store.Open(c.Context, c.String("database-url"))
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 
-			codec, err := payloadCodec(c)
-			if err != nil {
-				return err
-			}
-			vault, err := openVault(c, logger)
-			if err != nil {
-				return err
-			}
 			cfg := gateway.Config{
-				Codec: gateway.CodecConfig{Codec: codec, AllowedOrigins: commaList(c.String("codec-origins")),
+				Codec: gateway.CodecConfig{Codec: p.codec, AllowedOrigins: commaList(c.String("codec-origins")),
 					Accounts: commaList(c.String("codec-accounts"))},
 				Store:        st,
 				Temporal:     tc,
@@ -56,7 +49,6 @@ func gatewayCommand() *cli.Command {
 				Runs:         gateway.RunOptions{LocalHTTPSteps: c.Bool("local-http-steps")},
 			}
 			if vault != nil {
-				defer vault.Close()
 				cfg.Secrets, cfg.WebhookSecrets = vault, vault
 			}
 			gw := gateway.New(cfg)

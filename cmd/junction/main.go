@@ -21,6 +21,7 @@ import (
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/internal/logging"
 	"github.com/junction-run/junction/payloadcodec"
+	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/worker"
 )
 
@@ -80,26 +81,45 @@ func temporalFlags() []cli.Flag {
 	}
 }
 
-// connect builds the logger and the Temporal client that worker and gateway
-// both start from; close releases them.
-func connect(c *cli.Context) (logger *zap.Logger, tc client.Client, close func(), err error) {
-	logger, err = newLogger(c, false)
-	if err != nil {
-		return nil, nil, nil, err
+// process is what worker and gateway both start from.
+type process struct {
+	log      *zap.Logger
+	temporal client.Client
+	// vault is nil without --vault-addr.
+	vault *vaultx.Client
+	// codec encrypts payloads; nil without payload keys.
+	codec *payloadcodec.Codec
+}
+
+// connect builds the logger, logs in to Vault once (the payload keyring may
+// live there, and an AppRole secret id may be single-use) and dials Temporal
+// with the payload codec; close releases all of it.
+func connect(c *cli.Context) (p *process, close func(), err error) {
+	p = &process{}
+	if p.log, err = newLogger(c, false); err != nil {
+		return nil, nil, err
+	}
+	if p.vault, err = openVault(c, p.log); err != nil {
+		return nil, nil, err
+	}
+	closeVault := func() {
+		if p.vault != nil {
+			_ = p.vault.Close()
+		}
+	}
+	if p.codec, err = payloadCodec(c, p.vault); err != nil {
+		closeVault()
+		return nil, nil, err
 	}
 	cfg := clientConfig(c)
-	codec, err := payloadCodec(c)
-	if err != nil {
-		return nil, nil, nil, err
+	if p.codec != nil {
+		cfg.DataConverter = payloadcodec.DataConverter(p.codec)
 	}
-	if codec != nil {
-		cfg.DataConverter = payloadcodec.DataConverter(codec)
+	if p.temporal, err = worker.Dial(c.Context, cfg, p.log); err != nil {
+		closeVault()
+		return nil, nil, err
 	}
-	tc, err = worker.Dial(c.Context, cfg, logger)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return logger, tc, func() { tc.Close(); _ = logger.Sync() }, nil
+	return p, func() { p.temporal.Close(); closeVault(); _ = p.log.Sync() }, nil
 }
 
 // eightByEightFlags configure the 8x8 messaging steps (SMS, ChatAppsMessage)

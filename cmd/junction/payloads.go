@@ -1,14 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/payloadcodec"
+	"github.com/junction-run/junction/vaultx"
 )
 
 // payloadKeysFlag turns payload encryption on for every Temporal client the process makes. The
@@ -27,16 +28,16 @@ func payloadKeysVaultFlag() cli.Flag {
 		EnvVars: []string{"JUNCTION_PAYLOAD_KEYS_VAULT_PATH"}}
 }
 
-// payloadCodec reads --payload-keys, or the keyring in Vault that
+// payloadCodec reads --payload-keys, or the keyring in vault that
 // --payload-keys-vault-path names; nil when neither is set.
-func payloadCodec(c *cli.Context) (*payloadcodec.Codec, error) {
+func payloadCodec(c *cli.Context, vault *vaultx.Client) (*payloadcodec.Codec, error) {
 	spec := c.String("payload-keys")
 	if path := c.String("payload-keys-vault-path"); path != "" {
 		if strings.TrimSpace(spec) != "" {
 			return nil, errors.New("give --payload-keys or --payload-keys-vault-path, not both")
 		}
 		var err error
-		if spec, err = keyringFromVault(c, path); err != nil {
+		if spec, err = keyringFromVault(c.Context, vault, path); err != nil {
 			return nil, err
 		}
 	}
@@ -69,18 +70,13 @@ func commaList(s string) []string {
 	return out
 }
 
-// keyringFromVault reads the keyring spec at path's field keys, with the
-// Vault flags' credentials. Errors name the path, never the value.
-func keyringFromVault(c *cli.Context, path string) (string, error) {
-	if c.String("vault-addr") == "" {
+// keyringFromVault reads the keyring spec at path's field keys. Errors
+// name the path, never the value.
+func keyringFromVault(ctx context.Context, vault *vaultx.Client, path string) (string, error) {
+	if vault == nil {
 		return "", errors.New("--payload-keys-vault-path needs --vault-addr")
 	}
-	vault, err := openVault(c, zap.NewNop())
-	if err != nil {
-		return "", err
-	}
-	defer vault.Close()
-	entry, err := vault.Read(c.Context, path)
+	entry, err := vault.Read(ctx, path)
 	if err != nil {
 		return "", fmt.Errorf("reading the payload keyring from Vault at %s: %w", path, err)
 	}

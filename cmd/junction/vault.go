@@ -45,6 +45,9 @@ func openVault(c *cli.Context, logger *zap.Logger) (*vaultx.Client, error) {
 		Logger:    logger.Named("vaultx"),
 	}
 	if role := c.String("vault-role-id"); role != "" {
+		// AppRole wins over a token: a VAULT_TOKEN left in an operator's
+		// shell must not stop a production login.
+		cfg.Token = ""
 		cfg.AppRole = &vaultx.AppRole{RoleID: role, SecretID: vaultx.Secret(c.String("vault-secret-id")), MountPath: c.String("vault-approle-mount")}
 	}
 	if cfg.Token == "" && cfg.AppRole == nil {

@@ -25,11 +25,12 @@ func workerCommand() *cli.Command {
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
 		Action: func(c *cli.Context) error {
-			logger, tc, closeClient, err := connect(c)
+			p, closeProcess, err := connect(c)
 			if err != nil {
 				return err
 			}
-			defer closeClient()
+			defer closeProcess()
+			logger, tc, vault := p.log, p.temporal, p.vault
 			if c.Bool("register-search-attributes") {
 				if err := worker.EnsureSearchAttributes(c.Context, tc, c.String("namespace")); err != nil {
 					return err
@@ -40,13 +41,6 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			vault, err := openVault(c, logger)
-			if err != nil {
-				return err
-			}
-			if vault != nil {
-				defer vault.Close()
-			}
 			// The same wiring as junction dev: secrets are read here, inside
 			// activities, and nowhere else.
 			httpActs := activities.New()

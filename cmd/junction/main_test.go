@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,8 +105,15 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 		return err == nil && resp.StatusCode == http.StatusOK
 	})
 
-	var got bytes.Buffer
+	// The sink's handler writes while the test reads: guard the body.
+	var (
+		gotMu sync.Mutex
+		got   bytes.Buffer
+	)
+	received := func() string { gotMu.Lock(); defer gotMu.Unlock(); return got.String() }
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotMu.Lock()
+		defer gotMu.Unlock()
 		_, _ = io.Copy(&got, r.Body)
 	}))
 	defer sink.Close()
@@ -126,9 +134,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	if len(none.Runs) != 0 || len(one.Runs) != 1 {
 		t.Fatalf("runs started: us %d, eu %d; want 0 and 1", len(none.Runs), len(one.Runs))
 	}
-	waitFor(t, "the run", time.Minute, func() bool { return got.Len() > 0 })
-	if got.String() != `{"sub":"eu","who":"ops"}` {
-		t.Fatalf("sink got %s", got.String())
+	waitFor(t, "the run", time.Minute, func() bool { return received() != "" })
+	if received() != `{"sub":"eu","who":"ops"}` {
+		t.Fatalf("sink got %s", received())
 	}
 	// What Temporal stored is ciphertext: read with a client that has no key.
 	raw, err := client.Dial(client.Options{HostPort: srv.FrontendAddress, Namespace: "integrations"})

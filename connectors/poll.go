@@ -162,45 +162,20 @@ func checkPollers(p *problems, c Connector) {
 // Poller finds the code of a polling trigger of a connector version (""
 // for the latest stable), with its declaration.
 func (r *Registry) Poller(id, version, trigger string) (Poller, TriggerSpec, error) {
-	t, _, err := r.Trigger(id, version, trigger)
-	if err != nil {
-		return nil, TriggerSpec{}, err
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	e, err := r.lookup(id, version)
-	if err != nil {
-		return nil, TriggerSpec{}, err
-	}
-	pl, ok := e.pollers[trigger]
-	if !ok || t.Kind != TriggerPolling {
-		return nil, TriggerSpec{}, fmt.Errorf("%w: %s %s trigger %q is not a polling trigger", ErrUnknownTrigger, id, e.spec.Version, trigger)
-	}
-	return pl, t, nil
+	return triggerCode(r, id, version, trigger, TriggerPolling, func(e *entry) map[string]Poller { return e.pollers })
 }
 
 // PollActivities lists the activities of every polling trigger a worker
 // must register, sorted by name; Action is the trigger's id. One activity
 // serves every version; the version is in its input.
 func (r *Registry) PollActivities() []ActivityInfo {
-	byName := map[string]*ActivityInfo{}
-	for _, s := range r.Connectors() {
+	return r.activityInfos(func(s Spec) []string {
+		var ids []string
 		for _, t := range s.Triggers {
-			if t.Kind != TriggerPolling {
-				continue
+			if t.Kind == TriggerPolling {
+				ids = append(ids, t.ID)
 			}
-			name := PollActivityName(s.ID, t.ID)
-			info := byName[name]
-			if info == nil {
-				info = &ActivityInfo{Name: name, Connector: s.ID, Action: t.ID}
-				byName[name] = info
-			}
-			info.Versions = append(info.Versions, s.Version)
 		}
-	}
-	out := make([]ActivityInfo, 0, len(byName))
-	for _, name := range sortedKeys(byName) {
-		out = append(out, *byName[name])
-	}
-	return out
+		return ids
+	}, PollActivityName)
 }

@@ -312,25 +312,13 @@ type ActivityInfo struct {
 
 // Activities lists the activities a worker must register, sorted by name.
 func (r *Registry) Activities() []ActivityInfo {
-	byName := map[string]*ActivityInfo{}
-	for _, s := range r.Connectors() {
+	return r.activityInfos(func(s Spec) []string {
+		ids := make([]string, 0, len(s.Actions))
 		for _, a := range s.Actions {
-			name := ActivityName(s.ID, a.ID)
-			info := byName[name]
-			if info == nil {
-				info = &ActivityInfo{Name: name, Connector: s.ID, Action: a.ID}
-				byName[name] = info
-			}
-			if !slices.Contains(info.Versions, s.Version) {
-				info.Versions = append(info.Versions, s.Version)
-			}
+			ids = append(ids, a.ID)
 		}
-	}
-	out := make([]ActivityInfo, 0, len(byName))
-	for _, name := range sortedKeys(byName) {
-		out = append(out, *byName[name])
-	}
-	return out
+		return ids
+	}, ActivityName)
 }
 
 // Trigger finds a trigger of a connector version ("" for the latest
@@ -353,19 +341,52 @@ func (r *Registry) Trigger(id, version, trigger string) (TriggerSpec, Spec, erro
 // Webhook finds the code of a webhook trigger of a connector version (""
 // for the latest stable), with its declaration.
 func (r *Registry) Webhook(id, version, trigger string) (Webhook, TriggerSpec, error) {
-	t, _, err := r.Trigger(id, version, trigger)
-	if err != nil {
-		return nil, TriggerSpec{}, err
-	}
+	return triggerCode(r, id, version, trigger, TriggerWebhook, func(e *entry) map[string]Webhook { return e.webhooks })
+}
+
+// triggerCode finds a trigger of a connector version and, in impls, the code
+// of that kind behind it, under one lookup.
+func triggerCode[T any](r *Registry, id, version, trigger string, kind TriggerKind, impls func(*entry) map[string]T) (T, TriggerSpec, error) {
+	var none T
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	e, err := r.lookup(id, version)
 	if err != nil {
-		return nil, TriggerSpec{}, err
+		return none, TriggerSpec{}, err
 	}
-	h, ok := e.webhooks[trigger]
-	if !ok || t.Kind != TriggerWebhook {
-		return nil, TriggerSpec{}, fmt.Errorf("%w: %s %s trigger %q is not a webhook", ErrUnknownTrigger, id, e.spec.Version, trigger)
+	i := slices.IndexFunc(e.spec.Triggers, func(t TriggerSpec) bool { return t.ID == trigger })
+	if i < 0 {
+		return none, TriggerSpec{}, fmt.Errorf("%w: %s %s has no trigger %q", ErrUnknownTrigger, id, e.spec.Version, trigger)
 	}
-	return h, t, nil
+	t := e.spec.Triggers[i]
+	code, ok := impls(e)[trigger]
+	if !ok || t.Kind != kind {
+		return none, TriggerSpec{}, fmt.Errorf("%w: %s %s trigger %q is not a %s trigger", ErrUnknownTrigger, id, e.spec.Version, trigger, kind)
+	}
+	return code, t, nil
+}
+
+// activityInfos lists one activity per name over every registered version,
+// sorted by name: the names each spec's ids give, with the versions that
+// have them.
+func (r *Registry) activityInfos(ids func(Spec) []string, name func(connector, id string) string) []ActivityInfo {
+	byName := map[string]*ActivityInfo{}
+	for _, s := range r.Connectors() {
+		for _, id := range ids(s) {
+			n := name(s.ID, id)
+			info := byName[n]
+			if info == nil {
+				info = &ActivityInfo{Name: n, Connector: s.ID, Action: id}
+				byName[n] = info
+			}
+			if !slices.Contains(info.Versions, s.Version) {
+				info.Versions = append(info.Versions, s.Version)
+			}
+		}
+	}
+	out := make([]ActivityInfo, 0, len(byName))
+	for _, n := range sortedKeys(byName) {
+		out = append(out, *byName[n])
+	}
+	return out
 }

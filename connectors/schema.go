@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Schema is the part of JSON Schema (draft 2020-12) that connectors use to
@@ -340,7 +342,7 @@ func (w walker) validate(s *Schema, v any, at string) {
 	}
 	switch x := v.(type) {
 	case string:
-		n := len([]rune(x))
+		n := utf8.RuneCountInString(x)
 		if s.MinLength != nil && n < *s.MinLength {
 			fail("shorter than %d characters", *s.MinLength)
 		}
@@ -348,7 +350,7 @@ func (w walker) validate(s *Schema, v any, at string) {
 			fail("longer than %d characters", *s.MaxLength)
 		}
 		if s.Pattern != "" {
-			if re, err := regexp.Compile(s.Pattern); err == nil && !re.MatchString(x) {
+			if re, err := compiledPattern(s.Pattern); err == nil && !re.MatchString(x) {
 				fail("does not match the pattern %s", s.Pattern)
 			}
 		}
@@ -574,4 +576,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// patterns holds compiled schema patterns by source: schemas are plain data
+// validated on every action run and every event, and a pattern need not be
+// compiled more than once per process.
+var patterns sync.Map // string -> *regexp.Regexp
+
+func compiledPattern(src string) (*regexp.Regexp, error) {
+	if re, ok := patterns.Load(src); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	patterns.Store(src, re)
+	return re, nil
 }

@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	cmd := exec.Command(cfg.Binary, "server", "-config="+configFile)
-	cmd.Env = envWithoutVault()
+	cmd.Env = EnvWithoutVault()
 	cmd.Dir = vaultDir
 	setProcAttr(cmd)
 	out := &lineLogger{log: log}
@@ -397,9 +397,9 @@ func stopOrphan(pidFile, configFile string, log *zap.Logger) {
 	_ = p.Kill()
 }
 
-// envWithoutVault is this process's environment minus VAULT_* variables,
+// EnvWithoutVault is this process's environment minus VAULT_* variables,
 // which would change what the server does (VAULT_ADDR, VAULT_TOKEN…).
-func envWithoutVault() []string {
+func EnvWithoutVault() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VAULT_") {

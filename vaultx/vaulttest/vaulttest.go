@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -105,7 +104,7 @@ func start(bin string) (*Server, error) {
 		"-dev-no-store-token", // never write ~/.vault-token
 		"-log-level=warn",
 	)
-	cmd.Env = envWithoutVault()
+	cmd.Env = devvault.EnvWithoutVault()
 	cmd.Dir = os.TempDir()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -187,16 +186,6 @@ func randomToken() string {
 	_, _ = rand.Read(b)
 	// Vault refuses custom token IDs with its own prefixes (hvs., s.…).
 	return "junction-test-" + hex.EncodeToString(b)
-}
-
-func envWithoutVault() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VAULT_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 type syncBuffer struct {

@@ -8,9 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/junction-run/junction/activities"
-	"github.com/junction-run/junction/connectors/catalog"
-	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/worker"
 )
@@ -41,22 +38,9 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			// The same wiring as junction dev: secrets are read here, inside
-			// activities, and nowhere else.
-			httpActs := activities.New()
-			connectorActs := &activities.Connectors{Registry: catalog.New()}
-			appEnv := &activities.VaultEnv{Store: st}
-			if vault != nil {
-				appEnv.Vault = vault
-				connectorActs.Connections = &activities.VaultConnections{Store: st, Vault: vault, Registry: connectorActs.Registry, Env: appEnv}
-			}
-			connectorActs.Env, httpActs.Env = appEnv, appEnv
 			host, _ := os.Hostname()
-			w := worker.New(tc, worker.Activities{
-				HTTP:       httpActs,
-				Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(eightByEightConfig(c))},
-				Connectors: connectorActs,
-			}, worker.Options{
+			acts := worker.NewActivities(worker.Dependencies{Store: st, Vault: vault, EightByEight: eightByEightConfig(c)})
+			w := worker.New(tc, acts, worker.Options{
 				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
 				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 			})

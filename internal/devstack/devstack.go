@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
@@ -212,21 +211,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.startVault(ctx, cfg); err != nil {
 		return nil, err
 	}
-	connectorActs := &activities.Connectors{Registry: cfg.Connectors, Transport: cfg.ConnectorTransport}
-	httpActs := activities.New()
-	// Environment variables: non-secret ones work without Vault.
-	appEnv := &activities.VaultEnv{Store: s.Store}
-	if s.Vault != nil {
-		connectorActs.Connections = &activities.VaultConnections{Store: s.Store, Vault: s.Vault, Registry: connectorActs.Registry, Env: appEnv}
-		appEnv.Vault = s.Vault
-	}
-	connectorActs.Env, httpActs.Env = appEnv, appEnv
+	acts := worker.NewActivities(worker.Dependencies{Store: s.Store, Vault: s.Vault, Connectors: cfg.Connectors,
+		Transport: cfg.ConnectorTransport, EightByEight: cfg.EightByEight})
 	if !cfg.NoWorker {
-		s.Worker = worker.New(s.Client, worker.Activities{
-			HTTP:       httpActs,
-			Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(cfg.EightByEight)},
-			Connectors: connectorActs,
-		}, cfg.Worker)
+		s.Worker = worker.New(s.Client, acts, cfg.Worker)
 		if err := s.Worker.Start(); err != nil {
 			s.Worker = nil
 			return nil, fmt.Errorf("starting worker: %w", err)
@@ -239,7 +227,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Namespace:  cfg.Namespace,
 		Logger:     cfg.Logger.Named("gateway"),
 		RateLimit:  cfg.RateLimit,
-		Connectors: connectorActs.Registry,
+		Connectors: acts.Connectors.Registry,
 		// Eager start needs the worker on the gateway's client.
 		Runs: gateway.RunOptions{EagerStart: s.Worker != nil && !cfg.NoEagerStart, LocalHTTPSteps: cfg.LocalHTTPSteps},
 	}

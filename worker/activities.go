@@ -1,0 +1,52 @@
+package worker
+
+import (
+	"net/http"
+
+	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/vaultx"
+)
+
+// Dependencies are what the activities read at call time. Secrets are read
+// there, inside activities, and nowhere else.
+type Dependencies struct {
+	// Store holds connections' settings and environment variables.
+	Store *store.Store
+	// Vault holds their secrets; nil leaves connections unavailable (steps
+	// that name one fail as not configured), while non-secret environment
+	// variables still work.
+	Vault *vaultx.Client
+	// Connectors is the registry of connector versions (default
+	// catalog.New()).
+	Connectors *connectors.Registry
+	// Transport carries connector calls (default http.DefaultTransport);
+	// tests point it at fakes.
+	Transport http.RoundTripper
+	// EightByEight configures the built-in SMS and ChatAppsMessage steps.
+	EightByEight eightbyeight.Config
+}
+
+// NewActivities wires the activities the way `junction dev` and `junction
+// worker` both run them.
+func NewActivities(d Dependencies) Activities {
+	if d.Connectors == nil {
+		d.Connectors = catalog.New()
+	}
+	httpActs := activities.New()
+	connectorActs := &activities.Connectors{Registry: d.Connectors, Transport: d.Transport}
+	appEnv := &activities.VaultEnv{Store: d.Store}
+	if d.Vault != nil {
+		appEnv.Vault = d.Vault
+		connectorActs.Connections = &activities.VaultConnections{Store: d.Store, Vault: d.Vault, Registry: d.Connectors, Env: appEnv}
+	}
+	connectorActs.Env, httpActs.Env = appEnv, appEnv
+	return Activities{
+		HTTP:       httpActs,
+		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight)},
+		Connectors: connectorActs,
+	}
+}

@@ -41,7 +41,9 @@ func (g *Gateway) pinApps(ctx context.Context, accountID string, doc *definition
 	ch := &connectorCheck{g: g, ctx: ctx, accountID: accountID, doc: doc,
 		pinned: map[string]connectors.Spec{}, failed: map[string]bool{}, noApp: map[string]bool{}}
 	if app, trigger, ok := definition.ConnectorAction(doc.Trigger); ok {
-		ch.trigger(app, trigger)
+		if err := ch.trigger(app, trigger); err != nil {
+			return nil, err
+		}
 	}
 	if err := ch.steps(doc.Definition.Steps, "definition.steps"); err != nil {
 		return nil, err
@@ -93,18 +95,23 @@ func (ch *connectorCheck) version(app string) (connectors.Spec, bool) {
 }
 
 // trigger pins an app trigger's connector ("shopify.orders_create") and
-// checks that the version has the trigger.
-func (ch *connectorCheck) trigger(app, trigger string) {
+// checks that the version has the trigger and that triggerConnection fits it.
+func (ch *connectorCheck) trigger(app, trigger string) error {
 	spec, ok := ch.version(app)
 	if !ok {
 		if ch.noApp[app] {
 			ch.fail("trigger", definition.CodeInvalidValue, "no app %q: it is not a connector Junction has (GET /api/v1/apps lists them)", app)
 		}
-		return
+		return nil
 	}
 	if !slices.ContainsFunc(spec.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == trigger }) {
 		ch.fail("trigger", definition.CodeInvalidValue, "%s %s has no trigger %q", app, spec.Version, trigger)
+		return nil
 	}
+	// Validation has made sure an app trigger names its connection; it
+	// must be the account's, of this app, with an auth kind the pinned
+	// version accepts, as a step's connection must.
+	return ch.connection(ch.doc.TriggerConnection, "triggerConnection", app, &spec)
 }
 
 func (ch *connectorCheck) steps(steps []definition.Step, path string) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -280,11 +279,6 @@ func (g *Gateway) parseDefinition(c *gin.Context) (*definition.Document, bool) {
 		if err != nil {
 			g.failInternal(c, http.StatusServiceUnavailable, "Could not check the definition's connections", err)
 			return nil, false
-		}
-		if !slices.ContainsFunc(fields, func(f fieldError) bool { return f.Path == "trigger" }) {
-			// pinApps found the trigger in the pinned version; what is left
-			// to check is its kind and its connection.
-			fields = append(fields, g.checkAppTrigger(c, doc)...)
 		}
 		if len(fields) > 0 {
 			g.fail(c, http.StatusBadRequest, codeInvalidDefinition, fields[0].Path+": "+fields[0].Message, fields)

@@ -12,7 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/connectors"
-	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/workflows"
@@ -217,31 +216,4 @@ func (g *Gateway) baseURL(r *http.Request) string {
 		host = strings.TrimSpace(strings.Split(h, ",")[0])
 	}
 	return scheme + "://" + host
-}
-
-// checkAppTrigger refuses a definition whose app trigger Junction does not
-// have, or whose triggerConnection is not a connection of the account to
-// that app.
-func (g *Gateway) checkAppTrigger(c *gin.Context, doc *definition.Document) []fieldError {
-	app, id, ok := definition.AppTrigger(doc.Trigger)
-	if !ok {
-		return nil
-	}
-	_, _, err := g.connectors.Trigger(app, "", id)
-	if err != nil {
-		return []fieldError{{Path: "trigger", Code: "invalid_value", Message: fmt.Sprintf("no app trigger %q: %v", doc.Trigger, err)}}
-	}
-	conn, err := g.store.Connection(c.Request.Context(), c.Param("accountId"), doc.TriggerConnection)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return []fieldError{{Path: "triggerConnection", Code: "invalid_value", Message: "no connection " + doc.TriggerConnection + " in this account"}}
-	case err != nil:
-		// The store's trouble is not the definition's fault; the save that
-		// follows will meet it again and answer 503.
-		return nil
-	case conn.App != app:
-		return []fieldError{{Path: "triggerConnection", Code: "invalid_value",
-			Message: fmt.Sprintf("connection %s is a %s connection, not %s", conn.ID, conn.App, app)}}
-	}
-	return nil
 }

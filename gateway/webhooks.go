@@ -76,13 +76,8 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	conn, err := g.store.Connection(ctx, accountID, connID)
-	if errors.Is(err, store.ErrNotFound) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Connection "+connID+" not found.", nil)
-		return
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection", err)
+	conn, found := g.connection(c, accountID, connID)
+	if !found {
 		return
 	}
 	hook, spec, err := g.connectors.Webhook(conn.App, conn.AppVersion, triggerID)

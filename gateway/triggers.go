@@ -310,7 +310,7 @@ func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definit
 		StaticSummary:    fmt.Sprintf("%s (v%d), %s event %s", doc.Definition.Name, d.Version, in.Trigger, in.EventID),
 		EnableEagerStart: g.runOptions.EagerStart,
 	}
-	in.LocalHTTPSteps = g.runOptions.LocalHTTPSteps
+	in.LocalHTTPSteps = !g.runOptions.NoLocalHTTPSteps
 	run, err := g.temporal.ExecuteWorkflow(ctx, opts, workflows.RunDefinitionName, in)
 	if err != nil {
 		return startedRun{}, err

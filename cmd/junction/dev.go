@@ -53,7 +53,7 @@ func devCommand() *cli.Command {
 				VaultListen:      c.String("vault-listen"),
 				EncryptPayloads:  c.Bool("encrypt-payloads"),
 				PayloadKeys:      c.String("payload-keys"),
-				LocalHTTPSteps:   c.Bool("local-http-steps"),
+				NoLocalHTTPSteps: !c.Bool("local-http-steps"),
 				Logger:           logger,
 			})
 			if err != nil {

@@ -46,7 +46,7 @@ func gatewayCommand() *cli.Command {
 				Logger:       logger.Named("gateway"),
 				MaxBodyBytes: c.Int64("max-body-bytes"),
 				PublicURL:    c.String("public-url"),
-				Runs:         gateway.RunOptions{LocalHTTPSteps: c.Bool("local-http-steps")},
+				Runs:         gateway.RunOptions{NoLocalHTTPSteps: !c.Bool("local-http-steps")},
 			}
 			if vault != nil {
 				cfg.Secrets, cfg.WebhookSecrets = vault, vault

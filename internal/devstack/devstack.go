@@ -85,11 +85,12 @@ type Config struct {
 	// TemporalSQLite tunes the embedded server's SQLite (shards and
 	// visibility file of a new data directory, settings). NoEagerStart
 	// turns off eager workflow start, which is on whenever the worker runs
-	// in this process. LocalHTTPSteps runs short HttpRequest steps as
-	// local activities (gateway.RunOptions).
-	TemporalSQLite devserver.SQLite
-	NoEagerStart   bool
-	LocalHTTPSteps bool
+	// in this process. NoLocalHTTPSteps runs every HttpRequest step as a
+	// regular activity, instead of short ones as local activities
+	// (gateway.RunOptions).
+	TemporalSQLite   devserver.SQLite
+	NoEagerStart     bool
+	NoLocalHTTPSteps bool
 }
 
 // Stack is a running Junction.
@@ -229,7 +230,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		RateLimit:  cfg.RateLimit,
 		Connectors: acts.Connectors.Registry,
 		// Eager start needs the worker on the gateway's client.
-		Runs: gateway.RunOptions{EagerStart: s.Worker != nil && !cfg.NoEagerStart, LocalHTTPSteps: cfg.LocalHTTPSteps},
+		Runs: gateway.RunOptions{EagerStart: s.Worker != nil && !cfg.NoEagerStart, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
 	}
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault

@@ -33,6 +33,33 @@ import (
 var recordHistories = flag.Bool("record-histories", false,
 	"write the histories of runs the tests complete to workflows/testdata/histories, for the replay test")
 
+// activityTypes lists the activities a run's history records: a scheduled
+// activity by its type, a local one as "local:" and its type (read from
+// the SDK's LocalActivity marker).
+func activityTypes(t *testing.T, s *devstack.Stack, workflowID, runID string) []string {
+	t.Helper()
+	var types []string
+	iter := s.Client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			types = append(types, a.GetActivityType().GetName())
+		}
+		if m := ev.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
+			var data struct{ ActivityType string }
+			payloads := m.GetDetails()["data"].GetPayloads()
+			if len(payloads) != 1 || json.Unmarshal(payloads[0].GetData(), &data) != nil {
+				t.Fatalf("local activity marker without its data: %v", m)
+			}
+			types = append(types, "local:"+data.ActivityType)
+		}
+	}
+	return types
+}
+
 // recordHistory saves a closed run's history for the workflows package's
 // replay test, when -record-histories is set.
 func recordHistory(t *testing.T, s *devstack.Stack, name, workflowID, runID string) {
@@ -411,21 +438,10 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 				t.Errorf("search attribute %s missing", name)
 			}
 		}
-		var activityTypes []string
-		iter := s.Client.GetWorkflowHistory(ctx, run.TemporalWorkflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
-				activityTypes = append(activityTypes, a.GetActivityType().GetName())
-			}
+		// A short HttpRequest step runs as a local activity by default.
+		if got := activityTypes(t, s, run.TemporalWorkflowID, run.RunID); strings.Join(got, ",") != "local:http.request" {
+			t.Errorf("activities in history: %v, want [local:http.request]", got)
 		}
-		if strings.Join(activityTypes, ",") != "http.request" {
-			t.Errorf("activities in history: %v, want [http.request]", activityTypes)
-		}
-		recordHistory(t, s, "http_request_one_step", run.TemporalWorkflowID, run.RunID)
 	})
 
 	t.Run("a second trigger is a second run", func(t *testing.T) {

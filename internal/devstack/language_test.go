@@ -354,18 +354,7 @@ func TestConnectorActionStep(t *testing.T) {
 	if !strings.Contains(gotBody, `<order source="junction">`) || !strings.Contains(gotBody, `<sku>A1</sku>`) || !strings.Contains(gotBody, `<qty>2</qty>`) {
 		t.Errorf("ERP got %s", gotBody)
 	}
-	iter := s.Client.GetWorkflowHistory(context.Background(), res.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var types []string
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
-			types = append(types, a.GetActivityType().GetName())
-		}
-	}
-	if strings.Join(types, ",") != "http.call" {
+	if types := activityTypes(t, s, res.Runs[0].TemporalWorkflowID, ""); strings.Join(types, ",") != "http.call" {
 		t.Errorf("activities %v, want [http.call]", types)
 	}
 }

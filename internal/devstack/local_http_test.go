@@ -13,22 +13,48 @@ import (
 )
 
 // TestDevStackLocalHTTPSteps runs the README's one-step definition on a
-// stack with LocalHTTPSteps (and eager start, on by default in one
-// process): the sink gets the call exactly once, the step's outputs reach
-// the run's data, and the history holds a local activity marker and one
-// workflow task instead of an activity task and two workflow tasks.
+// stack as it ships (local HTTP steps, and eager start, on by default in
+// one process) and on one with NoLocalHTTPSteps: either way the sink gets
+// the call exactly once and the step's outputs reach the run's data; by
+// default the history holds a local activity marker and one workflow task,
+// opted out an activity task and two workflow tasks.
 func TestDevStackLocalHTTPSteps(t *testing.T) {
+	tests := []struct {
+		name             string
+		noLocalHTTPSteps bool
+		wantMarkers      int
+		wantActivities   int
+		wantTasks        int
+		history          string
+	}{
+		{name: "default", wantMarkers: 1, wantActivities: 0, wantTasks: 1, history: "http_request_one_step_local"},
+		{name: "opted out", noLocalHTTPSteps: true, wantMarkers: 0, wantActivities: 1, wantTasks: 2, history: "http_request_one_step"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			counts := runOneStep(t, devstack.Config{NoLocalHTTPSteps: tc.noLocalHTTPSteps}, tc.history)
+			if counts[enumspb.EVENT_TYPE_MARKER_RECORDED] != tc.wantMarkers ||
+				counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] != tc.wantActivities ||
+				counts[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] != tc.wantTasks {
+				t.Errorf("history: %v; want %d marker(s), %d activity task(s), %d workflow task(s)",
+					counts, tc.wantMarkers, tc.wantActivities, tc.wantTasks)
+			}
+		})
+	}
+}
+
+// runOneStep starts a stack with cfg's run options, runs the one-step
+// definition once (and its redelivery), checks what the sink and the run
+// saw, records the history under name when one is given, and returns the
+// history's event counts.
+func runOneStep(t *testing.T, cfg devstack.Config, name string) map[enumspb.EventType]int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir:         t.TempDir(),
-		TemporalAddress: "127.0.0.1:0",
-		UIAddress:       "-",
-		HTTPAddress:     "127.0.0.1:0",
-		VaultListen:     "127.0.0.1:0",
-		Logger:          zaptest.NewLogger(t),
-		LocalHTTPSteps:  true,
-	})
+	cfg.DataDir = t.TempDir()
+	cfg.TemporalAddress, cfg.UIAddress, cfg.HTTPAddress, cfg.VaultListen = "127.0.0.1:0", "-", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Logger = zaptest.NewLogger(t)
+	s, err := devstack.Start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("starting dev stack: %v", err)
 	}
@@ -63,18 +89,15 @@ func TestDevStackLocalHTTPSteps(t *testing.T) {
 
 	counts := map[enumspb.EventType]int{}
 	iter := s.Client.GetWorkflowHistory(ctx, run.TemporalWorkflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var total int
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
 		counts[ev.GetEventType()]++
-		total++
 	}
-	if counts[enumspb.EVENT_TYPE_MARKER_RECORDED] != 1 || counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] != 0 ||
-		counts[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] != 1 {
-		t.Errorf("history: %d events, %v; want one marker, no activity task, one workflow task", total, counts)
+	if name != "" {
+		recordHistory(t, s, name, run.TemporalWorkflowID, run.RunID)
 	}
-	recordHistory(t, s, "http_request_one_step_local", run.TemporalWorkflowID, run.RunID)
+	return counts
 }

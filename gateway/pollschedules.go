@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"time"
 
@@ -38,6 +39,23 @@ const pollCatchupWindow = time.Minute
 // PollScheduleID names the poll schedule of a definition.
 func PollScheduleID(accountID, definitionID string) string {
 	return "poll/" + accountID + "/" + definitionID
+}
+
+// PollScheduleOffset is where in each interval a poll schedule fires.
+// Temporal aligns interval schedules to the Unix epoch, so without an
+// offset every definition polling every 5 minutes would fire in the same
+// second, and the last of a thousand polls would wait behind all the
+// others. A hash of the schedule id spreads them over the interval, while
+// each schedule still fires exactly one interval after its last tick, and
+// on the same phase after its definition is saved again.
+func PollScheduleOffset(scheduleID string, interval time.Duration) time.Duration {
+	seconds := int64(interval / time.Second)
+	if seconds <= 1 {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(scheduleID))
+	return time.Duration(h.Sum64()%uint64(seconds)) * time.Second
 }
 
 // syncPollScheduleAfterSave brings the definition's poll schedule in line
@@ -80,7 +98,7 @@ func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID 
 		WorkflowExecutionTimeout: pollTimeout,
 		StaticSummary:            fmt.Sprintf("Poll %s for %s (v%d)", in.Trigger, in.Name, in.Version),
 	}
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}}
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval, Offset: PollScheduleOffset(id, interval)}}}
 	note := fmt.Sprintf("definition %s version %d, %s", definitionID, d.Version, d.Status)
 	sc := g.temporal.ScheduleClient()
 	if !enabled {
@@ -169,7 +187,7 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflo
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
 		Apps:             doc.Apps,
-		LocalHTTPSteps:   g.runOptions.LocalHTTPSteps,
+		LocalHTTPSteps:   !g.runOptions.NoLocalHTTPSteps,
 	}, spec.PollInterval, true, nil
 }
 

@@ -116,7 +116,8 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 		t.Fatalf("no poll schedule after saving an enabled polling definition: %v", err)
 	}
 	if desc.Schedule.State.Paused || desc.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP ||
-		len(desc.Schedule.Spec.Intervals) != 1 || desc.Schedule.Spec.Intervals[0].Every != shopify.NewOrdersPollInterval {
+		len(desc.Schedule.Spec.Intervals) != 1 || desc.Schedule.Spec.Intervals[0].Every != shopify.NewOrdersPollInterval ||
+		desc.Schedule.Spec.Intervals[0].Offset != gateway.PollScheduleOffset(scheduleID, shopify.NewOrdersPollInterval) {
 		t.Errorf("schedule: paused %v, overlap %v, spec %+v", desc.Schedule.State.Paused, desc.Schedule.Policy.Overlap, desc.Schedule.Spec)
 	}
 	if in := scheduledInput(t, desc); in.Version != 1 || in.ConnectionID != connID || in.TriggerID != "new_orders" {

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
 	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
-	systems := fs.String("systems", "temporal-raw,junction,junction-local,n8n,park,poll", "what to measure")
+	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll", "what to measure")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Poll.PhaseTimeout, "poll-phase-timeout", 3*time.Minute, "cap on each round of polls")
 	fs.DurationVar(&cfg.Poll.Timeout, "poll-timeout", 10*time.Minute, "cap on the whole poll scenario")
 	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
-	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http -sqlite-shards 1\"")
+	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
@@ -156,7 +156,7 @@ func serve(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.SQLite.SharedVisibility, "sqlite-shared-visibility", false, "keep visibility in the history file (the layout before tuning)")
 	fs.BoolVar(&cfg.SQLite.AllVisibilityIndexes, "sqlite-all-visibility-indexes", false, "keep every index of Temporal's visibility schema")
 	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
-	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", false, "run short HttpRequest steps as local activities")
+	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", true, "run short HttpRequest steps as local activities, as Junction ships (-local-http=false: as regular activities)")
 	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll scenario)")
 	standIn := fs.String("shopify-stand-in", "", "send calls to https://*.myshopify.com to this loopback URL (the poll scenario)")
 	w := workerFlags(fs)
@@ -191,12 +191,13 @@ func runWorker(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ExitOnError)
 	addr := fs.String("temporal", "", "Temporal frontend host:port")
 	ns := fs.String("namespace", "default", "namespace")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address (\"\" = off)")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	if *addr == "" {
 		return fmt.Errorf("-temporal is required")
 	}
-	return bench.RunWorker(ctx, *addr, *ns, *w, os.Stdout, stderrLogger())
+	return bench.RunWorker(ctx, *addr, *ns, *w, *pprofAddr, os.Stdout, stderrLogger())
 }
 
 // stderrLogger logs warnings and errors of the system under test to its

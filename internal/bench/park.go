@@ -7,6 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/junction-run/junction/workflows"
 )
 
 // ParkConfig is the scale scenario: N runs wait in a Wait step until one
@@ -33,9 +40,13 @@ type ParkResult struct {
 	FirstError  string `json:"firstError,omitempty"`
 	// StartSeconds is how long starting them all took.
 	StartSeconds float64 `json:"startSeconds"`
-	// AllParked: every run was started before the wake-up moment, so the
-	// parked figures below saw all of them waiting.
-	AllParked bool `json:"allParked"`
+	// AllParked: every run was started, and had its first workflow task
+	// done (so sat in its Wait step's timer), before the wake-up moment;
+	// the parked figures below saw all of them waiting. ParkSeconds is from
+	// the first start to then: starting is not parking, as the worker
+	// works through a backlog of first tasks after the last start.
+	AllParked   bool    `json:"allParked"`
+	ParkSeconds float64 `json:"parkSeconds,omitempty"`
 	// Worker and server memory before the first start, while every run
 	// waited, and the peak over the scenario.
 	WorkerIdleRSSMB   float64 `json:"workerIdleRssMb"`
@@ -43,6 +54,9 @@ type ParkResult struct {
 	WorkerPeakRSSMB   float64 `json:"workerPeakRssMb"`
 	ServerRSSParkedMB float64 `json:"serverRssParkedMb"`
 	ServerPeakRSSMB   float64 `json:"serverPeakRssMb"`
+	// WorkerHeapProfile is the worker's heap profile while every run
+	// waited (go tool pprof -sample_index=inuse_space).
+	WorkerHeapProfile string `json:"workerHeapProfile,omitempty"`
 	// ResumeSeconds: from the wake-up moment to the last run's POST at the
 	// sink; ResumedPerSec is N over it.
 	ResumeSeconds float64  `json:"resumeSeconds"`
@@ -66,13 +80,20 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	}
 	defer sut.stop()
 	dir := filepath.Join(c.WorkDir, "park-"+p.Persistence)
-	args := append([]string{"worker", "-temporal", sut.ready.TemporalAddress, "-namespace", sut.ready.Namespace}, workerArgs(c.Worker)...)
+	args := append([]string{"worker", "-temporal", sut.ready.TemporalAddress, "-namespace", sut.ready.Namespace, "-pprof", "127.0.0.1:0"}, workerArgs(c.Worker)...)
 	wrk, err := startProcess(ctx, c.Exe, args, dir, filepath.Join(dir, "worker.log"))
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
 	defer wrk.stop()
+
+	tc, err := client.Dial(client.Options{HostPort: sut.ready.TemporalAddress, Namespace: sut.ready.Namespace, Logger: quietLogger{}})
+	if err != nil {
+		res.Error = fmt.Sprintf("dialing Temporal: %v", err)
+		return res
+	}
+	defer tc.Close()
 
 	key, err := os.ReadFile(sut.ready.APIKeyFile)
 	if err != nil {
@@ -114,16 +135,21 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 		Prepare: func(ev *Event) { ev.ResumeAt = resumeText }}.Run(ctx)
 	res.Started, res.StartErrors, res.FirstError = lr.Accepted, lr.Errors, lr.FirstError
 	res.StartSeconds = lr.Duration.Seconds()
-	res.AllParked = time.Now().Before(resumeAt) && lr.Accepted == p.N
+	if lr.Accepted == p.N {
+		res.AllParked = waitParked(ctx, tc, sut.ready.Namespace, resumeAt)
+		res.ParkSeconds = time.Since(start).Seconds()
+	}
 	if res.AllParked {
-		// Let the last workflow tasks finish so that every run sits in its
-		// timer, then read both processes.
-		time.Sleep(min(3*time.Second, time.Until(resumeAt)/2))
 		res.WorkerRSSParkedMB = float64(wm.sample()) / 1e6
 		res.ServerRSSParkedMB = float64(sm.sample()) / 1e6
 		c.logf("park on %s: %d runs parked; worker RSS %.0f MB, server %.0f MB", p.Persistence, lr.Accepted, res.WorkerRSSParkedMB, res.ServerRSSParkedMB)
+		res.WorkerHeapProfile = filepath.Join(dir, "worker-heap-parked.pprof")
+		if err := fetchHeapProfile(ctx, wrk.ready.PprofURL, res.WorkerHeapProfile); err != nil {
+			res.Notes = append(res.Notes, "worker heap profile: "+err.Error())
+			res.WorkerHeapProfile = ""
+		}
 	} else {
-		res.Notes = append(res.Notes, "starting took longer than the wait: some runs woke before all were parked (raise BENCH_PARK_WAIT)")
+		res.Notes = append(res.Notes, "starting and parking took longer than the wait: some runs woke before all were parked (raise BENCH_PARK_WAIT)")
 	}
 	select {
 	case <-time.After(time.Until(resumeAt)):
@@ -153,6 +179,35 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	res.LoadAvg = loadAvg()
 	c.logf("park on %s: resumed %d in %.1fs", p.Persistence, res.Delivery.Delivered, res.ResumeSeconds)
 	return res
+}
+
+// waitParked waits until Junction's task queue has no workflow task
+// backlog, read twice in a row (the server's figure is approximate and
+// cached for a few seconds), or until the deadline. A run whose first task
+// is done sits in its Wait step's timer.
+func waitParked(ctx context.Context, tc client.Client, namespace string, deadline time.Time) bool {
+	empty := 0
+	for time.Now().Before(deadline) {
+		resp, err := tc.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+			Namespace:     namespace,
+			TaskQueue:     &taskqueuepb.TaskQueue{Name: workflows.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW,
+			ReportStats:   true,
+		})
+		if err == nil && resp.GetStats().GetApproximateBacklogCount() == 0 {
+			if empty++; empty == 2 {
+				return true
+			}
+		} else {
+			empty = 0
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(3 * time.Second):
+		}
+	}
+	return false
 }
 
 // parkDefinition waits until the event's resumeAt, then posts to the sink.

@@ -20,11 +20,16 @@ import (
 // RawTaskQueue is where the hand-written baseline's workflows run.
 const RawTaskQueue = "junction-bench-raw"
 
-// Names of the baseline's workflow and activity in histories.
+// Names of the baselines' workflows and activity in histories.
 const (
-	rawWorkflowName = "BenchRawWebhook"
-	rawActivityName = "bench.post"
+	rawWorkflowName      = "BenchRawWebhook"
+	rawLocalWorkflowName = "BenchRawWebhookLocal"
+	rawActivityName      = "bench.post"
 )
+
+// rawRetryPolicy is the baselines' retry policy, Junction's HttpRequest
+// default.
+var rawRetryPolicy = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 15}
 
 // RawInput is the baseline workflow's input: the event, and where to post.
 type RawInput struct {
@@ -40,18 +45,37 @@ func RawWorkflow(ctx workflow.Context, in RawInput) error {
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 15},
+		RetryPolicy:         rawRetryPolicy,
 	})
-	body := SinkBody{
-		ID:           in.Event.ID,
-		Email:        in.Event.Email,
-		Country:      in.Event.Country,
-		AmountCents:  int64(math.Round(in.Event.Amount * 100)),
-		ItemCount:    len(in.Event.Items),
-		SentAtMicros: in.Event.SentAtMicros,
+	return workflow.ExecuteActivity(ctx, rawActivityName, in.SinkURL+"/ingest", rawBody(in.Event)).Get(ctx, nil)
+}
+
+// RawLocalWorkflow is RawWorkflow with the levers Junction ships with: the
+// post is a local activity, and rawStarter starts it eagerly from the
+// worker's process. Junction against it measures what Junction's own code
+// (gateway, definitions, interpreter) costs, with the levers equal.
+func RawLocalWorkflow(ctx workflow.Context, in RawInput) error {
+	if !in.Event.Passes() {
+		return nil
+	}
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy:         rawRetryPolicy,
+	})
+	return workflow.ExecuteLocalActivity(ctx, rawActivityName, in.SinkURL+"/ingest", rawBody(in.Event)).Get(ctx, nil)
+}
+
+// rawBody is the templated body, computed in Go.
+func rawBody(ev Event) SinkBody {
+	return SinkBody{
+		ID:           ev.ID,
+		Email:        ev.Email,
+		Country:      ev.Country,
+		AmountCents:  int64(math.Round(ev.Amount * 100)),
+		ItemCount:    len(ev.Items),
+		SentAtMicros: ev.SentAtMicros,
 		Source:       "temporal",
 	}
-	return workflow.ExecuteActivity(ctx, rawActivityName, in.SinkURL+"/ingest", body).Get(ctx, nil)
 }
 
 // rawActivities holds the baseline activity's HTTP client.
@@ -83,6 +107,7 @@ func (a *rawActivities) Post(ctx context.Context, url string, body SinkBody) err
 // RegisterRaw registers the baseline on a worker of RawTaskQueue.
 func RegisterRaw(w sdkworker.Registry) {
 	w.RegisterWorkflowWithOptions(RawWorkflow, workflow.RegisterOptions{Name: rawWorkflowName})
+	w.RegisterWorkflowWithOptions(RawLocalWorkflow, workflow.RegisterOptions{Name: rawLocalWorkflowName})
 	acts := &rawActivities{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}}
 	w.RegisterActivityWithOptions(acts.Post, activity.RegisterOptions{Name: rawActivityName})
 }
@@ -98,4 +123,34 @@ func rawSender(c client.Client, sinkURL, idPrefix string) func(context.Context, 
 		}, rawWorkflowName, RawInput{Event: ev, SinkURL: sinkURL})
 		return err
 	}
+}
+
+// rawStarter is the tuned baseline's front door, in the worker's process:
+// POST /start?sink=URL with an event, the workflow id in Idempotency-Key.
+// It starts RawLocalWorkflow eagerly on the worker's own client, the way a
+// Go service embedding a Temporal worker would, and answers 202 once the
+// start is accepted.
+func rawStarter(c client.Client) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /start", func(w http.ResponseWriter, r *http.Request) {
+		var ev Event
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&ev); err != nil {
+			http.Error(w, "reading the event: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		id, sinkURL := r.Header.Get("Idempotency-Key"), r.URL.Query().Get("sink")
+		if id == "" || sinkURL == "" {
+			http.Error(w, "Idempotency-Key and ?sink= are required", http.StatusBadRequest)
+			return
+		}
+		_, err := c.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
+			ID: id, TaskQueue: RawTaskQueue, EnableEagerStart: true,
+		}, rawLocalWorkflowName, RawInput{Event: ev, SinkURL: sinkURL})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	return mux
 }

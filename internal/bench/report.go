@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	defer sink.Close()
 	byKey := map[string]PhaseResult{}
 	for _, persistence := range cfg.Persistence {
-		for _, system := range []string{SystemRaw, SystemJunction, SystemJunctionLocal} {
+		for _, system := range []string{SystemRaw, SystemRawLocal, SystemJunction, SystemJunctionActivities} {
 			if !cfg.Systems[system] || ctx.Err() != nil {
 				continue
 			}
@@ -86,15 +86,20 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		byKey[SystemN8N] = r
 	}
 	for _, persistence := range cfg.Persistence {
-		for _, junction := range []struct{ system, name string }{
-			{SystemJunction, "Junction"}, {SystemJunctionLocal, "Junction (local HTTP steps)"},
+		for _, junction := range []struct{ system, name, raw, rawName string }{
+			{SystemJunction, "Junction", SystemRawLocal, "raw Temporal with the same levers"},
+			{SystemJunction, "Junction", SystemRaw, "raw Temporal as written by default"},
+			{SystemJunctionActivities, "Junction (HTTP steps as activities)", SystemRaw, "raw Temporal as written by default"},
 		} {
 			j, ok := byKey[junction.system+"/"+persistence]
 			if !ok || j.Error != "" {
 				continue
 			}
-			if raw, ok := byKey[SystemRaw+"/"+persistence]; ok && raw.Error == "" {
-				res.Ratios = append(res.Ratios, ratio(junction.name+" / raw Temporal", persistence, j, raw))
+			if raw, ok := byKey[junction.raw+"/"+persistence]; ok && raw.Error == "" {
+				res.Ratios = append(res.Ratios, ratio(junction.name+" / "+junction.rawName, persistence, j, raw))
+			}
+			if junction.raw != SystemRaw {
+				continue // one n8n ratio per Junction system
 			}
 			if n, ok := byKey[SystemN8N]; ok && n.Error == "" {
 				res.Ratios = append(res.Ratios, ratio(junction.name+" / n8n", persistence+" vs n8n's sqlite", j, n))

@@ -54,6 +54,8 @@ type Ready struct {
 	// APIKeyFile holds the dev account's admin key (never printed).
 	APIKeyFile string `json:"apiKeyFile,omitempty"`
 	PprofURL   string `json:"pprofUrl,omitempty"`
+	// RawStarterURL is the tuned baseline's front door (rawStarter).
+	RawStarterURL string `json:"rawStarterUrl,omitempty"`
 }
 
 // Serve runs the system under test until ctx ends.
@@ -72,7 +74,7 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		NoWorker:         cfg.NoWorker,
 		TemporalSQLite:   cfg.SQLite,
 		NoEagerStart:     cfg.NoEagerStart,
-		LocalHTTPSteps:   cfg.LocalHTTPSteps,
+		NoLocalHTTPSteps: !cfg.LocalHTTPSteps,
 		// Connections for the polling scenario (pollserve.go).
 		VaultListen:        cfg.Poll.vaultListen(),
 		ConnectorTransport: cfg.Poll.connectorTransport(),
@@ -101,6 +103,16 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		Namespace:       stack.Temporal.Namespace,
 		APIKeyFile:      filepath.Join(cfg.DataDir, "dev-api-key"),
 	}
+	if !cfg.NoWorker {
+		// On the client the baseline's worker polls with, so that its
+		// starts can be eager.
+		url, stop, err := serveLoopback(rawStarter(stack.Client))
+		if err != nil {
+			return fmt.Errorf("serving the raw starter: %w", err)
+		}
+		defer stop()
+		ready.RawStarterURL = url
+	}
 	if cfg.PprofAddr != "" {
 		url, stop, err := servePprof(cfg.PprofAddr)
 		if err != nil {
@@ -121,8 +133,9 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 }
 
 // RunWorker runs Junction's worker alone against a server elsewhere, so
-// that its memory is measured apart from the server's (the park scenario).
-func RunWorker(ctx context.Context, temporalAddress, namespace string, opts worker.Options, out io.Writer, log *zap.Logger) error {
+// that its memory is measured apart from the server's (the park scenario);
+// pprofAddr, when set, serves its profiles (the heap while runs wait).
+func RunWorker(ctx context.Context, temporalAddress, namespace string, opts worker.Options, pprofAddr string, out io.Writer, log *zap.Logger) error {
 	c, err := worker.Dial(ctx, worker.ClientConfig{Address: temporalAddress, Namespace: namespace}, log)
 	if err != nil {
 		return err
@@ -133,7 +146,16 @@ func RunWorker(ctx context.Context, temporalAddress, namespace string, opts work
 		return fmt.Errorf("starting worker: %w", err)
 	}
 	defer w.Stop()
-	if err := json.NewEncoder(out).Encode(Ready{PID: os.Getpid()}); err != nil {
+	ready := Ready{PID: os.Getpid()}
+	if pprofAddr != "" {
+		url, stop, err := servePprof(pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ready.PprofURL = url
+	}
+	if err := json.NewEncoder(out).Encode(ready); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -144,14 +166,23 @@ func servePprof(addr string) (string, func(), error) {
 	if err := loopbackOnly("http://" + addr); err != nil {
 		return "", nil, err
 	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return serveOn(addr, mux)
+}
+
+// serveLoopback serves h on a free loopback port.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	return serveOn("127.0.0.1:0", h)
+}
+
+func serveOn(addr string, h http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,12 +22,17 @@ import (
 
 // Systems measured by the throughput scenario.
 const (
-	SystemRaw      = "temporal-raw"
+	SystemRaw = "temporal-raw"
+	// SystemRawLocal is the baseline with Junction's levers: a local
+	// activity, started eagerly over HTTP from the worker's process.
+	SystemRawLocal = "temporal-raw-local"
+	// SystemJunction is Junction as it ships: eager start in one process,
+	// short HttpRequest steps as local activities.
 	SystemJunction = "junction"
-	// SystemJunctionLocal is Junction with its opt-in local activities for
-	// short HttpRequest steps (junction dev --local-http-steps).
-	SystemJunctionLocal = "junction-local"
-	SystemN8N           = "n8n"
+	// SystemJunctionActivities is Junction with every HttpRequest step a
+	// regular activity (junction dev --local-http-steps=false).
+	SystemJunctionActivities = "junction-activities"
+	SystemN8N                = "n8n"
 )
 
 // Persistence choices of the embedded Temporal server.
@@ -47,7 +53,8 @@ type Config struct {
 	Persistence []string
 	// PostgresURL is the PostgreSQL server for "postgres".
 	PostgresURL string
-	// Systems limits what runs: any of temporal-raw, junction, junction-local, n8n, park.
+	// Systems limits what runs: any of temporal-raw, temporal-raw-local,
+	// junction, junction-activities, n8n, park, poll.
 	Systems map[string]bool
 
 	N            int
@@ -165,8 +172,8 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 	profile := c.CPUProfile != ""
 	profilePath := profileFile(c.CPUProfile, system, persistence)
 	var extra []string
-	if system == SystemJunctionLocal {
-		extra = append(extra, "-local-http")
+	if system == SystemJunctionActivities {
+		extra = append(extra, "-local-http=false")
 	}
 	sut, err := c.startSUT(ctx, system, persistence, profile, extra...)
 	if err != nil {
@@ -187,7 +194,18 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		defer tc.Close()
 		send = rawSender(tc, sink.URL, prefix)
 		res.Notes = append(res.Notes, "started with the SDK client from the load process; the condition runs in the workflow, so events that fail it start a run too")
-	case SystemJunction, SystemJunctionLocal:
+	case SystemRawLocal:
+		if sut.ready.RawStarterURL == "" {
+			res.Error = "the system under test serves no raw starter"
+			return res
+		}
+		send, err = httpSender(newHTTPClient(c.Concurrency), sut.ready.RawStarterURL+"/start?sink="+url.QueryEscape(sink.URL), "", prefix)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		res.Notes = append(res.Notes, "started over HTTP by a handler in the worker's process, eagerly, with the post as a local activity: Junction's levers without Junction")
+	case SystemJunction, SystemJunctionActivities:
 		key, err := os.ReadFile(sut.ready.APIKeyFile)
 		if err != nil {
 			res.Error = fmt.Sprintf("reading the dev API key: %v", err)
@@ -340,8 +358,18 @@ func profileFile(path, system, persistence string) string {
 	return strings.TrimSuffix(path, ext) + "-" + system + "-" + persistence + ext
 }
 
+// fetchProfile saves a CPU profile of the next seconds.
 func fetchProfile(ctx context.Context, pprofURL string, seconds int, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, seconds), nil)
+	return savePprof(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, seconds), path)
+}
+
+// fetchHeapProfile saves a heap profile taken after a collection.
+func fetchHeapProfile(ctx context.Context, pprofURL, path string) error {
+	return savePprof(ctx, pprofURL+"/debug/pprof/heap?gc=1", path)
+}
+
+func savePprof(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}

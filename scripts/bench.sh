@@ -8,7 +8,7 @@
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
-#   BENCH_SYSTEMS (temporal-raw,junction,junction-local,n8n,park,poll)
+#   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll)
 #   BENCH_PARK_N (500)  BENCH_PARK_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_PARK_WAIT (auto)
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
@@ -16,7 +16,7 @@
 #   BENCH_POLL_TIMEOUT (10m)  the polling scenario; it needs the dev Vault (JUNCTION_VAULT_BIN, or
 #                   .junction/bin/vault from scripts/vault.sh). BENCH_POLL_N=100 is a quick run.
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
-#   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http,
+#   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http=false,
 #                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
 #                   -sqlite-all-visibility-indexes, -postgres-shards N
 #   BENCH_CPUPROFILE   write a CPU profile of the Junction phase to this file
@@ -46,7 +46,7 @@ go build -o bin/junction-bench ./cmd/junction-bench
 args=(
 	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
 	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
-	-systems "${BENCH_SYSTEMS:-temporal-raw,junction,junction-local,n8n,park,poll}"
+	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll}"
 	-park-n "${BENCH_PARK_N:-500}"
 	-poll-n "${BENCH_POLL_N:-1000}" -poll-idle "${BENCH_POLL_IDLE:-30s}" -poll-timeout "${BENCH_POLL_TIMEOUT:-10m}"
 	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
@@ -58,7 +58,7 @@ args=(
 [[ -n ${BENCH_POLL_PERSISTENCE:-} ]] && args+=(-poll-persistence "$BENCH_POLL_PERSISTENCE")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
 # Every system under test runs with Junction's defaults unless BENCH_SERVE_ARGS
-# says otherwise; the junction-local system adds the opt-in local activities.
+# says otherwise; the junction-activities system turns local HTTP steps off.
 serve_args=${BENCH_SERVE_ARGS:-}
 [[ -n $serve_args ]] && args+=(-serve-args "$serve_args")
 # shellcheck disable=SC2206 # word splitting of the worker flags is the point

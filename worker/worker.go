@@ -143,11 +143,22 @@ type Options struct {
 	ActivityTaskPollers int
 	// Identity names this worker in histories (default host and pid).
 	Identity string
+	// WorkflowCacheSize caps the runs the process keeps in memory between
+	// their workflow tasks (the SDK's sticky cache; 0: its default,
+	// 10,000). It is what a worker's memory grows with: about 40 KB a
+	// cached run. A run evicted from it is rebuilt from its history when
+	// it next has work, so a smaller cache costs replays, not correctness.
+	// The cache is the process's, shared by all its workers.
+	WorkflowCacheSize int
 }
 
 // New builds a worker on workflows.TaskQueue with every workflow and
 // activity registered. The caller starts and stops it.
 func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
+	if opts.WorkflowCacheSize > 0 {
+		// Read when the process's first worker starts.
+		sdkworker.SetStickyWorkflowCacheSize(opts.WorkflowCacheSize)
+	}
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,

@@ -56,6 +56,7 @@ func workerFlags(fs *flag.FlagSet) *worker.Options {
 	fs.IntVar(&o.ActivityTaskPollers, "activity-pollers", 0, "activity task pollers (0: SDK default)")
 	fs.IntVar(&o.MaxConcurrentActivities, "max-activities", 0, "activity slots (0: SDK default)")
 	fs.IntVar(&o.MaxConcurrentWorkflowTasks, "max-workflow-tasks", 0, "workflow task slots (0: SDK default)")
+	fs.IntVar(&o.WorkflowCacheSize, "workflow-cache", 0, "runs cached between workflow tasks (0: SDK default, 10,000)")
 	return o
 }
 

@@ -19,6 +19,7 @@ func workerCommand() *cli.Command {
 		Flags: append(append(append(temporalFlags(), eightByEightFlags()...), vaultFlags()...),
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store (connections, environment variables): sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
+			&cli.IntFlag{Name: "workflow-cache-size", Usage: "runs kept in memory between workflow tasks, about 40 KB each (0: the SDK's 10,000); evicted runs are replayed from history when they next have work", EnvVars: []string{"JUNCTION_WORKFLOW_CACHE_SIZE"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
 		Action: func(c *cli.Context) error {
@@ -42,6 +43,7 @@ func workerCommand() *cli.Command {
 			acts := worker.NewActivities(worker.Dependencies{Store: st, Vault: vault, EightByEight: eightByEightConfig(c)})
 			w := worker.New(tc, acts, worker.Options{
 				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
+				WorkflowCacheSize:       c.Int("workflow-cache-size"),
 				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 			})
 			logger.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))

@@ -210,9 +210,9 @@ func (r Results) Markdown() string {
 		if p.Error != "" {
 			fmt.Fprintf(&b, "Not measured: %s\n", mdEscape(p.Error))
 		} else {
-			b.WriteString("| runs | persistence | started in s | all parked | worker RSS idle / parked / peak MB | server RSS parked / peak MB | resume all in s | resumed/s | exactly once |\n|---|---|---|---|---|---|---|---|---|\n")
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %v | %.0f / %.0f / %.0f | %.0f / %.0f | %.1f | %.1f | %s |\n",
-				p.N, p.Persistence, p.StartSeconds, p.AllParked, p.WorkerIdleRSSMB, p.WorkerRSSParkedMB, p.WorkerPeakRSSMB,
+			b.WriteString("| runs | persistence | started in s | all parked (after s) | worker RSS idle / parked / peak MB | server RSS parked / peak MB | resume all in s | resumed/s | exactly once |\n|---|---|---|---|---|---|---|---|---|\n")
+			fmt.Fprintf(&b, "| %d | %s | %.1f | %v (%.0f) | %.0f / %.0f / %.0f | %.0f / %.0f | %.1f | %.1f | %s |\n",
+				p.N, p.Persistence, p.StartSeconds, p.AllParked, p.ParkSeconds, p.WorkerIdleRSSMB, p.WorkerRSSParkedMB, p.WorkerPeakRSSMB,
 				p.ServerRSSParkedMB, p.ServerPeakRSSMB, p.ResumeSeconds, p.ResumedPerSec, exactlyOnce(p.Delivery))
 		}
 		for _, n := range p.Notes {

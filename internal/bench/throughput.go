@@ -129,6 +129,7 @@ func workerArgs(o worker.Options) []string {
 		{"-activity-pollers", o.ActivityTaskPollers},
 		{"-max-activities", o.MaxConcurrentActivities},
 		{"-max-workflow-tasks", o.MaxConcurrentWorkflowTasks},
+		{"-workflow-cache", o.WorkflowCacheSize},
 	} {
 		if f.v > 0 {
 			args = append(args, f.name, strconv.Itoa(f.v))

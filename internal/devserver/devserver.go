@@ -244,6 +244,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 			dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,
 			dynamicconfig.HistoryPersistenceMaxQPS.Key():                     45000,
+			// One partition per task queue. Partitions spread a queue
+			// over matching hosts; with one host they only split the
+			// backlog: 20,000 runs started faster than the worker took
+			// them left half their first tasks in two child partitions
+			// that a worker's two pollers drained at a few per second
+			// (docs/benchmarks.md, parked runs).
+			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		}),
 	)
 	if err != nil {

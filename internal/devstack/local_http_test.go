@@ -3,6 +3,8 @@ package devstack_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,4 +102,68 @@ func runOneStep(t *testing.T, cfg devstack.Config, name string) map[enumspb.Even
 		recordHistory(t, s, name, run.TemporalWorkflowID, run.RunID)
 	}
 	return counts
+}
+
+// TestLocalHTTPStepRetriesDurably runs an HttpRequest step, a local
+// activity by default, against a partner that answers 503, then 429 with
+// Retry-After: 12, then 200. The 503 is retried in the worker; the 429's
+// wait is longer than a workflow task may be held, so it must become a
+// durable timer in the history, and the third call must come no sooner
+// than the partner asked.
+func TestLocalHTTPStepRetriesDurably(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls []time.Time
+	)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls = append(calls, time.Now())
+		n := len(calls)
+		mu.Unlock()
+		switch n {
+		case 1:
+			http.Error(w, `{"error":"warming up"}`, http.StatusServiceUnavailable)
+		case 2:
+			w.Header().Set("Retry-After", "12")
+			http.Error(w, `{"error":"slow down"}`, http.StatusTooManyRequests)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"warehouseOrderId":"WH-9"}`))
+		}
+	}))
+	defer partner.Close()
+
+	s := startStack(t, t.TempDir(), false)
+	defer s.Stop(context.Background())
+	createDefinition(t, s, "acme", orderDefinition(partner.URL, "enabled"))
+	res := trigger(t, s, "acme", orderPayload, map[string]string{"Idempotency-Key": "retry-1"})
+	if len(res.Runs) != 1 {
+		t.Fatalf("trigger started %+v, want one run", res.Runs)
+	}
+	data := waitRun(t, s, res.Runs[0].TemporalWorkflowID)
+	if data["warehouseId"] != "WH-9" || data["httpCode"] != float64(200) {
+		t.Errorf("outputs after the retries: warehouseId=%v httpCode=%v", data["warehouseId"], data["httpCode"])
+	}
+	mu.Lock()
+	got := append([]time.Time(nil), calls...)
+	mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("partner got %d calls, want 3 (503, 429, 200)", len(got))
+	}
+	if wait := got[2].Sub(got[1]); wait < 12*time.Second {
+		t.Errorf("third call %s after the 429, want at least its Retry-After of 12 s", wait)
+	}
+	counts := map[enumspb.EventType]int{}
+	iter := s.Client.GetWorkflowHistory(context.Background(), res.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[ev.GetEventType()]++
+	}
+	if counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] != 0 || counts[enumspb.EVENT_TYPE_MARKER_RECORDED] == 0 ||
+		counts[enumspb.EVENT_TYPE_TIMER_STARTED] != 1 || counts[enumspb.EVENT_TYPE_TIMER_FIRED] != 1 {
+		t.Errorf("history %v: want local activity markers, no activity task, and one timer for the Retry-After", counts)
+	}
 }

@@ -128,18 +128,24 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg.Exe = exe
 	cfg.Log = os.Stderr
+	// Before a run that may take half an hour, not after it.
+	for _, out := range []string{*jsonOut, *mdOut} {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return fmt.Errorf("results directory: %w", err)
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	res, runErr := bench.Run(ctx, cfg)
+	md := res.Markdown()
+	fmt.Println(md)
 	if err := res.WriteJSON(*jsonOut); err != nil {
 		return err
 	}
-	md := res.Markdown()
 	if err := os.WriteFile(*mdOut, []byte(md), 0o644); err != nil {
 		return err
 	}
-	fmt.Println(md)
 	fmt.Fprintf(os.Stderr, "results: %s, %s\n", *jsonOut, *mdOut)
 	return runErr
 }

@@ -17,6 +17,10 @@ func TestAppTriggerNeedsItsConnection(t *testing.T) {
 		"connection on http_request":  {`"trigger": "http_request", "triggerConnection": "c-1"`, "triggerConnection: goes only with an app trigger"},
 		"not a trigger":               {`"trigger": "Shopify.Orders"`, "trigger: must be one of"},
 		"connection not a string":     {`"trigger": "shopify.orders_create", "triggerConnection": 7`, "triggerConnection"},
+		"poll from now":               {`"trigger": "shopify.new_orders", "triggerConnection": "c-1", "pollFrom": "now"`, ""},
+		"poll from oldest":            {`"trigger": "shopify.new_orders", "triggerConnection": "c-1", "pollFrom": "oldest"`, ""},
+		"poll from yesterday":         {`"trigger": "shopify.new_orders", "triggerConnection": "c-1", "pollFrom": "yesterday"`, "pollFrom: must be \"oldest\" or \"now\""},
+		"poll from on http_request":   {`"trigger": "http_request", "pollFrom": "now"`, "pollFrom: goes only with an app's polling trigger"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			doc, err := Parse([]byte(`{` + tc.head + `, ` + steps + `}`))

@@ -11,6 +11,12 @@ import (
 	"strings"
 )
 
+// Where a polling trigger's first poll starts (Document.PollFrom).
+const (
+	PollFromOldest = "oldest"
+	PollFromNow    = "now"
+)
+
 // Trigger and status values (8x8).
 const (
 	TriggerHTTPRequest     = "http_request"
@@ -124,6 +130,10 @@ type Document struct {
 	// TriggerConnection (a Junction extension) is the connection whose events start runs: required
 	// with an app trigger ("shopify.orders_create"), refused with the others.
 	TriggerConnection string `json:"triggerConnection,omitempty"`
+	// PollFrom (a Junction extension) says where a polling trigger's first poll starts:
+	// PollFromOldest (the default) runs the items the app already lists, PollFromNow only those
+	// that appear after it, as n8n's and Zapier's polling triggers do.
+	PollFrom string `json:"pollFrom,omitempty"`
 	// Apps (a Junction extension) pins the connector versions the steps and trigger use, by
 	// connector id: {"shopify": "1.0.0"}. When the definition is saved, every app it uses that is
 	// not named gets the latest stable version, and the stored document names them all; runs of
@@ -421,6 +431,7 @@ func (d *decoder) document(raw any) *Document {
 		doc.Status = s
 	}
 	doc.TriggerConnection, _ = d.str(root, "triggerConnection", "triggerConnection")
+	doc.PollFrom, _ = d.str(root, "pollFrom", "pollFrom")
 	if conds, ok := d.array(root, "conditions", "conditions"); ok {
 		doc.Conditions = make([]string, 0, len(conds))
 		for i, c := range conds {

@@ -64,6 +64,12 @@ func (d *Document) validate() []FieldError {
 	if d.TriggerConnection != "" && !IsAppTrigger(d.Trigger) {
 		v.fail("triggerConnection", CodeInvalidValue, "goes only with an app trigger (\"<app>.<trigger>\"), not %q", d.Trigger)
 	}
+	switch {
+	case d.PollFrom != "" && d.PollFrom != PollFromOldest && d.PollFrom != PollFromNow:
+		v.fail("pollFrom", CodeInvalidValue, "must be %q or %q, not %q", PollFromOldest, PollFromNow, d.PollFrom)
+	case d.PollFrom != "" && !IsAppTrigger(d.Trigger):
+		v.fail("pollFrom", CodeInvalidValue, "goes only with an app's polling trigger (\"<app>.<trigger>\"), not %q", d.Trigger)
+	}
 	switch d.Status {
 	case "", StatusEnabled, StatusDisabled:
 	default:

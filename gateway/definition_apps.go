@@ -104,9 +104,13 @@ func (ch *connectorCheck) trigger(app, trigger string) error {
 		}
 		return nil
 	}
-	if !slices.ContainsFunc(spec.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == trigger }) {
+	i := slices.IndexFunc(spec.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == trigger })
+	if i < 0 {
 		ch.fail("trigger", definition.CodeInvalidValue, "%s %s has no trigger %q", app, spec.Version, trigger)
 		return nil
+	}
+	if ch.doc.PollFrom != "" && spec.Triggers[i].Kind != connectors.TriggerPolling {
+		ch.fail("pollFrom", definition.CodeInvalidValue, "goes only with a polling trigger; %s is a %s trigger", ch.doc.Trigger, spec.Triggers[i].Kind)
 	}
 	// Validation has made sure an app trigger names its connection; it
 	// must be the account's, of this app, with an auth kind the pinned

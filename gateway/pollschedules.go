@@ -184,6 +184,7 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflo
 		TriggerID:        triggerID,
 		ConnectorVersion: appVersion,
 		ConnectionID:     doc.TriggerConnection,
+		StartFromNow:     doc.PollFrom == definition.PollFromNow,
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
 		Apps:             doc.Apps,

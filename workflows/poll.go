@@ -34,12 +34,16 @@ type PollInput struct {
 	Trigger string `json:"trigger"`
 	// Connector, TriggerID and ConnectorVersion say which code polls;
 	// ConnectionID whose account it polls.
-	Connector        string            `json:"connector"`
-	TriggerID        string            `json:"triggerId"`
-	ConnectorVersion string            `json:"connectorVersion,omitempty"`
-	ConnectionID     string            `json:"connection"`
-	Conditions       []string          `json:"conditions,omitempty"`
-	Steps            []definition.Step `json:"steps"`
+	Connector        string `json:"connector"`
+	TriggerID        string `json:"triggerId"`
+	ConnectorVersion string `json:"connectorVersion,omitempty"`
+	ConnectionID     string `json:"connection"`
+	// StartFromNow (the definition's "pollFrom": "now") makes the first
+	// poll of a cursor a baseline: it pages through what the app already
+	// lists and starts nothing, so only items that appear later run.
+	StartFromNow bool              `json:"startFromNow,omitempty"`
+	Conditions   []string          `json:"conditions,omitempty"`
+	Steps        []definition.Step `json:"steps"`
 	// Apps and LocalHTTPSteps go to every run as RunInput's do from a
 	// webhook: the connector versions the definition pins, and how its
 	// short HttpRequest steps run.
@@ -57,6 +61,11 @@ type PollState struct {
 	Trigger    string `json:"trigger"`
 	Connection string `json:"connection"`
 	Cursor     string `json:"cursor"`
+	// Baseline: the cursor is still catching up with the items the app
+	// listed before the definition polled (PollInput.StartFromNow); they
+	// are recorded, never run. It ends with the first poll that reaches
+	// the app's last page.
+	Baseline bool `json:"baseline,omitempty"`
 	// Recent holds the ids of the latest items handled, oldest first, at
 	// most maxRecentItems: an API whose cursor is not unique returns items
 	// again, and those are dropped here without a start.
@@ -66,6 +75,8 @@ type PollState struct {
 	Started    int `json:"started"`
 	Duplicates int `json:"duplicates"`
 	Skipped    int `json:"skipped"`
+	// Baselined counts the items a baseline recorded without a run.
+	Baselined int `json:"baselined,omitempty"`
 }
 
 // maxRecentItems bounds PollState.Recent; a page of most APIs fits.
@@ -96,14 +107,16 @@ var pollActivityDefaults = workflow.ActivityOptions{
 // a failure) is skipped by Temporal rather than run twice. Children are
 // abandoned: a run outlives the poll that started it.
 func Poll(ctx workflow.Context, in PollInput) (PollState, error) {
-	state := PollState{Trigger: in.Trigger, Connection: in.ConnectionID}
+	// A cursor of its own starts with a baseline when the definition asks
+	// to start from now.
+	state := PollState{Trigger: in.Trigger, Connection: in.ConnectionID, Baseline: in.StartFromNow}
 	if workflow.HasLastCompletionResult(ctx) {
 		var prev PollState
 		if err := workflow.GetLastCompletionResult(ctx, &prev); err != nil {
 			return PollState{}, fmt.Errorf("reading the previous poll's cursor: %w", err)
 		}
 		if prev.Trigger == in.Trigger && prev.Connection == in.ConnectionID {
-			state.Cursor, state.Recent = prev.Cursor, prev.Recent
+			state.Cursor, state.Recent, state.Baseline = prev.Cursor, prev.Recent, prev.Baseline
 		}
 	}
 	ctx = workflow.WithActivityOptions(ctx, pollActivityDefaults)
@@ -118,17 +131,37 @@ func Poll(ctx workflow.Context, in PollInput) (PollState, error) {
 			return PollState{}, fmt.Errorf("polling %s: %w", activity, err)
 		}
 		state.Polled += len(out.Items)
-		if err := startPolledRuns(ctx, in, out.Items, &state); err != nil {
+		if state.Baseline {
+			recordBaseline(out.Items, &state)
+		} else if err := startPolledRuns(ctx, in, out.Items, &state); err != nil {
 			return PollState{}, err
 		}
 		advanced := out.Cursor != state.Cursor
 		state.Cursor = out.Cursor
+		if !out.More {
+			// The app's last page: whatever appears from here on is new.
+			state.Baseline = false
+		}
 		info := workflow.GetInfo(ctx)
 		if !out.More || !advanced || info.GetContinueAsNewSuggested() {
 			break
 		}
 	}
 	return state, nil
+}
+
+// recordBaseline notes a batch of items that were there before the
+// definition polled, so that an API that lists one again never runs it.
+func recordBaseline(items []activities.PolledItem, state *PollState) {
+	for _, item := range items {
+		if !slices.Contains(state.Recent, item.ID) {
+			state.Recent = append(state.Recent, item.ID)
+		}
+		state.Baselined++
+	}
+	if extra := len(state.Recent) - maxRecentItems; extra > 0 {
+		state.Recent = slices.Clone(state.Recent[extra:])
+	}
 }
 
 // startPolledRuns starts the runs of one batch, all at once, and waits

@@ -91,6 +91,7 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		prev    *workflows.PollState
+		fromNow bool // the definition's "pollFrom": "now"
 		n, page int
 		// what the poll asks with, the runs it starts, what it returns
 		cursors    []string
@@ -124,6 +125,32 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 			want:       workflows.PollState{Cursor: "5", Polled: 8, Started: 2, Skipped: 3, Duplicates: 3},
 			wantRecent: []string{"1", "2", "3", "4", "5"},
 		},
+		{
+			name: "from now: the first poll records what is there and starts nothing", fromNow: true, n: 4, page: 10,
+			cursors:    []string{""},
+			want:       workflows.PollState{Cursor: "4", Polled: 4, Baselined: 4},
+			wantRecent: []string{"1", "2", "3", "4"},
+		},
+		{
+			name: "from now: a baseline longer than one poll carries on", fromNow: true, n: 25, page: 2,
+			cursors:    []string{"", "2", "3", "4", "5", "6", "7", "8", "9", "10"},
+			want:       workflows.PollState{Cursor: "11", Baseline: true, Polled: 20, Baselined: 20},
+			wantRecent: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"},
+		},
+		{
+			name: "from now: the baseline ends on the last page", fromNow: true, n: 4, page: 10,
+			prev:       &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "3", Recent: []string{"2", "3"}, Baseline: true},
+			cursors:    []string{"3"},
+			want:       workflows.PollState{Cursor: "4", Polled: 2, Baselined: 2},
+			wantRecent: []string{"2", "3", "4"},
+		},
+		{
+			name: "from now: after the baseline, new items run", fromNow: true, n: 6, page: 10,
+			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
+			cursors: []string{"4"}, items: []string{"6"},
+			want:       workflows.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
+			wantRecent: []string{"3", "4", "5", "6"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var suite testsuite.WorkflowTestSuite
@@ -135,7 +162,9 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 			if tc.prev != nil {
 				env.SetLastCompletionResult(*tc.prev)
 			}
-			env.ExecuteWorkflow(workflows.Poll, pollInput(t))
+			in := pollInput(t)
+			in.StartFromNow = tc.fromNow
+			env.ExecuteWorkflow(workflows.Poll, in)
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,6 +228,33 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 		ids := scheduleIDs(t, s)
 		return slices.Contains(ids, gateway.PollScheduleID("acme", laterID)) && !slices.Contains(ids, scheduleID)
 	})
+
+	// "pollFrom": "now": the first poll records the shop's five orders and
+	// runs none; an order placed after it runs.
+	fromNow := createDefinition(t, s, "acme", []byte(`{"trigger":"shopify.new_orders","triggerConnection":"`+connID+`","status":"enabled","pollFrom":"now",
+	  "conditions":["{{data.payload.financial_status == 'paid'}}"],
+	  "definition":{"name":"New paid orders only","steps":[{"id":"note","stepType":"SetVariables","inputs":{"order":"{{data.payload.name}}"}}]}}`))
+	fromNowID := fromNow["id"].(string)
+	if fromNow["pollFrom"] != "now" {
+		t.Errorf("saved definition: pollFrom %v, want now", fromNow["pollFrom"])
+	}
+	nowSchedule := gateway.PollScheduleID("acme", fromNowID)
+	if state := pollNow(t, s, nowSchedule); state.Polled != 5 || state.Started != 0 || state.Baselined != 5 || state.Baseline {
+		t.Errorf("first poll from now: %+v, want 5 orders recorded and none started", state)
+	}
+	fifth := fake.AddOrder(shopifytest.Order{FinancialStatus: "paid"})
+	if state := pollNow(t, s, nowSchedule); state.Polled != 1 || state.Started != 1 {
+		t.Errorf("poll from now after a new order: %+v, want it started", state)
+	}
+	if data := waitRun(t, s, "acme/"+fromNowID+"/"+strconv.FormatInt(fifth.ID, 10)); data["order"] != fifth.Name {
+		t.Errorf("run of the new order: %v", data)
+	}
+	// Only a polling trigger has a first poll.
+	resp = call(t, http.MethodPost, api+"/definitions", []byte(`{"trigger":"shopify.orders_create","triggerConnection":"`+connID+`","pollFrom":"now",
+	  "definition":{"name":"w","steps":[{"id":"a","stepType":"SetVariables","inputs":{"x":"1"}}]}}`), nil)
+	if resp.Status != http.StatusBadRequest || !strings.Contains(string(resp.Body), `"pollFrom"`) {
+		t.Errorf("pollFrom on a webhook trigger: %d %s, want 400 at pollFrom", resp.Status, resp.Body)
+	}
 }
 
 func scheduleIDs(t *testing.T, s *devstack.Stack) []string {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -469,18 +468,9 @@ func idleCPU(ctx context.Context, pid int, d time.Duration) (float64, float64) {
 // and their own children have used.
 func childrenCPU(pid int) time.Duration {
 	var total time.Duration
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, t := range tasks {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
-		if err != nil {
-			continue
-		}
-		for _, f := range strings.Fields(string(b)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				if u, err := readUsage(c); err == nil {
-					total += u.CPU
-				}
-			}
+	for _, c := range children(pid) {
+		if u, err := readUsage(c); err == nil {
+			total += u.CPU
 		}
 	}
 	return total

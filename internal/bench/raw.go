@@ -40,14 +40,7 @@ type RawInput struct {
 // RawWorkflow is what a Temporal programmer writes by hand for the
 // scenario: the condition, then one activity that posts the templated body.
 func RawWorkflow(ctx workflow.Context, in RawInput) error {
-	if !in.Event.Passes() {
-		return nil
-	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy:         rawRetryPolicy,
-	})
-	return workflow.ExecuteActivity(ctx, rawActivityName, in.SinkURL+"/ingest", rawBody(in.Event)).Get(ctx, nil)
+	return rawPost(ctx, in, false)
 }
 
 // RawLocalWorkflow is RawWorkflow with the levers Junction ships with: the
@@ -55,14 +48,23 @@ func RawWorkflow(ctx workflow.Context, in RawInput) error {
 // worker's process. Junction against it measures what Junction's own code
 // (gateway, definitions, interpreter) costs, with the levers equal.
 func RawLocalWorkflow(ctx workflow.Context, in RawInput) error {
+	return rawPost(ctx, in, true)
+}
+
+// rawPost is both baselines: the condition, then the post, as a regular or
+// a local activity with the same timeout and retry policy.
+func rawPost(ctx workflow.Context, in RawInput, local bool) error {
 	if !in.Event.Passes() {
 		return nil
 	}
-	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy:         rawRetryPolicy,
-	})
-	return workflow.ExecuteLocalActivity(ctx, rawActivityName, in.SinkURL+"/ingest", rawBody(in.Event)).Get(ctx, nil)
+	const timeout = 15 * time.Second
+	args := []any{in.SinkURL + "/ingest", rawBody(in.Event)}
+	if local {
+		ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: rawRetryPolicy})
+		return workflow.ExecuteLocalActivity(ctx, rawActivityName, args...).Get(ctx, nil)
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: rawRetryPolicy})
+	return workflow.ExecuteActivity(ctx, rawActivityName, args...).Get(ctx, nil)
 }
 
 // rawBody is the templated body, computed in Go.

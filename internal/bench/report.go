@@ -85,24 +85,24 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		res.Phases = append(res.Phases, r)
 		byKey[SystemN8N] = r
 	}
+	measured := func(key string) (PhaseResult, bool) {
+		r, ok := byKey[key]
+		return r, ok && r.Error == ""
+	}
 	for _, persistence := range cfg.Persistence {
-		for _, junction := range []struct{ system, name, raw, rawName string }{
-			{SystemJunction, "Junction", SystemRawLocal, "raw Temporal with the same levers"},
-			{SystemJunction, "Junction", SystemRaw, "raw Temporal as written by default"},
-			{SystemJunctionActivities, "Junction (HTTP steps as activities)", SystemRaw, "raw Temporal as written by default"},
+		for _, pair := range [][2]string{
+			{SystemJunction, SystemRawLocal}, {SystemJunction, SystemRaw}, {SystemJunction, SystemN8N},
+			{SystemJunctionActivities, SystemRaw}, {SystemJunctionActivities, SystemN8N},
 		} {
-			j, ok := byKey[junction.system+"/"+persistence]
-			if !ok || j.Error != "" {
-				continue
+			// n8n runs once, on its own SQLite, against every persistence.
+			otherKey, label := pair[1]+"/"+persistence, persistence
+			if pair[1] == SystemN8N {
+				otherKey, label = SystemN8N, persistence+" vs n8n's sqlite"
 			}
-			if raw, ok := byKey[junction.raw+"/"+persistence]; ok && raw.Error == "" {
-				res.Ratios = append(res.Ratios, ratio(junction.name+" / "+junction.rawName, persistence, j, raw))
-			}
-			if junction.raw != SystemRaw {
-				continue // one n8n ratio per Junction system
-			}
-			if n, ok := byKey[SystemN8N]; ok && n.Error == "" {
-				res.Ratios = append(res.Ratios, ratio(junction.name+" / n8n", persistence+" vs n8n's sqlite", j, n))
+			j, okJ := measured(pair[0] + "/" + persistence)
+			other, okOther := measured(otherKey)
+			if okJ && okOther {
+				res.Ratios = append(res.Ratios, ratio(systemNames[pair[0]]+" / "+systemNames[pair[1]], label, j, other))
 			}
 		}
 	}
@@ -123,6 +123,15 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	}
 	res.Finished = time.Now()
 	return res, ctx.Err()
+}
+
+// systemNames name the systems in the ratios.
+var systemNames = map[string]string{
+	SystemJunction:           "Junction",
+	SystemJunctionActivities: "Junction (HTTP steps as activities)",
+	SystemRaw:                "raw Temporal as written by default",
+	SystemRawLocal:           "raw Temporal with the same levers",
+	SystemN8N:                "n8n",
 }
 
 func ratio(name, persistence string, a, b PhaseResult) Ratio {

@@ -106,7 +106,7 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 	if !cfg.NoWorker {
 		// On the client the baseline's worker polls with, so that its
 		// starts can be eager.
-		url, stop, err := serveLoopback(rawStarter(stack.Client))
+		url, stop, err := serveOn("127.0.0.1:0", rawStarter(stack.Client))
 		if err != nil {
 			return fmt.Errorf("serving the raw starter: %w", err)
 		}
@@ -172,11 +172,7 @@ func servePprof(addr string) (string, func(), error) {
 	return serveOn(addr, mux)
 }
 
-// serveLoopback serves h on a free loopback port.
-func serveLoopback(h http.Handler) (string, func(), error) {
-	return serveOn("127.0.0.1:0", h)
-}
-
+// serveOn serves h on addr, and says where and how to stop it.
 func serveOn(addr string, h http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -154,13 +154,25 @@ func Poll(ctx workflow.Context, in PollInput) (PollState, error) {
 // definition polled, so that an API that lists one again never runs it.
 func recordBaseline(items []activities.PolledItem, state *PollState) {
 	for _, item := range items {
-		if !slices.Contains(state.Recent, item.ID) {
-			state.Recent = append(state.Recent, item.ID)
-		}
+		state.remember(item.ID)
 		state.Baselined++
 	}
-	if extra := len(state.Recent) - maxRecentItems; extra > 0 {
-		state.Recent = slices.Clone(state.Recent[extra:])
+	state.trimRecent()
+}
+
+// remember adds id to the recent items; false means it was there already.
+func (s *PollState) remember(id string) bool {
+	if slices.Contains(s.Recent, id) {
+		return false
+	}
+	s.Recent = append(s.Recent, id)
+	return true
+}
+
+// trimRecent keeps the latest maxRecentItems ids.
+func (s *PollState) trimRecent() {
+	if extra := len(s.Recent) - maxRecentItems; extra > 0 {
+		s.Recent = slices.Clone(s.Recent[extra:])
 	}
 }
 
@@ -184,11 +196,10 @@ func startPolledRuns(ctx workflow.Context, in PollInput, items []activities.Poll
 	}
 	now := workflow.Now(ctx).UTC()
 	for _, item := range items {
-		if slices.Contains(state.Recent, item.ID) {
+		if !state.remember(item.ID) {
 			state.Duplicates++
 			continue
 		}
-		state.Recent = append(state.Recent, item.ID)
 		var payload any
 		if err := json.Unmarshal(item.Payload, &payload); err != nil {
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("item %s: decoding its payload: %v", item.ID, err), ErrTypeInvalidStep, nil)
@@ -217,9 +228,7 @@ func startPolledRuns(ctx workflow.Context, in PollInput, items []activities.Poll
 		})
 		starts = append(starts, pending{id: item.ID, future: workflow.ExecuteChildWorkflow(cctx, RunDefinitionName, run)})
 	}
-	if extra := len(state.Recent) - maxRecentItems; extra > 0 {
-		state.Recent = slices.Clone(state.Recent[extra:])
-	}
+	state.trimRecent()
 	for _, s := range starts {
 		err := s.future.GetChildWorkflowExecution().Get(ctx, nil)
 		switch {

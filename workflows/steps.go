@@ -61,12 +61,31 @@ func (r *run) renderInputs(step definition.Step, sc *scope) (map[string]any, err
 // callActivity runs a third-party call with the step's options and turns
 // its result into the maps expressions read.
 func (r *run) callActivity(ctx workflow.Context, step definition.Step, defaults activityDefaults, name string, in, out any) (any, error) {
+	return r.call(ctx, step, defaults, false, name, in, out)
+}
+
+// call is callActivity, as a local activity when local is set: it runs in
+// the worker that holds the workflow task, with the same timeout and retry
+// policy, and its result is recorded as a marker when the task completes.
+// A worker that dies mid-call runs it again from the last completed task,
+// the same at-least-once call a regular activity makes.
+func (r *run) call(ctx workflow.Context, step definition.Step, defaults activityDefaults, local bool, name string, in, out any) (any, error) {
 	opts, err := activityOptions(step, defaults)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
 	}
-	actx := workflow.WithActivityOptions(ctx, opts)
-	if err := workflow.ExecuteActivity(actx, name, in).Get(ctx, out); err != nil {
+	var future workflow.Future
+	if local {
+		future = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout:    opts.StartToCloseTimeout,
+			ScheduleToCloseTimeout: opts.ScheduleToCloseTimeout,
+			RetryPolicy:            opts.RetryPolicy,
+			Summary:                opts.Summary,
+		}), name, in)
+	} else {
+		future = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), name, in)
+	}
+	if err := future.Get(ctx, out); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), ErrTypeStepFailed, err)
 	}
 	return toGeneric(out)
@@ -99,11 +118,8 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 	// a worker that died mid-call.
 	defaults.startToClose = timeout + 10*time.Second
 	var resp activities.HTTPResponse
-	if r.in.LocalHTTPSteps && timeout <= LocalHTTPMaxTimeout {
-		result, err := r.callLocalActivity(ctx, step, defaults, activities.HTTPRequestName, req, &resp)
-		return result, inputs, err
-	}
-	result, err := r.callActivity(ctx, step, defaults, activities.HTTPRequestName, req, &resp)
+	local := r.in.LocalHTTPSteps && timeout <= LocalHTTPMaxTimeout
+	result, err := r.call(ctx, step, defaults, local, activities.HTTPRequestName, req, &resp)
 	return result, inputs, err
 }
 
@@ -112,28 +128,6 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 // holds the workflow task while it runs; longer calls stay regular
 // activities, which the server dispatches and times out on its own.
 const LocalHTTPMaxTimeout = 10 * time.Second
-
-// callLocalActivity is callActivity as a local activity: it runs in the
-// worker that holds the workflow task, with the same timeout and retry
-// policy, and its result is recorded as a marker when the task completes.
-// A worker that dies mid-call runs it again from the last completed task,
-// the same at-least-once call a regular activity makes.
-func (r *run) callLocalActivity(ctx workflow.Context, step definition.Step, defaults activityDefaults, name string, in, out any) (any, error) {
-	opts, err := activityOptions(step, defaults)
-	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
-	}
-	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout:    opts.StartToCloseTimeout,
-		ScheduleToCloseTimeout: opts.ScheduleToCloseTimeout,
-		RetryPolicy:            opts.RetryPolicy,
-		Summary:                opts.Summary,
-	})
-	if err := workflow.ExecuteLocalActivity(lctx, name, in).Get(ctx, out); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), ErrTypeStepFailed, err)
-	}
-	return toGeneric(out)
-}
 
 func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
 	inputs, err := r.renderInputs(step, sc)

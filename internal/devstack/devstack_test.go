@@ -33,18 +33,38 @@ import (
 var recordHistories = flag.Bool("record-histories", false,
 	"write the histories of runs the tests complete to workflows/testdata/histories, for the replay test")
 
-// activityTypes lists the activities a run's history records: a scheduled
-// activity by its type, a local one as "local:" and its type (read from
-// the SDK's LocalActivity marker).
-func activityTypes(t *testing.T, s *devstack.Stack, workflowID, runID string) []string {
+// historyEvents reads a run's whole history (runID "" is the latest run).
+func historyEvents(t *testing.T, s *devstack.Stack, workflowID, runID string) []*historypb.HistoryEvent {
 	t.Helper()
-	var types []string
+	var events []*historypb.HistoryEvent
 	iter := s.Client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
+		events = append(events, ev)
+	}
+	return events
+}
+
+// eventCounts counts a run's history events by type.
+func eventCounts(t *testing.T, s *devstack.Stack, workflowID, runID string) map[enumspb.EventType]int {
+	t.Helper()
+	counts := map[enumspb.EventType]int{}
+	for _, ev := range historyEvents(t, s, workflowID, runID) {
+		counts[ev.GetEventType()]++
+	}
+	return counts
+}
+
+// activityTypes lists the activities a run's history records: a scheduled
+// activity by its type, a local one as "local:" and its type (read from
+// the SDK's LocalActivity marker).
+func activityTypes(t *testing.T, s *devstack.Stack, workflowID, runID string) []string {
+	t.Helper()
+	var types []string
+	for _, ev := range historyEvents(t, s, workflowID, runID) {
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
 			types = append(types, a.GetActivityType().GetName())
 		}
@@ -67,16 +87,7 @@ func recordHistory(t *testing.T, s *devstack.Stack, name, workflowID, runID stri
 	if !*recordHistories {
 		return
 	}
-	ctx := context.Background()
-	var history historypb.History
-	iter := s.Client.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		history.Events = append(history.Events, ev)
-	}
+	history := historypb.History{Events: historyEvents(t, s, workflowID, runID)}
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&history)
 	if err != nil {
 		t.Fatal(err)

@@ -89,15 +89,7 @@ func runOneStep(t *testing.T, cfg devstack.Config, name string) map[enumspb.Even
 		t.Fatalf("sink got %d requests (%+v), want one POST /orders", len(got), got)
 	}
 
-	counts := map[enumspb.EventType]int{}
-	iter := s.Client.GetWorkflowHistory(ctx, run.TemporalWorkflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		counts[ev.GetEventType()]++
-	}
+	counts := eventCounts(t, s, run.TemporalWorkflowID, run.RunID)
 	if name != "" {
 		recordHistory(t, s, name, run.TemporalWorkflowID, run.RunID)
 	}
@@ -153,15 +145,7 @@ func TestLocalHTTPStepRetriesDurably(t *testing.T) {
 	if wait := got[2].Sub(got[1]); wait < 12*time.Second {
 		t.Errorf("third call %s after the 429, want at least its Retry-After of 12 s", wait)
 	}
-	counts := map[enumspb.EventType]int{}
-	iter := s.Client.GetWorkflowHistory(context.Background(), res.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		counts[ev.GetEventType()]++
-	}
+	counts := eventCounts(t, s, res.Runs[0].TemporalWorkflowID, "")
 	if counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] != 0 || counts[enumspb.EVENT_TYPE_MARKER_RECORDED] == 0 ||
 		counts[enumspb.EVENT_TYPE_TIMER_STARTED] != 1 || counts[enumspb.EVENT_TYPE_TIMER_FIRED] != 1 {
 		t.Errorf("history %v: want local activity markers, no activity task, and one timer for the Retry-After", counts)

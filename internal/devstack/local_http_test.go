@@ -70,14 +70,8 @@ func runOneStep(t *testing.T, cfg devstack.Config, name string) map[enumspb.Even
 		t.Fatalf("trigger started %+v, want one run", res.Runs)
 	}
 	run := res.Runs[0]
-	var out struct {
-		Data map[string]any `json:"data"`
-	}
-	if err := s.Client.GetWorkflow(ctx, run.TemporalWorkflowID, run.RunID).Get(ctx, &out); err != nil {
-		t.Fatalf("run failed: %v", err)
-	}
-	if out.Data["warehouseId"] != "WH-42" || out.Data["httpCode"] != float64(200) {
-		t.Errorf("outputs in context: warehouseId=%v httpCode=%v", out.Data["warehouseId"], out.Data["httpCode"])
+	if data := waitRun(t, s, run.TemporalWorkflowID); data["warehouseId"] != "WH-42" || data["httpCode"] != float64(200) {
+		t.Errorf("outputs in context: warehouseId=%v httpCode=%v", data["warehouseId"], data["httpCode"])
 	}
 	// The same event again starts nothing new and calls nobody again.
 	again := trigger(t, s, "acme", orderPayload, map[string]string{"Idempotency-Key": "local-1"})

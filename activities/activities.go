@@ -9,13 +9,6 @@ import (
 	"time"
 )
 
-// Activity names as they appear in run histories. They are part of every
-// recorded history, so they never change once released.
-const (
-	// HTTPRequestName is the activity behind the HttpRequest step.
-	HTTPRequestName = "http.request"
-)
-
 // Activities is registered with the worker; its fields are shared by every
 // activity invocation in the process.
 type Activities struct {

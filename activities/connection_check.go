@@ -10,52 +10,31 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/runs"
 )
-
-// Names of the connection test's workflow and activity.
-const (
-	CheckConnectionWorkflowName = "connection.test"
-	CheckConnectionName         = "connection.check"
-)
-
-// CheckConnectionRequest names the connection to test and its app.
-type CheckConnectionRequest struct {
-	AccountID    string `json:"accountId"`
-	ConnectionID string `json:"connectionId"`
-	App          string `json:"app"`
-	AppVersion   string `json:"appVersion,omitempty"`
-}
-
-// CheckConnectionResult is the answer of a connection test: OK, or what
-// went wrong in words (the third party's, with every secret of the
-// connection removed).
-type CheckConnectionResult struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
-}
 
 // CheckConnection resolves the connection and runs its app's check
 // (connectors.Checker). A connection that cannot be resolved, a check the
 // app does not have and a refusal by the third party are answers, not
 // failures; only what retrying may fix (Vault down) fails the activity.
-func (c *Connectors) CheckConnection(ctx context.Context, req CheckConnectionRequest) (CheckConnectionResult, error) {
+func (c *Connectors) CheckConnection(ctx context.Context, req runs.CheckConnectionRequest) (runs.CheckConnectionResult, error) {
 	if c.Connections == nil {
-		return CheckConnectionResult{Error: "connections are not available on this worker (no Vault)"}, nil
+		return runs.CheckConnectionResult{Error: "connections are not available on this worker (no Vault)"}, nil
 	}
 	conn, creds, err := c.Connections.Resolve(ctx, req.AccountID, req.ConnectionID)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok && appErr.NonRetryable() {
-			return CheckConnectionResult{Error: appErr.Error()}, nil
+			return runs.CheckConnectionResult{Error: appErr.Error()}, nil
 		}
-		return CheckConnectionResult{}, err
+		return runs.CheckConnectionResult{}, err
 	}
 	app, err := c.Registry.Lookup(req.App, req.AppVersion)
 	if err != nil {
-		return CheckConnectionResult{Error: err.Error()}, nil
+		return runs.CheckConnectionResult{Error: err.Error()}, nil
 	}
 	checker, ok := app.(connectors.Checker)
 	if !ok {
-		return CheckConnectionResult{Error: connectors.ErrNoCheck.Error()}, nil
+		return runs.CheckConnectionResult{Error: connectors.ErrNoCheck.Error()}, nil
 	}
 	base := c.Transport
 	if base == nil {
@@ -63,7 +42,7 @@ func (c *Connectors) CheckConnection(ctx context.Context, req CheckConnectionReq
 	}
 	err = checker.Check(ctx, connectors.Call{Connection: conn, HTTP: &http.Client{Transport: creds.Transport(base)}})
 	if err == nil {
-		return CheckConnectionResult{OK: true}, nil
+		return runs.CheckConnectionResult{OK: true}, nil
 	}
 	var values []string
 	if sv, ok := conn.Secrets.(connectors.SecretValues); ok {
@@ -71,24 +50,24 @@ func (c *Connectors) CheckConnection(ctx context.Context, req CheckConnectionReq
 			values = append(values, v)
 		}
 	}
-	return CheckConnectionResult{Error: auth.Scrub(err.Error(), values...)}, nil
+	return runs.CheckConnectionResult{Error: auth.Scrub(err.Error(), values...)}, nil
 }
 
 // RefreshOAuth2Token is the activity of a connection's refresher workflow;
 // see VaultConnections.
-func (c *Connectors) RefreshOAuth2Token(ctx context.Context, req OAuth2RefreshRequest) (OAuth2RefreshAnswer, error) {
+func (c *Connectors) RefreshOAuth2Token(ctx context.Context, req runs.OAuth2RefreshRequest) (runs.OAuth2RefreshAnswer, error) {
 	v, err := c.vaultConnections()
 	if err != nil {
-		return OAuth2RefreshAnswer{}, err
+		return runs.OAuth2RefreshAnswer{}, err
 	}
 	return v.refreshOAuth2Token(ctx, req, c.Transport)
 }
 
 // ExchangeOAuth2Code is the activity of the authorization workflow.
-func (c *Connectors) ExchangeOAuth2Code(ctx context.Context, req OAuth2ExchangeRequest) (OAuth2ExchangeAnswer, error) {
+func (c *Connectors) ExchangeOAuth2Code(ctx context.Context, req runs.OAuth2ExchangeRequest) (runs.OAuth2ExchangeAnswer, error) {
 	v, err := c.vaultConnections()
 	if err != nil {
-		return OAuth2ExchangeAnswer{}, err
+		return runs.OAuth2ExchangeAnswer{}, err
 	}
 	return v.exchangeOAuth2Code(ctx, req, c.Transport)
 }
@@ -97,7 +76,7 @@ func (c *Connectors) vaultConnections() (*VaultConnections, error) {
 	v, ok := c.Connections.(*VaultConnections)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("OAuth2 connections need Vault, and this worker has none (%T)", c.Connections), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("OAuth2 connections need Vault, and this worker has none (%T)", c.Connections), runs.ErrTypeNotConfigured, nil)
 	}
 	return v, nil
 }

@@ -16,80 +16,16 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 )
-
-// Names of the OAuth2 workflows, their update and their activities, as
-// histories show them. The workflows live in package workflows; their names
-// are here so that activities can reach the refresher without importing it.
-const (
-	// OAuth2RefresherWorkflowName is the one refresher per connection.
-	OAuth2RefresherWorkflowName = "oauth2.refresher"
-	// OAuth2RefreshUpdateName is the refresher's update: "the token I saw
-	// is stale, give me the current one".
-	OAuth2RefreshUpdateName = "refresh"
-	// RefreshOAuth2TokenName is the activity only the refresher runs.
-	RefreshOAuth2TokenName = "oauth2.refresh_token"
-	// AuthorizeConnectionWorkflowName exchanges an authorization code.
-	AuthorizeConnectionWorkflowName = "oauth2.authorize"
-	// ExchangeOAuth2CodeName is its activity.
-	ExchangeOAuth2CodeName = "oauth2.exchange_code"
-)
-
-// ErrTypeUnauthorized (declared with the HTTP errors) also marks a token
-// endpoint that refused a refresh token or a code: the connection must be
-// authorized again.
-
-// RefresherWorkflowID is the id of a connection's refresher workflow. One
-// id per connection is what makes Temporal serialize its refreshes.
-func RefresherWorkflowID(accountID, connectionID string) string {
-	return "oauth2-refresh/" + accountID + "/" + connectionID
-}
-
-// OAuth2RefresherInput starts a connection's refresher.
-type OAuth2RefresherInput struct {
-	AccountID    string `json:"accountId"`
-	ConnectionID string `json:"connectionId"`
-	// Latest is the token version the previous run (before continue-as-new)
-	// last answered.
-	Latest int `json:"latest,omitempty"`
-}
-
-// OAuth2RefreshRequest asks for a token newer than SeenVersion: the
-// Vault version of the token path that the caller read and found expired
-// or refused. Only versions travel, never a token.
-type OAuth2RefreshRequest struct {
-	AccountID    string `json:"accountId"`
-	ConnectionID string `json:"connectionId"`
-	SeenVersion  int    `json:"seenVersion"`
-}
-
-// OAuth2RefreshAnswer names the version of the token path that holds the
-// current token; the caller reads it from Vault.
-type OAuth2RefreshAnswer struct {
-	Version int `json:"version"`
-	// Refreshed says whether this request made the refresh.
-	Refreshed bool `json:"refreshed"`
-}
-
-// OAuth2ExchangeRequest names an authorization the callback claimed.
-type OAuth2ExchangeRequest struct {
-	StateHash string `json:"stateHash"`
-}
-
-// OAuth2ExchangeAnswer says which connection got tokens, at which version.
-type OAuth2ExchangeAnswer struct {
-	AccountID    string `json:"accountId"`
-	ConnectionID string `json:"connectionId"`
-	Version      int    `json:"version"`
-}
 
 // TokenRefresher routes a refresh through the connection's single writer.
 // The default sends an update-with-start to the refresher workflow with the
 // activity's own Temporal client.
 type TokenRefresher interface {
-	RefreshToken(ctx context.Context, req OAuth2RefreshRequest) (OAuth2RefreshAnswer, error)
+	RefreshToken(ctx context.Context, req runs.OAuth2RefreshRequest) (runs.OAuth2RefreshAnswer, error)
 }
 
 // tokenVault is what OAuth2 needs of Vault beyond reading;
@@ -143,7 +79,7 @@ func (v *VaultConnections) tokenVault(id string) (tokenVault, error) {
 	tv, ok := v.Vault.(tokenVault)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: this worker's Vault client cannot store OAuth2 tokens", id), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("connection %s: this worker's Vault client cannot store OAuth2 tokens", id), runs.ErrTypeNotConfigured, nil)
 	}
 	return tv, nil
 }
@@ -152,12 +88,12 @@ func (v *VaultConnections) tokenVault(id string) (tokenVault, error) {
 func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, error) {
 	if v.Registry == nil {
 		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: this worker has no connector registry to read %s settings from", row.ID, row.AuthKind), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("connection %s: this worker has no connector registry to read %s settings from", row.ID, row.AuthKind), runs.ErrTypeNotConfigured, nil)
 	}
 	c, err := v.Registry.Lookup(row.App, row.AppVersion)
 	if err != nil {
 		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+			fmt.Sprintf("connection %s: %v", row.ID, err), runs.ErrTypeInvalidConnection, nil)
 	}
 	for _, a := range c.Spec().Auth {
 		if string(a.Kind) == row.AuthKind {
@@ -165,7 +101,7 @@ func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, 
 		}
 	}
 	return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("connection %s: %s %s does not authenticate with %s", row.ID, row.App, row.AppVersion, row.AuthKind), ErrTypeInvalidConnection, nil)
+		fmt.Sprintf("connection %s: %s %s does not authenticate with %s", row.ID, row.App, row.AppVersion, row.AuthKind), runs.ErrTypeInvalidConnection, nil)
 }
 
 // oauth2Config is the connection's OAuth2 client, secret included. An app
@@ -185,7 +121,7 @@ func (v *VaultConnections) oauth2Config(ctx context.Context, row store.Connectio
 	cfg, err := connectors.OAuth2Config(a, row.Fields, row.Properties, env)
 	if err != nil {
 		return auth.OAuth2Config{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+			fmt.Sprintf("connection %s: %v", row.ID, err), runs.ErrTypeInvalidConnection, nil)
 	}
 	if cfg.ClientSecret == "" {
 		cfg.ClientSecret = auth.Secret(secrets[connectors.FieldClientSecret])
@@ -198,11 +134,11 @@ func (v *VaultConnections) oauth2Config(ctx context.Context, row store.Connectio
 func (v *VaultConnections) clientEnv(ctx context.Context, row store.Connection) (connectors.EnvVars, error) {
 	if v.Env == nil {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: %s takes its OAuth client from environment variables, and this worker reads none", row.ID, row.App), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("connection %s: %s takes its OAuth client from environment variables, and this worker reads none", row.ID, row.App), runs.ErrTypeNotConfigured, nil)
 	}
 	c, err := v.Registry.Lookup(row.App, row.AppVersion)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", row.ID, err), ErrTypeInvalidConnection, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", row.ID, err), runs.ErrTypeInvalidConnection, nil)
 	}
 	return v.Env.Env(ctx, row.AccountID, row.App, c.Spec().Version)
 }
@@ -233,7 +169,7 @@ func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Conn
 	if refresher == nil {
 		if !activity.IsActivity(ctx) {
 			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("connection %s: no token refresher outside an activity", row.ID), ErrTypeNotConfigured, nil)
+				fmt.Sprintf("connection %s: no token refresher outside an activity", row.ID), runs.ErrTypeNotConfigured, nil)
 		}
 		refresher = temporalRefresher{client: activity.GetClient(ctx), taskQueue: activity.GetInfo(ctx).TaskQueue}
 	}
@@ -241,7 +177,7 @@ func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Conn
 	cfg.Token = withoutRefreshToken(tokenFromEntry(e))
 	cfg.Refresh = func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
 		// Called under the credentials' own lock, one at a time.
-		ans, err := refresher.RefreshToken(ctx, OAuth2RefreshRequest{AccountID: row.AccountID, ConnectionID: row.ID, SeenVersion: seen})
+		ans, err := refresher.RefreshToken(ctx, runs.OAuth2RefreshRequest{AccountID: row.AccountID, ConnectionID: row.ID, SeenVersion: seen})
 		if err != nil {
 			return nil, err
 		}
@@ -269,67 +205,67 @@ func (v *VaultConnections) tokenReadError(ctx context.Context, id string, err er
 	case errors.Is(err, vaultx.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: not authorized yet; start its OAuth2 authorization (POST .../connections/%s/oauth2/authorize)", id, id),
-			ErrTypeInvalidConnection, nil)
+			runs.ErrTypeInvalidConnection, nil)
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
 		return prefixed("connection "+id+": reading its OAuth2 token", err)
 	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("connection %s: reading its OAuth2 token: %v", id, err), ErrTypeNotConfigured, nil)
+		fmt.Sprintf("connection %s: reading its OAuth2 token: %v", id, err), runs.ErrTypeNotConfigured, nil)
 }
 
 // refreshOAuth2Token is the refresher's activity. It refreshes only if the
 // token in Vault is still the one the caller saw (or is unusable), writes
 // the new one back with check-and-set on the version it read, and answers
 // the version that holds the current token.
-func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2RefreshRequest, base http.RoundTripper) (OAuth2RefreshAnswer, error) {
+func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAuth2RefreshRequest, base http.RoundTripper) (runs.OAuth2RefreshAnswer, error) {
 	row, err := v.Store.Connection(ctx, req.AccountID, req.ConnectionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: not found", req.ConnectionID), ErrTypeNotFound, nil)
+		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: not found", req.ConnectionID), runs.ErrTypeNotFound, nil)
 	}
 	if err != nil {
-		return OAuth2RefreshAnswer{}, prefixed("connection "+req.ConnectionID, err)
+		return runs.OAuth2RefreshAnswer{}, prefixed("connection "+req.ConnectionID, err)
 	}
 	if row.AuthKind != string(connectors.AuthOAuth2AuthorizationCode) {
-		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: auth kind %s has no refresh token", row.ID, row.AuthKind), ErrTypeInvalidConnection, nil)
+		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: auth kind %s has no refresh token", row.ID, row.AuthKind), runs.ErrTypeInvalidConnection, nil)
 	}
 	tv, err := v.tokenVault(row.ID)
 	if err != nil {
-		return OAuth2RefreshAnswer{}, err
+		return runs.OAuth2RefreshAnswer{}, err
 	}
 	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
 	e, err := tv.ReadFresh(ctx, path)
 	if err != nil {
-		return OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
+		return runs.OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
 	}
 	cur := tokenFromEntry(e)
 	if e.Version != req.SeenVersion && usable(cur, time.Now()) {
-		return OAuth2RefreshAnswer{Version: e.Version}, nil // someone refreshed since the caller read
+		return runs.OAuth2RefreshAnswer{Version: e.Version}, nil // someone refreshed since the caller read
 	}
 	if cur.RefreshToken == "" {
-		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: the OAuth2 token expired and there is no refresh token; authorize the connection again", row.ID),
-			ErrTypeUnauthorized, nil)
+			runs.ErrTypeUnauthorized, nil)
 	}
 	secrets := connectors.SecretValues{}
 	if len(row.SecretFields) > 0 {
 		if secrets, err = v.readSecrets(ctx, row); err != nil {
-			return OAuth2RefreshAnswer{}, err
+			return runs.OAuth2RefreshAnswer{}, err
 		}
 	}
 	cfg, err := v.oauth2Config(ctx, row, secrets)
 	if err != nil {
-		return OAuth2RefreshAnswer{}, err
+		return runs.OAuth2RefreshAnswer{}, err
 	}
 	cfg.HTTPClient = &http.Client{Transport: orDefaultTransport(base), Timeout: 30 * time.Second}
 	next, err := auth.RefreshToken(ctx, cfg, auth.Secret(cur.RefreshToken))
 	if err != nil {
 		if errors.Is(err, auth.ErrRejected) {
-			return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("connection %s: the provider refused the refresh; authorize the connection again: %v", row.ID, err), ErrTypeUnauthorized, nil)
+			return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("connection %s: the provider refused the refresh; authorize the connection again: %v", row.ID, err), runs.ErrTypeUnauthorized, nil)
 		}
-		return OAuth2RefreshAnswer{}, prefixed("connection "+row.ID+": refreshing its OAuth2 token", err)
+		return runs.OAuth2RefreshAnswer{}, prefixed("connection "+row.ID+": refreshing its OAuth2 token", err)
 	}
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken // the provider keeps the old one
@@ -339,39 +275,39 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req OAuth2Ref
 		// Only a new authorization writes here besides this workflow: its
 		// token is the current one.
 		if e, err = tv.ReadFresh(ctx, path); err != nil {
-			return OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
+			return runs.OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
 		}
-		return OAuth2RefreshAnswer{Version: e.Version}, nil
+		return runs.OAuth2RefreshAnswer{Version: e.Version}, nil
 	}
 	if err != nil {
 		// The provider may have retired the old refresh token already;
 		// nothing can bring the new one back. Fail loudly.
-		return OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: storing the refreshed OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: storing the refreshed OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
 	}
 	activity.GetLogger(ctx).Info("refreshed an OAuth2 token", "connection", row.ID, "version", ver)
-	return OAuth2RefreshAnswer{Version: ver, Refreshed: true}, nil
+	return runs.OAuth2RefreshAnswer{Version: ver, Refreshed: true}, nil
 }
 
 // exchangeOAuth2Code completes an authorization the callback claimed:
 // it takes the flow (code and PKCE verifier, which never enter a history),
 // exchanges the code and writes the tokens to Vault with check-and-set.
-func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2ExchangeRequest, base http.RoundTripper) (OAuth2ExchangeAnswer, error) {
+func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAuth2ExchangeRequest, base http.RoundTripper) (runs.OAuth2ExchangeAnswer, error) {
 	st, ok := v.Store.(authorizationStore)
 	if !ok {
-		return OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("this worker's store keeps no OAuth2 authorizations", ErrTypeNotConfigured, nil)
+		return runs.OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("this worker's store keeps no OAuth2 authorizations", runs.ErrTypeNotConfigured, nil)
 	}
 	flow, err := st.TakeOAuth2Authorization(ctx, req.StateHash)
 	if errors.Is(err, store.ErrNotFound) {
-		return OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("the authorization was already completed or has expired; start it again", ErrTypeNotFound, nil)
+		return runs.OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("the authorization was already completed or has expired; start it again", runs.ErrTypeNotFound, nil)
 	}
 	if err != nil {
-		return OAuth2ExchangeAnswer{}, prefixed("reading the authorization", err)
+		return runs.OAuth2ExchangeAnswer{}, prefixed("reading the authorization", err)
 	}
-	ans := OAuth2ExchangeAnswer{AccountID: flow.AccountID, ConnectionID: flow.ConnectionID}
+	ans := runs.OAuth2ExchangeAnswer{AccountID: flow.AccountID, ConnectionID: flow.ConnectionID}
 	row, err := v.Store.Connection(ctx, flow.AccountID, flow.ConnectionID)
 	if err != nil {
-		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", flow.ConnectionID, err), ErrTypeNotFound, nil)
+		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", flow.ConnectionID, err), runs.ErrTypeNotFound, nil)
 	}
 	secrets := connectors.SecretValues{}
 	if len(row.SecretFields) > 0 {
@@ -389,7 +325,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2Exc
 	if err != nil {
 		// The code works once: whatever failed, the flow must start again.
 		return ans, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: exchanging the authorization code: %v", row.ID, auth.Scrub(err.Error(), flow.Code, flow.Verifier)), ErrTypeUnauthorized, nil)
+			fmt.Sprintf("connection %s: exchanging the authorization code: %v", row.ID, auth.Scrub(err.Error(), flow.Code, flow.Verifier)), runs.ErrTypeUnauthorized, nil)
 	}
 	tv, err := v.tokenVault(row.ID)
 	if err != nil {
@@ -401,7 +337,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2Exc
 		if e, err := tv.ReadFresh(ctx, path); err == nil {
 			cas = e.Version
 		} else if !errors.Is(err, vaultx.ErrNotFound) {
-			return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: reading its OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+			return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: reading its OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
 		}
 		ans.Version, err = tv.Write(ctx, path, tokenData(tok), cas)
 		if !errors.Is(err, vaultx.ErrCASConflict) {
@@ -409,7 +345,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req OAuth2Exc
 		}
 	}
 	if err != nil {
-		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: storing its OAuth2 token: %v", row.ID, err), ErrTypeUnavailable, nil)
+		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: storing its OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
 	}
 	return ans, nil
 }
@@ -429,8 +365,8 @@ type temporalRefresher struct {
 	taskQueue string
 }
 
-func (r temporalRefresher) RefreshToken(ctx context.Context, req OAuth2RefreshRequest) (OAuth2RefreshAnswer, error) {
-	id := RefresherWorkflowID(req.AccountID, req.ConnectionID)
+func (r temporalRefresher) RefreshToken(ctx context.Context, req runs.OAuth2RefreshRequest) (runs.OAuth2RefreshAnswer, error) {
+	id := runs.RefresherWorkflowID(req.AccountID, req.ConnectionID)
 	var lastErr error
 	// A refresher that is just finishing (idle) refuses the update; the
 	// next attempt starts a new run.
@@ -438,7 +374,7 @@ func (r temporalRefresher) RefreshToken(ctx context.Context, req OAuth2RefreshRe
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return OAuth2RefreshAnswer{}, ctx.Err()
+				return runs.OAuth2RefreshAnswer{}, ctx.Err()
 			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
 			}
 		}
@@ -446,31 +382,31 @@ func (r temporalRefresher) RefreshToken(ctx context.Context, req OAuth2RefreshRe
 			ID:                       id,
 			TaskQueue:                r.taskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		}, OAuth2RefresherWorkflowName, OAuth2RefresherInput{AccountID: req.AccountID, ConnectionID: req.ConnectionID})
+		}, runs.OAuth2RefresherWorkflow, runs.OAuth2RefresherInput{AccountID: req.AccountID, ConnectionID: req.ConnectionID})
 		h, err := r.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
-				UpdateName:   OAuth2RefreshUpdateName,
+				UpdateName:   runs.OAuth2RefreshUpdate,
 				Args:         []any{req},
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			},
 		})
 		if err == nil {
-			var ans OAuth2RefreshAnswer
+			var ans runs.OAuth2RefreshAnswer
 			if err = h.Get(ctx, &ans); err == nil {
 				return ans, nil
 			}
 		}
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
 			// The refresher's own answer: do not ask again.
-			if appErr.Type() == ErrTypeUnauthorized {
-				return OAuth2RefreshAnswer{}, fmt.Errorf("%w: %s", auth.ErrRejected, appErr.Error())
+			if appErr.Type() == runs.ErrTypeUnauthorized {
+				return runs.OAuth2RefreshAnswer{}, fmt.Errorf("%w: %s", auth.ErrRejected, appErr.Error())
 			}
-			return OAuth2RefreshAnswer{}, fmt.Errorf("the connection's token refresher: %s", appErr.Error())
+			return runs.OAuth2RefreshAnswer{}, fmt.Errorf("the connection's token refresher: %s", appErr.Error())
 		}
 		lastErr = err
 	}
-	return OAuth2RefreshAnswer{}, fmt.Errorf("reaching the connection's token refresher: %w", lastErr)
+	return runs.OAuth2RefreshAnswer{}, fmt.Errorf("reaching the connection's token refresher: %w", lastErr)
 }
 
 // session builds session credentials from the connection's fields (then
@@ -499,7 +435,7 @@ func sessionCredentials(row store.Connection, secrets connectors.SecretValues) (
 		SendScheme:   setting(connectors.FieldSendScheme),
 	}
 	invalid := func(msg string) error {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: session auth: %s", row.ID, msg), ErrTypeInvalidConnection, nil)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: session auth: %s", row.ID, msg), runs.ErrTypeInvalidConnection, nil)
 	}
 	switch {
 	case cfg.LoginURL == "":

@@ -9,21 +9,9 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
-)
-
-// Error types of resolving a connection, beside the ErrType* constants of http_request.go and
-// messaging.go. None is retried: each needs the connection (or the worker) fixed first.
-const (
-	// ErrTypeNotFound marks a connection the account does not have (deleted, mistyped, or
-	// another account's).
-	ErrTypeNotFound = "NotFound"
-	// ErrTypeInvalidConnection marks a connection whose stored settings cannot make credentials:
-	// its secrets are missing from Vault, a required one is empty, or a setting is out of range.
-	ErrTypeInvalidConnection = "InvalidConnection"
-	// ErrTypeUnsupported marks an auth kind this worker cannot build credentials for yet.
-	ErrTypeUnsupported = "Unsupported"
 )
 
 // DefaultSecretPrefix is where connection secrets live in Vault's KV mount unless
@@ -86,7 +74,7 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 	row, err := v.Store.Connection(ctx, accountID, connectionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return connectors.Connection{}, nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: not found", connectionID), ErrTypeNotFound, nil)
+			fmt.Sprintf("connection %s: not found", connectionID), runs.ErrTypeNotFound, nil)
 	}
 	if err != nil {
 		return connectors.Connection{}, nil, prefixed("connection "+connectionID, err)
@@ -139,10 +127,10 @@ func needsSecrets(kind connectors.AuthKind) bool {
 func unsupported(id string, kind connectors.AuthKind) error {
 	if kind == connectors.AuthSession || kind == connectors.AuthOAuth2AuthorizationCode || kind == connectors.AuthOAuth2ClientCredentials {
 		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: auth kind %s is not supported yet", id, kind), ErrTypeUnsupported, nil)
+			fmt.Sprintf("connection %s: auth kind %s is not supported yet", id, kind), runs.ErrTypeUnsupported, nil)
 	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("connection %s: unknown auth kind %q", id, kind), ErrTypeInvalidConnection, nil)
+		fmt.Sprintf("connection %s: unknown auth kind %q", id, kind), runs.ErrTypeInvalidConnection, nil)
 }
 
 // readSecrets reads the connection's Vault entry. The path is built from the stored row, whose
@@ -153,17 +141,17 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 	case err == nil:
 	case errors.Is(err, vaultx.ErrNotFound):
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: its secrets are not in Vault; enter its credentials again", row.ID), ErrTypeInvalidConnection, nil)
+			fmt.Sprintf("connection %s: its secrets are not in Vault; enter its credentials again", row.ID), runs.ErrTypeInvalidConnection, nil)
 	case errors.Is(err, vaultx.ErrPermissionDenied):
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), runs.ErrTypeNotConfigured, nil)
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
 		// vaultx errors carry a path and Vault's (redacted) messages, never a value.
 		return nil, prefixed("connection "+row.ID+": reading its secrets", err)
 	default:
 		// A missing mount, a bad path: the worker's Vault configuration, which retrying will not fix.
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), runs.ErrTypeNotConfigured, nil)
 	}
 	secrets := make(connectors.SecretValues, len(e.Data))
 	for name, value := range e.Data {
@@ -176,7 +164,7 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 func credentials(row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
 	invalid := func(format string, args ...any) error {
 		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: %s auth: ", row.ID, kind)+fmt.Sprintf(format, args...), ErrTypeInvalidConnection, nil)
+			fmt.Sprintf("connection %s: %s auth: ", row.ID, kind)+fmt.Sprintf(format, args...), runs.ErrTypeInvalidConnection, nil)
 	}
 	secret := func(name string) auth.Secret { return auth.Secret(secrets[name]) }
 	// The user name is normally a plain field, but an API that takes a key as the user name

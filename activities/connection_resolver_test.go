@@ -18,6 +18,7 @@ import (
 	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/auth/authtest"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/vaultx/vaulttest"
@@ -240,17 +241,17 @@ func TestVaultConnectionsResolveErrors(t *testing.T) {
 		id        string
 		wantType  string
 	}{
-		{"another account's connection", "acme", globexBearer.ID, ErrTypeNotFound},
-		{"the other way round", "globex", acmeBearer.ID, ErrTypeNotFound},
-		{"an unknown connection", "acme", "0b9c5f0e-8a3d-4c59-9d6e-2f1c7a4b8e10", ErrTypeNotFound},
-		{"not a connection ID", "acme", "../../sys/policy", ErrTypeNotFound},
-		{"no Vault entry", "acme", missing.ID, ErrTypeInvalidConnection},
-		{"digest without a password", "acme", noPassword.ID, ErrTypeInvalidConnection},
-		{"basic without a username", "acme", noUser.ID, ErrTypeInvalidConnection},
-		{"api_key in the body", "acme", badIn.ID, ErrTypeInvalidConnection},
-		{"oauth2 of an app this worker does not know", "acme", oauth.ID, ErrTypeInvalidConnection},
-		{"session without a login URL", "acme", session.ID, ErrTypeInvalidConnection},
-		{"an unknown kind", "acme", unknown.ID, ErrTypeInvalidConnection},
+		{"another account's connection", "acme", globexBearer.ID, runs.ErrTypeNotFound},
+		{"the other way round", "globex", acmeBearer.ID, runs.ErrTypeNotFound},
+		{"an unknown connection", "acme", "0b9c5f0e-8a3d-4c59-9d6e-2f1c7a4b8e10", runs.ErrTypeNotFound},
+		{"not a connection ID", "acme", "../../sys/policy", runs.ErrTypeNotFound},
+		{"no Vault entry", "acme", missing.ID, runs.ErrTypeInvalidConnection},
+		{"digest without a password", "acme", noPassword.ID, runs.ErrTypeInvalidConnection},
+		{"basic without a username", "acme", noUser.ID, runs.ErrTypeInvalidConnection},
+		{"api_key in the body", "acme", badIn.ID, runs.ErrTypeInvalidConnection},
+		{"oauth2 of an app this worker does not know", "acme", oauth.ID, runs.ErrTypeInvalidConnection},
+		{"session without a login URL", "acme", session.ID, runs.ErrTypeInvalidConnection},
+		{"an unknown kind", "acme", unknown.ID, runs.ErrTypeInvalidConnection},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

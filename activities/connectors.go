@@ -12,26 +12,8 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
-	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 )
-
-// ConnectorCall is the input of every connector action activity (registered
-// as "<connector>.<action>"). It names the connection; the credentials are
-// resolved here, inside the activity, and never enter the history.
-type ConnectorCall struct {
-	StepID       string `json:"stepId"`
-	AccountID    string `json:"accountId"`
-	Connector    string `json:"connector"`
-	Action       string `json:"action"`
-	Version      string `json:"version,omitempty"` // "" is the latest stable
-	ConnectionID string `json:"connection,omitempty"`
-	// Input is the step's rendered inputs; {{env.NAME}} references are
-	// still in it, and Env says where.
-	Input map[string]any `json:"input"`
-	// Env lists the strings of Input that reference environment variables,
-	// filled in here from the app version's environment (names only).
-	Env []definition.EnvSlot `json:"env,omitempty"`
-}
 
 // ConnectionResolver finds a connection's non-secret settings and builds its
 // credentials. The Vault-backed store implements it; without one, only
@@ -58,20 +40,20 @@ type Connectors struct {
 
 // Run runs one action of one connector. The activity's name says which; the
 // input says it again so a misrouted call fails loudly.
-func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
+func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error) {
 	if name := activity.GetInfo(ctx).ActivityType.Name; name != connectors.ActivityName(in.Connector, in.Action) {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), ErrTypeBadRequest, nil)
+			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), runs.ErrTypeBadRequest, nil)
 	}
 	action, err := c.Registry.Action(in.Connector, in.Version, in.Action)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, err), ErrTypeBadRequest, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
 	conn, creds := connectors.Connection{AuthKind: connectors.AuthNone}, auth.None()
 	if in.ConnectionID != "" {
 		if c.Connections == nil {
 			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("step %s: connection %s: connections are not available yet", in.StepID, in.ConnectionID), ErrTypeNotConfigured, nil)
+				fmt.Sprintf("step %s: connection %s: connections are not available yet", in.StepID, in.ConnectionID), runs.ErrTypeNotConfigured, nil)
 		}
 		if conn, creds, err = c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID); err != nil {
 			return nil, prefixed(fmt.Sprintf("step %s: resolving connection %s", in.StepID, in.ConnectionID), err)
@@ -83,7 +65,7 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 	}
 	input, err := json.Marshal(rendered)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), ErrTypeBadRequest, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
 	base := c.Transport
 	if base == nil {
@@ -105,7 +87,7 @@ func (c *Connectors) Run(ctx context.Context, in ConnectorCall) (any, error) {
 // answers that cannot change are not retried and carry the third party's
 // message; 408, 429, 5xx and network failures are retried by the step's
 // policy, after Retry-After when the third party gave one.
-func connectorFailure(in ConnectorCall, err error) error {
+func connectorFailure(in runs.ConnectorCall, err error) error {
 	return mapConnectorError(fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err), err)
 }
 
@@ -115,9 +97,9 @@ func mapConnectorError(msg string, err error) error {
 	var ce *connectors.Error
 	if !errors.As(err, &ce) {
 		if errors.Is(err, auth.ErrRejected) {
-			return temporal.NewNonRetryableApplicationError(msg, ErrTypeUnauthorized, nil)
+			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeUnauthorized, nil)
 		}
-		return temporal.NewApplicationError(msg, ErrTypeUnavailable)
+		return temporal.NewApplicationError(msg, runs.ErrTypeUnavailable)
 	}
 	if !ce.Kind.Retryable() {
 		return temporal.NewNonRetryableApplicationError(msg, string(ce.Kind), nil)

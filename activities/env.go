@@ -10,13 +10,10 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 )
-
-// ErrTypeInvalidEnv marks environment variables that cannot be read as stored: a secret one the
-// store says is set but Vault does not hold. Not retried: someone must set it again.
-const ErrTypeInvalidEnv = "InvalidEnvironment"
 
 // HTTPEnvApp is the app whose environment variables HttpRequest steps read: the generic HTTP
 // connector's, so that an account sets a variable once for both ways of calling an HTTP API
@@ -71,7 +68,7 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 	}
 	if v.Vault == nil {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("environment of %s %s: secret variables need Vault, and this worker has none", app, appVersion), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("environment of %s %s: secret variables need Vault, and this worker has none", app, appVersion), runs.ErrTypeNotConfigured, nil)
 	}
 	e, err := v.Vault.Read(ctx, store.AppEnvSecretPath(v.PathPrefix, accountID, app, appVersion))
 	switch {
@@ -82,13 +79,13 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 		return nil, prefixed("environment of "+app+" "+appVersion+": reading its secret variables", err)
 	default:
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("environment of %s %s: reading its secret variables: %v", app, appVersion, err), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("environment of %s %s: reading its secret variables: %v", app, appVersion, err), runs.ErrTypeNotConfigured, nil)
 	}
 	for _, name := range secret {
 		val, ok := e.Data[name]
 		if !ok {
 			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("environment of %s %s: the secret variable %s is not in Vault; set it again", app, appVersion, name), ErrTypeInvalidEnv, nil)
+				fmt.Sprintf("environment of %s %s: the secret variable %s is not in Vault; set it again", app, appVersion, name), runs.ErrTypeInvalidEnv, nil)
 		}
 		vars[name] = string(val)
 	}
@@ -106,7 +103,7 @@ func resolveEnv(ctx context.Context, r EnvResolver, accountID string, spec conne
 			return connectors.EnvVars{}, nil
 		}
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("%s %s: environment variables are not available on this worker", spec.ID, spec.Version), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("%s %s: environment variables are not available on this worker", spec.ID, spec.Version), runs.ErrTypeNotConfigured, nil)
 	}
 	vars, err := r.Env(ctx, accountID, spec.ID, spec.Version)
 	if err != nil {
@@ -115,7 +112,7 @@ func resolveEnv(ctx context.Context, r EnvResolver, accountID string, spec conne
 	for _, e := range spec.Env {
 		if e.Required && vars[e.Name] == "" {
 			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("%s %s: the environment variable %s is required and not set for account %s", spec.ID, spec.Version, e.Name, accountID), ErrTypeNotConfigured, nil)
+				fmt.Sprintf("%s %s: the environment variable %s is required and not set for account %s", spec.ID, spec.Version, e.Name, accountID), runs.ErrTypeNotConfigured, nil)
 		}
 	}
 	return vars, nil
@@ -133,17 +130,17 @@ func applyEnv(input any, slots []definition.EnvSlot, vars connectors.EnvVars, sp
 	if err != nil {
 		// Names only: ApplyEnv's errors never hold a value.
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("%s %s: %v", spec.ID, spec.Version, err), ErrTypeNotConfigured, nil)
+			fmt.Sprintf("%s %s: %v", spec.ID, spec.Version, err), runs.ErrTypeNotConfigured, nil)
 	}
 	return out, nil
 }
 
 // environment reads the environment of the step's app version and fills the step's references
 // into its input. The version is the one the call names, or the latest stable one.
-func (c *Connectors) environment(ctx context.Context, in ConnectorCall) (connectors.EnvVars, any, error) {
+func (c *Connectors) environment(ctx context.Context, in runs.ConnectorCall) (connectors.EnvVars, any, error) {
 	conn, err := c.Registry.Lookup(in.Connector, in.Version)
 	if err != nil {
-		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadRequest, nil)
+		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), runs.ErrTypeBadRequest, nil)
 	}
 	spec := conn.Spec()
 	vars, err := resolveEnv(ctx, c.Env, in.AccountID, spec, in.Env)
@@ -155,7 +152,7 @@ func (c *Connectors) environment(ctx context.Context, in ConnectorCall) (connect
 }
 
 // withEnv fills an HttpRequest step's references from the generic http app's environment.
-func (a *Activities) withEnv(ctx context.Context, in HTTPRequest) (HTTPRequest, error) {
+func (a *Activities) withEnv(ctx context.Context, in runs.HTTPRequest) (runs.HTTPRequest, error) {
 	if len(in.Env) == 0 {
 		return in, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/vaultx/vaulttest"
@@ -35,7 +36,7 @@ func TestVaultEnv(t *testing.T) {
 	// The store says API_TOKEN is set, but Vault does not hold it yet.
 	_, err := resolver.Env(ctx, "acme", "http", "1.0.0")
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeInvalidEnv || !appErr.NonRetryable() || !strings.Contains(err.Error(), "API_TOKEN") {
+	if !errors.As(err, &appErr) || appErr.Type() != runs.ErrTypeInvalidEnv || !appErr.NonRetryable() || !strings.Contains(err.Error(), "API_TOKEN") {
 		t.Fatalf("a secret missing from Vault: %v", err)
 	}
 	e.texts = append(e.texts, err.Error())
@@ -70,7 +71,7 @@ func TestVaultEnv(t *testing.T) {
 	r := rendered.(map[string]any)
 	acts := New()
 	acts.Env = resolver
-	req := HTTPRequest{StepID: "s", AccountID: "acme", Method: "GET", URL: r["url"].(string),
+	req := runs.HTTPRequest{StepID: "s", AccountID: "acme", Method: "GET", URL: r["url"].(string),
 		Headers: map[string]string{"Authorization": r["headers"].(map[string]any)["Authorization"].(string)}, Env: slots}
 	resp, err := acts.HTTPRequest(ctx, req)
 	if err != nil || resp.ResponseCode != 200 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -20,7 +21,7 @@ func TestPrefixedKeepsWhatTheServerReads(t *testing.T) {
 		wantNonRetry  bool
 		wantNextDelay time.Duration
 	}{
-		{"non-retryable", temporal.NewNonRetryableApplicationError("connection c1 not found", ErrTypeNotFound, nil), ErrTypeNotFound, true, 0},
+		{"non-retryable", temporal.NewNonRetryableApplicationError("connection c1 not found", runs.ErrTypeNotFound, nil), runs.ErrTypeNotFound, true, 0},
 		{"retry later", temporal.NewApplicationErrorWithOptions("rate limited", "RateLimited",
 			temporal.ApplicationErrorOptions{NextRetryDelay: 7 * time.Second}), "RateLimited", false, 7 * time.Second},
 		{"plain error", errors.New("connection refused"), "wrapError", false, 0},

@@ -16,54 +16,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/internal/retryafter"
-)
-
-// HTTPRequest is the rendered input of an HttpRequest step: every {{ }}
-// expression has already been evaluated by the workflow.
-type HTTPRequest struct {
-	// StepID names the step, for error messages.
-	StepID string `json:"stepId"`
-	// AccountID is the run's account, whose environment variables fill the
-	// step's {{env.NAME}} references.
-	AccountID  string            `json:"accountId,omitempty"`
-	Method     string            `json:"method"`
-	URL        string            `json:"url"`
-	Headers    map[string]string `json:"headers,omitempty"`
-	Parameters map[string]string `json:"parameters,omitempty"`
-	// Body is serialised as JSON when not nil.
-	Body           any `json:"body,omitempty"`
-	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
-	// Env lists the strings above that reference environment variables
-	// (pointers into the step's inputs: /url, /headers/..., /body/...);
-	// the activity fills them in from the generic http app's environment.
-	Env []definition.EnvSlot `json:"env,omitempty"`
-}
-
-// HTTPResponse is the step result that outputs read as step.*; field names
-// are 8x8's.
-type HTTPResponse struct {
-	ResponseCode int    `json:"responseCode"`
-	ReasonPhrase string `json:"reasonPhrase"`
-	// ResponseBody is the decoded JSON body, or the body as a string when it
-	// is not JSON, or nil when empty.
-	ResponseBody any               `json:"responseBody"`
-	Headers      map[string]string `json:"headers,omitempty"`
-}
-
-// Error types that retry policies and support staff see in histories.
-const (
-	// ErrTypeBadRequest marks a request that can never succeed as built.
-	ErrTypeBadRequest = "BadRequest"
-	// ErrTypeUnavailable marks 5xx answers and network failures: retried.
-	ErrTypeUnavailable = "Unavailable"
-	// ErrTypeRateLimited marks 429 answers: retried after Retry-After.
-	ErrTypeRateLimited = "RateLimited"
-	// ErrTypeTimeout marks 408 answers and client-side timeouts: retried.
-	ErrTypeTimeout = "Timeout"
-	// ErrTypeResponseTooLarge marks bodies over the size limit.
-	ErrTypeResponseTooLarge = "ResponseTooLarge"
+	"github.com/junction-run/junction/runs"
 )
 
 const defaultHTTPTimeout = 5 * time.Second // 8x8's documented default
@@ -74,15 +28,15 @@ const defaultHTTPTimeout = 5 * time.Second // 8x8's documented default
 // 408, 429, 5xx and network errors are returned as retryable errors, so the
 // step's retry policy (not a loop of ours) decides when to try again;
 // Retry-After is honoured through NextRetryDelay.
-func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPResponse, error) {
+func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs.HTTPResponse, error) {
 	in, err := a.withEnv(ctx, in)
 	if err != nil {
-		return HTTPResponse{}, prefixed("step "+in.StepID, err)
+		return runs.HTTPResponse{}, prefixed("step "+in.StepID, err)
 	}
 	req, err := a.buildRequest(ctx, in)
 	if err != nil {
-		return HTTPResponse{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: %v", in.StepID, err), ErrTypeBadRequest, nil)
+		return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
 	timeout := defaultHTTPTimeout
 	if in.TimeoutSeconds > 0 {
@@ -96,13 +50,13 @@ func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPRespo
 		// The URL is the user's own (no credentials in it by construction of
 		// url.Error's redaction), so naming it helps support staff.
 		if errors.Is(err, context.DeadlineExceeded) {
-			return HTTPResponse{}, temporal.NewApplicationError(
+			return runs.HTTPResponse{}, temporal.NewApplicationError(
 				fmt.Sprintf("step %s: %s %s: no answer within %s", in.StepID, req.Method, redactURL(req.URL), timeout),
-				ErrTypeTimeout)
+				runs.ErrTypeTimeout)
 		}
-		return HTTPResponse{}, temporal.NewApplicationError(
+		return runs.HTTPResponse{}, temporal.NewApplicationError(
 			fmt.Sprintf("step %s: %s %s: %v", in.StepID, req.Method, redactURL(req.URL), unwrapURLError(err)),
-			ErrTypeUnavailable)
+			runs.ErrTypeUnavailable)
 	}
 	defer resp.Body.Close()
 
@@ -112,14 +66,14 @@ func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPRespo
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return HTTPResponse{}, temporal.NewApplicationError(
+		return runs.HTTPResponse{}, temporal.NewApplicationError(
 			fmt.Sprintf("step %s: reading response of %s %s: %v", in.StepID, req.Method, redactURL(req.URL), err),
-			ErrTypeUnavailable)
+			runs.ErrTypeUnavailable)
 	}
 	if int64(len(raw)) > limit {
-		return HTTPResponse{}, temporal.NewNonRetryableApplicationError(
+		return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("step %s: response of %s %s is larger than %d bytes", in.StepID, req.Method, redactURL(req.URL), limit),
-			ErrTypeResponseTooLarge, nil)
+			runs.ErrTypeResponseTooLarge, nil)
 	}
 
 	if retryable, errType := retryableStatus(resp.StatusCode); retryable {
@@ -128,11 +82,11 @@ func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPRespo
 			msg += ": " + snippet
 		}
 		delay := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
-		return HTTPResponse{}, temporal.NewApplicationErrorWithOptions(msg, errType,
+		return runs.HTTPResponse{}, temporal.NewApplicationErrorWithOptions(msg, errType,
 			temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 	}
 
-	return HTTPResponse{
+	return runs.HTTPResponse{
 		ResponseCode: resp.StatusCode,
 		ReasonPhrase: reasonPhrase(resp),
 		ResponseBody: decodeBody(raw),
@@ -140,7 +94,7 @@ func (a *Activities) HTTPRequest(ctx context.Context, in HTTPRequest) (HTTPRespo
 	}, nil
 }
 
-func (a *Activities) buildRequest(ctx context.Context, in HTTPRequest) (*http.Request, error) {
+func (a *Activities) buildRequest(ctx context.Context, in runs.HTTPRequest) (*http.Request, error) {
 	method := strings.ToUpper(strings.TrimSpace(in.Method))
 	if method == "" {
 		return nil, errors.New("method is empty")
@@ -189,11 +143,11 @@ func (a *Activities) buildRequest(ctx context.Context, in HTTPRequest) (*http.Re
 func retryableStatus(code int) (bool, string) {
 	switch {
 	case code == http.StatusTooManyRequests:
-		return true, ErrTypeRateLimited
+		return true, runs.ErrTypeRateLimited
 	case code == http.StatusRequestTimeout:
-		return true, ErrTypeTimeout
+		return true, runs.ErrTypeTimeout
 	case code >= 500:
-		return true, ErrTypeUnavailable
+		return true, runs.ErrTypeUnavailable
 	}
 	return false, ""
 }

@@ -11,20 +11,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
 
-func runHTTPRequest(t *testing.T, acts *Activities, req HTTPRequest) (HTTPResponse, error) {
+func runHTTPRequest(t *testing.T, acts *Activities, req runs.HTTPRequest) (runs.HTTPResponse, error) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(acts.HTTPRequest)
 	val, err := env.ExecuteActivity(acts.HTTPRequest, req)
 	if err != nil {
-		return HTTPResponse{}, err
+		return runs.HTTPResponse{}, err
 	}
-	var resp HTTPResponse
+	var resp runs.HTTPResponse
 	if err := val.Get(&resp); err != nil {
 		t.Fatal(err)
 	}
@@ -72,27 +73,27 @@ func TestHTTPRequest(t *testing.T) {
 
 	tests := []struct {
 		name         string
-		req          HTTPRequest
+		req          runs.HTTPRequest
 		wantCode     int
 		wantBody     any
 		wantErrType  string
 		nonRetryable bool
 		wantDelay    time.Duration
 	}{
-		{name: "JSON answer is decoded", req: HTTPRequest{Method: "get", URL: srv.URL + "/json", Parameters: map[string]string{"q": "a b"}},
+		{name: "JSON answer is decoded", req: runs.HTTPRequest{Method: "get", URL: srv.URL + "/json", Parameters: map[string]string{"q": "a b"}},
 			wantCode: 200, wantBody: map[string]any{"id": float64(7), "q": "a b"}},
-		{name: "text answer is kept as a string", req: HTTPRequest{Method: "GET", URL: srv.URL + "/text"}, wantCode: 200, wantBody: "plain words"},
-		{name: "empty answer is nil", req: HTTPRequest{Method: "DELETE", URL: srv.URL + "/empty"}, wantCode: 204, wantBody: nil},
-		{name: "404 completes the step with its code", req: HTTPRequest{Method: "GET", URL: srv.URL + "/missing"},
+		{name: "text answer is kept as a string", req: runs.HTTPRequest{Method: "GET", URL: srv.URL + "/text"}, wantCode: 200, wantBody: "plain words"},
+		{name: "empty answer is nil", req: runs.HTTPRequest{Method: "DELETE", URL: srv.URL + "/empty"}, wantCode: 204, wantBody: nil},
+		{name: "404 completes the step with its code", req: runs.HTTPRequest{Method: "GET", URL: srv.URL + "/missing"},
 			wantCode: 404, wantBody: map[string]any{"error": "no such order"}},
-		{name: "429 is retried after Retry-After", req: HTTPRequest{Method: "POST", URL: srv.URL + "/limited"},
-			wantErrType: ErrTypeRateLimited, wantDelay: 7 * time.Second},
-		{name: "503 is retried", req: HTTPRequest{Method: "POST", URL: srv.URL + "/down"}, wantErrType: ErrTypeUnavailable},
-		{name: "408 is retried", req: HTTPRequest{Method: "POST", URL: srv.URL + "/timeout"}, wantErrType: ErrTypeTimeout},
-		{name: "slow answer times out and is retried", req: HTTPRequest{Method: "GET", URL: srv.URL + "/slow", TimeoutSeconds: 1}, wantErrType: ErrTypeTimeout},
-		{name: "oversized answer fails for good", req: HTTPRequest{Method: "GET", URL: srv.URL + "/big"}, wantErrType: ErrTypeResponseTooLarge, nonRetryable: true},
-		{name: "non-http URL fails for good", req: HTTPRequest{Method: "GET", URL: "ftp://example.com/x"}, wantErrType: ErrTypeBadRequest, nonRetryable: true},
-		{name: "connection refused is retried", req: HTTPRequest{Method: "GET", URL: "http://127.0.0.1:1/"}, wantErrType: ErrTypeUnavailable},
+		{name: "429 is retried after Retry-After", req: runs.HTTPRequest{Method: "POST", URL: srv.URL + "/limited"},
+			wantErrType: runs.ErrTypeRateLimited, wantDelay: 7 * time.Second},
+		{name: "503 is retried", req: runs.HTTPRequest{Method: "POST", URL: srv.URL + "/down"}, wantErrType: runs.ErrTypeUnavailable},
+		{name: "408 is retried", req: runs.HTTPRequest{Method: "POST", URL: srv.URL + "/timeout"}, wantErrType: runs.ErrTypeTimeout},
+		{name: "slow answer times out and is retried", req: runs.HTTPRequest{Method: "GET", URL: srv.URL + "/slow", TimeoutSeconds: 1}, wantErrType: runs.ErrTypeTimeout},
+		{name: "oversized answer fails for good", req: runs.HTTPRequest{Method: "GET", URL: srv.URL + "/big"}, wantErrType: runs.ErrTypeResponseTooLarge, nonRetryable: true},
+		{name: "non-http URL fails for good", req: runs.HTTPRequest{Method: "GET", URL: "ftp://example.com/x"}, wantErrType: runs.ErrTypeBadRequest, nonRetryable: true},
+		{name: "connection refused is retried", req: runs.HTTPRequest{Method: "GET", URL: "http://127.0.0.1:1/"}, wantErrType: runs.ErrTypeUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,7 +124,7 @@ func TestHTTPRequest(t *testing.T) {
 	}
 
 	t.Run("body is sent as JSON with headers", func(t *testing.T) {
-		_, err := runHTTPRequest(t, acts, HTTPRequest{Method: "POST", URL: srv.URL + "/json",
+		_, err := runHTTPRequest(t, acts, runs.HTTPRequest{Method: "POST", URL: srv.URL + "/json",
 			Headers: map[string]string{"X-Trace": "t1"}, Body: map[string]any{"a": []any{1, "two"}}})
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +137,7 @@ func TestHTTPRequest(t *testing.T) {
 	})
 
 	t.Run("errors never carry query strings or userinfo", func(t *testing.T) {
-		_, err := runHTTPRequest(t, acts, HTTPRequest{Method: "GET", URL: "http://user:s3cret@127.0.0.1:1/x?token=s3cret"})
+		_, err := runHTTPRequest(t, acts, runs.HTTPRequest{Method: "GET", URL: "http://user:s3cret@127.0.0.1:1/x?token=s3cret"})
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Fatalf("error %v leaks a credential", err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/connectors/eightbyeight/eightbyeighttest"
+	"github.com/junction-run/junction/runs"
 )
 
 const testAPIKey = "sk_live_Qm4uVb9tKx2Ld7Wn0Pz3"
@@ -45,22 +46,22 @@ func (l *recordingLogger) text() string {
 }
 
 // runMessaging executes one messaging activity by its registered name.
-func runMessaging(t *testing.T, m *Messaging, logs *recordingLogger, in any) (MessageResult, error) {
+func runMessaging(t *testing.T, m *Messaging, logs *recordingLogger, in any) (runs.MessageResult, error) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(logs)
 	env := s.NewTestActivityEnvironment()
-	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: SendSMSName})
-	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: SendChatAppsMessageName})
-	name := SendSMSName
-	if _, ok := in.(ChatAppsRequest); ok {
-		name = SendChatAppsMessageName
+	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: runs.SendSMSActivity})
+	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: runs.SendChatAppsMessageActivity})
+	name := runs.SendSMSActivity
+	if _, ok := in.(runs.ChatAppsRequest); ok {
+		name = runs.SendChatAppsMessageActivity
 	}
 	val, err := env.ExecuteActivity(name, in)
 	if err != nil {
-		return MessageResult{}, err
+		return runs.MessageResult{}, err
 	}
-	var res MessageResult
+	var res runs.MessageResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -75,15 +76,15 @@ func TestMessagingSuccess(t *testing.T) {
 		name string
 		in   any
 		// want is the result with UMID and RequestID filled from the fake.
-		want     MessageResult
+		want     runs.MessageResult
 		wantWire map[string]any
 	}{
 		{
 			name: "SMS with every input",
-			in: SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: " +6512345678 ", Text: "Hello, world!",
+			in: runs.SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: " +6512345678 ", Text: "Hello, world!",
 				Country: "SG", Source: "ACME", ClientMessageID: "c-1", Encoding: "Auto",
 				Scheduled: "2026-11-25T09:00:00+08:00", Expiry: "2026-11-26T09:00:00+08:00", DLRCallbackURL: "https://example.com/dlr"},
-			want: MessageResult{Status: "QUEUED", Description: "SMS is accepted and queued for processing",
+			want: runs.MessageResult{Status: "QUEUED", Description: "SMS is accepted and queued for processing",
 				Destination: "+6512345678", Encoding: "GSM7", ClientMessageID: "c-1"},
 			wantWire: map[string]any{"destination": "+6512345678", "text": "Hello, world!", "country": "SG", "source": "ACME",
 				"clientMessageId": "c-1", "encoding": "AUTO", "scheduled": "2026-11-25T09:00:00+08:00",
@@ -91,16 +92,16 @@ func TestMessagingSuccess(t *testing.T) {
 		},
 		{
 			name: "SMS with required inputs only",
-			in:   SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "+6512345678", Text: "Ünïcødé ✓"},
-			want: MessageResult{Status: "QUEUED", Description: "SMS is accepted and queued for processing",
+			in:   runs.SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "+6512345678", Text: "Ünïcødé ✓"},
+			want: runs.MessageResult{Status: "QUEUED", Description: "SMS is accepted and queued for processing",
 				Destination: "+6512345678", Encoding: "UCS2"},
 			wantWire: map[string]any{"destination": "+6512345678", "text": "Ünïcødé ✓"},
 		},
 		{
 			name: "Chat Apps template",
-			in: ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: map[string]any{"msisdn": "+6512345678"},
+			in: runs.ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: map[string]any{"msisdn": "+6512345678"},
 				Type: "template", Content: map[string]any{"template": map[string]any{"name": "menu", "language": "en"}}, ClientMessageID: "c-2"},
-			want: MessageResult{Status: "queued", Destination: "+6512345678", ClientMessageID: "c-2"},
+			want: runs.MessageResult{Status: "queued", Destination: "+6512345678", ClientMessageID: "c-2"},
 			wantWire: map[string]any{"user": map[string]any{"msisdn": "+6512345678"}, "type": "template",
 				"content": map[string]any{"template": map[string]any{"name": "menu", "language": "en"}}, "clientMessageId": "c-2"},
 		},
@@ -136,7 +137,7 @@ func TestMessagingSuccess(t *testing.T) {
 	}
 
 	t.Run("result carries 8x8's output names", func(t *testing.T) {
-		b := mustJSON(MessageResult{UMID: "u", Status: "s", Description: "d", Destination: "n", Encoding: "e", ClientMessageID: "c", RequestID: "r"})
+		b := mustJSON(runs.MessageResult{UMID: "u", Status: "s", Description: "d", Destination: "n", Encoding: "e", ClientMessageID: "c", RequestID: "r"})
 		want := `{"umid":"u","status":"s","description":"d","destination":"n","encoding":"e","clientMessageId":"c","requestId":"r"}`
 		if b != want {
 			t.Errorf("JSON %s, want %s", b, want)
@@ -145,8 +146,8 @@ func TestMessagingSuccess(t *testing.T) {
 }
 
 func TestMessagingErrors(t *testing.T) {
-	sms := SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "+6512345678", Text: "hi"}
-	chat := ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: map[string]any{"msisdn": "+6512345678"},
+	sms := runs.SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "+6512345678", Text: "hi"}
+	chat := runs.ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: map[string]any{"msisdn": "+6512345678"},
 		Type: "text", Content: map[string]any{"text": "hi"}}
 	withFake := func(fail func(*eightbyeighttest.Server), cfg func(*eightbyeight.Config)) func(*testing.T) *Messaging {
 		return func(t *testing.T) *Messaging {
@@ -191,51 +192,51 @@ func TestMessagingErrors(t *testing.T) {
 		wantCode     int    // in the details
 	}{
 		{name: "no client is NotConfigured", messaging: func(*testing.T) *Messaging { return &Messaging{} }, in: sms,
-			wantType: ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 API key is not configured"},
+			wantType: runs.ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 API key is not configured"},
 		{name: "nil Messaging is NotConfigured", messaging: func(*testing.T) *Messaging { return nil }, in: chat,
-			wantType: ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 API key is not configured"},
+			wantType: runs.ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 API key is not configured"},
 		{name: "empty key is NotConfigured", messaging: withFake(nil, func(c *eightbyeight.Config) { c.APIKey = "" }), in: sms,
-			wantType: ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 is not configured: no API key"},
+			wantType: runs.ErrTypeNotConfigured, nonRetryable: true, wantText: "8x8 is not configured: no API key"},
 		{name: "bad base URL is NotConfigured", messaging: withFake(nil, func(c *eightbyeight.Config) { c.ChatAppsBaseURL = "ftp://x" }), in: chat,
-			wantType: ErrTypeNotConfigured, nonRetryable: true, wantText: "Chat Apps base URL"},
+			wantType: runs.ErrTypeNotConfigured, nonRetryable: true, wantText: "Chat Apps base URL"},
 		{name: "wrong key (401) is Unauthorized", messaging: withFake(nil, func(c *eightbyeight.Config) { c.APIKey = "sk_live_wrong" }), in: chat,
-			wantType: ErrTypeUnauthorized, nonRetryable: true, wantText: "Request was not authenticated properly", wantStatus: 401, wantCode: 1200},
+			wantType: runs.ErrTypeUnauthorized, nonRetryable: true, wantText: "Request was not authenticated properly", wantStatus: 401, wantCode: 1200},
 		{name: "403 is Unauthorized", messaging: withFake(failNext(403, 0), nil), in: sms,
-			wantType: ErrTypeUnauthorized, nonRetryable: true, wantText: "Access forbidden", wantStatus: 403, wantCode: 1201},
+			wantType: runs.ErrTypeUnauthorized, nonRetryable: true, wantText: "Access forbidden", wantStatus: 403, wantCode: 1201},
 		{name: "400 carries 8x8's message", messaging: withFake(nil, nil),
-			in:       SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "not-a-number", Text: "hi"},
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "Invalid MSISDN format", wantStatus: 400, wantCode: 1002},
+			in:       runs.SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Destination: "not-a-number", Text: "hi"},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "Invalid MSISDN format", wantStatus: 400, wantCode: 1002},
 		{name: "Chat Apps 400 carries 8x8's message", messaging: withFake(nil, nil),
-			in:       ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: chat.User, Type: "image", Content: map[string]any{"text": "x"}},
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "Missed Media URL", wantStatus: 400, wantCode: 3007},
+			in:       runs.ChatAppsRequest{StepID: "step2", SubAccountID: "acme_chatapps", User: chat.User, Type: "image", Content: map[string]any{"text": "x"}},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "Missed Media URL", wantStatus: 400, wantCode: 3007},
 		{name: "404 is BadRequest", messaging: withFake(failNext(404, 0), nil), in: sms,
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "Not found", wantStatus: 404, wantCode: 1300},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "Not found", wantStatus: 404, wantCode: 1300},
 		{name: "422 is BadRequest", messaging: withFake(failNext(422, 0), nil), in: chat,
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "Unprocessable Entity", wantStatus: 422, wantCode: 422},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "Unprocessable Entity", wantStatus: 422, wantCode: 422},
 		{name: "missing input is BadRequest without a call", messaging: withFake(nil, nil),
-			in:       SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Text: "hi"},
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "destination is required"},
+			in:       runs.SMSRequest{StepID: "step1", SubAccountID: "acme_corp_sms", Text: "hi"},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "destination is required"},
 		{name: "malformed subaccount is BadRequest", messaging: withFake(nil, nil),
-			in:       ChatAppsRequest{StepID: "step2", SubAccountID: "a/b", User: chat.User, Type: "text", Content: chat.Content},
-			wantType: ErrTypeBadRequest, nonRetryable: true, wantText: "subAccountId"},
+			in:       runs.ChatAppsRequest{StepID: "step2", SubAccountID: "a/b", User: chat.User, Type: "text", Content: chat.Content},
+			wantType: runs.ErrTypeBadRequest, nonRetryable: true, wantText: "subAccountId"},
 		{name: "429 is retried after Retry-After", messaging: withFake(failNext(429, 7*time.Second), nil), in: sms,
-			wantType: ErrTypeRateLimited, wantDelay: 7 * time.Second, wantText: "Quota exceeded", wantStatus: 429, wantCode: 429},
+			wantType: runs.ErrTypeRateLimited, wantDelay: 7 * time.Second, wantText: "Quota exceeded", wantStatus: 429, wantCode: 429},
 		{name: "503 is retried", messaging: withFake(failNext(503, 0), nil), in: chat,
-			wantType: ErrTypeUnavailable, wantText: "Internal server error", wantStatus: 503, wantCode: 2000},
+			wantType: runs.ErrTypeUnavailable, wantText: "Internal server error", wantStatus: 503, wantCode: 2000},
 		{name: "500 with Retry-After is retried then", messaging: withFake(failNext(500, 2*time.Second), nil), in: sms,
-			wantType: ErrTypeUnavailable, wantDelay: 2 * time.Second, wantStatus: 500, wantCode: 2000},
+			wantType: runs.ErrTypeUnavailable, wantDelay: 2 * time.Second, wantStatus: 500, wantCode: 2000},
 		{name: "408 is retried", messaging: withFake(failNext(408, 0), nil), in: sms,
-			wantType: ErrTypeTimeout, wantStatus: 408, wantCode: 408},
+			wantType: runs.ErrTypeTimeout, wantStatus: 408, wantCode: 408},
 		{name: "connection refused is retried",
 			messaging: func(*testing.T) *Messaging {
 				return &Messaging{Client: eightbyeight.NewClient(eightbyeight.Config{SMSBaseURL: "http://127.0.0.1:1", APIKey: testAPIKey})}
 			},
-			in: sms, wantType: ErrTypeUnavailable, wantText: "sending SMS via 8x8 subaccount acme_corp_sms"},
-		{name: "client timeout is retried", messaging: answer(200, `{}`, 500*time.Millisecond), in: sms, wantType: ErrTypeTimeout},
+			in: sms, wantType: runs.ErrTypeUnavailable, wantText: "sending SMS via 8x8 subaccount acme_corp_sms"},
+		{name: "client timeout is retried", messaging: answer(200, `{}`, 500*time.Millisecond), in: sms, wantType: runs.ErrTypeTimeout},
 		{name: "2xx that is not JSON fails for good", messaging: answer(200, "<html>portal</html>", 0), in: chat,
-			wantType: ErrTypeUnexpectedResponse, nonRetryable: true, wantText: "portal"},
+			wantType: runs.ErrTypeUnexpectedResponse, nonRetryable: true, wantText: "portal"},
 		{name: "gateway HTML 502 is retried", messaging: answer(502, "<html>Bad gateway</html>", 0), in: sms,
-			wantType: ErrTypeUnavailable, wantText: "Bad gateway", wantStatus: 502},
+			wantType: runs.ErrTypeUnavailable, wantText: "Bad gateway", wantStatus: 502},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,7 +255,7 @@ func TestMessagingErrors(t *testing.T) {
 			if !strings.Contains(appErr.Error(), tc.wantText) {
 				t.Errorf("error %q does not contain %q", appErr.Error(), tc.wantText)
 			}
-			var details MessagingErrorDetails
+			var details runs.MessagingErrorDetails
 			if appErr.HasDetails() {
 				if err := appErr.Details(&details); err != nil {
 					t.Fatal(err)
@@ -291,7 +292,7 @@ func TestMessagingScrubsEchoedKey(t *testing.T) {
 	defer srv.Close()
 	m := &Messaging{Client: eightbyeight.NewClient(eightbyeight.Config{SMSBaseURL: srv.URL, APIKey: testAPIKey})}
 	logs := &recordingLogger{}
-	_, err := runMessaging(t, m, logs, SMSRequest{StepID: "s", SubAccountID: "acme", Destination: "+6512345678", Text: "hi"})
+	_, err := runMessaging(t, m, logs, runs.SMSRequest{StepID: "s", SubAccountID: "acme", Destination: "+6512345678", Text: "hi"})
 	if err == nil || !strings.Contains(err.Error(), "bad key Bearer [redacted]") {
 		t.Fatalf("error %v", err)
 	}

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,37 +10,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/runs"
 )
-
-// PollCall is the input of every polling trigger activity (registered as
-// "<connector>.<trigger>", connectors.PollActivityName). Like a step's
-// ConnectorCall it names the connection; the credentials are resolved
-// here, inside the activity, and never enter the history.
-type PollCall struct {
-	AccountID    string `json:"accountId"`
-	Connector    string `json:"connector"`
-	Trigger      string `json:"trigger"`
-	Version      string `json:"version,omitempty"` // "" is the latest stable
-	ConnectionID string `json:"connection"`
-	// Cursor is where the poll starts; "" for the first poll.
-	Cursor string `json:"cursor,omitempty"`
-}
-
-// PolledItem is one new item: its unique id and the payload a run gets.
-type PolledItem struct {
-	ID      string          `json:"id"`
-	Payload json.RawMessage `json:"payload"`
-}
-
-// PollOutput is what one poll found.
-type PollOutput struct {
-	Items []PolledItem `json:"items"`
-	// Cursor is where the next poll starts.
-	Cursor string `json:"cursor"`
-	// More says items remain after Cursor already: the batch was cut to
-	// fit, or the connector stopped at its page bound.
-	More bool `json:"more,omitempty"`
-}
 
 // DefaultMaxPollBytes bounds the payloads one poll returns, well inside
 // Temporal's 2 MiB limit on an activity result: a larger batch is cut after
@@ -52,26 +22,26 @@ const DefaultMaxPollBytes = 1 << 20
 // activity's name says which; the input says it again so a misrouted call
 // fails loudly. Errors map as for actions (connectorFailure): a third
 // party's 429 is retried after its Retry-After, a 401 is not retried.
-func (c *Connectors) Poll(ctx context.Context, in PollCall) (PollOutput, error) {
-	what := connectors.PollActivityName(in.Connector, in.Trigger)
+func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutput, error) {
+	what := runs.PollActivity(in.Connector, in.Trigger)
 	if name := activity.GetInfo(ctx).ActivityType.Name; name != what {
-		return PollOutput{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("activity %s was called for %s", name, what), ErrTypeBadRequest, nil)
+		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("activity %s was called for %s", name, what), runs.ErrTypeBadRequest, nil)
 	}
 	poller, _, err := c.Registry.Poller(in.Connector, in.Version, in.Trigger)
 	if err != nil {
-		return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), ErrTypeBadRequest, nil)
+		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
 	}
 	if in.ConnectionID == "" {
-		return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: no connection", what), ErrTypeBadRequest, nil)
+		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: no connection", what), runs.ErrTypeBadRequest, nil)
 	}
 	if c.Connections == nil {
-		return PollOutput{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("poll %s: connection %s: connections are not available on this worker (no Vault)", what, in.ConnectionID), ErrTypeNotConfigured, nil)
+		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("poll %s: connection %s: connections are not available on this worker (no Vault)", what, in.ConnectionID), runs.ErrTypeNotConfigured, nil)
 	}
 	conn, creds, err := c.Connections.Resolve(ctx, in.AccountID, in.ConnectionID)
 	if err != nil {
-		return PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
+		return runs.PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
 	}
 	base := c.Transport
 	if base == nil {
@@ -80,9 +50,9 @@ func (c *Connectors) Poll(ctx context.Context, in PollCall) (PollOutput, error) 
 	res, err := poller.Poll(ctx, connectors.Call{Connection: conn, HTTP: &http.Client{Transport: creds.Transport(base)}}, in.Cursor)
 	if err != nil {
 		if errors.Is(err, connectors.ErrPollPayload) {
-			return PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), ErrTypeBadRequest, nil)
+			return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
 		}
-		return PollOutput{}, mapConnectorError(fmt.Sprintf("poll %s: %v", what, err), err)
+		return runs.PollOutput{}, mapConnectorError(fmt.Sprintf("poll %s: %v", what, err), err)
 	}
 	maxBytes := c.MaxPollBytes
 	if maxBytes <= 0 {
@@ -95,8 +65,8 @@ func (c *Connectors) Poll(ctx context.Context, in PollCall) (PollOutput, error) 
 // after an item with its own cursor; when they all fit, it keeps them all.
 // The first item with a cursor is kept even alone over the bound: a poll
 // that could never pass it would stall the trigger.
-func cutBatch(res connectors.PollResult, maxBytes int) PollOutput {
-	out := PollOutput{Items: make([]PolledItem, 0, len(res.Items)), Cursor: res.Cursor, More: res.More}
+func cutBatch(res connectors.PollResult, maxBytes int) runs.PollOutput {
+	out := runs.PollOutput{Items: make([]runs.PolledItem, 0, len(res.Items)), Cursor: res.Cursor, More: res.More}
 	total, keep, cursor := 0, 0, ""
 	for i, it := range res.Items {
 		total += len(it.Payload)
@@ -113,7 +83,7 @@ func cutBatch(res connectors.PollResult, maxBytes int) PollOutput {
 		out.Cursor, out.More = cursor, true
 	}
 	for _, it := range res.Items[:keep] {
-		out.Items = append(out.Items, PolledItem{ID: it.ID, Payload: it.Payload})
+		out.Items = append(out.Items, runs.PolledItem{ID: it.ID, Payload: it.Payload})
 	}
 	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
+	"github.com/junction-run/junction/runs"
 )
 
 // shopifyConnection resolves every connection to a Shopify connection with
@@ -42,12 +43,12 @@ func TestPollActivity(t *testing.T) {
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivityWithOptions(c.Poll, activity.RegisterOptions{Name: "shopify.new_orders"})
 	env.RegisterActivityWithOptions(c.Poll, activity.RegisterOptions{Name: "shopify.orders_create"})
-	poll := func(name, cursor string) (PollOutput, error) {
-		v, err := env.ExecuteActivity(name, PollCall{AccountID: "acme", Connector: "shopify", Trigger: "new_orders", ConnectionID: "conn-1", Cursor: cursor})
+	poll := func(name, cursor string) (runs.PollOutput, error) {
+		v, err := env.ExecuteActivity(name, runs.PollCall{AccountID: "acme", Connector: "shopify", Trigger: "new_orders", ConnectionID: "conn-1", Cursor: cursor})
 		if err != nil {
-			return PollOutput{}, err
+			return runs.PollOutput{}, err
 		}
-		var out PollOutput
+		var out runs.PollOutput
 		return out, v.Get(&out)
 	}
 

@@ -8,12 +8,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
-
-	"github.com/junction-run/junction/activities"
-	"github.com/junction-run/junction/workflows"
 )
 
 // connectionTaskTimeout bounds how long a request waits for the short
@@ -31,13 +29,13 @@ func (g *Gateway) testConnection(c *gin.Context) {
 	if !found {
 		return
 	}
-	var res activities.CheckConnectionResult
-	err := g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), workflows.CheckConnectionName,
-		activities.CheckConnectionRequest{AccountID: accountID, ConnectionID: id, App: row.App, AppVersion: row.AppVersion}, &res)
+	var res runs.CheckConnectionResult
+	err := g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), runs.CheckConnectionWorkflow,
+		runs.CheckConnectionRequest{AccountID: accountID, ConnectionID: id, App: row.App, AppVersion: row.AppVersion}, &res)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
 			// The activity gave up (Vault down, say): still an answer in words.
-			c.JSON(http.StatusOK, activities.CheckConnectionResult{Error: appErr.Error()})
+			c.JSON(http.StatusOK, runs.CheckConnectionResult{Error: appErr.Error()})
 			return
 		}
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not run the connection test", err)
@@ -52,7 +50,7 @@ func (g *Gateway) runConnectionTask(ctx context.Context, id, workflow string, in
 	defer cancel()
 	run, err := g.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                runs.TaskQueue,
 		WorkflowExecutionTimeout: connectionTaskTimeout,
 	}, workflow, in)
 	if err != nil {

@@ -11,11 +11,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/workflows"
 )
 
 // OAuth2CallbackPath is the gateway's OAuth2 redirect URL, under its
@@ -151,9 +150,9 @@ func (g *Gateway) oauth2Callback(c *gin.Context) {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the authorization", err)
 		return
 	}
-	var ans activities.OAuth2ExchangeAnswer
+	var ans runs.OAuth2ExchangeAnswer
 	err = g.runConnectionTask(ctx, "oauth2-authorize/"+flow.AccountID+"/"+flow.ConnectionID+"/"+hash[:16],
-		workflows.AuthorizeConnectionName, activities.OAuth2ExchangeRequest{StateHash: hash}, &ans)
+		runs.AuthorizeConnectionWorkflow, runs.OAuth2ExchangeRequest{StateHash: hash}, &ans)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
 			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Authorization failed: "+appErr.Error(), nil)

@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/workflows"
 )
 
 // createDefinition stores version 1 of a new definition.
@@ -188,9 +188,9 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 		return
 	}
 	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
-		workflows.AccountIDKey.GetName(), accountID, workflows.DefinitionIDKey.GetName(), id)
+		runs.AccountIDKey.GetName(), accountID, runs.DefinitionIDKey.GetName(), id)
 	if version > 0 {
-		query += fmt.Sprintf(" AND %s = %d", workflows.DefinitionVersionKey.GetName(), version)
+		query += fmt.Sprintf(" AND %s = %d", runs.DefinitionVersionKey.GetName(), version)
 	}
 	// The poll schedule goes first, so no poll starts runs while they are
 	// terminated.

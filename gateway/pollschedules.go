@@ -16,8 +16,8 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/workflows"
 )
 
 // A definition whose trigger is a polling app trigger ("shopify.new_orders")
@@ -92,9 +92,9 @@ func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID 
 	enabled := d.Status == store.StatusEnabled
 	action := &client.ScheduleWorkflowAction{
 		ID:                       id,
-		Workflow:                 workflows.PollName,
+		Workflow:                 runs.PollWorkflow,
 		Args:                     []any{in},
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                runs.TaskQueue,
 		WorkflowExecutionTimeout: pollTimeout,
 		StaticSummary:            fmt.Sprintf("Poll %s for %s (v%d)", in.Trigger, in.Name, in.Version),
 	}
@@ -144,7 +144,7 @@ func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID 
 
 // pollInput is what the definition's poll schedule runs with, and the
 // interval; polls is false when the definition's trigger does not poll.
-func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflows.PollInput, interval time.Duration, polls bool, err error) {
+func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.PollInput, interval time.Duration, polls bool, err error) {
 	doc, err := fromRecord(d)
 	if err != nil {
 		return in, 0, false, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
@@ -173,7 +173,7 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in workflo
 	if err != nil || spec.Kind != connectors.TriggerPolling {
 		return in, 0, false, nil
 	}
-	return workflows.PollInput{
+	return runs.PollInput{
 		AccountID:        d.AccountID,
 		SubAccountID:     doc.SubAccountID,
 		DefinitionID:     d.ID,

@@ -18,8 +18,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/workflows"
 )
 
 // 8x8's instance statuses.
@@ -85,9 +85,9 @@ func (g *Gateway) listRuns(c *gin.Context) {
 	}
 
 	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s = %d",
-		workflows.AccountIDKey.GetName(), accountID,
-		workflows.DefinitionIDKey.GetName(), id,
-		workflows.DefinitionVersionKey.GetName(), def.Version)
+		runs.AccountIDKey.GetName(), accountID,
+		runs.DefinitionIDKey.GetName(), id,
+		runs.DefinitionVersionKey.GetName(), def.Version)
 	if s, present := c.GetQuery("status"); present {
 		clause, ok := statusClause(s)
 		if !ok {
@@ -153,9 +153,9 @@ func (g *Gateway) listExecutions(ctx context.Context, query string, page store.P
 func statusClause(s string) (string, bool) {
 	switch s {
 	case statusRunnable:
-		return "ExecutionStatus = 'Running' AND " + workflows.RunStatusKey.GetName() + " IS NULL", true
+		return "ExecutionStatus = 'Running' AND " + runs.RunStatusKey.GetName() + " IS NULL", true
 	case statusSuspended:
-		return "ExecutionStatus = 'Running' AND " + workflows.RunStatusKey.GetName() + " = '" + workflows.RunStatusSuspended + "'", true
+		return "ExecutionStatus = 'Running' AND " + runs.RunStatusKey.GetName() + " = '" + runs.RunStatusSuspended + "'", true
 	case statusComplete:
 		return "ExecutionStatus = 'Completed'", true
 	case statusTerminated:
@@ -266,8 +266,8 @@ func (g *Gateway) controlRun(c *gin.Context) {
 	handle, err := g.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   exec.GetWorkflowId(),
 		RunID:        exec.GetRunId(),
-		UpdateName:   workflows.UpdateControl,
-		Args:         []any{workflows.ControlRequest{Action: req.Status}},
+		UpdateName:   runs.ControlUpdate,
+		Args:         []any{runs.ControlRequest{Action: req.Status}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -302,7 +302,7 @@ func (g *Gateway) runErrors(c *gin.Context) {
 	if state, ok := g.runState(ctx, info); ok {
 		for _, l := range state.Log {
 			lastStep = l.StepName
-			if l.Status == workflows.StepFailed {
+			if l.Status == runs.StepFailed {
 				out = append(out, runError{WorkflowID: inst.WorkflowID, Step: l.StepName, Message: l.Error, ErrorTime: formatTime(l.CompletedAt)})
 			}
 		}
@@ -355,23 +355,23 @@ func causeOf(f *failurepb.Failure) string {
 // runState reads a run's context and step log: from the result of a
 // completed run (no worker needed), otherwise by querying it. A run whose
 // state cannot be read still answers, with the context visibility holds.
-func (g *Gateway) runState(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) (workflows.RunState, bool) {
+func (g *Gateway) runState(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) (runs.RunState, bool) {
 	exec := info.GetExecution()
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-		var out workflows.RunOutput
+		var out runs.RunOutput
 		if err := g.temporal.GetWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId()).Get(ctx, &out); err == nil {
-			return workflows.RunState{Data: out.Data, Log: out.Log}, true
+			return runs.RunState{Data: out.Data, Log: out.Log}, true
 		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	v, err := g.temporal.QueryWorkflow(qctx, exec.GetWorkflowId(), exec.GetRunId(), workflows.QueryState)
+	v, err := g.temporal.QueryWorkflow(qctx, exec.GetWorkflowId(), exec.GetRunId(), runs.StateQuery)
 	if err != nil {
-		return workflows.RunState{}, false
+		return runs.RunState{}, false
 	}
-	var state workflows.RunState
+	var state runs.RunState
 	if err := v.Get(&state); err != nil {
-		return workflows.RunState{}, false
+		return runs.RunState{}, false
 	}
 	return state, true
 }
@@ -381,9 +381,9 @@ func (g *Gateway) instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runIn
 	id := info.GetExecution().GetWorkflowId()
 	inst := runInstance{
 		WorkflowID:         id[strings.LastIndex(id, "/")+1:],
-		DefinitionID:       keywordAttr(attrs[workflows.DefinitionIDKey.GetName()]),
-		Version:            int(intAttr(attrs[workflows.DefinitionVersionKey.GetName()])),
-		Status:             instanceStatus(info.GetStatus(), keywordAttr(attrs[workflows.RunStatusKey.GetName()])),
+		DefinitionID:       keywordAttr(attrs[runs.DefinitionIDKey.GetName()]),
+		Version:            int(intAttr(attrs[runs.DefinitionVersionKey.GetName()])),
+		Status:             instanceStatus(info.GetStatus(), keywordAttr(attrs[runs.RunStatusKey.GetName()])),
 		StartedAt:          formatTime(info.GetStartTime().AsTime()),
 		TemporalWorkflowID: id,
 		RunID:              info.GetExecution().GetRunId(),
@@ -398,10 +398,10 @@ func (g *Gateway) instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runIn
 		_ = g.dataConverter.FromPayload(p, &triggeredAt)
 	}
 	inst.Data = map[string]any{
-		"accountId":   keywordAttr(attrs[workflows.AccountIDKey.GetName()]),
+		"accountId":   keywordAttr(attrs[runs.AccountIDKey.GetName()]),
 		"triggeredAt": triggeredAt,
 	}
-	if sub := keywordAttr(attrs[workflows.SubAccountIDKey.GetName()]); sub != "" {
+	if sub := keywordAttr(attrs[runs.SubAccountIDKey.GetName()]); sub != "" {
 		inst.Data["subAccountId"] = sub
 	}
 	return inst
@@ -410,7 +410,7 @@ func (g *Gateway) instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runIn
 func instanceStatus(s enumspb.WorkflowExecutionStatus, runStatus string) string {
 	switch s {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		if runStatus == workflows.RunStatusSuspended {
+		if runStatus == runs.RunStatusSuspended {
 			return statusSuspended
 		}
 		return statusRunnable

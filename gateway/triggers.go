@@ -17,8 +17,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/workflows"
 )
 
 // IdempotencyKeyHeader lets a caller make redelivery safe: the same key for
@@ -63,7 +63,7 @@ type event struct {
 	// replyKeys are the WaitForReply keys (workflows.AwaitKey) this event
 	// answers; empty for events that are never replies.
 	replyKeys []string
-	reply     workflows.Reply
+	reply     runs.Reply
 }
 
 // triggerHTTPRequest raises an http_request event: the body's fields are the
@@ -87,8 +87,8 @@ func (g *Gateway) triggerInboundSMS(c *gin.Context) {
 	}
 	p := ev.payload["payload"].(map[string]any)
 	from := stringField(p, "source")
-	ev.replyKeys = []string{workflows.AwaitKey("sms", from)}
-	ev.reply = workflows.Reply{EventID: ev.id, From: from, Channel: "sms", Event: ev.payload}
+	ev.replyKeys = []string{runs.AwaitKey("sms", from)}
+	ev.reply = runs.Reply{EventID: ev.id, From: from, Channel: "sms", Event: ev.payload}
 	g.raise(c, ev)
 }
 
@@ -114,9 +114,9 @@ func (g *Gateway) triggerInboundChatApps(c *gin.Context) {
 		if from == "" {
 			from = addr
 		}
-		ev.replyKeys = append(ev.replyKeys, workflows.AwaitKey(channel, addr))
+		ev.replyKeys = append(ev.replyKeys, runs.AwaitKey(channel, addr))
 	}
-	ev.reply = workflows.Reply{EventID: ev.id, From: from, Channel: channel, Event: ev.payload}
+	ev.reply = runs.Reply{EventID: ev.id, From: from, Channel: channel, Event: ev.payload}
 	g.raise(c, ev)
 }
 
@@ -182,8 +182,8 @@ func (g *Gateway) raise(c *gin.Context, ev event) {
 		return
 	}
 	for _, d := range defs {
-		if runs := waiting[d.ID]; len(runs) > 0 {
-			resumed, err := g.resume(ctx, d, runs, ev)
+		if w := waiting[d.ID]; len(w) > 0 {
+			resumed, err := g.resume(ctx, d, w, ev)
 			if err != nil {
 				g.failInternal(c, http.StatusServiceUnavailable,
 					fmt.Sprintf("Could not deliver the reply to runs of definition %s", d.ID), err)
@@ -228,8 +228,8 @@ func (g *Gateway) waitingRuns(ctx context.Context, accountID string, ev event) (
 		quoted[i] = "'" + strings.ReplaceAll(k, "'", "") + "'"
 	}
 	query := fmt.Sprintf("%s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running'",
-		workflows.AccountIDKey.GetName(), accountID,
-		workflows.AwaitingReplyKey.GetName(), strings.Join(quoted, ", "))
+		runs.AccountIDKey.GetName(), accountID,
+		runs.AwaitingReplyKey.GetName(), strings.Join(quoted, ", "))
 	execs, err := g.listExecutions(ctx, query, store.Page{Limit: 500})
 	if err != nil {
 		return nil, err
@@ -243,15 +243,15 @@ func (g *Gateway) waitingRuns(ctx context.Context, accountID string, ev event) (
 }
 
 // resume signals a definition's waiting runs (any version) with the reply.
-func (g *Gateway) resume(ctx context.Context, d store.Definition, runs []runInstance, ev event) ([]startedRun, error) {
+func (g *Gateway) resume(ctx context.Context, d store.Definition, waitingRuns []runInstance, ev event) ([]startedRun, error) {
 	var out []startedRun
-	for _, inst := range runs {
+	for _, inst := range waitingRuns {
 		if inst.WorkflowID == ev.id {
 			// A redelivery of the message that started this very run is
 			// not its reply.
 			continue
 		}
-		if err := g.temporal.SignalWorkflow(ctx, inst.TemporalWorkflowID, inst.RunID, workflows.SignalReply, ev.reply); err != nil {
+		if err := g.temporal.SignalWorkflow(ctx, inst.TemporalWorkflowID, inst.RunID, runs.ReplySignal, ev.reply); err != nil {
 			return nil, fmt.Errorf("signalling %s: %w", inst.TemporalWorkflowID, err)
 		}
 		out = append(out, startedRun{DefinitionID: d.ID, Version: inst.Version, WorkflowID: inst.WorkflowID,
@@ -260,12 +260,12 @@ func (g *Gateway) resume(ctx context.Context, d store.Definition, runs []runInst
 	return out, nil
 }
 
-func runInput(d store.Definition, ev event, triggeredAt time.Time) (workflows.RunInput, *definition.Document, error) {
+func runInput(d store.Definition, ev event, triggeredAt time.Time) (runs.RunInput, *definition.Document, error) {
 	doc, err := fromRecord(d)
 	if err != nil {
-		return workflows.RunInput{}, nil, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
+		return runs.RunInput{}, nil, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
 	}
-	return workflows.RunInput{
+	return runs.RunInput{
 		AccountID:    d.AccountID,
 		SubAccountID: ev.subAccountID,
 		DefinitionID: d.ID,
@@ -282,23 +282,23 @@ func runInput(d store.Definition, ev event, triggeredAt time.Time) (workflows.Ru
 
 // conditionsFail evaluates a definition's trigger conditions over the data
 // the run would start with; it returns why the event is turned down, or "".
-func conditionsFail(doc *definition.Document, in workflows.RunInput, now time.Time) string {
-	return workflows.ConditionsFail(doc.Conditions, in, now)
+func conditionsFail(doc *definition.Document, in runs.RunInput, now time.Time) string {
+	return runs.ConditionsFail(doc.Conditions, in, now)
 }
 
-func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definition.Document, in workflows.RunInput) (startedRun, error) {
+func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definition.Document, in runs.RunInput) (startedRun, error) {
 	attrs := []temporal.SearchAttributeUpdate{
-		workflows.AccountIDKey.ValueSet(d.AccountID),
-		workflows.DefinitionIDKey.ValueSet(d.ID),
-		workflows.DefinitionVersionKey.ValueSet(int64(d.Version)),
-		workflows.TriggerKey.ValueSet(in.Trigger),
+		runs.AccountIDKey.ValueSet(d.AccountID),
+		runs.DefinitionIDKey.ValueSet(d.ID),
+		runs.DefinitionVersionKey.ValueSet(int64(d.Version)),
+		runs.TriggerKey.ValueSet(in.Trigger),
 	}
 	if in.SubAccountID != "" {
-		attrs = append(attrs, workflows.SubAccountIDKey.ValueSet(in.SubAccountID))
+		attrs = append(attrs, runs.SubAccountIDKey.ValueSet(in.SubAccountID))
 	}
 	opts := client.StartWorkflowOptions{
 		ID:        temporalWorkflowID(d.AccountID, d.ID, in.EventID),
-		TaskQueue: workflows.TaskQueue,
+		TaskQueue: runs.TaskQueue,
 		// The workflow id is the event's identity: a redelivered event finds
 		// the run it already started, open or closed, instead of a new one.
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -311,7 +311,7 @@ func (g *Gateway) startRun(ctx context.Context, d store.Definition, doc *definit
 		EnableEagerStart: g.runOptions.EagerStart,
 	}
 	in.LocalHTTPSteps = !g.runOptions.NoLocalHTTPSteps
-	run, err := g.temporal.ExecuteWorkflow(ctx, opts, workflows.RunDefinitionName, in)
+	run, err := g.temporal.ExecuteWorkflow(ctx, opts, runs.RunDefinitionWorkflow, in)
 	if err != nil {
 		return startedRun{}, err
 	}
@@ -376,12 +376,12 @@ func stringField(m map[string]any, key string) string {
 
 // memoTriggeredAt is the memo field holding the event's time; polls set it
 // too.
-const memoTriggeredAt = workflows.MemoTriggeredAt
+const memoTriggeredAt = runs.MemoTriggeredAt
 
 // temporalWorkflowID reads as tenant / definition / event in the Temporal UI.
 func temporalWorkflowID(accountID, definitionID, eventID string) string {
 	// Polls derive their runs' ids with the same function.
-	return workflows.RunWorkflowID(accountID, definitionID, eventID)
+	return runs.RunWorkflowID(accountID, definitionID, eventID)
 }
 
 // startTestRun is 8x8's "test workflow definition": start one run of a

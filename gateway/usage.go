@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/api/workflowservice/v1"
-
-	"github.com/junction-run/junction/workflows"
 )
 
 // usage is 8x8's usage object for the current month (8x8's schema says an
@@ -68,7 +67,7 @@ func (g *Gateway) usageHistory(c *gin.Context) {
 func (g *Gateway) countRuns(ctx context.Context, accountID string, from, to time.Time) (int64, error) {
 	resp, err := g.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
 		Namespace: g.namespace,
-		Query: fmt.Sprintf("%s = '%s' AND StartTime >= '%s' AND StartTime < '%s'", workflows.AccountIDKey.GetName(), accountID,
+		Query: fmt.Sprintf("%s = '%s' AND StartTime >= '%s' AND StartTime < '%s'", runs.AccountIDKey.GetName(), accountID,
 			from.Format(time.RFC3339), to.Format(time.RFC3339)),
 	})
 	if err != nil {

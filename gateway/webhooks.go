@@ -12,9 +12,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
-	"github.com/junction-run/junction/workflows"
 )
 
 // Third-party webhooks arrive at
@@ -183,7 +183,7 @@ func (g *Gateway) startWebhookRuns(ctx context.Context, defs []store.Definition,
 // same on every redelivery).
 func webhookEventID(id string) string {
 	// Polled items go through the same function.
-	return workflows.EventWorkflowKey(id)
+	return runs.EventWorkflowKey(id)
 }
 
 // publicURL is the URL the third party called, as it signs it (Twilio):

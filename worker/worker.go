@@ -24,6 +24,7 @@ import (
 	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/workflows"
 )
 
@@ -107,7 +108,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return fmt.Errorf("listing search attributes of namespace %s: %w", namespace, err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for name, typ := range workflows.SearchAttributes() {
+	for name, typ := range runs.SearchAttributes() {
 		if _, ok := have.GetCustomAttributes()[name]; !ok {
 			missing[name] = typ
 		}
@@ -159,7 +160,7 @@ func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 		// Read when the process's first worker starts.
 		sdkworker.SetStickyWorkflowCacheSize(opts.WorkflowCacheSize)
 	}
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+	w := sdkworker.New(c, runs.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
 		MaxConcurrentWorkflowTaskPollers:       opts.WorkflowTaskPollers,
@@ -178,8 +179,8 @@ type Registry interface {
 
 // Register registers every workflow and activity with its stable name.
 func Register(r Registry, acts Activities) {
-	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
-	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: workflows.PollName})
+	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: runs.PollWorkflow})
 	if acts.HTTP == nil {
 		acts.HTTP = activities.New()
 	}
@@ -188,20 +189,20 @@ func Register(r Registry, acts Activities) {
 		// a clear "not configured" error instead of an unknown activity.
 		acts.Messaging = &activities.Messaging{}
 	}
-	r.RegisterActivityWithOptions(acts.HTTP.HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
-	r.RegisterActivityWithOptions(acts.Messaging.SendSMS, activity.RegisterOptions{Name: activities.SendSMSName})
-	r.RegisterActivityWithOptions(acts.Messaging.SendChatAppsMessage, activity.RegisterOptions{Name: activities.SendChatAppsMessageName})
+	r.RegisterActivityWithOptions(acts.HTTP.HTTPRequest, activity.RegisterOptions{Name: runs.HTTPRequestActivity})
+	r.RegisterActivityWithOptions(acts.Messaging.SendSMS, activity.RegisterOptions{Name: runs.SendSMSActivity})
+	r.RegisterActivityWithOptions(acts.Messaging.SendChatAppsMessage, activity.RegisterOptions{Name: runs.SendChatAppsMessageActivity})
 	if acts.Connectors == nil {
 		acts.Connectors = &activities.Connectors{Registry: catalog.New()}
 	}
 	// Connections: the test, the OAuth2 authorization and the one token
 	// refresher per connection.
-	r.RegisterWorkflowWithOptions(workflows.CheckConnection, workflow.RegisterOptions{Name: workflows.CheckConnectionName})
-	r.RegisterWorkflowWithOptions(workflows.AuthorizeConnection, workflow.RegisterOptions{Name: workflows.AuthorizeConnectionName})
-	r.RegisterWorkflowWithOptions(workflows.OAuth2Refresher, workflow.RegisterOptions{Name: workflows.OAuth2RefresherName})
-	r.RegisterActivityWithOptions(acts.Connectors.CheckConnection, activity.RegisterOptions{Name: activities.CheckConnectionName})
-	r.RegisterActivityWithOptions(acts.Connectors.ExchangeOAuth2Code, activity.RegisterOptions{Name: activities.ExchangeOAuth2CodeName})
-	r.RegisterActivityWithOptions(acts.Connectors.RefreshOAuth2Token, activity.RegisterOptions{Name: activities.RefreshOAuth2TokenName})
+	r.RegisterWorkflowWithOptions(workflows.CheckConnection, workflow.RegisterOptions{Name: runs.CheckConnectionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.AuthorizeConnection, workflow.RegisterOptions{Name: runs.AuthorizeConnectionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.OAuth2Refresher, workflow.RegisterOptions{Name: runs.OAuth2RefresherWorkflow})
+	r.RegisterActivityWithOptions(acts.Connectors.CheckConnection, activity.RegisterOptions{Name: runs.CheckConnectionActivity})
+	r.RegisterActivityWithOptions(acts.Connectors.ExchangeOAuth2Code, activity.RegisterOptions{Name: runs.ExchangeOAuth2CodeActivity})
+	r.RegisterActivityWithOptions(acts.Connectors.RefreshOAuth2Token, activity.RegisterOptions{Name: runs.RefreshOAuth2TokenActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {

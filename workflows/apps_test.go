@@ -4,10 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/activity"
-
-	"github.com/junction-run/junction/activities"
-	"github.com/junction-run/junction/workflows"
 )
 
 // TestConnectorStepsCallThePinnedVersion: a connector step's activity input
@@ -17,7 +15,7 @@ import (
 func TestConnectorStepsCallThePinnedVersion(t *testing.T) {
 	env := newEnv()
 	versions := map[string]string{}
-	fake := func(_ context.Context, in activities.ConnectorCall) (any, error) {
+	fake := func(_ context.Context, in runs.ConnectorCall) (any, error) {
 		versions[in.StepID] = in.Version
 		return map[string]any{"ok": true}, nil
 	}
@@ -29,7 +27,7 @@ func TestConnectorStepsCallThePinnedVersion(t *testing.T) {
 	    {"id":"again","stepType":"shopify.update_order","inputs":{"id":"2"}}]],"nextStepId":"tell"},
 	  {"id":"tell","stepType":"slack.post_message","inputs":{"channel":"C1","text":"done"}}]`), nil)
 	in.Apps = map[string]string{"shopify": "1.0.0"}
-	env.ExecuteWorkflow(workflows.RunDefinitionName, in)
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, in)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

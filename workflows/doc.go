@@ -7,12 +7,3 @@
 // guarded with workflow.GetVersion, and the replay test over
 // testdata/histories keeps that promise honest.
 package workflows
-
-// TaskQueue is the queue every Junction worker polls and every run starts on.
-const TaskQueue = "junction"
-
-// Query names served by running and closed runs.
-const (
-	// QueryState returns a RunState: the context data and the step log.
-	QueryState = "state"
-)

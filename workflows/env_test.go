@@ -8,9 +8,8 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
-	"github.com/junction-run/junction/workflows"
+	"github.com/junction-run/junction/runs"
 )
 
 // TestEnvReferencesStayLiteralInTheWorkflow: the workflow renders every expression but
@@ -18,17 +17,17 @@ import (
 // where it stands. Text from the event that looks like a reference is not a slot.
 func TestEnvReferencesStayLiteralInTheWorkflow(t *testing.T) {
 	env := newEnv()
-	env.RegisterActivityWithOptions(func(context.Context, activities.ConnectorCall) (any, error) { return nil, nil },
+	env.RegisterActivityWithOptions(func(context.Context, runs.ConnectorCall) (any, error) { return nil, nil },
 		activity.RegisterOptions{Name: "http.call"})
-	var httpReq activities.HTTPRequest
-	env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.HTTPRequest) (activities.HTTPResponse, error) {
+	var httpReq runs.HTTPRequest
+	env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
 			httpReq = req
-			return activities.HTTPResponse{ResponseCode: 200}, nil
+			return runs.HTTPResponse{ResponseCode: 200}, nil
 		})
-	var call activities.ConnectorCall
+	var call runs.ConnectorCall
 	env.OnActivity("http.call", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ConnectorCall) (any, error) {
+		func(_ context.Context, in runs.ConnectorCall) (any, error) {
 			call = in
 			return map[string]any{"status": 200}, nil
 		})
@@ -40,7 +39,7 @@ func TestEnvReferencesStayLiteralInTheWorkflow(t *testing.T) {
 	  {"id":"notify","stepType":"http.call",
 	   "inputs":{"method":"POST","url":"https://hooks.test/","body":{"key":"{{env.CRM_TOKEN}}","note":"{{data.note}}"}}}
 	]`)
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(st, map[string]any{"customer": "ada", "note": "{{env.CRM_TOKEN}}"}))
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(st, map[string]any{"customer": "ada", "note": "{{env.CRM_TOKEN}}"}))
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func TestEnvReferencesStayLiteralInTheWorkflow(t *testing.T) {
 		t.Errorf("connector slots %s: only the definition's reference, not the event's look-alike", mustJSON(call.Env))
 	}
 
-	var out workflows.RunOutput
+	var out runs.RunOutput
 	if err := env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/junction-run/junction/activities"
 )
 
 // RefresherIdleTimeout is how long a connection's refresher waits for the
@@ -24,8 +23,8 @@ var refreshActivity = workflow.ActivityOptions{
 		BackoffCoefficient: 2,
 		MaximumInterval:    30 * time.Second,
 		MaximumAttempts:    5,
-		NonRetryableErrorTypes: []string{activities.ErrTypeUnauthorized, activities.ErrTypeNotFound,
-			activities.ErrTypeInvalidConnection, activities.ErrTypeNotConfigured},
+		NonRetryableErrorTypes: []string{runs.ErrTypeUnauthorized, runs.ErrTypeNotFound,
+			runs.ErrTypeInvalidConnection, runs.ErrTypeNotConfigured},
 	},
 }
 
@@ -38,30 +37,30 @@ var refreshActivity = workflow.ActivityOptions{
 // the refresh activity, which itself refreshes only if Vault still holds
 // what the caller saw. A provider that rotates refresh tokens thus never
 // sees one twice. Only versions pass through here, never a token.
-func OAuth2Refresher(ctx workflow.Context, in activities.OAuth2RefresherInput) error {
+func OAuth2Refresher(ctx workflow.Context, in runs.OAuth2RefresherInput) error {
 	latest, updates, running := in.Latest, 0, 0
 	mu := workflow.NewMutex(ctx)
 	actx := workflow.WithActivityOptions(ctx, refreshActivity)
-	err := workflow.SetUpdateHandlerWithOptions(ctx, activities.OAuth2RefreshUpdateName,
-		func(ctx workflow.Context, req activities.OAuth2RefreshRequest) (activities.OAuth2RefreshAnswer, error) {
+	err := workflow.SetUpdateHandlerWithOptions(ctx, runs.OAuth2RefreshUpdate,
+		func(ctx workflow.Context, req runs.OAuth2RefreshRequest) (runs.OAuth2RefreshAnswer, error) {
 			updates++
 			running++
 			defer func() { running-- }()
 			if err := mu.Lock(ctx); err != nil {
-				return activities.OAuth2RefreshAnswer{}, err
+				return runs.OAuth2RefreshAnswer{}, err
 			}
 			defer mu.Unlock()
 			if req.SeenVersion < latest {
-				return activities.OAuth2RefreshAnswer{Version: latest}, nil
+				return runs.OAuth2RefreshAnswer{Version: latest}, nil
 			}
-			var ans activities.OAuth2RefreshAnswer
-			if err := workflow.ExecuteActivity(actx, activities.RefreshOAuth2TokenName, req).Get(ctx, &ans); err != nil {
-				return activities.OAuth2RefreshAnswer{}, err
+			var ans runs.OAuth2RefreshAnswer
+			if err := workflow.ExecuteActivity(actx, runs.RefreshOAuth2TokenActivity, req).Get(ctx, &ans); err != nil {
+				return runs.OAuth2RefreshAnswer{}, err
 			}
 			latest = max(latest, ans.Version)
 			return ans, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(req activities.OAuth2RefreshRequest) error {
+		workflow.UpdateHandlerOptions{Validator: func(req runs.OAuth2RefreshRequest) error {
 			if req.AccountID != in.AccountID || req.ConnectionID != in.ConnectionID {
 				return fmt.Errorf("this refresher serves connection %s of %s", in.ConnectionID, in.AccountID)
 			}
@@ -89,10 +88,7 @@ func OAuth2Refresher(ctx workflow.Context, in activities.OAuth2RefresherInput) e
 	}
 	if updates >= refresherMaxUpdates || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 		in.Latest = latest
-		return workflow.NewContinueAsNewError(ctx, OAuth2RefresherName, in)
+		return workflow.NewContinueAsNewError(ctx, runs.OAuth2RefresherWorkflow, in)
 	}
 	return nil
 }
-
-// OAuth2RefresherName is the refresher's registered name.
-const OAuth2RefresherName = activities.OAuth2RefresherWorkflowName

@@ -7,8 +7,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 )
 
 // activityDefaults are a step kind's options when the definition sets none.
@@ -28,7 +28,7 @@ var (
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        15,
-			NonRetryableErrorTypes: []string{activities.ErrTypeBadRequest, activities.ErrTypeResponseTooLarge},
+			NonRetryableErrorTypes: []string{runs.ErrTypeBadRequest, runs.ErrTypeResponseTooLarge},
 		},
 	}
 	connectorDefaults = activityDefaults{
@@ -38,7 +38,7 @@ var (
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        15,
-			NonRetryableErrorTypes: []string{activities.ErrTypeBadRequest},
+			NonRetryableErrorTypes: []string{runs.ErrTypeBadRequest},
 		},
 	}
 	messagingDefaults = activityDefaults{

@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/junction-run/junction/activities"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/workflows"
 )
 
@@ -27,14 +27,14 @@ type polledRuns struct {
 	apps       []map[string]string
 }
 
-func (p *polledRuns) run(ctx workflow.Context, in workflows.RunInput) (workflows.RunOutput, error) {
+func (p *polledRuns) run(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
 	payload, _ := in.Payload["payload"].(map[string]any)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ids = append(p.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	p.items = append(p.items, fmt.Sprint(payload["id"]))
 	p.apps = append(p.apps, in.Apps)
-	return workflows.RunOutput{}, nil
+	return runs.RunOutput{}, nil
 }
 
 // sorted returns the started items and their workflow ids, by item.
@@ -59,17 +59,17 @@ type orders struct {
 	cursors []string
 }
 
-func (o *orders) poll(_ context.Context, in activities.PollCall) (activities.PollOutput, error) {
+func (o *orders) poll(_ context.Context, in runs.PollCall) (runs.PollOutput, error) {
 	o.cursors = append(o.cursors, in.Cursor)
 	since, _ := strconv.Atoi(in.Cursor)
-	out := activities.PollOutput{Cursor: in.Cursor, Items: []activities.PolledItem{}}
+	out := runs.PollOutput{Cursor: in.Cursor, Items: []runs.PolledItem{}}
 	// A non-unique cursor: the last item comes back on the next poll.
 	for id := max(since, 1); id <= o.n && len(out.Items) < o.page; id++ {
 		status := "pending"
 		if id%2 == 0 {
 			status = "paid"
 		}
-		out.Items = append(out.Items, activities.PolledItem{ID: strconv.Itoa(id), Payload: json.RawMessage(fmt.Sprintf(`{"id": %d, "financial_status": %q}`, id, status))})
+		out.Items = append(out.Items, runs.PolledItem{ID: strconv.Itoa(id), Payload: json.RawMessage(fmt.Sprintf(`{"id": %d, "financial_status": %q}`, id, status))})
 		out.Cursor = strconv.Itoa(id)
 	}
 	last, _ := strconv.Atoi(out.Cursor)
@@ -77,8 +77,8 @@ func (o *orders) poll(_ context.Context, in activities.PollCall) (activities.Pol
 	return out, nil
 }
 
-func pollInput(t *testing.T) workflows.PollInput {
-	return workflows.PollInput{
+func pollInput(t *testing.T) runs.PollInput {
+	return runs.PollInput{
 		AccountID: "acme", DefinitionID: "d1", Version: 3, Name: "Paid orders", Trigger: "shopify.new_orders",
 		Connector: "shopify", TriggerID: "new_orders", ConnectionID: "conn-1",
 		Conditions: []string{"{{data.payload.financial_status == 'paid'}}"},
@@ -90,73 +90,73 @@ func pollInput(t *testing.T) workflows.PollInput {
 func TestPollStartsOneRunPerNewItem(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		prev    *workflows.PollState
+		prev    *runs.PollState
 		fromNow bool // the definition's "pollFrom": "now"
 		n, page int
 		// what the poll asks with, the runs it starts, what it returns
 		cursors    []string
 		items      []string
-		want       workflows.PollState
+		want       runs.PollState
 		wantRecent []string
 	}{
 		{
 			name: "first poll", n: 4, page: 10,
 			cursors: []string{""}, items: []string{"2", "4"},
-			want:       workflows.PollState{Cursor: "4", Polled: 4, Started: 2, Skipped: 2},
+			want:       runs.PollState{Cursor: "4", Polled: 4, Started: 2, Skipped: 2},
 			wantRecent: []string{"1", "2", "3", "4"},
 		},
 		{
 			name: "from the last cursor, the boundary item dropped", n: 6, page: 10,
-			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
+			prev:    &runs.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
 			cursors: []string{"4"}, items: []string{"6"},
-			want:       workflows.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
+			want:       runs.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
 			wantRecent: []string{"3", "4", "5", "6"},
 		},
 		{
 			name: "another connection starts over", n: 2, page: 10,
-			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-0", Cursor: "9", Recent: []string{"2"}},
+			prev:    &runs.PollState{Trigger: "shopify.new_orders", Connection: "conn-0", Cursor: "9", Recent: []string{"2"}},
 			cursors: []string{""}, items: []string{"2"},
-			want:       workflows.PollState{Cursor: "2", Polled: 2, Started: 1, Skipped: 1},
+			want:       runs.PollState{Cursor: "2", Polled: 2, Started: 1, Skipped: 1},
 			wantRecent: []string{"1", "2"},
 		},
 		{
 			name: "more items: polls again at once", n: 5, page: 2,
 			cursors: []string{"", "2", "3", "4"}, items: []string{"2", "4"},
-			want:       workflows.PollState{Cursor: "5", Polled: 8, Started: 2, Skipped: 3, Duplicates: 3},
+			want:       runs.PollState{Cursor: "5", Polled: 8, Started: 2, Skipped: 3, Duplicates: 3},
 			wantRecent: []string{"1", "2", "3", "4", "5"},
 		},
 		{
 			name: "from now: the first poll records what is there and starts nothing", fromNow: true, n: 4, page: 10,
 			cursors:    []string{""},
-			want:       workflows.PollState{Cursor: "4", Polled: 4, Baselined: 4},
+			want:       runs.PollState{Cursor: "4", Polled: 4, Baselined: 4},
 			wantRecent: []string{"1", "2", "3", "4"},
 		},
 		{
 			name: "from now: a baseline longer than one poll carries on", fromNow: true, n: 25, page: 2,
 			cursors:    []string{"", "2", "3", "4", "5", "6", "7", "8", "9", "10"},
-			want:       workflows.PollState{Cursor: "11", Baseline: true, Polled: 20, Baselined: 20},
+			want:       runs.PollState{Cursor: "11", Baseline: true, Polled: 20, Baselined: 20},
 			wantRecent: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"},
 		},
 		{
 			name: "from now: the baseline ends on the last page", fromNow: true, n: 4, page: 10,
-			prev:       &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "3", Recent: []string{"2", "3"}, Baseline: true},
+			prev:       &runs.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "3", Recent: []string{"2", "3"}, Baseline: true},
 			cursors:    []string{"3"},
-			want:       workflows.PollState{Cursor: "4", Polled: 2, Baselined: 2},
+			want:       runs.PollState{Cursor: "4", Polled: 2, Baselined: 2},
 			wantRecent: []string{"2", "3", "4"},
 		},
 		{
 			name: "from now: after the baseline, new items run", fromNow: true, n: 6, page: 10,
-			prev:    &workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
+			prev:    &runs.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4", Recent: []string{"3", "4"}},
 			cursors: []string{"4"}, items: []string{"6"},
-			want:       workflows.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
+			want:       runs.PollState{Cursor: "6", Polled: 3, Started: 1, Skipped: 1, Duplicates: 1},
 			wantRecent: []string{"3", "4", "5", "6"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var suite testsuite.WorkflowTestSuite
 			env := suite.NewTestWorkflowEnvironment()
-			runs := &polledRuns{}
-			env.RegisterWorkflowWithOptions(runs.run, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
+			started := &polledRuns{}
+			env.RegisterWorkflowWithOptions(started.run, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
 			src := &orders{n: tc.n, page: tc.page}
 			env.RegisterActivityWithOptions(src.poll, activity.RegisterOptions{Name: "shopify.new_orders"})
 			if tc.prev != nil {
@@ -168,15 +168,15 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
-			var got workflows.PollState
+			var got runs.PollState
 			if err := env.GetWorkflowResult(&got); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(src.cursors, tc.cursors) {
 				t.Errorf("polled from %q, want %q", src.cursors, tc.cursors)
 			}
-			items, ids := runs.sorted()
-			for _, apps := range runs.apps {
+			items, ids := started.sorted()
+			for _, apps := range started.apps {
 				if apps["shopify"] != "1.0.0" {
 					t.Errorf("a polled run calls connector versions %v, want the definition's pin shopify 1.0.0", apps)
 				}
@@ -202,10 +202,10 @@ func TestPollStartsOneRunPerNewItem(t *testing.T) {
 
 func TestPollFailureKeepsNoCursor(t *testing.T) {
 	env := newEnv()
-	env.RegisterActivityWithOptions(func(context.Context, activities.PollCall) (activities.PollOutput, error) {
-		return activities.PollOutput{}, fmt.Errorf("shopify is down")
+	env.RegisterActivityWithOptions(func(context.Context, runs.PollCall) (runs.PollOutput, error) {
+		return runs.PollOutput{}, fmt.Errorf("shopify is down")
 	}, activity.RegisterOptions{Name: "shopify.new_orders"})
-	env.SetLastCompletionResult(workflows.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4"})
+	env.SetLastCompletionResult(runs.PollState{Trigger: "shopify.new_orders", Connection: "conn-1", Cursor: "4"})
 	env.ExecuteWorkflow(workflows.Poll, pollInput(t))
 	// The schedule keeps the last good result when a poll fails, so the
 	// next poll starts from cursor 4 again.

@@ -13,29 +13,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 )
-
-// RunDefinitionName is the workflow type shown in the Temporal UI.
-const RunDefinitionName = "RunDefinition"
-
-// SignalReply delivers an inbound message to a run waiting in a
-// WaitForReply step.
-const SignalReply = "reply"
-
-// UpdateControl suspends or resumes a run; the caller learns the outcome
-// (an update, unlike a signal, answers).
-const UpdateControl = "control"
-
-// Control actions.
-const (
-	ControlSuspend = "suspend"
-	ControlResume  = "resume"
-)
-
-// ControlRequest is UpdateControl's argument.
-type ControlRequest struct {
-	Action string `json:"action"`
-}
 
 // maxStepExecutions bounds how many steps one run may execute (across
 // continue-as-new), so a definition that jumps in a circle ends with an error
@@ -46,112 +25,17 @@ const maxStepExecutions = 10000
 // continue-as-new; older entries are dropped first.
 const maxLogEntries = 200
 
-// Error types a failed run reports.
-const (
-	ErrTypeExpression   = "ExpressionError"
-	ErrTypeInvalidStep  = "InvalidStep"
-	ErrTypeStepLimit    = "StepLimitExceeded"
-	ErrTypeStepFailed   = "StepFailed"
-	ErrTypeNotSupported = "NotSupported"
-)
-
-// RunInput starts one run. It carries the definition's steps themselves, not
-// a reference, so the run is pinned to the version it started on and replays
-// never read a database.
-type RunInput struct {
-	AccountID    string            `json:"accountId"`
-	SubAccountID string            `json:"subAccountId,omitempty"`
-	DefinitionID string            `json:"definitionId"`
-	Version      int               `json:"version"`
-	Name         string            `json:"name"`
-	Trigger      string            `json:"trigger"`
-	EventID      string            `json:"eventId"`
-	TriggeredAt  time.Time         `json:"triggeredAt"`
-	Steps        []definition.Step `json:"steps"`
-	// Payload is the trigger's data; its top-level fields become data.*.
-	Payload map[string]any `json:"payload"`
-	// Apps are the connector versions the definition version pins (its
-	// "apps" block): connector steps call exactly these versions, however
-	// many newer ones are registered since. A connector not named runs its
-	// latest stable version (definitions saved before pinning existed).
-	Apps map[string]string `json:"apps,omitempty"`
-	// LocalHTTPSteps runs short HttpRequest steps as local activities
-	// (see httpRequest). The gateway sets it from its RunOptions; it lives
-	// in the input so that a run keeps the choice it started with, and a
-	// replay never depends on the worker's configuration.
-	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
-	// Resume is set when a run continues as new: where the previous run
-	// stopped and what it knew.
-	Resume *ResumeState `json:"resume,omitempty"`
-}
-
-// ResumeState carries a run across continue-as-new.
-type ResumeState struct {
-	Data     map[string]any `json:"data"`
-	Steps    map[string]any `json:"steps"`
-	Queue    []string       `json:"queue"`
-	Log      []StepLog      `json:"log"`
-	Executed int            `json:"executed"`
-	Seen     []string       `json:"seen,omitempty"`
-}
-
-// RunOutput is what a completed run returns.
-type RunOutput struct {
-	Data map[string]any `json:"data"`
-	Log  []StepLog      `json:"log"`
-}
-
-// RunState is what the state query returns while a run is open and after it
-// closed.
-type RunState struct {
-	Data        map[string]any `json:"data"`
-	Log         []StepLog      `json:"log"`
-	CurrentStep string         `json:"currentStep,omitempty"`
-}
-
-// Step log statuses, 8x8's names.
-const (
-	StepRunning         = "Running"
-	StepComplete        = "Complete"
-	StepFailed          = "Failed"
-	StepSleeping        = "Sleeping"
-	StepWaitingForEvent = "WaitingForEvent"
-)
-
-// StepLog is one executed step, as 8x8's workflowLog reports it, with the
-// inputs it ran with and the result it produced.
-type StepLog struct {
-	ID          string    `json:"id"`
-	StepName    string    `json:"stepName"`
-	StepType    string    `json:"stepType,omitempty"`
-	StartedAt   time.Time `json:"startedAt"`
-	CompletedAt time.Time `json:"completedAt,omitzero"`
-	Status      string    `json:"status"`
-	Inputs      any       `json:"inputs,omitempty"`
-	Output      any       `json:"output,omitempty"`
-	Error       string    `json:"error,omitempty"`
-}
-
-// Reply is the signal a WaitForReply step waits for.
-type Reply struct {
-	// EventID is the inbound message's id; a redelivery carries the same.
-	EventID string         `json:"eventId"`
-	From    string         `json:"from"`
-	Channel string         `json:"channel"`
-	Event   map[string]any `json:"event"`
-}
-
 // RunDefinition interprets one definition version for one trigger event.
-func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
+func RunDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
 	r := newRun(ctx, in)
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (RunState, error) {
-		return RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
+	if err := workflow.SetQueryHandler(ctx, runs.StateQuery, func() (runs.RunState, error) {
+		return runs.RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
 	}); err != nil {
-		return RunOutput{}, err
+		return runs.RunOutput{}, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateControl, r.control,
-		workflow.UpdateHandlerOptions{Validator: validateControl}); err != nil {
-		return RunOutput{}, err
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, runs.ControlUpdate, r.control,
+		workflow.UpdateHandlerOptions{Validator: runs.ControlRequest.Validate}); err != nil {
+		return runs.RunOutput{}, err
 	}
 	if len(in.Steps) == 0 {
 		return r.output(), nil
@@ -167,8 +51,8 @@ func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
 	for len(queue) > 0 {
 		if r.executed > startedAt && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			next := in
-			next.Resume = &ResumeState{Data: r.data, Steps: r.root.steps, Queue: queue, Log: r.log, Executed: r.executed, Seen: r.seen}
-			return RunOutput{}, workflow.NewContinueAsNewError(ctx, RunDefinitionName, next)
+			next.Resume = &runs.ResumeState{Data: r.data, Steps: r.root.steps, Queue: queue, Log: r.log, Executed: r.executed, Seen: r.seen}
+			return runs.RunOutput{}, workflow.NewContinueAsNewError(ctx, runs.RunDefinitionWorkflow, next)
 		}
 		id := queue[0]
 		queue = queue[1:]
@@ -186,11 +70,11 @@ func RunDefinition(ctx workflow.Context, in RunInput) (RunOutput, error) {
 // run is the interpreter's state; every field is only touched from workflow
 // coroutines, which Temporal runs one at a time.
 type run struct {
-	in        RunInput
+	in        runs.RunInput
 	data      map[string]any
 	byID      map[string]definition.Step
 	root      *scope
-	log       []StepLog
+	log       []runs.StepLog
 	current   string
 	executed  int
 	replies   workflow.ReceiveChannel
@@ -209,12 +93,12 @@ type scope struct {
 	last  any // result of the last step run in this scope
 }
 
-func newRun(ctx workflow.Context, in RunInput) *run {
+func newRun(ctx workflow.Context, in runs.RunInput) *run {
 	r := &run{
 		in:      in,
 		byID:    indexSteps(in.Steps),
 		root:    &scope{steps: map[string]any{}},
-		replies: workflow.GetSignalChannel(ctx, SignalReply),
+		replies: workflow.GetSignalChannel(ctx, runs.ReplySignal),
 		now:     func() time.Time { return workflow.Now(ctx).UTC() },
 		uuid: func() string {
 			// A side effect: the id is recorded once and replayed after.
@@ -230,7 +114,7 @@ func newRun(ctx workflow.Context, in RunInput) *run {
 		r.executed = in.Resume.Executed
 		r.seen = in.Resume.Seen
 	} else {
-		r.data = InitialData(in)
+		r.data = runs.InitialData(in)
 		// The event that started the run is never its own reply, even
 		// when the sender's channel redelivers it.
 		r.seen = []string{in.EventID}
@@ -264,32 +148,25 @@ func (r *run) firstSeen(eventID string) bool {
 	return true
 }
 
-func validateControl(req ControlRequest) error {
-	if req.Action != ControlSuspend && req.Action != ControlResume {
-		return fmt.Errorf("action must be %q or %q, not %q", ControlSuspend, ControlResume, req.Action)
-	}
-	return nil
-}
-
 // control suspends or resumes the run. A suspended run finishes the step it
 // is in (a wait keeps waiting) and starts no other until resumed; the
 // search attribute lets the API list suspended runs.
-func (r *run) control(ctx workflow.Context, req ControlRequest) (RunState, error) {
-	want := req.Action == ControlSuspend
+func (r *run) control(ctx workflow.Context, req runs.ControlRequest) (runs.RunState, error) {
+	want := req.Action == runs.ControlSuspend
 	if r.suspended != want {
 		r.suspended = want
-		update := RunStatusKey.ValueUnset()
+		update := runs.RunStatusKey.ValueUnset()
 		if want {
-			update = RunStatusKey.ValueSet(RunStatusSuspended)
+			update = runs.RunStatusKey.ValueSet(runs.RunStatusSuspended)
 		}
 		if err := workflow.UpsertTypedSearchAttributes(ctx, update); err != nil {
-			return RunState{}, err
+			return runs.RunState{}, err
 		}
 	}
-	return RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
+	return runs.RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
 }
 
-func (r *run) output() RunOutput { return RunOutput{Data: r.data, Log: r.log} }
+func (r *run) output() runs.RunOutput { return runs.RunOutput{Data: r.data, Log: r.log} }
 
 func (r *run) env(sc *scope, step any) definition.Env {
 	return definition.Env{
@@ -318,7 +195,7 @@ func (r *run) chain(ctx workflow.Context, first string, sc *scope) (any, error) 
 func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error) {
 	if r.executed >= maxStepExecutions {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("run executed %d steps; a jump loop never ends", maxStepExecutions), ErrTypeStepLimit, nil)
+			fmt.Sprintf("run executed %d steps; a jump loop never ends", maxStepExecutions), runs.ErrTypeStepLimit, nil)
 	}
 	if r.suspended {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("Suspended before step **%s**; resume it through the API.", id))
@@ -329,7 +206,7 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	r.executed++
 	step, ok := r.byID[id]
 	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %q does not exist", id), ErrTypeInvalidStep, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %q does not exist", id), runs.ErrTypeInvalidStep, nil)
 	}
 	r.current = step.ID
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Running step **%s** (%s).", step.ID, step.StepType))
@@ -343,10 +220,10 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	entry.Inputs = inputs
 	entry.CompletedAt = r.now()
 	if err != nil {
-		entry.Status, entry.Error = StepFailed, err.Error()
+		entry.Status, entry.Error = runs.StepFailed, err.Error()
 		return r.onError(step, sc, err)
 	}
-	entry.Status, entry.Output = StepComplete, result
+	entry.Status, entry.Output = runs.StepComplete, result
 	sc.steps[step.ID], sc.last = result, result
 	return r.nextSteps(step, sc)
 }
@@ -357,7 +234,7 @@ func (r *run) onError(step definition.Step, sc *scope, err error) ([]string, err
 		return nil, err
 	}
 	var limit *temporal.ApplicationError
-	if errors.As(err, &limit) && limit.Type() == ErrTypeStepLimit {
+	if errors.As(err, &limit) && limit.Type() == runs.ErrTypeStepLimit {
 		return nil, err // no route may swallow the loop bound
 	}
 	result := map[string]any{"error": errorMessage(err)}
@@ -369,15 +246,15 @@ func (r *run) onError(step definition.Step, sc *scope, err error) ([]string, err
 }
 
 func (r *run) startLog(step definition.Step) string {
-	r.log = append(r.log, StepLog{
+	r.log = append(r.log, runs.StepLog{
 		ID:        step.ID + "#" + strconv.Itoa(r.executed),
 		StepName:  step.ID,
 		StepType:  step.StepType,
 		StartedAt: r.now(),
-		Status:    StepRunning,
+		Status:    runs.StepRunning,
 	})
 	if len(r.log) > maxLogEntries {
-		r.log = append([]StepLog(nil), r.log[len(r.log)-maxLogEntries:]...)
+		r.log = append([]runs.StepLog(nil), r.log[len(r.log)-maxLogEntries:]...)
 	}
 	return r.log[len(r.log)-1].ID
 }
@@ -386,13 +263,13 @@ func (r *run) setStatus(logID, status string) { r.logEntry(logID).Status = statu
 
 // logEntry finds an entry again: concurrent branches append to the log, so
 // a pointer taken before a blocking call may be stale.
-func (r *run) logEntry(id string) *StepLog {
+func (r *run) logEntry(id string) *runs.StepLog {
 	for i := len(r.log) - 1; i >= 0; i-- {
 		if r.log[i].ID == id {
 			return &r.log[i]
 		}
 	}
-	r.log = append(r.log, StepLog{ID: id})
+	r.log = append(r.log, runs.StepLog{ID: id})
 	return &r.log[len(r.log)-1]
 }
 
@@ -436,24 +313,6 @@ func (r *run) nextSteps(step definition.Step, sc *scope) ([]string, error) {
 	return next, nil
 }
 
-// InitialData is the context a run starts with: the trigger payload's
-// fields plus accountId, triggeredAt and subAccountId. The gateway evaluates
-// trigger conditions over the same data.
-func InitialData(in RunInput) map[string]any {
-	data := make(map[string]any, len(in.Payload)+3)
-	for k, v := range in.Payload {
-		data[k] = v
-	}
-	// The context fields 8x8 defines win over payload fields of the same
-	// name: definitions rely on them being what the platform says.
-	data["accountId"] = in.AccountID
-	data["triggeredAt"] = in.TriggeredAt.UTC().Format(time.RFC3339Nano)
-	if in.SubAccountID != "" {
-		data["subAccountId"] = in.SubAccountID
-	}
-	return data
-}
-
 func indexSteps(steps []definition.Step) map[string]definition.Step {
 	out := map[string]definition.Step{}
 	var walk func([]definition.Step)
@@ -471,7 +330,7 @@ func indexSteps(steps []definition.Step) map[string]definition.Step {
 
 func expressionError(stepID, where string, err error) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("step %s: %s: %v", stepID, where, err), ErrTypeExpression, nil)
+		fmt.Sprintf("step %s: %s: %v", stepID, where, err), runs.ErrTypeExpression, nil)
 }
 
 // errorMessage is the innermost cause: what support staff need to read.

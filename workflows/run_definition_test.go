@@ -19,6 +19,7 @@ import (
 
 	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 	junctionworker "github.com/junction-run/junction/worker"
 	"github.com/junction-run/junction/workflows"
 )
@@ -35,13 +36,13 @@ func steps(t *testing.T, js string) []definition.Step {
 func newEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: workflows.RunDefinitionName})
-	env.RegisterActivityWithOptions(activities.New().HTTPRequest, activity.RegisterOptions{Name: activities.HTTPRequestName})
+	env.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
+	env.RegisterActivityWithOptions(activities.New().HTTPRequest, activity.RegisterOptions{Name: runs.HTTPRequestActivity})
 	return env
 }
 
-func input(st []definition.Step, payload map[string]any) workflows.RunInput {
-	return workflows.RunInput{
+func input(st []definition.Step, payload map[string]any) runs.RunInput {
+	return runs.RunInput{
 		AccountID: "acme", DefinitionID: "d1", Version: 1, Trigger: "http_request", EventID: "e1",
 		TriggeredAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Steps: st, Payload: payload,
 	}
@@ -49,15 +50,15 @@ func input(st []definition.Step, payload map[string]any) workflows.RunInput {
 
 func TestRunDefinitionFollowsStepsAndSavesOutputs(t *testing.T) {
 	env := newEnv()
-	var calls []activities.HTTPRequest
-	env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.HTTPRequest) (activities.HTTPResponse, error) {
+	var calls []runs.HTTPRequest
+	env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
 			calls = append(calls, req)
 			code := 200
 			if req.StepID == "lookup" {
 				code = 404
 			}
-			return activities.HTTPResponse{ResponseCode: code, ResponseBody: map[string]any{"n": float64(len(calls))}}, nil
+			return runs.HTTPResponse{ResponseCode: code, ResponseBody: map[string]any{"n": float64(len(calls))}}, nil
 		})
 
 	st := steps(t, `[
@@ -71,11 +72,11 @@ func TestRunDefinitionFollowsStepsAndSavesOutputs(t *testing.T) {
 	  {"id":"update","stepType":"HttpRequest","inputs":{"url":"http://crm.test/x","method":"PUT"}},
 	  {"id":"notify","stepType":"HttpRequest","inputs":{"url":"http://hooks.test/done","method":"POST","body":{"at":"{{data.triggeredAt}}"}}}
 	]`)
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(st, map[string]any{"customer": "ada"}))
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(st, map[string]any{"customer": "ada"}))
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var out workflows.RunOutput
+	var out runs.RunOutput
 	if err := env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestRunDefinitionFollowsStepsAndSavesOutputs(t *testing.T) {
 	if out.Data["lookupCode"] != float64(404) || out.Data["created"] != float64(2) || out.Data["accountId"] != "acme" {
 		t.Errorf("context data %v", out.Data)
 	}
-	if len(out.Log) != 3 || out.Log[2].StepName != "notify" || out.Log[2].Status != workflows.StepComplete {
+	if len(out.Log) != 3 || out.Log[2].StepName != "notify" || out.Log[2].Status != runs.StepComplete {
 		t.Errorf("step log %+v", out.Log)
 	}
 }
@@ -108,41 +109,41 @@ func TestRunDefinitionFailures(t *testing.T) {
 	tests := []struct {
 		name     string
 		steps    string
-		activity func(activities.HTTPRequest) (activities.HTTPResponse, error)
+		activity func(runs.HTTPRequest) (runs.HTTPResponse, error)
 		wantType string
 	}{
 		{
 			name:  "a step that keeps failing fails the run",
 			steps: `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET"}}]`,
-			activity: func(activities.HTTPRequest) (activities.HTTPResponse, error) {
-				return activities.HTTPResponse{}, temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeBadRequest, nil)
+			activity: func(runs.HTTPRequest) (runs.HTTPResponse, error) {
+				return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError("bad", runs.ErrTypeBadRequest, nil)
 			},
-			wantType: workflows.ErrTypeStepFailed,
+			wantType: runs.ErrTypeStepFailed,
 		},
 		{
 			name:  "a jump loop ends at the step limit",
 			steps: `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET"},"nextStepId":"a"}]`,
-			activity: func(activities.HTTPRequest) (activities.HTTPResponse, error) {
-				return activities.HTTPResponse{ResponseCode: 200}, nil
+			activity: func(runs.HTTPRequest) (runs.HTTPResponse, error) {
+				return runs.HTTPResponse{ResponseCode: 200}, nil
 			},
-			wantType: workflows.ErrTypeStepLimit,
+			wantType: runs.ErrTypeStepLimit,
 		},
 		{
 			name:     "an unsupported step type fails clearly",
 			steps:    `[{"id":"a","stepType":"VoiceMessage","inputs":{}}]`,
-			wantType: workflows.ErrTypeNotSupported,
+			wantType: runs.ErrTypeNotSupported,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv()
 			if tc.activity != nil {
-				env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
-					func(_ context.Context, req activities.HTTPRequest) (activities.HTTPResponse, error) {
+				env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+					func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
 						return tc.activity(req)
 					})
 			}
-			env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t, tc.steps), nil))
+			env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t, tc.steps), nil))
 			err := env.GetWorkflowError()
 			var appErr *temporal.ApplicationError
 			if !errors.As(err, &appErr) || appErr.Type() != tc.wantType {
@@ -210,8 +211,8 @@ func TestLocalHTTPSteps(t *testing.T) {
 			var local, regular int
 			env.SetOnLocalActivityStartedListener(func(*activity.Info, context.Context, []any) { local++ })
 			env.SetOnActivityStartedListener(func(*activity.Info, context.Context, converter.EncodedValues) { regular++ })
-			env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
-				activities.HTTPResponse{ResponseCode: 201, ResponseBody: map[string]any{"ok": true}}, nil)
+			env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+				runs.HTTPResponse{ResponseCode: 201, ResponseBody: map[string]any{"ok": true}}, nil)
 			inputs := `{"url":"http://sink.test/ingest","method":"POST"`
 			if tc.timeout != "" {
 				inputs += `,"timeoutSeconds":` + tc.timeout
@@ -219,11 +220,11 @@ func TestLocalHTTPSteps(t *testing.T) {
 			st := steps(t, `[{"id":"post","stepType":"HttpRequest","inputs":`+inputs+`},"outputs":{"code":"{{step.responseCode}}"}}]`)
 			in := input(st, nil)
 			in.LocalHTTPSteps = tc.local
-			env.ExecuteWorkflow(workflows.RunDefinitionName, in)
+			env.ExecuteWorkflow(runs.RunDefinitionWorkflow, in)
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
-			var out workflows.RunOutput
+			var out runs.RunOutput
 			if err := env.GetWorkflowResult(&out); err != nil {
 				t.Fatal(err)
 			}

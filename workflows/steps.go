@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
 )
 
 // execute runs one step's own work and returns its result and the inputs it
@@ -42,7 +42,7 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.connectorAction(ctx, step, sc)
 	}
 	return nil, nil, temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("step %s: step type %q is not supported yet", step.ID, step.StepType), ErrTypeNotSupported, nil)
+		fmt.Sprintf("step %s: step type %q is not supported yet", step.ID, step.StepType), runs.ErrTypeNotSupported, nil)
 }
 
 // renderInputs evaluates the step's inputs; the result is always a map.
@@ -72,7 +72,7 @@ func (r *run) callActivity(ctx workflow.Context, step definition.Step, defaults 
 func (r *run) call(ctx workflow.Context, step definition.Step, defaults activityDefaults, local bool, name string, in, out any) (any, error) {
 	opts, err := activityOptions(step, defaults)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), runs.ErrTypeInvalidStep, nil)
 	}
 	var future workflow.Future
 	if local {
@@ -86,7 +86,7 @@ func (r *run) call(ctx workflow.Context, step definition.Step, defaults activity
 		future = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), name, in)
 	}
 	if err := future.Get(ctx, out); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), ErrTypeStepFailed, err)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), runs.ErrTypeStepFailed, err)
 	}
 	return toGeneric(out)
 }
@@ -96,7 +96,7 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 	if err != nil {
 		return nil, nil, err
 	}
-	req := activities.HTTPRequest{
+	req := runs.HTTPRequest{
 		StepID:     step.ID,
 		AccountID:  r.in.AccountID,
 		Env:        env,
@@ -117,24 +117,18 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 	// The activity enforces the step's own timeout; this one only catches
 	// a worker that died mid-call.
 	defaults.startToClose = timeout + 10*time.Second
-	var resp activities.HTTPResponse
-	local := r.in.LocalHTTPSteps && timeout <= LocalHTTPMaxTimeout
-	result, err := r.call(ctx, step, defaults, local, activities.HTTPRequestName, req, &resp)
+	var resp runs.HTTPResponse
+	local := r.in.LocalHTTPSteps && timeout <= runs.LocalHTTPMaxTimeout
+	result, err := r.call(ctx, step, defaults, local, runs.HTTPRequestActivity, req, &resp)
 	return result, inputs, err
 }
-
-// LocalHTTPMaxTimeout is the longest HttpRequest timeout that runs as a
-// local activity when a run asks for local HTTP steps. A local activity
-// holds the workflow task while it runs; longer calls stay regular
-// activities, which the server dispatches and times out on its own.
-const LocalHTTPMaxTimeout = 10 * time.Second
 
 func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
 	inputs, err := r.renderInputs(step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	req := activities.SMSRequest{
+	req := runs.SMSRequest{
 		StepID:          step.ID,
 		SubAccountID:    stringOf(inputs["subAccountId"]),
 		Destination:     stringOf(inputs["destination"]),
@@ -147,8 +141,8 @@ func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (an
 		Expiry:          stringOf(inputs["expiry"]),
 		DLRCallbackURL:  stringOf(inputs["dlrCallbackUrl"]),
 	}
-	var out activities.MessageResult
-	result, err := r.callActivity(ctx, step, messagingDefaults, activities.SendSMSName, req, &out)
+	var out runs.MessageResult
+	result, err := r.callActivity(ctx, step, messagingDefaults, runs.SendSMSActivity, req, &out)
 	return result, inputs, err
 }
 
@@ -159,7 +153,7 @@ func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope
 	}
 	user, _ := inputs["user"].(map[string]any)
 	content, _ := inputs["content"].(map[string]any)
-	req := activities.ChatAppsRequest{
+	req := runs.ChatAppsRequest{
 		StepID:          step.ID,
 		SubAccountID:    stringOf(inputs["subAccountId"]),
 		User:            user,
@@ -167,8 +161,8 @@ func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope
 		Content:         content,
 		ClientMessageID: stringOf(inputs["clientMessageId"]),
 	}
-	var out activities.MessageResult
-	result, err := r.callActivity(ctx, step, messagingDefaults, activities.SendChatAppsMessageName, req, &out)
+	var out runs.MessageResult
+	result, err := r.callActivity(ctx, step, messagingDefaults, runs.SendChatAppsMessageActivity, req, &out)
 	return result, inputs, err
 }
 
@@ -181,9 +175,9 @@ func (r *run) wait(ctx workflow.Context, step definition.Step, sc *scope, logID 
 	}
 	d, err := waitDuration(inputs)
 	if err != nil {
-		return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), ErrTypeInvalidStep, nil)
+		return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), runs.ErrTypeInvalidStep, nil)
 	}
-	r.setStatus(logID, StepSleeping)
+	r.setStatus(logID, runs.StepSleeping)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Step **%s** waits %s, until %s.", step.ID, d, r.now().Add(d).Format(time.RFC3339)))
 	if err := workflow.Sleep(ctx, d); err != nil {
 		return nil, inputs, err
@@ -204,21 +198,21 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 	timeout := 24 * time.Hour
 	if t := stringOf(inputs["timeout"]); t != "" {
 		if timeout, err = definition.ParseDuration(t); err != nil {
-			return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: timeout: %v", step.ID, err), ErrTypeInvalidStep, nil)
+			return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: timeout: %v", step.ID, err), runs.ErrTypeInvalidStep, nil)
 		}
 	}
-	key := AwaitKey(channel, from)
-	if err := workflow.UpsertTypedSearchAttributes(ctx, AwaitingReplyKey.ValueSet(key)); err != nil {
+	key := runs.AwaitKey(channel, from)
+	if err := workflow.UpsertTypedSearchAttributes(ctx, runs.AwaitingReplyKey.ValueSet(key)); err != nil {
 		return nil, inputs, err
 	}
-	r.setStatus(logID, StepWaitingForEvent)
+	r.setStatus(logID, runs.StepWaitingForEvent)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Step **%s** waits for a reply from %s on %s, until %s.",
 		step.ID, from, channel, r.now().Add(timeout).Format(time.RFC3339)))
 
-	var reply *Reply
+	var reply *runs.Reply
 	timer := workflow.NewTimer(ctx, timeout)
 	for reply == nil {
-		var got Reply
+		var got runs.Reply
 		timedOut := false
 		workflow.NewSelector(ctx).
 			AddReceive(r.replies, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &got) }).
@@ -230,11 +224,11 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 		// A reply from someone else (never sent by the gateway, but a
 		// signal can come from anywhere) is not the one awaited, and a
 		// redelivered message is not a second reply.
-		if AwaitKey(got.Channel, got.From) == key && r.firstSeen(got.EventID) {
+		if runs.AwaitKey(got.Channel, got.From) == key && r.firstSeen(got.EventID) {
 			reply = &got
 		}
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, AwaitingReplyKey.ValueUnset()); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, runs.AwaitingReplyKey.ValueUnset()); err != nil {
 		return nil, inputs, err
 	}
 	if reply == nil {
@@ -256,21 +250,13 @@ func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *sc
 		return nil, nil, err
 	}
 	connector, action, _ := definition.ConnectorAction(step.StepType)
-	call := activities.ConnectorCall{
+	call := runs.ConnectorCall{
 		StepID: step.ID, AccountID: r.in.AccountID, Connector: connector, Action: action,
 		Version: r.in.Apps[connector], ConnectionID: step.Connection, Input: inputs, Env: env,
 	}
 	var out any
 	result, err := r.callActivity(ctx, step, connectorDefaults, step.StepType, call, &out)
 	return result, inputs, err
-}
-
-// AwaitKey is the value of the awaiting-reply search attribute: channel and
-// sender, normalised so the gateway and the run agree.
-// A leading "+" is dropped: 8x8 writes msisdns with it and channel user ids
-// without.
-func AwaitKey(channel, from string) string {
-	return strings.ToLower(strings.TrimSpace(channel)) + ":" + strings.TrimPrefix(strings.TrimSpace(from), "+")
 }
 
 // ifBlock runs every block in do, in order, when the condition holds; the
@@ -304,7 +290,7 @@ func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (an
 	items, ok := inputs["items"].([]any)
 	if !ok && inputs["items"] != nil {
 		return nil, inputs, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: items is %T, not an array", step.ID, inputs["items"]), ErrTypeInvalidStep, nil)
+			fmt.Sprintf("step %s: items is %T, not an array", step.ID, inputs["items"]), runs.ErrTypeInvalidStep, nil)
 	}
 	parallelism := 1
 	if p, ok := inputs["parallelism"].(float64); ok && p >= 1 {

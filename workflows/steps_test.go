@@ -14,39 +14,39 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/junction-run/junction/activities"
-	"github.com/junction-run/junction/workflows"
+	"github.com/junction-run/junction/runs"
 )
 
 // recorder mocks the third-party activities and remembers every call, in
 // order, by step id.
 type recorder struct {
 	calls []string
-	sms   []activities.SMSRequest
-	http  []activities.HTTPRequest
+	sms   []runs.SMSRequest
+	http  []runs.HTTPRequest
 }
 
 func (rec *recorder) register(env *testsuite.TestWorkflowEnvironment) {
 	m := &activities.Messaging{}
-	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: activities.SendSMSName})
-	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: activities.SendChatAppsMessageName})
-	env.OnActivity(activities.HTTPRequestName, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.HTTPRequest) (activities.HTTPResponse, error) {
+	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: runs.SendSMSActivity})
+	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: runs.SendChatAppsMessageActivity})
+	env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
 			rec.calls = append(rec.calls, req.StepID)
 			rec.http = append(rec.http, req)
 			if strings.HasPrefix(req.StepID, "flaky") {
-				return activities.HTTPResponse{}, temporal.NewNonRetryableApplicationError("the CRM said no", "BadRequest", nil)
+				return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError("the CRM said no", "BadRequest", nil)
 			}
-			return activities.HTTPResponse{ResponseCode: 200, ResponseBody: map[string]any{"step": req.StepID}}, nil
+			return runs.HTTPResponse{ResponseCode: 200, ResponseBody: map[string]any{"step": req.StepID}}, nil
 		}).Maybe()
-	env.OnActivity(activities.SendSMSName, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.SMSRequest) (activities.MessageResult, error) {
+	env.OnActivity(runs.SendSMSActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req runs.SMSRequest) (runs.MessageResult, error) {
 			rec.calls = append(rec.calls, req.StepID)
 			rec.sms = append(rec.sms, req)
-			return activities.MessageResult{UMID: "umid-" + req.StepID, Status: "Queued"}, nil
+			return runs.MessageResult{UMID: "umid-" + req.StepID, Status: "Queued"}, nil
 		}).Maybe()
 }
 
-func runSteps(t *testing.T, js string, payload map[string]any, setup func(*testsuite.TestWorkflowEnvironment)) (*recorder, workflows.RunOutput, error) {
+func runSteps(t *testing.T, js string, payload map[string]any, setup func(*testsuite.TestWorkflowEnvironment)) (*recorder, runs.RunOutput, error) {
 	t.Helper()
 	env := newEnv()
 	rec := &recorder{}
@@ -54,8 +54,8 @@ func runSteps(t *testing.T, js string, payload map[string]any, setup func(*tests
 	if setup != nil {
 		setup(env)
 	}
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t, js), payload))
-	var out workflows.RunOutput
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t, js), payload))
+	var out runs.RunOutput
 	err := env.GetWorkflowError()
 	if err == nil {
 		err = env.GetWorkflowResult(&out)
@@ -73,7 +73,7 @@ func TestStepTypes(t *testing.T) {
 		steps     string
 		payload   map[string]any
 		wantCalls string
-		check     func(t *testing.T, rec *recorder, out workflows.RunOutput)
+		check     func(t *testing.T, rec *recorder, out runs.RunOutput)
 	}{
 		{
 			name: "Branch follows every true condition, else the default",
@@ -109,7 +109,7 @@ func TestStepTypes(t *testing.T) {
 			name:      "Wait of two days takes no test time",
 			steps:     `[{"id":"pause","stepType":"Wait","inputs":{"duration":"2.00:00:00"},"nextStepId":"after"}, ` + call("after") + `}]`,
 			wantCalls: "after",
-			check: func(t *testing.T, _ *recorder, out workflows.RunOutput) {
+			check: func(t *testing.T, _ *recorder, out runs.RunOutput) {
 				if got := out.Log[0].CompletedAt.Sub(out.Log[0].StartedAt); out.Log[0].StepType != "Wait" || got < 48*time.Hour {
 					t.Errorf("wait step %s lasted %s of workflow time, want 48h", out.Log[0].StepType, got)
 				}
@@ -122,7 +122,7 @@ func TestStepTypes(t *testing.T) {
 			   "outputs":{"smsUmid":"{{step.umid}}","smsStatus":"{{step.status}}"}}]`,
 			payload:   map[string]any{"payload": map[string]any{"source": "+6591234567", "destination": "+6500000000", "body": "hi"}},
 			wantCalls: "reply",
-			check: func(t *testing.T, rec *recorder, out workflows.RunOutput) {
+			check: func(t *testing.T, rec *recorder, out runs.RunOutput) {
 				s := rec.sms[0]
 				if s.SubAccountID != "acme_sms" || s.Destination != "+6591234567" || s.Source != "+6500000000" || s.Text != "Thanks: hi" {
 					t.Errorf("sms %+v", s)
@@ -138,7 +138,7 @@ func TestStepTypes(t *testing.T) {
 			  {"id":"use","stepType":"HttpRequest","inputs":{"url":"http://x.test/use","method":"POST","body":{"t":"{{data.total}}","l":"{{data.label}}"}}}]`,
 			payload:   map[string]any{"a": 2.0, "b": 3.0},
 			wantCalls: "use",
-			check: func(t *testing.T, rec *recorder, _ workflows.RunOutput) {
+			check: func(t *testing.T, rec *recorder, _ runs.RunOutput) {
 				if got := mustJSON(rec.http[0].Body); got != `{"l":"order","t":5}` {
 					t.Errorf("body %s", got)
 				}
@@ -151,7 +151,7 @@ func TestStepTypes(t *testing.T) {
 			  ` + call("done") + `}]`,
 			payload:   map[string]any{"lines": []any{map[string]any{"sku": "A"}, map[string]any{"sku": "B"}, map[string]any{"sku": "C"}}},
 			wantCalls: "line,line,line,done",
-			check: func(t *testing.T, rec *recorder, out workflows.RunOutput) {
+			check: func(t *testing.T, rec *recorder, out runs.RunOutput) {
 				seen := map[string]bool{}
 				for _, h := range rec.http[:3] {
 					seen[mustJSON(h.Body)] = true
@@ -166,7 +166,7 @@ func TestStepTypes(t *testing.T) {
 		{
 			name:  "Parallel runs every branch and joins",
 			steps: `[{"id":"fan","stepType":"Parallel","nextStepId":"join","do":[[` + call("a") + `}],[` + call("b") + `}]]}, ` + call("join") + `}]`,
-			check: func(t *testing.T, rec *recorder, _ workflows.RunOutput) {
+			check: func(t *testing.T, rec *recorder, _ runs.RunOutput) {
 				if len(rec.calls) != 3 || rec.calls[2] != "join" {
 					t.Errorf("calls %v: want both branches, then join", rec.calls)
 				}
@@ -176,8 +176,8 @@ func TestStepTypes(t *testing.T) {
 			name:      "onError continue records the error and goes on",
 			steps:     `[` + call("flaky") + `,"onError":{"action":"continue"},"nextStepId":"next","outputs":{"err":"{{step.error}}"}}, ` + call("next") + `}]`,
 			wantCalls: "flaky,next",
-			check: func(t *testing.T, _ *recorder, out workflows.RunOutput) {
-				if out.Log[0].Status != workflows.StepFailed {
+			check: func(t *testing.T, _ *recorder, out runs.RunOutput) {
+				if out.Log[0].Status != runs.StepFailed {
 					t.Errorf("failed step logged as %s", out.Log[0].Status)
 				}
 			},
@@ -227,9 +227,9 @@ func TestWaitForReply(t *testing.T) {
 		_, out, err := runSteps(t, steps, payload, func(env *testsuite.TestWorkflowEnvironment) {
 			env.RegisterDelayedCallback(func() {
 				// Someone else first, then a redelivery of the real reply.
-				env.SignalWorkflow(workflows.SignalReply, workflows.Reply{EventID: "m0", From: "+4400000000", Channel: "sms",
+				env.SignalWorkflow(runs.ReplySignal, runs.Reply{EventID: "m0", From: "+4400000000", Channel: "sms",
 					Event: map[string]any{"payload": map[string]any{"body": "spam"}}})
-				env.SignalWorkflow(workflows.SignalReply, workflows.Reply{EventID: "m1", From: "6591234567", Channel: "SMS",
+				env.SignalWorkflow(runs.ReplySignal, runs.Reply{EventID: "m1", From: "6591234567", Channel: "SMS",
 					Event: map[string]any{"payload": map[string]any{"body": "yes"}}})
 			}, 10*time.Minute)
 		})
@@ -260,7 +260,7 @@ func TestRunDefinitionContinuesAsNew(t *testing.T) {
 	rec := &recorder{}
 	rec.register(env)
 	env.SetContinueAsNewSuggested(true)
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t, `[`+call("a")+`,"nextStepId":"b"}, `+call("b")+`}]`), nil))
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t, `[`+call("a")+`,"nextStepId":"b"}, `+call("b")+`}]`), nil))
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("got %v, want continue-as-new", err)
@@ -279,35 +279,35 @@ func TestSuspendHoldsTheNextStepUntilResumed(t *testing.T) {
 	var suspendedAt, resumedAt time.Time
 	env.RegisterDelayedCallback(func() {
 		suspendedAt = env.Now()
-		env.UpdateWorkflow(workflows.UpdateControl, "u1", &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(runs.ControlUpdate, "u1", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("suspend rejected: %v", err) },
 			OnAccept: func() {}, OnComplete: func(any, error) {},
-		}, workflows.ControlRequest{Action: workflows.ControlSuspend})
+		}, runs.ControlRequest{Action: runs.ControlSuspend})
 	}, 30*time.Minute)
 	env.RegisterDelayedCallback(func() {
 		if len(rec.calls) != 0 {
 			t.Errorf("step ran while suspended: %v", rec.calls)
 		}
 		resumedAt = env.Now()
-		env.UpdateWorkflow(workflows.UpdateControl, "u2", &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(runs.ControlUpdate, "u2", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("resume rejected: %v", err) },
 			OnAccept: func() {}, OnComplete: func(any, error) {},
-		}, workflows.ControlRequest{Action: workflows.ControlResume})
+		}, runs.ControlRequest{Action: runs.ControlResume})
 	}, 5*time.Hour)
 	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(workflows.UpdateControl, "u3", &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(runs.ControlUpdate, "u3", &testsuite.TestUpdateCallback{
 			OnReject: func(error) {}, OnAccept: func() { t.Error("a bogus action was accepted") }, OnComplete: func(any, error) {},
-		}, workflows.ControlRequest{Action: "explode"})
+		}, runs.ControlRequest{Action: "explode"})
 	}, time.Minute)
 
 	// The wait ends after 1 hour, while the run is suspended: the next step
 	// must wait for the resume at 5 hours.
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t,
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t,
 		`[{"id":"pause","stepType":"Wait","inputs":{"duration":"01:00:00"},"nextStepId":"after"}, `+call("after")+`}]`), nil))
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var out workflows.RunOutput
+	var out runs.RunOutput
 	if err := env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -327,12 +327,12 @@ func TestTimeAndIDsAreReplaySafe(t *testing.T) {
 	rec.register(env)
 	start := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 	env.SetStartTime(start)
-	env.ExecuteWorkflow(workflows.RunDefinitionName, input(steps(t,
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t,
 		`[{"id":"vars","stepType":"SetVariables","inputs":{"id":"{{uuid()}}","other":"{{uuid()}}","at":"{{now()}}"}}]`), nil))
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var out workflows.RunOutput
+	var out runs.RunOutput
 	if err := env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}

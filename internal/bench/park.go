@@ -8,12 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/junction-run/junction/runs"
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-
-	"github.com/junction-run/junction/workflows"
 )
 
 // ParkConfig is the scale scenario: N runs wait in a Wait step until one
@@ -190,7 +189,7 @@ func waitParked(ctx context.Context, tc client.Client, namespace string, deadlin
 	for time.Now().Before(deadline) {
 		resp, err := tc.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
 			Namespace:     namespace,
-			TaskQueue:     &taskqueuepb.TaskQueue{Name: workflows.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueue:     &taskqueuepb.TaskQueue{Name: runs.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 			TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW,
 			ReportStats:   true,
 		})

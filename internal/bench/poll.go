@@ -20,7 +20,7 @@ import (
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devvault"
-	"github.com/junction-run/junction/workflows"
+	"github.com/junction-run/junction/runs"
 )
 
 // SystemPoll selects the polling scenario.
@@ -325,7 +325,7 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 			profileDone = nil
 		}
 	}
-	if n, err := env.count(ctx, "WorkflowType = '"+workflows.PollName+"' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'"); err == nil {
+	if n, err := env.count(ctx, "WorkflowType = '"+runs.PollWorkflow+"' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'"); err == nil {
 		res.FailedPolls = n
 	}
 	qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
@@ -405,7 +405,7 @@ func (c Config) pollPhase(ctx context.Context, env *pollEnv, name string, addOrd
 	}
 	for {
 		if env.shops.shopsPolledSince(polledBefore) >= ph.Triggered && env.sink.countOf(want) >= len(want) {
-			if n, err := env.count(ctx, "WorkflowType = '"+workflows.PollName+"' AND ExecutionStatus = 'Running'"); err == nil && n == 0 {
+			if n, err := env.count(ctx, "WorkflowType = '"+runs.PollWorkflow+"' AND ExecutionStatus = 'Running'"); err == nil && n == 0 {
 				ph.Complete = true
 				break
 			}

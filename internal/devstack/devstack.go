@@ -25,10 +25,10 @@ import (
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
 	"github.com/junction-run/junction/payloadcodec"
+	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 	"github.com/junction-run/junction/worker"
-	"github.com/junction-run/junction/workflows"
 )
 
 // Config says where the stack keeps its data and listens. Addresses with
@@ -176,7 +176,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Namespace:        cfg.Namespace,
 		FrontendAddress:  cfg.TemporalAddress,
 		UIAddress:        uiAddr,
-		SearchAttributes: workflows.SearchAttributes(),
+		SearchAttributes: runs.SearchAttributes(),
 		Logger:           serverLog,
 		Postgres:         cfg.TemporalPostgres,
 		SQLite:           cfg.TemporalSQLite,

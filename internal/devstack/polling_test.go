@@ -24,12 +24,12 @@ import (
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devstack"
-	"github.com/junction-run/junction/workflows"
+	"github.com/junction-run/junction/runs"
 )
 
 // pollNow triggers a poll schedule, as "Trigger" in the Temporal UI does,
 // and returns what the poll it started returned.
-func pollNow(t *testing.T, s *devstack.Stack, scheduleID string) workflows.PollState {
+func pollNow(t *testing.T, s *devstack.Stack, scheduleID string) runs.PollState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -47,7 +47,7 @@ func pollNow(t *testing.T, s *devstack.Stack, scheduleID string) workflows.PollS
 		return err == nil && desc.Info.NumActions > before.Info.NumActions && len(desc.Info.RecentActions) > 0
 	})
 	started := desc.Info.RecentActions[len(desc.Info.RecentActions)-1].StartWorkflowResult
-	var state workflows.PollState
+	var state runs.PollState
 	if err := s.Client.GetWorkflow(ctx, started.WorkflowID, started.FirstExecutionRunID).Get(ctx, &state); err != nil {
 		t.Fatalf("poll %s: %v", started.WorkflowID, err)
 	}
@@ -55,13 +55,13 @@ func pollNow(t *testing.T, s *devstack.Stack, scheduleID string) workflows.PollS
 }
 
 // scheduledInput is the PollInput a poll schedule starts polls with.
-func scheduledInput(t *testing.T, desc *client.ScheduleDescription) workflows.PollInput {
+func scheduledInput(t *testing.T, desc *client.ScheduleDescription) runs.PollInput {
 	t.Helper()
 	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
 	if !ok || len(action.Args) != 1 {
 		t.Fatalf("schedule action %#v", desc.Schedule.Action)
 	}
-	var in workflows.PollInput
+	var in runs.PollInput
 	if err := converter.GetDefaultDataConverter().FromPayload(action.Args[0].(*commonpb.Payload), &in); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 
 	runOf := func(orderID int64) string { return "acme/" + defID + "/" + strconv.FormatInt(orderID, 10) }
 	runsOfDefinition := func(extra string) int {
-		return countRuns(t, s, fmt.Sprintf("JunctionDefinitionId = '%s' AND WorkflowType = '%s'%s", defID, workflows.RunDefinitionName, extra))
+		return countRuns(t, s, fmt.Sprintf("JunctionDefinitionId = '%s' AND WorkflowType = '%s'%s", defID, runs.RunDefinitionWorkflow, extra))
 	}
 
 	// The first poll: one run per paid order.

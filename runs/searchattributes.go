@@ -1,4 +1,4 @@
-package workflows
+package runs
 
 import (
 	enumspb "go.temporal.io/api/enums/v1"
@@ -13,7 +13,16 @@ var (
 	DefinitionIDKey      = temporal.NewSearchAttributeKeyKeyword("JunctionDefinitionId")
 	DefinitionVersionKey = temporal.NewSearchAttributeKeyInt64("JunctionDefinitionVersion")
 	TriggerKey           = temporal.NewSearchAttributeKeyKeyword("JunctionTrigger")
+	// AwaitingReplyKey is set while a run waits in a WaitForReply step, to
+	// AwaitKey(channel, from), so intake can route the reply to it.
+	AwaitingReplyKey = temporal.NewSearchAttributeKeyKeyword("JunctionAwaitingReply")
+	// RunStatusKey is RunStatusSuspended while a run is suspended, unset
+	// otherwise.
+	RunStatusKey = temporal.NewSearchAttributeKeyKeyword("JunctionRunStatus")
 )
+
+// RunStatusSuspended is RunStatusKey's value for a suspended run.
+const RunStatusSuspended = "Suspended"
 
 // SearchAttributes lists the attributes above with their types, for
 // registration on a namespace.
@@ -28,14 +37,3 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		RunStatusKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
-
-// AwaitingReplyKey is set while a run waits in a WaitForReply step, to
-// AwaitKey(channel, from), so the gateway can route the reply to it.
-var AwaitingReplyKey = temporal.NewSearchAttributeKeyKeyword("JunctionAwaitingReply")
-
-// RunStatusKey is RunStatusSuspended while a run is suspended, unset
-// otherwise.
-var RunStatusKey = temporal.NewSearchAttributeKeyKeyword("JunctionRunStatus")
-
-// RunStatusSuspended is RunStatusKey's value for a suspended run.
-const RunStatusSuspended = "Suspended"

@@ -1,0 +1,167 @@
+package runs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/junction-run/junction/definition"
+)
+
+// RunInput starts one run. It carries the definition's steps themselves, not
+// a reference, so the run is pinned to the version it started on and replays
+// never read a database.
+type RunInput struct {
+	AccountID    string            `json:"accountId"`
+	SubAccountID string            `json:"subAccountId,omitempty"`
+	DefinitionID string            `json:"definitionId"`
+	Version      int               `json:"version"`
+	Name         string            `json:"name"`
+	Trigger      string            `json:"trigger"`
+	EventID      string            `json:"eventId"`
+	TriggeredAt  time.Time         `json:"triggeredAt"`
+	Steps        []definition.Step `json:"steps"`
+	// Payload is the trigger's data; its top-level fields become data.*.
+	Payload map[string]any `json:"payload"`
+	// Apps are the connector versions the definition version pins (its
+	// "apps" block): connector steps call exactly these versions, however
+	// many newer ones are registered since. A connector not named runs its
+	// latest stable version (definitions saved before pinning existed).
+	Apps map[string]string `json:"apps,omitempty"`
+	// LocalHTTPSteps runs short HttpRequest steps as local activities (at
+	// most LocalHTTPMaxTimeout). Intake sets it from its options; it lives
+	// in the input so that a run keeps the choice it started with, and a
+	// replay never depends on the worker's configuration.
+	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
+	// Resume is set when a run continues as new: where the previous run
+	// stopped and what it knew.
+	Resume *ResumeState `json:"resume,omitempty"`
+}
+
+// LocalHTTPMaxTimeout is the longest HttpRequest timeout that runs as a
+// local activity when a run asks for local HTTP steps. A local activity
+// holds the workflow task while it runs; longer calls stay regular
+// activities, which the server dispatches and times out on its own.
+const LocalHTTPMaxTimeout = 10 * time.Second
+
+// ResumeState carries a run across continue-as-new.
+type ResumeState struct {
+	Data     map[string]any `json:"data"`
+	Steps    map[string]any `json:"steps"`
+	Queue    []string       `json:"queue"`
+	Log      []StepLog      `json:"log"`
+	Executed int            `json:"executed"`
+	Seen     []string       `json:"seen,omitempty"`
+}
+
+// RunOutput is what a completed run returns.
+type RunOutput struct {
+	Data map[string]any `json:"data"`
+	Log  []StepLog      `json:"log"`
+}
+
+// RunState is what StateQuery returns while a run is open and after it
+// closed.
+type RunState struct {
+	Data        map[string]any `json:"data"`
+	Log         []StepLog      `json:"log"`
+	CurrentStep string         `json:"currentStep,omitempty"`
+}
+
+// Step log statuses, 8x8's names.
+const (
+	StepRunning         = "Running"
+	StepComplete        = "Complete"
+	StepFailed          = "Failed"
+	StepSleeping        = "Sleeping"
+	StepWaitingForEvent = "WaitingForEvent"
+)
+
+// StepLog is one executed step, as 8x8's workflowLog reports it, with the
+// inputs it ran with and the result it produced.
+type StepLog struct {
+	ID          string    `json:"id"`
+	StepName    string    `json:"stepName"`
+	StepType    string    `json:"stepType,omitempty"`
+	StartedAt   time.Time `json:"startedAt"`
+	CompletedAt time.Time `json:"completedAt,omitzero"`
+	Status      string    `json:"status"`
+	Inputs      any       `json:"inputs,omitempty"`
+	Output      any       `json:"output,omitempty"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// Reply is ReplySignal's argument: an inbound message for a run waiting in a
+// WaitForReply step.
+type Reply struct {
+	// EventID is the inbound message's id; a redelivery carries the same.
+	EventID string         `json:"eventId"`
+	From    string         `json:"from"`
+	Channel string         `json:"channel"`
+	Event   map[string]any `json:"event"`
+}
+
+// AwaitKey is the value of AwaitingReplyKey while a run waits for a reply:
+// channel and sender, normalised so intake and the run agree. A leading "+"
+// is dropped: 8x8 writes msisdns with it and channel user ids without.
+func AwaitKey(channel, from string) string {
+	return strings.ToLower(strings.TrimSpace(channel)) + ":" + strings.TrimPrefix(strings.TrimSpace(from), "+")
+}
+
+// Control actions of a ControlRequest.
+const (
+	ControlSuspend = "suspend"
+	ControlResume  = "resume"
+)
+
+// ControlRequest is ControlUpdate's argument.
+type ControlRequest struct {
+	Action string `json:"action"`
+}
+
+// Validate refuses an action other than suspend and resume; the run's
+// update validator and the API both use it.
+func (r ControlRequest) Validate() error {
+	if r.Action != ControlSuspend && r.Action != ControlResume {
+		return fmt.Errorf("action must be %q or %q, not %q", ControlSuspend, ControlResume, r.Action)
+	}
+	return nil
+}
+
+// InitialData is the context a run starts with: the trigger payload's
+// fields plus accountId, triggeredAt and subAccountId. Trigger conditions
+// are evaluated over the same data.
+func InitialData(in RunInput) map[string]any {
+	data := make(map[string]any, len(in.Payload)+3)
+	for k, v := range in.Payload {
+		data[k] = v
+	}
+	// The context fields 8x8 defines win over payload fields of the same
+	// name: definitions rely on them being what the platform says.
+	data["accountId"] = in.AccountID
+	data["triggeredAt"] = in.TriggeredAt.UTC().Format(time.RFC3339Nano)
+	if in.SubAccountID != "" {
+		data["subAccountId"] = in.SubAccountID
+	}
+	return data
+}
+
+// ConditionsFail evaluates a definition's trigger conditions over the data
+// a run would start with; it returns why the event is turned down, or "".
+// It is pure, so the poll workflow and intake evaluate conditions alike.
+func ConditionsFail(conditions []string, in RunInput, now time.Time) string {
+	if len(conditions) == 0 {
+		return ""
+	}
+	env := definition.Env{Data: InitialData(in), Now: func() time.Time { return now }}
+	for i, cond := range conditions {
+		v, err := definition.RenderString(cond, env)
+		if err != nil {
+			return fmt.Sprintf("conditions[%d]: %v", i, err)
+		}
+		if !definition.Truthy(v) {
+			return fmt.Sprintf("conditions[%d] is false", i)
+		}
+	}
+	return ""
+}

@@ -145,9 +145,6 @@ func normalizeMSISDN(v any) (string, bool) {
 // code ("+65"). A value that is not a phone number gives false.
 func fnIsCountryCode(m *meter, args []any) (any, error) {
 	const name = "isCountryCode"
-	if err := arity(name, args, 2, 2); err != nil {
-		return nil, err
-	}
 	cc, err := stringArg(name, args, 1)
 	if err != nil {
 		return nil, err

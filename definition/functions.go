@@ -12,86 +12,8 @@ import (
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
-// meteredFuncs are the functions Junction defines. Some replace expr builtins whose output can be
-// much larger than their input (so they must check the budget before allocating) or whose result
-// order comes from Go map iteration (so it would differ between runs); the others are 8x8's
-// helpers and what integration builders need. The rewriter passes the meter as the first
-// argument; args are what the expression passed. Every one is documented in functionDocs.
-var meteredFuncs = map[string]func(m *meter, args []any) (any, error){
-	// 8x8 helpers.
-	"isCountryCode":      fnIsCountryCode,
-	"stringContains":     fnStringContains,
-	"isTimeOfDayBetween": fnIsTimeOfDayBetween,
-	"isDayOfWeek":        fnIsDayOfWeek,
-	"uuid":               fnUUID,
-	"now":                fnNow,
-	// Strings.
-	"repeat":    fnRepeat,
-	"replace":   fnReplace,
-	"join":      fnJoin,
-	"string":    fnString,
-	"substring": fnSubstring,
-	"padStart":  fnPadStart,
-	"padEnd":    fnPadEnd,
-	"urlEncode": fnURLEncode,
-	// Numbers.
-	"toNumber":     fnToNumber,
-	"round":        fnRound,
-	"formatNumber": fnFormatNumber,
-	// Dates.
-	"formatDate":  fnFormatDate,
-	"parseDate":   fnParseDate,
-	"addDuration": fnAddDuration,
-	"dateDiff":    fnDateDiff,
-	// JSON, arrays and objects.
-	"toJSON":  fnToJSON,
-	"concat":  fnConcat,
-	"flatten": fnFlatten,
-	"keys":    fnKeys,
-	"values":  fnValues,
-	"toPairs": fnToPairs,
-	"uniq":    fnUniq,
-	"unique":  fnUniq,
-	// Defaults.
-	"default":  fnDefault,
-	"coalesce": fnCoalesce,
-}
-
-// funcArity gives the least and most arguments of each function in meteredFuncs (-1: no most),
-// so that a call with the wrong number is found when a definition is validated.
-var funcArity = map[string][2]int{
-	"isCountryCode": {2, 2}, "stringContains": {2, 3}, "isTimeOfDayBetween": {3, 4}, "isDayOfWeek": {2, 3},
-	"uuid": {0, 0}, "now": {0, 0},
-	"repeat": {2, 2}, "replace": {3, 3}, "join": {1, 2}, "string": {1, 1}, "substring": {2, 3},
-	"padStart": {2, 3}, "padEnd": {2, 3}, "urlEncode": {1, 1},
-	"toNumber": {1, 1}, "round": {1, 2}, "formatNumber": {1, 4},
-	"formatDate": {1, 3}, "parseDate": {1, 3}, "addDuration": {2, 2}, "dateDiff": {2, 3},
-	"toJSON": {1, 1}, "concat": {1, -1}, "flatten": {1, 1}, "keys": {1, 1}, "values": {1, 1},
-	"toPairs": {1, 1}, "uniq": {1, 1}, "unique": {1, 1},
-	"default": {2, 2}, "coalesce": {1, -1},
-}
-
-func arityMessage(name string, a [2]int, got int) string {
-	switch {
-	case a[0] == a[1] && a[0] == 1:
-		return fmt.Sprintf("%s expects 1 argument, got %d", name, got)
-	case a[0] == a[1]:
-		return fmt.Sprintf("%s expects %d arguments, got %d", name, a[0], got)
-	case a[1] < 0:
-		return fmt.Sprintf("%s expects at least %d arguments, got %d", name, a[0], got)
-	}
-	return fmt.Sprintf("%s expects %d to %d arguments, got %d", name, a[0], a[1], got)
-}
-
-func arity(name string, args []any, min, max int) error {
-	if len(args) < min || len(args) > max {
-		if min == max {
-			return fmt.Errorf("%s expects %d arguments, got %d", name, min, len(args))
-		}
-		return fmt.Errorf("%s expects %d to %d arguments, got %d", name, min, max, len(args))
-	}
-	return nil
-}
+// The implementations of the functions exprFunctions declares (functions_table.go), and the
+// readers of their arguments. Each is called with a number of arguments its parameters allow.
 
 func stringArg(name string, args []any, i int) (string, error) {
 	s, ok := args[i].(string)
@@ -127,9 +49,6 @@ func mapArg(name string, args []any, i int) (reflect.Value, error) {
 
 // repeat(s, n): s repeated n times.
 func fnRepeat(m *meter, args []any) (any, error) {
-	if err := arity("repeat", args, 2, 2); err != nil {
-		return nil, err
-	}
 	s, err := stringArg("repeat", args, 0)
 	if err != nil {
 		return nil, err
@@ -152,9 +71,6 @@ func fnRepeat(m *meter, args []any) (any, error) {
 
 // replace(s, old, new): s with every old replaced by new.
 func fnReplace(m *meter, args []any) (any, error) {
-	if err := arity("replace", args, 3, 3); err != nil {
-		return nil, err
-	}
 	var strs [3]string
 	for i := range strs {
 		var err error
@@ -185,9 +101,6 @@ func fnReplace(m *meter, args []any) (any, error) {
 
 // join(array, separator = ""): the elements formatted as in interpolation, separated.
 func fnJoin(m *meter, args []any) (any, error) {
-	if err := arity("join", args, 1, 2); err != nil {
-		return nil, err
-	}
 	arr, err := arrayArg("join", args, 0)
 	if err != nil {
 		return nil, err
@@ -217,9 +130,6 @@ func fnJoin(m *meter, args []any) (any, error) {
 
 // toJSON(v): v as compact JSON, object keys sorted.
 func fnToJSON(m *meter, args []any) (any, error) {
-	if err := arity("toJSON", args, 1, 1); err != nil {
-		return nil, err
-	}
 	n, err := normalize(args[0], m, 0)
 	if err != nil {
 		return nil, err
@@ -229,9 +139,6 @@ func fnToJSON(m *meter, args []any) (any, error) {
 
 // string(v): v formatted as in interpolation.
 func fnString(m *meter, args []any) (any, error) {
-	if err := arity("string", args, 1, 1); err != nil {
-		return nil, err
-	}
 	s, err := formatValue(args[0], m)
 	if err != nil {
 		return nil, err
@@ -241,9 +148,6 @@ func fnString(m *meter, args []any) (any, error) {
 
 // concat(a, b, ...): the arrays joined into one.
 func fnConcat(m *meter, args []any) (any, error) {
-	if len(args) == 0 {
-		return nil, fmt.Errorf("concat expects at least 1 argument")
-	}
 	total := 0
 	arrs := make([]reflect.Value, len(args))
 	for i := range args {
@@ -268,9 +172,6 @@ func fnConcat(m *meter, args []any) (any, error) {
 
 // flatten(array): nested arrays flattened into one.
 func fnFlatten(m *meter, args []any) (any, error) {
-	if err := arity("flatten", args, 1, 1); err != nil {
-		return nil, err
-	}
 	arr, err := arrayArg("flatten", args, 0)
 	if err != nil {
 		return nil, err
@@ -307,9 +208,6 @@ func fnFlatten(m *meter, args []any) (any, error) {
 
 // sortedMapKeys returns an object's keys sorted by their string form.
 func sortedMapKeys(m *meter, name string, args []any) (reflect.Value, []reflect.Value, error) {
-	if err := arity(name, args, 1, 1); err != nil {
-		return reflect.Value{}, nil, err
-	}
 	v, err := mapArg(name, args, 0)
 	if err != nil {
 		return reflect.Value{}, nil, err
@@ -365,9 +263,6 @@ func fnToPairs(m *meter, args []any) (any, error) {
 
 // uniq(array): the array without repeated elements, first occurrences kept.
 func fnUniq(m *meter, args []any) (any, error) {
-	if err := arity("uniq", args, 1, 1); err != nil {
-		return nil, err
-	}
 	arr, err := arrayArg("uniq", args, 0)
 	if err != nil {
 		return nil, err
@@ -389,9 +284,6 @@ func fnUniq(m *meter, args []any) (any, error) {
 // stringContains(source, value, ignoreCase = false), as in the 8x8 Automation API: whether value
 // occurs in source. A source that is not a string (such as a missing field) contains nothing.
 func fnStringContains(m *meter, args []any) (any, error) {
-	if err := arity("stringContains", args, 2, 3); err != nil {
-		return nil, err
-	}
 	value, err := stringArg("stringContains", args, 1)
 	if err != nil {
 		return nil, err
@@ -421,9 +313,6 @@ func fnStringContains(m *meter, args []any) (any, error) {
 // including, end. Positions count characters; they are clamped to the string, and start > end
 // swaps them.
 func fnSubstring(m *meter, args []any) (any, error) {
-	if err := arity("substring", args, 2, 3); err != nil {
-		return nil, err
-	}
 	s, err := stringArg("substring", args, 0)
 	if err != nil {
 		return nil, err
@@ -464,9 +353,6 @@ func fnSubstring(m *meter, args []any) (any, error) {
 // pad implements padStart and padEnd: s filled with pad (repeated, cut to fit) up to length
 // characters.
 func pad(m *meter, name string, args []any, atStart bool) (any, error) {
-	if err := arity(name, args, 2, 3); err != nil {
-		return nil, err
-	}
 	s, ok := args[0].(string)
 	if !ok {
 		str, err := formatValue(args[0], m)
@@ -511,9 +397,6 @@ func fnPadEnd(m *meter, args []any) (any, error) { return pad(m, "padEnd", args,
 // urlEncode(s): s encoded for a URL query value or path segment, as JavaScript's
 // encodeURIComponent: everything but letters, digits and - _ . ! ~ * ' ( ) is percent-encoded.
 func fnURLEncode(m *meter, args []any) (any, error) {
-	if err := arity("urlEncode", args, 1, 1); err != nil {
-		return nil, err
-	}
 	s, ok := args[0].(string)
 	if !ok {
 		str, err := formatValue(args[0], m)
@@ -544,9 +427,6 @@ func fnURLEncode(m *meter, args []any) (any, error) {
 // "1e3") parsed, true and false give 1 and 0; anything else (empty or non-numeric text, null,
 // arrays, objects) gives null.
 func fnToNumber(m *meter, args []any) (any, error) {
-	if err := arity("toNumber", args, 1, 1); err != nil {
-		return nil, err
-	}
 	switch v := args[0].(type) {
 	case bool:
 		if v {
@@ -669,9 +549,6 @@ func roundDecimal(x float64, digits int) string {
 // round(x, digits = 0): x rounded to digits decimals (negative digits round to tens, hundreds,
 // ...), halves away from zero.
 func fnRound(m *meter, args []any) (any, error) {
-	if err := arity("round", args, 1, 2); err != nil {
-		return nil, err
-	}
 	x, err := numberArg("round", args, 0)
 	if err != nil {
 		return nil, err
@@ -703,9 +580,6 @@ func fnRound(m *meter, args []any) (any, error) {
 // "1,234.50". No locale is consulted.
 func fnFormatNumber(m *meter, args []any) (any, error) {
 	const name = "formatNumber"
-	if err := arity(name, args, 1, 4); err != nil {
-		return nil, err
-	}
 	x, err := numberArg(name, args, 0)
 	if err != nil {
 		return nil, err
@@ -771,9 +645,6 @@ func empty(v any) bool {
 
 // default(value, fallback): value, or fallback when value is null or "".
 func fnDefault(m *meter, args []any) (any, error) {
-	if err := arity("default", args, 2, 2); err != nil {
-		return nil, err
-	}
 	if empty(args[0]) {
 		return args[1], m.spend(1)
 	}

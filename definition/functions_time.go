@@ -119,9 +119,6 @@ func instantArg(name string, args []any, i int) (instant, error) {
 // now(): the current time as an RFC 3339 string in UTC with milliseconds. Inside a workflow it is
 // workflow time (Env.Now).
 func fnNow(m *meter, args []any) (any, error) {
-	if err := arity("now", args, 0, 0); err != nil {
-		return nil, err
-	}
 	if m.now == nil {
 		return nil, fmt.Errorf("now() is not available here: no clock was provided")
 	}
@@ -130,9 +127,6 @@ func fnNow(m *meter, args []any) (any, error) {
 
 // uuid(): a new random UUID. Inside a workflow it is a recorded side effect (Env.UUID).
 func fnUUID(m *meter, args []any) (any, error) {
-	if err := arity("uuid", args, 0, 0); err != nil {
-		return nil, err
-	}
 	if m.uuid == nil {
 		return nil, fmt.Errorf("uuid() is not available here: no id source was provided")
 	}
@@ -173,9 +167,6 @@ func timeOfDay(name string, args []any, i int) (int, error) {
 // later than to the range crosses midnight: 22:00:00 to 06:00:00 holds at 23:00 and at 05:00.
 func fnIsTimeOfDayBetween(m *meter, args []any) (any, error) {
 	const name = "isTimeOfDayBetween"
-	if err := arity(name, args, 3, 4); err != nil {
-		return nil, err
-	}
 	if err := m.spend(16); err != nil {
 		return nil, err
 	}
@@ -236,9 +227,6 @@ func dayMatches(name string, day any, wd time.Weekday) (bool, error) {
 // converted to timeZone when one is given, otherwise read at its own offset.
 func fnIsDayOfWeek(m *meter, args []any) (any, error) {
 	const name = "isDayOfWeek"
-	if err := arity(name, args, 2, 3); err != nil {
-		return nil, err
-	}
 	in, err := instantArg(name, args, 0)
 	if err != nil {
 		return nil, err
@@ -275,9 +263,6 @@ func fnIsDayOfWeek(m *meter, args []any) (any, error) {
 // of seconds.
 func fnFormatDate(m *meter, args []any) (any, error) {
 	const name = "formatDate"
-	if err := arity(name, args, 1, 3); err != nil {
-		return nil, err
-	}
 	in, err := instantArg(name, args, 0)
 	if err != nil {
 		return nil, err
@@ -316,9 +301,6 @@ func fnFormatDate(m *meter, args []any) (any, error) {
 // timeZone) or a number of Unix seconds; with one, it is read with the tokens of formatDate.
 func fnParseDate(m *meter, args []any) (any, error) {
 	const name = "parseDate"
-	if err := arity(name, args, 1, 3); err != nil {
-		return nil, err
-	}
 	loc, err := timeZoneArg(name, args, 2)
 	if err != nil {
 		return nil, err
@@ -361,9 +343,6 @@ func fnParseDate(m *meter, args []any) (any, error) {
 // go back, or a number of seconds), as an RFC 3339 string in UTC.
 func fnAddDuration(m *meter, args []any) (any, error) {
 	const name = "addDuration"
-	if err := arity(name, args, 2, 2); err != nil {
-		return nil, err
-	}
 	if err := m.spend(16); err != nil {
 		return nil, err
 	}
@@ -396,9 +375,6 @@ var diffUnits = map[string]time.Duration{
 // days or weeks; fractional, negative when to is earlier.
 func fnDateDiff(m *meter, args []any) (any, error) {
 	const name = "dateDiff"
-	if err := arity(name, args, 2, 3); err != nil {
-		return nil, err
-	}
 	if err := m.spend(16); err != nil {
 		return nil, err
 	}

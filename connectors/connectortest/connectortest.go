@@ -60,7 +60,8 @@ import (
 	"github.com/junction-run/junction/connectors"
 )
 
-// Fake is what the kit needs of a connector's fake third party.
+// Fake is what the kit needs of a connector's fake third party. A fake
+// that embeds *Server has both methods.
 type Fake interface {
 	// BaseURL is where the fake listens, e.g. an httptest server's URL.
 	BaseURL() string

@@ -16,12 +16,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,23 +86,22 @@ func WithRequestIDHeader() Option {
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
+//
+// FailNext makes the next requests, whatever they are, answer the given
+// status in 8x8's error format (429: code 429 "Quota exceeded…"; 5xx:
+// 2000; 401: 1200; 403: 1201; 400: 1000; 404: 1300; others, such as 422,
+// their status as the code), with a Retry-After header in whole seconds
+// when retryAfter > 0. Injected failures come before authentication and
+// validation, and accept nothing. Calls queue up.
 type Server struct {
-	// Failures gives the fake FailNext: the next requests, whatever they
-	// are, answer the given status in 8x8's error format (429: code 429
-	// "Quota exceeded…"; 5xx: 2000; 401: 1200; 403: 1201; 400: 1000; 404:
-	// 1300; others, such as 422, their status as the code), with a Retry-After header in whole seconds when
-	// retryAfter > 0. Injected failures come before authentication and
-	// validation, and accept nothing. Calls queue up.
-	connectortest.Failures
+	*connectortest.Server
 
-	srv             *httptest.Server
 	key             string
 	subAccounts     map[string]bool
 	answerRequestID bool
 
 	mu       sync.Mutex
 	messages []Message
-	requests int
 }
 
 // NewServer starts a fake that t closes when the test ends.
@@ -131,33 +127,27 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		case strings.HasPrefix(host, "chatapps."):
 			s.serve(w, r, ChannelChatApps)
 		default:
-			s.count()
 			writeError(w, http.StatusNotFound, 1300, "Not found: no 8x8 API at host "+r.Host)
 		}
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.count()
 		writeError(w, http.StatusNotFound, 1300, "Not found: "+r.URL.Path)
 	})
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) { mux.ServeHTTP(w, r) }, writeInjected)
 	return s
 }
 
-// URL is the fake's root URL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// BaseURL is URL, for the conformance kit: requests sent there with 8x8's
-// own Host header (sms.8x8.com, chatapps.us.8x8.com, ...) reach the API
-// that host serves.
-func (s *Server) BaseURL() string { return s.srv.URL }
+// URL is the fake's root URL, as is BaseURL, which the conformance kit
+// reads: requests sent there with 8x8's own Host header (sms.8x8.com,
+// chatapps.us.8x8.com, ...) reach the API that host serves.
+func (s *Server) URL() string { return s.BaseURL() }
 
 // SMSURL is the base URL of the fake SMS API (Config.SMSBaseURL).
-func (s *Server) SMSURL() string { return s.srv.URL + "/sms" }
+func (s *Server) SMSURL() string { return s.BaseURL() + "/sms" }
 
 // ChatAppsURL is the base URL of the fake Chat Apps API
 // (Config.ChatAppsBaseURL).
-func (s *Server) ChatAppsURL() string { return s.srv.URL + "/chatapps" }
+func (s *Server) ChatAppsURL() string { return s.BaseURL() + "/chatapps" }
 
 // APIKey is the key the fake accepts.
 func (s *Server) APIKey() eightbyeight.Secret { return eightbyeight.Secret(s.key) }
@@ -168,7 +158,7 @@ func (s *Server) Config() eightbyeight.Config {
 		SMSBaseURL:      s.SMSURL(),
 		ChatAppsBaseURL: s.ChatAppsURL(),
 		APIKey:          s.APIKey(),
-		HTTPClient:      s.srv.Client(),
+		HTTPClient:      s.Server.Client(),
 	}
 }
 
@@ -183,33 +173,13 @@ func (s *Server) Messages() []Message {
 }
 
 // Requests counts every request the fake received, accepted or not.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-func (s *Server) count() {
-	s.mu.Lock()
-	s.requests++
-	s.mu.Unlock()
-}
-
-// nextFailure counts the request and pops an injected failure, if any.
-func (s *Server) nextFailure() (connectortest.Failure, bool) {
-	s.count()
-	if f := s.Next(); f != nil {
-		return *f, true
-	}
-	return connectortest.Failure{}, false
-}
+func (s *Server) Requests() int { return s.RequestCount() }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, channel string) {
 	if s.answerRequestID {
 		w.Header().Set(eightbyeight.RequestIDHeader, "8x8-"+uuid.NewString())
 	}
-	if f, ok := s.nextFailure(); ok {
-		writeInjected(w, f)
+	if s.Fail(w) {
 		return
 	}
 	if !s.authorized(r.Header.Get("Authorization")) {
@@ -230,11 +200,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, channel string) {
 		writeError(w, http.StatusBadRequest, 1000, "Invalid parameter: Content-Type must be application/json")
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, 1000, "Invalid parameter: unreadable body")
-		return
-	}
+	raw, _ := io.ReadAll(r.Body) // read again from what the Server logged: it cannot fail
 	var body map[string]any
 	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
 		writeError(w, http.StatusBadRequest, 1000, "Invalid parameter: the body is not a JSON object")
@@ -261,7 +227,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, channel string) {
 	s.mu.Lock()
 	s.messages = append(s.messages, msg)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, answer)
+	eightByEightJSON.Write(w, http.StatusOK, answer)
 }
 
 func (s *Server) authorized(header string) bool {
@@ -402,13 +368,11 @@ func chatAppsAnswer(raw []byte, body map[string]any, msg *Message) (any, *valida
 }
 
 func writeInjected(w http.ResponseWriter, f connectortest.Failure) {
-	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
-	}
+	f.SetRetryAfter(w.Header())
 	code, message := f.Status, http.StatusText(f.Status)
 	switch {
 	case f.Status == http.StatusTooManyRequests:
-		secs := max(1, int(math.Ceil(f.RetryAfter.Seconds())))
+		secs := max(1, f.RetryAfterSeconds())
 		message = fmt.Sprintf("Quota exceeded. Please try again in %d second(s).", secs)
 	case f.Status >= 500:
 		code, message = 2000, "Internal server error"
@@ -426,7 +390,7 @@ func writeInjected(w http.ResponseWriter, f connectortest.Failure) {
 
 // writeError answers 8x8's documented error body.
 func writeError(w http.ResponseWriter, status, code int, message string) {
-	writeJSON(w, status, map[string]any{
+	eightByEightJSON.Write(w, status, map[string]any{
 		"code":      code,
 		"message":   message,
 		"errorId":   uuid.NewString(),
@@ -434,11 +398,8 @@ func writeError(w http.ResponseWriter, status, code int, message string) {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// eightByEightJSON is the Content-Type of 8x8's answers.
+const eightByEightJSON = connectortest.JSON("application/json; charset=utf-8")
 
 // timestamp is now in 8x8's yyyy-MM-ddTHH:mm:ss.ffZ.
 func timestamp() string { return time.Now().UTC().Format("2006-01-02T15:04:05.00Z") }

@@ -11,9 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -41,12 +39,11 @@ const (
 	LocationID                 = 655441491
 )
 
-// Request is one request the fake received.
+// Request is one request the fake received, with the API version of its
+// path.
 type Request struct {
-	Method, Host, Path, Version string
-	Query                       url.Values
-	Header                      http.Header
-	Body                        []byte
+	connectortest.Request
+	Version string
 }
 
 // Order, LineItem, Product, Variant and InventoryLevel are the fake's
@@ -127,11 +124,11 @@ type FulfillmentOrderLineItem struct {
 	Remaining      int
 }
 
-// Server is the fake. Every shop shares the same data.
+// Server is the fake. Every shop shares the same data. Clients reach it
+// for any shop by keeping the shop's host in the Host header (see
+// connectortest.Redirect).
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu                sync.Mutex
 	nextID            int64
@@ -141,7 +138,6 @@ type Server struct {
 	products          []*Product
 	levels            map[[2]int64]*InventoryLevel
 	locations         map[int64]bool
-	requests          []Request
 }
 
 // New starts a fake, seeded with order 450789469 (one line item, one
@@ -169,8 +165,7 @@ func New(t testing.TB) *Server {
 		CreatedAt: created, UpdatedAt: created,
 	})
 	s.levels[[2]int64{InventoryItemID, LocationID}] = level(InventoryItemID, LocationID, 10, created)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
 }
 
@@ -179,15 +174,15 @@ func level(item, loc int64, available int, at time.Time) *InventoryLevel {
 		AdminGraphQLAPIID: fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", loc, item)}
 }
 
-// BaseURL is where the fake listens; clients reach it for any shop by
-// keeping the shop's host in the Host header (see connectortest.Redirect).
-func (s *Server) BaseURL() string { return s.srv.URL }
-
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	return connectortest.RequestsAs(s.Server, func(r connectortest.Request) Request {
+		req := Request{Request: r}
+		if m := pathPattern.FindStringSubmatch(r.Path); m != nil {
+			req.Version = m[1]
+		}
+		return req
+	})
 }
 
 // Order returns a copy of an order, and whether it exists.
@@ -264,16 +259,24 @@ func (s *Server) order(id int64) *Order {
 	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// shopifyJSON is the Content-Type of Shopify's answers.
+const shopifyJSON = connectortest.JSON("application/json; charset=utf-8")
 
 // writeErrors answers Shopify's error body: {"errors": errs}, where errs is
 // a string or an object of field → messages.
 func writeErrors(w http.ResponseWriter, status int, errs any) {
-	writeJSON(w, status, map[string]any{"errors": errs})
+	shopifyJSON.Write(w, status, map[string]any{"errors": errs})
+}
+
+// writeFailure answers an injected failure: Shopify's error body for the
+// status, and Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	f.SetRetryAfter(w.Header())
+	msg, ok := injected[f.Status]
+	if !ok {
+		msg = http.StatusText(f.Status)
+	}
+	writeErrors(w, f.Status, msg)
 }
 
 var injected = map[int]any{
@@ -286,25 +289,9 @@ var injected = map[int]any{
 
 var pathPattern = regexp.MustCompile(`^/admin/api/(\d{4}-\d{2}|unstable)(/.*)$`)
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeErrors(w, http.StatusBadRequest, "reading the body: "+err.Error())
-		return
-	}
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	m := pathPattern.FindStringSubmatch(r.URL.Path)
-	req := Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
-	if m != nil {
-		req.Version = m[1]
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, req)
-	s.mu.Unlock()
-
-	host := r.Host
-	if h, _, ok := strings.Cut(host, ":"); ok {
-		host = h
-	}
+	host := connectortest.Hostname(r.Host)
 	if !strings.HasSuffix(host, ".myshopify.com") || m == nil {
 		writeErrors(w, http.StatusNotFound, "Not Found")
 		return
@@ -313,18 +300,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusUnauthorized, injected[http.StatusUnauthorized])
 		return
 	}
-	s.mu.Lock()
-	f := s.Next()
-	s.mu.Unlock()
-	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		msg, ok := injected[f.Status]
-		if !ok {
-			msg = http.StatusText(f.Status)
-		}
-		writeErrors(w, f.Status, msg)
+	if s.Fail(w) {
 		return
 	}
 	if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
@@ -338,7 +314,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/shop.json" && r.Method == http.MethodGet:
 		// The shop resource, as a connection test reads it.
-		writeJSON(w, http.StatusOK, map[string]any{"shop": map[string]any{"id": 548380009, "name": strings.TrimSuffix(host, ".myshopify.com"),
+		shopifyJSON.Write(w, http.StatusOK, map[string]any{"shop": map[string]any{"id": 548380009, "name": strings.TrimSuffix(host, ".myshopify.com"),
 			"myshopify_domain": host, "currency": "USD"}})
 	case path == "/orders.json" && r.Method == http.MethodGet:
 		s.listOrders(w, r, base)
@@ -353,7 +329,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		switch r.Method {
 		case http.MethodGet:
-			writeJSON(w, http.StatusOK, map[string]any{"order": o})
+			shopifyJSON.Write(w, http.StatusOK, map[string]any{"order": o})
 		case http.MethodPut:
 			s.updateOrder(w, o, body)
 		default:
@@ -468,7 +444,7 @@ func (s *Server) createOrder(w http.ResponseWriter, body []byte) {
 	o.TotalPrice = strconv.FormatFloat(total, 'f', 2, 64)
 	s.orders = append(s.orders, o)
 	s.fulfillmentOrders = append(s.fulfillmentOrders, fo)
-	writeJSON(w, http.StatusCreated, map[string]any{"order": o})
+	shopifyJSON.Write(w, http.StatusCreated, map[string]any{"order": o})
 }
 
 func (s *Server) variant(id int64) (*Product, *Variant) {
@@ -523,7 +499,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, o *Order, body []byte) {
 		}
 	}
 	o.UpdatedAt = time.Now().UTC().Truncate(time.Second)
-	writeJSON(w, http.StatusOK, map[string]any{"order": o})
+	shopifyJSON.Write(w, http.StatusOK, map[string]any{"order": o})
 }
 
 func (s *Server) createFulfillment(w http.ResponseWriter, body []byte) {
@@ -632,7 +608,7 @@ func (s *Server) createFulfillment(w http.ResponseWriter, body []byte) {
 		f["tracking_urls"] = []string{ti.URL}
 	}
 	s.fulfillments[len(s.fulfillments)-1] = f
-	writeJSON(w, http.StatusCreated, map[string]any{"fulfillment": f})
+	shopifyJSON.Write(w, http.StatusCreated, map[string]any{"fulfillment": f})
 }
 
 func (s *Server) setInventoryLevel(w http.ResponseWriter, body []byte) {
@@ -670,7 +646,7 @@ func (s *Server) setInventoryLevel(w http.ResponseWriter, body []byte) {
 		}
 	}
 	variant.InventoryQuantity = total
-	writeJSON(w, http.StatusOK, map[string]any{"inventory_level": l})
+	shopifyJSON.Write(w, http.StatusOK, map[string]any{"inventory_level": l})
 }
 
 // cursor is what a page_info token carries: the query of the search and
@@ -808,7 +784,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, base string)
 	if len(out) > 0 {
 		link(w, base, "/orders.json", q, limit, out[0].ID, out[len(out)-1].ID, more, notFirst)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"orders": orEmpty(out)})
+	shopifyJSON.Write(w, http.StatusOK, map[string]any{"orders": orEmpty(out)})
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, base string) {
@@ -841,7 +817,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, base strin
 	if len(out) > 0 {
 		link(w, base, "/products.json", q, limit, out[0].ID, out[len(out)-1].ID, more, notFirst)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": orEmpty(out)})
+	shopifyJSON.Write(w, http.StatusOK, map[string]any{"products": orEmpty(out)})
 }
 
 // window returns the page of sorted after the id after (before -after when

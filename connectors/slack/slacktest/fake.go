@@ -8,15 +8,11 @@ package slacktest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/junction-run/junction/connectors/connectortest"
 )
@@ -37,11 +33,7 @@ const (
 )
 
 // Request is one request the fake received.
-type Request struct {
-	Method, Host, Path string
-	Header             http.Header
-	Body               []byte
-}
+type Request = connectortest.Request
 
 // Message is a message the fake holds.
 type Message struct {
@@ -52,35 +44,21 @@ type Message struct {
 	TS       string            `json:"ts"`
 }
 
-// Server is the fake.
+// Server is the fake. Clients reach it with connectortest.Redirect,
+// keeping Host slack.com and the /api/ path.
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	requests []Request
 	seq      int
 }
 
 // New starts a fake that t closes when it ends.
 func New(t testing.TB) *Server {
 	s := &Server{}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
-}
-
-// BaseURL is where the fake listens; clients reach it with
-// connectortest.Redirect, keeping Host slack.com and the /api/ path.
-func (s *Server) BaseURL() string { return s.srv.URL }
-
-// Requests returns what the fake has received, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
 }
 
 // Messages returns the messages posted so far, oldest first.
@@ -102,25 +80,28 @@ var errorCodes = map[int]string{
 	http.StatusServiceUnavailable:  "service_unavailable",
 }
 
+// slackJSON is the Content-Type of Slack's answers.
+const slackJSON = connectortest.JSON("application/json; charset=utf-8")
+
 // writeError answers Slack's error body with status.
 func writeError(w http.ResponseWriter, status int, code string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": code})
+	slackJSON.Write(w, status, map[string]any{"ok": false, "error": code})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusOK, "invalid_form_data")
-		return
+// writeFailure answers an injected failure: Slack's error body with the
+// status and its code, and Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	f.SetRetryAfter(w.Header())
+	code := errorCodes[f.Status]
+	if code == "" {
+		code = "fatal_error"
 	}
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-	f := s.Next()
-	s.mu.Unlock()
+	writeError(w, f.Status, code)
+}
 
-	if host := hostOnly(r.Host); host != "slack.com" {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	f := s.Next()
+	if host := connectortest.Hostname(r.Host); host != "slack.com" {
 		http.Error(w, "no such host "+host, http.StatusNotFound)
 		return
 	}
@@ -130,14 +111,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		code := errorCodes[f.Status]
-		if code == "" {
-			code = "fatal_error"
-		}
-		writeError(w, f.Status, code)
+		s.WriteFailure(w, *f)
 		return
 	}
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))
@@ -160,8 +134,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "auth.test":
 		// Who the token is: what a connection test asks.
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"junction","team_id":"T0001","user_id":"U0001","bot_id":"B0001"}`)
+		slackJSON.WriteString(w, http.StatusOK, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"junction","team_id":"T0001","user_id":"U0001","bot_id":"B0001"}`)
 	case "chat.postMessage":
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusOK, "invalid_request")
@@ -215,8 +188,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, body []byte
 	in.TS = fmt.Sprintf("1700000000.%06d", s.seq)
 	s.messages = append(s.messages, in)
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	slackJSON.Write(w, http.StatusOK, map[string]any{
 		"ok": true, "channel": channel, "ts": in.TS,
 		"message": map[string]any{"type": "message", "subtype": "bot_message", "text": in.Text, "ts": in.TS, "bot_id": "B0FAKE0001"},
 	})
@@ -229,11 +201,4 @@ func (s *Server) hasTS(channel, ts string) bool {
 		}
 	}
 	return false
-}
-
-func hostOnly(hostport string) string {
-	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
-		return hostport[:i]
-	}
-	return hostport
 }

@@ -10,10 +10,8 @@ package telegramtest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,12 +42,10 @@ const (
 // Request is one request the fake received. Path is as sent, token
 // included.
 type Request struct {
-	Method, Host, Path string
+	connectortest.Request
 	// BotMethod is the Bot API method called (sendMessage), "" when the
 	// path is not a method's.
 	BotMethod string
-	Header    http.Header
-	Body      []byte
 }
 
 // Message is a message the fake holds, in the Bot API's form.
@@ -74,34 +70,28 @@ type Message struct {
 	ReplyTo   int64  `json:"-"`
 }
 
-// Server is the fake.
+// Server is the fake. Clients reach it with connectortest.Redirect,
+// keeping Host api.telegram.org and the path.
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	requests []Request
 }
 
 // New starts a fake that t closes when it ends.
 func New(t testing.TB) *Server {
 	s := &Server{}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
 }
 
-// BaseURL is where the fake listens; clients reach it with
-// connectortest.Redirect, keeping Host api.telegram.org and the path.
-func (s *Server) BaseURL() string { return s.srv.URL }
-
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	return connectortest.RequestsAs(s.Server, func(r connectortest.Request) Request {
+		_, method := botPath(r.Path)
+		return Request{Request: r, BotMethod: method}
+	})
 }
 
 // Messages returns the messages sent so far, oldest first.
@@ -129,28 +119,23 @@ func writeError(w http.ResponseWriter, status int, description string, params ma
 	if len(params) > 0 {
 		body["parameters"] = params
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	connectortest.ContentJSON.Write(w, status, body)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Bad Request: can't read the body", nil)
-		return
-	}
-	rest, _ := strings.CutPrefix(r.URL.Path, "/bot")
+// botPath splits a path /bot<token>/<method>; method is "" for any other.
+func botPath(path string) (token, method string) {
+	rest, ok := strings.CutPrefix(path, "/bot")
 	token, method, hasMethod := strings.Cut(rest, "/")
-	if !hasMethod || !strings.HasPrefix(r.URL.Path, "/bot") {
+	if !ok || !hasMethod {
 		method = ""
 	}
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, BotMethod: method, Header: r.Header.Clone(), Body: body})
-	f := s.Next()
-	s.mu.Unlock()
+	return token, method
+}
 
-	if host := hostOnly(r.Host); host != "api.telegram.org" {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	token, method := botPath(r.URL.Path)
+	f := s.Next()
+	if host := connectortest.Hostname(r.Host); host != "api.telegram.org" {
 		http.Error(w, "no such host "+host, http.StatusNotFound)
 		return
 	}
@@ -159,7 +144,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		s.failWith(w, *f)
+		s.WriteFailure(w, *f)
 		return
 	}
 	if token != Token {
@@ -170,15 +155,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "sendMessage":
 		s.sendMessage(w, r, body)
 	case "getMe":
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Junction","username":"junction_bot"}}`)
+		connectortest.ContentJSON.WriteString(w, http.StatusOK, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Junction","username":"junction_bot"}}`)
 	default:
 		writeError(w, http.StatusNotFound, "Not Found", nil)
 	}
 }
 
-func (s *Server) failWith(w http.ResponseWriter, f connectortest.Failure) {
-	secs := int(f.RetryAfter / time.Second)
+// writeFailure answers an injected failure as Telegram does: a 429 says
+// when to retry in parameters.retry_after, other statuses in Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	secs := f.RetryAfterSeconds()
 	if f.Status == http.StatusTooManyRequests {
 		var params map[string]any
 		desc := "Too Many Requests"
@@ -189,9 +175,7 @@ func (s *Server) failWith(w http.ResponseWriter, f connectortest.Failure) {
 		writeError(w, f.Status, desc, params)
 		return
 	}
-	if secs > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-	}
+	f.SetRetryAfter(w.Header())
 	desc := descriptions[f.Status]
 	if desc == "" {
 		desc = http.StatusText(f.Status)
@@ -275,8 +259,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, body []byte
 	m.ParseMode = in.ParseMode
 	m.ReplyTo = in.ReplyToMessageID
 	s.messages = append(s.messages, m)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": m})
+	connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"ok": true, "result": m})
 }
 
 func (s *Server) has(chat, id int64) bool {
@@ -286,13 +269,6 @@ func (s *Server) has(chat, id int64) bool {
 		}
 	}
 	return false
-}
-
-func hostOnly(hostport string) string {
-	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
-		return hostport[:i]
-	}
-	return hostport
 }
 
 // String prints a message for test failures.

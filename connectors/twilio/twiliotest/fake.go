@@ -7,9 +7,7 @@
 package twiliotest
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,11 +31,11 @@ const (
 // Host is the host Twilio's API is served at.
 const Host = "api.twilio.com"
 
-// Request is one request the fake received.
+// Request is one request the fake received, with its form-encoded body
+// parsed.
 type Request struct {
-	Method, Host, Path string
-	Header             http.Header
-	Form               url.Values
+	connectortest.Request
+	Form url.Values
 }
 
 // Message is a message as the fake stores and answers it.
@@ -64,34 +62,28 @@ type Message struct {
 	StatusCallback      string  `json:"-"`
 }
 
-// Server is the fake.
+// Server is the fake. Clients keep api.twilio.com in the Host header
+// (see connectortest.Redirect).
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu       sync.Mutex
 	messages []Message
-	requests []Request
 }
 
 // New starts a fake that t closes when it ends.
 func New(t testing.TB) *Server {
 	s := &Server{}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
 }
 
-// BaseURL is where the fake listens; clients keep api.twilio.com in the
-// Host header (see connectortest.Redirect).
-func (s *Server) BaseURL() string { return s.srv.URL }
-
 // Requests returns what the fake has received, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	return connectortest.RequestsAs(s.Server, func(r connectortest.Request) Request {
+		form, _ := url.ParseQuery(string(r.Body))
+		return Request{Request: r, Form: form}
+	})
 }
 
 // Messages returns the messages sent, oldest first.
@@ -117,9 +109,7 @@ func writeError(w http.ResponseWriter, status, code int, message string) {
 	if code == 0 {
 		code = statusCodes[status]
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	connectortest.ContentJSON.Write(w, status, map[string]any{
 		"code":      code,
 		"message":   message,
 		"more_info": fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code),
@@ -127,23 +117,21 @@ func writeError(w http.ResponseWriter, status, code int, message string) {
 	})
 }
 
+// writeFailure answers an injected failure: Twilio's error body with the
+// status's code, and Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	f.SetRetryAfter(w.Header())
+	writeError(w, f.Status, 0, http.StatusText(f.Status))
+}
+
 // accountPath is the Account resource, which a connection test reads.
 var accountPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)\.json$`)
 
 var messagesPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages(?:/([^/]+))?\.json$`)
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, 20001, "reading the body: "+err.Error())
-		return
-	}
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, _ := url.ParseQuery(string(body))
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Form: form})
-	s.mu.Unlock()
-
-	if hostOnly(r.Host) != Host {
+	if connectortest.Hostname(r.Host) != Host {
 		writeError(w, http.StatusNotFound, 20404, fmt.Sprintf("no Twilio API at %s", r.Host))
 		return
 	}
@@ -153,14 +141,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
 		return
 	}
-	s.mu.Lock()
-	f := s.Next()
-	s.mu.Unlock()
-	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		writeError(w, f.Status, 0, http.StatusText(f.Status))
+	if s.Fail(w) {
 		return
 	}
 	if a := accountPath.FindStringSubmatch(r.URL.Path); a != nil && r.Method == http.MethodGet {
@@ -168,8 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusForbidden, 20003, "Authenticate")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"sid": user, "friendly_name": "Junction test account", "status": "active", "type": "Full"})
+		connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"sid": user, "friendly_name": "Junction test account", "status": "active", "type": "Full"})
 		return
 	}
 	m := messagesPath.FindStringSubmatch(r.URL.Path)
@@ -239,9 +219,7 @@ func (s *Server) create(w http.ResponseWriter, account string, form url.Values) 
 		msg.Status = "accepted"
 	}
 	s.messages = append(s.messages, msg)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(msg)
+	connectortest.ContentJSON.Write(w, http.StatusCreated, msg)
 }
 
 var alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
@@ -251,8 +229,7 @@ func (s *Server) get(w http.ResponseWriter, sid, path string) {
 	defer s.mu.Unlock()
 	for _, m := range s.messages {
 		if m.Sid == sid {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(m)
+			connectortest.ContentJSON.Write(w, http.StatusOK, m)
 			return
 		}
 	}
@@ -268,11 +245,4 @@ func Webhook(fullURL string, form url.Values, signature string) *http.Request {
 	r.Header.Set("X-Twilio-Signature", signature)
 	r.Header.Set("I-Twilio-Idempotency-Token", "fake-"+form.Get("MessageSid"))
 	return r
-}
-
-func hostOnly(hostport string) string {
-	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
-		return hostport[:i]
-	}
-	return hostport
 }

@@ -9,9 +9,7 @@ package woocommercetest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,12 +36,7 @@ const (
 const SeedOrderID = 727
 
 // Request is one request the fake received.
-type Request struct {
-	Method, Host, Path string
-	Query              url.Values
-	Header             http.Header
-	Body               []byte
-}
+type Request = connectortest.Request
 
 // Address, LineItem and Order are what the fake stores and answers.
 type Address struct {
@@ -123,17 +116,15 @@ var products = map[int]product{
 
 var statuses = []string{"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft"}
 
-// Server is the fake.
+// Server is the fake. Clients keep the store's host in the Host header
+// (see connectortest.Redirect).
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu       sync.Mutex
 	orders   []Order
 	nextID   int
 	nextLine int
-	requests []Request
 }
 
 // New starts a fake holding order SeedOrderID; t closes it when it ends.
@@ -145,20 +136,8 @@ func New(t testing.TB) *Server {
 		Shipping:  Address{FirstName: "John", LastName: "Doe", Address1: "969 Market", City: "San Francisco", State: "CA", Postcode: "94103", Country: "US"},
 		LineItems: []LineItem{{ProductID: 93, Quantity: 1}},
 	}, time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC), true)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
-}
-
-// BaseURL is where the fake listens; clients keep the store's host in the
-// Host header (see connectortest.Redirect).
-func (s *Server) BaseURL() string { return s.srv.URL }
-
-// Requests returns what the fake has received, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
 }
 
 // Orders returns the store's orders, oldest first.
@@ -250,30 +229,23 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	if code == "" {
 		code = "woocommerce_rest_error"
 	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"code": code, "message": message, "data": map[string]int{"status": status}})
+	wooJSON.Write(w, status, map[string]any{"code": code, "message": message, "data": map[string]int{"status": status}})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// writeFailure answers an injected failure: WordPress's error body with
+// the status's code, and Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	f.SetRetryAfter(w.Header())
+	writeError(w, f.Status, "", "Injected failure: "+http.StatusText(f.Status)+".")
 }
+
+// wooJSON is the Content-Type of WooCommerce's answers.
+const wooJSON = connectortest.JSON("application/json; charset=UTF-8")
 
 var orderPath = regexp.MustCompile(`^/wp-json/wc/v3/orders/([0-9]+)$`)
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "rest_invalid_json", "reading the body: "+err.Error())
-		return
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
-	s.mu.Unlock()
-
-	if hostOnly(r.Host) != StoreHost {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	if connectortest.Hostname(r.Host) != StoreHost {
 		writeError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.")
 		return
 	}
@@ -293,14 +265,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "woocommerce_rest_authentication_error", "Invalid signature - provided signature does not match.")
 		return
 	}
-	s.mu.Lock()
-	f := s.Next()
-	s.mu.Unlock()
-	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		writeError(w, f.Status, "", "Injected failure: "+http.StatusText(f.Status)+".")
+	if s.Fail(w) {
 		return
 	}
 	if r.URL.Path == "/wp-json/wc/v3/orders" {
@@ -325,7 +290,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if o := s.find(id); o != nil {
-			writeJSON(w, http.StatusOK, o)
+			wooJSON.Write(w, http.StatusOK, o)
 			return
 		}
 		writeError(w, http.StatusNotFound, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
@@ -431,7 +396,7 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, s.add(o, time.Now().UTC(), in.SetPaid))
+	wooJSON.Write(w, http.StatusCreated, s.add(o, time.Now().UTC(), in.SetPaid))
 }
 
 func (s *Server) update(w http.ResponseWriter, id int, body []byte) {
@@ -475,7 +440,7 @@ func (s *Server) update(w http.ResponseWriter, id int, body []byte) {
 		o.DatePaid = &now
 	}
 	o.DateModified, o.DateModifiedGMT = now, now
-	writeJSON(w, http.StatusOK, o)
+	wooJSON.Write(w, http.StatusOK, o)
 }
 
 func mergeAddress(dst *Address, src Address) {
@@ -580,7 +545,7 @@ func (s *Server) list(w http.ResponseWriter, q url.Values) {
 		w.Header().Set("Link", fmt.Sprintf(`<%s/wp-json/wc/v3/orders?%s>; rel="next"`, StoreURL, next.Encode()))
 	}
 	out := append([]Order{}, match[lo:hi]...)
-	writeJSON(w, http.StatusOK, out)
+	wooJSON.Write(w, http.StatusOK, out)
 }
 
 func parseTime(v string) (time.Time, error) {
@@ -590,11 +555,4 @@ func parseTime(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not an ISO 8601 time: %q", v)
-}
-
-func hostOnly(hostport string) string {
-	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
-		return hostport[:i]
-	}
-	return hostport
 }

@@ -8,10 +8,7 @@ package exampletest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +26,7 @@ const (
 )
 
 // Request is one request the fake received.
-type Request struct {
-	Method, Host, Path string
-	Header             http.Header
-	Body               []byte
-}
+type Request = connectortest.Request
 
 // Contact is a contact as the fake stores and answers it.
 type Contact struct {
@@ -45,35 +38,21 @@ type Contact struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Server is the fake. Every workspace exists; each starts empty.
+// Server is the fake. Every workspace exists; each starts empty. Clients
+// reach it for any workspace by keeping the workspace's host in the Host
+// header (see connectortest.Redirect).
 type Server struct {
-	connectortest.Failures
-
-	srv *httptest.Server
+	*connectortest.Server
 
 	mu       sync.Mutex
 	contacts map[string][]Contact // by workspace
-	requests []Request
 }
 
 // New starts a fake that t closes when it ends.
 func New(t testing.TB) *Server {
 	s := &Server{contacts: map[string][]Contact{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
-}
-
-// BaseURL is where the fake listens. Clients reach it for any workspace
-// by keeping the workspace's host in the Host header (see
-// connectortest.Redirect).
-func (s *Server) BaseURL() string { return s.srv.URL }
-
-// Requests returns what the fake has received, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
 }
 
 // Contacts returns the contacts of a workspace.
@@ -125,23 +104,19 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	if code == "" {
 		code = "error"
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+	connectortest.ContentJSON.Write(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
-		return
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-	f := s.Next()
-	s.mu.Unlock()
+// writeFailure answers an injected failure: Acme's error body and
+// Retry-After.
+func writeFailure(w http.ResponseWriter, f connectortest.Failure) {
+	f.SetRetryAfter(w.Header())
+	writeError(w, f.Status, fmt.Sprintf("injected failure: %s", http.StatusText(f.Status)))
+}
 
-	workspace, ok := strings.CutSuffix(hostOnly(r.Host), ".acme.example")
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	f := s.Next()
+	workspace, ok := strings.CutSuffix(connectortest.Hostname(r.Host), ".acme.example")
 	if !ok || workspace == "" || strings.Contains(workspace, ".") {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no workspace at %s", r.Host))
 		return
@@ -151,10 +126,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		writeError(w, f.Status, fmt.Sprintf("injected failure: %s", http.StatusText(f.Status)))
+		s.WriteFailure(w, *f)
 		return
 	}
 	switch {
@@ -202,14 +174,5 @@ func (s *Server) createContact(w http.ResponseWriter, workspace string, body []b
 		CreatedAt: time.Now().UTC().Truncate(time.Second),
 	}
 	s.contacts[workspace] = append(s.contacts[workspace], c)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(c)
-}
-
-func hostOnly(hostport string) string {
-	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
-		return hostport[:i]
-	}
-	return hostport
+	connectortest.ContentJSON.Write(w, http.StatusCreated, c)
 }

@@ -21,6 +21,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -80,8 +81,9 @@ func activityTypes(t *testing.T, s *devstack.Stack, workflowID, runID string) []
 	return types
 }
 
-// recordHistory saves a closed run's history for the workflows package's
-// replay test, when -record-histories is set.
+// recordHistory saves a run's history for the workflows package's replay
+// test, when -record-histories is set: a closed run's whole history, or an
+// open one's (the refresher's, which idles for an hour) as far as it goes.
 func recordHistory(t *testing.T, s *devstack.Stack, name, workflowID, runID string) {
 	t.Helper()
 	if !*recordHistories {
@@ -100,6 +102,26 @@ func recordHistory(t *testing.T, s *devstack.Stack, name, workflowID, runID stri
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s", path)
+}
+
+// executionsOfType lists the executions of one workflow type, newest first,
+// to find the ids of workflows the gateway starts (connection tests,
+// OAuth2 authorizations) for recordHistory.
+func executionsOfType(t *testing.T, s *devstack.Stack, workflowType string) []*workflowpb.WorkflowExecutionInfo {
+	t.Helper()
+	var out []*workflowpb.WorkflowExecutionInfo
+	var token []byte
+	for {
+		page, err := s.Client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: "WorkflowType = '" + workflowType + "'", PageSize: 200, NextPageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Executions...)
+		if token = page.NextPageToken; len(token) == 0 {
+			return out
+		}
+	}
 }
 
 // startStack starts the whole dev stack on free ports in dir.

@@ -10,12 +10,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -261,6 +263,18 @@ func TestSecretHygieneEveryAuthKind(t *testing.T) {
 	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Every auth kind","steps":[`+strings.Join(steps, ",")+`]}}`))
 	res := trigger(t, s, "acme", `{"canary":"`+canaryHist+`"}`, nil)
 	waitRun(t, s, res.Runs[0].TemporalWorkflowID)
+	recordHistory(t, s, "connector_steps_every_auth_kind", res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID)
+	if *recordHistories {
+		// The Shopify connection's test, which passed.
+		tests := executionsOfType(t, s, "connection.test")
+		i := slices.IndexFunc(tests, func(ex *workflowpb.WorkflowExecutionInfo) bool {
+			return strings.HasPrefix(ex.GetExecution().GetWorkflowId(), "connection-test/acme/"+ids["shopify"]+"/")
+		})
+		if i < 0 {
+			t.Fatal("no connection.test workflow of the Shopify connection")
+		}
+		recordHistory(t, s, "connection_test", tests[i].GetExecution().GetWorkflowId(), tests[i].GetExecution().GetRunId())
+	}
 	keep(call(t, http.MethodGet, base+"/definitions/"+res.Runs[0].DefinitionID+"/workflows/"+res.Runs[0].WorkflowID+"?includeLogs=true", nil, nil))
 	if st := codeProvider.Stats(); st.Refreshes != 1 || st.InvalidGrant != 0 {
 		t.Errorf("the authorization-code provider saw %+v; want one refresh", st)

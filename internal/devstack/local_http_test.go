@@ -127,6 +127,7 @@ func TestLocalHTTPStepRetriesDurably(t *testing.T) {
 		t.Fatalf("trigger started %+v, want one run", res.Runs)
 	}
 	data := waitRun(t, s, res.Runs[0].TemporalWorkflowID)
+	recordHistory(t, s, "http_request_local_retry_after_timer", res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID)
 	if data["warehouseId"] != "WH-9" || data["httpCode"] != float64(200) {
 		t.Errorf("outputs after the retries: warehouseId=%v httpCode=%v", data["warehouseId"], data["httpCode"])
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -170,6 +171,22 @@ func TestOAuth2OneRefresherForConcurrentRuns(t *testing.T) {
 	}
 	if desc.WorkflowExecutionInfo.GetType().GetName() != "oauth2.refresher" {
 		t.Errorf("refresher type %v", desc.WorkflowExecutionInfo.GetType())
+	}
+	if *recordHistories {
+		// The refresher idles for an hour: record its open history once no
+		// workflow task is pending, after the refresh and the updates.
+		refresher := "oauth2-refresh/acme/" + conn.ID
+		waitFor(t, "the refresher to idle", 30*time.Second, func() bool {
+			events := historyEvents(t, s, refresher, "")
+			last := events[len(events)-1].GetEventType()
+			return last != enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && last != enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED
+		})
+		recordHistory(t, s, "oauth2_refresher_open", refresher, "")
+		authorizations := executionsOfType(t, s, "oauth2.authorize")
+		if len(authorizations) != 1 {
+			t.Fatalf("%d oauth2.authorize workflows, want 1", len(authorizations))
+		}
+		recordHistory(t, s, "oauth2_authorize", authorizations[0].GetExecution().GetWorkflowId(), authorizations[0].GetExecution().GetRunId())
 	}
 	e, err := s.Vault.ReadFresh(context.Background(), store.ConnectionTokenPath("", "acme", conn.ID))
 	if err != nil || e.Version != 3 { // the exchange, the test's expiry, the one refresh

@@ -141,6 +141,8 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 			t.Errorf("run of order %d: data %v", id, data)
 		}
 	}
+	recordLastPoll(t, s, scheduleID, "poll_started_children")
+	recordHistory(t, s, "poll_child_set_variables", runOf(paid.ID), "")
 
 	// A new order: only it runs. Then nothing new: nothing runs.
 	third := fake.AddOrder(shopifytest.Order{FinancialStatus: "paid", TotalPrice: "99.00"})
@@ -187,6 +189,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	if state := pollNow(t, s, scheduleID); state.Polled != 5 || state.Started != 0 || state.Duplicates != 4 || state.Skipped != 1 {
 		t.Errorf("poll from scratch: %+v, want every paid order found already started", state)
 	}
+	recordLastPoll(t, s, scheduleID, "poll_children_already_started")
 	waitFor(t, "visibility to count the runs", 10*time.Second, func() bool { return runsOfDefinition("") == 4 })
 
 	// Disabled: the schedule pauses, keeping its cursor.
@@ -242,6 +245,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	if state := pollNow(t, s, nowSchedule); state.Polled != 5 || state.Started != 0 || state.Baselined != 5 || state.Baseline {
 		t.Errorf("first poll from now: %+v, want 5 orders recorded and none started", state)
 	}
+	recordLastPoll(t, s, nowSchedule, "poll_baseline_from_now")
 	fifth := fake.AddOrder(shopifytest.Order{FinancialStatus: "paid"})
 	if state := pollNow(t, s, nowSchedule); state.Polled != 1 || state.Started != 1 {
 		t.Errorf("poll from now after a new order: %+v, want it started", state)
@@ -272,4 +276,19 @@ func scheduleIDs(t *testing.T, s *devstack.Stack) []string {
 		ids = append(ids, e.ID)
 	}
 	return ids
+}
+
+// recordLastPoll records the history of the poll the schedule started
+// last (pollNow has waited for it to finish).
+func recordLastPoll(t *testing.T, s *devstack.Stack, scheduleID, name string) {
+	t.Helper()
+	if !*recordHistories {
+		return
+	}
+	desc, err := s.Client.ScheduleClient().GetHandle(context.Background(), scheduleID).Describe(context.Background())
+	if err != nil || len(desc.Info.RecentActions) == 0 {
+		t.Fatalf("describing %s: %v", scheduleID, err)
+	}
+	started := desc.Info.RecentActions[len(desc.Info.RecentActions)-1].StartWorkflowResult
+	recordHistory(t, s, name, started.WorkflowID, started.FirstExecutionRunID)
 }

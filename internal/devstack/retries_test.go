@@ -1,0 +1,136 @@
+package devstack_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/junction-run/junction/internal/devstack"
+)
+
+// TestStepRetriesAndErrorRoutes runs steps as regular activities (local
+// HTTP steps off) against a partner that fails: an HttpRequest step whose
+// 503 is retried by Temporal until the 200; an http.call step whose 503 is
+// retried and whose 422 then fails the run, not retried; and an
+// HttpRequest step with its own retry policy whose attempts run out, so
+// its onError route goes to a fallback step.
+func TestStepRetriesAndErrorRoutes(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls = map[string]int{}
+	)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls[r.URL.Path]++
+		n := calls[r.URL.Path]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/flaky" && n == 1, r.URL.Path == "/reject" && n == 1, r.URL.Path == "/down":
+			http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
+		case r.URL.Path == "/reject":
+			http.Error(w, `{"error":"order total does not match its lines"}`, http.StatusUnprocessableEntity)
+		default:
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		}
+	}))
+	defer partner.Close()
+	callsTo := func(path string) int { mu.Lock(); defer mu.Unlock(); return calls[path] }
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := devstack.Start(ctx, devstack.Config{
+		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
+		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t), NoLocalHTTPSteps: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(context.Background())
+	authorize(t, s, "acme")
+
+	// One definition per case; the trigger's conditions pick it.
+	define := func(kind, steps string) {
+		createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","conditions":["{{data.kind == '`+kind+`'}}"],
+		  "definition":{"name":"`+kind+`","steps":`+steps+`}}`))
+	}
+	define("flaky", `[{"id":"post","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/flaky","method":"POST","body":{"n":"{{data.n}}"}},
+	  "outputs":{"code":"{{step.responseCode}}"}}]`)
+	define("reject", `[{"id":"book","stepType":"http.call","inputs":{"method":"POST","url":"`+partner.URL+`/reject","body":{"n":"{{data.n}}"}},
+	  "outputs":{"status":"{{step.status}}"}}]`)
+	define("fallback", `[
+	  {"id":"primary","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/down","method":"POST"},
+	   "retry":{"initialInterval":"00:00:01","backoffCoefficient":1,"maximumAttempts":2},
+	   "onError":{"action":"goto","nextStepId":"backup"},"nextStepId":"done"},
+	  {"id":"backup","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/backup","method":"POST"},
+	   "outputs":{"route":"backup","code":"{{step.responseCode}}"}},
+	  {"id":"done","stepType":"SetVariables","inputs":{"route":"primary"}}]`)
+
+	start := func(kind string) (string, string) {
+		t.Helper()
+		res := trigger(t, s, "acme", `{"kind":"`+kind+`","n":1}`, nil)
+		if len(res.Runs) != 1 {
+			t.Fatalf("%s: trigger started %+v, want one run", kind, res.Runs)
+		}
+		return res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID
+	}
+
+	t.Run("a 503 is retried by Temporal, then the 200 completes the step", func(t *testing.T) {
+		id, runID := start("flaky")
+		if data := waitRun(t, s, id); data["code"] != float64(200) {
+			t.Errorf("data %v, want code 200", data)
+		}
+		if n := callsTo("/flaky"); n != 2 {
+			t.Errorf("partner saw %d calls, want 2", n)
+		}
+		if types := activityTypes(t, s, id, runID); strings.Join(types, ",") != "http.request" {
+			t.Errorf("activities %v, want one regular http.request", types)
+		}
+		recordHistory(t, s, "http_request_retried_503", id, runID)
+	})
+
+	t.Run("a 422 after a retried 503 fails the run without another attempt", func(t *testing.T) {
+		id, runID := start("reject")
+		err := s.Client.GetWorkflow(ctx, id, runID).Get(ctx, nil)
+		unprocessable := false
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if a, ok := e.(*temporal.ApplicationError); ok && a.Type() == "Unprocessable" && a.NonRetryable() {
+				unprocessable = true
+			}
+		}
+		if !unprocessable {
+			t.Fatalf("run ended with %v, want a non-retryable Unprocessable error", err)
+		}
+		if n := callsTo("/reject"); n != 2 {
+			t.Errorf("partner saw %d calls, want 2 (503, 422)", n)
+		}
+		counts := eventCounts(t, s, id, runID)
+		if counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED] != 1 || counts[enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED] != 1 {
+			t.Errorf("history %v, want one failed activity and a failed run", counts)
+		}
+		recordHistory(t, s, "http_call_failed_422", id, runID)
+	})
+
+	t.Run("the step's retry policy runs out and onError goes to the fallback", func(t *testing.T) {
+		id, runID := start("fallback")
+		if data := waitRun(t, s, id); data["route"] != "backup" || data["code"] != float64(200) {
+			t.Errorf("data %v, want the backup route", data)
+		}
+		if n, b := callsTo("/down"), callsTo("/backup"); n != 2 || b != 1 {
+			t.Errorf("partner saw %d calls to /down and %d to /backup, want 2 and 1", n, b)
+		}
+		if types := activityTypes(t, s, id, runID); strings.Join(types, ",") != "http.request,http.request" {
+			t.Errorf("activities %v", types)
+		}
+		recordHistory(t, s, "http_request_retry_policy_on_error_goto", id, runID)
+	})
+}

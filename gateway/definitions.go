@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -187,10 +186,9 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 	if _, ok := g.requireDefinition(c, id, version); !ok {
 		return
 	}
-	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
-		runs.AccountIDKey.GetName(), accountID, runs.DefinitionIDKey.GetName(), id)
+	query := runs.Runs(accountID).Is(runs.DefinitionIDKey, id).Status("Running")
 	if version > 0 {
-		query += fmt.Sprintf(" AND %s = %d", runs.DefinitionVersionKey.GetName(), version)
+		query.IsInt(runs.DefinitionVersionKey, int64(version))
 	}
 	// The poll schedule goes first, so no poll starts runs while they are
 	// terminated.
@@ -203,7 +201,7 @@ func (g *Gateway) deleteDefinition(c *gin.Context) {
 	// Terminate first: if that fails, nothing is deleted and the caller
 	// retries; a deleted definition never leaves runs behind.
 	for {
-		execs, err := g.listExecutions(ctx, query, store.Page{Limit: 500})
+		execs, err := g.listExecutions(ctx, query.String(), store.Page{Limit: 500})
 		if err != nil {
 			g.failInternal(c, http.StatusServiceUnavailable, "Could not list the definition's runs", err)
 			return

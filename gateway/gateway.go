@@ -19,6 +19,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/store"
 )
 
@@ -90,8 +91,8 @@ type Config struct {
 	// Codec configures payload encryption: the converter memos are read
 	// with and the codec endpoint for the Temporal UI (codec.go).
 	Codec CodecConfig
-	// Runs says how runs are started (run_options.go).
-	Runs RunOptions
+	// Runs says how intake starts runs.
+	Runs intake.Options
 }
 
 // Gateway serves the HTTP API.
@@ -114,7 +115,8 @@ type Gateway struct {
 	dataConverter converter.DataConverter
 	codec         http.Handler
 	codecAccounts []string
-	runOptions    RunOptions
+	intake        *intake.Intake
+	runOptions    intake.Options
 }
 
 // New builds the gateway and its routes.
@@ -129,7 +131,6 @@ func New(cfg Config) *Gateway {
 		limiter:    newKeyLimiter(cfg.RateLimit),
 		connectors: cfg.Connectors,
 		secrets:    cfg.Secrets,
-		runOptions: cfg.Runs,
 	}
 	if g.connectors == nil {
 		g.connectors = catalog.New()
@@ -145,6 +146,8 @@ func New(cfg Config) *Gateway {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.runOptions = cfg.Runs
+	g.intake = intake.New(cfg.Store, cfg.Temporal, cfg.Namespace, cfg.Runs, g.now)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

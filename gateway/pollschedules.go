@@ -188,7 +188,7 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.Po
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
 		Apps:             doc.Apps,
-		LocalHTTPSteps:   !g.runOptions.NoLocalHTTPSteps,
+		LocalHTTPSteps:   g.runOptions.LocalHTTPSteps(),
 	}, spec.PollInterval, true, nil
 }
 

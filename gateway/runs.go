@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -84,20 +83,18 @@ func (g *Gateway) listRuns(c *gin.Context) {
 		return
 	}
 
-	query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s = %d",
-		runs.AccountIDKey.GetName(), accountID,
-		runs.DefinitionIDKey.GetName(), id,
-		runs.DefinitionVersionKey.GetName(), def.Version)
+	query := runs.Runs(accountID).Is(runs.DefinitionIDKey, id).IsInt(runs.DefinitionVersionKey, int64(def.Version))
 	if s, present := c.GetQuery("status"); present {
-		clause, ok := statusClause(s)
-		if !ok {
+		if !statusClause(query, s) {
 			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "status must be one of Runnable, Suspended, Complete, Terminated.",
 				[]fieldError{{Path: "status", Message: "must be one of Runnable, Suspended, Complete, Terminated"}})
 			return
 		}
-		query += " AND " + clause
 	}
-	for _, bound := range []struct{ param, op string }{{"startTimeFrom", ">="}, {"startTimeTo", "<="}} {
+	for _, bound := range []struct {
+		param string
+		add   func(time.Time) *runs.Query
+	}{{"startTimeFrom", query.StartedFrom}, {"startTimeTo", query.StartedBy}} {
 		v, present := c.GetQuery(bound.param)
 		if !present {
 			continue
@@ -108,10 +105,10 @@ func (g *Gateway) listRuns(c *gin.Context) {
 				[]fieldError{{Path: bound.param, Message: "must be an ISO 8601 timestamp such as 2026-01-02T15:04:05Z"}})
 			return
 		}
-		query += fmt.Sprintf(" AND StartTime %s '%s'", bound.op, t.UTC().Format(time.RFC3339Nano))
+		bound.add(t)
 	}
 
-	execs, err := g.listExecutions(ctx, query, page)
+	execs, err := g.listExecutions(ctx, query.String(), page)
 	if err != nil {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not list runs", err)
 		return
@@ -150,18 +147,22 @@ func (g *Gateway) listExecutions(ctx context.Context, query string, page store.P
 	return all[page.Offset:min(len(all), want)], nil
 }
 
-func statusClause(s string) (string, bool) {
+// statusClause narrows the query to runs in one of 8x8's statuses; false
+// for a status 8x8 does not have.
+func statusClause(q *runs.Query, s string) bool {
 	switch s {
 	case statusRunnable:
-		return "ExecutionStatus = 'Running' AND " + runs.RunStatusKey.GetName() + " IS NULL", true
+		q.Status("Running").Unset(runs.RunStatusKey)
 	case statusSuspended:
-		return "ExecutionStatus = 'Running' AND " + runs.RunStatusKey.GetName() + " = '" + runs.RunStatusSuspended + "'", true
+		q.Status("Running").Is(runs.RunStatusKey, runs.RunStatusSuspended)
 	case statusComplete:
-		return "ExecutionStatus = 'Completed'", true
+		q.Status("Completed")
 	case statusTerminated:
-		return "ExecutionStatus IN ('Terminated', 'Failed', 'Canceled', 'TimedOut')", true
+		q.Status("Terminated", "Failed", "Canceled", "TimedOut")
+	default:
+		return false
 	}
-	return "", false
+	return true
 }
 
 // getRun returns one run with its context data, and its step log when
@@ -205,15 +206,15 @@ func (g *Gateway) findRun(c *gin.Context) (*workflowpb.WorkflowExecutionInfo, bo
 		return nil, false
 	}
 	runKey := c.Param("workflowId")
-	if !eventIDPattern.MatchString(runKey) {
+	if !runs.ValidEventID(runKey) {
 		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid workflow id.",
-			[]fieldError{{Path: "workflowId", Message: "must be 1-128 letters, digits, '.', '_', '~' or '-'"}})
+			[]fieldError{{Path: "workflowId", Message: runs.EventIDRule}})
 		return nil, false
 	}
 	if _, ok := g.requireDefinition(c, id, 0); !ok {
 		return nil, false
 	}
-	desc, err := g.temporal.DescribeWorkflowExecution(ctx, temporalWorkflowID(accountID, id, runKey), "")
+	desc, err := g.temporal.DescribeWorkflowExecution(ctx, runs.RunWorkflowID(accountID, id, runKey), "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		g.fail(c, http.StatusNotFound, codeNotFound, "Workflow "+runKey+" not found.", nil)
@@ -393,7 +394,7 @@ func (g *Gateway) instanceFromInfo(info *workflowpb.WorkflowExecutionInfo) runIn
 		inst.CompletedAt = optionalTime(info.GetCloseTime().AsTime())
 	}
 	triggeredAt := inst.StartedAt
-	if p := info.GetMemo().GetFields()[memoTriggeredAt]; p != nil {
+	if p := info.GetMemo().GetFields()[runs.MemoTriggeredAt]; p != nil {
 		// Memos are payloads: encrypted when the payload codec is on.
 		_ = g.dataConverter.FromPayload(p, &triggeredAt)
 	}

@@ -67,8 +67,7 @@ func (g *Gateway) usageHistory(c *gin.Context) {
 func (g *Gateway) countRuns(ctx context.Context, accountID string, from, to time.Time) (int64, error) {
 	resp, err := g.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
 		Namespace: g.namespace,
-		Query: fmt.Sprintf("%s = '%s' AND StartTime >= '%s' AND StartTime < '%s'", runs.AccountIDKey.GetName(), accountID,
-			from.Format(time.RFC3339), to.Format(time.RFC3339)),
+		Query:     runs.Runs(accountID).StartedFrom(from).StartedBefore(to).String(),
 	})
 	if err != nil {
 		return 0, err

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -54,18 +54,11 @@ func (g *Gateway) webhookSecret(ctx context.Context, conn store.Connection, name
 	return string(e.Data[name]), nil
 }
 
-// webhookEventResult is what one event of a delivery did.
-type webhookEventResult struct {
-	EventID string              `json:"eventId"`
-	Runs    []startedRun        `json:"runs"`
-	Skipped []skippedDefinition `json:"skipped,omitempty"`
-}
-
 // webhookResponse is the answer to a delivery whose trigger has no answer
 // of its own.
 type webhookResponse struct {
-	Trigger string               `json:"trigger"`
-	Events  []webhookEventResult `json:"events"`
+	Trigger string          `json:"trigger"`
+	Events  []intake.Result `json:"events"`
 }
 
 // receiveWebhook is POST /hooks/{accountId}/{connectionId}/{triggerId}.
@@ -119,71 +112,37 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 		return
 	}
 
+	// Every event of the delivery goes to the definitions listening on
+	// this connection's trigger; its data is {"payload": <the event>}, as
+	// for http_request bodies that wrap it.
 	trigger := conn.App + "." + triggerID
-	resp := webhookResponse{Trigger: trigger, Events: make([]webhookEventResult, 0, len(got.Events))}
-	if len(got.Events) > 0 {
-		defs, err := g.store.EnabledDefinitions(ctx, accountID, trigger, "")
-		if err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not look up definitions for this trigger", err)
+	events := make([]intake.Event, 0, len(got.Events))
+	for _, we := range got.Events {
+		var payload any
+		if err := json.Unmarshal(we.Payload, &payload); err != nil {
+			g.fail(c, http.StatusBadRequest, codeInvalidParameter, fmt.Sprintf("Delivery refused: event %s is not JSON: %v.", we.ID, err),
+				[]fieldError{{Path: "body", Code: "invalid_value", Message: err.Error()}})
 			return
 		}
-		triggeredAt := g.now().UTC()
-		for _, we := range got.Events {
-			res, err := g.startWebhookRuns(ctx, defs, conn.ID, trigger, we, triggeredAt)
-			if err != nil {
-				// Runs started before stay started: the third party's retry
-				// carries the same event ids and starts only what is missing.
-				g.failInternal(c, http.StatusServiceUnavailable, "Could not start the runs of event "+we.ID, err)
-				return
-			}
-			resp.Events = append(resp.Events, res)
+		events = append(events, intake.Event{AccountID: accountID, Trigger: trigger, Connection: conn.ID,
+			ID: runs.EventWorkflowKey(we.ID), Payload: map[string]any{"payload": payload}})
+	}
+	resp := webhookResponse{Trigger: trigger, Events: make([]intake.Result, 0, len(events))}
+	for _, ev := range events {
+		res, err := g.intake.Dispatch(ctx, ev)
+		if err != nil {
+			// Runs started before stay started: the third party's retry
+			// carries the same event ids and starts only what is missing.
+			g.failIntake(c, err)
+			return
 		}
+		resp.Events = append(resp.Events, res)
 	}
 	if a := got.Answer; a != nil {
 		c.Data(a.Status, a.ContentType, a.Body)
 		return
 	}
 	c.JSON(http.StatusOK, resp)
-}
-
-// startWebhookRuns starts one run of every definition subscribed to the
-// connection's trigger whose conditions accept the event. The run's data
-// is {"payload": <the event>}, as for http_request bodies that wrap it.
-func (g *Gateway) startWebhookRuns(ctx context.Context, defs []store.Definition, connID, trigger string,
-	we connectors.WebhookEvent, triggeredAt time.Time) (webhookEventResult, error) {
-	var payload any
-	if err := json.Unmarshal(we.Payload, &payload); err != nil {
-		return webhookEventResult{}, fmt.Errorf("decoding the event: %w", err)
-	}
-	ev := event{trigger: trigger, id: webhookEventID(we.ID), payload: map[string]any{"payload": payload}}
-	res := webhookEventResult{EventID: ev.id, Runs: []startedRun{}}
-	for _, d := range defs {
-		in, doc, err := runInput(d, ev, triggeredAt)
-		if err != nil {
-			return res, fmt.Errorf("reading definition %s: %w", d.ID, err)
-		}
-		if doc.TriggerConnection != connID {
-			continue
-		}
-		if reason := conditionsFail(doc, in, triggeredAt); reason != "" {
-			res.Skipped = append(res.Skipped, skippedDefinition{DefinitionID: d.ID, Version: d.Version, Reason: reason})
-			continue
-		}
-		run, err := g.startRun(ctx, d, doc, in)
-		if err != nil {
-			return res, fmt.Errorf("starting a run of definition %s: %w", d.ID, err)
-		}
-		res.Runs = append(res.Runs, run)
-	}
-	return res, nil
-}
-
-// webhookEventID makes a third party's event id fit in a workflow id: kept
-// when it is made of safe characters, otherwise replaced by its hash (the
-// same on every redelivery).
-func webhookEventID(id string) string {
-	// Polled items go through the same function.
-	return runs.EventWorkflowKey(id)
 }
 
 // publicURL is the URL the third party called, as it signs it (Twilio):

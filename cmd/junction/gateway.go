@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/store"
 )
 
@@ -46,7 +47,7 @@ func gatewayCommand() *cli.Command {
 				Logger:       logger.Named("gateway"),
 				MaxBodyBytes: c.Int64("max-body-bytes"),
 				PublicURL:    c.String("public-url"),
-				Runs:         gateway.RunOptions{NoLocalHTTPSteps: !c.Bool("local-http-steps")},
+				Runs:         intake.Options{NoLocalHTTPSteps: !c.Bool("local-http-steps")},
 			}
 			if vault != nil {
 				cfg.Secrets, cfg.WebhookSecrets = vault, vault

@@ -3,7 +3,7 @@ package main
 import "github.com/urfave/cli/v2"
 
 // localHTTPStepsFlag lets an operator turn off local activities for short
-// HttpRequest steps (gateway.RunOptions.NoLocalHTTPSteps; measured in
+// HttpRequest steps (intake.Options.NoLocalHTTPSteps; measured in
 // docs/benchmarks.md).
 func localHTTPStepsFlag() cli.Flag {
 	return &cli.BoolFlag{

@@ -22,6 +22,7 @@ import (
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
 	"github.com/junction-run/junction/payloadcodec"
@@ -87,7 +88,7 @@ type Config struct {
 	// turns off eager workflow start, which is on whenever the worker runs
 	// in this process. NoLocalHTTPSteps runs every HttpRequest step as a
 	// regular activity, instead of short ones as local activities
-	// (gateway.RunOptions).
+	// (intake.Options).
 	TemporalSQLite   devserver.SQLite
 	NoEagerStart     bool
 	NoLocalHTTPSteps bool
@@ -230,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		RateLimit:  cfg.RateLimit,
 		Connectors: acts.Connectors.Registry,
 		// Eager start needs the worker on the gateway's client.
-		Runs: gateway.RunOptions{EagerStart: s.Worker != nil && !cfg.NoEagerStart, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
+		Runs: intake.Options{EagerStart: s.Worker != nil && !cfg.NoEagerStart, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
 	}
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault

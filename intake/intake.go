@@ -1,0 +1,320 @@
+// Package intake is the one path from an inbound event to runs: whatever
+// brought the event (an API trigger, an 8x8 inbound message, a third
+// party's webhook, a test run), Dispatch finds the definitions that
+// subscribe to it, hands a reply to the runs waiting for it, checks each
+// definition's conditions and starts one run per (definition version,
+// event) with the workflow id runs.RunWorkflowID derives from the event's
+// own id, so a redelivered event never runs twice.
+//
+// Dispatch returns only once Temporal has accepted every start and signal
+// it made, so a caller that answers 2xx after it never acknowledges an
+// event that could be lost; on an error, what was started stays started,
+// and a retry with the same event id starts only what is missing.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
+	"github.com/junction-run/junction/store"
+)
+
+// Event is one inbound trigger event, whatever its source.
+type Event struct {
+	AccountID string
+	// SubAccountID selects the definitions of that subaccount too; "" only
+	// those of the account as a whole.
+	SubAccountID string
+	// Trigger is the definitions' trigger: "http_request", "inbound_sms",
+	// or an app trigger such as "shopify.orders_create".
+	Trigger string
+	// ID is the event's own id (runs.ValidEventID); runs started for it
+	// have the workflow id runs.RunWorkflowID(account, definition, ID).
+	ID string
+	// Payload is the run's data: its top-level fields become data.*.
+	Payload map[string]any
+	// Connection, for an app trigger's webhook, starts only the definitions
+	// listening on that connection (their triggerConnection).
+	Connection string
+	// Reply, for a message that may answer a WaitForReply step, names the
+	// awaited senders it comes from and what the waiting run receives.
+	Reply *Reply
+}
+
+// Reply routes a message to the runs waiting for its sender.
+type Reply struct {
+	// Keys are runs.AwaitKey values of the sender's addresses: a run may
+	// wait on any of them.
+	Keys   []string
+	Signal runs.Reply
+}
+
+// Result is what one event did; its JSON is the trigger routes' answer.
+type Result struct {
+	EventID string    `json:"eventId"`
+	Runs    []Run     `json:"runs"`
+	Resumed []Run     `json:"resumed,omitempty"`
+	Skipped []Skipped `json:"skipped,omitempty"`
+}
+
+// Run is one run an event started, found already started, or resumed.
+type Run struct {
+	DefinitionID string `json:"definitionId"`
+	Version      int    `json:"version"`
+	// WorkflowID is the event part of the run's id, the id 8x8's API
+	// names runs by.
+	WorkflowID         string `json:"workflowId"`
+	TemporalWorkflowID string `json:"temporalWorkflowId"`
+	RunID              string `json:"runId"`
+}
+
+// Skipped is a definition whose trigger conditions turned the event down.
+type Skipped struct {
+	DefinitionID string `json:"definitionId"`
+	Version      int    `json:"version"`
+	Reason       string `json:"reason"`
+}
+
+// Error is a failure of Dispatch: What says, for the caller's answer, what
+// could not be done. Retry is set when a dependency (the store, Temporal)
+// failed and the same event may succeed when sent again; runs already
+// started stay started, so the retry starts only what is missing.
+type Error struct {
+	What  string
+	Retry bool
+	Err   error
+}
+
+func (e *Error) Error() string { return e.What + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func unavailable(err error, format string, args ...any) error {
+	return &Error{What: fmt.Sprintf(format, args...), Retry: true, Err: err}
+}
+
+// Options say how runs start. The zero value is what Junction ships.
+type Options struct {
+	// EagerStart asks Temporal to hand a run's first workflow task back
+	// with the start call, to a worker in this process on the same client
+	// (client.StartWorkflowOptions.EnableEagerStart). It saves the task's
+	// trip through the matching service, and only helps when intake and a
+	// worker share a client, as in `junction dev`.
+	EagerStart bool
+	// NoLocalHTTPSteps runs every HttpRequest step as a regular activity.
+	// By default short ones (timeout up to runs.LocalHTTPMaxTimeout) run as
+	// local activities: in the worker that runs the workflow task, with no
+	// activity task round trip and 6 history events instead of 11
+	// (docs/benchmarks.md). The choice is recorded in each run's input, so
+	// replays never depend on the setting.
+	NoLocalHTTPSteps bool
+}
+
+// LocalHTTPSteps is what a run started under these options records in its
+// input (runs.RunInput.LocalHTTPSteps), and what a poll schedule passes on
+// to the runs it starts.
+func (o Options) LocalHTTPSteps() bool { return !o.NoLocalHTTPSteps }
+
+// definitionStore finds the definitions an event goes to; *store.Store
+// implements it.
+type definitionStore interface {
+	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
+}
+
+// temporalClient is what intake needs of Temporal; client.Client
+// implements it.
+type temporalClient interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+}
+
+// Intake starts and signals runs for events.
+type Intake struct {
+	store     definitionStore
+	temporal  temporalClient
+	namespace string
+	options   Options
+	now       func() time.Time
+}
+
+// New returns an Intake over the metadata store and a Temporal client of
+// namespace. now is the clock of triggeredAt (nil: time.Now).
+func New(definitions definitionStore, temporal temporalClient, namespace string, options Options, now func() time.Time) *Intake {
+	if now == nil {
+		now = time.Now
+	}
+	return &Intake{store: definitions, temporal: temporal, namespace: namespace, options: options, now: now}
+}
+
+// Dispatch routes one event to every enabled definition of the account with
+// its trigger: a run of the definition waiting for this reply is resumed;
+// otherwise a new run starts, if the definition's conditions accept the
+// event. It returns once Temporal has accepted every start and signal.
+func (i *Intake) Dispatch(ctx context.Context, ev Event) (Result, error) {
+	defs, err := i.store.EnabledDefinitions(ctx, ev.AccountID, ev.Trigger, ev.SubAccountID)
+	if err != nil {
+		return Result{}, unavailable(err, "Could not look up definitions for this trigger")
+	}
+	res := Result{EventID: ev.ID, Runs: make([]Run, 0, len(defs))}
+	waiting, err := i.waitingRuns(ctx, ev)
+	if err != nil {
+		return Result{}, unavailable(err, "Could not look up runs waiting for this reply")
+	}
+	triggeredAt := i.now().UTC()
+	for _, d := range defs {
+		if w := waiting[d.ID]; len(w) > 0 {
+			resumed, err := i.resume(ctx, d, w, ev)
+			if err != nil {
+				return res, unavailable(err, "Could not deliver the reply to runs of definition %s", d.ID)
+			}
+			if len(resumed) > 0 {
+				res.Resumed = append(res.Resumed, resumed...)
+				continue
+			}
+		}
+		in, doc, err := runInput(d, ev, triggeredAt)
+		if err != nil {
+			return res, &Error{What: fmt.Sprintf("Could not read definition %s", d.ID), Err: err}
+		}
+		if ev.Connection != "" && doc.TriggerConnection != ev.Connection {
+			continue
+		}
+		if reason := runs.ConditionsFail(doc.Conditions, in, triggeredAt); reason != "" {
+			res.Skipped = append(res.Skipped, Skipped{DefinitionID: d.ID, Version: d.Version, Reason: reason})
+			continue
+		}
+		run, err := i.start(ctx, in)
+		if err != nil {
+			return res, unavailable(err, "Could not start a run of definition %s", d.ID)
+		}
+		res.Runs = append(res.Runs, run)
+	}
+	return res, nil
+}
+
+// StartTest starts one run of definition version d with the event, whatever
+// the definition's status and conditions: 8x8's "test workflow
+// definition". The event's Trigger is the definition's own.
+func (i *Intake) StartTest(ctx context.Context, d store.Definition, ev Event) (Run, error) {
+	ev.Trigger = d.Trigger
+	in, _, err := runInput(d, ev, i.now().UTC())
+	if err != nil {
+		return Run{}, &Error{What: fmt.Sprintf("Could not read definition %s", d.ID), Err: err}
+	}
+	run, err := i.start(ctx, in)
+	if err != nil {
+		return Run{}, unavailable(err, "Could not start a run of definition %s", d.ID)
+	}
+	return run, nil
+}
+
+// start starts one run with the options every run of an event has.
+func (i *Intake) start(ctx context.Context, in runs.RunInput) (Run, error) {
+	in.LocalHTTPSteps = i.options.LocalHTTPSteps()
+	opts := runs.StartOptions(in, runs.RunSummary(in, "event", in.EventID))
+	opts.EnableEagerStart = i.options.EagerStart
+	started, err := i.temporal.ExecuteWorkflow(ctx, opts, runs.RunDefinitionWorkflow, in)
+	if err != nil {
+		return Run{}, err
+	}
+	return Run{DefinitionID: in.DefinitionID, Version: in.Version, WorkflowID: in.EventID,
+		TemporalWorkflowID: started.GetID(), RunID: started.GetRunID()}, nil
+}
+
+// waitingRuns finds, in one visibility query, the open runs of the account
+// that wait for this event's sender, by definition id. Events that are
+// never replies find none without a query.
+func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, error) {
+	if ev.Reply == nil || len(ev.Reply.Keys) == 0 {
+		return nil, nil
+	}
+	query := runs.Runs(ev.AccountID).In(runs.AwaitingReplyKey, ev.Reply.Keys...).Status("Running")
+	resp, err := i.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: i.namespace, PageSize: maxWaitingRuns, Query: query.String(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	byDefinition := map[string][]Run{}
+	for _, e := range resp.GetExecutions() {
+		run := waitingRun(e)
+		byDefinition[run.DefinitionID] = append(byDefinition[run.DefinitionID], run)
+	}
+	return byDefinition, nil
+}
+
+// maxWaitingRuns bounds the runs one reply resumes: one sender rarely has
+// more than a few waiting.
+const maxWaitingRuns = 500
+
+func waitingRun(e *workflowpb.WorkflowExecutionInfo) Run {
+	attrs := e.GetSearchAttributes().GetIndexedFields()
+	id := e.GetExecution().GetWorkflowId()
+	var definitionID string
+	var version int64
+	if p := attrs[runs.DefinitionIDKey.GetName()]; p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &definitionID)
+	}
+	if p := attrs[runs.DefinitionVersionKey.GetName()]; p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &version)
+	}
+	return Run{DefinitionID: definitionID, Version: int(version), WorkflowID: id[strings.LastIndex(id, "/")+1:],
+		TemporalWorkflowID: id, RunID: e.GetExecution().GetRunId()}
+}
+
+// resume signals a definition's waiting runs (any version) with the reply.
+func (i *Intake) resume(ctx context.Context, d store.Definition, waiting []Run, ev Event) ([]Run, error) {
+	var out []Run
+	for _, run := range waiting {
+		if run.WorkflowID == ev.ID {
+			// A redelivery of the message that started this very run is
+			// not its reply.
+			continue
+		}
+		if err := i.temporal.SignalWorkflow(ctx, run.TemporalWorkflowID, run.RunID, runs.ReplySignal, ev.Reply.Signal); err != nil {
+			return nil, fmt.Errorf("signalling %s: %w", run.TemporalWorkflowID, err)
+		}
+		run.DefinitionID = d.ID
+		out = append(out, run)
+	}
+	return out, nil
+}
+
+// runInput is the input of the run of definition version d for the event.
+func runInput(d store.Definition, ev Event, triggeredAt time.Time) (runs.RunInput, *definition.Document, error) {
+	var doc definition.Document
+	if err := json.Unmarshal(d.Body, &doc); err != nil {
+		return runs.RunInput{}, nil, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
+	}
+	return runs.RunInput{
+		AccountID:    d.AccountID,
+		SubAccountID: ev.SubAccountID,
+		DefinitionID: d.ID,
+		Version:      d.Version,
+		Name:         doc.Definition.Name,
+		Trigger:      ev.Trigger,
+		EventID:      ev.ID,
+		TriggeredAt:  triggeredAt,
+		Steps:        doc.Definition.Steps,
+		Apps:         doc.Apps,
+		Payload:      ev.Payload,
+	}, &doc, nil
+}
+
+// IsRetryable reports whether err is an Error a retry of the same event may
+// get past.
+func IsRetryable(err error) bool {
+	var ie *Error
+	return errors.As(err, &ie) && ie.Retry
+}

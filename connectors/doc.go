@@ -31,7 +31,11 @@
 // Connection (auth kind, non-secret fields, custom properties, and a
 // Secrets reader that is set only inside an activity), the app version's
 // environment variables, and an *http.Client whose transport already
-// authenticates as the connection says (package connectors/auth).
+// authenticates as the connection says (package connectors/auth), over
+// egress's transport. Actions call their API through it with egress.JSON,
+// which bounds the call's time and the answer's size, keeps credentials
+// on the API's origin across redirects and scrubs them from errors; they
+// never build a client or a transport of their own.
 //
 // # Registry and activity names
 //
@@ -46,7 +50,8 @@
 // An action reports what a third party refused as an *Error whose Kind
 // (BadRequest, NotFound, Unprocessable, Unauthorized, RateLimited,
 // Unavailable, Timeout) says whether trying again can help;
-// FromHTTPResponse builds it from an answer, Retry-After included.
+// FromHTTPResponse builds it from an answer, Retry-After included, and
+// HTTPError from what egress.JSON returned.
 // Connectors never retry: package activities maps Kinds to Temporal retry
 // behaviour, in one place.
 //

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/junction-run/junction/internal/retryafter"
+	"github.com/junction-run/junction/egress"
 )
 
 // ErrorKind classifies a failed call to a third party by what the caller
@@ -188,13 +188,38 @@ func kindOfStatus(code int) ErrorKind {
 // ParseRetryAfter reads a Retry-After value in either RFC 9110 form: a
 // number of seconds, or an HTTP date, measured from date (the answer's Date
 // header) when that parses and from the clock otherwise. Zero means none,
-// or a moment already past.
+// or a moment already past; the delay is capped at egress.MaxRetryAfter,
+// as every Retry-After Junction honours.
 func ParseRetryAfter(value, date string) time.Duration {
 	from := now()
 	if d, err := http.ParseTime(strings.TrimSpace(date)); err == nil {
 		from = d
 	}
-	return retryafter.Parse(value, from)
+	return min(egress.ParseRetryAfter(value, from), egress.MaxRetryAfter)
+}
+
+// HTTPError turns an error of egress.JSON (or egress.Do) into what an
+// action returns. A *egress.StatusError, the third party's refusal,
+// becomes the *Error that classify makes of its answer (FromHTTPResponse
+// when classify is nil; connectors pass their own to read their error
+// documents); an answer classify finds nothing wrong with (a 3xx that
+// was not followed: another origin, or no Location) is a BadRequest,
+// since the call never reached the API. Other errors (transport failures,
+// a body too large, JSON that does not decode) are returned as they are:
+// activities retry them as Unavailable.
+func HTTPError(err error, classify func(resp *http.Response, body []byte) *Error) error {
+	var se *egress.StatusError
+	if !errors.As(err, &se) || se.Answer() == nil {
+		return err
+	}
+	if classify == nil {
+		classify = FromHTTPResponse
+	}
+	a := se.Answer()
+	if e := classify(a.HTTP(), a.Body); e != nil {
+		return e
+	}
+	return Errorf(BadRequest, "unexpected answer %s", a.Status)
 }
 
 // messageOf finds a human explanation in an error body.

@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -122,6 +123,12 @@ type JSONWebhook struct {
 	// IDHeaders are tried, in order, after Spec.IDHeader, for third
 	// parties that renamed the header.
 	IDHeaders []string
+	// TopicHeader, when set, names the header in which the third party
+	// says what a delivery is about (X-Shopify-Topic, X-WC-Webhook-Topic);
+	// a verified delivery whose header is set to anything but Topic is
+	// refused (ErrWebhookPayload), so that a webhook pointed at the wrong
+	// trigger's URL is not run as the wrong event.
+	TopicHeader, Topic string
 }
 
 var _ Webhook = (*JSONWebhook)(nil)
@@ -129,7 +136,10 @@ var _ Webhook = (*JSONWebhook)(nil)
 // Trigger returns the trigger's id.
 func (w *JSONWebhook) Trigger() string { return w.Spec.ID }
 
-// Receive verifies and parses the delivery.
+// Receive verifies and parses the delivery. Verify's errors that are
+// neither ErrWebhookSignature nor ErrWebhookPayload are wrapped in
+// ErrWebhookSignature, so Verify may return a connector's own signature
+// errors as they are.
 func (w *JSONWebhook) Receive(d Delivery) (Received, error) {
 	if w.Unsigned != nil {
 		if a, ok := w.Unsigned(d); ok {
@@ -141,6 +151,11 @@ func (w *JSONWebhook) Receive(d Delivery) (Received, error) {
 			return Received{}, err
 		}
 		return Received{}, SignatureError(err)
+	}
+	if w.TopicHeader != "" {
+		if got := d.Header.Get(w.TopicHeader); got != "" && got != w.Topic {
+			return Received{}, PayloadErrorf("%s: the delivery's %s is %s; point that webhook at its own trigger", w.Spec.ID, w.TopicHeader, got)
+		}
 	}
 	if w.Handshake != nil {
 		if a, ok := w.Handshake(d); ok {
@@ -259,4 +274,58 @@ func PresentedSecret(presented string, secrets []string) (configured, matched bo
 		match |= subtle.ConstantTimeCompare(got[:], want[:])
 	}
 	return configured, match == 1
+}
+
+// SignedWith reports whether sig is the MAC of a delivery under one of
+// secrets, mac computing the expected value for a secret: the rotation-
+// aware check of every HMAC scheme (Shopify, WooCommerce, Slack, Twilio).
+// Every non-empty secret is tried, so the time taken does not say which
+// one matched; each comparison takes constant time. configured is false
+// when no non-empty secret was given.
+func SignedWith(sig []byte, secrets []string, mac func(secret string) []byte) (configured, matched bool) {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		configured = true
+		if hmac.Equal(sig, mac(s)) {
+			matched = true
+		}
+	}
+	return configured, matched
+}
+
+// HasSecret reports whether secrets holds a non-empty value: schemes that
+// check for a secret before anything else say ErrNoSecret first.
+func HasSecret(secrets []string) bool {
+	for _, s := range secrets {
+		if s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenObjects lets every object of s hold properties it does not list,
+// and returns s: third parties add fields to their payloads over time,
+// and a delivery must not be refused, nor a run's payload fail its
+// schema, for them. Trigger payload schemas derived from Go types
+// (MustSchemaFor) are closed by default.
+func OpenObjects(s *Schema) *Schema {
+	if s == nil {
+		return nil
+	}
+	if s.AdditionalProperties.IsFalse() {
+		s.AdditionalProperties = nil
+	}
+	for _, p := range s.Properties {
+		OpenObjects(p)
+	}
+	OpenObjects(s.Items)
+	for _, l := range [][]*Schema{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range l {
+			OpenObjects(sub)
+		}
+	}
+	return s
 }

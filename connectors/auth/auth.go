@@ -31,8 +31,9 @@ func Kinds() []Kind {
 
 // Credentials are one connection's credentials for a third-party API.
 type Credentials interface {
-	// Transport wraps base (nil means http.DefaultTransport) so that every
-	// request it carries is authenticated. Transports built from one
+	// Transport wraps base (egress.Client.Transport in the worker; nil
+	// means http.DefaultTransport) so that every request it carries is
+	// authenticated. Transports built from one
 	// Credentials share its state (nonce, session, token).
 	Transport(base http.RoundTripper) http.RoundTripper
 }
@@ -75,6 +76,11 @@ type noneCreds struct{ printsAs }
 
 func (noneCreds) Transport(base http.RoundTripper) http.RoundTripper { return orDefault(base) }
 
+// orDefault is what a nil base means: http.DefaultTransport, as for an
+// http.Client with no Transport, so that a Credentials works on its own in
+// tests and tools. The worker never passes nil: it passes egress's
+// transport (egress.Client.Transport), which every third-party call must
+// go through.
 func orDefault(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		return http.DefaultTransport

@@ -4,8 +4,13 @@
 // oauth2_authorization_code, oauth2_client_credentials, none), and each is
 // an http.RoundTripper wrapper:
 //
+//	eg := egress.Default() // the worker passes its own *egress.Client
 //	creds := auth.Bearer(secret)
-//	client := &http.Client{Transport: creds.Transport(nil), Timeout: 30 * time.Second}
+//	client := eg.WithTransport(creds.Transport(eg.Transport()))
+//
+// Token and login requests a Credentials makes itself go through package
+// egress too, over the same base transport: with its deadline, body cap,
+// redirect policy and error scrubbing.
 //
 // # What a Credentials does for a request
 //

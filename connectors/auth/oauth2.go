@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/junction-run/junction/egress"
 )
 
 // How an OAuth2 client authenticates to the token endpoint (RFC 7591
@@ -28,7 +30,9 @@ const (
 // when OAuth2Config.ExpirySkew is zero.
 const DefaultExpirySkew = time.Minute
 
-const tokenTimeout = 30 * time.Second
+// tokenTimeout bounds a token request: egress's default, said here
+// because a refresh that hangs holds every request waiting for the token.
+const tokenTimeout = egress.DefaultTimeout
 
 // OAuth2Config describes an OAuth2 connection: the client registered with
 // the provider, and for the authorization-code grant the token it granted.
@@ -85,8 +89,10 @@ type OAuth2Config struct {
 	// called with what it returns; leave OnToken nil when Refresh
 	// persists.
 	Refresh func(ctx context.Context, stale *oauth2.Token) (*oauth2.Token, error) `json:"-"`
-	// HTTPClient calls the token endpoint. The default is a client with a
-	// 30 s timeout over the base transport the request went through.
+	// HTTPClient calls the token endpoint. The default is egress's client
+	// (30 s timeout, its redirect policy) over the base transport the
+	// request went through, or over egress's own transport for Exchange
+	// and RefreshToken.
 	HTTPClient *http.Client `json:"-"`
 }
 
@@ -366,11 +372,17 @@ func (c *oauth2Creds) fetch(ctx context.Context, base http.RoundTripper, prev *o
 	return tok, nil
 }
 
+// tokenClient is the client that calls a token endpoint: the configured
+// one, or egress's over base (nil: egress's own transport), so that the
+// redirect policy that keeps the client secret on the endpoint's origin
+// applies.
 func tokenClient(configured *http.Client, base http.RoundTripper) *http.Client {
 	if configured != nil {
 		return configured
 	}
-	return &http.Client{Transport: base, Timeout: tokenTimeout}
+	hc := egress.Default().WithTransport(base)
+	hc.Timeout = tokenTimeout
+	return hc
 }
 
 // tokenError turns an x/oauth2 error into a *TokenError, or a scrubbed

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,7 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"github.com/junction-run/junction/egress"
 )
 
 // SessionConfig describes an API that is entered through a login request:
@@ -250,40 +251,40 @@ func (c *sessionCreds) renew(ctx context.Context, base http.RoundTripper, stale 
 }
 
 func (c *sessionCreds) login(ctx context.Context, base http.RoundTripper) (*session, error) {
-	var body io.Reader
+	var body []byte
 	if c.method != http.MethodGet && c.method != http.MethodHead {
-		body = strings.NewReader(c.loginBody())
+		body = []byte(c.loginBody())
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, c.cfg.LoginURL, body)
-	if err != nil {
-		return nil, configError("session: building the login request: %v", c.scrub.clean(err.Error()))
-	}
+	header := http.Header{}
 	for k, vs := range c.cfg.LoginHeader {
 		for _, v := range vs {
-			req.Header.Add(k, v)
+			header.Add(k, v)
 		}
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", c.contentType)
+		header.Set("Content-Type", c.contentType)
 	}
-	if req.Header.Get("Accept") == "" && c.cfg.TokenPointer != "" {
-		req.Header.Set("Accept", "application/json")
+	if header.Get("Accept") == "" && c.cfg.TokenPointer != "" {
+		header.Set("Accept", "application/json")
 	}
-	client := &http.Client{
-		Transport: base,
-		// A login form often answers 302 with the cookie: keep that answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       loginTimeout,
-	}
-	resp, err := client.Do(req)
-	if err != nil {
+	resp, err := egress.Do(ctx, &http.Client{Transport: base}, egress.Request{
+		Method: c.method, URL: c.cfg.LoginURL, Header: header, Body: body,
+		Timeout: loginTimeout,
+		// A login form often answers 302 with the cookie: keep that answer,
+		// and judge every status below.
+		MaxRedirects: egress.NoRedirects, Success: egress.AnyStatus,
+		// A login answer is read for its token; one larger than this holds
+		// none where it is looked for, and says so below.
+		MaxBodyBytes: maxAnswer,
+		Secrets:      []string{c.cfg.Username.Reveal(), c.cfg.Password.Reveal()},
+	})
+	switch {
+	case errors.Is(err, egress.ErrInvalidRequest):
+		return nil, configError("session: building the login request: %v", c.scrub.clean(err.Error()))
+	case err != nil && !errors.Is(err, egress.ErrResponseTooLarge):
 		return nil, c.scrub.err(fmt.Errorf("auth: session login: %w", err))
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, c.scrub.err(fmt.Errorf("auth: session login: reading the answer: %w", err))
-	}
+	raw := resp.Body
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300 ||
 		c.cfg.TokenCookie != "" && resp.StatusCode >= 300 && resp.StatusCode < 400
 	if !ok {
@@ -300,7 +301,7 @@ func (c *sessionCreds) login(ctx context.Context, base http.RoundTripper) (*sess
 	switch {
 	case c.cfg.TokenCookie != "":
 		var cookies []*http.Cookie
-		for _, ck := range resp.Cookies() {
+		for _, ck := range resp.HTTP().Cookies() {
 			if ck.Value == "" || ck.MaxAge < 0 {
 				continue // a deletion
 			}
@@ -327,7 +328,9 @@ func (c *sessionCreds) login(ctx context.Context, base http.RoundTripper) (*sess
 	}
 }
 
-const loginTimeout = 30 * time.Second
+// loginTimeout bounds a login request: egress's default, said here
+// because a login that hangs holds every request waiting for the session.
+const loginTimeout = egress.DefaultTimeout
 
 // jsonPointerString resolves an RFC 6901 pointer in a JSON document to a
 // non-empty string (a number is taken as written).

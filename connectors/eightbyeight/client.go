@@ -1,11 +1,10 @@
 package eightbyeight
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/junction-run/junction/internal/retryafter"
+	"github.com/junction-run/junction/egress"
 )
 
 // Default base URLs: 8x8's Asia-Pacific region, which its docs call the
@@ -37,10 +36,8 @@ const (
 // reports 8x8's value instead of its own.
 const RequestIDHeader = "X-Request-Id"
 
-const (
-	defaultTimeout = 30 * time.Second
-	maxAnswerBytes = 1 << 20
-)
+// maxAnswerBytes bounds an answer: 8x8's are a few hundred bytes.
+const maxAnswerBytes = 1 << 20
 
 // subAccountPattern is the path parameter's schema in 8x8's OAS files.
 var subAccountPattern = regexp.MustCompile(`^[A-Za-z0-9\-._&]{3,50}$`)
@@ -57,8 +54,9 @@ type Config struct {
 	// APIKey is the bearer key from the 8x8 Connect portal; one key serves
 	// both APIs.
 	APIKey Secret
-	// HTTPClient makes the calls (default: a client with a 30 s timeout).
-	// Cancel through the context passed to each call.
+	// HTTPClient makes the calls (default: egress's, whose Timeout is 30
+	// s). Each call is bounded by the client's Timeout, by egress's
+	// default deadline (30 s) and by the context passed to it.
 	HTTPClient *http.Client
 	// UserAgent is sent with every request when set.
 	UserAgent string
@@ -96,7 +94,7 @@ func NewClient(cfg Config) *Client {
 		newID:     uuid.NewString,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: defaultTimeout}
+		c.http = egress.Default().HTTPClient()
 	}
 	var err1, err2 error
 	c.smsBase, err1 = baseURL("SMS", cfg.SMSBaseURL, DefaultSMSBaseURL)
@@ -148,57 +146,55 @@ func (c *Client) post(ctx context.Context, what, base, subAccountID string, body
 		return "", invalid("%s: encoding the body as JSON: %v", what, err)
 	}
 	endpoint := base + "/api/v1/subaccounts/" + url.PathEscape(subAccountID) + "/messages"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
-	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrNotConfigured, what, err)
-	}
 	requestID := c.newID()
+	header := http.Header{}
 	if c.sendKey {
-		req.Header.Set("Authorization", "Bearer "+c.key.Reveal())
+		header.Set("Authorization", "Bearer "+c.key.Reveal())
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set(RequestIDHeader, requestID)
+	header.Set("Content-Type", "application/json")
+	header.Set(RequestIDHeader, requestID)
 	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
+		header.Set("User-Agent", c.userAgent)
 	}
 
-	resp, err := c.http.Do(req)
-	if err != nil {
-		// *url.Error names the method and URL, which hold no credential.
-		return requestID, fmt.Errorf("%s via 8x8 subaccount %s (requestId %s): %w", what, subAccountID, requestID, err)
-	}
-	defer resp.Body.Close()
-	if id := strings.TrimSpace(resp.Header.Get(RequestIDHeader)); id != "" {
-		requestID = c.scrub(id)
-	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err != nil {
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			// 8x8 has accepted the message; the answer was lost on the way.
-			return requestID, fmt.Errorf("%w: %s via 8x8 subaccount %s: reading the %d answer (requestId %s): %v",
-				ErrUnexpectedResponse, what, subAccountID, resp.StatusCode, requestID, err)
+	resp, err := egress.JSON(ctx, c.http, egress.Request{
+		Method: http.MethodPost, URL: endpoint, Header: header, Body: payload,
+		MaxBodyBytes: maxAnswerBytes, Secrets: []string{c.key.Reveal()},
+	}, out)
+	if resp != nil {
+		if id := strings.TrimSpace(resp.Header.Get(RequestIDHeader)); id != "" {
+			requestID = c.scrub(id)
 		}
-		return requestID, fmt.Errorf("%s via 8x8 subaccount %s: reading the %d answer (requestId %s): %w",
-			what, subAccountID, resp.StatusCode, requestID, err)
 	}
-
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return requestID, fmt.Errorf("%s via 8x8 subaccount %s: %w", what, subAccountID, c.apiError(resp, raw, requestID))
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
+	var refused *egress.StatusError
+	switch {
+	case err == nil:
+		return requestID, nil
+	case errors.Is(err, egress.ErrInvalidRequest):
+		return "", fmt.Errorf("%w: %s: %v", ErrNotConfigured, what, err)
+	case errors.As(err, &refused):
+		return requestID, fmt.Errorf("%s via 8x8 subaccount %s: %w", what, subAccountID, c.apiError(refused.Answer(), requestID))
+	case errors.Is(err, egress.ErrUnexpectedResponse):
 		return requestID, fmt.Errorf("%w: %s via 8x8 subaccount %s: %d answer is not the documented JSON (requestId %s): %s",
-			ErrUnexpectedResponse, what, subAccountID, resp.StatusCode, requestID, c.snippet(raw))
+			ErrUnexpectedResponse, what, subAccountID, resp.StatusCode, requestID, c.snippet(resp.Body))
+	case resp != nil:
+		// 8x8 has accepted the message; the answer was lost on the way, or
+		// is larger than any answer 8x8 documents.
+		return requestID, fmt.Errorf("%w: %s via 8x8 subaccount %s: reading the %d answer (requestId %s): %v",
+			ErrUnexpectedResponse, what, subAccountID, resp.StatusCode, requestID, err)
 	}
-	return requestID, nil
+	// egress's errors name the method and host only, and hold no
+	// credential.
+	return requestID, fmt.Errorf("%s via 8x8 subaccount %s (requestId %s): %w", what, subAccountID, requestID, err)
 }
 
-func (c *Client) apiError(resp *http.Response, raw []byte, requestID string) *APIError {
+func (c *Client) apiError(resp *egress.Response, requestID string) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), time.Now()),
+		RetryAfter: egress.RetryAfter(resp.Header, time.Now()),
 		RequestID:  requestID,
 	}
+	raw := resp.Body
 	var body errorBody
 	if err := json.Unmarshal(raw, &body); err == nil && (body.Code != 0 || body.Message != "" || body.ErrorID != "") {
 		e.Code = body.Code

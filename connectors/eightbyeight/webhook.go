@@ -71,12 +71,7 @@ func presentedSecret(authorization string) (string, bool) {
 // event per delivery, identified by the message's umid.
 func inboundWebhook(spec connectors.TriggerSpec) *connectors.JSONWebhook {
 	return &connectors.JSONWebhook{
-		Spec: spec,
-		Verify: func(d connectors.Delivery) error {
-			if err := VerifyWebhook(d.Header, d.Secrets...); err != nil {
-				return connectors.SignatureError(err)
-			}
-			return nil
-		},
+		Spec:   spec,
+		Verify: func(d connectors.Delivery) error { return VerifyWebhook(d.Header, d.Secrets...) },
 	}
 }

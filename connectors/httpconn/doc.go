@@ -116,9 +116,14 @@
 //
 // # Status, limits and redirects
 //
+// Do sends the request through package egress, the one client Junction
+// calls third parties with, which owns the limits, the redirect policy
+// and the scrubbing described here.
+//
 // An answer whose status is not in Request.SuccessStatuses (default 2xx
 // and 3xx) is a *StatusError carrying a scrubbed snippet of the body and
-// the Retry-After delay. Do never retries: the caller's retry policy does.
+// the Retry-After delay (capped at egress.MaxRetryAfter). Do never
+// retries: the caller's retry policy does.
 // Request.Timeout (default 30s) bounds the whole call; MaxResponseBytes
 // (default 1 MiB) the answer's body.
 //

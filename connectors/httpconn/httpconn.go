@@ -1,30 +1,22 @@
 package httpconn
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/junction-run/junction/internal/retryafter"
+	"github.com/junction-run/junction/egress"
 )
 
 // Defaults for the zero values of Request's limits.
 const (
-	DefaultTimeout          = 30 * time.Second
-	DefaultMaxResponseBytes = 1 << 20 // 1 MiB
+	DefaultTimeout          = egress.DefaultTimeout
+	DefaultMaxResponseBytes = egress.DefaultMaxBodyBytes // 1 MiB
 )
-
-// maxErrorBodyBytes is how much of a non-success answer is read for
-// StatusError.Body.
-const maxErrorBodyBytes = 4 << 10
 
 // Request is one HTTP call, with every {{ }} expression already rendered by
 // the caller. The zero value of each field but Method and URL means its
@@ -105,10 +97,11 @@ type prepared struct {
 	redactedURL string
 }
 
-// Do sends req with client and reads the answer. client carries
-// authentication (a RoundTripper that adds credentials) and transport
-// settings; Do uses a shallow copy of it with its own redirect policy, and
-// a nil client means a plain http.Client.
+// Do sends req with client and reads the answer, through package egress:
+// client carries authentication (a RoundTripper that adds credentials)
+// and transport settings, and egress applies the request's deadline, body
+// cap and redirect policy on a shallow copy of it; a nil client means
+// egress's default.
 //
 // Errors: ErrInvalidRequest before anything is sent; *StatusError for an
 // answer whose status is not a success; ErrTimeout, ErrNetwork,
@@ -124,113 +117,32 @@ func Do(ctx context.Context, client *http.Client, req Request) (Response, error)
 			errs: []error{ErrInvalidRequest, err},
 		}
 	}
-	scrub := newScrubber(p.url, p.header)
-
-	callCtx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	var body io.Reader = http.NoBody
-	if p.body != nil {
-		body = bytes.NewReader(p.body)
-	}
-	hreq, err := http.NewRequestWithContext(callCtx, p.method, p.url.String(), body)
+	answer, err := egress.Do(ctx, client, egress.Request{
+		Method:       p.method,
+		URL:          p.url.String(),
+		Header:       p.header,
+		Host:         p.host,
+		Body:         p.body,
+		Timeout:      p.timeout,
+		MaxBodyBytes: p.maxBytes,
+		MaxRedirects: p.redirects,
+		Success:      p.success.contains,
+	})
 	if err != nil {
-		return Response{}, p.fail(ErrInvalidRequest, scrub.scrub(err.Error()), err)
+		return Response{}, err
 	}
-	hreq.Header = p.header
-	if p.host != "" {
-		hreq.Host = p.host
-	}
-
-	var c http.Client
-	if client != nil {
-		c = *client
-	}
-	plain, crossHost := crossHostTransport(c.Transport)
-	if _, wraps := c.Transport.(unwrapper); wraps {
-		c.Transport = hopTransport{authed: c.Transport, plain: plain}
-	}
-	c.CheckRedirect = checkRedirect(p.redirects, crossHost)
-
-	resp, err := c.Do(hreq)
-	if err != nil {
-		return Response{}, p.transportError(ctx, callCtx, err, scrub)
-	}
-	defer resp.Body.Close()
-
-	if !p.success.contains(resp.StatusCode) {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-		answered := p.url
-		if resp.Request != nil && resp.Request.URL != nil {
-			answered = resp.Request.URL
-		}
-		return Response{}, &StatusError{
-			Status:     resp.StatusCode,
-			Body:       snippet(raw, scrub),
-			RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), time.Now()),
-			Method:     p.method,
-			URL:        redactURL(answered),
-		}
-	}
-
-	tooLarge := func() error {
-		return p.fail(ErrResponseTooLarge, fmt.Sprintf("answer of %s %s is larger than %d bytes", p.method, p.redactedURL, p.maxBytes), nil)
-	}
-	if resp.ContentLength > p.maxBytes {
-		return Response{}, tooLarge()
-	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, p.maxBytes+1))
-	if err != nil {
-		return Response{}, p.transportError(ctx, callCtx, err, scrub)
-	}
-	if int64(len(raw)) > p.maxBytes {
-		return Response{}, tooLarge()
-	}
-
-	decoded := decodeBody(resp.Header.Get("Content-Type"), raw)
+	decoded := decodeBody(answer.Header.Get("Content-Type"), answer.Body)
 	out := Response{
-		Status:  resp.StatusCode,
-		Headers: flattenHeaders(resp.Header),
+		Status:  answer.StatusCode,
+		Headers: flattenHeaders(answer.Header),
 		Body:    decoded.value,
 	}
 	out.Extracted, err = runExtract(p.extractors, decoded)
 	if err != nil {
-		return out, p.fail(ErrUnexpectedResponse, fmt.Sprintf("%s %s answered %d: %s", p.method, p.redactedURL, resp.StatusCode, scrub.scrub(err.Error())), nil)
+		msg := fmt.Sprintf("%s %s answered %d: %s", p.method, p.redactedURL, answer.StatusCode, newScrubber(p.url, p.header).scrub(err.Error()))
+		return out, &requestError{msg: ErrUnexpectedResponse.Error() + ": " + msg, errs: []error{ErrUnexpectedResponse}}
 	}
 	return out, nil
-}
-
-// fail builds an error whose text is "<sentinel>: <msg>" and which unwraps
-// to sentinel and cause.
-func (p *prepared) fail(sentinel error, msg string, cause error) error {
-	errs := []error{sentinel}
-	if cause != nil {
-		errs = append(errs, cause)
-	}
-	return &requestError{msg: sentinel.Error() + ": " + msg, errs: errs}
-}
-
-// transportError classifies an error from sending or reading: the caller's
-// context ending, our timeout, a redirect loop, or a network failure.
-func (p *prepared) transportError(ctx, callCtx context.Context, err error, scrub *scrubber) error {
-	target := p.method + " " + p.redactedURL
-	if errors.Is(err, ErrTooManyRedirects) {
-		return p.fail(ErrTooManyRedirects, fmt.Sprintf("%s: stopped after %d", target, p.redirects), nil)
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &requestError{msg: target + ": " + ctxErr.Error(), errs: []error{ctxErr}}
-	}
-	var netErr net.Error
-	if errors.Is(callCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
-		return p.fail(ErrTimeout, fmt.Sprintf("%s: no complete answer within %s", target, p.timeout), err)
-	}
-	// url.Error's text names the full URL, query included: use the cause
-	// alone, scrubbed (a bad Location header is quoted in it).
-	cause := err
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		cause = ue.Err
-	}
-	return p.fail(ErrNetwork, fmt.Sprintf("%s: %s", target, scrub.scrub(cause.Error())), err)
 }
 
 var allowedMethods = map[string]bool{
@@ -319,32 +231,9 @@ func prepare(req Request) (*prepared, error) {
 	return p, nil
 }
 
-// parseURL accepts absolute http and https URLs. Its errors never include
-// the URL, and url.Parse's own only where they cannot hold a credential.
-func parseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		reason := "it cannot be parsed"
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			// "invalid port" quotes what follows the last colon of the
-			// authority, which is a password in "https://user:pass/…".
-			if msg := ue.Err.Error(); !strings.Contains(msg, "port") {
-				reason = strings.TrimPrefix(msg, "net/url: ")
-			} else {
-				reason = "invalid port"
-			}
-		}
-		return nil, fmt.Errorf("URL is not valid: %s", reason)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("URL must be absolute and start with http:// or https://")
-	}
-	if u.Host == "" {
-		return nil, errors.New("URL has no host")
-	}
-	return u, nil
-}
+// parseURL accepts absolute http and https URLs; its errors never quote
+// the URL (see egress.ParseURL).
+func parseURL(raw string) (*url.URL, error) { return egress.ParseURL(raw) }
 
 // validHeaderName reports whether name is an RFC 9110 token.
 func validHeaderName(name string) bool {

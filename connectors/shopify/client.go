@@ -1,17 +1,16 @@
 package shopify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // maxBody bounds how much of an answer is read.
@@ -77,41 +76,9 @@ func (c *client) url(path string, query url.Values) string {
 // body, decodes the answer into out (if not nil) and returns its headers.
 // what names the operation in errors.
 func (c *client) do(ctx context.Context, what, method, u string, in, out any) (http.Header, error) {
-	var body io.Reader
-	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return nil, fmt.Errorf("shopify: encoding %s: %w", what, err)
-		}
-		body = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	resp, err := egress.JSON(ctx, c.http, egress.Request{Method: method, URL: u, JSON: in, MaxBodyBytes: maxBody}, out)
 	if err != nil {
-		return nil, fmt.Errorf("shopify: %s: %w", what, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("shopify: %s: %w", what, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, fmt.Errorf("shopify: reading %s: %w", what, err)
-	}
-	if e := connectors.FromHTTPResponse(resp, raw); e != nil {
-		return nil, fmt.Errorf("shopify: %s: %w", what, e)
-	}
-	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("shopify: %s: %w", what, connectors.Errorf(connectors.BadRequest, "unexpected answer %s", resp.Status))
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return nil, fmt.Errorf("shopify: decoding %s: %w", what, err)
-		}
+		return nil, fmt.Errorf("shopify: %s: %w", what, connectors.HTTPError(err, nil))
 	}
 	return resp.Header, nil
 }

@@ -45,18 +45,7 @@ func VerifyWebhook(header http.Header, body []byte, secrets ...string) error {
 	if err != nil || len(got) != sha256.Size {
 		return ErrBadSignature
 	}
-	checked := false
-	ok := false
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		checked = true
-		// Check every secret, so the time taken does not say which matched.
-		if hmac.Equal(got, mac(body, s)) {
-			ok = true
-		}
-	}
+	checked, ok := connectors.SignedWith(got, secrets, func(s string) []byte { return mac(body, s) })
 	switch {
 	case !checked:
 		return ErrNoSecret
@@ -90,17 +79,11 @@ func webhooks(spec connectors.Spec) []connectors.Webhook {
 			continue
 		}
 		out = append(out, &connectors.JSONWebhook{
-			Spec: t,
-			Verify: func(d connectors.Delivery) error {
-				if err := VerifyWebhook(d.Header, d.Body, d.Secrets...); err != nil {
-					return connectors.SignatureError(err)
-				}
-				if got := d.Header.Get(HeaderTopic); got != "" && got != topic {
-					return connectors.PayloadErrorf("%s: the delivery's %s is %s; point that webhook at its own trigger", t.ID, HeaderTopic, got)
-				}
-				return nil
-			},
-			IDHeaders: []string{HeaderWebhookID},
+			Spec:        t,
+			Verify:      func(d connectors.Delivery) error { return VerifyWebhook(d.Header, d.Body, d.Secrets...) },
+			TopicHeader: HeaderTopic,
+			Topic:       topic,
+			IDHeaders:   []string{HeaderWebhookID},
 		})
 	}
 	return out

@@ -72,31 +72,13 @@ func VerifyRequest(header http.Header, body []byte, now time.Time, secrets ...st
 	if age > MaxAge || age < -MaxAge {
 		return ErrStaleTimestamp
 	}
-	matched := false
-	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		if hmac.Equal(got, mac(body, secret, tsRaw)) {
-			matched = true // keep going: the time taken does not say which secret matched
-		}
-	}
-	if !matched {
-		if !hasSecret(secrets) {
-			return ErrMissingSignature
-		}
+	switch configured, matched := connectors.SignedWith(got, secrets, func(s string) []byte { return mac(body, s, tsRaw) }); {
+	case !configured:
+		return ErrMissingSignature
+	case !matched:
 		return ErrBadSignature
 	}
 	return nil
-}
-
-func hasSecret(secrets []string) bool {
-	for _, s := range secrets {
-		if s != "" {
-			return true
-		}
-	}
-	return false
 }
 
 func mac(body []byte, secret, ts string) []byte {
@@ -188,7 +170,7 @@ func eventTrigger() connectors.TriggerSpec {
 			"handshake is answered with its challenge and starts no run. Slack wants an answer " +
 			"within 3 seconds and retries otherwise, so the delivery is acknowledged before the " +
 			"run starts and retries are deduplicated on event_id.",
-		Payload: openObjects(connectors.MustSchemaFor[EventCallback]()),
+		Payload: connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
 		SamplePayload: json.RawMessage(`{
 			"token": "XXYYZZ",
 			"team_id": "T123ABC456",
@@ -217,13 +199,8 @@ const HeaderRetryNum = "X-Slack-Retry-Num"
 // event_id.
 func eventWebhook() *connectors.JSONWebhook {
 	return &connectors.JSONWebhook{
-		Spec: eventTrigger(),
-		Verify: func(d connectors.Delivery) error {
-			if err := VerifyRequest(d.Header, d.Body, d.Now, d.Secrets...); err != nil {
-				return connectors.SignatureError(err)
-			}
-			return nil
-		},
+		Spec:   eventTrigger(),
+		Verify: func(d connectors.Delivery) error { return VerifyRequest(d.Header, d.Body, d.Now, d.Secrets...) },
 		Handshake: func(d connectors.Delivery) (*connectors.WebhookAnswer, bool) {
 			challenge, ok := URLVerificationChallenge(d.Body)
 			if !ok {
@@ -232,21 +209,4 @@ func eventWebhook() *connectors.JSONWebhook {
 			return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(challenge)}, true
 		},
 	}
-}
-
-// openObjects lets every object of s hold properties it does not list:
-// Slack adds fields to events over time, and a run must not be refused
-// for them.
-func openObjects(s *connectors.Schema) *connectors.Schema {
-	if s == nil {
-		return nil
-	}
-	if s.AdditionalProperties.IsFalse() {
-		s.AdditionalProperties = nil
-	}
-	for _, p := range s.Properties {
-		openObjects(p)
-	}
-	openObjects(s.Items)
-	return s
 }

@@ -22,15 +22,14 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // ID is the connector's id.
@@ -38,9 +37,6 @@ const ID = "slack"
 
 // APIBase is the root of Slack's Web API.
 const APIBase = "https://slack.com/api"
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 1 << 20
 
 // MessageInput is the input of post_message.
 type MessageInput struct {
@@ -109,27 +105,20 @@ func runPostMessage(ctx context.Context, call connectors.Call, in MessageInput) 
 }
 
 // callMethod POSTs a JSON body to a Web API method and decodes a
-// successful answer into out.
+// successful answer into out. Slack answers refusals with 200 and
+// {"ok": false}, so every answer goes through FromResponse.
 func callMethod(ctx context.Context, client *http.Client, method string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, APIBase+"/"+method, bytes.NewReader(body))
+	resp, err := egress.JSON(ctx, client, egress.Request{
+		Method: http.MethodPost, URL: APIBase + "/" + method, Body: body,
+		Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+	}, nil)
 	if err != nil {
-		return err
+		return connectors.HTTPError(err, FromResponse)
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("reading the answer: %w", err)
-	}
-	if e := FromResponse(resp, raw); e != nil {
+	if e := FromResponse(resp.HTTP(), resp.Body); e != nil {
 		return e
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
+	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return fmt.Errorf("decoding the answer: %w", err)
 	}
 	return nil

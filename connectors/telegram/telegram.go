@@ -22,15 +22,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // ID is the connector's id.
@@ -39,9 +38,6 @@ const ID = "telegram"
 // APIBase is the root of the Bot API; methods are APIBase + "/bot" +
 // token + "/" + method.
 const APIBase = "https://api.telegram.org"
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 1 << 20
 
 // ChatID is a chat: its integer id, or @username for a public channel or
 // supergroup, as Telegram accepts both.
@@ -176,47 +172,44 @@ func runSendMessage(ctx context.Context, call connectors.Call, in MessageInput) 
 }
 
 // callMethod POSTs params as JSON to a Bot API method and decodes the
-// answer's result into out. Its errors never hold the token.
+// answer's result into out. The token is part of the URL, which egress
+// never quotes; its errors, and the third party's messages, are scrubbed
+// of the token too, in every encoding.
 func callMethod(ctx context.Context, call connectors.Call, method string, params, out any) error {
 	token, err := tokenOf(call.Connection)
 	if err != nil {
 		return err
 	}
-	s := scrubber(token)
-	body, err := json.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", method, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, APIBase+"/bot"+token+"/"+method, bytes.NewReader(body))
-	if err != nil {
-		return s.wrap(fmt.Errorf("building %s: %w", method, err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := call.HTTP.Do(req)
-	if err != nil {
-		return s.wrap(redactURL(err, method))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return s.wrap(fmt.Errorf("reading the answer to %s: %w", method, err))
-	}
-	if e := FromResponse(resp, raw); e != nil {
-		e.Message = s.clean(e.Message)
-		return e
-	}
+	scrub := egress.NewScrubber(token)
 	var a struct {
 		OK     bool            `json:"ok"`
 		Result json.RawMessage `json:"result"`
 	}
-	if err := json.Unmarshal(raw, &a); err != nil || !a.OK || len(a.Result) == 0 {
-		return &connectors.Error{Kind: connectors.Unavailable, StatusCode: resp.StatusCode, Message: "the answer is not a Bot API answer"}
+	resp, err := egress.JSON(ctx, call.HTTP, egress.Request{
+		Method: http.MethodPost, URL: APIBase + "/bot" + token + "/" + method, JSON: params, Secrets: []string{token},
+	}, &a)
+	switch {
+	case errors.Is(err, egress.ErrUnexpectedResponse):
+		return notBotAPI(resp.StatusCode)
+	case err != nil:
+		err = connectors.HTTPError(err, FromResponse)
+		var e *connectors.Error
+		if errors.As(err, &e) {
+			e.Message = scrub.Replace(e.Message)
+			return e
+		}
+		return scrub.Error(fmt.Errorf("calling %s: %w", method, err))
+	case !a.OK || len(a.Result) == 0:
+		return notBotAPI(resp.StatusCode)
 	}
 	if err := json.Unmarshal(a.Result, out); err != nil {
-		return s.wrap(fmt.Errorf("decoding the answer to %s: %w", method, err))
+		return scrub.Error(fmt.Errorf("decoding the answer to %s: %w", method, err))
 	}
 	return nil
+}
+
+func notBotAPI(status int) *connectors.Error {
+	return &connectors.Error{Kind: connectors.Unavailable, StatusCode: status, Message: "the answer is not a Bot API answer"}
 }
 
 func tokenOf(c connectors.Connection) (string, error) {
@@ -232,50 +225,6 @@ func tokenOf(c connectors.Connection) (string, error) {
 	}
 	return token, nil
 }
-
-// redactURL replaces the request URL in a transport error, which holds
-// the token, by one without it, keeping the cause (timeouts, cancelled
-// contexts) for errors.Is and errors.As.
-func redactURL(err error, method string) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: APIBase + "/bot[redacted]/" + method, Err: ue.Err}
-	}
-	return err
-}
-
-// scrubber removes a token from text, in the forms it travels in.
-type scrubber string
-
-func (s scrubber) clean(text string) string {
-	if s == "" {
-		return text
-	}
-	for _, v := range []string{string(s), url.PathEscape(string(s)), url.QueryEscape(string(s))} {
-		text = strings.ReplaceAll(text, v, "[redacted]")
-	}
-	return text
-}
-
-// wrap returns err, or, when its text holds the token, an error with the
-// cleaned text that still unwraps to err's causes minus the text.
-func (s scrubber) wrap(err error) error {
-	if err == nil || s.clean(err.Error()) == err.Error() {
-		return err
-	}
-	return &scrubbed{msg: s.clean(err.Error()), err: err}
-}
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-
-// Is keeps errors.Is(err, context.DeadlineExceeded) and the like working
-// without exposing the original (and its text) through Unwrap.
-func (e *scrubbed) Is(target error) bool { return errors.Is(e.err, target) }
 
 // answer is a Bot API refusal.
 type answer struct {

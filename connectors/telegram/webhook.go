@@ -75,7 +75,7 @@ func updateTrigger() connectors.TriggerSpec {
 		Description: "Telegram calls the bot's webhook (set with setWebhook and a secret_token) for " +
 			"each update: messages to the bot, edits, channel posts, button presses. Deliveries " +
 			"are verified with the secret token header and deduplicated on update_id.",
-		Payload: openObjects(connectors.MustSchemaFor[Update]()),
+		Payload: connectors.OpenObjects(connectors.MustSchemaFor[Update]()),
 		SamplePayload: json.RawMessage(`{
 			"update_id": 10000,
 			"message": {
@@ -97,35 +97,7 @@ func updateTrigger() connectors.TriggerSpec {
 // body nor a time, so a replayed update is stopped only by its update_id.
 func updateWebhook() *connectors.JSONWebhook {
 	return &connectors.JSONWebhook{
-		Spec: updateTrigger(),
-		Verify: func(d connectors.Delivery) error {
-			if err := VerifyWebhook(d.Header, d.Secrets...); err != nil {
-				return connectors.SignatureError(err)
-			}
-			return nil
-		},
+		Spec:   updateTrigger(),
+		Verify: func(d connectors.Delivery) error { return VerifyWebhook(d.Header, d.Secrets...) },
 	}
-}
-
-// openObjects lets every object of s hold properties it does not list:
-// the Bot API adds fields often, and an update must not be refused for
-// them.
-func openObjects(s *connectors.Schema) *connectors.Schema {
-	if s == nil {
-		return nil
-	}
-	if s.AdditionalProperties.IsFalse() {
-		s.AdditionalProperties = nil
-	}
-	for _, p := range s.Properties {
-		openObjects(p)
-	}
-	openObjects(s.Items)
-	for _, sub := range s.AnyOf {
-		openObjects(sub)
-	}
-	for _, sub := range s.OneOf {
-		openObjects(sub)
-	}
-	return s
 }

@@ -3,10 +3,9 @@ package twilio
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // check fetches the account resource (GET /2010-04-01/Accounts/{Sid}.json),
@@ -16,22 +15,9 @@ func check(ctx context.Context, call connectors.Call) error {
 	if !accountSidPattern.MatchString(sid) {
 		return connectors.Errorf(connectors.BadRequest, "the connection's user name is not a Twilio Account SID (AC followed by 32 hexadecimal digits)")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, APIBase+"/2010-04-01/Accounts/"+sid+".json", nil)
+	_, err := egress.JSON(ctx, call.HTTP, egress.Request{URL: APIBase + "/2010-04-01/Accounts/" + sid + ".json"}, nil)
 	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := call.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("reading the twilio account: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("reading the twilio account: %w", err)
-	}
-	if e := errorFrom(resp, raw); e != nil {
-		return e
+		return fmt.Errorf("reading the twilio account: %w", connectors.HTTPError(err, errorFrom))
 	}
 	return nil
 }

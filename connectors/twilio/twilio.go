@@ -21,13 +21,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // ID is the connector's id.
@@ -35,9 +34,6 @@ const ID = "twilio"
 
 // APIBase is the root of Twilio's REST API.
 const APIBase = "https://api.twilio.com"
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 1 << 20
 
 // New returns version 1.0.0 of the Twilio connector.
 func New() *connectors.Static {
@@ -156,27 +152,16 @@ func runSendSMS(ctx context.Context, call connectors.Call, in SMSInput) (Message
 	if in.StatusCallback != "" {
 		form.Set("StatusCallback", in.StatusCallback)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, MessagesURL(sid), strings.NewReader(form.Encode()))
-	if err != nil {
-		return Message{}, fmt.Errorf("sending twilio sms: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := call.HTTP.Do(req)
-	if err != nil {
-		return Message{}, fmt.Errorf("sending twilio sms: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return Message{}, fmt.Errorf("reading twilio message: %w", err)
-	}
-	if e := errorFrom(resp, raw); e != nil {
-		return Message{}, fmt.Errorf("sending twilio sms: %w", e)
-	}
 	var out Message
-	if err := json.Unmarshal(raw, &out); err != nil {
+	_, err := egress.JSON(ctx, call.HTTP, egress.Request{
+		Method: http.MethodPost, URL: MessagesURL(sid), Body: []byte(form.Encode()),
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+	}, &out)
+	switch {
+	case errors.Is(err, egress.ErrUnexpectedResponse):
 		return Message{}, fmt.Errorf("decoding twilio message: %w", err)
+	case err != nil:
+		return Message{}, fmt.Errorf("sending twilio sms: %w", connectors.HTTPError(err, errorFrom))
 	}
 	if out.Sid == "" {
 		return Message{}, errors.New("decoding twilio message: the answer has no sid")

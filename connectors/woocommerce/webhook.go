@@ -40,9 +40,13 @@ var (
 // Sign returns the X-WC-Webhook-Signature WooCommerce sends with body:
 // base64 of HMAC-SHA256 of the raw body, keyed with the webhook's secret.
 func Sign(body []byte, secret string) string {
+	return base64.StdEncoding.EncodeToString(mac(body, secret))
+}
+
+func mac(body []byte, secret string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	_, _ = m.Write(body)
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // VerifyWebhook checks a delivery's X-WC-Webhook-Signature against each of
@@ -50,13 +54,7 @@ func Sign(body []byte, secret string) string {
 // the raw request body, unparsed. It returns nil, ErrNoSecret,
 // ErrNoSignature or ErrBadSignature.
 func VerifyWebhook(header http.Header, body []byte, secrets ...string) error {
-	keys := make([]string, 0, len(secrets))
-	for _, s := range secrets {
-		if s != "" {
-			keys = append(keys, s)
-		}
-	}
-	if len(keys) == 0 {
+	if !connectors.HasSecret(secrets) {
 		return ErrNoSecret
 	}
 	got := strings.TrimSpace(header.Get(SignatureHeader))
@@ -67,15 +65,7 @@ func VerifyWebhook(header http.Header, body []byte, secrets ...string) error {
 	if err != nil || len(sig) != sha256.Size {
 		return ErrBadSignature
 	}
-	ok := false
-	for _, k := range keys {
-		m := hmac.New(sha256.New, []byte(k))
-		_, _ = m.Write(body)
-		if hmac.Equal(sig, m.Sum(nil)) {
-			ok = true // keep going: the time taken does not depend on which matched
-		}
-	}
-	if !ok {
+	if _, ok := connectors.SignedWith(sig, secrets, func(k string) []byte { return mac(body, k) }); !ok {
 		return ErrBadSignature
 	}
 	return nil
@@ -92,27 +82,7 @@ func IsPing(header http.Header, body []byte) bool {
 // whole order as the REST API shows it, with many more fields (meta_data,
 // tax_lines, coupon_lines, _links, …) than Order names.
 func orderPayloadSchema() *connectors.Schema {
-	s := connectors.MustSchemaFor[Order]()
-	open(s)
-	return s
-}
-
-func open(s *connectors.Schema) {
-	if s == nil {
-		return
-	}
-	if s.AdditionalProperties.IsFalse() {
-		s.AdditionalProperties = nil
-	}
-	for _, p := range s.Properties {
-		open(p)
-	}
-	open(s.Items)
-	for _, l := range [][]*connectors.Schema{s.AnyOf, s.OneOf, s.AllOf} {
-		for _, x := range l {
-			open(x)
-		}
-	}
+	return connectors.OpenObjects(connectors.MustSchemaFor[Order]())
 }
 
 func orderTrigger(id string) connectors.TriggerSpec {
@@ -149,7 +119,6 @@ var triggerTopics = map[string]string{"order_created": "order.created", "order_u
 // topic. order_created's event is the order id, order_updated's the
 // delivery id.
 func orderWebhook(id string) *connectors.JSONWebhook {
-	topic := triggerTopics[id]
 	return &connectors.JSONWebhook{
 		Spec: orderTrigger(id),
 		Unsigned: func(d connectors.Delivery) (*connectors.WebhookAnswer, bool) {
@@ -158,15 +127,9 @@ func orderWebhook(id string) *connectors.JSONWebhook {
 			}
 			return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8"}, true
 		},
-		Verify: func(d connectors.Delivery) error {
-			if err := VerifyWebhook(d.Header, d.Body, d.Secrets...); err != nil {
-				return connectors.SignatureError(err)
-			}
-			if got := d.Header.Get(TopicHeader); got != "" && got != topic {
-				return connectors.PayloadErrorf("%s: the delivery's %s is %s; point that webhook at its own trigger", id, TopicHeader, got)
-			}
-			return nil
-		},
+		Verify:      func(d connectors.Delivery) error { return VerifyWebhook(d.Header, d.Body, d.Secrets...) },
+		TopicHeader: TopicHeader,
+		Topic:       triggerTopics[id],
 	}
 }
 

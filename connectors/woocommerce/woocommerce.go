@@ -20,17 +20,16 @@
 package woocommerce
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/egress"
 )
 
 // ID is the connector's id.
@@ -173,47 +172,26 @@ func newClient(call connectors.Call) (*client, error) {
 
 // do sends a request with an optional JSON body and decodes a JSON answer
 // into out; it returns the answer for its headers.
-func (c *client) do(ctx context.Context, what, method, path string, query url.Values, in, out any) (*http.Response, error) {
-	var body io.Reader
-	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return nil, fmt.Errorf("%s: encoding: %w", what, err)
-		}
-		body = bytes.NewReader(raw)
-	}
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+func (c *client) do(ctx context.Context, what, method, path string, query url.Values, in, out any) (*egress.Response, error) {
+	resp, err := egress.JSON(ctx, c.http, egress.Request{
+		Method: method, URL: c.base + path, Query: query, JSON: in, MaxBodyBytes: maxBody,
+	}, out)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the answer: %w", what, err)
-	}
-	if e := connectors.FromHTTPResponse(resp, raw); e != nil {
-		var ae apiError
-		if json.Unmarshal(raw, &ae) == nil && ae.Code != "" && ae.Message != "" {
-			e.Message = ae.Message + " (" + ae.Code + ")"
-		}
-		return nil, fmt.Errorf("%s: %w", what, e)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, fmt.Errorf("%s: decoding the answer: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, connectors.HTTPError(err, errorFrom))
 	}
 	return resp, nil
+}
+
+// errorFrom classifies a refusal as connectors.FromHTTPResponse does, with
+// WordPress's error code after the message: "Invalid ID.
+// (woocommerce_rest_shop_order_invalid_id)".
+func errorFrom(resp *http.Response, raw []byte) *connectors.Error {
+	e := connectors.FromHTTPResponse(resp, raw)
+	var ae apiError
+	if e != nil && json.Unmarshal(raw, &ae) == nil && ae.Code != "" && ae.Message != "" {
+		e.Message = ae.Message + " (" + ae.Code + ")"
+	}
+	return e
 }
 
 func orderPath(id int) string { return "/orders/" + strconv.Itoa(id) }

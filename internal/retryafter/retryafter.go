@@ -1,35 +1,21 @@
-// Package retryafter reads the Retry-After header (RFC 9110 §10.2.3), which
-// every third party Junction calls may send with 429 and 503 answers, and
-// which Junction's own gateway sends.
+// Package retryafter reads the Retry-After header (RFC 9110 §10.2.3).
+//
+// Deprecated: the parsing lives in package egress (egress.ParseRetryAfter,
+// and egress.RetryAfter, which measures from the answer's Date and caps
+// the delay). This package forwards to it until its last callers,
+// activities and apiclient, move there; then it goes.
 package retryafter
 
 import (
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/junction-run/junction/egress"
 )
 
 // Parse reads a Retry-After value in either of its forms, delay-seconds or
-// an HTTP date (measured from now); zero means "no usable hint".
-func Parse(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		// The largest delay a Duration holds; a bigger value must not
-		// overflow into a negative (that is, no) delay.
-		const maxSecs = int64(1<<63-1) / int64(time.Second)
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(min(secs, maxSecs)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
+// an HTTP date (measured from now); zero means "no usable hint". It does
+// not cap the delay.
+//
+// Deprecated: use egress.RetryAfter for a third party's answer (it caps),
+// or egress.ParseRetryAfter.
+func Parse(v string, now time.Time) time.Duration { return egress.ParseRetryAfter(v, now) }

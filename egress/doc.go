@@ -1,0 +1,31 @@
+// Package egress is the one HTTP client Junction calls third parties with.
+// Every request a run makes to the outside (a connector's action, a poll, a
+// connection test, an OAuth2 token or session login, an HttpRequest step)
+// goes through a transport this package built and through its Do or JSON,
+// so that the rules below hold in one place instead of in every caller:
+//
+//   - connections: one pooled http.Transport per Client (64 idle
+//     connections per host, kept 90 s), no proxy unless Options.Proxy names
+//     one, and Options.DialControl, the single seam where the address guard
+//     sits: every connection the transport opens passes through it;
+//   - time: every request has a deadline (Options.Timeout, 30 s by
+//     default, or Request.Timeout) that covers redirects and reading the
+//     body;
+//   - size: an answer's body is read up to a cap (1 MiB by default); a
+//     larger successful answer is a *TooLargeError, never a silently cut
+//     document; a failing answer is read up to MaxErrorBodyBytes, for its
+//     explanation;
+//   - redirects: followed up to a limit (5), and never with credentials to
+//     another origin: see RedirectPolicy;
+//   - errors: typed (sentinels for transport failures, *StatusError for
+//     refusals, *TooLargeError), and their text never carries a secret: the
+//     URL appears as scheme and host only, and text quoted from an answer
+//     or a transport error is scrubbed of the request's credentials (see
+//     Scrubber);
+//   - Retry-After: parsed in both forms, measured from the answer's Date,
+//     capped at MaxRetryAfter.
+//
+// egress knows nothing of connectors, credentials or Temporal: credentials
+// are RoundTrippers that wrap Client.Transport (package connectors/auth),
+// and callers map egress's errors to their own kinds.
+package egress

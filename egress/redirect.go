@@ -1,0 +1,161 @@
+package egress
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// credentialHeaders are dropped from a redirected request that leaves the
+// original origin. net/http drops most of them itself, but keeps them for
+// subdomains ("example.com" to "evil.example.com") and never drops
+// Referer, which carries the previous URL's query string.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cookie2", "Referer"}
+
+// RedirectPolicy is the CheckRedirect of every client egress makes: follow
+// at most max redirects (NoRedirects, or any negative max: none, the 3xx
+// answer is the result) and never carry credentials to another origin
+// (another host name or port, a subdomain included, or https down to
+// http). Headers that carry credentials (Authorization, Cookie, Referer,
+// any X-Api-Key-like name) are dropped from such a hop. Credentials a
+// RoundTripper adds to every request are beyond a redirect policy's reach,
+// so crossOrigin says whether such hops can be sent without them (see
+// PlainTransport); when they cannot, the redirect is not followed and its
+// 3xx answer is the result.
+func RedirectPolicy(max int, crossOrigin bool) func(req *http.Request, via []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if max < 0 {
+			return http.ErrUseLastResponse
+		}
+		if len(via) > max {
+			return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, max)
+		}
+		if leftOrigin(req.URL, via) {
+			if !crossOrigin {
+				return http.ErrUseLastResponse
+			}
+			for _, h := range credentialHeaders {
+				req.Header.Del(h)
+			}
+			for name := range req.Header {
+				if sensitiveHeader(name) {
+					req.Header.Del(name)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// unwrapper is implemented by RoundTrippers that add credentials to what
+// another RoundTripper sends (connectors/auth's): Unwrap returns that
+// other, which adds none of them.
+type unwrapper interface {
+	Unwrap() http.RoundTripper
+}
+
+// PlainTransport returns the transport that a redirect hop to another
+// origin may be sent through, and whether there is one that adds no
+// credentials: rt itself when it is nil (net/http's DefaultTransport, as
+// for any http.Client) or an *http.Transport, which add none; what Unwrap
+// returns when rt has that method; none otherwise, since an unknown
+// RoundTripper may add credentials to every request.
+func PlainTransport(rt http.RoundTripper) (http.RoundTripper, bool) {
+	switch t := rt.(type) {
+	case nil:
+		return http.DefaultTransport, true
+	case *http.Transport:
+		return t, true
+	case unwrapper:
+		if base := t.Unwrap(); base != nil {
+			return base, true
+		}
+		return http.DefaultTransport, true
+	}
+	return nil, false
+}
+
+// hopTransport sends the hops that LeftOrigin reports through plain,
+// bypassing the credentials that authed adds.
+type hopTransport struct {
+	authed, plain http.RoundTripper
+}
+
+func (h hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if LeftOrigin(req) {
+		return h.plain.RoundTrip(req)
+	}
+	return h.authed.RoundTrip(req)
+}
+
+// Unwrap returns the transport without credentials, so a client built on
+// a client egress made keeps routing hops the same way.
+func (h hopTransport) Unwrap() http.RoundTripper { return h.plain }
+
+// LeftOrigin reports whether req is a redirect hop and it, or a hop before
+// it, goes to an origin other than the original request's (another host
+// name or port, subdomains included, or down from https to http). It
+// relies on net/http's bookkeeping: a hop's req.Response is the redirect
+// that caused it, and that Response.Request the hop before.
+func LeftOrigin(req *http.Request) bool {
+	if req == nil || req.Response == nil {
+		return false
+	}
+	var back []*http.Request
+	for r := req.Response.Request; r != nil; {
+		back = append(back, r)
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	via := make([]*http.Request, 0, len(back))
+	for i := len(back) - 1; i >= 0; i-- {
+		via = append(via, back[i])
+	}
+	return leftOrigin(req.URL, via)
+}
+
+// leftOrigin reports whether next, or any hop in via after the first, is
+// not on the first hop's origin.
+func leftOrigin(next *url.URL, via []*http.Request) bool {
+	if len(via) == 0 {
+		return false
+	}
+	origin := via[0].URL
+	for _, r := range via[1:] {
+		if !SameOrigin(origin, r.URL) {
+			return true
+		}
+	}
+	return !SameOrigin(origin, next)
+}
+
+// SameOrigin compares host names (case-insensitively) and effective
+// ports. Going from https to http leaves the origin; going from http on
+// port 80 to https on 443 of the same host (the usual upgrade) does not.
+func SameOrigin(a, b *url.URL) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	as, bs := strings.ToLower(a.Scheme), strings.ToLower(b.Scheme)
+	if as == "https" && bs != "https" {
+		return false
+	}
+	if !strings.EqualFold(a.Hostname(), b.Hostname()) {
+		return false
+	}
+	ap, bp := effectivePort(a), effectivePort(b)
+	return ap == bp || (as == "http" && ap == "80" && bs == "https" && bp == "443")
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}

@@ -5,16 +5,15 @@
 package activities
 
 import (
-	"net/http"
-	"time"
+	"github.com/junction-run/junction/egress"
 )
 
 // Activities is registered with the worker; its fields are shared by every
 // activity invocation in the process.
 type Activities struct {
-	// HTTPClient makes outbound calls. Redirects are followed by the
-	// standard policy (at most 10).
-	HTTPClient *http.Client
+	// Egress sends every HttpRequest step's call: the process's one client
+	// to third parties (its transport, redirect policy and limits).
+	Egress *egress.Client
 	// MaxResponseBytes caps how much of a response body is read and kept in
 	// history (default 1 MiB); a larger body fails the step.
 	MaxResponseBytes int64
@@ -28,17 +27,15 @@ type Activities struct {
 	HTTPEnvVersion string
 }
 
-// New returns Activities with production defaults.
-func New() *Activities {
-	return &Activities{
-		HTTPClient: &http.Client{
-			Transport: &http.Transport{
-				Proxy:               http.ProxyFromEnvironment,
-				MaxIdleConnsPerHost: 64,
-				IdleConnTimeout:     90 * time.Second,
-			},
-		},
-		MaxResponseBytes: 1 << 20,
-		UserAgent:        "Junction/0 (+https://github.com/junction-run/junction)",
+// UserAgent is what Junction's calls to third parties say they are, when
+// a step sets no User-Agent of its own.
+const UserAgent = "Junction/0 (+https://github.com/junction-run/junction)"
+
+// New returns Activities with production defaults over the egress client
+// (nil: egress.Default()).
+func New(eg *egress.Client) *Activities {
+	if eg == nil {
+		eg = egress.Default()
 	}
+	return &Activities{Egress: eg, MaxResponseBytes: 1 << 20, UserAgent: UserAgent}
 }

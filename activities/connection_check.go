@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -36,11 +35,7 @@ func (c *Connectors) CheckConnection(ctx context.Context, req runs.CheckConnecti
 	if !ok {
 		return runs.CheckConnectionResult{Error: connectors.ErrNoCheck.Error()}, nil
 	}
-	base := c.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	err = checker.Check(ctx, connectors.Call{Connection: conn, HTTP: &http.Client{Transport: creds.Transport(base)}})
+	err = checker.Check(ctx, connectors.Call{Connection: conn, HTTP: c.httpClient(creds)})
 	if err == nil {
 		return runs.CheckConnectionResult{OK: true}, nil
 	}
@@ -60,7 +55,7 @@ func (c *Connectors) RefreshOAuth2Token(ctx context.Context, req runs.OAuth2Refr
 	if err != nil {
 		return runs.OAuth2RefreshAnswer{}, err
 	}
-	return v.refreshOAuth2Token(ctx, req, c.Transport)
+	return v.refreshOAuth2Token(ctx, req, c.tokenClient())
 }
 
 // ExchangeOAuth2Code is the activity of the authorization workflow.
@@ -69,7 +64,7 @@ func (c *Connectors) ExchangeOAuth2Code(ctx context.Context, req runs.OAuth2Exch
 	if err != nil {
 		return runs.OAuth2ExchangeAnswer{}, err
 	}
-	return v.exchangeOAuth2Code(ctx, req, c.Transport)
+	return v.exchangeOAuth2Code(ctx, req, c.tokenClient())
 }
 
 func (c *Connectors) vaultConnections() (*VaultConnections, error) {

@@ -217,7 +217,7 @@ func (v *VaultConnections) tokenReadError(ctx context.Context, id string, err er
 // token in Vault is still the one the caller saw (or is unusable), writes
 // the new one back with check-and-set on the version it read, and answers
 // the version that holds the current token.
-func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAuth2RefreshRequest, base http.RoundTripper) (runs.OAuth2RefreshAnswer, error) {
+func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAuth2RefreshRequest, hc *http.Client) (runs.OAuth2RefreshAnswer, error) {
 	row, err := v.Store.Connection(ctx, req.AccountID, req.ConnectionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
@@ -258,7 +258,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	if err != nil {
 		return runs.OAuth2RefreshAnswer{}, err
 	}
-	cfg.HTTPClient = &http.Client{Transport: orDefaultTransport(base), Timeout: 30 * time.Second}
+	cfg.HTTPClient = hc
 	next, err := auth.RefreshToken(ctx, cfg, auth.Secret(cur.RefreshToken))
 	if err != nil {
 		if errors.Is(err, auth.ErrRejected) {
@@ -292,7 +292,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 // exchangeOAuth2Code completes an authorization the callback claimed:
 // it takes the flow (code and PKCE verifier, which never enter a history),
 // exchanges the code and writes the tokens to Vault with check-and-set.
-func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAuth2ExchangeRequest, base http.RoundTripper) (runs.OAuth2ExchangeAnswer, error) {
+func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAuth2ExchangeRequest, hc *http.Client) (runs.OAuth2ExchangeAnswer, error) {
 	st, ok := v.Store.(authorizationStore)
 	if !ok {
 		return runs.OAuth2ExchangeAnswer{}, temporal.NewNonRetryableApplicationError("this worker's store keeps no OAuth2 authorizations", runs.ErrTypeNotConfigured, nil)
@@ -320,7 +320,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAut
 		return ans, err
 	}
 	cfg.RedirectURL = flow.RedirectURL
-	cfg.HTTPClient = &http.Client{Transport: orDefaultTransport(base), Timeout: 30 * time.Second}
+	cfg.HTTPClient = hc
 	tok, err := auth.Exchange(ctx, cfg, flow.Code, flow.Verifier)
 	if err != nil {
 		// The code works once: whatever failed, the flow must start again.
@@ -348,13 +348,6 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAut
 		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: storing its OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
 	}
 	return ans, nil
-}
-
-func orDefaultTransport(t http.RoundTripper) http.RoundTripper {
-	if t == nil {
-		return http.DefaultTransport
-	}
-	return t
 }
 
 // temporalRefresher sends the refresh to the connection's refresher

@@ -12,6 +12,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -30,8 +31,12 @@ type Connectors struct {
 	// {{env.NAME}}; nil gives actions an empty environment and fails steps
 	// that reference one.
 	Env EnvResolver
-	// Transport is the base transport credentials wrap (default
-	// http.DefaultTransport); tests point it at fakes.
+	// Egress is the process's client to third parties (nil:
+	// egress.Default()): every connector call, poll, check and token
+	// request goes through it.
+	Egress *egress.Client
+	// Transport, when set, replaces Egress's transport as the base that
+	// credentials wrap; tests point it at fakes.
 	Transport http.RoundTripper
 	// MaxPollBytes bounds the payloads one poll returns (default
 	// DefaultMaxPollBytes); see Poll.
@@ -67,15 +72,11 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
-	base := c.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
 	out, err := action.Run(ctx, connectors.Call{
 		Input:      input,
 		Connection: conn,
 		Env:        env,
-		HTTP:       &http.Client{Transport: creds.Transport(base)},
+		HTTP:       c.httpClient(creds),
 	})
 	if err != nil {
 		return nil, connectorFailure(in, err)
@@ -106,4 +107,34 @@ func mapConnectorError(msg string, err error) error {
 	}
 	return temporal.NewApplicationErrorWithOptions(msg, string(ce.Kind),
 		temporal.ApplicationErrorOptions{NextRetryDelay: ce.RetryAfter})
+}
+
+// httpClient is what a connector's call sends through: the connection's
+// credentials over the egress client's transport, with its redirect
+// policy (a hop to another origin leaves the credentials behind).
+func (c *Connectors) httpClient(creds auth.Credentials) *http.Client {
+	return c.egressClient().WithTransport(creds.Transport(c.baseTransport()))
+}
+
+// tokenClient sends an OAuth2 token request: no connection credentials of
+// its own (the OAuth2 library adds the client's), bounded by egress's
+// default timeout.
+func (c *Connectors) tokenClient() *http.Client {
+	hc := c.egressClient().WithTransport(c.baseTransport())
+	hc.Timeout = egress.DefaultTimeout
+	return hc
+}
+
+func (c *Connectors) egressClient() *egress.Client {
+	if c.Egress == nil {
+		return egress.Default()
+	}
+	return c.Egress
+}
+
+func (c *Connectors) baseTransport() http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return c.egressClient().Transport()
 }

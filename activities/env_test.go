@@ -69,7 +69,7 @@ func TestVaultEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rendered.(map[string]any)
-	acts := New()
+	acts := New(nil)
 	acts.Env = resolver
 	req := runs.HTTPRequest{StepID: "s", AccountID: "acme", Method: "GET", URL: r["url"].(string),
 		Headers: map[string]string{"Authorization": r["headers"].(map[string]any)["Authorization"].(string)}, Env: slots}

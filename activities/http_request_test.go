@@ -68,7 +68,7 @@ func TestHTTPRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	acts := New()
+	acts := New(nil)
 	acts.MaxResponseBytes = 1024
 
 	tests := []struct {

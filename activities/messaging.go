@@ -136,3 +136,17 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// retryableStatus says whether an HTTP status may succeed when sent again,
+// and the error type it fails with: 429, 408 and 5xx.
+func retryableStatus(code int) (bool, string) {
+	switch {
+	case code == http.StatusTooManyRequests:
+		return true, runs.ErrTypeRateLimited
+	case code == http.StatusRequestTimeout:
+		return true, runs.ErrTypeTimeout
+	case code >= 500:
+		return true, runs.ErrTypeUnavailable
+	}
+	return false, ""
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -43,11 +42,7 @@ func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutpu
 	if err != nil {
 		return runs.PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
 	}
-	base := c.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	res, err := poller.Poll(ctx, connectors.Call{Connection: conn, HTTP: &http.Client{Transport: creds.Transport(base)}}, in.Cursor)
+	res, err := poller.Poll(ctx, connectors.Call{Connection: conn, HTTP: c.httpClient(creds)}, in.Cursor)
 	if err != nil {
 		if errors.Is(err, connectors.ErrPollPayload) {
 			return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)

@@ -7,6 +7,7 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 )
@@ -23,8 +24,11 @@ type Dependencies struct {
 	// Connectors is the registry of connector versions (default
 	// catalog.New()).
 	Connectors *connectors.Registry
-	// Transport carries connector calls (default http.DefaultTransport);
-	// tests point it at fakes.
+	// Egress is the process's one client to third parties (default:
+	// NewEgress()).
+	Egress *egress.Client
+	// Transport, when set, carries connector calls instead of Egress's
+	// transport; tests point it at fakes.
 	Transport http.RoundTripper
 	// EightByEight configures the built-in SMS and ChatAppsMessage steps.
 	EightByEight eightbyeight.Config
@@ -36,8 +40,14 @@ func NewActivities(d Dependencies) Activities {
 	if d.Connectors == nil {
 		d.Connectors = catalog.New()
 	}
-	httpActs := activities.New()
-	connectorActs := &activities.Connectors{Registry: d.Connectors, Transport: d.Transport}
+	if d.Egress == nil {
+		d.Egress = NewEgress()
+	}
+	if d.EightByEight.HTTPClient == nil {
+		d.EightByEight.HTTPClient = d.Egress.HTTPClient()
+	}
+	httpActs := activities.New(d.Egress)
+	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport}
 	appEnv := &activities.VaultEnv{Store: d.Store}
 	if d.Vault != nil {
 		appEnv.Vault = d.Vault
@@ -49,4 +59,11 @@ func NewActivities(d Dependencies) Activities {
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight)},
 		Connectors: connectorActs,
 	}
+}
+
+// NewEgress is the worker's client to third parties. It honours the
+// environment's HTTP(S)_PROXY as the worker always has; making that
+// opt-in belongs with the egress address guard.
+func NewEgress() *egress.Client {
+	return egress.NewClient(egress.Options{Proxy: http.ProxyFromEnvironment, UserAgent: activities.UserAgent})
 }

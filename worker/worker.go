@@ -182,7 +182,7 @@ func Register(r Registry, acts Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: runs.PollWorkflow})
 	if acts.HTTP == nil {
-		acts.HTTP = activities.New()
+		acts.HTTP = activities.New(nil)
 	}
 	if acts.Messaging == nil {
 		// Registered anyway: a definition with an SMS step then fails with

@@ -37,7 +37,7 @@ func newEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
-	env.RegisterActivityWithOptions(activities.New().HTTPRequest, activity.RegisterOptions{Name: runs.HTTPRequestActivity})
+	env.RegisterActivityWithOptions(activities.New(nil).HTTPRequest, activity.RegisterOptions{Name: runs.HTTPRequestActivity})
 	return env
 }
 

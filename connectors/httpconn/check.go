@@ -16,7 +16,7 @@ func check(ctx context.Context, call connectors.Call) error {
 	}
 	_, err := Do(ctx, call.HTTP, Request{Method: http.MethodGet, URL: u, SuccessStatuses: []string{"2xx"}, FollowRedirects: -1})
 	if err != nil {
-		return connectorError(err)
+		return ConnectorError(err)
 	}
 	return nil
 }

@@ -92,14 +92,18 @@ func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutpu
 	}
 	resp, err := Do(ctx, call.HTTP, req)
 	if err != nil {
-		return CallOutput{}, connectorError(err)
+		return CallOutput{}, ConnectorError(err)
 	}
-	return CallOutput(resp), nil
+	return CallOutput{Status: resp.Status, Headers: resp.Headers, Body: resp.Body, Extracted: resp.Extracted}, nil
 }
 
 // connectorError gives the engine's failures the kinds the activities map
 // to Temporal's retry behaviour.
-func connectorError(err error) error {
+// ConnectorError is the connectors.Error of a failed Do: what the step's
+// retry policy acts on (package activities maps it to Temporal). Every
+// caller of Do reports its failures through it, so http.call and the
+// HttpRequest step fail alike.
+func ConnectorError(err error) *connectors.Error {
 	var status *StatusError
 	switch {
 	case errors.As(err, &status):

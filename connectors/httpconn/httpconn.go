@@ -80,6 +80,10 @@ type Response struct {
 	// Extracted holds a value for every Request.Extract field; nil when
 	// Extract is empty.
 	Extracted map[string]any `json:"extracted,omitempty"`
+	// Raw is the answer's body as received (at most MaxResponseBytes), for
+	// callers that decode it their own way (8x8's HttpRequest step keeps
+	// XML as text). It is never serialised.
+	Raw []byte `json:"-"`
 }
 
 // prepared is a validated Request, ready to send.
@@ -136,6 +140,7 @@ func Do(ctx context.Context, client *http.Client, req Request) (Response, error)
 		Status:  answer.StatusCode,
 		Headers: flattenHeaders(answer.Header),
 		Body:    decoded.value,
+		Raw:     answer.Body,
 	}
 	out.Extracted, err = runExtract(p.extractors, decoded)
 	if err != nil {
@@ -145,9 +150,11 @@ func Do(ctx context.Context, client *http.Client, req Request) (Response, error)
 	return out, nil
 }
 
+// allowedMethods are http.call's five and the HEAD and OPTIONS that 8x8's
+// HttpRequest step also sends through Do.
 var allowedMethods = map[string]bool{
 	http.MethodGet: true, http.MethodPost: true, http.MethodPut: true,
-	http.MethodPatch: true, http.MethodDelete: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodHead: true, http.MethodOptions: true,
 }
 
 // prepare validates req and fills in defaults. Its errors never quote the
@@ -160,7 +167,7 @@ func prepare(req Request) (*prepared, error) {
 		redirects: req.FollowRedirects,
 	}
 	if !allowedMethods[p.method] {
-		return nil, fmt.Errorf("method %q: want GET, POST, PUT, PATCH or DELETE", req.Method)
+		return nil, fmt.Errorf("method %q: want GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS", req.Method)
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout

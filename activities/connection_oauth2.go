@@ -16,6 +16,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -160,7 +161,7 @@ func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Conn
 	if err != nil {
 		return nil, err
 	}
-	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
 	e, err := tv.Read(ctx, path)
 	if err != nil {
 		return nil, v.tokenReadError(ctx, row.ID, err)
@@ -234,7 +235,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	if err != nil {
 		return runs.OAuth2RefreshAnswer{}, err
 	}
-	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
 	e, err := tv.ReadFresh(ctx, path)
 	if err != nil {
 		return runs.OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
@@ -331,7 +332,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAut
 	if err != nil {
 		return ans, err
 	}
-	path := store.ConnectionTokenPath(v.PathPrefix, row.AccountID, row.ID)
+	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
 	for range 3 {
 		cas := vaultx.CreateOnly
 		if e, err := tv.ReadFresh(ctx, path); err == nil {

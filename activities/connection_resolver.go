@@ -9,14 +9,11 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 )
-
-// DefaultSecretPrefix is where connection secrets live in Vault's KV mount unless
-// VaultConnections.PathPrefix says otherwise.
-const DefaultSecretPrefix = store.DefaultSecretPrefix
 
 // Defaults of an api_key connection that does not set the fields "in" and "name".
 const (
@@ -41,7 +38,7 @@ type VaultConnections struct {
 	Store connectionStore
 	Vault secretReader
 	// PathPrefix is where in Vault's KV mount connection secrets live (default
-	// DefaultSecretPrefix); see SecretPath.
+	// credentials.DefaultPrefix); see credentials.ConnectionPath.
 	PathPrefix string
 	// Registry declares the apps' OAuth2 endpoints; OAuth2 connections need it.
 	Registry *connectors.Registry
@@ -55,13 +52,6 @@ type VaultConnections struct {
 }
 
 var _ ConnectionResolver = (*VaultConnections)(nil)
-
-// SecretPath is the Vault KV path (relative to the mount) of a connection's secret fields:
-// prefix + "/accounts/<accountID>/connections/<connectionID>". An empty prefix is
-// DefaultSecretPrefix. The API writes a connection's secrets there and Resolve reads them.
-func SecretPath(prefix, accountID, connectionID string) string {
-	return store.ConnectionSecretPath(prefix, accountID, connectionID)
-}
 
 // Resolve reads the connection's settings from the store and its secrets from Vault and builds
 // the connection an action sees and the credentials its HTTP client sends.
@@ -100,7 +90,7 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 	case connectors.AuthOAuth2AuthorizationCode, connectors.AuthOAuth2ClientCredentials:
 		creds, err = v.oauth2Credentials(ctx, row, kind, secrets)
 	default:
-		creds, err = credentials(row, kind, secrets)
+		creds, err = staticCredentials(row, kind, secrets)
 	}
 	if err != nil {
 		return connectors.Connection{}, nil, err
@@ -136,7 +126,7 @@ func unsupported(id string, kind connectors.AuthKind) error {
 // readSecrets reads the connection's Vault entry. The path is built from the stored row, whose
 // account and connection IDs the store validated, never from the caller's strings.
 func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection) (connectors.SecretValues, error) {
-	e, err := v.Vault.Read(ctx, SecretPath(v.PathPrefix, row.AccountID, row.ID))
+	e, err := v.Vault.Read(ctx, credentials.ConnectionPath(v.PathPrefix, row.AccountID, row.ID))
 	switch {
 	case err == nil:
 	case errors.Is(err, vaultx.ErrNotFound):
@@ -160,8 +150,8 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 	return secrets, nil
 }
 
-// credentials builds the credentials of kind from the connection's fields and secrets.
-func credentials(row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
+// staticCredentials builds the credentials of kind from the connection's fields and secrets.
+func staticCredentials(row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
 	invalid := func(format string, args ...any) error {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: %s auth: ", row.ID, kind)+fmt.Sprintf(format, args...), runs.ErrTypeInvalidConnection, nil)

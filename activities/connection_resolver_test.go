@@ -18,6 +18,7 @@ import (
 	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/auth/authtest"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -79,7 +80,7 @@ func (e *resolverEnv) connect(t *testing.T, c store.Connection, secrets map[stri
 		for name, value := range secrets {
 			data[name] = vaultx.Secret(value)
 		}
-		if _, err := e.vault.Write(ctx, SecretPath("", c.AccountID, c.ID), data, vaultx.CreateOnly); err != nil {
+		if _, err := e.vault.Write(ctx, credentials.ConnectionPath("", c.AccountID, c.ID), data, vaultx.CreateOnly); err != nil {
 			t.Fatalf("writing the connection's secrets: %v", err)
 		}
 	}
@@ -99,19 +100,6 @@ func (e *resolverEnv) checkNoLeaks(t *testing.T) {
 			if strings.Contains(text, s) {
 				t.Errorf("a secret value leaked into %q", text)
 			}
-		}
-	}
-}
-
-func TestSecretPath(t *testing.T) {
-	tests := []struct{ prefix, want string }{
-		{"", "junction/accounts/acme/connections/c1"},
-		{"junction", "junction/accounts/acme/connections/c1"},
-		{"/tenants/eu/", "tenants/eu/accounts/acme/connections/c1"},
-	}
-	for _, tt := range tests {
-		if got := SecretPath(tt.prefix, "acme", "c1"); got != tt.want {
-			t.Errorf("SecretPath(%q) = %q, want %q", tt.prefix, got, tt.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/httpconn"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
@@ -39,7 +40,7 @@ type VaultEnv struct {
 	// Vault holds the secret values; nil makes a secret variable that is set an error.
 	Vault secretReader
 	// PathPrefix is where in Vault's KV mount Junction's secrets live (default
-	// DefaultSecretPrefix); see store.AppEnvSecretPath.
+	// credentials.DefaultPrefix); see credentials.EnvPath.
 	PathPrefix string
 }
 
@@ -70,7 +71,7 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("environment of %s %s: secret variables need Vault, and this worker has none", app, appVersion), runs.ErrTypeNotConfigured, nil)
 	}
-	e, err := v.Vault.Read(ctx, store.AppEnvSecretPath(v.PathPrefix, accountID, app, appVersion))
+	e, err := v.Vault.Read(ctx, credentials.EnvPath(v.PathPrefix, accountID, app, appVersion))
 	switch {
 	case err == nil:
 	case errors.Is(err, vaultx.ErrNotFound):

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
@@ -41,7 +42,7 @@ func TestVaultEnv(t *testing.T) {
 	}
 	e.texts = append(e.texts, err.Error())
 
-	if _, err := e.vault.Write(ctx, store.AppEnvSecretPath("", "acme", "http", "1.0.0"), map[string]any{"API_TOKEN": vaultx.Secret(secret)}, vaultx.CreateOnly); err != nil {
+	if _, err := e.vault.Write(ctx, credentials.EnvPath("", "acme", "http", "1.0.0"), map[string]any{"API_TOKEN": vaultx.Secret(secret)}, vaultx.CreateOnly); err != nil {
 		t.Fatal(err)
 	}
 	vars, err := resolver.Env(ctx, "acme", "http", "1.0.0")

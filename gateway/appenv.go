@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,23 +11,11 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/vaultx"
 )
 
 // Environment variables per account and app version: non-secret values in the metadata store,
 // secret ones in Vault in one entry per account, app and version, written with check-and-set.
 // Answers show a secret variable as {"set": true}, never its value.
-
-// envSecrets is what the environment API needs from Vault beyond secretStore: reading the entry
-// it merges into. The value read never leaves the handler.
-type envSecrets interface {
-	secretStore
-	Read(ctx context.Context, path string) (vaultx.Entry, error)
-}
-
-// envCASAttempts bounds how often a write retries after another writer changed the Vault entry
-// between its read and its write.
-const envCASAttempts = 5
 
 // envView is an app version's environment as the API shows it.
 type envView struct {
@@ -175,7 +162,8 @@ func (g *Gateway) putEnv(c *gin.Context) {
 	}
 	// Vault first: a row that says a secret is set never points at a value that is not there.
 	if len(secrets) > 0 || len(unset) > 0 {
-		if !g.mergeEnvSecrets(c, accountID, spec, secrets, unset) {
+		if err := g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, secrets, unset); err != nil {
+			g.failSecrets(c, "Could not store the secret environment variables", err)
 			return
 		}
 	}
@@ -214,62 +202,17 @@ func (g *Gateway) deleteEnv(c *gin.Context) {
 		g.fail(c, http.StatusNotFound, codeNotFound, fmt.Sprintf("Environment variable %s is not set for %s %s.", name, spec.ID, spec.Version), nil)
 		return
 	}
-	if found.Secret && !g.mergeEnvSecrets(c, accountID, spec, nil, []string{name}) {
-		return
+	if found.Secret {
+		if err := g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, nil, []string{name}); err != nil {
+			g.failSecrets(c, "Could not delete the secret environment variable", err)
+			return
+		}
 	}
 	if err := g.store.DeleteEnvVar(ctx, accountID, spec.ID, spec.Version, name); err != nil && !errors.Is(err, store.ErrNotFound) {
 		g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the environment variable", err)
 		return
 	}
 	c.Status(http.StatusNoContent)
-}
-
-// mergeEnvSecrets sets and removes secret values in the app version's Vault entry: read, merge,
-// write with check-and-set on the version read, again when another writer came first. It
-// answers the request itself when it fails.
-func (g *Gateway) mergeEnvSecrets(c *gin.Context, accountID string, spec connectors.Spec, set map[string]string, unset []string) bool {
-	vault, ok := g.secrets.(envSecrets)
-	if !ok {
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, "Secret environment variables need Vault, and this gateway has none configured.", nil)
-		return false
-	}
-	ctx := c.Request.Context()
-	path := store.AppEnvSecretPath("", accountID, spec.ID, spec.Version)
-	for range envCASAttempts {
-		e, err := vault.Read(ctx, path)
-		switch {
-		case errors.Is(err, vaultx.ErrNotFound):
-			e = vaultx.Entry{Version: vaultx.CreateOnly}
-		case err != nil:
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the secret environment variables", err)
-			return false
-		}
-		data := make(map[string]any, len(e.Data)+len(set))
-		for k, v := range e.Data {
-			data[k] = v
-		}
-		for k, v := range set {
-			data[k] = vaultx.Secret(v)
-		}
-		for _, k := range unset {
-			delete(data, k)
-		}
-		if len(data) == 0 {
-			err = vault.Delete(ctx, path)
-		} else {
-			_, err = vault.Write(ctx, path, data, e.Version)
-		}
-		if errors.Is(err, vaultx.ErrCASConflict) {
-			continue
-		}
-		if err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not store the secret environment variables", err)
-			return false
-		}
-		return true
-	}
-	g.fail(c, http.StatusConflict, codeInvalidParameter, "The secret environment variables kept changing while this request wrote them; send it again.", nil)
-	return false
 }
 
 func listOrNone(names []string) string {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/vaultx"
 )
 
 // updateConnection changes a connection's name, fields, properties and
@@ -37,8 +37,8 @@ func (g *Gateway) updateConnection(c *gin.Context) {
 	if !g.decodeStrict(c, &req) {
 		return
 	}
-	if g.secrets == nil {
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
+	if !g.secrets.Configured() {
+		g.failSecrets(c, "Could not update the connection", credentials.ErrNotConfigured)
 		return
 	}
 	ctx := c.Request.Context()
@@ -122,7 +122,8 @@ func (g *Gateway) updateConnection(c *gin.Context) {
 	}
 
 	if len(secrets) > 0 || len(clear) > 0 {
-		if !g.writeSecretChanges(c, store.ConnectionSecretPath("", accountID, id), secrets, clear) {
+		if err := g.secrets.UpdateConnection(ctx, accountID, id, secrets, clear); err != nil {
+			g.failSecrets(c, "Could not store the connection's secrets", err)
 			return
 		}
 	}
@@ -165,39 +166,4 @@ func splitFieldValues(raw map[string]json.RawMessage) (given map[string]string, 
 			Message: `must be a string, or {"set": true} to keep a secret's value`})
 	}
 	return given, keep, problems
-}
-
-// writeSecretChanges sets and clears secret fields in Vault with
-// check-and-set: a patch of the version the gateway saw, or a create when
-// the connection had no secrets yet. It answers the request itself when
-// it fails.
-func (g *Gateway) writeSecretChanges(c *gin.Context, path string, set map[string]any, clear []string) bool {
-	ctx := c.Request.Context()
-	patch := map[string]any{}
-	for k, v := range set {
-		patch[k] = v
-	}
-	for _, name := range clear {
-		patch[name] = nil
-	}
-	version, err := g.secrets.CurrentVersion(ctx, path)
-	switch {
-	case errors.Is(err, vaultx.ErrNotFound):
-		if len(set) == 0 {
-			return true // nothing to clear
-		}
-		_, err = g.secrets.Write(ctx, path, set, vaultx.CreateOnly)
-	case err == nil:
-		_, err = g.secrets.Patch(ctx, path, patch, version)
-	}
-	if errors.Is(err, vaultx.ErrCASConflict) {
-		g.fail(c, http.StatusConflict, codeInvalidParameter, "The connection's secrets changed while they were being updated; retry.",
-			[]fieldError{{Path: "fields", Code: "conflict", Message: "changed concurrently"}})
-		return false
-	}
-	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not store the connection's secrets", err)
-		return false
-	}
-	return true
 }

@@ -11,19 +11,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/store"
 )
-
-// secretStore is where connections' secret fields go: Vault (vaultx.Client).
-// The gateway writes and deletes them; it never reads one back.
-// CurrentVersion and Patch let an update keep the secrets it does not
-// change without reading them.
-type secretStore interface {
-	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
-	Patch(ctx context.Context, path string, data map[string]any, cas int) (int, error)
-	CurrentVersion(ctx context.Context, path string) (int, error)
-	Delete(ctx context.Context, path string) error
-}
 
 // connectionView is a connection as the API shows it: secret fields only
 // say whether they are set, never their value.
@@ -71,8 +61,8 @@ func (g *Gateway) createConnection(c *gin.Context) {
 	if !g.decodeStrict(c, &req) {
 		return
 	}
-	if g.secrets == nil {
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
+	if !g.secrets.Configured() {
+		g.failSecrets(c, "Could not store the connection", credentials.ErrNotConfigured)
 		return
 	}
 	conn, err := g.connectors.Lookup(req.App, req.AppVersion)
@@ -108,19 +98,18 @@ func (g *Gateway) createConnection(c *gin.Context) {
 		rec.SecretFields = append(rec.SecretFields, name)
 	}
 	ctx := c.Request.Context()
-	path := store.ConnectionSecretPath("", rec.AccountID, rec.ID)
 	if len(secrets) > 0 {
 		// Secrets first: a connection row never points at secrets that are
-		// not there. CAS 0: the path of a new id must be new.
-		if _, err := g.secrets.Write(ctx, path, secrets, 0); err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not store the connection's secrets", err)
+		// not there.
+		if err := g.secrets.CreateConnection(ctx, rec.AccountID, rec.ID, secrets); err != nil {
+			g.failSecrets(c, "Could not store the connection's secrets", err)
 			return
 		}
 	}
 	saved, err := g.store.CreateConnection(ctx, rec)
 	if err != nil {
 		if len(secrets) > 0 {
-			_ = g.secrets.Delete(context.WithoutCancel(ctx), path)
+			_ = g.secrets.DeleteConnection(context.WithoutCancel(ctx), rec.AccountID, rec.ID)
 		}
 		g.failStore(c, "Could not store the connection", err)
 		return
@@ -179,17 +168,10 @@ func (g *Gateway) deleteConnection(c *gin.Context) {
 		return
 	}
 	if len(conn.SecretFields) > 0 || isOAuth2(conn.AuthKind) {
-		if g.secrets == nil {
-			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Connections need Vault, and this gateway has none configured.", nil)
+		// Its OAuth2 tokens go too.
+		if err := g.secrets.DeleteConnection(ctx, accountID, id); err != nil {
+			g.failSecrets(c, "Could not delete the connection's secrets", err)
 			return
-		}
-		// The OAuth2 tokens live beside the secret fields (see
-		// store.ConnectionTokenPath); deleting what is not there is no error.
-		for _, path := range []string{store.ConnectionSecretPath("", accountID, id), store.ConnectionTokenPath("", accountID, id)} {
-			if err := g.secrets.Delete(ctx, path); err != nil {
-				g.failInternal(c, http.StatusServiceUnavailable, "Could not delete the connection's secrets", err)
-				return
-			}
 		}
 	}
 	if err := g.store.DeleteConnection(ctx, accountID, id); err != nil && !errors.Is(err, store.ErrNotFound) {

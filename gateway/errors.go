@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/store"
 )
 
@@ -111,4 +112,19 @@ func (g *Gateway) checkAccount(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// failSecrets answers a failure of package credentials: no Vault
+// configured is a 503 that says so, other writers that kept changing the
+// same secrets a 409 to send again, anything else a 503 to retry.
+func (g *Gateway) failSecrets(c *gin.Context, what string, err error) {
+	switch {
+	case errors.Is(err, credentials.ErrNotConfigured):
+		g.fail(c, http.StatusServiceUnavailable, codeInternal, what+": secrets need Vault, and this gateway has none configured.", nil)
+	case errors.Is(err, credentials.ErrConflict):
+		g.fail(c, http.StatusConflict, codeInvalidParameter, what+": they changed while this request wrote them; send it again.",
+			[]fieldError{{Path: "fields", Code: "conflict", Message: "changed concurrently"}})
+	default:
+		g.failInternal(c, http.StatusServiceUnavailable, what, err)
+	}
 }

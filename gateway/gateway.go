@@ -19,6 +19,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/store"
 )
@@ -72,17 +73,14 @@ type Config struct {
 	// Connectors is the registry of connectors definitions may use and the
 	// manifest lists (default: catalog.New(), the built-in ones).
 	Connectors *connectors.Registry
-	// Secrets is where connections' secret fields are written (Vault); nil
-	// makes the connections API answer 503.
-	Secrets secretStore
+	// Secrets is the Vault (a *vaultx.Client) that connections' secret
+	// fields, secret environment variables and webhook secrets live in,
+	// through package credentials; nil makes those routes answer 503.
+	Secrets credentials.Vault
 	// RateLimit is each API key's request budget (default DefaultRateLimit).
 	RateLimit RateLimit
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
-	// WebhookSecrets reads the connection secret that verifies third-party
-	// webhook deliveries (Vault; cached briefly); nil makes signed webhook
-	// routes answer 503. See webhooks.go.
-	WebhookSecrets webhookSecretReader
 	// PublicURL is the gateway's address as browsers and providers reach
 	// it, e.g. https://junction.example.com. Twilio signs webhook URLs under
 	// it, and the OAuth2 redirect URL is PublicURL + OAuth2CallbackPath.
@@ -105,11 +103,10 @@ type Gateway struct {
 	now        func() time.Time
 	limiter    *keyLimiter
 	connectors *connectors.Registry
-	secrets    secretStore
+	secrets    *credentials.Secrets
 	engine     *gin.Engine
 
-	webhookSecrets webhookSecretReader
-	publicBase     string
+	publicBase string
 	// dataConverter reads memos: Temporal's default, with the payload
 	// codec around it when payloads are encrypted.
 	dataConverter converter.DataConverter
@@ -130,12 +127,11 @@ func New(cfg Config) *Gateway {
 		now:        cfg.Now,
 		limiter:    newKeyLimiter(cfg.RateLimit),
 		connectors: cfg.Connectors,
-		secrets:    cfg.Secrets,
+		secrets:    credentials.New(cfg.Secrets, ""),
 	}
 	if g.connectors == nil {
 		g.connectors = catalog.New()
 	}
-	g.webhookSecrets = cfg.WebhookSecrets
 	g.publicBase = cfg.PublicURL
 	if g.log == nil {
 		g.log = zap.NewNop()

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/runs"
-	"github.com/junction-run/junction/store"
-	"github.com/junction-run/junction/vaultx"
 )
 
 // Third-party webhooks arrive at
@@ -31,28 +28,6 @@ import (
 // "<app>.<triggerId>" and triggerConnection = connectionId starts one run
 // per event, with the workflow id (account, definition, event id), so a
 // redelivered event never runs twice.
-
-// webhookSecretReader reads a connection's secret fields (Vault:
-// vaultx.Client, whose short read cache serves repeated deliveries and is
-// cleared by this gateway's own writes, so a changed secret applies at
-// once). The gateway reads only the field that verifies a trigger's
-// deliveries.
-type webhookSecretReader interface {
-	Read(ctx context.Context, path string) (vaultx.Entry, error)
-}
-
-// webhookSecret returns the value of one secret field of a connection, ""
-// when the connection has none.
-func (g *Gateway) webhookSecret(ctx context.Context, conn store.Connection, name string) (string, error) {
-	e, err := g.webhookSecrets.Read(ctx, store.ConnectionSecretPath("", conn.AccountID, conn.ID))
-	switch {
-	case errors.Is(err, vaultx.ErrNotFound):
-		return "", nil
-	case err != nil:
-		return "", fmt.Errorf("reading the secrets of connection %s: %w", conn.ID, err)
-	}
-	return string(e.Data[name]), nil
-}
 
 // webhookResponse is the answer to a delivery whose trigger has no answer
 // of its own.
@@ -81,13 +56,9 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 	}
 	var secrets []string
 	if spec.Signature != connectors.SignatureNone {
-		if g.webhookSecrets == nil {
-			g.fail(c, http.StatusServiceUnavailable, codeInternal, "Webhooks need Vault, and this gateway has none configured.", nil)
-			return
-		}
-		secret, err := g.webhookSecret(ctx, conn, spec.SecretField)
+		secret, err := g.secrets.WebhookSecret(ctx, conn.AccountID, conn.ID, spec.SecretField)
 		if err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not read the connection's webhook secret", err)
+			g.failSecrets(c, "Could not read the connection's webhook secret", err)
 			return
 		}
 		if secret == "" {

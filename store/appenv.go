@@ -4,12 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
 // EnvVar is one environment variable of an app version, as an account set it. A secret variable
-// carries no value here: its value is in Vault at AppEnvSecretPath, and the store only records
+// carries no value here: its value is in Vault at credentials.EnvPath, and the store only records
 // that it is set, so listing variables never reads Vault.
 type EnvVar struct {
 	AccountID  string
@@ -152,16 +151,4 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// AppEnvSecretPath is the Vault KV path (relative to the mount) holding the secret environment
-// variables of one app version for one account, all in one entry keyed by variable name:
-// prefix + "/accounts/<account>/apps/<app>/versions/<version>/env" (an empty prefix is
-// DefaultSecretPrefix). The gateway writes it with check-and-set; activities read it.
-func AppEnvSecretPath(prefix, accountID, app, appVersion string) string {
-	prefix = strings.Trim(prefix, "/")
-	if prefix == "" {
-		prefix = DefaultSecretPrefix
-	}
-	return prefix + "/accounts/" + accountID + "/apps/" + app + "/versions/" + appVersion + "/env"
 }

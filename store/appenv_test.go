@@ -92,11 +92,3 @@ func mustEnv(vars []EnvVar, err error) []EnvVar {
 	return vars
 }
 
-func TestAppEnvSecretPath(t *testing.T) {
-	if got := AppEnvSecretPath("", "acme", "shopify", "1.0.0"); got != "junction/accounts/acme/apps/shopify/versions/1.0.0/env" {
-		t.Errorf("AppEnvSecretPath = %q", got)
-	}
-	if got := AppEnvSecretPath("/tenants/", "a", "b", "2"); got != "tenants/accounts/a/apps/b/versions/2/env" {
-		t.Errorf("AppEnvSecretPath with a prefix = %q", got)
-	}
-}

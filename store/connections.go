@@ -305,18 +305,3 @@ func scanConnection(row scanner) (Connection, error) {
 	}
 	return c, nil
 }
-
-// DefaultSecretPrefix is where in Vault's KV mount Junction keeps secrets.
-const DefaultSecretPrefix = "junction"
-
-// ConnectionSecretPath is the Vault KV path (relative to the mount) holding
-// a connection's secret fields: prefix + "/accounts/<account>/connections/<id>"
-// (an empty prefix is DefaultSecretPrefix). The store keeps the settings;
-// the gateway writes the secrets there and the activities read them.
-func ConnectionSecretPath(prefix, accountID, connectionID string) string {
-	prefix = strings.Trim(prefix, "/")
-	if prefix == "" {
-		prefix = DefaultSecretPrefix
-	}
-	return prefix + "/accounts/" + accountID + "/connections/" + connectionID
-}

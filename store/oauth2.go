@@ -10,16 +10,6 @@ import (
 	"time"
 )
 
-// ConnectionTokenPath is the Vault KV path (relative to the mount) of an
-// OAuth2 connection's tokens: beside its secret fields, at
-// ConnectionSecretPath + "/oauth2-token". Tokens are written by the
-// authorization callback and the connection's refresher with
-// check-and-set on this path's version, which a change of the
-// connection's own secret fields (another path) never disturbs.
-func ConnectionTokenPath(prefix, accountID, connectionID string) string {
-	return ConnectionSecretPath(prefix, accountID, connectionID) + "/oauth2-token"
-}
-
 // OAuth2Authorization is an authorization-code flow in progress.
 type OAuth2Authorization struct {
 	// StateHash is StateHash(state); the state itself is never stored.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
-	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/internal/app"
 )
 
 func gatewayCommand() *cli.Command {
@@ -26,37 +26,24 @@ func gatewayCommand() *cli.Command {
 			localHTTPStepsFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			p, closeProcess, err := connect(c)
+			a, done, err := build(c, func(cfg *app.Config) {
+				cfg.Gateway = &app.GatewayConfig{
+					PublicURL:     c.String("public-url"),
+					MaxBodyBytes:  c.Int64("max-body-bytes"),
+					CodecOrigins:  commaList(c.String("codec-origins")),
+					CodecAccounts: commaList(c.String("codec-accounts")),
+				}
+				cfg.Runs = intake.Options{NoLocalHTTPSteps: !c.Bool("local-http-steps")}
+			})
 			if err != nil {
 				return err
 			}
-			defer closeProcess()
-			logger, tc, vault := p.log, p.temporal, p.vault
-			st, err := store.Open(c.Context, c.String("database-url"))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-
-			cfg := gateway.Config{
-				Codec: gateway.CodecConfig{Codec: p.codec, AllowedOrigins: commaList(c.String("codec-origins")),
-					Accounts: commaList(c.String("codec-accounts"))},
-				Store:        st,
-				Temporal:     tc,
-				Namespace:    c.String("namespace"),
-				Logger:       logger.Named("gateway"),
-				MaxBodyBytes: c.Int64("max-body-bytes"),
-				PublicURL:    c.String("public-url"),
-				Runs:         intake.Options{NoLocalHTTPSteps: !c.Bool("local-http-steps")},
-			}
-			if vault != nil {
-				cfg.Secrets, cfg.WebhookSecrets = vault, vault
-			}
-			gw := gateway.New(cfg)
-			srv := &http.Server{Addr: c.String("http-address"), Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			defer done()
+			srv := a.HTTPServer()
+			srv.Addr = c.String("http-address")
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()
-			logger.Info("gateway listening", zap.String("address", srv.Addr), zap.String("database", redactURL(c.String("database-url"))))
+			a.Log.Info("gateway listening", zap.String("address", srv.Addr), zap.String("database", redactURL(c.String("database-url"))))
 			select {
 			case err := <-errc:
 				return err

@@ -235,7 +235,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if s.Vault != nil {
 		gwConfig.Secrets = s.Vault
-		gwConfig.WebhookSecrets = s.Vault
 	}
 	gwConfig.PublicURL = s.GatewayURL
 	if codec != nil {

@@ -15,8 +15,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/connectors/auth/authtest"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/internal/devstack"
-	"github.com/junction-run/junction/store"
 )
 
 // startConnectionsStack starts a stack whose connector calls go through
@@ -83,7 +83,7 @@ func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID stri
 func expireToken(t *testing.T, s *devstack.Stack, account, connectionID string) {
 	t.Helper()
 	ctx := context.Background()
-	path := store.ConnectionTokenPath("", account, connectionID)
+	path := credentials.TokenPath("", account, connectionID)
 	e, err := s.Vault.ReadFresh(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestOAuth2OneRefresherForConcurrentRuns(t *testing.T) {
 		}
 		recordHistory(t, s, "oauth2_authorize", authorizations[0].GetExecution().GetWorkflowId(), authorizations[0].GetExecution().GetRunId())
 	}
-	e, err := s.Vault.ReadFresh(context.Background(), store.ConnectionTokenPath("", "acme", conn.ID))
+	e, err := s.Vault.ReadFresh(context.Background(), credentials.TokenPath("", "acme", conn.ID))
 	if err != nil || e.Version != 3 { // the exchange, the test's expiry, the one refresh
 		t.Errorf("token path at version %d (%v), want 3", e.Version, err)
 	}

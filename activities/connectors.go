@@ -46,7 +46,7 @@ type Connectors struct {
 // Run runs one action of one connector. The activity's name says which; the
 // input says it again so a misrouted call fails loudly.
 func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error) {
-	if name := activity.GetInfo(ctx).ActivityType.Name; name != connectors.ActivityName(in.Connector, in.Action) {
+	if name := activity.GetInfo(ctx).ActivityType.Name; name != runs.ConnectorActivity(in.Connector, in.Action) {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), runs.ErrTypeBadRequest, nil)
 	}

@@ -41,7 +41,7 @@
 //
 // A Registry holds every version of every connector, side by side; Lookup
 // with an empty version finds the latest stable one. Each action runs as
-// the Temporal activity ActivityName(connector, action), e.g.
+// the Temporal activity runs.ConnectorActivity(connector, action), e.g.
 // "shopify.update_order", so histories read like the business; the
 // version travels in the activity's input.
 //

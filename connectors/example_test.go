@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/runs"
 )
 
 // A connector version is a Spec plus the actions that implement it; the
@@ -38,7 +39,7 @@ func ExampleNewAction() {
 	}
 	a, _ := r.Action("chat", "", "post_message")
 	input, _ := json.Marshal(a.Spec().Input)
-	fmt.Println(connectors.ActivityName("chat", a.Spec().ID))
+	fmt.Println(runs.ConnectorActivity("chat", a.Spec().ID))
 	fmt.Println(string(input))
 	_, err := a.Run(context.Background(), connectors.Call{Input: json.RawMessage(`{"channel": "C1"}`)})
 	fmt.Println(err)

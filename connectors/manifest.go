@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/junction-run/junction/runs"
 )
 
 // ManifestDoc lists everything a Junction installation can connect to:
@@ -271,7 +273,7 @@ func Markdown(c ManifestConnector) []byte {
 			if a.Idempotent {
 				idem = "idempotent"
 			}
-			w("Activity `%s`; kind %s; %s.\n\n", ActivityName(s.ID, a.ID), a.Kind, idem)
+			w("Activity `%s`; kind %s; %s.\n\n", runs.ConnectorActivity(s.ID, a.ID), a.Kind, idem)
 			w("%s\n\n", strings.TrimSpace(a.Description))
 			w("Input:\n\n")
 			schemaTable(w, a.Input)

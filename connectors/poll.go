@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/junction-run/junction/runs"
 )
 
 // Poller is the code behind one declared polling trigger: it asks the third
 // party for the items that appeared after a cursor. Junction runs it inside
-// the Temporal activity PollActivityName(connector, trigger), once per poll,
+// the Temporal activity runs.PollActivity(connector, trigger), once per poll,
 // with the connection resolved as for actions; the cursor lives in Temporal
 // (the poll schedule's last completion result), never in the connector.
 //
@@ -90,13 +92,6 @@ func (p PollFunc) Poll(ctx context.Context, call Call, cursor string) (PollResul
 	return p.Fn(ctx, call, cursor)
 }
 
-// PollActivityName is the Temporal activity a polling trigger runs as:
-// "shopify.new_orders", beside the connector's actions (Register refuses a
-// polling trigger whose id is also an action's).
-func PollActivityName(connector, trigger string) string {
-	return connector + "." + trigger
-}
-
 // WithPollers returns the connector with the code of its polling triggers;
 // Register checks that they match the declared ones.
 func (s *Static) WithPollers(pollers ...Poller) *Static {
@@ -151,7 +146,7 @@ func checkPollers(p *problems, c Connector) {
 			p.add("triggers["+t.ID+"]", "is a declared polling trigger without an implementation (Pollers())")
 		}
 		if actions[t.ID] {
-			p.add("triggers["+t.ID+"]", "has the id of an action; both would run as the activity %s", PollActivityName(spec.ID, t.ID))
+			p.add("triggers["+t.ID+"]", "has the id of an action; both would run as the activity %s", runs.PollActivity(spec.ID, t.ID))
 		}
 		if t.IDPointer == "" {
 			p.add("triggers["+t.ID+"].idPointer", "is required for a polling trigger: items are deduplicated on it")
@@ -177,5 +172,5 @@ func (r *Registry) PollActivities() []ActivityInfo {
 			}
 		}
 		return ids
-	}, PollActivityName)
+	}, runs.PollActivity)
 }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/junction-run/junction/runs"
 )
 
 // Errors of Lookup and Action, wrapped with what was asked for; test with
@@ -301,7 +303,7 @@ func (r *Registry) Check() error {
 // ActivityInfo is one Temporal activity the registry's actions run as. One
 // activity serves every version of an action; the version is in its input.
 type ActivityInfo struct {
-	// Name is ActivityName(Connector, Action).
+	// Name is runs.ConnectorActivity(Connector, Action).
 	Name      string
 	Connector string
 	Action    string
@@ -318,7 +320,7 @@ func (r *Registry) Activities() []ActivityInfo {
 			ids = append(ids, a.ID)
 		}
 		return ids
-	}, ActivityName)
+	}, runs.ConnectorActivity)
 }
 
 // Trigger finds a trigger of a connector version ("" for the latest

@@ -295,7 +295,7 @@ const (
 )
 
 // ActionSpec declares one thing a connector can do, which runs as the
-// Temporal activity ActivityName(connector, ID).
+// Temporal activity runs.ConnectorActivity(connector, ID).
 type ActionSpec struct {
 	ID          string     `json:"id"`
 	Name        string     `json:"name"`
@@ -313,13 +313,6 @@ type ActionSpec struct {
 	// SampleInput is a valid input: the docs show it and the conformance
 	// kit sends it to the connector's fake.
 	SampleInput json.RawMessage `json:"sampleInput"`
-}
-
-// ActivityName is the Temporal activity an action runs as:
-// "shopify.update_order", so histories read like the business. Versions
-// travel in the activity's input, never in its name.
-func ActivityName(connector, action string) string {
-	return connector + "." + action
 }
 
 // The standard auth fields. Package connectors/auth reads these names, so

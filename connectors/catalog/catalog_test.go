@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/runs"
 )
 
 func TestCatalogIsValid(t *testing.T) {
@@ -17,7 +17,7 @@ func TestCatalogIsValid(t *testing.T) {
 	for _, a := range r.Activities() {
 		names = append(names, a.Name)
 	}
-	if !slices.Contains(names, connectors.ActivityName("http", "call")) || !slices.Contains(names, connectors.ActivityName("eightbyeight", "send_sms")) {
+	if !slices.Contains(names, runs.ConnectorActivity("http", "call")) || !slices.Contains(names, runs.ConnectorActivity("eightbyeight", "send_sms")) {
 		t.Fatalf("activities %v, want http.call and eightbyeight.send_sms among them", names)
 	}
 }

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/runs"
 )
 
 // ErrorKind classifies a failed call to a third party by what the caller
-// can do about it. The values are also the Temporal error types that
-// package activities gives the failures, so they never change once
+// can do about it. The values are the Temporal error types of package runs
+// that package activities gives the failures, so they never change once
 // released.
 type ErrorKind string
 
@@ -28,23 +29,23 @@ const (
 	// BadRequest: the third party refused the request as malformed (400, or
 	// a 4xx with no better kind), or the action refused its input before
 	// sending anything.
-	BadRequest ErrorKind = "BadRequest"
+	BadRequest ErrorKind = runs.ErrTypeBadRequest
 	// NotFound: the object named does not exist (404, 410).
-	NotFound ErrorKind = "NotFound"
+	NotFound ErrorKind = runs.ErrTypeNotFound
 	// Unprocessable: the request was well formed but the third party's
 	// rules refused it (422), e.g. an order that is already fulfilled.
-	Unprocessable ErrorKind = "Unprocessable"
+	Unprocessable ErrorKind = runs.ErrTypeUnprocessable
 	// Unauthorized: the credentials are wrong, expired beyond refreshing, or
 	// lack a permission (401, 403).
-	Unauthorized ErrorKind = "Unauthorized"
+	Unauthorized ErrorKind = runs.ErrTypeUnauthorized
 	// RateLimited: too many requests (429); RetryAfter says how long the
 	// third party asked to wait.
-	RateLimited ErrorKind = "RateLimited"
+	RateLimited ErrorKind = runs.ErrTypeRateLimited
 	// Unavailable: the third party failed (5xx); RetryAfter is set when it
 	// said when to come back (503 with Retry-After).
-	Unavailable ErrorKind = "Unavailable"
+	Unavailable ErrorKind = runs.ErrTypeUnavailable
 	// Timeout: the third party gave up waiting for the request (408).
-	Timeout ErrorKind = "Timeout"
+	Timeout ErrorKind = runs.ErrTypeTimeout
 )
 
 // Retryable reports whether the same call may succeed later.

@@ -61,7 +61,7 @@ func (s Spec) Validate() error {
 	default:
 		v.add("status", "%q is not stable, beta or deprecated", s.Status)
 	}
-	if s.Status == StatusStable && verErr == nil && len(ver.pre) > 0 {
+	if s.Status == StatusStable && verErr == nil && ver.prerelease() {
 		v.add("status", "stable, but %s is a prerelease version", s.Version)
 	}
 

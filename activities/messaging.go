@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/runs"
 )
@@ -18,17 +19,47 @@ import (
 // Messaging holds the 8x8 messaging activities. It is separate from
 // Activities so a worker without an 8x8 key still runs every other step.
 type Messaging struct {
-	// Client calls 8x8. Nil means 8x8 is not configured: every send fails
-	// with ErrTypeNotConfigured.
+	// Client calls 8x8 with the worker's own key, for steps that name no
+	// connection. Nil means the worker has none: such steps fail with
+	// ErrTypeNotConfigured.
 	Client *eightbyeight.Client
+	// Connectors resolves the 8x8 connection a step names, and sends
+	// through the eightbyeight connector's client (eightbyeight.ClientFor)
+	// with its credentials, as eightbyeight.send_sms does.
+	Connectors *Connectors
+}
+
+// client is the 8x8 client a step sends with: its connection's, or the
+// worker's own.
+func (m *Messaging) client(ctx context.Context, stepID, accountID, connectionID string) (*eightbyeight.Client, error) {
+	if connectionID == "" {
+		if m == nil || m.Client == nil {
+			return nil, notConfigured(stepID)
+		}
+		return m.Client, nil
+	}
+	if m == nil || m.Connectors == nil || m.Connectors.Connections == nil {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: connection %s: connections are not available on this worker", stepID, connectionID), runs.ErrTypeNotConfigured, nil)
+	}
+	conn, creds, err := m.Connectors.Connections.Resolve(ctx, accountID, connectionID)
+	if err != nil {
+		return nil, prefixed(fmt.Sprintf("step %s: resolving connection %s", stepID, connectionID), err)
+	}
+	c, err := eightbyeight.ClientFor(connectors.Call{Connection: conn, HTTP: m.Connectors.httpClient(creds)})
+	if err != nil {
+		return nil, mapConnectorError(fmt.Sprintf("step %s: connection %s: %v", stepID, connectionID, err), err)
+	}
+	return c, nil
 }
 
 // SendSMS sends the SMS step's message through 8x8's SMS API.
 func (m *Messaging) SendSMS(ctx context.Context, in runs.SMSRequest) (runs.MessageResult, error) {
-	if m == nil || m.Client == nil {
-		return runs.MessageResult{}, notConfigured(in.StepID)
+	client, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
+	if err != nil {
+		return runs.MessageResult{}, err
 	}
-	res, err := m.Client.SendSMS(ctx, in.SubAccountID, eightbyeight.SMSMessage{
+	res, err := client.SendSMS(ctx, in.SubAccountID, eightbyeight.SMSMessage{
 		Destination:     strings.TrimSpace(in.Destination),
 		Text:            in.Text,
 		Source:          in.Source,
@@ -48,10 +79,11 @@ func (m *Messaging) SendSMS(ctx context.Context, in runs.SMSRequest) (runs.Messa
 // SendChatAppsMessage sends the ChatAppsMessage step's message through 8x8's
 // Chat Apps API.
 func (m *Messaging) SendChatAppsMessage(ctx context.Context, in runs.ChatAppsRequest) (runs.MessageResult, error) {
-	if m == nil || m.Client == nil {
-		return runs.MessageResult{}, notConfigured(in.StepID)
+	client, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
+	if err != nil {
+		return runs.MessageResult{}, err
 	}
-	res, err := m.Client.SendChatAppsMessage(ctx, in.SubAccountID, eightbyeight.ChatAppsMessage{
+	res, err := client.SendChatAppsMessage(ctx, in.SubAccountID, eightbyeight.ChatAppsMessage{
 		User:            in.User,
 		Type:            strings.TrimSpace(in.Type),
 		Content:         in.Content,

@@ -1,12 +1,14 @@
 package activities
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/connectors/eightbyeight/eightbyeighttest"
 	"github.com/junction-run/junction/runs"
@@ -298,3 +304,72 @@ func TestMessagingScrubsEchoedKey(t *testing.T) {
 	}
 	assertNoAPIKey(t, err.Error(), logs.text())
 }
+
+// eightByEightConnection resolves every connection to an 8x8 connection in
+// region with key, as VaultConnections would from Vault.
+type eightByEightConnection struct {
+	region string
+	key    string
+}
+
+func (c eightByEightConnection) Resolve(_ context.Context, _, id string) (connectors.Connection, auth.Credentials, error) {
+	if id == "missing" {
+		return connectors.Connection{}, nil, temporal.NewNonRetryableApplicationError("connection missing: not found", runs.ErrTypeNotFound, nil)
+	}
+	return connectors.Connection{ID: id, AuthKind: connectors.AuthBearer, Properties: map[string]string{eightbyeight.PropertyRegion: c.region}},
+		auth.Bearer(auth.Secret(c.key)), nil
+}
+
+// TestMessagingWithConnection sends SMS steps that name an 8x8 connection
+// through the eightbyeight connector's client: the connection's key and
+// region, never the worker's key; a step without one keeps the worker's.
+func TestMessagingWithConnection(t *testing.T) {
+	const connKey = "sk_live_tenant_own_key_7Hq2"
+	fake := eightbyeighttest.NewServer(t, eightbyeighttest.WithAPIKey(connKey))
+	sms, err := url.Parse(fake.SMSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []string
+	record := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		hosts = append(hosts, r.Host)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	// The worker's own key is another one: the fake refuses it.
+	worker := eightbyeighttest.NewServer(t)
+	m := &Messaging{Client: worker.Client(), Connectors: &Connectors{
+		Registry: catalog.New(), Connections: eightByEightConnection{region: "europe", key: connKey},
+		Transport: connectortest.Redirect(sms, record),
+	}}
+	in := runs.SMSRequest{StepID: "notify", AccountID: "acme", ConnectionID: "acme-8x8", SubAccountID: "acme_sms", Destination: "+6512345678", Text: "Shipped"}
+	logs := &recordingLogger{}
+	res, err := runMessaging(t, m, logs, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != "QUEUED" || len(fake.Messages()) != 1 || worker.Requests() != 0 {
+		t.Fatalf("result %+v; the connection's fake got %d messages, the worker's %d requests", res, len(fake.Messages()), worker.Requests())
+	}
+	if len(hosts) != 1 || hosts[0] != "sms.8x8.uk" {
+		t.Errorf("sent to %q, want the europe region's SMS host", hosts)
+	}
+	if strings.Contains(logs.text(), connKey) {
+		t.Error("the connection's key is in the logs")
+	}
+
+	in.ConnectionID = "missing"
+	_, err = runMessaging(t, m, logs, in)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != runs.ErrTypeNotFound || !appErr.NonRetryable() {
+		t.Fatalf("a missing connection: %v", err)
+	}
+
+	in.ConnectionID = ""
+	if _, err := runMessaging(t, m, logs, in); err != nil || worker.Requests() != 1 {
+		t.Fatalf("without a connection the worker's key sends (%v, %d requests)", err, worker.Requests())
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -210,6 +210,20 @@ func (s *Secrets) UpdateEnv(ctx context.Context, accountID, app, appVersion stri
 	return s.merge(ctx, EnvPath(s.pathPrefix(), accountID, app, appVersion), values, clear)
 }
 
+// DeleteEnv deletes the entry of an account's secret environment variables
+// of one app version: what the caller does when the last of them goes,
+// so that no empty entry is left behind.
+func (s *Secrets) DeleteEnv(ctx context.Context, accountID, app, appVersion string) error {
+	if !s.Configured() {
+		return ErrNotConfigured
+	}
+	path := EnvPath(s.pathPrefix(), accountID, app, appVersion)
+	if err := s.vault.Delete(ctx, path); err != nil && !errors.Is(err, vaultx.ErrNotFound) {
+		return fmt.Errorf("deleting %s: %w", path, err)
+	}
+	return nil
+}
+
 // Env reads an account's secret environment variables of one app version;
 // none stored is an empty map.
 func (s *Secrets) Env(ctx context.Context, accountID, app, appVersion string) (map[string]string, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,8 +162,15 @@ func (g *Gateway) putEnv(c *gin.Context) {
 		}
 	}
 	// Vault first: a row that says a secret is set never points at a value that is not there.
+	// When no secret variable is left, the entry goes.
 	if len(secrets) > 0 || len(unset) > 0 {
-		if err := g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, secrets, unset); err != nil {
+		var err error
+		if len(secrets) == 0 && secretsLeft(existing, unset) == 0 {
+			err = g.secrets.DeleteEnv(ctx, accountID, spec.ID, spec.Version)
+		} else {
+			err = g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, secrets, unset)
+		}
+		if err != nil {
 			g.failSecrets(c, "Could not store the secret environment variables", err)
 			return
 		}
@@ -203,7 +211,14 @@ func (g *Gateway) deleteEnv(c *gin.Context) {
 		return
 	}
 	if found.Secret {
-		if err := g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, nil, []string{name}); err != nil {
+		var err error
+		if secretsLeft(existing, []string{name}) == 0 {
+			// The last one: its entry goes, not only its value.
+			err = g.secrets.DeleteEnv(ctx, accountID, spec.ID, spec.Version)
+		} else {
+			err = g.secrets.UpdateEnv(ctx, accountID, spec.ID, spec.Version, nil, []string{name})
+		}
+		if err != nil {
 			g.failSecrets(c, "Could not delete the secret environment variable", err)
 			return
 		}
@@ -213,6 +228,18 @@ func (g *Gateway) deleteEnv(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// secretsLeft counts the secret variables of existing that remain when the
+// ones named in gone are no longer secret or no longer set.
+func secretsLeft(existing []store.EnvVar, gone []string) int {
+	n := 0
+	for _, v := range existing {
+		if v.Secret && !slices.Contains(gone, v.Name) {
+			n++
+		}
+	}
+	return n
 }
 
 func listOrNone(names []string) string {

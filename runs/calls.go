@@ -39,7 +39,11 @@ type HTTPResponse struct {
 // are 8x8's.
 type SMSRequest struct {
 	// StepID names the step, for error messages and logs.
-	StepID          string `json:"stepId"`
+	StepID string `json:"stepId"`
+	// AccountID and ConnectionID name the 8x8 connection the step sends
+	// with (its "connection"); without one, the worker's own 8x8 key.
+	AccountID       string `json:"accountId,omitempty"`
+	ConnectionID    string `json:"connection,omitempty"`
 	SubAccountID    string `json:"subAccountId"`
 	Destination     string `json:"destination"`
 	Text            string `json:"text"`
@@ -59,7 +63,11 @@ type SMSRequest struct {
 // the Chat Apps API as written.
 type ChatAppsRequest struct {
 	// StepID names the step, for error messages and logs.
-	StepID          string         `json:"stepId"`
+	StepID string `json:"stepId"`
+	// AccountID and ConnectionID name the 8x8 connection the step sends
+	// with, as SMSRequest's.
+	AccountID       string         `json:"accountId,omitempty"`
+	ConnectionID    string         `json:"connection,omitempty"`
 	SubAccountID    string         `json:"subAccountId"`
 	User            map[string]any `json:"user"`
 	Type            string         `json:"type"`

@@ -56,7 +56,7 @@ func NewActivities(d Dependencies) Activities {
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	return Activities{
 		HTTP:       httpActs,
-		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight)},
+		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
 		Connectors: connectorActs,
 	}
 }

@@ -130,6 +130,8 @@ func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (an
 	}
 	req := runs.SMSRequest{
 		StepID:          step.ID,
+		AccountID:       r.in.AccountID,
+		ConnectionID:    step.Connection,
 		SubAccountID:    stringOf(inputs["subAccountId"]),
 		Destination:     stringOf(inputs["destination"]),
 		Text:            stringOf(inputs["text"]),
@@ -155,6 +157,8 @@ func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope
 	content, _ := inputs["content"].(map[string]any)
 	req := runs.ChatAppsRequest{
 		StepID:          step.ID,
+		AccountID:       r.in.AccountID,
+		ConnectionID:    step.Connection,
 		SubAccountID:    stringOf(inputs["subAccountId"]),
 		User:            user,
 		Type:            stringOf(inputs["type"]),

@@ -102,7 +102,7 @@ func sendSMSAction() *connectors.Func[SendSMSInput, MessageResult] {
 			"8x8 has no idempotency key: a retry after a lost answer may send the message twice.",
 		SampleInput: json.RawMessage(`{"subAccountId": "Acme_SMS", "destination": "+6512345678", "text": "Your order #1001 has shipped.", "source": "Acme"}`),
 	}, func(ctx context.Context, call connectors.Call, in SendSMSInput) (MessageResult, error) {
-		c, err := clientFor(call)
+		c, err := ClientFor(call)
 		if err != nil {
 			return MessageResult{}, err
 		}
@@ -123,7 +123,7 @@ func sendChatAppsAction() *connectors.Func[SendChatAppsInput, MessageResult] {
 			"on the channels the subaccount has. A retry after a lost answer may send the message twice.",
 		SampleInput: json.RawMessage(`{"subAccountId": "Acme_ChatApps", "user": {"msisdn": "+6512345678"}, "type": "text", "content": {"text": "Your order #1001 has shipped."}}`),
 	}, func(ctx context.Context, call connectors.Call, in SendChatAppsInput) (MessageResult, error) {
-		c, err := clientFor(call)
+		c, err := ClientFor(call)
 		if err != nil {
 			return MessageResult{}, err
 		}
@@ -134,9 +134,11 @@ func sendChatAppsAction() *connectors.Func[SendChatAppsInput, MessageResult] {
 	})
 }
 
-// clientFor builds a client over the call's HTTP client, which already
-// authenticates as the connection says, on the connection's region.
-func clientFor(call connectors.Call) (*Client, error) {
+// ClientFor is the client of a connector call: the connection's region
+// picks the hosts, and call.HTTP (the connection's credentials over
+// egress) authenticates. The built-in SMS and ChatAppsMessage steps that
+// name a connection send through it too.
+func ClientFor(call connectors.Call) (*Client, error) {
 	region := call.Connection.Properties[PropertyRegion]
 	if region == "" {
 		region = defaultRegion

@@ -48,6 +48,18 @@ func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs
 		maps.Copy(headers, in.Headers)
 		headers["User-Agent"] = a.UserAgent
 	}
+	// 8x8's body is a value serialised as JSON: a string is sent as a JSON
+	// string ("Order 1001" quoted), not as JSON text the way http.call
+	// reads a string body, so the step encodes it here.
+	var body any
+	if in.Body != nil {
+		raw, err := json.Marshal(in.Body)
+		if err != nil {
+			return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("step %s: encoding body as JSON: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
+		}
+		body = json.RawMessage(raw)
+	}
 	eg := a.Egress
 	if eg == nil {
 		eg = egress.Default()
@@ -57,7 +69,7 @@ func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs
 		URL:              in.URL,
 		Query:            in.Parameters,
 		Headers:          headers,
-		Body:             in.Body,
+		Body:             body,
 		Timeout:          timeout,
 		MaxResponseBytes: a.MaxResponseBytes,
 		SuccessStatuses:  httpRequestCompletes,

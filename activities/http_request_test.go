@@ -136,6 +136,29 @@ func TestHTTPRequest(t *testing.T) {
 		}
 	})
 
+	// 8x8 serialises the body as a JSON value: a string is a JSON string,
+	// not JSON text (http.call reads a string body as JSON text).
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"a string body is a JSON string", "Order 1001 <shipped>", `"Order 1001 \u003cshipped\u003e"`},
+		{"a string of JSON is still a string", `{"a":1}`, `"{\"a\":1}"`},
+		{"a number", 42.0, `42`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := runHTTPRequest(t, acts, runs.HTTPRequest{Method: "POST", URL: srv.URL + "/json", Body: tc.body}); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if lastBody != tc.want || lastHeader.Get("Content-Type") != "application/json" {
+				t.Fatalf("server saw body %s (%s), want %s", lastBody, lastHeader.Get("Content-Type"), tc.want)
+			}
+		})
+	}
+
 	t.Run("errors never carry query strings or userinfo", func(t *testing.T) {
 		_, err := runHTTPRequest(t, acts, runs.HTTPRequest{Method: "GET", URL: "http://user:s3cret@127.0.0.1:1/x?token=s3cret"})
 		if err == nil || strings.Contains(err.Error(), "s3cret") {

@@ -555,7 +555,7 @@ func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
 		case !isNumber || f != math.Trunc(f):
 			d.fail(p, "must be an integer")
 		case f < 0 || f > math.MaxInt32:
-			d.failCode(p, CodeInvalidValue, fmt.Sprintf("must be from 0 (no limit) to %d", math.MaxInt32))
+			d.failCode(p, CodeInvalidValue, fmt.Sprintf("must be from 0 (the default, 15) to %d", math.MaxInt32))
 		default:
 			r.MaximumAttempts = int(f)
 		}

@@ -231,7 +231,7 @@ func schemaDocument() obj {
 				"initialInterval":        obj{"$ref": "#/$defs/durationString", "description": "Wait before the first retry."},
 				"backoffCoefficient":     obj{"type": "number", "minimum": 1, "description": "Factor by which the wait grows."},
 				"maximumInterval":        obj{"$ref": "#/$defs/durationString", "description": "Longest wait between retries."},
-				"maximumAttempts":        obj{"type": "integer", "minimum": 0, "description": "Attempts in all, the first included; 0 means no limit."},
+				"maximumAttempts":        obj{"type": "integer", "minimum": 0, "description": "Attempts in all, the first included; 0 or absent keeps the default (15), and with expiration set and no maximumAttempts the expiration alone bounds them."},
 				"expiration":             obj{"$ref": "#/$defs/durationString", "description": "Time budget across all attempts."},
 				"nonRetryableErrorTypes": obj{"type": "array", "items": obj{"type": "string", "minLength": 1}, "description": "Error types that are not retried."},
 			},

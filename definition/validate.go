@@ -369,7 +369,7 @@ func (v *validator) retry(s *Step, spec *stepSpec, connector bool, path string) 
 		v.fail(pathKey(rp, "backoffCoefficient"), CodeInvalidValue, "must be at least 1")
 	}
 	if r.MaximumAttempts < 0 {
-		v.fail(pathKey(rp, "maximumAttempts"), CodeInvalidValue, "must be from 0 (no limit) to %d", math.MaxInt32)
+		v.fail(pathKey(rp, "maximumAttempts"), CodeInvalidValue, "must be from 0 (the default, 15) to %d", math.MaxInt32)
 	}
 	for i, t := range r.NonRetryableErrorTypes {
 		if strings.TrimSpace(t) == "" {

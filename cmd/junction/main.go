@@ -15,14 +15,11 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
-	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/logging"
-	"github.com/junction-run/junction/payloadcodec"
-	"github.com/junction-run/junction/vaultx"
-	"github.com/junction-run/junction/worker"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -81,45 +78,28 @@ func temporalFlags() []cli.Flag {
 	}
 }
 
-// process is what worker and gateway both start from.
-type process struct {
-	log      *zap.Logger
-	temporal client.Client
-	// vault is nil without --vault-addr.
-	vault *vaultx.Client
-	// codec encrypts payloads; nil without payload keys.
-	codec *payloadcodec.Codec
-}
-
-// connect builds the logger, logs in to Vault once (the payload keyring may
-// live there, and an AppRole secret id may be single-use) and dials Temporal
-// with the payload codec; close releases all of it.
-func connect(c *cli.Context) (p *process, close func(), err error) {
-	p = &process{}
-	if p.log, err = newLogger(c, false); err != nil {
+// build reads the flags worker and gateway share (Temporal, Vault, the
+// metadata store, the payload keys), lets the command add its part, and
+// builds the process through internal/app; done closes it and flushes the
+// logger.
+func build(c *cli.Context, part func(*app.Config)) (a *app.App, done func(), err error) {
+	logger, err := newLogger(c, false)
+	if err != nil {
 		return nil, nil, err
 	}
-	if p.vault, err = openVault(c, p.log); err != nil {
-		return nil, nil, err
+	fail := func(err error) (*app.App, func(), error) { _ = logger.Sync(); return nil, nil, err }
+	cfg := app.Config{Logger: logger, DatabaseURL: c.String("database-url"), Temporal: clientConfig(c)}
+	if cfg.Vault, err = vaultConfig(c, logger); err != nil {
+		return fail(err)
 	}
-	closeVault := func() {
-		if p.vault != nil {
-			_ = p.vault.Close()
-		}
+	if cfg.PayloadKeys, err = payloadKeys(c); err != nil {
+		return fail(err)
 	}
-	if p.codec, err = payloadCodec(c, p.vault); err != nil {
-		closeVault()
-		return nil, nil, err
+	part(&cfg)
+	if a, err = app.Build(c.Context, cfg); err != nil {
+		return fail(err)
 	}
-	cfg := clientConfig(c)
-	if p.codec != nil {
-		cfg.DataConverter = payloadcodec.DataConverter(p.codec)
-	}
-	if p.temporal, err = worker.Dial(c.Context, cfg, p.log); err != nil {
-		closeVault()
-		return nil, nil, err
-	}
-	return p, func() { p.temporal.Close(); closeVault(); _ = p.log.Sync() }, nil
+	return a, func() { a.Close(); _ = logger.Sync() }, nil
 }
 
 // eightByEightFlags configure the 8x8 messaging steps (SMS, ChatAppsMessage)

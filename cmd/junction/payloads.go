@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/junction-run/junction/payloadcodec"
-	"github.com/junction-run/junction/vaultx"
+	"github.com/junction-run/junction/internal/app"
 )
 
 // payloadKeysFlag turns payload encryption on for every Temporal client the process makes. The
@@ -28,28 +25,19 @@ func payloadKeysVaultFlag() cli.Flag {
 		EnvVars: []string{"JUNCTION_PAYLOAD_KEYS_VAULT_PATH"}}
 }
 
-// payloadCodec reads --payload-keys, or the keyring in vault that
-// --payload-keys-vault-path names; nil when neither is set.
-func payloadCodec(c *cli.Context, vault *vaultx.Client) (*payloadcodec.Codec, error) {
-	spec := c.String("payload-keys")
-	if path := c.String("payload-keys-vault-path"); path != "" {
-		if strings.TrimSpace(spec) != "" {
-			return nil, errors.New("give --payload-keys or --payload-keys-vault-path, not both")
+// payloadKeys reads --payload-keys and --payload-keys-vault-path (which
+// only worker and gateway have); the zero value when neither is set.
+func payloadKeys(c *cli.Context) (app.PayloadKeys, error) {
+	k := app.PayloadKeys{Spec: c.String("payload-keys"), VaultPath: c.String("payload-keys-vault-path")}
+	if k.VaultPath != "" {
+		if strings.TrimSpace(k.Spec) != "" {
+			return app.PayloadKeys{}, errors.New("give --payload-keys or --payload-keys-vault-path, not both")
 		}
-		var err error
-		if spec, err = keyringFromVault(c.Context, vault, path); err != nil {
-			return nil, err
+		if c.String("vault-addr") == "" {
+			return app.PayloadKeys{}, errors.New("--payload-keys-vault-path needs --vault-addr")
 		}
 	}
-	if strings.TrimSpace(spec) == "" {
-		return nil, nil
-	}
-	// ParseKeyring's errors never echo what was given: it may be key material.
-	kr, err := payloadcodec.ParseKeyring(spec)
-	if err != nil {
-		return nil, err
-	}
-	return payloadcodec.New(kr), nil
+	return k, nil
 }
 
 // codecFlags configure the gateway's codec endpoint for the Temporal UI.
@@ -68,21 +56,4 @@ func commaList(s string) []string {
 		}
 	}
 	return out
-}
-
-// keyringFromVault reads the keyring spec at path's field keys. Errors
-// name the path, never the value.
-func keyringFromVault(ctx context.Context, vault *vaultx.Client, path string) (string, error) {
-	if vault == nil {
-		return "", errors.New("--payload-keys-vault-path needs --vault-addr")
-	}
-	entry, err := vault.Read(ctx, path)
-	if err != nil {
-		return "", fmt.Errorf("reading the payload keyring from Vault at %s: %w", path, err)
-	}
-	spec := string(entry.Data["keys"])
-	if strings.TrimSpace(spec) == "" {
-		return "", fmt.Errorf("the Vault entry %s has no field keys holding the payload keyring", path)
-	}
-	return spec, nil
 }

@@ -28,21 +28,20 @@ func vaultFlags() []cli.Flag {
 	}
 }
 
-// openVault connects to the Vault the flags name, or returns nil when
+// vaultConfig reads the Vault the flags name, or returns nil when
 // --vault-addr is empty.
-func openVault(c *cli.Context, logger *zap.Logger) (*vaultx.Client, error) {
+func vaultConfig(c *cli.Context, logger *zap.Logger) (*vaultx.Config, error) {
 	addr := c.String("vault-addr")
 	if addr == "" {
 		logger.Warn("no --vault-addr: connections and secret environment variables are unavailable")
 		return nil, nil
 	}
-	cfg := vaultx.Config{
+	cfg := &vaultx.Config{
 		Address:   addr,
 		Token:     vaultx.Secret(c.String("vault-token")),
 		Namespace: c.String("vault-namespace"),
 		KVMount:   c.String("vault-kv-mount"),
 		TLS:       vaultx.TLSConfig{CACert: c.String("vault-ca-cert")},
-		Logger:    logger.Named("vaultx"),
 	}
 	if role := c.String("vault-role-id"); role != "" {
 		// AppRole wins over a token: a VAULT_TOKEN left in an operator's
@@ -53,5 +52,5 @@ func openVault(c *cli.Context, logger *zap.Logger) (*vaultx.Client, error) {
 	if cfg.Token == "" && cfg.AppRole == nil {
 		return nil, errors.New("--vault-addr needs --vault-token or --vault-role-id and --vault-secret-id")
 	}
-	return vaultx.New(c.Context, cfg)
+	return cfg, nil
 }

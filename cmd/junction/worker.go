@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/junction-run/junction/store"
+	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/worker"
 )
 
@@ -23,33 +23,26 @@ func workerCommand() *cli.Command {
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 		),
 		Action: func(c *cli.Context) error {
-			p, closeProcess, err := connect(c)
-			if err != nil {
-				return err
-			}
-			defer closeProcess()
-			logger, tc, vault := p.log, p.temporal, p.vault
-			if c.Bool("register-search-attributes") {
-				if err := worker.EnsureSearchAttributes(c.Context, tc, c.String("namespace")); err != nil {
-					return err
-				}
-			}
-			st, err := store.Open(c.Context, c.String("database-url"))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			host, _ := os.Hostname()
-			acts := worker.NewActivities(worker.Dependencies{Store: st, Vault: vault, EightByEight: eightByEightConfig(c)})
-			w := worker.New(tc, acts, worker.Options{
-				MaxConcurrentActivities: c.Int("max-concurrent-activities"),
-				WorkflowCacheSize:       c.Int("workflow-cache-size"),
-				Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
+			a, done, err := build(c, func(cfg *app.Config) {
+				cfg.RegisterSearchAttributes = c.Bool("register-search-attributes")
+				cfg.Worker = &app.WorkerConfig{
+					Options: worker.Options{
+						MaxConcurrentActivities: c.Int("max-concurrent-activities"),
+						WorkflowCacheSize:       c.Int("workflow-cache-size"),
+						Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
+					},
+					EightByEight: eightByEightConfig(c),
+				}
 			})
-			logger.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))
+			if err != nil {
+				return err
+			}
+			defer done()
+			a.Log.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))
 			// Run blocks until the context is cancelled (Ctrl-C, SIGTERM),
 			// then lets running activities finish.
-			return exitOnSignal(w.Run(stopOn(c)))
+			return exitOnSignal(a.Worker.Run(stopOn(c)))
 		},
 	}
 }

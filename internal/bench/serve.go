@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devstack"
 	"github.com/junction-run/junction/worker"
@@ -34,8 +35,10 @@ type ServeConfig struct {
 	Worker   worker.Options
 	// NoWorker leaves the workers to another process (RunWorker).
 	NoWorker bool
-	// SQLite, NoEagerStart and LocalHTTPSteps are devstack's knobs of the
-	// same names, for A/B runs of each lever.
+	// SQLite, NoEagerStart and LocalHTTPSteps are levers for A/B runs:
+	// the embedded server's SQLite layout, eager workflow start (on
+	// whenever the worker runs in the process) and short HttpRequest steps
+	// as local activities (`junction dev --local-http-steps`).
 	SQLite         devserver.SQLite
 	NoEagerStart   bool
 	LocalHTTPSteps bool
@@ -43,6 +46,25 @@ type ServeConfig struct {
 	PprofAddr string
 	// Poll adds what the polling scenario needs (pollserve.go).
 	Poll PollServe
+}
+
+// tuneServer applies the levers on the embedded server.
+func (cfg ServeConfig) tuneServer(c *devserver.Config) {
+	c.SQLite = cfg.SQLite
+}
+
+// tuneApp applies the levers on the process: the worker's tuning, or no
+// worker at all, and eager start.
+func (cfg ServeConfig) tuneApp(c *app.Config) {
+	switch {
+	case cfg.NoWorker:
+		c.Worker = nil
+	case c.Worker != nil:
+		c.Worker.Options = cfg.Worker
+	}
+	if cfg.NoEagerStart {
+		c.Runs.EagerStart = false
+	}
 }
 
 // Ready is the line a started process prints on stdout.
@@ -70,11 +92,9 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		// what is measured.
 		RateLimit:        gateway.RateLimit{PerSecond: 1e6, Burst: 1e6},
 		TemporalPostgres: cfg.Postgres,
-		Worker:           cfg.Worker,
-		NoWorker:         cfg.NoWorker,
-		TemporalSQLite:   cfg.SQLite,
-		NoEagerStart:     cfg.NoEagerStart,
 		NoLocalHTTPSteps: !cfg.LocalHTTPSteps,
+		TuneServer:       cfg.tuneServer,
+		TuneApp:          cfg.tuneApp,
 		// Connections for the polling scenario (pollserve.go).
 		VaultListen:        cfg.Poll.vaultListen(),
 		ConnectorTransport: cfg.Poll.connectorTransport(),

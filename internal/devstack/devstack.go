@@ -2,6 +2,11 @@
 // Temporal server and UI, the metadata store, the worker and the gateway.
 // `junction dev` is a thin shell around it, and the end-to-end tests start
 // exactly the same stack, so what the tests prove is what a newcomer runs.
+//
+// What only the dev stack does lives here: the embedded server
+// (internal/devserver), the dev Vault (internal/devvault), the dev account
+// and the generated payload key. Everything else is built by internal/app,
+// exactly as `junction worker` and `junction gateway` build it.
 package devstack
 
 import (
@@ -19,13 +24,12 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/connectors"
-	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
-	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -76,22 +80,21 @@ type Config struct {
 	EncryptPayloads bool
 	PayloadKeys     string
 
-	// Knobs the benchmark (internal/bench) turns; zero values keep the
-	// defaults. TemporalPostgres keeps Temporal's data in PostgreSQL
-	// instead of DataDir; Worker tunes the worker; NoWorker starts none,
-	// for a worker in another process.
+	// TemporalPostgres keeps Temporal's data in PostgreSQL instead of
+	// DataDir.
 	TemporalPostgres *devserver.Postgres
-	Worker           worker.Options
-	NoWorker         bool
-	// TemporalSQLite tunes the embedded server's SQLite (shards and
-	// visibility file of a new data directory, settings). NoEagerStart
-	// turns off eager workflow start, which is on whenever the worker runs
-	// in this process. NoLocalHTTPSteps runs every HttpRequest step as a
-	// regular activity, instead of short ones as local activities
-	// (intake.Options).
-	TemporalSQLite   devserver.SQLite
-	NoEagerStart     bool
+	// NoLocalHTTPSteps runs every HttpRequest step as a regular activity,
+	// instead of short ones as local activities (`junction dev
+	// --local-http-steps=false`; intake.Options).
 	NoLocalHTTPSteps bool
+
+	// TuneServer and TuneApp, when set, adjust the embedded server's and
+	// the process's configuration once Start has filled them in, just
+	// before it builds from them. They are the benchmark's levers
+	// (internal/bench: the SQLite layout, worker tuning, no worker, no
+	// eager start), which no user of `junction dev` turns.
+	TuneServer func(*devserver.Config)
+	TuneApp    func(*app.Config)
 }
 
 // Stack is a running Junction.
@@ -99,8 +102,9 @@ type Stack struct {
 	Temporal *devserver.Server
 	Client   client.Client
 	Store    *store.Store
-	Worker   sdkworker.Worker
-	Gateway  *gateway.Gateway
+	// Worker is nil when TuneApp removed it (a worker in another process).
+	Worker  sdkworker.Worker
+	Gateway *gateway.Gateway
 	// GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:8080.
 	GatewayURL string
 	// DatabaseURL is the metadata store in use.
@@ -118,10 +122,12 @@ type Stack struct {
 	// the data directory's dev-api-key file.
 	DevAPIKey string
 
-	http        *http.Server
-	httpErr     chan error
-	log         *zap.Logger
-	serverLevel zap.AtomicLevel
+	app           *app.App
+	workerStarted bool
+	http          *http.Server
+	httpErr       chan error
+	log           *zap.Logger
+	serverLevel   zap.AtomicLevel
 }
 
 // Start brings every part up in dependency order and returns once the
@@ -163,15 +169,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}()
 	s.GatewayURL = "http://" + ln.Addr().String()
-	codec, err := s.payloadCodec(cfg)
+	payloadKeys, err := devPayloadKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
 	codecEndpoint := ""
-	if codec != nil && uiAddr != "" {
+	if payloadKeys != "" && uiAddr != "" {
 		codecEndpoint = s.GatewayURL + "/api/v1/codec"
 	}
-	s.Temporal, err = devserver.Start(ctx, devserver.Config{
+	serverConfig := devserver.Config{
 		CodecEndpoint:    codecEndpoint,
 		DBFile:           filepath.Join(cfg.DataDir, "temporal.db"),
 		Namespace:        cfg.Namespace,
@@ -180,68 +186,60 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		SearchAttributes: runs.SearchAttributes(),
 		Logger:           serverLog,
 		Postgres:         cfg.TemporalPostgres,
-		SQLite:           cfg.TemporalSQLite,
-	})
+	}
+	if cfg.TuneServer != nil {
+		cfg.TuneServer(&serverConfig)
+	}
+	if s.Temporal, err = devserver.Start(ctx, serverConfig); err != nil {
+		return nil, err
+	}
+	vault, err := s.vault(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 
-	clientConfig := worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace}
-	if codec != nil {
-		clientConfig.DataConverter = payloadcodec.DataConverter(codec)
+	appConfig := app.Config{
+		Logger:      cfg.Logger,
+		DatabaseURL: cfg.DatabaseURL,
+		Temporal:    worker.ClientConfig{Address: s.Temporal.FrontendAddress, Namespace: cfg.Namespace},
+		// The namespace got the search attributes when it was created; a
+		// data directory from an older Junction gets the ones added since.
+		RegisterSearchAttributes: true,
+		Vault:                    vault,
+		PayloadKeys:              app.PayloadKeys{Spec: payloadKeys},
+		Connectors:               cfg.Connectors,
+		// Eager start: the worker is on the gateway's client.
+		Runs:   intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
+		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport},
+		Gateway: &app.GatewayConfig{
+			PublicURL:     s.GatewayURL,
+			RateLimit:     cfg.RateLimit,
+			CodecOrigins:  uiOrigins(s.Temporal.UIURL),
+			CodecAccounts: []string{DevAccountID},
+		},
 	}
-	s.Client, err = worker.Dial(ctx, clientConfig, cfg.Logger)
-	if err != nil {
+	if cfg.TuneApp != nil {
+		cfg.TuneApp(&appConfig)
+	}
+	if s.app, err = app.Build(ctx, appConfig); err != nil {
 		return nil, err
 	}
-	// The namespace got the search attributes when it was created; a data
-	// directory from an older Junction gets the ones added since.
-	if err := worker.EnsureSearchAttributes(ctx, s.Client, cfg.Namespace); err != nil {
-		return nil, err
-	}
-
-	s.DatabaseURL = cfg.DatabaseURL
-	s.Store, err = store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("opening metadata store: %w", err)
+	s.Client, s.Store, s.Vault, s.Worker, s.Gateway = s.app.Temporal, s.app.Store, s.app.Vault, s.app.Worker, s.app.Gateway
+	s.DatabaseURL = appConfig.DatabaseURL
+	if s.app.Keyring != nil {
+		s.PayloadKeyIDs = s.app.Keyring.IDs()
 	}
 
 	if s.DevAPIKey, err = ensureDevAccount(ctx, s.Store, cfg.DataDir); err != nil {
 		return nil, err
 	}
-
-	if err := s.startVault(ctx, cfg); err != nil {
-		return nil, err
-	}
-	acts := worker.NewActivities(worker.Dependencies{Store: s.Store, Vault: s.Vault, Connectors: cfg.Connectors,
-		Transport: cfg.ConnectorTransport, EightByEight: cfg.EightByEight})
-	if !cfg.NoWorker {
-		s.Worker = worker.New(s.Client, acts, cfg.Worker)
+	if s.Worker != nil {
 		if err := s.Worker.Start(); err != nil {
-			s.Worker = nil
 			return nil, fmt.Errorf("starting worker: %w", err)
 		}
+		s.workerStarted = true
 	}
-
-	gwConfig := gateway.Config{
-		Store:      s.Store,
-		Temporal:   s.Client,
-		Namespace:  cfg.Namespace,
-		Logger:     cfg.Logger.Named("gateway"),
-		RateLimit:  cfg.RateLimit,
-		Connectors: acts.Connectors.Registry,
-		// Eager start needs the worker on the gateway's client.
-		Runs: intake.Options{EagerStart: s.Worker != nil && !cfg.NoEagerStart, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
-	}
-	if s.Vault != nil {
-		gwConfig.Secrets = s.Vault
-	}
-	gwConfig.PublicURL = s.GatewayURL
-	if codec != nil {
-		gwConfig.Codec = gateway.CodecConfig{Codec: codec, AllowedOrigins: uiOrigins(s.Temporal.UIURL), Accounts: []string{DevAccountID}}
-	}
-	s.Gateway = gateway.New(gwConfig)
-	s.http = &http.Server{Handler: s.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = s.app.HTTPServer()
 	go func() { s.httpErr <- s.http.Serve(ln) }()
 	return s, nil
 }
@@ -262,17 +260,11 @@ func (s *Stack) Stop(ctx context.Context) {
 		}
 		cancel()
 	}
-	if s.Worker != nil {
+	if s.workerStarted {
 		s.Worker.Stop()
 	}
-	if s.Store != nil {
-		_ = s.Store.Close()
-	}
-	if s.Client != nil {
-		s.Client.Close()
-	}
-	if s.Vault != nil {
-		_ = s.Vault.Close()
+	if s.app != nil {
+		s.app.Close()
 	}
 	if s.devVault != nil {
 		s.devVault.Stop()
@@ -283,15 +275,16 @@ func (s *Stack) Stop(ctx context.Context) {
 	}
 }
 
-// startVault connects to the configured Vault, or starts the dev Vault when
-// its binary is there; no Vault at all is not an error, only a warning.
-func (s *Stack) startVault(ctx context.Context, cfg Config) error {
+// vault says which Vault the stack keeps secrets in: the configured one,
+// or the dev Vault, started here when its binary is there. No Vault at all
+// is not an error, only a warning (nil).
+func (s *Stack) vault(ctx context.Context, cfg Config) (*vaultx.Config, error) {
 	addr, token := cfg.VaultAddress, vaultx.Secret(cfg.VaultToken)
 	if addr == "" {
 		bin, err := devvault.FindBinary()
 		if err != nil {
 			s.log.Warn("no Vault: connections are unavailable (make vault builds one, or pass --vault-addr)", zap.Error(err))
-			return nil
+			return nil, nil
 		}
 		listen := cfg.VaultListen
 		if listen == "" {
@@ -299,16 +292,12 @@ func (s *Stack) startVault(ctx context.Context, cfg Config) error {
 		}
 		s.devVault, err = devvault.Start(ctx, devvault.Config{DataDir: cfg.DataDir, Address: listen, Binary: bin, Logger: s.log.Named("vault")})
 		if err != nil {
-			return fmt.Errorf("starting the dev Vault: %w", err)
+			return nil, fmt.Errorf("starting the dev Vault: %w", err)
 		}
 		addr, token = s.devVault.Address, s.devVault.RootToken
 	}
-	client, err := vaultx.New(ctx, vaultx.Config{Address: addr, Token: token, Logger: s.log.Named("vaultx")})
-	if err != nil {
-		return fmt.Errorf("connecting to Vault at %s: %w", addr, err)
-	}
-	s.Vault, s.VaultAddress = client, addr
-	return nil
+	s.VaultAddress = addr
+	return &vaultx.Config{Address: addr, Token: token}, nil
 }
 
 func (cfg *Config) defaults() {
@@ -335,8 +324,5 @@ func (cfg *Config) defaults() {
 	}
 	if cfg.TemporalLogLevel == "" {
 		cfg.TemporalLogLevel = "warn"
-	}
-	if cfg.Connectors == nil {
-		cfg.Connectors = catalog.New()
 	}
 }

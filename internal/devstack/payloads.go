@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/junction-run/junction/payloadcodec"
 )
 
@@ -21,35 +19,33 @@ import (
 // is what makes a restart, or the UI, able to show them.
 const PayloadKeysFile = "payload-keys"
 
-// payloadCodec returns the codec every Temporal client of the stack uses, or nil when payloads
-// are not encrypted: Config.PayloadKeys, else the data directory's key file (which, once
-// written, keeps encryption on: its histories need it), else a new key when
-// Config.EncryptPayloads asks for one.
-func (s *Stack) payloadCodec(cfg Config) (*payloadcodec.Codec, error) {
-	spec := cfg.PayloadKeys
+// devPayloadKeys returns the keyring every Temporal client of the stack
+// encrypts payloads with, in --payload-keys' format, or "" when payloads are
+// not encrypted: Config.PayloadKeys, else the data directory's key file
+// (which, once written, keeps encryption on: its histories need it), else a
+// new key when Config.EncryptPayloads asks for one. internal/app parses it.
+func devPayloadKeys(cfg Config) (string, error) {
+	if spec := strings.TrimSpace(cfg.PayloadKeys); spec != "" {
+		return spec, nil
+	}
 	path := filepath.Join(cfg.DataDir, PayloadKeysFile)
-	if spec == "" {
-		b, err := os.ReadFile(path)
-		switch {
-		case err == nil:
-			spec = strings.TrimSpace(string(b))
-		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("reading the payload keys: %w", err)
-		case cfg.EncryptPayloads:
-			if spec, err = newDevKeyring(path); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, nil
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		spec := strings.TrimSpace(string(b))
+		if spec == "" {
+			// Not a reason to write clear payloads into histories that
+			// may hold encrypted ones.
+			return "", fmt.Errorf("the payload keys file %s is empty", path)
 		}
+		return spec, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("reading the payload keys: %w", err)
+	case cfg.EncryptPayloads:
+		return newDevKeyring(path)
+	default:
+		return "", nil
 	}
-	kr, err := payloadcodec.ParseKeyring(spec)
-	if err != nil {
-		return nil, fmt.Errorf("payload keys: %w", err)
-	}
-	s.PayloadKeyIDs = kr.IDs()
-	s.log.Info("Temporal payloads are encrypted", zap.Object("keyring", kr))
-	return payloadcodec.New(kr), nil
 }
 
 // newDevKeyring writes a keyring of one random key to path, readable by its owner only.

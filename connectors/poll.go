@@ -109,31 +109,11 @@ var _ PollConnector = (*Static)(nil)
 // activity name would be an action's.
 func checkPollers(p *problems, c Connector) {
 	spec := c.Spec()
-	declared := map[string]bool{}
-	for _, t := range spec.Triggers {
-		if t.Kind == TriggerPolling {
-			declared[t.ID] = true
-		}
-	}
 	var pollers []Poller
 	if pc, ok := c.(PollConnector); ok {
 		pollers = pc.Pollers()
 	}
-	implemented := map[string]bool{}
-	for i, pl := range pollers {
-		if pl == nil {
-			p.add(fmt.Sprintf("Pollers()[%d]", i), "is nil")
-			continue
-		}
-		at := "triggers[" + pl.Trigger() + "]"
-		switch {
-		case implemented[pl.Trigger()]:
-			p.add(at, "has two polling implementations")
-		case !declared[pl.Trigger()]:
-			p.add(at, "has a polling implementation but is not a declared polling trigger")
-		}
-		implemented[pl.Trigger()] = true
-	}
+	implemented := checkImplementations(p, spec, TriggerPolling, "Pollers", pollers)
 	actions := map[string]bool{}
 	for _, a := range spec.Actions {
 		actions[a.ID] = true

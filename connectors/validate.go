@@ -533,6 +533,36 @@ func orAny(t Types) string {
 // problems collects validation failures, each with where it was found.
 type problems struct{ list []string }
 
+// checkImplementations adds to p what is wrong with impls, the code of a
+// connector's triggers of kind as its method (Pollers, Webhooks) lists
+// it: a nil one, two for one trigger, one for a trigger not declared of
+// that kind. It returns the triggers implemented, for the caller to find
+// declared ones without code.
+func checkImplementations[I interface{ Trigger() string }](p *problems, spec Spec, kind TriggerKind, method string, impls []I) map[string]bool {
+	declared := map[string]bool{}
+	for _, t := range spec.Triggers {
+		if t.Kind == kind {
+			declared[t.ID] = true
+		}
+	}
+	implemented := map[string]bool{}
+	for i, impl := range impls {
+		if any(impl) == nil {
+			p.add(fmt.Sprintf("%s()[%d]", method, i), "is nil")
+			continue
+		}
+		at := "triggers[" + impl.Trigger() + "]"
+		switch {
+		case implemented[impl.Trigger()]:
+			p.add(at, "has two %s implementations", kind)
+		case !declared[impl.Trigger()]:
+			p.add(at, "has a %s implementation but is not a declared %s trigger", kind, kind)
+		}
+		implemented[impl.Trigger()] = true
+	}
+	return implemented
+}
+
 func (p *problems) add(at, format string, args ...any) {
 	p.list = append(p.list, at+": "+fmt.Sprintf(format, args...))
 }

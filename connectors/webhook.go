@@ -224,31 +224,11 @@ func (s *Static) Webhooks() []Webhook { return s.webhooks }
 // checkWebhooks adds to p every disagreement between the declared webhook
 // triggers and the implementations, both ways.
 func checkWebhooks(p *problems, c Connector) {
-	declared := map[string]bool{}
-	for _, t := range c.Spec().Triggers {
-		if t.Kind == TriggerWebhook {
-			declared[t.ID] = true
-		}
-	}
 	var hooks []Webhook
 	if wc, ok := c.(WebhookConnector); ok {
 		hooks = wc.Webhooks()
 	}
-	implemented := map[string]bool{}
-	for i, h := range hooks {
-		if h == nil {
-			p.add(fmt.Sprintf("Webhooks()[%d]", i), "is nil")
-			continue
-		}
-		at := "triggers[" + h.Trigger() + "]"
-		switch {
-		case implemented[h.Trigger()]:
-			p.add(at, "has two webhook implementations")
-		case !declared[h.Trigger()]:
-			p.add(at, "has a webhook implementation but is not a declared webhook trigger")
-		}
-		implemented[h.Trigger()] = true
-	}
+	implemented := checkImplementations(p, c.Spec(), TriggerWebhook, "Webhooks", hooks)
 	for _, t := range c.Spec().Triggers {
 		if t.Kind == TriggerWebhook && !implemented[t.ID] {
 			p.add("triggers["+t.ID+"]", "is a declared webhook trigger without an implementation (Webhooks())")

@@ -449,11 +449,7 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 		return r.call(n, fnCharge, n), nil
 
 	case *ast.VariableDeclaratorNode:
-		var err error
-		if n.Value, err = r.rewrite(n.Value); err != nil {
-			return nil, err
-		}
-		if n.Expr, err = r.rewrite(n.Expr); err != nil {
+		if err := r.rewriteEach(&n.Value, &n.Expr); err != nil {
 			return nil, err
 		}
 		return n, nil
@@ -464,17 +460,10 @@ func (r *rewriter) rewrite(n ast.Node) (ast.Node, error) {
 		return n, err
 
 	case *ast.ConditionalNode:
-		var err error
-		if n.Cond, err = r.rewrite(n.Cond); err != nil {
+		if err := r.rewriteEach(&n.Cond, &n.Exp1, &n.Exp2); err != nil {
 			return nil, err
 		}
 		n.Cond = r.call(n, fnTruthy, n.Cond)
-		if n.Exp1, err = r.rewrite(n.Exp1); err != nil {
-			return nil, err
-		}
-		if n.Exp2, err = r.rewrite(n.Exp2); err != nil {
-			return nil, err
-		}
 		return n, nil
 
 	case *ast.ArrayNode:
@@ -510,6 +499,18 @@ func (r *rewriter) rewriteAll(nodes []ast.Node) ([]ast.Node, error) {
 		}
 	}
 	return nodes, nil
+}
+
+// rewriteEach rewrites, in order, the nodes the fields of a node hold,
+// putting each rewritten node in its field, and stops at the first error.
+func (r *rewriter) rewriteEach(fields ...*ast.Node) error {
+	for _, f := range fields {
+		var err error
+		if *f, err = r.rewrite(*f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // call builds fn(meter, args...) located where from is.

@@ -116,6 +116,15 @@ func instantArg(name string, args []any, i int) (instant, error) {
 	return in, nil
 }
 
+// chargedInstant spends the flat cost of isTimeOfDayBetween, addDuration
+// and dateDiff, then reads their first argument: the instant each works on.
+func chargedInstant(m *meter, name string, args []any) (instant, error) {
+	if err := m.spend(16); err != nil {
+		return instant{}, err
+	}
+	return instantArg(name, args, 0)
+}
+
 // now(): the current time as an RFC 3339 string in UTC with milliseconds. Inside a workflow it is
 // workflow time (Env.Now).
 func fnNow(m *meter, args []any) (any, error) {
@@ -167,10 +176,7 @@ func timeOfDay(name string, args []any, i int) (int, error) {
 // later than to the range crosses midnight: 22:00:00 to 06:00:00 holds at 23:00 and at 05:00.
 func fnIsTimeOfDayBetween(m *meter, args []any) (any, error) {
 	const name = "isTimeOfDayBetween"
-	if err := m.spend(16); err != nil {
-		return nil, err
-	}
-	in, err := instantArg(name, args, 0)
+	in, err := chargedInstant(m, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -343,10 +349,7 @@ func fnParseDate(m *meter, args []any) (any, error) {
 // go back, or a number of seconds), as an RFC 3339 string in UTC.
 func fnAddDuration(m *meter, args []any) (any, error) {
 	const name = "addDuration"
-	if err := m.spend(16); err != nil {
-		return nil, err
-	}
-	in, err := instantArg(name, args, 0)
+	in, err := chargedInstant(m, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -375,10 +378,7 @@ var diffUnits = map[string]time.Duration{
 // days or weeks; fractional, negative when to is earlier.
 func fnDateDiff(m *meter, args []any) (any, error) {
 	const name = "dateDiff"
-	if err := m.spend(16); err != nil {
-		return nil, err
-	}
-	from, err := instantArg(name, args, 0)
+	from, err := chargedInstant(m, name, args)
 	if err != nil {
 		return nil, err
 	}

@@ -18,20 +18,10 @@ func mustCreateAccount(t *testing.T, s *Store, id string) Account {
 	return a
 }
 
-func accountIDs(as []Account) []string {
-	ids := []string{}
-	for _, a := range as {
-		ids = append(ids, a.ID)
-	}
-	return ids
-}
+func accountIDs(as []Account) []string { return pluck(as, func(a Account) string { return a.ID }) }
 
 func subAccountIDs(sas []SubAccount) []string {
-	ids := []string{}
-	for _, sa := range sas {
-		ids = append(ids, sa.ID)
-	}
-	return ids
+	return pluck(sas, func(sa SubAccount) string { return sa.ID })
 }
 
 func TestValidateID(t *testing.T) {

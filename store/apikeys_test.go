@@ -66,13 +66,7 @@ func assertNoSuchKey(t *testing.T, err error, key string) {
 	}
 }
 
-func keyIDs(ks []APIKey) []string {
-	ids := []string{}
-	for _, k := range ks {
-		ids = append(ids, k.ID)
-	}
-	return ids
-}
+func keyIDs(ks []APIKey) []string { return pluck(ks, func(k APIKey) string { return k.ID }) }
 
 func TestCreateAPIKey(t *testing.T) {
 	forEachDB(t, func(t *testing.T, url string) {

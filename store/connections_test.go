@@ -19,11 +19,7 @@ func mustCreateConnection(t *testing.T, s *Store, c Connection) Connection {
 }
 
 func connectionNames(cs []Connection) []string {
-	names := []string{}
-	for _, c := range cs {
-		names = append(names, c.Name)
-	}
-	return names
+	return pluck(cs, func(c Connection) string { return c.Name })
 }
 
 func TestCreateConnection(t *testing.T) {

@@ -20,11 +20,7 @@ func TestDefinitionsOnAppVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := []string{}
-			for _, d := range ds {
-				ids = append(ids, d.ID)
-			}
-			return ids
+			return idsOf(ds)
 		}
 		same := func(got []string, want ...string) {
 			t.Helper()

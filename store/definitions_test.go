@@ -56,22 +56,10 @@ func assertSame(t *testing.T, got, want Definition) {
 }
 
 // versionsOf returns the version numbers of ds, in order.
-func versionsOf(ds []Definition) []int {
-	vs := []int{}
-	for _, d := range ds {
-		vs = append(vs, d.Version)
-	}
-	return vs
-}
+func versionsOf(ds []Definition) []int { return pluck(ds, func(d Definition) int { return d.Version }) }
 
 // idsOf returns the IDs of ds, in order.
-func idsOf(ds []Definition) []string {
-	ids := []string{}
-	for _, d := range ds {
-		ids = append(ids, d.ID)
-	}
-	return ids
-}
+func idsOf(ds []Definition) []string { return pluck(ds, func(d Definition) string { return d.ID }) }
 
 func TestCreateDefinition(t *testing.T) {
 	body, err := os.ReadFile("testdata/http_definition.json")

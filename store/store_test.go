@@ -41,6 +41,16 @@ func openStore(t *testing.T, url string) *Store {
 	return s
 }
 
+// pluck returns what f reads from each of items, in order; an empty list
+// (not nil) when there are none, so it compares equal to []string{}.
+func pluck[T, V any](items []T, f func(T) V) []V {
+	out := []V{}
+	for _, it := range items {
+		out = append(out, f(it))
+	}
+	return out
+}
+
 // fakeClock returns strictly increasing times, in a non-UTC zone and with nanoseconds, so tests
 // can check ordering and that the store converts to UTC without losing precision.
 type fakeClock struct {

@@ -78,6 +78,15 @@ func (c *Client) Write(ctx context.Context, path string, data map[string]any, ca
 	if cas < NoCAS {
 		return 0, &opError{op: "write", path: p, detail: fmt.Sprintf("invalid cas %d", cas)}
 	}
+	return c.writeVersion(ctx, "write", p, data, cas, (*api.Logical).WriteWithContext)
+}
+
+// writeVersion sends data to the secret at p with send (Write's and
+// Patch's Vault calls), under the check-and-set guard cas when it is not
+// negative, and returns the version Vault made. op names the operation in
+// errors.
+func (c *Client) writeVersion(ctx context.Context, op, p string, data map[string]any, cas int,
+	send func(*api.Logical, context.Context, string, map[string]any) (*api.Secret, error)) (int, error) {
 	body := map[string]any{"data": plain(data)}
 	if body["data"] == nil {
 		body["data"] = map[string]any{}
@@ -89,19 +98,19 @@ func (c *Client) Write(ctx context.Context, path string, data map[string]any, ca
 	// outage may or may not have applied the write), forget the path.
 	defer c.cache.invalidate(p)
 	var s *api.Secret
-	err = c.do(ctx, func() (err error) {
-		s, err = c.vc.Logical().WriteWithContext(ctx, c.mount+"/data/"+p, body)
+	err := c.do(ctx, func() (err error) {
+		s, err = send(c.vc.Logical(), ctx, c.mount+"/data/"+p, body)
 		return err
 	})
 	if err != nil {
-		return 0, classify(ctx, "write", p, err, append(c.secrets(), stringsIn(data, nil)...))
+		return 0, classify(ctx, op, p, err, append(c.secrets(), stringsIn(data, nil)...))
 	}
 	if s == nil {
-		return 0, &opError{op: "write", path: p, detail: "no version in the response"}
+		return 0, &opError{op: op, path: p, detail: "no version in the response"}
 	}
 	v, ok := toInt(s.Data["version"])
 	if !ok {
-		return 0, &opError{op: "write", path: p, detail: "no version in the response"}
+		return 0, &opError{op: op, path: p, detail: "no version in the response"}
 	}
 	return v, nil
 }

@@ -53,25 +53,5 @@ func (c *Client) Patch(ctx context.Context, path string, data map[string]any, ca
 	if cas < 1 {
 		return 0, &opError{op: "patch", path: p, detail: fmt.Sprintf("invalid cas %d", cas)}
 	}
-	body := map[string]any{"data": plain(data), "options": map[string]any{"cas": cas}}
-	if body["data"] == nil {
-		body["data"] = map[string]any{}
-	}
-	defer c.cache.invalidate(p)
-	var s *api.Secret
-	err = c.do(ctx, func() (err error) {
-		s, err = c.vc.Logical().JSONMergePatch(ctx, c.mount+"/data/"+p, body)
-		return err
-	})
-	if err != nil {
-		return 0, classify(ctx, "patch", p, err, append(c.secrets(), stringsIn(data, nil)...))
-	}
-	if s == nil {
-		return 0, &opError{op: "patch", path: p, detail: "no version in the response"}
-	}
-	v, ok := toInt(s.Data["version"])
-	if !ok {
-		return 0, &opError{op: "patch", path: p, detail: "no version in the response"}
-	}
-	return v, nil
+	return c.writeVersion(ctx, "patch", p, data, cas, (*api.Logical).JSONMergePatch)
 }

@@ -27,45 +27,28 @@ type PollSource interface {
 // client the polls run with.
 func CheckPollers(t *testing.T, c connectors.Connector, fake Fake, call connectors.Call, timeout time.Duration) {
 	t.Helper()
-	pollers := map[string]connectors.Poller{}
+	var pollers []connectors.Poller
 	if pc, ok := c.(connectors.PollConnector); ok {
-		for _, pl := range pc.Pollers() {
-			if pl != nil {
-				pollers[pl.Trigger()] = pl
-			}
-		}
+		pollers = pc.Pollers()
 	}
-	for _, tr := range c.Spec().Triggers {
-		if tr.Kind != connectors.TriggerPolling {
-			continue
+	forEachTrigger(t, c, connectors.TriggerPolling, "polls", pollers, func(t *testing.T, tr connectors.TriggerSpec, pl connectors.Poller) {
+		source, ok := fake.(PollSource)
+		if !ok {
+			t.Fatalf("the fake %T cannot add items to poll (connectortest.PollSource)", fake)
 		}
-		t.Run("polls/"+tr.ID, func(t *testing.T) {
-			pl := pollers[tr.ID]
-			if pl == nil {
-				t.Fatal("the trigger has no polling implementation")
-			}
-			source, ok := fake.(PollSource)
-			if !ok {
-				t.Fatalf("the fake %T cannot add items to poll (connectortest.PollSource)", fake)
-			}
-			ctx, cancel := context.WithTimeout(t.Context(), timeout)
-			defer cancel()
-			if err := CheckPoller(ctx, tr, pl, call, source); err != nil {
-				for line := range strings.SplitSeq(err.Error(), "\n") {
-					t.Error(line)
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		defer cancel()
+		errorLines(t, CheckPoller(ctx, tr, pl, call, source))
+		for _, ec := range ErrorCases {
+			t.Run(fmt.Sprint(ec.Status), func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), timeout)
+				defer cancel()
+				if err := CheckPollError(ctx, pl, call, fake, ec); err != nil {
+					t.Error(err)
 				}
-			}
-			for _, ec := range ErrorCases {
-				t.Run(fmt.Sprint(ec.Status), func(t *testing.T) {
-					ctx, cancel := context.WithTimeout(t.Context(), timeout)
-					defer cancel()
-					if err := CheckPollError(ctx, pl, call, fake, ec); err != nil {
-						t.Error(err)
-					}
-				})
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // CheckPoller checks one polling trigger's code against its declaration

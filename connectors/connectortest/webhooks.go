@@ -57,32 +57,53 @@ const kitSecret = "connectortest-webhook-secret"
 // kit's webhooks/<trigger> subtests; see RunWith.
 func CheckWebhooks(t *testing.T, c connectors.Connector, fake any) {
 	t.Helper()
-	var hooks map[string]connectors.Webhook
+	var hooks []connectors.Webhook
 	if wc, ok := c.(connectors.WebhookConnector); ok {
-		hooks = map[string]connectors.Webhook{}
-		for _, h := range wc.Webhooks() {
-			hooks[h.Trigger()] = h
+		hooks = wc.Webhooks()
+	}
+	forEachTrigger(t, c, connectors.TriggerWebhook, "webhooks", hooks, func(t *testing.T, tr connectors.TriggerSpec, hook connectors.Webhook) {
+		signer, ok := fake.(WebhookSigner)
+		if !ok {
+			t.Fatalf("the fake %T cannot sign webhook deliveries (connectortest.WebhookSigner)", fake)
+		}
+		errorLines(t, CheckWebhook(tr, hook, signer))
+	})
+}
+
+// forEachTrigger runs check in a subtest, named prefix/<id>, for each
+// trigger of c of kind, with the one of impls (c's Pollers or Webhooks)
+// that implements it; the subtest of a trigger without one fails.
+func forEachTrigger[I interface{ Trigger() string }](t *testing.T, c connectors.Connector, kind connectors.TriggerKind, prefix string, impls []I, check func(t *testing.T, tr connectors.TriggerSpec, impl I)) {
+	t.Helper()
+	byTrigger := map[string]I{}
+	for _, impl := range impls {
+		if any(impl) != nil {
+			byTrigger[impl.Trigger()] = impl
 		}
 	}
 	for _, tr := range c.Spec().Triggers {
-		if tr.Kind != connectors.TriggerWebhook {
+		if tr.Kind != kind {
 			continue
 		}
-		t.Run("webhooks/"+tr.ID, func(t *testing.T) {
-			hook := hooks[tr.ID]
-			if hook == nil {
-				t.Fatal("the trigger has no webhook implementation")
-			}
-			signer, ok := fake.(WebhookSigner)
+		t.Run(prefix+"/"+tr.ID, func(t *testing.T) {
+			impl, ok := byTrigger[tr.ID]
 			if !ok {
-				t.Fatalf("the fake %T cannot sign webhook deliveries (connectortest.WebhookSigner)", fake)
+				t.Fatalf("the trigger has no %s implementation", kind)
 			}
-			if err := CheckWebhook(tr, hook, signer); err != nil {
-				for line := range strings.SplitSeq(err.Error(), "\n") {
-					t.Error(line)
-				}
-			}
+			check(t, tr, impl)
 		})
+	}
+}
+
+// errorLines fails t with each line of err, a check's report of every
+// problem it found, one a line.
+func errorLines(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		t.Error(line)
 	}
 }
 

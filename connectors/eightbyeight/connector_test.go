@@ -1,10 +1,8 @@
 package eightbyeight_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,23 +38,7 @@ func TestConformance(t *testing.T) {
 // registry as the activity does.
 func run(t *testing.T, fake *eightbyeighttest.Server, opts connectortest.Options, action, input string) (any, error) {
 	t.Helper()
-	r := connectors.NewRegistry()
-	if err := r.Register(eightbyeight.New()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := r.Action(eightbyeight.ID, "", action)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rt http.RoundTripper = connectortest.Redirect(base, http.DefaultTransport)
-	if opts.Authenticate != nil {
-		rt = opts.Authenticate(rt)
-	}
-	return a.Run(t.Context(), connectors.Call{Input: json.RawMessage(input), Connection: opts.Connection, HTTP: &http.Client{Transport: rt}})
+	return connectortest.Action(t, eightbyeight.New(), action).Run(t.Context(), opts.Call(t, fake.BaseURL(), input))
 }
 
 func TestSendSMSAction(t *testing.T) {

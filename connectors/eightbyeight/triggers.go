@@ -118,27 +118,28 @@ const signatureNote = " 8x8 does not sign these webhooks: register the /hooks UR
 	"as the Basic auth password (https://8x8:<secret>@host/hooks/...) or send it as a Bearer token."
 
 func inboundSMSTrigger() connectors.TriggerSpec {
-	return connectors.TriggerSpec{
-		ID:            "inbound_sms",
-		Name:          "Inbound SMS",
-		Kind:          connectors.TriggerWebhook,
-		Description:   "A virtual number of the account receives an SMS; the run's data is 8x8's inbound SMS webhook." + signatureNote,
-		Payload:       connectors.MustSchema(inboundSMSPayload),
-		SamplePayload: json.RawMessage(inboundSMSSample),
-		IDPointer:     "/payload/umid",
-		Signature:     SignatureScheme,
-		SecretField:   connectors.FieldWebhookSecret,
-	}
+	return inboundTrigger("inbound_sms", "Inbound SMS",
+		"A virtual number of the account receives an SMS; the run's data is 8x8's inbound SMS webhook.",
+		inboundSMSPayload, inboundSMSSample)
 }
 
 func inboundChatAppsTrigger() connectors.TriggerSpec {
+	return inboundTrigger("inbound_chat_apps", "Inbound Chat Apps message",
+		"A Chat Apps subaccount receives a message (WhatsApp, Viber, LINE, RCS, ...); the run's data is 8x8's inbound Chat Apps webhook.",
+		inboundChatAppsPayload, inboundChatAppsSample)
+}
+
+// inboundTrigger declares one of 8x8's inbound message webhooks: an event
+// of 8x8's envelope, identified by the message's umid and authenticated
+// as signatureNote says.
+func inboundTrigger(id, name, description, payload, sample string) connectors.TriggerSpec {
 	return connectors.TriggerSpec{
-		ID:            "inbound_chat_apps",
-		Name:          "Inbound Chat Apps message",
+		ID:            id,
+		Name:          name,
 		Kind:          connectors.TriggerWebhook,
-		Description:   "A Chat Apps subaccount receives a message (WhatsApp, Viber, LINE, RCS, ...); the run's data is 8x8's inbound Chat Apps webhook." + signatureNote,
-		Payload:       connectors.MustSchema(inboundChatAppsPayload),
-		SamplePayload: json.RawMessage(inboundChatAppsSample),
+		Description:   description + signatureNote,
+		Payload:       connectors.MustSchema(payload),
+		SamplePayload: json.RawMessage(sample),
 		IDPointer:     "/payload/umid",
 		Signature:     SignatureScheme,
 		SecretField:   connectors.FieldWebhookSecret,

@@ -327,45 +327,46 @@ func serveFile(t *testing.T, contentType, name string) *recorder {
 	})
 }
 
-func TestDoExtractJSON(t *testing.T) {
-	srv := serveFile(t, "application/json; charset=utf-8", "order.json")
-	resp, err := httpconn.Do(context.Background(), srv.Client(), httpconn.Request{
-		Method: "GET",
-		URL:    srv.URL,
-		Extract: map[string]string{
-			"firstId":    "$.data.items[0].id",
-			"lastSku":    "$.data.items[-1].sku",
-			"skus":       "$.data.items[*].sku",
-			"odd":        "$['odd key']",
-			"missing":    "$.data.missing",
-			"outOfRange": "$.data.items[5].id",
-			"none":       "$.nothing[*].x",
-			"null":       "$.meta.next",
-			"allIds":     "$..id",
-			"inStock":    "$.data.items[?(@.qty > 0)].sku",
-			"firstTwo":   "$.data.items[0:2].id",
-			"tags":       "$.data.items[0].tags",
-			"total":      "$.data.total",
-		},
-	})
+// extractCase is what one extract reads from a document and what it must
+// find there.
+type extractCase struct {
+	path string
+	want any
+}
+
+// getExtracting serves testdata/name as contentType, GETs path from it
+// with the cases' extracts and returns the answer and, by name, what the
+// cases want.
+func getExtracting(t *testing.T, contentType, name, path string, cases map[string]extractCase) (httpconn.Response, map[string]any) {
+	t.Helper()
+	extract, want := map[string]string{}, map[string]any{}
+	for k, c := range cases {
+		extract[k], want[k] = c.path, c.want
+	}
+	srv := serveFile(t, contentType, name)
+	resp, err := httpconn.Do(context.Background(), srv.Client(), httpconn.Request{Method: "GET", URL: srv.URL + path, Extract: extract})
 	if err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	want := map[string]any{
-		"firstId":    7.0,
-		"lastSku":    "B2",
-		"skus":       []any{"A1", "B2"},
-		"odd":        "v",
-		"missing":    nil,
-		"outOfRange": nil,
-		"none":       []any{},
-		"null":       nil,
-		"allIds":     []any{7.0, 8.0},
-		"inStock":    []any{"A1"},
-		"firstTwo":   []any{7.0, 8.0},
-		"tags":       []any{"new"},
-		"total":      2.0,
-	}
+	return resp, want
+}
+
+func TestDoExtractJSON(t *testing.T) {
+	resp, want := getExtracting(t, "application/json; charset=utf-8", "order.json", "", map[string]extractCase{
+		"firstId":    {"$.data.items[0].id", 7.0},
+		"lastSku":    {"$.data.items[-1].sku", "B2"},
+		"skus":       {"$.data.items[*].sku", []any{"A1", "B2"}},
+		"odd":        {"$['odd key']", "v"},
+		"missing":    {"$.data.missing", nil},
+		"outOfRange": {"$.data.items[5].id", nil},
+		"none":       {"$.nothing[*].x", []any{}},
+		"null":       {"$.meta.next", nil},
+		"allIds":     {"$..id", []any{7.0, 8.0}},
+		"inStock":    {"$.data.items[?(@.qty > 0)].sku", []any{"A1"}},
+		"firstTwo":   {"$.data.items[0:2].id", []any{7.0, 8.0}},
+		"tags":       {"$.data.items[0].tags", []any{"new"}},
+		"total":      {"$.data.total", 2.0},
+	})
 	if !reflect.DeepEqual(resp.Extracted, want) {
 		t.Errorf("Extracted:\n got %#v\nwant %#v", resp.Extracted, want)
 	}
@@ -374,48 +375,23 @@ func TestDoExtractJSON(t *testing.T) {
 // TestDoExtractXML reads an EddyDesk-like order lookup answered in XML
 // with a default namespace, as shops' APIs do.
 func TestDoExtractXML(t *testing.T) {
-	srv := serveFile(t, "application/xml", "eddydesk_order.xml")
-	resp, err := httpconn.Do(context.Background(), srv.Client(), httpconn.Request{
-		Method: "GET",
-		URL:    srv.URL + "/orders/1042",
-		Extract: map[string]string{
-			"id":          "/response/order/@id",
-			"number":      "/response/order/number/text()",
-			"customer":    "/response/order/customer/name",
-			"skus":        "//item/@sku",
-			"firstTitle":  "//item[1]/title/text()",
-			"lastTitle":   "//item[last()]/title",
-			"gift":        "//item[@gift='true']/@sku",
-			"itemCount":   "count(//item)",
-			"bulk":        "//item[qty > 1]/@sku",
-			"tracking":    "/response/order/tracking/text()",
-			"delivery":    "/response/order/delivery/text()",
-			"note":        "/response/order/note",
-			"contact":     "/response/order/customer",
-			"currency":    "/shop:response/shop:order/@currency",
-			"viaJSONPath": "$.response.order['@id']",
-		},
+	resp, want := getExtracting(t, "application/xml", "eddydesk_order.xml", "/orders/1042", map[string]extractCase{
+		"id":          {"/response/order/@id", "A-1042"},
+		"number":      {"/response/order/number/text()", "1042"},
+		"customer":    {"/response/order/customer/name", "Олена Коваль"},
+		"skus":        {"//item/@sku", []any{"TEA-01", "CUP-07", "SPOON-3"}},
+		"firstTitle":  {"//item[1]/title/text()", "Чай зелений"},
+		"lastTitle":   {"//item[last()]/title", "Ложка"},
+		"gift":        {"//item[@gift='true']/@sku", "CUP-07"},
+		"itemCount":   {"count(//item)", 3},
+		"bulk":        {"//item[qty > 1]/@sku", []any{"TEA-01", "SPOON-3"}},
+		"tracking":    {"/response/order/tracking/text()", nil},
+		"delivery":    {"/response/order/delivery/text()", "Нова Пошта, відділення №5"},
+		"note":        {"/response/order/note", ""},
+		"contact":     {"/response/order/customer", map[string]any{"name": "Олена Коваль", "email": "olena@example.com"}},
+		"currency":    {"/shop:response/shop:order/@currency", "UAH"},
+		"viaJSONPath": {"$.response.order['@id']", "A-1042"},
 	})
-	if err != nil {
-		t.Fatalf("Do: %v", err)
-	}
-	want := map[string]any{
-		"id":          "A-1042",
-		"number":      "1042",
-		"customer":    "Олена Коваль",
-		"skus":        []any{"TEA-01", "CUP-07", "SPOON-3"},
-		"firstTitle":  "Чай зелений",
-		"lastTitle":   "Ложка",
-		"gift":        "CUP-07",
-		"itemCount":   3,
-		"bulk":        []any{"TEA-01", "SPOON-3"},
-		"tracking":    nil,
-		"delivery":    "Нова Пошта, відділення №5",
-		"note":        "",
-		"contact":     map[string]any{"name": "Олена Коваль", "email": "olena@example.com"},
-		"currency":    "UAH",
-		"viaJSONPath": "A-1042",
-	}
 	for k, w := range want {
 		if got := resp.Extracted[k]; !reflect.DeepEqual(got, w) {
 			t.Errorf("Extracted[%q] = %#v, want %#v", k, got, w)

@@ -374,43 +374,15 @@ func jpLess(a, b any) bool {
 }
 
 func (p *jpParser) orExpr() (jpExpr, error) {
-	var or jpOr
-	for {
-		p.space()
-		e, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		or = append(or, e)
-		p.space()
-		if !p.eat("||") {
-			break
-		}
-	}
-	if len(or) == 1 {
-		return or[0], nil
-	}
-	return or, nil
+	return chain(func() (jpExpr, error) { p.space(); return p.andExpr() },
+		func() bool { p.space(); return p.eat("||") },
+		func(or jpOr) jpExpr { return or })
 }
 
 func (p *jpParser) andExpr() (jpExpr, error) {
-	var and jpAnd
-	for {
-		p.space()
-		e, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		and = append(and, e)
-		p.space()
-		if !p.eat("&&") {
-			break
-		}
-	}
-	if len(and) == 1 {
-		return and[0], nil
-	}
-	return and, nil
+	return chain(func() (jpExpr, error) { p.space(); return p.unary() },
+		func() bool { p.space(); return p.eat("&&") },
+		func(and jpAnd) jpExpr { return and })
 }
 
 func (p *jpParser) unary() (jpExpr, error) {

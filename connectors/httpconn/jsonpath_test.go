@@ -3,7 +3,6 @@ package httpconn
 import (
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -97,7 +96,7 @@ func TestJSONPath(t *testing.T) {
 }
 
 func TestJSONPathErrors(t *testing.T) {
-	tests := []struct{ path, want string }{
+	testParseErrors(t, parseJSONPath, []parseErrorCase{
 		{"store.book", "starts with $"},
 		{"$.", "member name"},
 		{"$.a b", "unexpected"},
@@ -114,16 +113,5 @@ func TestJSONPathErrors(t *testing.T) {
 		{"$[?length(@.a) > 1]", "expected @"},
 		{"$.a..", "member name"},
 		{"$[]", "expected a name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			_, err := parseJSONPath(tt.path)
-			if err == nil {
-				t.Fatal("want an error")
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %q, want it to mention %q", err, tt.want)
-			}
-		})
-	}
+	})
 }

@@ -49,3 +49,25 @@ func (p *scanner) space() {
 		p.i++
 	}
 }
+
+// chain parses operand (sep operand)*, the shape of the || and && of JSON
+// path filters and of the or and and of XPath predicates: one operand
+// stands for itself; more are joined, in order, by join.
+func chain[E any, L ~[]E](operand func() (E, error), sep func() bool, join func(L) E) (E, error) {
+	var list L
+	for {
+		e, err := operand()
+		if err != nil {
+			var zero E
+			return zero, err
+		}
+		list = append(list, e)
+		if !sep() {
+			break
+		}
+	}
+	if len(list) == 1 {
+		return list[0], nil
+	}
+	return join(list), nil
+}

@@ -351,41 +351,15 @@ func compareValues(op string, l, r xpValue) bool {
 }
 
 func (p *xpParser) orExpr() (xpPred, error) {
-	var or xpOr
-	for {
-		e, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		or = append(or, e)
-		p.space()
-		if !p.eatWord("or") {
-			break
-		}
-	}
-	if len(or) == 1 {
-		return or[0], nil
-	}
-	return or, nil
+	return chain(p.andExpr,
+		func() bool { p.space(); return p.eatWord("or") },
+		func(or xpOr) xpPred { return or })
 }
 
 func (p *xpParser) andExpr() (xpPred, error) {
-	var and xpAnd
-	for {
-		e, err := p.compareExpr()
-		if err != nil {
-			return nil, err
-		}
-		and = append(and, e)
-		p.space()
-		if !p.eatWord("and") {
-			break
-		}
-	}
-	if len(and) == 1 {
-		return and[0], nil
-	}
-	return and, nil
+	return chain(p.compareExpr,
+		func() bool { p.space(); return p.eatWord("and") },
+		func(and xpAnd) xpPred { return and })
 }
 
 // eatWord eats an operator name followed by a space or "(".

@@ -173,29 +173,29 @@ func orderSample(fulfillment string) json.RawMessage {
 }
 
 func ordersCreate() connectors.TriggerSpec {
-	return connectors.TriggerSpec{
-		ID:   "orders_create",
-		Name: "Order created",
-		Kind: connectors.TriggerWebhook,
-		Description: "Shopify calls the webhook (topic orders/create) once an order is created: at checkout, " +
+	return orderWebhook("orders_create", "Order created",
+		"Shopify calls the webhook (topic orders/create) once an order is created: at checkout, "+
 			"from a draft order, or through the API. The payload is the order.",
-		Payload:       orderPayload(),
-		SamplePayload: orderSample("null"),
-		IDPointer:     "/id",
-		Signature:     SignatureScheme,
-		SecretField:   connectors.FieldWebhookSecret,
-	}
+		"null")
 }
 
 func ordersFulfilled() connectors.TriggerSpec {
-	return connectors.TriggerSpec{
-		ID:   "orders_fulfilled",
-		Name: "Order fulfilled",
-		Kind: connectors.TriggerWebhook,
-		Description: "Shopify calls the webhook (topic orders/fulfilled) once every item of an order is " +
+	return orderWebhook("orders_fulfilled", "Order fulfilled",
+		"Shopify calls the webhook (topic orders/fulfilled) once every item of an order is "+
 			"fulfilled. The payload is the order.",
+		`"fulfilled"`)
+}
+
+// orderWebhook declares a webhook trigger whose payload is the order; its
+// sample order's fulfillment_status is the JSON value fulfillment.
+func orderWebhook(id, name, description, fulfillment string) connectors.TriggerSpec {
+	return connectors.TriggerSpec{
+		ID:            id,
+		Name:          name,
+		Kind:          connectors.TriggerWebhook,
+		Description:   description,
 		Payload:       orderPayload(),
-		SamplePayload: orderSample(`"fulfilled"`),
+		SamplePayload: orderSample(fulfillment),
 		IDPointer:     "/id",
 		Signature:     SignatureScheme,
 		SecretField:   connectors.FieldWebhookSecret,

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
@@ -18,16 +18,10 @@ import (
 
 const shop = "northwind.myshopify.com"
 
-// accessToken stands in for package connectors/auth's api_key kind.
-type accessToken struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (a accessToken) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(shopify.AccessTokenHeader, a.token)
-	return a.next.RoundTrip(r)
+// accessToken authenticates with token as a Shopify connection's api_key
+// kind does.
+func accessToken(token auth.Secret) func(http.RoundTripper) http.RoundTripper {
+	return auth.APIKey(auth.InHeader, shopify.AccessTokenHeader, token).Transport
 }
 
 func options() connectortest.Options {
@@ -37,7 +31,7 @@ func options() connectortest.Options {
 			Properties: map[string]string{shopify.PropShop: shop},
 			Secrets:    connectors.SecretValues{connectors.FieldKey: shopifytest.Token},
 		},
-		Authenticate: func(next http.RoundTripper) http.RoundTripper { return accessToken{shopifytest.Token, next} },
+		Authenticate: accessToken(shopifytest.Token),
 	}
 }
 
@@ -86,16 +80,7 @@ func TestRegistry(t *testing.T) {
 
 func call(t *testing.T, fake *shopifytest.Server, input string) connectors.Call {
 	t.Helper()
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := options()
-	return connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: o.Connection,
-		HTTP:       &http.Client{Transport: o.Authenticate(connectortest.Redirect(base, http.DefaultTransport))},
-	}
+	return options().Call(t, fake.BaseURL(), input)
 }
 
 func run[Out any](t *testing.T, fake *shopifytest.Server, action, input string) Out {
@@ -304,9 +289,9 @@ func TestCreateFulfillment(t *testing.T) {
 
 func TestWrongTokenIsUnauthorized(t *testing.T) {
 	fake := shopifytest.New(t)
-	c := call(t, fake, `{"limit": 1}`)
-	base, _ := url.Parse(fake.BaseURL())
-	c.HTTP = &http.Client{Transport: accessToken{"shpat_wrong", connectortest.Redirect(base, http.DefaultTransport)}}
+	o := options()
+	o.Authenticate = accessToken("shpat_wrong")
+	c := o.Call(t, fake.BaseURL(), `{"limit": 1}`)
 	_, err := shopify.New().Actions()[4].Run(t.Context(), c)
 	var ce *connectors.Error
 	if !errors.As(err, &ce) || ce.Kind != connectors.Unauthorized || ce.Message != "[API] Invalid API key or access token (unrecognized login or wrong password)" {

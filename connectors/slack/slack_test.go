@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,9 @@ import (
 	"github.com/junction-run/junction/connectors/slack/slacktest"
 )
 
-// bearer stands in for package connectors/auth's bearer kind.
+// bearer sends the token as package connectors/auth's bearer kind does,
+// but any token, even the empty one auth refuses before sending: the fake
+// must see that request to answer not_authed.
 type bearer struct {
 	token string
 	next  http.RoundTripper
@@ -43,29 +44,12 @@ func TestConformance(t *testing.T) {
 
 func call(t *testing.T, fake *slacktest.Server, token, input string) connectors.Call {
 	t.Helper()
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := options(token)
-	return connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: o.Connection,
-		HTTP:       &http.Client{Transport: o.Authenticate(connectortest.Redirect(base, http.DefaultTransport))},
-	}
+	return options(token).Call(t, fake.BaseURL(), input)
 }
 
 func postMessage(t *testing.T) connectors.Action {
 	t.Helper()
-	r := connectors.NewRegistry()
-	if err := r.Register(slack.New()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := r.Action(slack.ID, "", "post_message")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return connectortest.Action(t, slack.New(), "post_message")
 }
 
 func TestPostMessage(t *testing.T) {

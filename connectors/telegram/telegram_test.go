@@ -44,24 +44,12 @@ func client(t *testing.T, baseURL string) *http.Client {
 
 func call(t *testing.T, baseURL, token, input string) connectors.Call {
 	t.Helper()
-	return connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: options(token).Connection,
-		HTTP:       client(t, baseURL),
-	}
+	return options(token).Call(t, baseURL, input)
 }
 
 func sendMessage(t *testing.T) connectors.Action {
 	t.Helper()
-	r := connectors.NewRegistry()
-	if err := r.Register(telegram.New()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := r.Action(telegram.ID, "", "send_message")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return connectortest.Action(t, telegram.New(), "send_message")
 }
 
 func TestSendMessage(t *testing.T) {

@@ -35,29 +35,12 @@ func TestConformance(t *testing.T) {
 
 func call(t *testing.T, fake *twiliotest.Server, input string) connectors.Call {
 	t.Helper()
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := options()
-	return connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: o.Connection,
-		HTTP:       &http.Client{Transport: o.Authenticate(connectortest.Redirect(base, http.DefaultTransport))},
-	}
+	return options().Call(t, fake.BaseURL(), input)
 }
 
 func sendSMS(t *testing.T) connectors.Action {
 	t.Helper()
-	r := connectors.NewRegistry()
-	if err := r.Register(twilio.New()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := r.Action(twilio.ID, "", "send_sms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return connectortest.Action(t, twilio.New(), "send_sms")
 }
 
 func TestSendSMS(t *testing.T) {

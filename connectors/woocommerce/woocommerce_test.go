@@ -48,19 +48,7 @@ func client(t *testing.T, fake *woocommercetest.Server, key, secret string) *htt
 
 func run(t *testing.T, fake *woocommercetest.Server, action, input string) (any, error) {
 	t.Helper()
-	r := connectors.NewRegistry()
-	if err := r.Register(woocommerce.New()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := r.Action(woocommerce.ID, "", action)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.Run(t.Context(), connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: options().Connection,
-		HTTP:       client(t, fake, woocommercetest.ConsumerKey, woocommercetest.ConsumerSecret),
-	})
+	return connectortest.Action(t, woocommerce.New(), action).Run(t.Context(), options().Call(t, fake.BaseURL(), input))
 }
 
 func TestCreateOrder(t *testing.T) {

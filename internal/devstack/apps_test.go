@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
@@ -97,17 +94,7 @@ func TestConnectorVersions(t *testing.T) {
 	if err := registry.Check(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t), Connectors: registry,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	authorize(t, s, "acme")
+	s := startTestStack(t, devstack.Config{Connectors: registry})
 	api := s.GatewayURL + "/api/v1/accounts/acme"
 
 	t.Run("apps are listed with their versions and deprecations", func(t *testing.T) {
@@ -275,9 +262,7 @@ func TestConnectorVersions(t *testing.T) {
 
 	t.Run("connections must exist, in this account, for the app", func(t *testing.T) {
 		refused(t, api, echoDefinition("x", "", `{"text":"x"}`, "no-such-connection"), "definition.steps[0].connection", "invalid_value")
-		if s.Vault == nil {
-			t.Fatal("no Vault: build it with make vault (CI builds it)")
-		}
+		requireVault(t, s)
 		resp := call(t, http.MethodPost, api+"/connections", []byte(`{"app":"http","name":"Open API","authKind":"none"}`), nil)
 		if resp.Status != http.StatusCreated {
 			t.Fatalf("connection: %d %s", resp.Status, resp.Body)

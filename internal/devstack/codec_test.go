@@ -14,7 +14,6 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -28,17 +27,9 @@ import (
 // cookie the UI sends) and refuses a caller without a key (401), a tenant's key and a foreign
 // origin (403); and the embedded UI is configured to use it.
 func TestEncryptedPayloads(t *testing.T) {
+	s := startTestStack(t, devstack.Config{UIAddress: freeAddr(t), EncryptPayloads: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: freeAddr(t), HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t), EncryptPayloads: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop(context.Background()) })
-	authorize(t, s, "acme")
 	if len(s.PayloadKeyIDs) != 1 {
 		t.Fatalf("payload keys %v, want one generated key", s.PayloadKeyIDs)
 	}

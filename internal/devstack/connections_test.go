@@ -8,9 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 // TestConnectionSecretsStayInVault creates a bearer connection whose token
@@ -19,9 +16,7 @@ import (
 // history, every log line, every API answer) for the token: zero hits.
 func TestConnectionSecretsStayInVault(t *testing.T) {
 	s, _, logs := startMessagingStack(t)
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
+	requireVault(t, s)
 	const token = "tok_live_9fQ2mZx81LwPv7Rk"
 	var mu sync.Mutex
 	var authorized int
@@ -80,30 +75,9 @@ func TestConnectionSecretsStayInVault(t *testing.T) {
 	keep(call(t, http.MethodGet, base+"/definitions/"+res.Runs[0].DefinitionID+"/workflows/"+res.Runs[0].WorkflowID+"?includeLogs=true", nil, nil))
 
 	// Zero hits, anywhere.
-	var history bytes.Buffer
-	iter := s.Client.GetWorkflowHistory(context.Background(), res.Runs[0].TemporalWorkflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The wire form: payloads are raw bytes there (JSON would base64
-		// them and hide what the search looks for).
-		b, err := proto.Marshal(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		history.Write(b)
-	}
-	for what, text := range map[string]string{"history": history.String(), "logs": logs.String(), "API answers": answers.String()} {
-		if text == "" {
-			t.Errorf("nothing to search in the %s", what)
-		}
-		if strings.Contains(text, token) {
-			t.Errorf("the token is in the %s", what)
-		}
-	}
-	if !strings.Contains(history.String(), conn.ID) {
+	history := wireHistory(t, s, res.Runs[0].TemporalWorkflowID, "")
+	assertNowhere(t, token, "the token", map[string]string{"history": history, "logs": logs.String(), "API answers": answers.String()})
+	if !strings.Contains(history, conn.ID) {
 		t.Error("the history does not even name the connection; the search proves nothing")
 	}
 

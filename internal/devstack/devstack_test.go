@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,9 +24,14 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/junction-run/junction/connectors/connectortest"
+	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 	"github.com/junction-run/junction/internal/apitest"
 	"github.com/junction-run/junction/internal/devstack"
 	"github.com/junction-run/junction/store"
@@ -146,6 +152,95 @@ func startStack(t *testing.T, dir string, ui bool) *devstack.Stack {
 	}
 	authorize(t, s, "acme", "globex")
 	return s
+}
+
+// startTestStack starts the stack with cfg, whose fields left empty get
+// what a test wants: a temporary data folder, free ports for Temporal,
+// the gateway and Vault, no UI, and the test's logger. It authorizes
+// account acme, and the stack stops when the test ends.
+func startTestStack(t *testing.T, cfg devstack.Config) *devstack.Stack {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	cfg.TemporalAddress = cmp.Or(cfg.TemporalAddress, "127.0.0.1:0")
+	cfg.UIAddress = cmp.Or(cfg.UIAddress, "-")
+	cfg.HTTPAddress = cmp.Or(cfg.HTTPAddress, "127.0.0.1:0")
+	cfg.VaultListen = cmp.Or(cfg.VaultListen, "127.0.0.1:0")
+	if cfg.Logger == nil {
+		cfg.Logger = zaptest.NewLogger(t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := devstack.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop(context.Background()) })
+	authorize(t, s, "acme")
+	return s
+}
+
+// bufferLogger logs at debug level, as JSON, into the buffer it returns,
+// for tests that search every log line.
+func bufferLogger() (*zap.Logger, *syncBuffer) {
+	logs := &syncBuffer{}
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel)), logs
+}
+
+// requireVault stops a test that needs Vault when the stack runs without
+// it, as it does when the vault binary has not been built.
+func requireVault(t *testing.T, s *devstack.Stack) {
+	t.Helper()
+	if s.Vault == nil {
+		t.Fatal("no Vault: build it with make vault (CI builds it)")
+	}
+}
+
+// startShopifyStack starts the stack, with Vault, on free ports with every
+// connector call to *.myshopify.com going to a fake Shopify (Host header
+// intact), and authorizes account acme. Both stop when the test ends.
+func startShopifyStack(t *testing.T) (*devstack.Stack, *shopifytest.Server) {
+	t.Helper()
+	fake := shopifytest.New(t)
+	base, err := url.Parse(fake.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startTestStack(t, devstack.Config{ConnectorTransport: connectortest.Redirect(base, http.DefaultTransport)})
+	requireVault(t, s)
+	return s, fake
+}
+
+// wireHistory is a run's whole history in its wire form: payloads are raw
+// bytes there, where JSON would base64 them and hide what a search for a
+// secret looks for.
+func wireHistory(t *testing.T, s *devstack.Stack, workflowID, runID string) string {
+	t.Helper()
+	var out bytes.Buffer
+	for _, ev := range historyEvents(t, s, workflowID, runID) {
+		b, err := proto.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(b)
+	}
+	return out.String()
+}
+
+// assertNowhere fails the test when value stands in any of places (by
+// what they are), or when one of them is empty, which would make the
+// search prove nothing.
+func assertNowhere(t *testing.T, value, name string, places map[string]string) {
+	t.Helper()
+	for what, text := range places {
+		if text == "" {
+			t.Errorf("nothing to search in the %s", what)
+		}
+		if strings.Contains(text, value) {
+			t.Errorf("%s is in the %s", name, what)
+		}
+	}
 }
 
 var (

@@ -16,10 +16,8 @@ import (
 	"sync"
 	"testing"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/junction-run/junction/connectors/auth/authtest"
 	"github.com/junction-run/junction/connectors/connectortest"
@@ -331,18 +329,7 @@ func allHistories(t *testing.T, s *devstack.Stack) (string, map[string]bool) {
 		}
 		for _, ex := range page.Executions {
 			types[ex.GetType().GetName()] = true
-			iter := s.Client.GetWorkflowHistory(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			for iter.HasNext() {
-				ev, err := iter.Next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := proto.Marshal(ev)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out.Write(b)
-			}
+			out.WriteString(wireHistory(t, s, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()))
 		}
 		if token = page.NextPageToken; len(token) == 0 {
 			return out.String(), types

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/junction-run/junction/connectors/eightbyeight/eightbyeighttest"
@@ -46,25 +44,8 @@ func (s *syncBuffer) String() string {
 func startMessagingStack(t *testing.T) (*devstack.Stack, *eightbyeighttest.Server, *syncBuffer) {
 	t.Helper()
 	fake := eightbyeighttest.NewServer(t)
-	logs := &syncBuffer{}
-	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir:          t.TempDir(),
-		TemporalAddress:  "127.0.0.1:0",
-		UIAddress:        "-",
-		HTTPAddress:      "127.0.0.1:0",
-		VaultListen:      "127.0.0.1:0",
-		Logger:           logger,
-		TemporalLogLevel: "debug",
-		EightByEight:     fake.Config(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop(context.Background()) })
-	authorize(t, s, "acme")
+	logger, logs := bufferLogger()
+	s := startTestStack(t, devstack.Config{Logger: logger, TemporalLogLevel: "debug", EightByEight: fake.Config()})
 	return s, fake, logs
 }
 

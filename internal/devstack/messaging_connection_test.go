@@ -1,15 +1,11 @@
 package devstack_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/junction-run/junction/connectors/connectortest"
@@ -29,22 +25,11 @@ func TestSMSStepSendsWithItsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0", VaultListen: "127.0.0.1:0",
+	logger, logs := bufferLogger()
+	s := startTestStack(t, devstack.Config{
 		Logger: logger, EightByEight: workerFake.Config(), ConnectorTransport: connectortest.Redirect(sms, http.DefaultTransport),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop(context.Background()) })
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
-	authorize(t, s, "acme")
+	requireVault(t, s)
 	base := s.GatewayURL + "/api/v1/accounts/acme"
 
 	created := call(t, http.MethodPost, base+"/connections", []byte(`{"app":"eightbyeight","name":"Acme 8x8","authKind":"bearer",

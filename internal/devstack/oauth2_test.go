@@ -11,8 +11,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/junction-run/junction/connectors/auth/authtest"
 	"github.com/junction-run/junction/credentials"
@@ -23,22 +21,9 @@ import (
 // transport (nil: straight out) and whose every log line lands in logs.
 func startConnectionsStack(t *testing.T, transport http.RoundTripper) (*devstack.Stack, *syncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
-	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: logger, TemporalLogLevel: "debug", ConnectorTransport: transport,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop(context.Background()) })
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
-	authorize(t, s, "acme")
+	logger, logs := bufferLogger()
+	s := startTestStack(t, devstack.Config{Logger: logger, TemporalLogLevel: "debug", ConnectorTransport: transport})
+	requireVault(t, s)
 	return s, logs
 }
 

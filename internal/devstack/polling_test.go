@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +16,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.uber.org/zap/zaptest"
 
-	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 	"github.com/junction-run/junction/gateway"
@@ -74,26 +71,9 @@ func scheduledInput(t *testing.T, desc *client.ScheduleDescription) runs.PollInp
 // orders on later polls, none twice when a new version is published or the
 // cursor is lost, and the schedule paused and deleted with the definition.
 func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
-	fake := shopifytest.New(t)
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, fake := startShopifyStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t),
-		ConnectorTransport: connectortest.Redirect(base, http.DefaultTransport),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
-	authorize(t, s, "acme")
 	api := s.GatewayURL + "/api/v1/accounts/acme"
 	shopConnection := `{"app":"shopify","name":"Northwind","authKind":"api_key","fields":{"key":"` + shopifytest.Token + `"},"properties":{"shop":"northwind.myshopify.com"}}`
 	connID := createConnection(t, api, shopConnection)

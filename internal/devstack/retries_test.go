@@ -12,7 +12,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/internal/devstack"
 )
@@ -46,17 +45,9 @@ func TestStepRetriesAndErrorRoutes(t *testing.T) {
 	defer partner.Close()
 	callsTo := func(path string) int { mu.Lock(); defer mu.Unlock(); return calls[path] }
 
+	s := startTestStack(t, devstack.Config{NoLocalHTTPSteps: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t), NoLocalHTTPSteps: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	authorize(t, s, "acme")
 
 	// One definition per case; the trigger's conditions pick it.
 	define := func(kind, steps string) {

@@ -1,21 +1,14 @@
 package devstack_test
 
 import (
-	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
-	"github.com/junction-run/junction/internal/devstack"
 )
 
 // TestSeedReadyToShip is the e-commerce seed's workflow 2: when the
@@ -24,27 +17,7 @@ import (
 // mark the Shopify order "Ready to ship" with a Shopify connection whose
 // access token lives in Vault.
 func TestSeedReadyToShip(t *testing.T) {
-	fake := shopifytest.New(t)
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t),
-		// Every *.myshopify.com call reaches the fake, Host header intact.
-		ConnectorTransport: connectortest.Redirect(base, http.DefaultTransport),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
-	authorize(t, s, "acme")
+	s, fake := startShopifyStack(t)
 	api := s.GatewayURL + "/api/v1/accounts/acme"
 
 	resp := call(t, http.MethodPost, api+"/connections", []byte(`{"app":"shopify","name":"Northwind store","authKind":"api_key",

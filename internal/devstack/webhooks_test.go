@@ -1,10 +1,8 @@
 package devstack_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/shopify"
@@ -22,7 +19,6 @@ import (
 	"github.com/junction-run/junction/connectors/twilio"
 	"github.com/junction-run/junction/connectors/twilio/twiliotest"
 	"github.com/junction-run/junction/connectors/woocommerce/woocommercetest"
-	"github.com/junction-run/junction/internal/devstack"
 )
 
 // Twilio's answer is TwiML: the validator reads it as the string the
@@ -70,26 +66,7 @@ func createConnection(t *testing.T, api, body string) string {
 // subscribed definition's run once, however often it is delivered, and a
 // delivery that is not signed with the connection's secret starts nothing.
 func TestThirdPartyWebhooksStartRuns(t *testing.T) {
-	fake := shopifytest.New(t)
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Config{
-		DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-", HTTPAddress: "127.0.0.1:0",
-		VaultListen: "127.0.0.1:0", Logger: zaptest.NewLogger(t),
-		ConnectorTransport: connectortest.Redirect(base, http.DefaultTransport),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop(context.Background())
-	if s.Vault == nil {
-		t.Fatal("no Vault: build it with make vault (CI builds it)")
-	}
-	authorize(t, s, "acme")
+	s, fake := startShopifyStack(t)
 	api := s.GatewayURL + "/api/v1/accounts/acme"
 	hooks := s.GatewayURL + "/hooks/acme/"
 

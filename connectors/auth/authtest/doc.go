@@ -14,6 +14,8 @@
 //     credentials, refresh tokens that can rotate with reuse detection (a
 //     reused refresh token gets invalid_grant and revokes its family, as
 //     Auth0 and Okta do), and access tokens that expire or can be revoked.
+//   - CheckRedacted checks that a Secret type gives its value away only
+//     through Reveal, for package auth and the connectors built on it.
 //
 // Each keeps counters so tests can assert how many logins, challenges or
 // refreshes a client caused. Everything is safe for concurrent use.

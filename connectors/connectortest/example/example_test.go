@@ -1,29 +1,16 @@
 package example_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"testing"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/connectortest/example"
 	"github.com/junction-run/junction/connectors/connectortest/example/exampletest"
 )
-
-// bearer stands in for package connectors/auth's bearer kind.
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
 
 func options() connectortest.Options {
 	return connectortest.Options{
@@ -33,7 +20,7 @@ func options() connectortest.Options {
 			Secrets:    connectors.SecretValues{connectors.FieldToken: exampletest.Token},
 		},
 		Env:          connectors.EnvVars{example.EnvPartnerID: "junction"},
-		Authenticate: func(next http.RoundTripper) http.RoundTripper { return bearer{exampletest.Token, next} },
+		Authenticate: auth.Bearer(exampletest.Token).Transport,
 	}
 }
 
@@ -47,17 +34,7 @@ func TestConformance(t *testing.T) {
 
 func call(t *testing.T, fake *exampletest.Server, input string) connectors.Call {
 	t.Helper()
-	base, err := url.Parse(fake.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := options()
-	return connectors.Call{
-		Input:      json.RawMessage(input),
-		Connection: o.Connection,
-		Env:        o.Env,
-		HTTP:       &http.Client{Transport: o.Authenticate(connectortest.Redirect(base, http.DefaultTransport))},
-	}
+	return options().Call(t, fake.BaseURL(), input)
 }
 
 func TestCreateContact(t *testing.T) {

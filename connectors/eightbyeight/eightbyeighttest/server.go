@@ -20,7 +20,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -100,8 +99,7 @@ type Server struct {
 	subAccounts     map[string]bool
 	answerRequestID bool
 
-	mu       sync.Mutex
-	messages []Message
+	connectortest.Outbox[Message]
 }
 
 // NewServer starts a fake that t closes when the test ends.
@@ -165,13 +163,6 @@ func (s *Server) Config() eightbyeight.Config {
 // Client is eightbyeight.NewClient(s.Config()).
 func (s *Server) Client() *eightbyeight.Client { return eightbyeight.NewClient(s.Config()) }
 
-// Messages returns every accepted message, oldest first.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
-}
-
 // Requests counts every request the fake received, accepted or not.
 func (s *Server) Requests() int { return s.RequestCount() }
 
@@ -224,9 +215,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, channel string) {
 		writeError(w, http.StatusBadRequest, verr.code, verr.message)
 		return
 	}
-	s.mu.Lock()
-	s.messages = append(s.messages, msg)
-	s.mu.Unlock()
+	s.Keep(msg)
 	eightByEightJSON.Write(w, http.StatusOK, answer)
 }
 

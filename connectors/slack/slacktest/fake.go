@@ -7,11 +7,12 @@ package slacktest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/junction-run/junction/connectors/connectortest"
@@ -48,10 +49,7 @@ type Message struct {
 // keeping Host slack.com and the /api/ path.
 type Server struct {
 	*connectortest.Server
-
-	mu       sync.Mutex
-	messages []Message
-	seq      int
+	connectortest.Outbox[Message]
 }
 
 // New starts a fake that t closes when it ends.
@@ -59,13 +57,6 @@ func New(t testing.TB) *Server {
 	s := &Server{}
 	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
-}
-
-// Messages returns the messages posted so far, oldest first.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
 }
 
 // errorCodes are the codes Slack answers for failing statuses.
@@ -177,28 +168,23 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, body []byte
 		writeError(w, http.StatusOK, "msg_too_long")
 		return
 	}
-	s.mu.Lock()
-	if in.ThreadTS != "" && !s.hasTS(channel, in.ThreadTS) {
-		s.mu.Unlock()
+	in, err := s.Add(func(sent []Message) (Message, error) {
+		if in.ThreadTS != "" && !slices.ContainsFunc(sent, func(m Message) bool { return m.Channel == channel && m.TS == in.ThreadTS }) {
+			return Message{}, errThreadNotFound
+		}
+		in.Channel = channel
+		in.TS = fmt.Sprintf("1700000000.%06d", len(sent)+1)
+		return in, nil
+	})
+	if err != nil {
 		writeError(w, http.StatusOK, "thread_not_found")
 		return
 	}
-	s.seq++
-	in.Channel = channel
-	in.TS = fmt.Sprintf("1700000000.%06d", s.seq)
-	s.messages = append(s.messages, in)
-	s.mu.Unlock()
 	slackJSON.Write(w, http.StatusOK, map[string]any{
 		"ok": true, "channel": channel, "ts": in.TS,
 		"message": map[string]any{"type": "message", "subtype": "bot_message", "text": in.Text, "ts": in.TS, "bot_id": "B0FAKE0001"},
 	})
 }
 
-func (s *Server) hasTS(channel, ts string) bool {
-	for _, m := range s.messages {
-		if m.Channel == channel && m.TS == ts {
-			return true
-		}
-	}
-	return false
-}
+// errThreadNotFound: the thread_ts of a reply names no message in the channel.
+var errThreadNotFound = errors.New("thread_not_found")

@@ -9,12 +9,13 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,9 +75,7 @@ type Message struct {
 // keeping Host api.telegram.org and the path.
 type Server struct {
 	*connectortest.Server
-
-	mu       sync.Mutex
-	messages []Message
+	connectortest.Outbox[Message]
 }
 
 // New starts a fake that t closes when it ends.
@@ -92,13 +91,6 @@ func (s *Server) Requests() []Request {
 		_, method := botPath(r.Path)
 		return Request{Request: r, BotMethod: method}
 	})
-}
-
-// Messages returns the messages sent so far, oldest first.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
 }
 
 // descriptions are what Telegram says for failing statuses.
@@ -245,31 +237,28 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, body []byte
 		writeError(w, http.StatusBadRequest, "Bad Request: message is too long", nil)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if in.ReplyToMessageID != 0 && !s.has(chatID, in.ReplyToMessageID) {
+	msg, err := s.Add(func(sent []Message) (Message, error) {
+		if in.ReplyToMessageID != 0 && !slices.ContainsFunc(sent, func(k Message) bool { return k.Chat.ID == chatID && k.MessageID == in.ReplyToMessageID }) {
+			return Message{}, errReplyNotFound
+		}
+		m.MessageID = int64(len(sent) + 1)
+		m.From.ID, m.From.IsBot, m.From.FirstName, m.From.Username = 123456789, true, "Junction", "junction_bot"
+		m.Chat.ID = chatID
+		m.Date = time.Now().Unix()
+		m.Text = in.Text
+		m.ParseMode = in.ParseMode
+		m.ReplyTo = in.ReplyToMessageID
+		return m, nil
+	})
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "Bad Request: message to be replied not found", nil)
 		return
 	}
-	m.MessageID = int64(len(s.messages) + 1)
-	m.From.ID, m.From.IsBot, m.From.FirstName, m.From.Username = 123456789, true, "Junction", "junction_bot"
-	m.Chat.ID = chatID
-	m.Date = time.Now().Unix()
-	m.Text = in.Text
-	m.ParseMode = in.ParseMode
-	m.ReplyTo = in.ReplyToMessageID
-	s.messages = append(s.messages, m)
-	connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"ok": true, "result": m})
+	connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"ok": true, "result": msg})
 }
 
-func (s *Server) has(chat, id int64) bool {
-	for _, m := range s.messages {
-		if m.Chat.ID == chat && m.MessageID == id {
-			return true
-		}
-	}
-	return false
-}
+// errReplyNotFound: reply_to_message_id names no message in the chat.
+var errReplyNotFound = errors.New("message to be replied not found")
 
 // String prints a message for test failures.
 func (m Message) String() string {

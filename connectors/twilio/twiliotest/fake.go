@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -66,9 +65,7 @@ type Message struct {
 // (see connectortest.Redirect).
 type Server struct {
 	*connectortest.Server
-
-	mu       sync.Mutex
-	messages []Message
+	connectortest.Outbox[Message]
 }
 
 // New starts a fake that t closes when it ends.
@@ -84,13 +81,6 @@ func (s *Server) Requests() []Request {
 		form, _ := url.ParseQuery(string(r.Body))
 		return Request{Request: r, Form: form}
 	})
-}
-
-// Messages returns the messages sent, oldest first.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
 }
 
 // Twilio's error codes for the statuses the fake answers.
@@ -200,38 +190,34 @@ func (s *Server) create(w http.ResponseWriter, account string, form url.Values) 
 		writeError(w, http.StatusBadRequest, 21617, "The concatenated message body exceeds the 1600 character limit.")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sid := fmt.Sprintf("SM%032x", 0x1001+len(s.messages))
-	now := time.Now().UTC().Format(time.RFC1123Z)
-	msg := Message{
-		Sid: sid, AccountSid: account, Status: "queued", To: to, Body: body,
-		NumSegments: strconv.Itoa(1 + (utf8.RuneCountInString(body)-1)/153), NumMedia: "0",
-		Direction: "outbound-api", APIVersion: "2010-04-01", DateCreated: now, DateUpdated: now,
-		PriceUnit: "USD", URI: "/2010-04-01/Accounts/" + account + "/Messages/" + sid + ".json",
-		StatusCallback: form.Get("StatusCallback"),
-	}
-	if from != "" {
-		msg.From = &from
-	}
-	if service != "" {
-		msg.MessagingServiceSid = &service
-		msg.Status = "accepted"
-	}
-	s.messages = append(s.messages, msg)
+	msg, _ := s.Add(func(sent []Message) (Message, error) {
+		sid := fmt.Sprintf("SM%032x", 0x1001+len(sent))
+		now := time.Now().UTC().Format(time.RFC1123Z)
+		m := Message{
+			Sid: sid, AccountSid: account, Status: "queued", To: to, Body: body,
+			NumSegments: strconv.Itoa(1 + (utf8.RuneCountInString(body)-1)/153), NumMedia: "0",
+			Direction: "outbound-api", APIVersion: "2010-04-01", DateCreated: now, DateUpdated: now,
+			PriceUnit: "USD", URI: "/2010-04-01/Accounts/" + account + "/Messages/" + sid + ".json",
+			StatusCallback: form.Get("StatusCallback"),
+		}
+		if from != "" {
+			m.From = &from
+		}
+		if service != "" {
+			m.MessagingServiceSid = &service
+			m.Status = "accepted"
+		}
+		return m, nil
+	})
 	connectortest.ContentJSON.Write(w, http.StatusCreated, msg)
 }
 
 var alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
 
 func (s *Server) get(w http.ResponseWriter, sid, path string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, m := range s.messages {
-		if m.Sid == sid {
-			connectortest.ContentJSON.Write(w, http.StatusOK, m)
-			return
-		}
+	if m, ok := s.Find(func(m Message) bool { return m.Sid == sid }); ok {
+		connectortest.ContentJSON.Write(w, http.StatusOK, m)
+		return
 	}
 	writeError(w, http.StatusNotFound, 20404, fmt.Sprintf("The requested resource %s was not found", path))
 }

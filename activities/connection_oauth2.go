@@ -29,14 +29,6 @@ type TokenRefresher interface {
 	RefreshToken(ctx context.Context, req runs.OAuth2RefreshRequest) (runs.OAuth2RefreshAnswer, error)
 }
 
-// tokenVault is what OAuth2 needs of Vault beyond reading;
-// *vaultx.Client implements it.
-type tokenVault interface {
-	secretReader
-	ReadFresh(ctx context.Context, path string) (vaultx.Entry, error)
-	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
-}
-
 // authorizationStore hands the exchange its flow; *store.Store implements it.
 type authorizationStore interface {
 	TakeOAuth2Authorization(ctx context.Context, stateHash string) (store.OAuth2Authorization, error)
@@ -61,10 +53,10 @@ func tokenData(t *oauth2.Token) map[string]any {
 	return d
 }
 
-func tokenFromEntry(e vaultx.Entry) *oauth2.Token {
-	t := &oauth2.Token{AccessToken: string(e.Data[tokenAccess]), RefreshToken: string(e.Data[tokenRefresh]),
-		TokenType: string(e.Data[tokenType])}
-	if x, err := time.Parse(time.RFC3339Nano, string(e.Data[tokenExpiry])); err == nil {
+func tokenFromEntry(e credentials.Token) *oauth2.Token {
+	t := &oauth2.Token{AccessToken: e.Values[tokenAccess], RefreshToken: e.Values[tokenRefresh],
+		TokenType: e.Values[tokenType]}
+	if x, err := time.Parse(time.RFC3339Nano, e.Values[tokenExpiry]); err == nil {
 		t.Expiry = x
 	}
 	return t
@@ -74,15 +66,6 @@ func tokenFromEntry(e vaultx.Entry) *oauth2.Token {
 // token that is not about to expire.
 func usable(t *oauth2.Token, now time.Time) bool {
 	return t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(auth.DefaultExpirySkew/2).Before(t.Expiry))
-}
-
-func (v *VaultConnections) tokenVault(id string) (tokenVault, error) {
-	tv, ok := v.Vault.(tokenVault)
-	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("connection %s: this worker's Vault client cannot store OAuth2 tokens", id), runs.ErrTypeNotConfigured, nil)
-	}
-	return tv, nil
 }
 
 // authSpec finds the app's declaration of the connection's auth kind.
@@ -157,12 +140,7 @@ func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Conn
 	if kind == connectors.AuthOAuth2ClientCredentials {
 		return auth.OAuth2(cfg), nil
 	}
-	tv, err := v.tokenVault(row.ID)
-	if err != nil {
-		return nil, err
-	}
-	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
-	e, err := tv.Read(ctx, path)
+	e, err := v.Secrets.Token(ctx, row.AccountID, row.ID)
 	if err != nil {
 		return nil, v.tokenReadError(ctx, row.ID, err)
 	}
@@ -182,7 +160,7 @@ func (v *VaultConnections) oauth2Credentials(ctx context.Context, row store.Conn
 		if err != nil {
 			return nil, err
 		}
-		e, err := tv.ReadFresh(ctx, path)
+		e, err := v.Secrets.FreshToken(ctx, row.AccountID, row.ID)
 		if err != nil {
 			return nil, v.tokenReadError(ctx, row.ID, err)
 		}
@@ -203,6 +181,9 @@ func withoutRefreshToken(t *oauth2.Token) *oauth2.Token {
 
 func (v *VaultConnections) tokenReadError(ctx context.Context, id string, err error) error {
 	switch {
+	case errors.Is(err, credentials.ErrNotConfigured):
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: its OAuth2 token needs Vault, and this worker has none", id), runs.ErrTypeNotConfigured, nil)
 	case errors.Is(err, vaultx.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: not authorized yet; start its OAuth2 authorization (POST .../connections/%s/oauth2/authorize)", id, id),
@@ -231,12 +212,7 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: auth kind %s has no refresh token", row.ID, row.AuthKind), runs.ErrTypeInvalidConnection, nil)
 	}
-	tv, err := v.tokenVault(row.ID)
-	if err != nil {
-		return runs.OAuth2RefreshAnswer{}, err
-	}
-	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
-	e, err := tv.ReadFresh(ctx, path)
+	e, err := v.Secrets.FreshToken(ctx, row.AccountID, row.ID)
 	if err != nil {
 		return runs.OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
 	}
@@ -271,11 +247,11 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken // the provider keeps the old one
 	}
-	ver, err := tv.Write(ctx, path, tokenData(next), e.Version)
-	if errors.Is(err, vaultx.ErrCASConflict) {
+	ver, err := v.Secrets.RefreshToken(ctx, row.AccountID, row.ID, tokenData(next), e.Version)
+	if errors.Is(err, credentials.ErrConflict) {
 		// Only a new authorization writes here besides this workflow: its
 		// token is the current one.
-		if e, err = tv.ReadFresh(ctx, path); err != nil {
+		if e, err = v.Secrets.FreshToken(ctx, row.AccountID, row.ID); err != nil {
 			return runs.OAuth2RefreshAnswer{}, v.tokenReadError(ctx, row.ID, err)
 		}
 		return runs.OAuth2RefreshAnswer{Version: e.Version}, nil
@@ -328,23 +304,7 @@ func (v *VaultConnections) exchangeOAuth2Code(ctx context.Context, req runs.OAut
 		return ans, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: exchanging the authorization code: %v", row.ID, auth.Scrub(err.Error(), flow.Code, flow.Verifier)), runs.ErrTypeUnauthorized, nil)
 	}
-	tv, err := v.tokenVault(row.ID)
-	if err != nil {
-		return ans, err
-	}
-	path := credentials.TokenPath(v.PathPrefix, row.AccountID, row.ID)
-	for range 3 {
-		cas := vaultx.CreateOnly
-		if e, err := tv.ReadFresh(ctx, path); err == nil {
-			cas = e.Version
-		} else if !errors.Is(err, vaultx.ErrNotFound) {
-			return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: reading its OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
-		}
-		ans.Version, err = tv.Write(ctx, path, tokenData(tok), cas)
-		if !errors.Is(err, vaultx.ErrCASConflict) {
-			break
-		}
-	}
+	ans.Version, err = v.Secrets.AuthorizeToken(ctx, row.AccountID, row.ID, tokenData(tok))
 	if err != nil {
 		return ans, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: storing its OAuth2 token: %v", row.ID, err), runs.ErrTypeUnavailable, nil)
 	}

@@ -26,20 +26,14 @@ type connectionStore interface {
 	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
 }
 
-// secretReader reads a Vault KV entry; *vaultx.Client implements it.
-type secretReader interface {
-	Read(ctx context.Context, path string) (vaultx.Entry, error)
-}
-
 // VaultConnections resolves connections from the metadata store (settings) and Vault (secret
 // field values). It runs only inside activities, so a secret exists only in the memory of the
 // activity that uses it: never in a workflow input, a history, or an error.
 type VaultConnections struct {
 	Store connectionStore
-	Vault secretReader
-	// PathPrefix is where in Vault's KV mount connection secrets live (default
-	// credentials.DefaultPrefix); see credentials.ConnectionPath.
-	PathPrefix string
+	// Secrets reads the connections' secret fields and OAuth2 tokens from
+	// Vault, and writes the tokens.
+	Secrets *credentials.Secrets
 	// Registry declares the apps' OAuth2 endpoints; OAuth2 connections need it.
 	Registry *connectors.Registry
 	// Refresher routes OAuth2 refreshes through the connection's single
@@ -126,12 +120,15 @@ func unsupported(id string, kind connectors.AuthKind) error {
 // readSecrets reads the connection's Vault entry. The path is built from the stored row, whose
 // account and connection IDs the store validated, never from the caller's strings.
 func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection) (connectors.SecretValues, error) {
-	e, err := v.Vault.Read(ctx, credentials.ConnectionPath(v.PathPrefix, row.AccountID, row.ID))
+	values, err := v.Secrets.Connection(ctx, row.AccountID, row.ID)
 	switch {
 	case err == nil:
 	case errors.Is(err, vaultx.ErrNotFound):
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: its secrets are not in Vault; enter its credentials again", row.ID), runs.ErrTypeInvalidConnection, nil)
+	case errors.Is(err, credentials.ErrNotConfigured):
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("connection %s: its secrets need Vault, and this worker has none", row.ID), runs.ErrTypeNotConfigured, nil)
 	case errors.Is(err, vaultx.ErrPermissionDenied):
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), runs.ErrTypeNotConfigured, nil)
@@ -143,11 +140,7 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: reading its secrets: %v", row.ID, err), runs.ErrTypeNotConfigured, nil)
 	}
-	secrets := make(connectors.SecretValues, len(e.Data))
-	for name, value := range e.Data {
-		secrets[name] = string(value)
-	}
-	return secrets, nil
+	return connectors.SecretValues(values), nil
 }
 
 // staticCredentials builds the credentials of kind from the connection's fields and secrets.

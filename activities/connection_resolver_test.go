@@ -57,7 +57,7 @@ func newResolverEnv(t *testing.T, vaultAddr, vaultToken string) *resolverEnv {
 		t.Fatalf("vaultx.New: %v", err)
 	}
 	t.Cleanup(func() { _ = vc.Close() })
-	env := &resolverEnv{store: st, vault: vc, resolver: &VaultConnections{Store: st, Vault: vc, Registry: catalog.New()}}
+	env := &resolverEnv{store: st, vault: vc, resolver: &VaultConnections{Store: st, Secrets: credentials.New(vc, ""), Registry: catalog.New()}}
 	t.Cleanup(func() { env.checkNoLeaks(t) })
 	return env
 }

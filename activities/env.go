@@ -37,11 +37,9 @@ type envStore interface {
 // activities, so a secret value exists only in the memory of the activity that sends it.
 type VaultEnv struct {
 	Store envStore
-	// Vault holds the secret values; nil makes a secret variable that is set an error.
-	Vault secretReader
-	// PathPrefix is where in Vault's KV mount Junction's secrets live (default
-	// credentials.DefaultPrefix); see credentials.EnvPath.
-	PathPrefix string
+	// Secrets holds the secret values (Vault); one not configured makes a
+	// secret variable that is set an error.
+	Secrets *credentials.Secrets
 }
 
 var _ EnvResolver = (*VaultEnv)(nil)
@@ -67,15 +65,13 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 	if len(secret) == 0 {
 		return vars, nil
 	}
-	if v.Vault == nil {
+	if !v.Secrets.Configured() {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("environment of %s %s: secret variables need Vault, and this worker has none", app, appVersion), runs.ErrTypeNotConfigured, nil)
 	}
-	e, err := v.Vault.Read(ctx, credentials.EnvPath(v.PathPrefix, accountID, app, appVersion))
+	values, err := v.Secrets.Env(ctx, accountID, app, appVersion)
 	switch {
 	case err == nil:
-	case errors.Is(err, vaultx.ErrNotFound):
-		e = vaultx.Entry{}
 	case errors.Is(err, vaultx.ErrUnavailable), ctx.Err() != nil:
 		return nil, prefixed("environment of "+app+" "+appVersion+": reading its secret variables", err)
 	default:
@@ -83,12 +79,12 @@ func (v *VaultEnv) Env(ctx context.Context, accountID, app, appVersion string) (
 			fmt.Sprintf("environment of %s %s: reading its secret variables: %v", app, appVersion, err), runs.ErrTypeNotConfigured, nil)
 	}
 	for _, name := range secret {
-		val, ok := e.Data[name]
+		val, ok := values[name]
 		if !ok {
 			return nil, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("environment of %s %s: the secret variable %s is not in Vault; set it again", app, appVersion, name), runs.ErrTypeInvalidEnv, nil)
 		}
-		vars[name] = string(val)
+		vars[name] = val
 	}
 	return vars, nil
 }

@@ -32,7 +32,7 @@ func TestVaultEnv(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	resolver := &VaultEnv{Store: e.store, Vault: e.vault}
+	resolver := &VaultEnv{Store: e.store, Secrets: credentials.New(e.vault, "")}
 
 	// The store says API_TOKEN is set, but Vault does not hold it yet.
 	_, err := resolver.Env(ctx, "acme", "http", "1.0.0")

@@ -67,6 +67,7 @@ var ErrNotConfigured = errors.New("secrets need Vault, and none is configured")
 // Vault is the part of *vaultx.Client the secrets need.
 type Vault interface {
 	Read(ctx context.Context, path string) (vaultx.Entry, error)
+	ReadFresh(ctx context.Context, path string) (vaultx.Entry, error)
 	Write(ctx context.Context, path string, data map[string]any, cas int) (int, error)
 	Patch(ctx context.Context, path string, data map[string]any, cas int) (int, error)
 	CurrentVersion(ctx context.Context, path string) (int, error)
@@ -232,6 +233,93 @@ func (s *Secrets) Env(ctx context.Context, accountID, app, appVersion string) (m
 		return map[string]string{}, nil
 	}
 	return values, err
+}
+
+// Token is an OAuth2 connection's stored token, field by field, and the
+// version of its entry, which a refresh writes over with check-and-set.
+type Token struct {
+	Values  map[string]string
+	Version int
+}
+
+// Token reads an OAuth2 connection's token through the Vault client's
+// short read cache (what a call about to send it needs); FreshToken reads
+// past the cache (what a refresh deciding whether to refresh needs). No
+// token stored is vaultx.ErrNotFound.
+func (s *Secrets) Token(ctx context.Context, accountID, connectionID string) (Token, error) {
+	return s.token(ctx, accountID, connectionID, false)
+}
+
+// FreshToken is Token, read past the cache.
+func (s *Secrets) FreshToken(ctx context.Context, accountID, connectionID string) (Token, error) {
+	return s.token(ctx, accountID, connectionID, true)
+}
+
+func (s *Secrets) token(ctx context.Context, accountID, connectionID string, fresh bool) (Token, error) {
+	if !s.Configured() {
+		return Token{}, ErrNotConfigured
+	}
+	path := TokenPath(s.pathPrefix(), accountID, connectionID)
+	read := s.vault.Read
+	if fresh {
+		read = s.vault.ReadFresh
+	}
+	e, err := read(ctx, path)
+	if err != nil {
+		return Token{}, err
+	}
+	t := Token{Values: make(map[string]string, len(e.Data)), Version: e.Version}
+	for name, value := range e.Data {
+		t.Values[name] = string(value)
+	}
+	return t, nil
+}
+
+// RefreshToken writes a refreshed token over the version the refresh read.
+// Another writer in between (only a new authorization writes here besides
+// the connection's one refresher) is ErrConflict: its token is the current
+// one, and the caller reads it.
+func (s *Secrets) RefreshToken(ctx context.Context, accountID, connectionID string, values map[string]any, version int) (int, error) {
+	if !s.Configured() {
+		return 0, ErrNotConfigured
+	}
+	path := TokenPath(s.pathPrefix(), accountID, connectionID)
+	v, err := s.vault.Write(ctx, path, values, version)
+	if errors.Is(err, vaultx.ErrCASConflict) {
+		return 0, fmt.Errorf("writing %s: %w", path, ErrConflict)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// AuthorizeToken stores the token of a new authorization, replacing
+// whatever is stored: check-and-set on the current version, again when a
+// refresh came in between, ErrConflict after as many attempts as a merge.
+func (s *Secrets) AuthorizeToken(ctx context.Context, accountID, connectionID string, values map[string]any) (int, error) {
+	if !s.Configured() {
+		return 0, ErrNotConfigured
+	}
+	path := TokenPath(s.pathPrefix(), accountID, connectionID)
+	for range mergeAttempts {
+		cas, err := s.vault.CurrentVersion(ctx, path)
+		switch {
+		case errors.Is(err, vaultx.ErrNotFound):
+			cas = vaultx.CreateOnly
+		case err != nil:
+			return 0, fmt.Errorf("reading the version of %s: %w", path, err)
+		}
+		v, err := s.vault.Write(ctx, path, values, cas)
+		if errors.Is(err, vaultx.ErrCASConflict) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("writing %s: %w", path, err)
+		}
+		return v, nil
+	}
+	return 0, fmt.Errorf("writing %s: %w", path, ErrConflict)
 }
 
 func (s *Secrets) read(ctx context.Context, path string) (map[string]string, error) {

@@ -122,3 +122,37 @@ func TestNotConfigured(t *testing.T) {
 		}
 	}
 }
+
+// TestTokens holds the OAuth2 token's two writers to their rules: a new
+// authorization replaces whatever is stored, and a refresh lands only on
+// the version it read, so a refresh that raced an authorization never
+// overwrites the newer token.
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSecrets(t)
+	if _, err := s.Token(ctx, "acme", "c1"); !errors.Is(err, vaultx.ErrNotFound) {
+		t.Fatalf("no token yet: %v", err)
+	}
+	v1, err := s.AuthorizeToken(ctx, "acme", "c1", map[string]any{"access_token": vaultx.Secret("a1"), "refresh_token": vaultx.Secret("r1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := s.FreshToken(ctx, "acme", "c1")
+	if err != nil || read.Version != v1 || read.Values["access_token"] != "a1" {
+		t.Fatalf("after authorizing: version %d (%v)", read.Version, err)
+	}
+	v2, err := s.RefreshToken(ctx, "acme", "c1", map[string]any{"access_token": vaultx.Secret("a2"), "refresh_token": vaultx.Secret("r2")}, v1)
+	if err != nil || v2 <= v1 {
+		t.Fatalf("refresh over the version read: %d (%v)", v2, err)
+	}
+	if _, err := s.RefreshToken(ctx, "acme", "c1", map[string]any{"access_token": vaultx.Secret("stale")}, v1); !errors.Is(err, credentials.ErrConflict) {
+		t.Fatalf("a refresh over an older version: %v, want ErrConflict", err)
+	}
+	v3, err := s.AuthorizeToken(ctx, "acme", "c1", map[string]any{"access_token": vaultx.Secret("a3")})
+	if err != nil || v3 <= v2 {
+		t.Fatalf("a new authorization over a refreshed token: %d (%v)", v3, err)
+	}
+	if read, err := s.FreshToken(ctx, "acme", "c1"); err != nil || read.Values["access_token"] != "a3" || read.Values["refresh_token"] != "" {
+		t.Fatalf("the authorization replaces the whole token (%v)", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -48,10 +49,10 @@ func NewActivities(d Dependencies) Activities {
 	}
 	httpActs := activities.New(d.Egress)
 	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport}
-	appEnv := &activities.VaultEnv{Store: d.Store}
+	secrets := credentials.New(d.Vault, "")
+	appEnv := &activities.VaultEnv{Store: d.Store, Secrets: secrets}
 	if d.Vault != nil {
-		appEnv.Vault = d.Vault
-		connectorActs.Connections = &activities.VaultConnections{Store: d.Store, Vault: d.Vault, Registry: d.Connectors, Env: appEnv}
+		connectorActs.Connections = &activities.VaultConnections{Store: d.Store, Secrets: secrets, Registry: d.Connectors, Env: appEnv}
 	}
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	return Activities{

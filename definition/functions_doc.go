@@ -12,15 +12,16 @@ type FunctionDoc struct {
 }
 
 // ParameterDoc describes one parameter of a function. Type is string, number, boolean, array,
-// object, timestamp (an ISO 8601 string or Unix seconds), duration or any. Default is nil, and
-// absent from the JSON, when the parameter has none: 8x8's schema does not allow it to be null.
+// object, timestamp (an ISO 8601 string or Unix seconds), duration or any. Default and Example
+// are nil, and absent from the JSON, when the parameter has none: 8x8's schema does not allow
+// either to be null.
 type ParameterDoc struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
 	Required    bool   `json:"required"`
 	Default     any    `json:"default,omitempty"`
 	Description string `json:"description"`
-	Example     any    `json:"example"`
+	Example     any    `json:"example,omitempty"`
 }
 
 // Function categories.

@@ -322,12 +322,12 @@ var exprFunctions = []exprFunction{
 	{name: "default", category: CategoryDefaults, returns: "any", call: fnDefault,
 		example: "default(data.payload.user.name, 'there')",
 		params: []ParameterDoc{
-			required("value", "any", "Value to use when present.", nil),
+			required("value", "any", "Value to use when present.", "Ada"),
 			required("fallback", "any", "Value to use otherwise.", "there"),
 		},
 		description: "value, or fallback when value is null (missing) or empty text. Unlike ||, 0 and false are kept."},
 	{name: "coalesce", category: CategoryDefaults, returns: "any", call: fnCoalesce, variadic: true,
 		example:     "coalesce(data.nickname, data.name, 'customer')",
-		params:      []ParameterDoc{required("values", "any", "Two or more values.", nil)},
+		params:      []ParameterDoc{required("values", "any", "Two or more values.", "Ada")},
 		description: "The first argument that is neither null nor empty text, or null."},
 }

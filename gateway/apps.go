@@ -30,10 +30,10 @@ type appVersionView struct {
 // listApps lists every app and its versions, newest first, with their
 // status and, for deprecated ones, the date and the replacement. Like the
 // manifest it holds nothing of any account, so it needs no key.
-func (g *Gateway) listApps(c *gin.Context) {
-	page, ok := g.page(c)
-	if !ok {
-		return
+func (g *Gateway) listApps(c *gin.Context) error {
+	page, err := readPage(c)
+	if err != nil {
+		return err
 	}
 	all := g.connectors.Manifest().Connectors
 	out := []appView{}
@@ -46,6 +46,7 @@ func (g *Gateway) listApps(c *gin.Context) {
 		out = append(out, v)
 	}
 	c.JSON(http.StatusOK, out)
+	return nil
 }
 
 var (
@@ -57,7 +58,7 @@ var (
 // version pins an app version: what to move before a deprecated version
 // goes. The version need not be registered any more: definitions pinned to
 // a version since removed are exactly the ones to find.
-func (g *Gateway) appVersionDefinitions(c *gin.Context) {
+func (g *Gateway) appVersionDefinitions(c *gin.Context) error {
 	app, version := c.Param("app"), c.Param("version")
 	var problems []fieldError
 	if !appIDPattern.MatchString(app) {
@@ -67,17 +68,16 @@ func (g *Gateway) appVersionDefinitions(c *gin.Context) {
 		problems = append(problems, fieldError{Path: "version", Code: "invalid_value", Message: "must be a semantic version such as 1.0.0"})
 	}
 	if len(problems) > 0 {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, problems[0].Path+": "+problems[0].Message, problems)
-		return
+		return invalidFields(problems)
 	}
-	page, ok := g.page(c)
-	if !ok {
-		return
-	}
-	recs, err := g.store.DefinitionsOnAppVersion(c.Request.Context(), c.Param("accountId"), app, version, page)
+	page, err := readPage(c)
 	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not list the definitions on "+app+" "+version, err)
-		return
+		return err
 	}
-	g.writeDefinitions(c, recs)
+	docs, err := g.definitions.OnAppVersion(c.Request.Context(), c.Param("accountId"), app, version, page)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, docs)
+	return nil
 }

@@ -15,13 +15,6 @@ import (
 	"github.com/junction-run/junction/store"
 )
 
-// 8x8's access error codes.
-const (
-	codeUnauthorized = 1200
-	codeForbidden    = 1201
-	codeRateLimited  = 429
-)
-
 // apiKeyContextKey holds the authenticated key in a request's gin context.
 const apiKeyContextKey = "junction.apiKey"
 
@@ -40,41 +33,35 @@ var DefaultRateLimit = RateLimit{PerSecond: 50, Burst: 100}
 // with a valid key of that very account and a scope that allows the route.
 // A key of another account gets 404, as if the account did not exist, so
 // keys cannot probe for other tenants.
-func (g *Gateway) authenticate(c *gin.Context) {
+func (g *Gateway) authenticate(c *gin.Context) error {
 	raw, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="junction"`)
-		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Missing API key: send Authorization: Bearer <key>.", nil)
-		return
+		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Missing API key: send Authorization: Bearer <key>."}
 	}
 	key, err := g.store.AuthenticateAPIKey(c.Request.Context(), raw)
 	if errors.Is(err, store.ErrNotFound) {
 		c.Header("WWW-Authenticate", `Bearer realm="junction", error="invalid_token"`)
-		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Invalid or revoked API key.", nil)
-		return
+		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
 	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not check the API key", err)
-		return
+		return failed("Could not check the API key", err)
 	}
 	if key.AccountID != c.Param("accountId") {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Not found.", nil)
-		return
+		return notFound("Not found.")
 	}
 	if wait := g.limiter.wait(key.ID); wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
-		g.fail(c, http.StatusTooManyRequests, codeRateLimited,
-			"Quota exceeded. Please try again in "+strconv.Itoa(secs)+" second(s).", nil)
-		return
+		return &apiError{Status: http.StatusTooManyRequests, Code: codeRateLimited,
+			Message: "Quota exceeded. Please try again in " + strconv.Itoa(secs) + " second(s)."}
 	}
 	if need := requiredScope(c); !hasScope(key.Scopes, need) {
-		g.fail(c, http.StatusForbidden, codeForbidden,
-			"This API key has scopes "+strings.Join(key.Scopes, ", ")+"; this request needs "+need+".", nil)
-		return
+		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+			Message: "This API key has scopes " + strings.Join(key.Scopes, ", ") + "; this request needs " + need + "."}
 	}
 	c.Set(apiKeyContextKey, key)
-	c.Next()
+	return nil
 }
 
 func bearerToken(header string) (string, bool) {

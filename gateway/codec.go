@@ -57,19 +57,19 @@ func (g *Gateway) codecRoutes(e *gin.Engine, cfg CodecConfig) {
 	}
 	// The codec-server protocol authenticates itself (payloadcodec.Handler and authorizeCodec),
 	// outside the per-account API; its answers are the protocol's, not the API's error body.
-	serve := func(c *gin.Context) {
+	serve := g.handle(func(c *gin.Context) error {
 		if g.codec == nil {
-			g.fail(c, http.StatusNotFound, codeNotFound, "Payload encryption is off: this gateway has no payload keys (--payload-keys).", nil)
-			return
+			return notFound("Payload encryption is off: this gateway has no payload keys (--payload-keys).")
 		}
 		g.codec.ServeHTTP(c.Writer, c.Request)
-	}
+		return nil
+	})
 	for _, op := range []string{"/api/v1/codec/encode", "/api/v1/codec/decode"} {
 		e.POST(op, serve)
 		e.OPTIONS(op, serve)
 	}
 	e.GET("/api/v1/codec/session", g.codecSignInPage)
-	e.POST("/api/v1/codec/session", g.codecSignIn)
+	e.POST("/api/v1/codec/session", g.handle(g.codecSignIn))
 }
 
 // authorizeCodec admits a request carrying an admin key of a codec account, in the
@@ -108,10 +108,9 @@ func (g *Gateway) codecSignInPage(c *gin.Context) {
 
 // codecSignIn checks a key (Authorization header, or the form's apiKey field) and sets the
 // cookie the codec endpoint accepts.
-func (g *Gateway) codecSignIn(c *gin.Context) {
+func (g *Gateway) codecSignIn(c *gin.Context) error {
 	if g.codec == nil {
-		g.fail(c, http.StatusNotFound, codeNotFound, "Payload encryption is off: this gateway has no payload keys (--payload-keys).", nil)
-		return
+		return notFound("Payload encryption is off: this gateway has no payload keys (--payload-keys).")
 	}
 	form := strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded")
 	raw, ok := bearerToken(c.GetHeader("Authorization"))
@@ -121,19 +120,18 @@ func (g *Gateway) codecSignIn(c *gin.Context) {
 	}
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="junction-codec"`)
-		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Send an admin API key: Authorization: Bearer <key>, or the form field apiKey.", nil)
-		return
+		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized,
+			Message: "Send an admin API key: Authorization: Bearer <key>, or the form field apiKey."}
 	}
 	check := c.Request.Clone(c.Request.Context())
 	check.Header = http.Header{"Authorization": {"Bearer " + raw}}
 	switch err := g.authorizeCodec(check); {
 	case errors.Is(err, payloadcodec.ErrForbidden):
-		g.fail(c, http.StatusForbidden, codeForbidden, "This key may not decrypt payloads: it must be an admin key of an operators' account.", nil)
-		return
+		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+			Message: "This key may not decrypt payloads: it must be an admin key of an operators' account."}
 	case err != nil:
 		c.Header("WWW-Authenticate", `Bearer realm="junction-codec", error="invalid_token"`)
-		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Invalid or revoked API key.", nil)
-		return
+		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: codecCookie, Value: raw, Path: codecCookiePath, MaxAge: int(codecSessionAge.Seconds()),
@@ -142,7 +140,8 @@ func (g *Gateway) codecSignIn(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	if form {
 		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte("<!doctype html><title>Signed in</title><p>Signed in: reload the Temporal UI to see decrypted payloads.</p>\n"))
-		return
+		return nil
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }

@@ -22,26 +22,26 @@ const connectionTaskTimeout = 60 * time.Second
 // workflow (the gateway never reads a connection's secrets; the activity
 // does) and answers {"ok": true} or {"ok": false, "error": "..."} with
 // what the third party said.
-func (g *Gateway) testConnection(c *gin.Context) {
+func (g *Gateway) testConnection(c *gin.Context) error {
 	ctx := c.Request.Context()
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	row, found := g.connection(c, accountID, id)
-	if !found {
-		return
+	row, err := g.connections.Get(ctx, accountID, id)
+	if err != nil {
+		return err
 	}
 	var res runs.CheckConnectionResult
-	err := g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), runs.CheckConnectionWorkflow,
+	err = g.runConnectionTask(ctx, "connection-test/"+accountID+"/"+id+"/"+uuid.NewString(), runs.CheckConnectionWorkflow,
 		runs.CheckConnectionRequest{AccountID: accountID, ConnectionID: id, App: row.App, AppVersion: row.AppVersion}, &res)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
 			// The activity gave up (Vault down, say): still an answer in words.
 			c.JSON(http.StatusOK, runs.CheckConnectionResult{Error: appErr.Error()})
-			return
+			return nil
 		}
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not run the connection test", err)
-		return
+		return failed("Could not run the connection test", err)
 	}
 	c.JSON(http.StatusOK, res)
+	return nil
 }
 
 // runConnectionTask runs a short workflow and waits for its result.

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 )
@@ -25,13 +25,6 @@ const OAuth2CallbackPath = "/api/v1/oauth2/callback"
 // callback.
 const oauth2StateTTL = 10 * time.Minute
 
-// oauth2Store keeps authorization flows between start and callback;
-// *store.Store implements it.
-type oauth2Store interface {
-	CreateOAuth2Authorization(ctx context.Context, a store.OAuth2Authorization) error
-	ClaimOAuth2Authorization(ctx context.Context, stateHash, code string) (store.OAuth2Authorization, error)
-}
-
 // redirectURL is the callback's absolute URL, under the gateway's base URL
 // (see baseURL).
 func (g *Gateway) redirectURL(c *gin.Context) string {
@@ -41,43 +34,33 @@ func (g *Gateway) redirectURL(c *gin.Context) string {
 // startOAuth2 begins the authorization-code flow of an OAuth2 connection:
 // it records a single-use state and the PKCE verifier server-side and
 // answers the provider's authorization URL to open in a browser.
-func (g *Gateway) startOAuth2(c *gin.Context) {
+func (g *Gateway) startOAuth2(c *gin.Context) error {
 	ctx := c.Request.Context()
-	st, ok := g.store.(oauth2Store)
-	if !ok {
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, "This gateway's store keeps no OAuth2 authorizations.", nil)
-		return
-	}
 	accountID, id := c.Param("accountId"), c.Param("connectionId")
-	row, found := g.connection(c, accountID, id)
-	if !found {
-		return
+	row, err := g.connections.Get(ctx, accountID, id)
+	if err != nil {
+		return err
 	}
 	if row.AuthKind != string(connectors.AuthOAuth2AuthorizationCode) {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Connection "+id+" authenticates with "+row.AuthKind+", not "+
+		return badRequest("Connection "+id+" authenticates with "+row.AuthKind+", not "+
 			string(connectors.AuthOAuth2AuthorizationCode)+"; only those are authorized in a browser.",
-			[]fieldError{{Path: "authKind", Code: "invalid_value", Message: "must be " + string(connectors.AuthOAuth2AuthorizationCode)}})
-		return
+			fieldError{Path: "authKind", Code: "invalid_value", Message: "must be " + string(connectors.AuthOAuth2AuthorizationCode)})
 	}
 	app, err := g.connectors.Lookup(row.App, row.AppVersion)
 	if err != nil {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "The connection's app is no longer available: "+err.Error(), nil)
-		return
+		return badRequest("The connection's app is no longer available: " + err.Error())
 	}
-	authSpec := findAuthSpec(app.Spec(), row.AuthKind)
+	authSpec := manage.FindAuthSpec(app.Spec(), row.AuthKind)
 	if authSpec == nil {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "The connection's app no longer authenticates with "+row.AuthKind+".", nil)
-		return
+		return badRequest("The connection's app no longer authenticates with " + row.AuthKind + ".")
 	}
 	cfg, err := connectors.OAuth2Config(*authSpec, row.Fields, row.Properties, nil)
 	if err != nil {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "The connection cannot be authorized: "+err.Error(), nil)
-		return
+		return badRequest("The connection cannot be authorized: " + err.Error())
 	}
 	state, err := randomState()
 	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not make a state", err)
-		return
+		return failed("Could not make a state", err)
 	}
 	var verifier, challenge string
 	if authSpec.OAuth2.PKCE {
@@ -85,17 +68,17 @@ func (g *Gateway) startOAuth2(c *gin.Context) {
 	}
 	cfg.RedirectURL = g.redirectURL(c)
 	expires := g.now().Add(oauth2StateTTL)
-	err = st.CreateOAuth2Authorization(ctx, store.OAuth2Authorization{StateHash: store.StateHash(state), AccountID: accountID,
+	err = g.store.CreateOAuth2Authorization(ctx, store.OAuth2Authorization{StateHash: store.StateHash(state), AccountID: accountID,
 		ConnectionID: id, Verifier: verifier, RedirectURL: cfg.RedirectURL, ExpiresAt: expires})
 	if err != nil {
-		g.failStore(c, "Could not record the authorization", err)
-		return
+		return failed("Could not record the authorization", err)
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"authorizationUrl": auth.AuthCodeURL(cfg, state, challenge),
 		"redirectUrl":      cfg.RedirectURL,
 		"expiresAt":        formatTime(expires),
 	})
+	return nil
 }
 
 func randomState() (string, error) {
@@ -111,21 +94,15 @@ func randomState() (string, error) {
 // flow (recording the code server-side) and runs the exchange in a short
 // workflow whose input names only the flow, so neither the code nor the
 // verifier nor a token enters a history or this answer.
-func (g *Gateway) oauth2Callback(c *gin.Context) {
+func (g *Gateway) oauth2Callback(c *gin.Context) error {
 	ctx := c.Request.Context()
-	st, ok := g.store.(oauth2Store)
-	if !ok {
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, "This gateway's store keeps no OAuth2 authorizations.", nil)
-		return
-	}
 	q := c.Request.URL.Query()
 	if e := q.Get("error"); e != "" {
 		msg := "The provider did not authorize: " + e
 		if d := q.Get("error_description"); d != "" {
 			msg += ": " + d
 		}
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, msg+".", []fieldError{{Path: "query.error", Code: "invalid_value", Message: e}})
-		return
+		return badRequest(msg+".", fieldError{Path: "query.error", Code: "invalid_value", Message: e})
 	}
 	state, code := q.Get("state"), q.Get("code")
 	var problems []fieldError
@@ -136,30 +113,26 @@ func (g *Gateway) oauth2Callback(c *gin.Context) {
 		problems = append(problems, fieldError{Path: "query.code", Code: "required", Message: "is required"})
 	}
 	if len(problems) > 0 {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "This is the OAuth2 callback: the provider sends code and state here.", problems)
-		return
+		return badRequest("This is the OAuth2 callback: the provider sends code and state here.", problems...)
 	}
 	hash := store.StateHash(state)
-	flow, err := st.ClaimOAuth2Authorization(ctx, hash, code)
+	flow, err := g.store.ClaimOAuth2Authorization(ctx, hash, code)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Unknown, expired or already used state; start the authorization again.",
-			[]fieldError{{Path: "query.state", Code: "invalid_value", Message: "unknown, expired or already used"}})
-		return
+		return badRequest("Unknown, expired or already used state; start the authorization again.",
+			fieldError{Path: "query.state", Code: "invalid_value", Message: "unknown, expired or already used"})
 	}
 	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not read the authorization", err)
-		return
+		return failed("Could not read the authorization", err)
 	}
 	var ans runs.OAuth2ExchangeAnswer
 	err = g.runConnectionTask(ctx, "oauth2-authorize/"+flow.AccountID+"/"+flow.ConnectionID+"/"+hash[:16],
 		runs.AuthorizeConnectionWorkflow, runs.OAuth2ExchangeRequest{StateHash: hash}, &ans)
 	if err != nil {
 		if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok {
-			g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Authorization failed: "+appErr.Error(), nil)
-			return
+			return badRequest("Authorization failed: " + appErr.Error())
 		}
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not complete the authorization", err)
-		return
+		return failed("Could not complete the authorization", err)
 	}
 	c.JSON(http.StatusOK, gin.H{"accountId": flow.AccountID, "connectionId": flow.ConnectionID, "authorized": true})
+	return nil
 }

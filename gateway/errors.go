@@ -3,15 +3,16 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"regexp"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/credentials"
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/store"
 )
 
@@ -19,14 +20,17 @@ import (
 const (
 	codeInvalidParameter  = 1000
 	codeOutOfRange        = 1010
+	codeUnauthorized      = 1200
+	codeForbidden         = 1201
 	codeNotFound          = 1300
 	codeInternal          = 2000
 	codeInvalidDefinition = 5001
+	codeRateLimited       = 429
 )
 
-// apiError is 8x8's error body. Errors, a Junction extension, lists every
+// errorBody is 8x8's error body. Errors, a Junction extension, lists every
 // field problem by JSON path so a client can point at them.
-type apiError struct {
+type errorBody struct {
 	Code      int          `json:"code"`
 	Message   string       `json:"message"`
 	ErrorID   string       `json:"errorId"`
@@ -40,91 +44,166 @@ type fieldError struct {
 	Message string `json:"message"`
 }
 
-// fail writes an error body. Server-side failures are logged with their
-// errorId so support can find the cause a client quotes.
-func (g *Gateway) fail(c *gin.Context, status, code int, message string, fields []fieldError) {
-	body := apiError{
-		Code:      code,
-		Message:   message,
-		ErrorID:   uuid.NewString(),
-		Timestamp: g.now().UTC().Format("2006-01-02T15:04:05.00Z"),
-		Errors:    fields,
+// apiError is an answer decided where the error is found: what a handler
+// or middleware returns when it turns a request down itself, as Caddy's
+// caddyhttp.Error carries a status. Err, if set, is the cause, logged for a
+// 5xx and never shown.
+type apiError struct {
+	Status  int
+	Code    int
+	Message string
+	Fields  []fieldError
+	Err     error
+}
+
+func (e *apiError) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
 	}
+	return e.Message
+}
+
+func (e *apiError) Unwrap() error { return e.Err }
+
+// badRequest is a 400 for a parameter; fields name what is wrong.
+func badRequest(message string, fields ...fieldError) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: codeInvalidParameter, Message: message, Fields: fields}
+}
+
+// outOfRange is a 400 for a number outside what the parameter takes.
+func outOfRange(message string, fields ...fieldError) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: codeOutOfRange, Message: message, Fields: fields}
+}
+
+func notFound(message string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: message}
+}
+
+func conflict(message string, fields ...fieldError) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: codeInvalidParameter, Message: message, Fields: fields}
+}
+
+// invalidFields is a 400 that lists every problem, named by the first.
+func invalidFields(problems []fieldError) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: codeInvalidParameter, Message: problems[0].Path + ": " + problems[0].Message, Fields: problems}
+}
+
+// failed wraps a dependency's failure with what the handler could not do,
+// in words for the client; answer decides the status from err.
+func failed(what string, err error) error {
+	return &manage.Error{What: what, Err: err}
+}
+
+// handle adapts a handler (or middleware) that returns an error to Gin:
+// any error becomes the answer through writeError, so no handler writes an
+// error body of its own.
+func (g *Gateway) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			g.writeError(c, err)
+		}
+	}
+}
+
+// writeError answers err and stops the request. A server-side failure is
+// logged with its cause and errorId, so support can find what a client
+// quotes; the cause itself never reaches the client.
+func (g *Gateway) writeError(c *gin.Context, err error) {
+	status, body := answer(err)
+	body.ErrorID = uuid.NewString()
+	body.Timestamp = g.now().UTC().Format(manage.TimeLayout)
 	if status >= 500 {
 		g.log.Error("request failed", zap.String("errorId", body.ErrorID), zap.String("path", c.Request.URL.Path),
-			zap.Int("status", status), zap.String("message", message))
+			zap.Int("status", status), zap.String("message", body.Message), zap.Error(err))
 	}
 	c.AbortWithStatusJSON(status, body)
 }
 
-// failInternal answers 5xx for a dependency failure, logging the cause but
-// keeping it out of the response.
-func (g *Gateway) failInternal(c *gin.Context, status int, what string, err error) {
-	id := uuid.NewString()
-	g.log.Error(what, zap.String("errorId", id), zap.String("path", c.Request.URL.Path), zap.Error(err))
-	c.AbortWithStatusJSON(status, apiError{
-		Code:      codeInternal,
-		Message:   what + "; nothing was lost, retry the request.",
-		ErrorID:   id,
-		Timestamp: g.now().UTC().Format("2006-01-02T15:04:05.00Z"),
-	})
-}
+// retryHint ends the message of a failure the client should retry.
+const retryHint = "; nothing was lost, retry the request."
 
-// failStore answers a store error: input the store refuses (store.ErrInvalid)
-// is the client's 400, anything else a 503 to retry.
-func (g *Gateway) failStore(c *gin.Context, what string, err error) {
-	if errors.Is(err, store.ErrInvalid) {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, what+": "+err.Error(), nil)
-		return
+// answer is the one mapping from errors to answers: the status and 8x8's
+// error body (without its errorId and timestamp).
+//
+//   - *apiError: as it says.
+//   - a body over the limit (*http.MaxBytesError): 413.
+//   - *definition.ValidationError: 400 with code 5001 and every problem;
+//     definition.ErrMalformed: 400, the body is not JSON.
+//   - *intake.Error: 503 when sending the event again may succeed, 500
+//     otherwise.
+//   - store.ErrNotFound: 404; store.ErrConflict: 409; store.ErrInvalid: 400,
+//     each with the message and field problems of the manage.Error around
+//     it.
+//   - credentials.ErrNotConfigured: 503, no Vault; credentials.ErrConflict:
+//     409, send it again.
+//   - manage.ErrInternal: 500; anything else: 503, a dependency failed and
+//     the request may be retried.
+//
+// The message of a 5xx says what could not be done, never the cause.
+func answer(err error) (int, errorBody) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.Status, errorBody{Code: ae.Code, Message: ae.Message, Errors: ae.Fields}
 	}
-	g.failInternal(c, http.StatusServiceUnavailable, what, err)
-}
-
-// readBody reads the whole (size-limited) body, answering 413 itself when it
-// is too large.
-func (g *Gateway) readBody(c *gin.Context) ([]byte, bool) {
-	if c.Request.Body == nil {
-		return nil, true
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return http.StatusRequestEntityTooLarge, errorBody{Code: codeOutOfRange,
+			Message: fmt.Sprintf("Request body is larger than %d bytes.", tooBig.Limit),
+			Errors:  []fieldError{{Path: "body", Message: fmt.Sprintf("larger than %d bytes", tooBig.Limit)}}}
 	}
-	b, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			g.fail(c, http.StatusRequestEntityTooLarge, codeOutOfRange,
-				fmt.Sprintf("Request body is larger than %d bytes.", tooBig.Limit),
-				[]fieldError{{Path: "body", Message: fmt.Sprintf("larger than %d bytes", tooBig.Limit)}})
-			return nil, false
+	var verr *definition.ValidationError
+	if errors.As(err, &verr) {
+		body := errorBody{Code: codeInvalidDefinition, Message: verr.Error(), Errors: make([]fieldError, 0, len(verr.Errors))}
+		for _, fe := range verr.Errors {
+			body.Errors = append(body.Errors, fieldError{Path: fe.Path, Code: fe.Code, Message: fe.Message})
 		}
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Could not read the request body.", nil)
-		return nil, false
+		if verr.Has("definition.name", "is required") {
+			body.Message = "Workflow name is required." // 8x8's documented message for this case
+		}
+		return http.StatusBadRequest, body
 	}
-	return b, true
-}
-
-var accountIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$`)
-
-// checkAccount rejects account ids that could never exist before any
-// handler uses them in a query or a workflow id.
-func (g *Gateway) checkAccount(c *gin.Context) {
-	if !accountIDPattern.MatchString(c.Param("accountId")) {
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Invalid account id.",
-			[]fieldError{{Path: "accountId", Message: "must be 1-128 letters, digits, '_', '.' or '-'"}})
-		return
+	if errors.Is(err, definition.ErrMalformed) {
+		return http.StatusBadRequest, errorBody{Code: codeInvalidParameter, Message: "Request body is not valid JSON: " + err.Error(),
+			Errors: []fieldError{{Path: "body", Message: err.Error()}}}
 	}
-	c.Next()
-}
+	var ie *intake.Error
+	if errors.As(err, &ie) {
+		status := http.StatusInternalServerError
+		if ie.Retry {
+			status = http.StatusServiceUnavailable
+		}
+		return status, errorBody{Code: codeInternal, Message: ie.What + retryHint}
+	}
 
-// failSecrets answers a failure of package credentials: no Vault
-// configured is a 503 that says so, other writers that kept changing the
-// same secrets a 409 to send again, anything else a 503 to retry.
-func (g *Gateway) failSecrets(c *gin.Context, what string, err error) {
+	what, cause := "Could not complete the request", err
+	var fields []fieldError
+	var me *manage.Error
+	if errors.As(err, &me) {
+		what, cause = me.What, me.Err
+		for _, f := range me.Fields {
+			fields = append(fields, fieldError{Path: f.Path, Code: f.Code, Message: f.Message})
+		}
+	}
 	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, errorBody{Code: codeNotFound, Message: what, Errors: fields}
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict, errorBody{Code: codeInvalidParameter, Message: what, Errors: fields}
+	case errors.Is(err, store.ErrInvalid):
+		// The store says what it cannot accept in words meant for callers.
+		if cause != store.ErrInvalid {
+			what += ": " + cause.Error()
+		}
+		return http.StatusBadRequest, errorBody{Code: codeInvalidParameter, Message: what, Errors: fields}
 	case errors.Is(err, credentials.ErrNotConfigured):
-		g.fail(c, http.StatusServiceUnavailable, codeInternal, what+": secrets need Vault, and this gateway has none configured.", nil)
+		return http.StatusServiceUnavailable, errorBody{Code: codeInternal,
+			Message: what + ": secrets need Vault, and this gateway has none configured."}
 	case errors.Is(err, credentials.ErrConflict):
-		g.fail(c, http.StatusConflict, codeInvalidParameter, what+": they changed while this request wrote them; send it again.",
-			[]fieldError{{Path: "fields", Code: "conflict", Message: "changed concurrently"}})
-	default:
-		g.failInternal(c, http.StatusServiceUnavailable, what, err)
+		return http.StatusConflict, errorBody{Code: codeInvalidParameter,
+			Message: what + ": they changed while this request wrote them; send it again.",
+			Errors:  []fieldError{{Path: "fields", Code: "conflict", Message: "changed concurrently"}}}
+	case errors.Is(err, manage.ErrInternal):
+		return http.StatusInternalServerError, errorBody{Code: codeInternal, Message: what + retryHint}
 	}
+	return http.StatusServiceUnavailable, errorBody{Code: codeInternal, Message: what + retryHint}
 }

@@ -2,13 +2,18 @@
 // management API and the webhook intake that turns inbound events into
 // Temporal workflow starts. It is the only package that imports Gin.
 //
+// It only speaks HTTP. Middleware authenticates and limits; handlers bind a
+// request (bind.go), call a service (manage.Definitions, manage.Runs,
+// intake, credentials) and return an error instead of writing one: handle
+// adapts them to Gin, and answer (errors.go) is the one place that turns
+// an error into a status and 8x8's error body.
+//
 // The intake rule that everything else leans on: a trigger is answered 2xx
 // only after Temporal has accepted every start it causes, so an acknowledged
 // event is never lost, and any failure answers 5xx so the caller retries.
 package gateway
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -21,49 +26,17 @@ import (
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/store"
 )
 
 // DefaultMaxBodyBytes caps request bodies unless Config says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
-// metadataStore is what the gateway needs from the metadata store.
-type metadataStore interface {
-	CreateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
-	UpdateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
-	Definition(ctx context.Context, accountID, id string, version int) (store.Definition, error)
-	DefinitionVersions(ctx context.Context, accountID, id string, page store.Page) ([]store.Definition, error)
-	DeleteDefinition(ctx context.Context, accountID, id string, version int) error
-	ListDefinitions(ctx context.Context, accountID string, page store.Page) ([]store.Definition, error)
-	UpdateDefinitionIfLatest(ctx context.Context, d store.Definition, expected int) (store.Definition, error)
-	DefinitionsOnAppVersion(ctx context.Context, accountID, app, version string, page store.Page) ([]store.Definition, error)
-	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
-
-	AuthenticateAPIKey(ctx context.Context, key string) (store.APIKey, error)
-	CreateAPIKey(ctx context.Context, accountID, name string, scopes []string) (store.APIKey, string, error)
-	ListAPIKeys(ctx context.Context, accountID string, page store.Page) ([]store.APIKey, error)
-	RevokeAPIKey(ctx context.Context, accountID, keyID string) error
-	RotateAPIKey(ctx context.Context, accountID, keyID string) (store.APIKey, string, error)
-	CreateSubAccount(ctx context.Context, sa store.SubAccount) (store.SubAccount, error)
-	ListSubAccounts(ctx context.Context, accountID string, page store.Page) ([]store.SubAccount, error)
-	SubAccount(ctx context.Context, accountID, id string) (store.SubAccount, error)
-	APIKey(ctx context.Context, accountID, keyID string) (store.APIKey, error)
-	DeleteSubAccount(ctx context.Context, accountID, id string) error
-
-	CreateConnection(ctx context.Context, c store.Connection) (store.Connection, error)
-	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
-	ListConnections(ctx context.Context, accountID, app string, page store.Page) ([]store.Connection, error)
-	DeleteConnection(ctx context.Context, accountID, id string) error
-	UpdateConnection(ctx context.Context, c store.Connection, expectedVersion int) (store.Connection, error)
-
-	SetEnvVars(ctx context.Context, accountID, app, appVersion string, vars []store.EnvVar) error
-	EnvVars(ctx context.Context, accountID, app, appVersion string) ([]store.EnvVar, error)
-	DeleteEnvVar(ctx context.Context, accountID, app, appVersion, name string) error
-}
-
 // Config holds the gateway's dependencies.
 type Config struct {
-	Store     metadataStore
+	// Store is the metadata store.
+	Store     *store.Store
 	Temporal  client.Client
 	Namespace string
 	Logger    *zap.Logger
@@ -95,7 +68,7 @@ type Config struct {
 
 // Gateway serves the HTTP API.
 type Gateway struct {
-	store      metadataStore
+	store      *store.Store
 	temporal   client.Client
 	namespace  string
 	log        *zap.Logger
@@ -113,7 +86,10 @@ type Gateway struct {
 	codec         http.Handler
 	codecAccounts []string
 	intake        *intake.Intake
-	runOptions    intake.Options
+	definitions   *manage.Definitions
+	runs          *manage.Runs
+	connections   *manage.Connections
+	environment   *manage.Environment
 }
 
 // New builds the gateway and its routes.
@@ -142,18 +118,21 @@ func New(cfg Config) *Gateway {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	g.runOptions = cfg.Runs
 	g.intake = intake.New(cfg.Store, cfg.Temporal, cfg.Namespace, cfg.Runs, g.now)
+	g.definitions = manage.NewDefinitions(cfg.Store, cfg.Temporal, cfg.Namespace, g.connectors, cfg.Runs.LocalHTTPSteps())
+	g.connections = manage.NewConnections(cfg.Store, g.secrets, g.connectors)
+	g.environment = manage.NewEnvironment(cfg.Store, g.secrets, g.connectors)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.Use(g.accessLog(), g.recover(), g.limitBody())
-	e.NoRoute(func(c *gin.Context) {
-		g.fail(c, http.StatusNotFound, codeNotFound, "No route for "+c.Request.Method+" "+c.Request.URL.Path+".", nil)
-	})
-	e.NoMethod(func(c *gin.Context) {
-		g.fail(c, http.StatusMethodNotAllowed, codeInvalidParameter, "Method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path+".", nil)
-	})
+	e.NoRoute(g.handle(func(c *gin.Context) error {
+		return notFound("No route for " + c.Request.Method + " " + c.Request.URL.Path + ".")
+	}))
+	e.NoMethod(g.handle(func(c *gin.Context) error {
+		return &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidParameter,
+			Message: "Method " + c.Request.Method + " is not allowed on " + c.Request.URL.Path + "."}
+	}))
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPIDocument()) })
@@ -162,56 +141,58 @@ func New(cfg Config) *Gateway {
 	e.GET("/api/v1/manifest", func(c *gin.Context) { c.JSON(http.StatusOK, g.connectors.Manifest()) })
 	// Apps and their versions (deprecations included), as little as a
 	// definition author needs to pick one; public like the manifest.
-	e.GET("/api/v1/apps", g.listApps)
+	e.GET("/api/v1/apps", g.handle(g.listApps))
 
 	// Third-party webhooks: no API key, the delivery's signature is the
 	// authentication (webhooks.go).
-	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.checkAccount, g.receiveWebhook)
+	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.handle(checkAccount), g.handle(g.receiveWebhook))
 
 	// The provider sends the browser back here; the single-use state it
 	// carries is the proof, not an API key.
-	e.GET(OAuth2CallbackPath, g.oauth2Callback)
+	e.GET(OAuth2CallbackPath, g.handle(g.oauth2Callback))
 
 	g.codecRoutes(e, cfg.Codec)
+	// After codecRoutes, which says how memos are read.
+	g.runs = manage.NewRuns(cfg.Temporal, cfg.Namespace, cfg.Store, g.dataConverter)
 
-	acct := e.Group("/api/v1/accounts/:accountId", g.checkAccount, g.authenticate)
-	acct.POST("/definitions", g.createDefinition)
-	acct.GET("/definitions", g.listDefinitions)
-	acct.GET("/definitions/:definitionId", g.definitionVersions)
-	acct.PUT("/definitions/:definitionId", g.updateDefinition)
-	acct.DELETE("/definitions/:definitionId", g.deleteDefinition)
-	acct.GET("/definitions/:definitionId/workflows", g.listRuns)
-	acct.POST("/definitions/:definitionId/workflows", g.startTestRun)
-	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.getRun)
-	acct.PATCH("/definitions/:definitionId/workflows/:workflowId", g.controlRun)
-	acct.GET("/definitions/:definitionId/workflows/:workflowId/errors", g.runErrors)
-	acct.POST("/triggers/http_request", g.triggerHTTPRequest)
-	acct.POST("/triggers/inbound_sms", g.triggerInboundSMS)
-	acct.POST("/triggers/inbound_chat_apps", g.triggerInboundChatApps)
-	acct.GET("/steps/timezones", g.timeZones)
-	acct.GET("/steps/functions", g.functions)
-	acct.GET("/usage", g.usage)
-	acct.GET("/usage/history", g.usageHistory)
-	acct.GET("/keys", g.listKeys)
-	acct.POST("/keys", g.createKey)
-	acct.GET("/keys/:keyId", g.getKey)
-	acct.DELETE("/keys/:keyId", g.revokeKey)
-	acct.POST("/keys/:keyId/rotate", g.rotateKey)
-	acct.GET("/connections", g.listConnections)
-	acct.POST("/connections", g.createConnection)
-	acct.GET("/connections/:connectionId", g.getConnection)
-	acct.DELETE("/connections/:connectionId", g.deleteConnection)
-	acct.PUT("/connections/:connectionId", g.updateConnection)
-	acct.POST("/connections/:connectionId/test", g.testConnection)
-	acct.POST("/connections/:connectionId/oauth2/authorize", g.startOAuth2)
-	acct.GET("/apps/:app/versions/:version/env", g.getEnv)
-	acct.PUT("/apps/:app/versions/:version/env", g.putEnv)
-	acct.DELETE("/apps/:app/versions/:version/env/:name", g.deleteEnv)
-	acct.GET("/subaccounts", g.listSubAccounts)
-	acct.POST("/subaccounts", g.createSubAccount)
-	acct.GET("/subaccounts/:subAccountId", g.getSubAccount)
-	acct.DELETE("/subaccounts/:subAccountId", g.deleteSubAccount)
-	acct.GET("/apps/:app/versions/:version/definitions", g.appVersionDefinitions)
+	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate))
+	acct.POST("/definitions", g.handle(g.createDefinition))
+	acct.GET("/definitions", g.handle(g.listDefinitions))
+	acct.GET("/definitions/:definitionId", g.handle(g.definitionVersions))
+	acct.PUT("/definitions/:definitionId", g.handle(g.updateDefinition))
+	acct.DELETE("/definitions/:definitionId", g.handle(g.deleteDefinition))
+	acct.GET("/definitions/:definitionId/workflows", g.handle(g.listRuns))
+	acct.POST("/definitions/:definitionId/workflows", g.handle(g.startTestRun))
+	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.handle(g.getRun))
+	acct.PATCH("/definitions/:definitionId/workflows/:workflowId", g.handle(g.controlRun))
+	acct.GET("/definitions/:definitionId/workflows/:workflowId/errors", g.handle(g.runErrors))
+	acct.POST("/triggers/http_request", g.handle(g.triggerHTTPRequest))
+	acct.POST("/triggers/inbound_sms", g.handle(g.triggerInboundSMS))
+	acct.POST("/triggers/inbound_chat_apps", g.handle(g.triggerInboundChatApps))
+	acct.GET("/steps/timezones", g.handle(g.timeZones))
+	acct.GET("/steps/functions", g.handle(g.functions))
+	acct.GET("/usage", g.handle(g.usage))
+	acct.GET("/usage/history", g.handle(g.usageHistory))
+	acct.GET("/keys", g.handle(g.listKeys))
+	acct.POST("/keys", g.handle(g.createKey))
+	acct.GET("/keys/:keyId", g.handle(g.getKey))
+	acct.DELETE("/keys/:keyId", g.handle(g.revokeKey))
+	acct.POST("/keys/:keyId/rotate", g.handle(g.rotateKey))
+	acct.GET("/connections", g.handle(g.listConnections))
+	acct.POST("/connections", g.handle(g.createConnection))
+	acct.GET("/connections/:connectionId", g.handle(g.getConnection))
+	acct.DELETE("/connections/:connectionId", g.handle(g.deleteConnection))
+	acct.PUT("/connections/:connectionId", g.handle(g.updateConnection))
+	acct.POST("/connections/:connectionId/test", g.handle(g.testConnection))
+	acct.POST("/connections/:connectionId/oauth2/authorize", g.handle(g.startOAuth2))
+	acct.GET("/apps/:app/versions/:version/env", g.handle(g.getEnv))
+	acct.PUT("/apps/:app/versions/:version/env", g.handle(g.putEnv))
+	acct.DELETE("/apps/:app/versions/:version/env/:name", g.handle(g.deleteEnv))
+	acct.GET("/subaccounts", g.handle(g.listSubAccounts))
+	acct.POST("/subaccounts", g.handle(g.createSubAccount))
+	acct.GET("/subaccounts/:subAccountId", g.handle(g.getSubAccount))
+	acct.DELETE("/subaccounts/:subAccountId", g.handle(g.deleteSubAccount))
+	acct.GET("/apps/:app/versions/:version/definitions", g.handle(g.appVersionDefinitions))
 
 	g.engine = e
 	return g
@@ -251,8 +232,7 @@ func (g *Gateway) recover() gin.HandlerFunc {
 		defer func() {
 			if r := recover(); r != nil {
 				g.log.Error("handler panicked", zap.Any("panic", r), zap.Stack("stack"))
-				g.fail(c, http.StatusInternalServerError, codeInternal, "Internal error.", nil)
-				c.Abort()
+				g.writeError(c, &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "Internal error."})
 			}
 		}()
 		c.Next()

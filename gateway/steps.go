@@ -11,7 +11,7 @@ import (
 
 // timeZones lists the time-zone ids expression functions accept, filtered by
 // ?contains= (case-insensitive, on the name and the id).
-func (g *Gateway) timeZones(c *gin.Context) {
+func (g *Gateway) timeZones(c *gin.Context) error {
 	needle := strings.ToLower(c.Query("contains"))
 	out := []definition.TimeZone{}
 	for _, tz := range definition.TimeZones() {
@@ -20,9 +20,11 @@ func (g *Gateway) timeZones(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, out)
+	return nil
 }
 
 // functions lists the functions Junction really provides to expressions.
-func (g *Gateway) functions(c *gin.Context) {
+func (g *Gateway) functions(c *gin.Context) error {
 	c.JSON(http.StatusOK, definition.Functions())
+	return nil
 }

@@ -1,14 +1,11 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/junction-run/junction/runs"
-	"go.temporal.io/api/workflowservice/v1"
 )
 
 // usage is 8x8's usage object for the current month (8x8's schema says an
@@ -33,46 +30,35 @@ type usageMonth struct {
 // usageHistoryMonths is how far back usage/history looks.
 const usageHistoryMonths = 12
 
-func (g *Gateway) usage(c *gin.Context) {
+func (g *Gateway) usage(c *gin.Context) error {
 	accountID := c.Param("accountId")
 	start := monthStart(g.now().UTC())
-	n, err := g.countRuns(c.Request.Context(), accountID, start, start.AddDate(0, 1, 0))
+	n, err := g.runs.Count(c.Request.Context(), accountID, start, start.AddDate(0, 1, 0))
 	if err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable, "Could not count runs", err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, usage{AccountID: accountID, ExecutedWorkflowCount: n,
 		CountStartedMonth: int(start.Month()), CountStartedYear: start.Year()})
+	return nil
 }
 
 // usageHistory counts runs per month, newest first, for the last 12 months
 // (this one included).
-func (g *Gateway) usageHistory(c *gin.Context) {
+func (g *Gateway) usageHistory(c *gin.Context) error {
 	accountID := c.Param("accountId")
 	start := monthStart(g.now().UTC())
 	out := make([]usageMonth, 0, usageHistoryMonths)
 	for i := 0; i < usageHistoryMonths; i++ {
 		from := start.AddDate(0, -i, 0)
-		n, err := g.countRuns(c.Request.Context(), accountID, from, from.AddDate(0, 1, 0))
+		n, err := g.runs.Count(c.Request.Context(), accountID, from, from.AddDate(0, 1, 0))
 		if err != nil {
-			g.failInternal(c, http.StatusServiceUnavailable, "Could not count runs", err)
-			return
+			return err
 		}
 		out = append(out, usageMonth{ID: fmt.Sprintf("%s-%04d-%02d", accountID, from.Year(), from.Month()),
 			AccountID: accountID, ExecutedWorkflowCount: n, Month: int(from.Month()), Year: from.Year()})
 	}
 	c.JSON(http.StatusOK, out)
-}
-
-func (g *Gateway) countRuns(ctx context.Context, accountID string, from, to time.Time) (int64, error) {
-	resp, err := g.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-		Namespace: g.namespace,
-		Query:     runs.Runs(accountID).StartedFrom(from).StartedBefore(to).String(),
-	})
-	if err != nil {
-		return 0, err
-	}
-	return resp.GetCount(), nil
+	return nil
 }
 
 func monthStart(t time.Time) time.Time {

@@ -37,35 +37,32 @@ type webhookResponse struct {
 }
 
 // receiveWebhook is POST /hooks/{accountId}/{connectionId}/{triggerId}.
-func (g *Gateway) receiveWebhook(c *gin.Context) {
+func (g *Gateway) receiveWebhook(c *gin.Context) error {
 	ctx := c.Request.Context()
 	accountID, connID, triggerID := c.Param("accountId"), c.Param("connectionId"), c.Param("triggerId")
-	body, ok := g.readBody(c)
-	if !ok {
-		return
+	body, err := readBody(c)
+	if err != nil {
+		return err
 	}
-	conn, found := g.connection(c, accountID, connID)
-	if !found {
-		return
+	conn, err := g.connections.Get(ctx, accountID, connID)
+	if err != nil {
+		return err
 	}
 	hook, spec, err := g.connectors.Webhook(conn.App, conn.AppVersion, triggerID)
 	if err != nil {
-		g.fail(c, http.StatusNotFound, codeNotFound, fmt.Sprintf("%s has no webhook trigger %q.", conn.App, triggerID),
-			[]fieldError{{Path: "triggerId", Code: "invalid_value", Message: err.Error()}})
-		return
+		return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf("%s has no webhook trigger %q.", conn.App, triggerID),
+			Fields: []fieldError{{Path: "triggerId", Code: "invalid_value", Message: err.Error()}}}
 	}
 	var secrets []string
 	if spec.Signature != connectors.SignatureNone {
 		secret, err := g.secrets.WebhookSecret(ctx, conn.AccountID, conn.ID, spec.SecretField)
 		if err != nil {
-			g.failSecrets(c, "Could not read the connection's webhook secret", err)
-			return
+			return failed("Could not read the connection's webhook secret", err)
 		}
 		if secret == "" {
-			g.fail(c, http.StatusUnauthorized, codeUnauthorized,
-				fmt.Sprintf("Connection %s has no %s to verify %s deliveries with: set it on the connection.", conn.ID, spec.SecretField, triggerID),
-				[]fieldError{{Path: "fields." + spec.SecretField, Code: "required", Message: "is not set on the connection"}})
-			return
+			return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized,
+				Message: fmt.Sprintf("Connection %s has no %s to verify %s deliveries with: set it on the connection.", conn.ID, spec.SecretField, triggerID),
+				Fields:  []fieldError{{Path: "fields." + spec.SecretField, Code: "required", Message: "is not set on the connection"}}}
 		}
 		secrets = []string{secret}
 	}
@@ -74,13 +71,10 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 	})
 	switch {
 	case errors.Is(err, connectors.ErrWebhookSignature):
-		g.fail(c, http.StatusUnauthorized, codeUnauthorized, "Delivery refused: "+err.Error()+".",
-			[]fieldError{{Path: "header", Code: "invalid_signature", Message: err.Error()}})
-		return
+		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Delivery refused: " + err.Error() + ".",
+			Fields: []fieldError{{Path: "header", Code: "invalid_signature", Message: err.Error()}}}
 	case err != nil:
-		g.fail(c, http.StatusBadRequest, codeInvalidParameter, "Delivery refused: "+err.Error()+".",
-			[]fieldError{{Path: "body", Code: "invalid_value", Message: err.Error()}})
-		return
+		return badRequest("Delivery refused: "+err.Error()+".", fieldError{Path: "body", Code: "invalid_value", Message: err.Error()})
 	}
 
 	// Every event of the delivery goes to the definitions listening on
@@ -91,9 +85,8 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 	for _, we := range got.Events {
 		var payload any
 		if err := json.Unmarshal(we.Payload, &payload); err != nil {
-			g.fail(c, http.StatusBadRequest, codeInvalidParameter, fmt.Sprintf("Delivery refused: event %s is not JSON: %v.", we.ID, err),
-				[]fieldError{{Path: "body", Code: "invalid_value", Message: err.Error()}})
-			return
+			return badRequest(fmt.Sprintf("Delivery refused: event %s is not JSON: %v.", we.ID, err),
+				fieldError{Path: "body", Code: "invalid_value", Message: err.Error()})
 		}
 		events = append(events, intake.Event{AccountID: accountID, Trigger: trigger, Connection: conn.ID,
 			ID: runs.EventWorkflowKey(we.ID), Payload: map[string]any{"payload": payload}})
@@ -104,16 +97,16 @@ func (g *Gateway) receiveWebhook(c *gin.Context) {
 		if err != nil {
 			// Runs started before stay started: the third party's retry
 			// carries the same event ids and starts only what is missing.
-			g.failIntake(c, err)
-			return
+			return err
 		}
 		resp.Events = append(resp.Events, res)
 	}
 	if a := got.Answer; a != nil {
 		c.Data(a.Status, a.ContentType, a.Body)
-		return
+		return nil
 	}
 	c.JSON(http.StatusOK, resp)
+	return nil
 }
 
 // publicURL is the URL the third party called, as it signs it (Twilio):

@@ -18,7 +18,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/junction-run/junction/connectors/shopify"
-	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devvault"
 	"github.com/junction-run/junction/runs"
 )
@@ -260,7 +259,7 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 		}
 		if defIDs[i] != "" {
 			res.Definitions++
-			env.schedules = append(env.schedules, gateway.PollScheduleID(pollAccount, defIDs[i]))
+			env.schedules = append(env.schedules, runs.PollScheduleID(pollAccount, defIDs[i]))
 			env.shopOf = append(env.shopOf, i+1)
 		}
 	}

@@ -19,8 +19,8 @@ import (
 
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
-	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/devstack"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -90,7 +90,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	}
 	def := createDefinition(t, s, "acme", body("Paid orders", "enabled", connID))
 	defID := def["id"].(string)
-	scheduleID := gateway.PollScheduleID("acme", defID)
+	scheduleID := runs.PollScheduleID("acme", defID)
 	h := s.Client.ScheduleClient().GetHandle(ctx, scheduleID)
 	desc, err := h.Describe(ctx)
 	if err != nil {
@@ -98,7 +98,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	}
 	if desc.Schedule.State.Paused || desc.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP ||
 		len(desc.Schedule.Spec.Intervals) != 1 || desc.Schedule.Spec.Intervals[0].Every != shopify.NewOrdersPollInterval ||
-		desc.Schedule.Spec.Intervals[0].Offset != gateway.PollScheduleOffset(scheduleID, shopify.NewOrdersPollInterval) {
+		desc.Schedule.Spec.Intervals[0].Offset != manage.PollScheduleOffset(scheduleID, shopify.NewOrdersPollInterval) {
 		t.Errorf("schedule: paused %v, overlap %v, spec %+v", desc.Schedule.State.Paused, desc.Schedule.Policy.Overlap, desc.Schedule.Spec)
 	}
 	if in := scheduledInput(t, desc); in.Version != 1 || in.ConnectionID != connID || in.TriggerID != "new_orders" {
@@ -196,20 +196,20 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	// A definition saved disabled gets no schedule until it is enabled.
 	later := createDefinition(t, s, "acme", body("Later", "disabled", connID))
 	laterID := later["id"].(string)
-	if _, err := s.Client.ScheduleClient().GetHandle(ctx, gateway.PollScheduleID("acme", laterID)).Describe(ctx); !errors.As(err, &notFound) {
+	if _, err := s.Client.ScheduleClient().GetHandle(ctx, runs.PollScheduleID("acme", laterID)).Describe(ctx); !errors.As(err, &notFound) {
 		t.Errorf("a disabled definition has a poll schedule: %v", err)
 	}
 	if resp := call(t, http.MethodPut, api+"/definitions/"+laterID, body("Later", "enabled", connID), nil); resp.Status != http.StatusOK {
 		t.Fatalf("enabling: %d %s", resp.Status, resp.Body)
 	}
-	desc, err = s.Client.ScheduleClient().GetHandle(ctx, gateway.PollScheduleID("acme", laterID)).Describe(ctx)
+	desc, err = s.Client.ScheduleClient().GetHandle(ctx, runs.PollScheduleID("acme", laterID)).Describe(ctx)
 	if err != nil || desc.Schedule.State.Paused {
 		t.Errorf("schedule of the enabled definition: %v", err)
 	}
 	// Schedules are listed from visibility, which catches up shortly.
 	waitFor(t, "the schedule list to hold the enabled definition's schedule only", 10*time.Second, func() bool {
 		ids := scheduleIDs(t, s)
-		return slices.Contains(ids, gateway.PollScheduleID("acme", laterID)) && !slices.Contains(ids, scheduleID)
+		return slices.Contains(ids, runs.PollScheduleID("acme", laterID)) && !slices.Contains(ids, scheduleID)
 	})
 
 	// "pollFrom": "now": the first poll records the shop's five orders and
@@ -221,7 +221,7 @@ func TestPollingTriggerStartsEachOrderOnce(t *testing.T) {
 	if fromNow["pollFrom"] != "now" {
 		t.Errorf("saved definition: pollFrom %v, want now", fromNow["pollFrom"])
 	}
-	nowSchedule := gateway.PollScheduleID("acme", fromNowID)
+	nowSchedule := runs.PollScheduleID("acme", fromNowID)
 	if state := pollNow(t, s, nowSchedule); state.Polled != 5 || state.Started != 0 || state.Baselined != 5 || state.Baseline {
 		t.Errorf("first poll from now: %+v, want 5 orders recorded and none started", state)
 	}

@@ -1,16 +1,13 @@
-package gateway
+package manage
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"net/http"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -21,7 +18,7 @@ import (
 )
 
 // A definition whose trigger is a polling app trigger ("shopify.new_orders")
-// has one Temporal Schedule, PollScheduleID(account, definition), that starts
+// has one Temporal Schedule, runs.PollScheduleID(account, definition), that starts
 // the workflow workflows.Poll at the trigger's interval. The schedule follows
 // the definition's latest version: created when it is saved enabled, its
 // argument replaced by every new version (the cursor is the schedule's last
@@ -35,11 +32,6 @@ const pollTimeout = 30 * time.Minute
 // pollCatchupWindow: a tick missed while Temporal was down is made up only
 // if it is this recent; the next tick polls everything since anyway.
 const pollCatchupWindow = time.Minute
-
-// PollScheduleID names the poll schedule of a definition.
-func PollScheduleID(accountID, definitionID string) string {
-	return "poll/" + accountID + "/" + definitionID
-}
 
 // PollScheduleOffset is where in each interval a poll schedule fires.
 // Temporal aligns interval schedules to the Unix epoch, so without an
@@ -59,37 +51,34 @@ func PollScheduleOffset(scheduleID string, interval time.Duration) time.Duration
 }
 
 // syncPollScheduleAfterSave brings the definition's poll schedule in line
-// with the version just saved; when that fails it answers 503 itself,
-// saying the version was saved, and returns false.
-func (g *Gateway) syncPollScheduleAfterSave(c *gin.Context, saved store.Definition) bool {
-	if err := g.syncPollSchedule(c.Request.Context(), saved.AccountID, saved.ID); err != nil {
-		g.failInternal(c, http.StatusServiceUnavailable,
-			fmt.Sprintf("Definition %s was saved as version %d, but its poll schedule could not be updated (save it again to retry)", saved.ID, saved.Version), err)
-		return false
+// with the version just saved, saying so when that fails.
+func (d *Definitions) syncPollScheduleAfterSave(ctx context.Context, saved store.Definition) error {
+	if err := d.syncPollSchedule(ctx, saved.AccountID, saved.ID); err != nil {
+		return failed(err, "Definition %s was saved as version %d, but its poll schedule could not be updated (save it again to retry)", saved.ID, saved.Version)
 	}
-	return true
+	return nil
 }
 
 // syncPollSchedule makes the poll schedule of a definition match its latest
 // version: present and running when it polls and is enabled, present and
 // paused when it polls and is disabled, absent otherwise.
-func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID string) error {
-	d, err := g.store.Definition(ctx, accountID, definitionID, 0)
+func (d *Definitions) syncPollSchedule(ctx context.Context, accountID, definitionID string) error {
+	rec, err := d.store.Definition(ctx, accountID, definitionID, 0)
 	if errors.Is(err, store.ErrNotFound) {
-		return g.deletePollSchedule(ctx, accountID, definitionID)
+		return d.deletePollSchedule(ctx, accountID, definitionID)
 	}
 	if err != nil {
 		return fmt.Errorf("reading definition %s: %w", definitionID, err)
 	}
-	in, interval, polls, err := g.pollInput(ctx, d)
+	in, interval, polls, err := d.pollInput(ctx, rec)
 	if err != nil {
 		return err
 	}
 	if !polls {
-		return g.deletePollSchedule(ctx, accountID, definitionID)
+		return d.deletePollSchedule(ctx, accountID, definitionID)
 	}
-	id := PollScheduleID(accountID, definitionID)
-	enabled := d.Status == store.StatusEnabled
+	id := runs.PollScheduleID(accountID, definitionID)
+	enabled := rec.Status == store.StatusEnabled
 	action := &client.ScheduleWorkflowAction{
 		ID:                       id,
 		Workflow:                 runs.PollWorkflow,
@@ -99,8 +88,8 @@ func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID 
 		StaticSummary:            fmt.Sprintf("Poll %s for %s (v%d)", in.Trigger, in.Name, in.Version),
 	}
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval, Offset: PollScheduleOffset(id, interval)}}}
-	note := fmt.Sprintf("definition %s version %d, %s", definitionID, d.Version, d.Status)
-	sc := g.temporal.ScheduleClient()
+	note := fmt.Sprintf("definition %s version %d, %s", definitionID, rec.Version, rec.Status)
+	sc := d.temporal.ScheduleClient()
 	if !enabled {
 		// A disabled definition that never had a schedule needs none; one
 		// that had keeps it paused, cursor and all.
@@ -144,10 +133,10 @@ func (g *Gateway) syncPollSchedule(ctx context.Context, accountID, definitionID 
 
 // pollInput is what the definition's poll schedule runs with, and the
 // interval; polls is false when the definition's trigger does not poll.
-func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.PollInput, interval time.Duration, polls bool, err error) {
-	doc, err := fromRecord(d)
+func (d *Definitions) pollInput(ctx context.Context, rec store.Definition) (in runs.PollInput, interval time.Duration, polls bool, err error) {
+	doc, err := Document(rec)
 	if err != nil {
-		return in, 0, false, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
+		return in, 0, false, fmt.Errorf("decoding stored definition %s v%d: %w", rec.ID, rec.Version, err)
 	}
 	app, triggerID, ok := definition.AppTrigger(doc.Trigger)
 	if !ok {
@@ -157,7 +146,7 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.Po
 	// one verifies webhooks; a connection deleted since leaves the latest
 	// stable one, and the poll fails naming the connection.
 	var appVersion string
-	conn, err := g.store.Connection(ctx, d.AccountID, doc.TriggerConnection)
+	conn, err := d.store.Connection(ctx, rec.AccountID, doc.TriggerConnection)
 	switch {
 	case err == nil:
 		appVersion = conn.AppVersion
@@ -169,15 +158,15 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.Po
 	if pinned := doc.Apps[app]; pinned != "" {
 		appVersion = pinned
 	}
-	spec, _, err := g.connectors.Trigger(app, appVersion, triggerID)
+	spec, _, err := d.connectors.Trigger(app, appVersion, triggerID)
 	if err != nil || spec.Kind != connectors.TriggerPolling {
 		return in, 0, false, nil
 	}
 	return runs.PollInput{
-		AccountID:        d.AccountID,
+		AccountID:        rec.AccountID,
 		SubAccountID:     doc.SubAccountID,
-		DefinitionID:     d.ID,
-		Version:          d.Version,
+		DefinitionID:     rec.ID,
+		Version:          rec.Version,
 		Name:             doc.Definition.Name,
 		Trigger:          doc.Trigger,
 		Connector:        app,
@@ -188,20 +177,15 @@ func (g *Gateway) pollInput(ctx context.Context, d store.Definition) (in runs.Po
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
 		Apps:             doc.Apps,
-		LocalHTTPSteps:   g.runOptions.LocalHTTPSteps(),
+		LocalHTTPSteps:   d.localHTTPSteps,
 	}, spec.PollInterval, true, nil
 }
 
 // deletePollSchedule deletes a definition's poll schedule, if it has one.
-func (g *Gateway) deletePollSchedule(ctx context.Context, accountID, definitionID string) error {
-	id := PollScheduleID(accountID, definitionID)
-	if err := g.temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx); err != nil && !isNotFound(err) {
+func (d *Definitions) deletePollSchedule(ctx context.Context, accountID, definitionID string) error {
+	id := runs.PollScheduleID(accountID, definitionID)
+	if err := d.temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx); err != nil && !isNotFound(err) {
 		return fmt.Errorf("deleting poll schedule %s: %w", id, err)
 	}
 	return nil
-}
-
-func isNotFound(err error) bool {
-	var nf *serviceerror.NotFound
-	return errors.As(err, &nf)
 }

@@ -1,9 +1,11 @@
-package gateway
+package manage
 
 import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/runs"
 )
 
 // TestPollScheduleOffset checks that a thousand definitions on one
@@ -13,7 +15,7 @@ func TestPollScheduleOffset(t *testing.T) {
 	const n, interval, buckets = 1000, 5 * time.Minute, 10
 	counts := make([]int, buckets)
 	for i := range n {
-		id := PollScheduleID("acme", fmt.Sprintf("def-%d", i))
+		id := runs.PollScheduleID("acme", fmt.Sprintf("def-%d", i))
 		off := PollScheduleOffset(id, interval)
 		if off < 0 || off >= interval || off%time.Second != 0 {
 			t.Fatalf("offset %s of %s: want whole seconds in [0, %s)", off, id, interval)

@@ -1,4 +1,4 @@
-package gateway
+package manage
 
 import (
 	"context"
@@ -24,21 +24,21 @@ const eightByEightApp = "eightbyeight"
 // doc.Apps), the actions at those versions, their inputs against the
 // actions' input schemas, and the connections the steps name.
 type connectorCheck struct {
-	g         *Gateway
+	d         *Definitions
 	ctx       context.Context
 	accountID string
 	doc       *definition.Document
 	pinned    map[string]connectors.Spec // app -> the version the definition uses
 	failed    map[string]bool            // apps without a usable version, already reported or not
 	noApp     map[string]bool            // apps the registry does not have at all
-	problems  []fieldError
+	problems  []definition.FieldError
 }
 
 // pinApps fills doc.Apps and reports, as field errors, everything a saved
 // definition cannot have. A store failure (looking up connections) is
-// returned as err, for a 503.
-func (g *Gateway) pinApps(ctx context.Context, accountID string, doc *definition.Document) ([]fieldError, error) {
-	ch := &connectorCheck{g: g, ctx: ctx, accountID: accountID, doc: doc,
+// returned as err.
+func (d *Definitions) pinApps(ctx context.Context, accountID string, doc *definition.Document) ([]definition.FieldError, error) {
+	ch := &connectorCheck{d: d, ctx: ctx, accountID: accountID, doc: doc,
 		pinned: map[string]connectors.Spec{}, failed: map[string]bool{}, noApp: map[string]bool{}}
 	if app, trigger, ok := definition.ConnectorAction(doc.Trigger); ok {
 		if err := ch.trigger(app, trigger); err != nil {
@@ -61,7 +61,7 @@ func (g *Gateway) pinApps(ctx context.Context, accountID string, doc *definition
 }
 
 func (ch *connectorCheck) fail(path, code, format string, args ...any) {
-	ch.problems = append(ch.problems, fieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+	ch.problems = append(ch.problems, definition.FieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 // version resolves the version of app the definition uses: the one it
@@ -76,7 +76,7 @@ func (ch *connectorCheck) version(app string) (connectors.Spec, bool) {
 		return connectors.Spec{}, false
 	}
 	named, isNamed := ch.doc.Apps[app]
-	c, err := ch.g.connectors.Lookup(app, named)
+	c, err := ch.d.connectors.Lookup(app, named)
 	if err != nil {
 		ch.failed[app] = true
 		switch {
@@ -176,7 +176,7 @@ func authKinds(spec connectors.Spec) []string {
 // connection checks that id names a connection of the account for app and,
 // when spec is given, one that version accepts.
 func (ch *connectorCheck) connection(id, path, app string, spec *connectors.Spec) error {
-	conn, err := ch.g.store.Connection(ch.ctx, ch.accountID, id)
+	conn, err := ch.d.store.Connection(ch.ctx, ch.accountID, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		ch.fail(path, definition.CodeInvalidValue, "no connection %q in this account (GET /connections lists them)", id)

@@ -300,6 +300,19 @@ func cliTime(s string) string {
 
 // cliPayload reads a JSON value given as @file, @- (stdin) or inline; ""
 // is no payload.
+// cliSend reads what a command that sends an event needs: the output
+// format, the --data payload and the API client.
+func cliSend(c *cli.Context) (output string, payload json.RawMessage, client *apiclient.Client, s cliSettings, err error) {
+	if output, err = cliOutput(c); err != nil {
+		return "", nil, nil, s, err
+	}
+	if payload, err = cliPayload(c, c.String("data"), "--data"); err != nil {
+		return "", nil, nil, s, err
+	}
+	client, s, err = cliClient(c, "")
+	return output, payload, client, s, err
+}
+
 func cliPayload(c *cli.Context, arg, what string) (json.RawMessage, error) {
 	if arg == "" {
 		return nil, nil

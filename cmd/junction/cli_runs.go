@@ -173,15 +173,7 @@ func cliRunsCommand() *cli.Command {
 					if _, err := cliExactArgs(c, 0, "--definition ID [-d @payload.json]"); err != nil {
 						return err
 					}
-					output, err := cliOutput(c)
-					if err != nil {
-						return err
-					}
-					payload, err := cliPayload(c, c.String("data"), "--data")
-					if err != nil {
-						return err
-					}
-					client, s, err := cliClient(c, "")
+					output, payload, client, s, err := cliSend(c)
 					if err != nil {
 						return err
 					}

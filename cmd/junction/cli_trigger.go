@@ -27,15 +27,7 @@ func cliTriggerCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			output, err := cliOutput(c)
-			if err != nil {
-				return err
-			}
-			payload, err := cliPayload(c, c.String("data"), "--data")
-			if err != nil {
-				return err
-			}
-			client, s, err := cliClient(c, "")
+			output, payload, client, s, err := cliSend(c)
 			if err != nil {
 				return err
 			}

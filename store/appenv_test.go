@@ -91,4 +91,3 @@ func mustEnv(vars []EnvVar, err error) []EnvVar {
 	}
 	return vars
 }
-

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/junction-run/junction/internal/retryafter"
+	"github.com/junction-run/junction/egress"
 )
 
 // Sentinels for what callers branch on; an *APIError matches the one its
@@ -98,7 +98,7 @@ func newAPIError(resp *http.Response) *APIError {
 			e.Message = http.StatusText(resp.StatusCode)
 		}
 	}
-	e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
+	e.RetryAfter = egress.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return e
 }
 

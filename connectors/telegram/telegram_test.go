@@ -33,15 +33,6 @@ func TestConformance(t *testing.T) {
 	connectortest.RunWith(t, telegram.New(), telegramtest.New(t), options(telegramtest.Token))
 }
 
-func client(t *testing.T, baseURL string) *http.Client {
-	t.Helper()
-	base, err := url.Parse(baseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Transport: connectortest.Redirect(base, http.DefaultTransport)}
-}
-
 func call(t *testing.T, baseURL, token, input string) connectors.Call {
 	t.Helper()
 	return options(token).Call(t, baseURL, input)

@@ -97,6 +97,12 @@ func connectorFailure(in runs.ConnectorCall, err error) error {
 func mapConnectorError(msg string, err error) error {
 	var ce *connectors.Error
 	if !errors.As(err, &ce) {
+		if errors.Is(err, egress.ErrRefused) {
+			// A connector's own call (or its token request or login) that
+			// the address guard refused: nothing was sent, and a retry
+			// would be refused again.
+			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeDestinationRefused, nil)
+		}
 		if errors.Is(err, auth.ErrRejected) {
 			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeUnauthorized, nil)
 		}

@@ -22,9 +22,9 @@ import (
 // released.
 type ErrorKind string
 
-// The kinds of Error. BadRequest, NotFound, Unprocessable and Unauthorized
-// cannot succeed when sent again unchanged; RateLimited, Unavailable and
-// Timeout may.
+// The kinds of Error. BadRequest, NotFound, Unprocessable, Unauthorized
+// and DestinationRefused cannot succeed when sent again unchanged;
+// RateLimited, Unavailable and Timeout may.
 const (
 	// BadRequest: the third party refused the request as malformed (400, or
 	// a 4xx with no better kind), or the action refused its input before
@@ -46,6 +46,10 @@ const (
 	Unavailable ErrorKind = runs.ErrTypeUnavailable
 	// Timeout: the third party gave up waiting for the request (408).
 	Timeout ErrorKind = runs.ErrTypeTimeout
+	// DestinationRefused: the worker's address guard refused to connect
+	// (egress.ErrRefused): the host is, or resolves to, an address that is
+	// not public and not allowed. Nothing was sent.
+	DestinationRefused ErrorKind = runs.ErrTypeDestinationRefused
 )
 
 // Retryable reports whether the same call may succeed later.
@@ -69,6 +73,8 @@ func (k ErrorKind) phrase() string {
 		return "unavailable"
 	case Timeout:
 		return "timeout"
+	case DestinationRefused:
+		return "destination refused"
 	}
 	return strings.ToLower(string(k))
 }

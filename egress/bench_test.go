@@ -23,7 +23,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		_, _ = w.Write(answer)
 	}))
 	defer srv.Close()
-	c := egress.NewClient(egress.Options{})
+	c := egress.NewClient(egress.Options{Allow: loopback})
 	hc := &http.Client{Transport: c.Transport()}
 	in := map[string]any{"order": map[string]any{"note": "gift"}}
 	type order struct {

@@ -50,22 +50,36 @@ const (
 )
 
 // Options configure a Client. The zero value of each field means its
-// default, and the zero Options are what Default uses.
+// default. The address guard is always on: with the zero Allow, a Client
+// connects to public addresses only (see Classify), and only an explicit
+// allow list lets anything else through.
 type Options struct {
+	// Allow lets the address guard connect to addresses that are not
+	// public: CIDRs matched against the resolved address, host names
+	// against the request's host (see ParseAllow). The zero Allow lets
+	// nothing through beyond public addresses.
+	Allow Allow
 	// Proxy chooses the proxy of each request, as http.Transport.Proxy
 	// does; nil means none. The environment (HTTP_PROXY and the like) is
 	// read only when Proxy is http.ProxyFromEnvironment: a proxy stands
-	// between DialControl and the third party, so using one must be a
-	// decision, not an accident of the environment.
+	// between the address guard and the third party, so using one must be
+	// a decision, not an accident of the environment. With a proxy, the
+	// guard judges the proxy's address (and host name) only, never the
+	// third party's, which the proxy resolves and connects to: Allow must
+	// let a proxy on a private address through, and the proxy itself must
+	// refuse what the guard would have.
 	Proxy func(*http.Request) (*url.URL, error)
-	// DialControl, when set, is called for every connection the transport
-	// opens, after the address is resolved and before the connection is
-	// made (net.Dialer.ControlContext): address is the IP and port about to
-	// be dialled. Returning an error refuses the connection, and the
-	// request fails with ErrNetwork. This is the one place where an
-	// address guard belongs: redirects, DNS answers that change between
-	// checks and every retry dial through it. With a Proxy, it sees the
-	// proxy's address only.
+	// Resolver resolves host names before the guard sees their addresses
+	// (nil: net.DefaultResolver); tests give one that answers from a table.
+	Resolver *net.Resolver
+	// DialControl, when set, is called for every connection the address
+	// guard lets through, after the address is resolved and before the
+	// connection is made (net.Dialer.ControlContext): address is the IP
+	// and port about to be dialled. Returning an error refuses the
+	// connection, and the request fails with ErrNetwork. Redirects, DNS
+	// answers that change between checks and every retry dial through it
+	// as they do through the guard. With a Proxy, it sees the proxy's
+	// address only.
 	DialControl func(ctx context.Context, network, address string, c syscall.RawConn) error
 	// Timeout is the deadline of a request that sets none (default
 	// DefaultTimeout).
@@ -114,10 +128,9 @@ func NewClient(o Options) *Client {
 // newTransport is the only place where Junction builds an http.Transport
 // for third parties.
 func newTransport(o Options) *http.Transport {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: dialKeepAlive, ControlContext: o.DialControl}
 	return &http.Transport{
 		Proxy:                 o.Proxy,
-		DialContext:           d.DialContext,
+		DialContext:           newGuard(o).dial,
 		ForceAttemptHTTP2:     true, // a custom DialContext turns HTTP/2 off unless asked
 		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 		IdleConnTimeout:       idleConnTimeout,
@@ -126,11 +139,14 @@ func newTransport(o Options) *http.Transport {
 	}
 }
 
-var defaultClient = sync.OnceValue(func() *Client { return NewClient(Options{}) })
+var defaultClient = sync.OnceValue(func() *Client { return NewClient(Options{Allow: mustParseAllow(AllowLoopback)}) })
 
-// Default is the process's Client with the zero Options, for callers that
-// are given no Client (a connector's own default, a test). Production
-// wiring builds its own with NewClient and passes it down.
+// Default is the process's Client for callers that are given no Client (a
+// connector's own default, a test): the zero Options but for Allow, which
+// is AllowLoopback, so that tests reach their httptest servers on
+// 127.0.0.1 while the guard refuses every other address that is not
+// public. Production wiring builds its own with NewClient, whose allow
+// list is the operator's (none by default), and passes it down.
 func Default() *Client { return defaultClient() }
 
 // Transport is the pooled transport, which adds no credentials: the base
@@ -164,14 +180,17 @@ func (c *Client) WithTransport(rt http.RoundTripper) *http.Client {
 }
 
 // redirecting returns a shallow copy of hc (nil: a client over the
-// Client's Transport) that follows at most max redirects by
+// Client's Transport; a client with a nil Transport gets the Client's too)
+// that follows at most max redirects by
 // RedirectPolicy, and whose own Timeout is off: the request's context
 // carries the deadline (see send).
 func (c *Client) redirecting(hc *http.Client, max int) *http.Client {
 	var cp http.Client
 	if hc != nil {
 		cp = *hc
-	} else {
+	}
+	if cp.Transport == nil {
+		// Never net/http's DefaultTransport, which has no address guard.
 		cp.Transport = c.transport
 	}
 	plain, crossOrigin := PlainTransport(cp.Transport)

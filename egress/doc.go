@@ -6,8 +6,15 @@
 //
 //   - connections: one pooled http.Transport per Client (64 idle
 //     connections per host, kept 90 s), no proxy unless Options.Proxy names
-//     one, and Options.DialControl, the single seam where the address guard
-//     sits: every connection the transport opens passes through it;
+//     one;
+//   - addresses: the address guard, in the dialer's ControlContext, sees
+//     every connection the transport opens (redirects and every address a
+//     name resolves to included) just before connect(2), and refuses any
+//     address that is not public (Classify: loopback, private, link-local
+//     and the cloud metadata service, unique-local, CGNAT, multicast,
+//     reserved, documentation, and their IPv6 forms) unless Options.Allow
+//     lets it through; a refusal is a *RefusedError (ErrRefused). With a
+//     proxy, the guard sees the proxy's address only;
 //   - time: every request has a deadline (Options.Timeout, 30 s by
 //     default, or Request.Timeout) that covers redirects and reading the
 //     body;
@@ -18,7 +25,7 @@
 //   - redirects: followed up to a limit (5), and never with credentials to
 //     another origin: see RedirectPolicy;
 //   - errors: typed (sentinels for transport failures, *StatusError for
-//     refusals, *TooLargeError), and their text never carries a secret: the
+//     refusals, *TooLargeError, *RefusedError), and their text never carries a secret: the
 //     URL appears as scheme and host only, and text quoted from an answer
 //     or a transport error is scrubbed of the request's credentials (see
 //     Scrubber);

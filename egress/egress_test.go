@@ -226,7 +226,7 @@ func TestWithTransportRoutesHops(t *testing.T) {
 	origin := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
 	})
-	c := egress.NewClient(egress.Options{})
+	c := egress.NewClient(egress.Options{Allow: loopback})
 	hc := c.WithTransport(unwrappable{credentials{c.Transport()}})
 	for name, send := range map[string]func() (int, string, error){
 		"directly": func() (int, string, error) {
@@ -492,7 +492,7 @@ func TestTimeouts(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	short := egress.NewClient(egress.Options{Timeout: 40 * time.Millisecond})
+	short := egress.NewClient(egress.Options{Allow: loopback, Timeout: 40 * time.Millisecond})
 	tests := []struct {
 		name    string
 		client  *egress.Client
@@ -546,7 +546,7 @@ func TestDialControl(t *testing.T) {
 	errRefused := errors.New("address refused")
 	var mu sync.Mutex
 	var dialled []string
-	c := egress.NewClient(egress.Options{DialControl: func(_ context.Context, network, address string, _ syscall.RawConn) error {
+	c := egress.NewClient(egress.Options{Allow: loopback, DialControl: func(_ context.Context, network, address string, _ syscall.RawConn) error {
 		mu.Lock()
 		defer mu.Unlock()
 		dialled = append(dialled, address)
@@ -574,15 +574,15 @@ func TestProxy(t *testing.T) {
 	direct := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "direct") })
 	t.Setenv("HTTP_PROXY", proxied.URL)
 	t.Setenv("NO_PROXY", "")
-	if tr, ok := egress.NewClient(egress.Options{}).Transport().(*http.Transport); !ok || tr.Proxy != nil {
+	if tr, ok := egress.NewClient(egress.Options{Allow: loopback}).Transport().(*http.Transport); !ok || tr.Proxy != nil {
 		t.Fatalf("the default transport has a proxy")
 	}
-	resp, err := egress.NewClient(egress.Options{}).Do(t.Context(), nil, egress.Request{URL: direct.URL})
+	resp, err := egress.NewClient(egress.Options{Allow: loopback}).Do(t.Context(), nil, egress.Request{URL: direct.URL})
 	if err != nil || string(resp.Body) != "direct" {
 		t.Fatalf("default: %v %v", resp, err)
 	}
 	pu, _ := url.Parse(proxied.URL)
-	c := egress.NewClient(egress.Options{Proxy: http.ProxyURL(pu)})
+	c := egress.NewClient(egress.Options{Allow: loopback, Proxy: http.ProxyURL(pu)})
 	resp, err = c.Do(t.Context(), nil, egress.Request{URL: direct.URL + "/x"})
 	if err != nil || string(resp.Body) != "via proxy "+direct.URL+"/x" {
 		t.Fatalf("configured proxy: %v %v", resp, err)
@@ -591,7 +591,7 @@ func TestProxy(t *testing.T) {
 
 func TestUserAgent(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.UserAgent()) })
-	c := egress.NewClient(egress.Options{UserAgent: "Junction/test"})
+	c := egress.NewClient(egress.Options{Allow: loopback, UserAgent: "Junction/test"})
 	for _, tt := range []struct{ given, want string }{{"", "Junction/test"}, {"mine/1", "mine/1"}} {
 		h := http.Header{}
 		if tt.given != "" {

@@ -10,8 +10,10 @@ import (
 
 // Sentinel errors for what callers branch on. Errors from Do and JSON wrap
 // them (test with errors.Is); an answer whose status is not a success is a
-// *StatusError instead, and a successful answer too large to read a
-// *TooLargeError (which is also ErrResponseTooLarge).
+// *StatusError instead, a successful answer too large to read a
+// *TooLargeError (which is also ErrResponseTooLarge), and a destination the
+// address guard refuses a *RefusedError (which is also ErrRefused, declared
+// in guard.go).
 var (
 	// ErrInvalidRequest: the request was refused before anything was sent
 	// (a URL that is not an absolute http(s) URL, an invalid method, a body
@@ -21,7 +23,8 @@ var (
 	// The third party may have acted on the request.
 	ErrTimeout = errors.New("HTTP request timed out")
 	// ErrNetwork: the request failed below HTTP (DNS, a refused or reset
-	// connection, TLS, DialControl's refusal). The third party may have
+	// connection, TLS, DialControl's refusal; the address guard's refusal
+	// is ErrRefused instead). The third party may have
 	// acted on it if the failure came after it was sent.
 	ErrNetwork = errors.New("HTTP request failed")
 	// ErrTooManyRedirects: the third party redirected more often than the

@@ -24,7 +24,10 @@ func ExampleClient_JSON() {
 	}))
 	defer api.Close()
 
-	eg := egress.NewClient(egress.Options{UserAgent: "Junction/1"})
+	// The fake API listens on 127.0.0.1, which the address guard refuses
+	// unless allowed.
+	allow, _ := egress.ParseAllow(egress.AllowLoopback)
+	eg := egress.NewClient(egress.Options{Allow: allow, UserAgent: "Junction/1"})
 	// In the worker, a connection's credentials wrap eg.Transport().
 	hc := eg.WithTransport(bearer{"s3cr3t-token", eg.Transport()})
 

@@ -64,15 +64,17 @@ func is2xx(status int) bool { return status >= 200 && status < 300 }
 // Transport) with RedirectPolicy and the request's deadline, and reads the
 // answer's body. hc's CheckRedirect is replaced by RedirectPolicy; its
 // Timeout, when shorter than the request's, is the deadline; its
-// Transport and Jar are used as they are.
+// Transport (nil: the Client's, never net/http's default) and Jar are
+// used as they are.
 //
 // A successful answer (see Request.Success) is read up to MaxBodyBytes; a
 // larger one returns the Response, with the first MaxBodyBytes of its
 // body (for callers content with a prefix), together with a
 // *TooLargeError. Any other answer is read up to MaxErrorBodyBytes
 // and returned together with a *StatusError. Failures to send or to read
-// return ErrInvalidRequest, ErrTimeout, ErrNetwork or ErrTooManyRedirects,
-// or, when ctx ends first, an error that is ctx's error; once an answer
+// return ErrInvalidRequest, ErrTimeout, ErrNetwork, ErrTooManyRedirects or
+// a *RefusedError (the address guard's, which is ErrRefused), or, when ctx
+// ends first, an error that is ctx's error; once an answer
 // has arrived, the Response comes with the error. No error text holds the
 // URL beyond its scheme and host, or a credential of the request.
 func (c *Client) Do(ctx context.Context, hc *http.Client, req Request) (*Response, error) {
@@ -270,6 +272,12 @@ func (s *sent) target() string { return s.method + " " + RedactURL(s.url) }
 func (s *sent) transportError(err error) error {
 	if errors.Is(err, ErrTooManyRedirects) {
 		return failure(ErrTooManyRedirects, fmt.Sprintf("%s: stopped after %d", s.target(), s.redirects), nil)
+	}
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		// The refusal is the error (errors.As finds it): its text names
+		// the host, which may be a redirect's rather than the target's.
+		return &requestError{msg: ErrRefused.Error() + ": " + s.target() + ": " + refused.reason(), sentinel: refused}
 	}
 	if ctxErr := s.ctx.Err(); ctxErr != nil {
 		return &requestError{msg: s.target() + ": " + ctxErr.Error(), cause: ctxErr}

@@ -22,6 +22,13 @@ const (
 	ErrTypeUnavailable = "Unavailable"
 	// ErrTypeTimeout marks 408 answers and client-side timeouts: retried.
 	ErrTypeTimeout = "Timeout"
+	// ErrTypeDestinationRefused marks a call the worker's egress address
+	// guard refused before connecting: its host is, or resolves to, an
+	// address that is not public (loopback, private, link-local and the
+	// cloud metadata service, …) and the worker's --egress-allow does not
+	// list it. Not retried: nothing was sent, and nothing changes until
+	// the URL or the worker's allow list does.
+	ErrTypeDestinationRefused = "DestinationRefused"
 	// ErrTypeResponseTooLarge marks a response body over the size limit.
 	ErrTypeResponseTooLarge = "ResponseTooLarge"
 	// ErrTypeNotConfigured marks a worker missing what a step needs (no 8x8

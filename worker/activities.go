@@ -26,8 +26,11 @@ type Dependencies struct {
 	// catalog.New()).
 	Connectors *connectors.Registry
 	// Egress is the process's one client to third parties (default:
-	// NewEgress()).
+	// NewEgress(EgressAllow)).
 	Egress *egress.Client
+	// EgressAllow is the address guard's allow list of the default Egress:
+	// the zero Allow lets public addresses only.
+	EgressAllow egress.Allow
 	// Transport, when set, carries connector calls instead of Egress's
 	// transport; tests point it at fakes.
 	Transport http.RoundTripper
@@ -42,7 +45,7 @@ func NewActivities(d Dependencies) Activities {
 		d.Connectors = catalog.New()
 	}
 	if d.Egress == nil {
-		d.Egress = NewEgress()
+		d.Egress = NewEgress(d.EgressAllow)
 	}
 	if d.EightByEight.HTTPClient == nil {
 		d.EightByEight.HTTPClient = d.Egress.HTTPClient()
@@ -62,9 +65,13 @@ func NewActivities(d Dependencies) Activities {
 	}
 }
 
-// NewEgress is the worker's client to third parties. It honours the
-// environment's HTTP(S)_PROXY as the worker always has; making that
-// opt-in belongs with the egress address guard.
-func NewEgress() *egress.Client {
-	return egress.NewClient(egress.Options{Proxy: http.ProxyFromEnvironment, UserAgent: activities.UserAgent})
+// NewEgress is the worker's client to third parties, whose address guard
+// refuses every address that is not public unless allow lists it
+// (`--egress-allow`). It honours the environment's HTTP(S)_PROXY as the
+// worker always has: with a proxy, the guard judges the proxy's address
+// only (allow must list it when it is private), and the proxy, which
+// resolves and connects to the third party, must refuse what the guard
+// would have.
+func NewEgress(allow egress.Allow) *egress.Client {
+	return egress.NewClient(egress.Options{Allow: allow, Proxy: http.ProxyFromEnvironment, UserAgent: activities.UserAgent})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/internal/devstack"
 )
 
@@ -30,8 +31,13 @@ func devCommand() *cli.Command {
 			&cli.BoolFlag{Name: "encrypt-payloads", Usage: "encrypt Temporal payloads with a key generated once and kept in --data-dir (payload-keys); the UI decrypts them through the gateway's codec endpoint", EnvVars: []string{"JUNCTION_ENCRYPT_PAYLOADS"}},
 			payloadKeysFlag(),
 			localHTTPStepsFlag(),
+			egressAllowFlag(egress.AllowLoopback),
 		}, eightByEightFlags()...),
 		Action: func(c *cli.Context) error {
+			allow, err := egressAllow(c)
+			if err != nil {
+				return err
+			}
 			logger, err := newLogger(c, true)
 			if err != nil {
 				return err
@@ -54,6 +60,7 @@ func devCommand() *cli.Command {
 				EncryptPayloads:  c.Bool("encrypt-payloads"),
 				PayloadKeys:      c.String("payload-keys"),
 				NoLocalHTTPSteps: !c.Bool("local-http-steps"),
+				EgressAllow:      allow.String(),
 				Logger:           logger,
 			})
 			if err != nil {

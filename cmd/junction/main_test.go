@@ -77,6 +77,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	t.Setenv("JUNCTION_HTTP_ADDRESS", httpAddr)
 	t.Setenv("JUNCTION_DATABASE_URL", dbURL)
 	t.Setenv("JUNCTION_LOG_LEVEL", "warn")
+	// The sink below listens on loopback, which the worker's egress guard
+	// refuses unless allowed.
+	t.Setenv("JUNCTION_EGRESS_ALLOW", "127.0.0.0/8")
 	vaultAddr, vaultToken := vaulttest.Start(t)
 	t.Setenv("JUNCTION_VAULT_ADDR", vaultAddr)
 	t.Setenv("JUNCTION_VAULT_TOKEN", vaultToken)

@@ -21,9 +21,14 @@ func workerCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
 			&cli.IntFlag{Name: "workflow-cache-size", Usage: "runs kept in memory between workflow tasks, about 40 KB each (0: the SDK's 10,000); evicted runs are replayed from history when they next have work", EnvVars: []string{"JUNCTION_WORKFLOW_CACHE_SIZE"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
+			egressAllowFlag("none"),
 		),
 		Action: func(c *cli.Context) error {
 			host, _ := os.Hostname()
+			allow, err := egressAllow(c)
+			if err != nil {
+				return err
+			}
 			a, done, err := build(c, func(cfg *app.Config) {
 				cfg.RegisterSearchAttributes = c.Bool("register-search-attributes")
 				cfg.Worker = &app.WorkerConfig{
@@ -33,6 +38,7 @@ func workerCommand() *cli.Command {
 						Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 					},
 					EightByEight: eightByEightConfig(c),
+					EgressAllow:  allow,
 				}
 			})
 			if err != nil {

@@ -106,6 +106,8 @@ func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutpu
 func ConnectorError(err error) *connectors.Error {
 	var status *StatusError
 	switch {
+	case errors.Is(err, ErrRefused):
+		return &connectors.Error{Kind: connectors.DestinationRefused, Message: err.Error()}
 	case errors.As(err, &status):
 		return &connectors.Error{Kind: connectors.StatusKind(status.Status), StatusCode: status.Status,
 			Message: status.Body, RetryAfter: status.RetryAfter}

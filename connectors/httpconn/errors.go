@@ -37,6 +37,10 @@ var (
 	// JSON, say). The server has acted on the request, so sending it again
 	// may do it twice. Do returns the Response alongside this error.
 	ErrUnexpectedResponse = egress.ErrUnexpectedResponse
+	// ErrRefused means the worker's address guard refused to connect: the
+	// host is, or resolves to, an address that is not public and not
+	// allowed (see egress.Classify). Nothing was sent.
+	ErrRefused = egress.ErrRefused
 )
 
 // StatusError is an answer whose status is not one of

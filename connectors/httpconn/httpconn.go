@@ -109,7 +109,8 @@ type prepared struct {
 //
 // Errors: ErrInvalidRequest before anything is sent; *StatusError for an
 // answer whose status is not a success; ErrTimeout, ErrNetwork,
-// ErrTooManyRedirects or ErrResponseTooLarge; the context's error when ctx
+// ErrTooManyRedirects, ErrResponseTooLarge or ErrRefused (the address
+// guard's refusal); the context's error when ctx
 // ends first; ErrUnexpectedResponse, together with the Response, when a
 // success answer cannot be read for Extract. No error contains the URL's
 // userinfo, query string or path, or the request's credentials.

@@ -22,6 +22,7 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/payloadcodec"
@@ -86,6 +87,11 @@ type WorkerConfig struct {
 	// Transport, when set, carries connector actions' HTTP calls instead
 	// of the egress client's transport; tests route third parties to fakes.
 	Transport http.RoundTripper
+	// EgressAllow lets the egress address guard connect to these
+	// addresses and host names although they are not public (`junction
+	// worker --egress-allow`); the zero Allow, production's default, lets
+	// public addresses only.
+	EgressAllow egress.Allow
 }
 
 // GatewayConfig configures the HTTP gateway.
@@ -176,8 +182,9 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if w := cfg.Worker; w != nil {
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
-			Transport: w.Transport, EightByEight: w.EightByEight})
+			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
+		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}
 	if g := cfg.Gateway; g != nil {
 		runs := cfg.Runs

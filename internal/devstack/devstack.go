@@ -25,6 +25,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/internal/app"
@@ -87,6 +88,11 @@ type Config struct {
 	// instead of short ones as local activities (`junction dev
 	// --local-http-steps=false`; intake.Options).
 	NoLocalHTTPSteps bool
+	// EgressAllow is the egress address guard's allow list
+	// (egress.ParseAllow; default egress.AllowLoopback, so that steps reach
+	// the gateway and fakes on 127.0.0.1; "none" for public addresses
+	// only).
+	EgressAllow string
 
 	// TuneServer and TuneApp, when set, adjust the embedded server's and
 	// the process's configuration once Start has filled them in, just
@@ -149,6 +155,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporal log level: %w", err)
 	}
+	egressAllow, err := egress.ParseAllow(cfg.EgressAllow)
+	if err != nil {
+		return nil, err
+	}
 	// An atomic level so Stop can quieten the server: shutting down makes
 	// its internal workers log every broken connection as a warning.
 	s.serverLevel = zap.NewAtomicLevelAt(serverLevel)
@@ -210,7 +220,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Connectors:               cfg.Connectors,
 		// Eager start: the worker is on the gateway's client.
 		Runs:   intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
-		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport},
+		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow},
 		Gateway: &app.GatewayConfig{
 			PublicURL:     s.GatewayURL,
 			RateLimit:     cfg.RateLimit,
@@ -324,5 +334,8 @@ func (cfg *Config) defaults() {
 	}
 	if cfg.TemporalLogLevel == "" {
 		cfg.TemporalLogLevel = "warn"
+	}
+	if cfg.EgressAllow == "" {
+		cfg.EgressAllow = egress.AllowLoopback
 	}
 }

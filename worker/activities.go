@@ -2,6 +2,7 @@ package worker
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/junction-run/junction/activities"
 	"github.com/junction-run/junction/connectors"
@@ -26,11 +27,15 @@ type Dependencies struct {
 	// catalog.New()).
 	Connectors *connectors.Registry
 	// Egress is the process's one client to third parties (default:
-	// NewEgress(EgressAllow)).
+	// NewEgress(EgressAllow, EgressProxy)).
 	Egress *egress.Client
 	// EgressAllow is the address guard's allow list of the default Egress:
 	// the zero Allow lets public addresses only.
 	EgressAllow egress.Allow
+	// EgressProxy, when set, is the HTTP proxy every call to a third party
+	// goes through; nil is none (the environment's HTTP(S)_PROXY is not
+	// read: a proxy is configured, never picked up).
+	EgressProxy *url.URL
 	// Transport, when set, carries connector calls instead of Egress's
 	// transport; tests point it at fakes.
 	Transport http.RoundTripper
@@ -45,7 +50,7 @@ func NewActivities(d Dependencies) Activities {
 		d.Connectors = catalog.New()
 	}
 	if d.Egress == nil {
-		d.Egress = NewEgress(d.EgressAllow)
+		d.Egress = NewEgress(d.EgressAllow, d.EgressProxy)
 	}
 	if d.EightByEight.HTTPClient == nil {
 		d.EightByEight.HTTPClient = d.Egress.HTTPClient()
@@ -67,11 +72,16 @@ func NewActivities(d Dependencies) Activities {
 
 // NewEgress is the worker's client to third parties, whose address guard
 // refuses every address that is not public unless allow lists it
-// (`--egress-allow`). It honours the environment's HTTP(S)_PROXY as the
-// worker always has: with a proxy, the guard judges the proxy's address
-// only (allow must list it when it is private), and the proxy, which
-// resolves and connects to the third party, must refuse what the guard
-// would have.
-func NewEgress(allow egress.Allow) *egress.Client {
-	return egress.NewClient(egress.Options{Allow: allow, Proxy: http.ProxyFromEnvironment, UserAgent: activities.UserAgent})
+// (`--egress-allow`). proxy, when not nil (`--egress-proxy`), carries
+// every call; the environment's HTTP(S)_PROXY is never read, so a variable
+// set for something else cannot route tenants' calls around the guard.
+// With a proxy the guard judges the proxy's address only (allow must list
+// it when it is private), and the proxy, which resolves and connects to
+// the third party, must refuse what the guard would have.
+func NewEgress(allow egress.Allow, proxy *url.URL) *egress.Client {
+	o := egress.Options{Allow: allow, UserAgent: activities.UserAgent}
+	if proxy != nil {
+		o.Proxy = http.ProxyURL(proxy)
+	}
+	return egress.NewClient(o)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -46,7 +47,7 @@ func flagSet(t *testing.T, cmd *cli.Command, args []string) *flag.FlagSet {
 	t.Helper()
 	set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	for _, f := range cmd.Flags {
-		if f.Names()[0] == "egress-allow" {
+		if name := f.Names()[0]; name == "egress-allow" || name == "egress-proxy" {
 			if err := f.Apply(set); err != nil {
 				t.Fatal(err)
 			}
@@ -65,4 +66,38 @@ func parseEgressAllow(t *testing.T, cmd *cli.Command, args []string) string {
 		t.Fatal(err)
 	}
 	return a.String()
+}
+
+// --egress-proxy is the only way to a proxy: HTTPS_PROXY in the
+// environment is not read, and a bad value is refused without echoing it
+// (a proxy URL may carry credentials).
+func TestEgressProxyFlag(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://env-proxy.internal:3128")
+	t.Setenv("JUNCTION_EGRESS_PROXY", "")
+	for _, tt := range []struct {
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{nil, "", false},
+		{[]string{"--egress-proxy", "http://proxy.internal:3128"}, "http://proxy.internal:3128", false},
+		{[]string{"--egress-proxy", "socks5://user:pw@proxy:1080"}, "", true},
+		{[]string{"--egress-proxy", "proxy.internal:3128"}, "", true},
+	} {
+		got, err := egressProxy(cli.NewContext(cli.NewApp(), flagSet(t, workerCommand(), tt.args), nil))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%q: error %v", tt.args, err)
+			continue
+		}
+		if err != nil && strings.Contains(err.Error(), "pw") {
+			t.Errorf("%q: the error echoes the value: %v", tt.args, err)
+		}
+		s := ""
+		if got != nil {
+			s = got.String()
+		}
+		if s != tt.want {
+			t.Errorf("%q: proxy %q, want %q", tt.args, s, tt.want)
+		}
+	}
 }

@@ -22,10 +22,15 @@ func workerCommand() *cli.Command {
 			&cli.IntFlag{Name: "workflow-cache-size", Usage: "runs kept in memory between workflow tasks, about 40 KB each (0: the SDK's 10,000); evicted runs are replayed from history when they next have work", EnvVars: []string{"JUNCTION_WORKFLOW_CACHE_SIZE"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 			egressAllowFlag("none"),
+			egressProxyFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			host, _ := os.Hostname()
 			allow, err := egressAllow(c)
+			if err != nil {
+				return err
+			}
+			proxy, err := egressProxy(c)
 			if err != nil {
 				return err
 			}
@@ -39,6 +44,7 @@ func workerCommand() *cli.Command {
 					},
 					EightByEight: eightByEightConfig(c),
 					EgressAllow:  allow,
+					EgressProxy:  proxy,
 				}
 			})
 			if err != nil {

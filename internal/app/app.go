@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -92,6 +93,9 @@ type WorkerConfig struct {
 	// worker --egress-allow`); the zero Allow, production's default, lets
 	// public addresses only.
 	EgressAllow egress.Allow
+	// EgressProxy is the HTTP proxy calls to third parties go through
+	// (`junction worker --egress-proxy`); nil is none.
+	EgressProxy *url.URL
 }
 
 // GatewayConfig configures the HTTP gateway.
@@ -182,7 +186,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if w := cfg.Worker; w != nil {
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
-			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow})
+			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
 		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}

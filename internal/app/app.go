@@ -217,8 +217,31 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 // HTTPServer is the gateway's HTTP server with the timeouts every process
 // serves it with; the caller listens and shuts it down. It needs
 // Config.Gateway.
-func (a *App) HTTPServer() *http.Server {
-	return &http.Server{Handler: a.Gateway.Handler(), ReadHeaderTimeout: 10 * time.Second}
+func (a *App) HTTPServer() *http.Server { return NewHTTPServer(a.Gateway.Handler()) }
+
+// The gateway's HTTP limits: a client that sends slowly, or never stops
+// sending headers, holds a connection and a goroutine for at most these.
+// Bodies are capped by the gateway itself (gateway.DefaultMaxBodyBytes).
+const (
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds a request from the end of its headers to the
+	// end of the answer. It is longer than the slowest route, a connection
+	// test, which waits up to 60 s for its workflow and then answers.
+	WriteTimeout = 2 * time.Minute
+	// IdleTimeout closes a keep-alive connection that sends nothing.
+	IdleTimeout = 2 * time.Minute
+	// MaxHeaderBytes caps a request's headers (net/http's default is 1 MiB);
+	// a larger header block is answered 431.
+	MaxHeaderBytes = 64 << 10
+)
+
+// NewHTTPServer is the gateway's server with those limits.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}
 }
 
 // Close releases the store, the Temporal client and the Vault client. Safe

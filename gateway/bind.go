@@ -121,6 +121,19 @@ func versionParam(c *gin.Context) (int, error) {
 }
 
 // definitionID reads the path's definition id, a UUID.
+// definitionPage reads what the lists of one definition take: its id,
+// ?version= (0: the latest) and the page.
+func definitionPage(c *gin.Context) (id string, version int, p store.Page, err error) {
+	if id, err = definitionID(c); err != nil {
+		return "", 0, p, err
+	}
+	if p, err = readPage(c); err != nil {
+		return "", 0, p, err
+	}
+	version, err = versionParam(c)
+	return id, version, p, err
+}
+
 func definitionID(c *gin.Context) (string, error) {
 	id := c.Param("definitionId")
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {

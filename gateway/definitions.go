@@ -98,15 +98,7 @@ func (g *Gateway) listDefinitions(c *gin.Context) error {
 // one named by ?version=; an unknown id is an empty list, as 8x8 documents.
 // The ETag names the latest version when the answer starts with it.
 func (g *Gateway) definitionVersions(c *gin.Context) error {
-	id, err := definitionID(c)
-	if err != nil {
-		return err
-	}
-	p, err := readPage(c)
-	if err != nil {
-		return err
-	}
-	version, err := versionParam(c)
+	id, version, p, err := definitionPage(c)
 	if err != nil {
 		return err
 	}

@@ -71,15 +71,7 @@ func viewRun(r manage.Run) runInstance {
 // listRuns lists the runs of one definition version (default: the latest),
 // from Temporal's visibility store.
 func (g *Gateway) listRuns(c *gin.Context) error {
-	id, err := definitionID(c)
-	if err != nil {
-		return err
-	}
-	p, err := readPage(c)
-	if err != nil {
-		return err
-	}
-	version, err := versionParam(c)
+	id, version, p, err := definitionPage(c)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,12 @@
 package activities
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+
 	"github.com/junction-run/junction/egress"
+	"go.temporal.io/sdk/activity"
 )
 
 // Activities is registered with the worker; its fields are shared by every
@@ -38,4 +43,20 @@ func New(eg *egress.Client) *Activities {
 		eg = egress.Default()
 	}
 	return &Activities{Egress: eg, MaxResponseBytes: 1 << 20, UserAgent: UserAgent}
+}
+
+// idempotencyKey is the key an outbound call of this activity carries
+// (runs.IdempotencyKeyHeader): derived from the run and the activity's id,
+// which Temporal keeps across the activity's retries and, for a local
+// activity, across the replay that runs it again after a worker crashed,
+// while every step and every loop iteration schedules its own. Hashed, so
+// it reveals neither the account nor the definition to the receiver.
+// Outside an activity (a direct call in a test) there is no key.
+func idempotencyKey(ctx context.Context) string {
+	if !activity.IsActivity(ctx) {
+		return ""
+	}
+	info := activity.GetInfo(ctx)
+	sum := sha256.Sum256([]byte(info.WorkflowExecution.ID + "\n" + info.WorkflowExecution.RunID + "\n" + info.ActivityID))
+	return hex.EncodeToString(sum[:16])
 }

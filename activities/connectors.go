@@ -73,10 +73,11 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
 	out, err := action.Run(ctx, connectors.Call{
-		Input:      input,
-		Connection: conn,
-		Env:        env,
-		HTTP:       c.httpClient(creds),
+		Input:          input,
+		Connection:     conn,
+		Env:            env,
+		HTTP:           c.httpClient(creds),
+		IdempotencyKey: idempotencyKey(ctx),
 	})
 	if err != nil {
 		return nil, connectorFailure(in, err)

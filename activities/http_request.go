@@ -42,10 +42,12 @@ func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs
 	if in.TimeoutSeconds > 0 {
 		timeout = time.Duration(in.TimeoutSeconds) * time.Second
 	}
-	headers := in.Headers
+	headers := httpconn.WithIdempotencyKey(in.Headers, in.IdempotencyHeader, idempotencyKey(ctx))
 	if a.UserAgent != "" && !hasHeader(headers, "User-Agent") {
-		headers = make(map[string]string, len(in.Headers)+1)
-		maps.Copy(headers, in.Headers)
+		headers = maps.Clone(headers)
+		if headers == nil {
+			headers = map[string]string{}
+		}
 		headers["User-Agent"] = a.UserAgent
 	}
 	// 8x8's body is a value serialised as JSON: a string is sent as a JSON

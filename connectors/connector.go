@@ -56,6 +56,11 @@ type Call struct {
 	// already authenticates every request as the connection says (see
 	// package connectors/auth), and tests point it at a fake.
 	HTTP *http.Client
+	// IdempotencyKey is the same on every attempt of this step in this run
+	// and differs between steps and loop iterations: an action whose API
+	// takes an idempotency key sends it, so a retry after a lost answer
+	// is dropped by the third party instead of acting twice.
+	IdempotencyKey string
 }
 
 // Connection is a connection as an action sees it.

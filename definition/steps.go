@@ -58,6 +58,7 @@ type fieldSpec struct {
 	Default     any
 	Description string
 	Alias       string // another accepted name (8x8's documents disagree on some)
+	Empty       bool   // "" is a value of its own (turns something off), not a missing one
 }
 
 // stepSpecs lists every built-in step type in the order the documentation presents them.
@@ -122,6 +123,7 @@ var stepSpecs = []*stepSpec{
 			{Name: "parameters", Kind: kindObject, Description: "Query-string parameters by name."},
 			{Name: "body", Kind: kindAny, Description: "Request body, sent as JSON; expressions may appear at any depth."},
 			{Name: "timeoutSeconds", Kind: kindNumber, Min: MinHTTPTimeoutSeconds, Max: MaxHTTPTimeoutSeconds, Default: 5, Description: "Request timeout in seconds."},
+			{Name: "idempotencyHeader", Kind: kindString, Empty: true, Default: "Idempotency-Key", Description: "The header that carries the step's idempotency key, the same on every retry of the step in a run (a Junction extension); an empty string sends none."},
 		},
 		Results: []fieldSpec{
 			{Name: "responseCode", Kind: kindInteger, Description: "HTTP status code."},

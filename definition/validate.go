@@ -518,6 +518,9 @@ func (v *validator) value(f fieldSpec, val any, p string) {
 			v.fail(p, CodeInvalidType, "must be a string")
 			return false
 		}
+		if str == "" && f.Empty {
+			return false // a value of its own, nothing more to check
+		}
 		if strings.TrimSpace(str) == "" {
 			if f.Required {
 				v.fail(p, CodeRequired, msgRequired)

@@ -18,6 +18,9 @@ type HTTPRequest struct {
 	// Body is serialised as JSON when not nil.
 	Body           any `json:"body,omitempty"`
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// IdempotencyHeader names the header that carries the step's
+	// idempotency key (IdempotencyKeyHeader when nil); "" sends none.
+	IdempotencyHeader *string `json:"idempotencyHeader,omitempty"`
 	// Env lists the strings above that reference environment variables
 	// (pointers into the step's inputs: /url, /headers/..., /body/...);
 	// the activity fills them in from the generic http app's environment.
@@ -123,3 +126,11 @@ type ConnectorCall struct {
 	// filled in from the app version's environment (names only).
 	Env []definition.EnvSlot `json:"env,omitempty"`
 }
+
+// IdempotencyKeyHeader is the header every outbound HttpRequest and
+// http.call carries by default, holding a key that is the same on every
+// attempt of one step in one run and differs between steps and loop
+// iterations, so a receiver can drop the duplicate an at-least-once retry
+// sends after a crash (the convention of Stripe and the IETF draft
+// "The Idempotency-Key HTTP Header Field").
+const IdempotencyKeyHeader = "Idempotency-Key"

@@ -109,6 +109,9 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 	if t, ok := inputs["timeoutSeconds"].(float64); ok && t > 0 {
 		req.TimeoutSeconds = int(t)
 	}
+	if h, ok := inputs["idempotencyHeader"].(string); ok {
+		req.IdempotencyHeader = &h
+	}
 	timeout := 5 * time.Second
 	if req.TimeoutSeconds > 0 {
 		timeout = time.Duration(req.TimeoutSeconds) * time.Second

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/runs"
 )
 
 // ConnectorID is the generic HTTP connector's id: its action runs as the
@@ -16,18 +19,19 @@ const ConnectorID = "http"
 // CallInput is the input of the http.call action: a Request whose timeout is
 // in seconds, as definitions write it.
 type CallInput struct {
-	Method           string            `json:"method" enum:"GET,POST,PUT,PATCH,DELETE" description:"The HTTP method."`
-	URL              string            `json:"url" description:"The absolute http or https URL to call."`
-	Query            map[string]string `json:"query,omitempty" description:"Query parameters added to the URL."`
-	Headers          map[string]string `json:"headers,omitempty" description:"Request headers. Credentials belong in the connection, not here."`
-	BodyFormat       string            `json:"bodyFormat,omitempty" enum:"json,xml,form,text,none" description:"How Body is encoded; json when not given."`
-	Body             any               `json:"body,omitempty" description:"The request body: an object for json, xml (@attr and #text keys) and form, or the text itself."`
-	XMLRoot          string            `json:"xmlRoot,omitempty" description:"The root element's name when Body is an object sent as XML."`
-	TimeoutSeconds   int               `json:"timeoutSeconds,omitempty" description:"How long one attempt may take; 30 when not given."`
-	MaxResponseBytes int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given."`
-	FollowRedirects  int               `json:"followRedirects,omitempty" description:"How many redirects to follow; 5 when not given, -1 for none."`
-	SuccessStatuses  []string          `json:"successStatuses,omitempty" description:"Statuses that count as success, such as 2xx, 3xx or 404; 2xx and 3xx when not given."`
-	Extract          map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML."`
+	Method            string            `json:"method" enum:"GET,POST,PUT,PATCH,DELETE" description:"The HTTP method."`
+	URL               string            `json:"url" description:"The absolute http or https URL to call."`
+	Query             map[string]string `json:"query,omitempty" description:"Query parameters added to the URL."`
+	Headers           map[string]string `json:"headers,omitempty" description:"Request headers. Credentials belong in the connection, not here."`
+	BodyFormat        string            `json:"bodyFormat,omitempty" enum:"json,xml,form,text,none" description:"How Body is encoded; json when not given."`
+	Body              any               `json:"body,omitempty" description:"The request body: an object for json, xml (@attr and #text keys) and form, or the text itself."`
+	XMLRoot           string            `json:"xmlRoot,omitempty" description:"The root element's name when Body is an object sent as XML."`
+	TimeoutSeconds    int               `json:"timeoutSeconds,omitempty" description:"How long one attempt may take; 30 when not given."`
+	MaxResponseBytes  int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given."`
+	FollowRedirects   int               `json:"followRedirects,omitempty" description:"How many redirects to follow; 5 when not given, -1 for none."`
+	SuccessStatuses   []string          `json:"successStatuses,omitempty" description:"Statuses that count as success, such as 2xx, 3xx or 404; 2xx and 3xx when not given."`
+	Extract           map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML."`
+	IdempotencyHeader *string           `json:"idempotencyHeader,omitempty" description:"The header that carries the step's idempotency key, the same on every retry of the step in a run; Idempotency-Key when not given, an empty string for none."`
 }
 
 // CallOutput is what the http.call action returns.
@@ -85,7 +89,7 @@ func apiKeyAuth() connectors.AuthSpec {
 
 func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutput, error) {
 	req := Request{
-		Method: in.Method, URL: in.URL, Query: in.Query, Headers: in.Headers,
+		Method: in.Method, URL: in.URL, Query: in.Query, Headers: WithIdempotencyKey(in.Headers, in.IdempotencyHeader, call.IdempotencyKey),
 		BodyFormat: in.BodyFormat, Body: in.Body, XMLRoot: in.XMLRoot,
 		Timeout: time.Duration(in.TimeoutSeconds) * time.Second, MaxResponseBytes: in.MaxResponseBytes,
 		FollowRedirects: in.FollowRedirects, SuccessStatuses: in.SuccessStatuses, Extract: in.Extract,
@@ -118,4 +122,26 @@ func ConnectorError(err error) *connectors.Error {
 		return &connectors.Error{Kind: connectors.Timeout, Message: err.Error()}
 	}
 	return &connectors.Error{Kind: connectors.Unavailable, Message: err.Error()}
+}
+
+// WithIdempotencyKey returns headers with key under header (nil:
+// runs.IdempotencyKeyHeader; "": none), unless the step sets that header
+// itself or there is no key. headers is not changed.
+func WithIdempotencyKey(headers map[string]string, header *string, key string) map[string]string {
+	name := runs.IdempotencyKeyHeader
+	if header != nil {
+		name = *header
+	}
+	if name == "" || key == "" {
+		return headers
+	}
+	for k := range headers {
+		if strings.EqualFold(k, name) {
+			return headers
+		}
+	}
+	out := make(map[string]string, len(headers)+1)
+	maps.Copy(out, headers)
+	out[name] = key
+	return out
 }

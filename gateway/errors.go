@@ -119,8 +119,13 @@ func (g *Gateway) writeError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, body)
 }
 
-// retryHint ends the message of a failure the client should retry.
-const retryHint = "; nothing was lost, retry the request."
+// retryHint ends the message of a failure the client should retry;
+// internalHint that of one no retry can get past (unreadable stored data,
+// a bug), which names the errorId an operator finds in the log.
+const (
+	retryHint    = "; nothing was lost, retry the request."
+	internalHint = "; retrying will not help: quote the errorId to the operator."
+)
 
 // answer is the one mapping from errors to answers: the status and 8x8's
 // error body (without its errorId and timestamp).
@@ -168,11 +173,10 @@ func answer(err error) (int, errorBody) {
 	}
 	var ie *intake.Error
 	if errors.As(err, &ie) {
-		status := http.StatusInternalServerError
-		if ie.Retry {
-			status = http.StatusServiceUnavailable
+		if !ie.Retry {
+			return http.StatusInternalServerError, errorBody{Code: codeInternal, Message: ie.What + internalHint}
 		}
-		return status, errorBody{Code: codeInternal, Message: ie.What + retryHint}
+		return http.StatusServiceUnavailable, errorBody{Code: codeInternal, Message: ie.What + retryHint}
 	}
 
 	what, cause := "Could not complete the request", err
@@ -203,7 +207,7 @@ func answer(err error) (int, errorBody) {
 			Message: what + ": they changed while this request wrote them; send it again.",
 			Errors:  []fieldError{{Path: "fields", Code: "conflict", Message: "changed concurrently"}}}
 	case errors.Is(err, manage.ErrInternal):
-		return http.StatusInternalServerError, errorBody{Code: codeInternal, Message: what + retryHint}
+		return http.StatusInternalServerError, errorBody{Code: codeInternal, Message: what + internalHint}
 	}
 	return http.StatusServiceUnavailable, errorBody{Code: codeInternal, Message: what + retryHint}
 }

@@ -170,18 +170,10 @@ func prepare(req Request) (*prepared, error) {
 	if !allowedMethods[p.method] {
 		return nil, fmt.Errorf("method %q: want GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS", req.Method)
 	}
-	if p.timeout <= 0 {
-		p.timeout = DefaultTimeout
-	}
-	if p.maxBytes <= 0 {
-		p.maxBytes = DefaultMaxResponseBytes
-	}
-	switch {
-	case p.redirects == 0:
-		p.redirects = DefaultFollowRedirects
-	case p.redirects < 0:
-		p.redirects = NoRedirects
-	}
+	// Zero limits pass through: egress applies the defaults (the same
+	// values, DefaultTimeout, DefaultMaxResponseBytes and
+	// DefaultFollowRedirects are its own) and reads a negative
+	// FollowRedirects as none.
 
 	u, err := parseURL(req.URL)
 	if err != nil {

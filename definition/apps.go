@@ -49,7 +49,7 @@ func (d *decoder) apps(root map[string]any) map[string]string {
 	for _, app := range sortedKeys(raw) {
 		v, isString := raw[app].(string)
 		if !isString {
-			d.fail(pathKey("apps", app), "must be a version string such as \"1.0.0\"")
+			d.fail(PathKey("apps", app), "must be a version string such as \"1.0.0\"")
 			continue
 		}
 		out[app] = v
@@ -66,7 +66,7 @@ func (v *validator) apps(d *Document) {
 		used[app] = true
 	}
 	for _, app := range sortedKeys(d.Apps) {
-		p := pathKey("apps", app)
+		p := PathKey("apps", app)
 		version := d.Apps[app]
 		switch {
 		case !lowerIdent(app):

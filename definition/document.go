@@ -480,15 +480,15 @@ func (d *decoder) steps(raw []any, path string, depth int) []Step {
 
 func (d *decoder) step(obj map[string]any, path string, depth int) Step {
 	var s Step
-	s.ID, _ = d.str(obj, "id", pathKey(path, "id"))
-	s.StepType, _ = d.str(obj, "stepType", pathKey(path, "stepType"))
+	s.ID, _ = d.str(obj, "id", PathKey(path, "id"))
+	s.StepType, _ = d.str(obj, "stepType", PathKey(path, "stepType"))
 	if c := CanonicalStepType(s.StepType); c != "" {
 		s.StepType = c
 	}
-	s.Inputs, _ = d.object(obj, "inputs", pathKey(path, "inputs"))
-	s.Outputs, _ = d.object(obj, "outputs", pathKey(path, "outputs"))
-	s.NextStepID, _ = d.str(obj, "nextStepId", pathKey(path, "nextStepId"))
-	if sel, ok := d.object(obj, "selectNextStep", pathKey(path, "selectNextStep")); ok {
+	s.Inputs, _ = d.object(obj, "inputs", PathKey(path, "inputs"))
+	s.Outputs, _ = d.object(obj, "outputs", PathKey(path, "outputs"))
+	s.NextStepID, _ = d.str(obj, "nextStepId", PathKey(path, "nextStepId"))
+	if sel, ok := d.object(obj, "selectNextStep", PathKey(path, "selectNextStep")); ok {
 		s.SelectNextStep = make(map[string]*string, len(sel))
 		for _, k := range sortedKeys(sel) {
 			switch v := sel[k].(type) {
@@ -497,29 +497,29 @@ func (d *decoder) step(obj map[string]any, path string, depth int) Step {
 			case string:
 				s.SelectNextStep[k] = &v
 			default:
-				d.fail(pathKey(pathKey(path, "selectNextStep"), k), "must be a string or null")
+				d.fail(PathKey(PathKey(path, "selectNextStep"), k), "must be a string or null")
 			}
 		}
 	}
-	s.Connection, _ = d.str(obj, "connection", pathKey(path, "connection"))
-	s.Timeout, _ = d.str(obj, "timeout", pathKey(path, "timeout"))
-	if r, ok := d.object(obj, "retry", pathKey(path, "retry")); ok {
-		s.Retry = d.retry(r, pathKey(path, "retry"))
+	s.Connection, _ = d.str(obj, "connection", PathKey(path, "connection"))
+	s.Timeout, _ = d.str(obj, "timeout", PathKey(path, "timeout"))
+	if r, ok := d.object(obj, "retry", PathKey(path, "retry")); ok {
+		s.Retry = d.retry(r, PathKey(path, "retry"))
 	}
-	if oe, ok := d.object(obj, "onError", pathKey(path, "onError")); ok {
+	if oe, ok := d.object(obj, "onError", PathKey(path, "onError")); ok {
 		s.OnError = &OnError{}
-		s.OnError.Action, _ = d.str(oe, "action", pathKey(pathKey(path, "onError"), "action"))
+		s.OnError.Action, _ = d.str(oe, "action", PathKey(PathKey(path, "onError"), "action"))
 		if a := strings.ToLower(s.OnError.Action); a == OnErrorFail || a == OnErrorContinue || a == OnErrorGoTo {
 			s.OnError.Action = a
 		}
-		s.OnError.NextStepID, _ = d.str(oe, "nextStepId", pathKey(pathKey(path, "onError"), "nextStepId"))
+		s.OnError.NextStepID, _ = d.str(oe, "nextStepId", PathKey(PathKey(path, "onError"), "nextStepId"))
 	}
-	if blocks, ok := d.array(obj, "do", pathKey(path, "do")); ok && depth >= MaxNesting && len(blocks) > 0 {
-		d.failCode(pathKey(path, "do"), CodeLimitExceeded, fmt.Sprintf("do blocks may be nested at most %d deep", MaxNesting))
+	if blocks, ok := d.array(obj, "do", PathKey(path, "do")); ok && depth >= MaxNesting && len(blocks) > 0 {
+		d.failCode(PathKey(path, "do"), CodeLimitExceeded, fmt.Sprintf("do blocks may be nested at most %d deep", MaxNesting))
 	} else if ok {
 		s.Do = make([][]Step, len(blocks))
 		for j, b := range blocks {
-			p := pathIndex(pathKey(path, "do"), j)
+			p := pathIndex(PathKey(path, "do"), j)
 			arr, ok := b.([]any)
 			if !ok {
 				d.fail(p, "must be an array of steps")
@@ -533,11 +533,11 @@ func (d *decoder) step(obj map[string]any, path string, depth int) Step {
 
 func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
 	r := &RetryPolicy{}
-	r.InitialInterval, _ = d.str(obj, "initialInterval", pathKey(path, "initialInterval"))
-	r.MaximumInterval, _ = d.str(obj, "maximumInterval", pathKey(path, "maximumInterval"))
-	r.Expiration, _ = d.str(obj, "expiration", pathKey(path, "expiration"))
+	r.InitialInterval, _ = d.str(obj, "initialInterval", PathKey(path, "initialInterval"))
+	r.MaximumInterval, _ = d.str(obj, "maximumInterval", PathKey(path, "maximumInterval"))
+	r.Expiration, _ = d.str(obj, "expiration", PathKey(path, "expiration"))
 	if v, ok := obj["backoffCoefficient"]; ok && v != nil {
-		p := pathKey(path, "backoffCoefficient")
+		p := PathKey(path, "backoffCoefficient")
 		f, isNumber := v.(float64)
 		switch {
 		case !isNumber:
@@ -549,7 +549,7 @@ func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
 		}
 	}
 	if v, ok := obj["maximumAttempts"]; ok && v != nil {
-		p := pathKey(path, "maximumAttempts")
+		p := PathKey(path, "maximumAttempts")
 		f, isNumber := v.(float64)
 		switch {
 		case !isNumber || f != math.Trunc(f):
@@ -560,11 +560,11 @@ func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
 			r.MaximumAttempts = int(f)
 		}
 	}
-	if types, ok := d.array(obj, "nonRetryableErrorTypes", pathKey(path, "nonRetryableErrorTypes")); ok {
+	if types, ok := d.array(obj, "nonRetryableErrorTypes", PathKey(path, "nonRetryableErrorTypes")); ok {
 		for i, t := range types {
 			ts, isString := t.(string)
 			if !isString {
-				d.fail(pathIndex(pathKey(path, "nonRetryableErrorTypes"), i), "must be a string")
+				d.fail(pathIndex(PathKey(path, "nonRetryableErrorTypes"), i), "must be a string")
 				continue
 			}
 			r.NonRetryableErrorTypes = append(r.NonRetryableErrorTypes, ts)
@@ -575,7 +575,11 @@ func (d *decoder) retry(obj map[string]any, path string) *RetryPolicy {
 
 // pathKey appends an object key to a JSON path: a.b, or a["b c"] when the key is not a plain
 // name.
-func pathKey(base, key string) string {
+// PathKey is key's path below base in the form every problem is reported
+// in: base.key, or base["a b"] for a key that is not a plain name. Other
+// packages that report problems inside a definition (a connector's input
+// checks) write their paths with it.
+func PathKey(base, key string) string {
 	if !plainKey(key) {
 		q, _ := json.Marshal(key)
 		return base + "[" + string(q) + "]"

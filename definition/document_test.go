@@ -367,7 +367,7 @@ func TestPathKey(t *testing.T) {
 		{"x", `sp "q"`, `x["sp \"q\""]`},
 	}
 	for _, tt := range tests {
-		if got := pathKey(tt.base, tt.key); got != tt.want {
+		if got := PathKey(tt.base, tt.key); got != tt.want {
 			t.Errorf("pathKey(%q, %q) = %q, want %q", tt.base, tt.key, got, tt.want)
 		}
 	}

@@ -98,7 +98,7 @@ func (r *envRenderer) value(v any, path, pointer string, depth int) (any, error)
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for _, k := range sortedKeys(v) {
-			rv, err := r.value(v[k], pathKey(path, k), pointer+"/"+escapePointer(k), depth+1)
+			rv, err := r.value(v[k], PathKey(path, k), pointer+"/"+escapePointer(k), depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -250,7 +250,7 @@ func renderValue(v any, env Env, m *meter, path string, depth int) (any, error) 
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for _, k := range sortedKeys(v) {
-			r, err := renderValue(v[k], env, m, pathKey(path, k), depth+1)
+			r, err := renderValue(v[k], env, m, PathKey(path, k), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -280,7 +280,7 @@ func renderValue(v any, env Env, m *meter, path string, depth int) (any, error) 
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		out := make(map[string]any, len(keys))
 		for _, k := range keys {
-			r, err := renderValue(rv.MapIndex(k).Interface(), env, m, pathKey(path, k.String()), depth+1)
+			r, err := renderValue(rv.MapIndex(k).Interface(), env, m, PathKey(path, k.String()), depth+1)
 			if err != nil {
 				return nil, err
 			}

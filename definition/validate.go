@@ -112,7 +112,7 @@ func (v *validator) collectIDs(steps []Step, path string, depth int) {
 		p := pathIndex(path, i)
 		if strings.TrimSpace(s.ID) != "" {
 			if first, dup := v.ids[s.ID]; dup {
-				v.fail(pathKey(p, "id"), CodeDuplicateID, "duplicate step id %q (also used by %s)", s.ID, first)
+				v.fail(PathKey(p, "id"), CodeDuplicateID, "duplicate step id %q (also used by %s)", s.ID, first)
 			} else {
 				v.ids[s.ID] = p
 			}
@@ -121,7 +121,7 @@ func (v *validator) collectIDs(steps []Step, path string, depth int) {
 			continue // reported by do
 		}
 		for j, block := range s.Do {
-			v.collectIDs(block, pathIndex(pathKey(p, "do"), j), depth+1)
+			v.collectIDs(block, pathIndex(PathKey(p, "do"), j), depth+1)
 		}
 	}
 }
@@ -197,9 +197,9 @@ func (v *validator) ref(target, path string, local map[string]int) {
 
 func (v *validator) step(s *Step, path string, local map[string]int, depth int) {
 	if strings.TrimSpace(s.ID) == "" {
-		v.fail(pathKey(path, "id"), CodeRequired, msgRequired)
+		v.fail(PathKey(path, "id"), CodeRequired, msgRequired)
 	}
-	typePath := pathKey(path, "stepType")
+	typePath := PathKey(path, "stepType")
 	spec := specFor(s.StepType)
 	connector := spec == nil && IsConnectorAction(s.StepType)
 	switch {
@@ -212,13 +212,13 @@ func (v *validator) step(s *Step, path string, local map[string]int, depth int) 
 			v.fail(typePath, CodeUnknownStepType, "unknown step type %q", s.StepType)
 		}
 	}
-	inputsPath := pathKey(path, "inputs")
+	inputsPath := PathKey(path, "inputs")
 	if spec != nil {
 		v.inputs(spec, s.Inputs, inputsPath)
 	}
 
 	if s.Connection != "" {
-		p := pathKey(path, "connection")
+		p := PathKey(path, "connection")
 		switch {
 		case spec != nil && !spec.Connection:
 			v.fail(p, CodeNotAllowed, "is only used by connector actions and the 8x8 messaging steps, not by %s steps", spec.Type)
@@ -233,27 +233,27 @@ func (v *validator) step(s *Step, path string, local map[string]int, depth int) 
 	v.envAllowed = s.StepType == StepHTTPRequest || connector
 	v.templates(s.Inputs, inputsPath)
 	v.envAllowed = false
-	v.templates(s.Outputs, pathKey(path, "outputs"))
+	v.templates(s.Outputs, PathKey(path, "outputs"))
 	for _, k := range sortedKeys(s.Outputs) {
 		if strings.TrimSpace(k) == "" {
-			v.fail(pathKey(pathKey(path, "outputs"), k), CodeInvalidValue, "key must not be empty")
+			v.fail(PathKey(PathKey(path, "outputs"), k), CodeInvalidValue, "key must not be empty")
 		}
 	}
 
 	if s.NextStepID != "" {
-		p := pathKey(path, "nextStepId")
+		p := PathKey(path, "nextStepId")
 		if len(s.SelectNextStep) > 0 {
 			v.fail(p, CodeConflict, "cannot be used together with selectNextStep")
 		}
 		v.ref(s.NextStepID, p, local)
 	}
-	selPath := pathKey(path, "selectNextStep")
+	selPath := PathKey(path, "selectNextStep")
 	if spec != nil && spec.NeedsSelect && len(s.SelectNextStep) == 0 {
 		v.fail(selPath, CodeRequired, "is required: a %s step routes through selectNextStep, a map of step id to condition", spec.Type)
 	}
 	defaults := 0
 	for _, k := range sortedKeys(s.SelectNextStep) {
-		p := pathKey(selPath, k)
+		p := PathKey(selPath, k)
 		v.ref(k, p, local)
 		cond := s.SelectNextStep[k]
 		switch {
@@ -276,7 +276,7 @@ func (v *validator) step(s *Step, path string, local map[string]int, depth int) 
 
 // do checks a step's nested blocks against what its type expects and validates them.
 func (v *validator) do(s *Step, spec *stepSpec, path string, depth int) {
-	doPath := pathKey(path, "do")
+	doPath := PathKey(path, "do")
 	if depth >= MaxNesting && len(s.Do) > 0 {
 		v.fail(doPath, CodeLimitExceeded, "do blocks may be nested at most %d deep", MaxNesting)
 		return
@@ -344,36 +344,36 @@ func activity(spec *stepSpec, connector bool) bool {
 func (v *validator) retry(s *Step, spec *stepSpec, connector bool, path string) {
 	if (s.Retry != nil || s.Timeout != "") && spec != nil && !activity(spec, connector) {
 		if s.Retry != nil {
-			v.fail(pathKey(path, "retry"), CodeNotAllowed, "is only used by steps that call something (HttpRequest, SMS, ChatAppsMessage, connector actions), not by %s steps", spec.Type)
+			v.fail(PathKey(path, "retry"), CodeNotAllowed, "is only used by steps that call something (HttpRequest, SMS, ChatAppsMessage, connector actions), not by %s steps", spec.Type)
 		}
 		if s.Timeout != "" {
-			v.fail(pathKey(path, "timeout"), CodeNotAllowed, "is only used by steps that call something (HttpRequest, SMS, ChatAppsMessage, connector actions), not by %s steps", spec.Type)
+			v.fail(PathKey(path, "timeout"), CodeNotAllowed, "is only used by steps that call something (HttpRequest, SMS, ChatAppsMessage, connector actions), not by %s steps", spec.Type)
 		}
 		return
 	}
 	if s.Timeout != "" {
-		v.positiveDuration(s.Timeout, pathKey(path, "timeout"))
+		v.positiveDuration(s.Timeout, PathKey(path, "timeout"))
 	}
 	r := s.Retry
 	if r == nil {
 		return
 	}
-	rp := pathKey(path, "retry")
-	initial := v.positiveDuration(r.InitialInterval, pathKey(rp, "initialInterval"))
-	maximum := v.positiveDuration(r.MaximumInterval, pathKey(rp, "maximumInterval"))
-	v.positiveDuration(r.Expiration, pathKey(rp, "expiration"))
+	rp := PathKey(path, "retry")
+	initial := v.positiveDuration(r.InitialInterval, PathKey(rp, "initialInterval"))
+	maximum := v.positiveDuration(r.MaximumInterval, PathKey(rp, "maximumInterval"))
+	v.positiveDuration(r.Expiration, PathKey(rp, "expiration"))
 	if initial > 0 && maximum > 0 && maximum < initial {
-		v.fail(pathKey(rp, "maximumInterval"), CodeConflict, "must not be shorter than initialInterval")
+		v.fail(PathKey(rp, "maximumInterval"), CodeConflict, "must not be shorter than initialInterval")
 	}
 	if r.BackoffCoefficient != 0 && !(r.BackoffCoefficient >= 1) {
-		v.fail(pathKey(rp, "backoffCoefficient"), CodeInvalidValue, "must be at least 1")
+		v.fail(PathKey(rp, "backoffCoefficient"), CodeInvalidValue, "must be at least 1")
 	}
 	if r.MaximumAttempts < 0 {
-		v.fail(pathKey(rp, "maximumAttempts"), CodeInvalidValue, "must be from 0 (the default, 15) to %d", math.MaxInt32)
+		v.fail(PathKey(rp, "maximumAttempts"), CodeInvalidValue, "must be from 0 (the default, 15) to %d", math.MaxInt32)
 	}
 	for i, t := range r.NonRetryableErrorTypes {
 		if strings.TrimSpace(t) == "" {
-			v.fail(pathIndex(pathKey(rp, "nonRetryableErrorTypes"), i), CodeInvalidValue, "must not be empty")
+			v.fail(pathIndex(PathKey(rp, "nonRetryableErrorTypes"), i), CodeInvalidValue, "must not be empty")
 		}
 	}
 }
@@ -401,16 +401,16 @@ func (v *validator) onError(s *Step, path string, local map[string]int) {
 	if oe == nil {
 		return
 	}
-	p := pathKey(path, "onError")
+	p := PathKey(path, "onError")
 	action := strings.ToLower(oe.Action)
 	switch action {
 	case OnErrorFail, OnErrorContinue, OnErrorGoTo:
 	case "":
-		v.fail(pathKey(p, "action"), CodeRequired, "is required: one of %q, %q or %q", OnErrorFail, OnErrorContinue, OnErrorGoTo)
+		v.fail(PathKey(p, "action"), CodeRequired, "is required: one of %q, %q or %q", OnErrorFail, OnErrorContinue, OnErrorGoTo)
 	default:
-		v.fail(pathKey(p, "action"), CodeInvalidValue, "must be one of %q, %q or %q, not %q", OnErrorFail, OnErrorContinue, OnErrorGoTo, oe.Action)
+		v.fail(PathKey(p, "action"), CodeInvalidValue, "must be one of %q, %q or %q, not %q", OnErrorFail, OnErrorContinue, OnErrorGoTo, oe.Action)
 	}
-	np := pathKey(p, "nextStepId")
+	np := PathKey(p, "nextStepId")
 	switch {
 	case action == OnErrorGoTo && oe.NextStepID == "":
 		v.fail(np, CodeRequired, "is required when action is %q", OnErrorGoTo)
@@ -428,7 +428,7 @@ func (v *validator) templates(val any, path string) {
 		v.template(val, path)
 	case map[string]any:
 		for _, k := range sortedKeys(val) {
-			v.templates(val[k], pathKey(path, k))
+			v.templates(val[k], PathKey(path, k))
 		}
 	case []any:
 		for i, e := range val {
@@ -436,7 +436,7 @@ func (v *validator) templates(val any, path string) {
 		}
 	case map[string]string:
 		for _, k := range sortedKeys(val) {
-			v.template(val[k], pathKey(path, k))
+			v.template(val[k], PathKey(path, k))
 		}
 	case []string:
 		for i, e := range val {
@@ -467,7 +467,7 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 		}
 		for _, k := range sortedKeys(in) {
 			if !identifier(k) {
-				v.fail(pathKey(path, k), CodeInvalidValue, "is not a valid variable name: use letters, digits and _, not starting with a digit")
+				v.fail(PathKey(path, k), CodeInvalidValue, "is not a valid variable name: use letters, digits and _, not starting with a digit")
 			}
 		}
 		return
@@ -483,7 +483,7 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 				known[f.Alias] = true
 			}
 		}
-		p := pathKey(path, name)
+		p := PathKey(path, name)
 		if !present || val == nil {
 			if f.Required && !(spec.Type == StepWait && f.Name == "duration" && in["minutes"] != nil) {
 				v.fail(p, CodeRequired, msgRequired)
@@ -493,15 +493,15 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 		v.value(f, val, p)
 	}
 	if spec.Type == StepWait && in["duration"] != nil && in["minutes"] != nil {
-		v.fail(pathKey(path, "minutes"), CodeConflict, "cannot be used together with duration")
+		v.fail(PathKey(path, "minutes"), CodeConflict, "cannot be used together with duration")
 	}
 	if spec.Type == StepHTTPRequest {
-		v.httpHeaders(in["headers"], pathKey(path, "headers"))
+		v.httpHeaders(in["headers"], PathKey(path, "headers"))
 	}
 	if !spec.OpenInputs {
 		for _, k := range sortedKeys(in) {
 			if !known[k] {
-				v.fail(pathKey(path, k), CodeNotAllowed, "is not an input of %s steps", spec.Type)
+				v.fail(PathKey(path, k), CodeNotAllowed, "is not an input of %s steps", spec.Type)
 			}
 		}
 	}
@@ -593,7 +593,7 @@ func (v *validator) value(f fieldSpec, val any, p string) {
 		if m, ok := val.(map[string]any); ok {
 			for _, k := range sortedKeys(m) {
 				if _, ok := m[k].(string); !ok {
-					v.fail(pathKey(p, k), CodeInvalidType, "must be a string")
+					v.fail(PathKey(p, k), CodeInvalidType, "must be a string")
 				}
 			}
 		}
@@ -626,7 +626,7 @@ func (v *validator) httpHeaders(h any, hp string) {
 	switch h := h.(type) {
 	case map[string]any:
 		for _, name := range sortedKeys(h) {
-			p := pathKey(hp, name)
+			p := PathKey(hp, name)
 			if !validHeaderName(name) {
 				v.fail(p, CodeInvalidValue, "is not a valid HTTP header name")
 			}
@@ -637,7 +637,7 @@ func (v *validator) httpHeaders(h any, hp string) {
 	case map[string]string:
 		for _, name := range sortedKeys(h) {
 			if !validHeaderName(name) {
-				v.fail(pathKey(hp, name), CodeInvalidValue, "is not a valid HTTP header name")
+				v.fail(PathKey(hp, name), CodeInvalidValue, "is not a valid HTTP header name")
 			}
 		}
 	}

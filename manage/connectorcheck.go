@@ -2,7 +2,6 @@ package manage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -231,8 +230,7 @@ func jsonPath(base, pointer string, value any) string {
 	if pointer == "" {
 		return base
 	}
-	var b strings.Builder
-	b.WriteString(base)
+	out := base
 	cur := value
 	for _, tok := range strings.Split(pointer[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
@@ -240,7 +238,7 @@ func jsonPath(base, pointer string, value any) string {
 		case []any:
 			n, err := strconv.Atoi(tok)
 			if err == nil && n >= 0 && n < len(x) {
-				b.WriteString("[" + tok + "]")
+				out += "[" + tok + "]"
 				cur = x[n]
 				continue
 			}
@@ -249,25 +247,7 @@ func jsonPath(base, pointer string, value any) string {
 		default:
 			cur = nil
 		}
-		if plainPathKey(tok) {
-			b.WriteString("." + tok)
-		} else {
-			q, _ := json.Marshal(tok)
-			b.WriteString("[" + string(q) + "]")
-		}
+		out = definition.PathKey(out, tok)
 	}
-	return b.String()
-}
-
-// plainPathKey is what the definition package writes without quotes.
-func plainPathKey(key string) bool {
-	if key == "" {
-		return false
-	}
-	for _, c := range key {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '$') {
-			return false
-		}
-	}
-	return true
+	return out
 }

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/connectors"
-	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -35,17 +34,12 @@ func (c *Connectors) CheckConnection(ctx context.Context, req runs.CheckConnecti
 	if !ok {
 		return runs.CheckConnectionResult{Error: connectors.ErrNoCheck.Error()}, nil
 	}
-	err = checker.Check(ctx, connectors.Call{Connection: conn, HTTP: c.httpClient(creds)})
+	scope := newSecretScope(conn, nil)
+	err = checker.Check(scope.bind(ctx), connectors.Call{Connection: conn, HTTP: c.httpClient(creds)})
 	if err == nil {
 		return runs.CheckConnectionResult{OK: true}, nil
 	}
-	var values []string
-	if sv, ok := conn.Secrets.(connectors.SecretValues); ok {
-		for _, v := range sv {
-			values = append(values, v)
-		}
-	}
-	return runs.CheckConnectionResult{Error: auth.Scrub(err.Error(), values...)}, nil
+	return runs.CheckConnectionResult{Error: scope.clean(err.Error())}, nil
 }
 
 // RefreshOAuth2Token is the activity of a connection's refresher workflow;

@@ -68,6 +68,8 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 	if err != nil {
 		return nil, prefixed("step "+in.StepID, err)
 	}
+	scope := newSecretScope(conn, env)
+	ctx = scope.bind(ctx)
 	input, err := json.Marshal(rendered)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
@@ -80,17 +82,18 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 		IdempotencyKey: idempotencyKey(ctx),
 	})
 	if err != nil {
-		return nil, connectorFailure(in, err)
+		return nil, connectorFailure(in, scope, err)
 	}
 	return out, nil
 }
 
 // connectorFailure is the one mapping from connector errors to Temporal:
 // answers that cannot change are not retried and carry the third party's
-// message; 408, 429, 5xx and network failures are retried by the step's
-// policy, after Retry-After when the third party gave one.
-func connectorFailure(in runs.ConnectorCall, err error) error {
-	return mapConnectorError(fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err), err)
+// message, scrubbed of the secrets in scope; 408, 429, 5xx and network
+// failures are retried by the step's policy, after Retry-After when the
+// third party gave one.
+func connectorFailure(in runs.ConnectorCall, scope secretScope, err error) error {
+	return mapConnectorError(scope.clean(fmt.Sprintf("step %s: %s.%s: %v", in.StepID, in.Connector, in.Action, err)), err)
 }
 
 // mapConnectorError is connectorFailure's mapping, with msg as the error's

@@ -148,10 +148,11 @@ func (c *Connectors) environment(ctx context.Context, in runs.ConnectorCall) (co
 	return vars, input, err
 }
 
-// withEnv fills an HttpRequest step's references from the generic http app's environment.
-func (a *Activities) withEnv(ctx context.Context, in runs.HTTPRequest) (runs.HTTPRequest, error) {
+// withEnv fills an HttpRequest step's references from the generic http app's environment, and
+// returns that environment too: its values are secrets of the step's errors.
+func (a *Activities) withEnv(ctx context.Context, in runs.HTTPRequest) (runs.HTTPRequest, connectors.EnvVars, error) {
 	if len(in.Env) == 0 {
-		return in, nil
+		return in, nil, nil
 	}
 	version := a.HTTPEnvVersion
 	if version == "" {
@@ -160,20 +161,20 @@ func (a *Activities) withEnv(ctx context.Context, in runs.HTTPRequest) (runs.HTT
 	spec := connectors.Spec{ID: HTTPEnvApp, Version: version}
 	vars, err := resolveEnv(ctx, a.Env, in.AccountID, spec, in.Env)
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
 	// The slots point into the step's inputs, whose names these are.
 	inputs := map[string]any{"url": in.URL, "method": in.Method, "headers": anyMap(in.Headers),
 		"parameters": anyMap(in.Parameters), "body": in.Body}
 	out, err := applyEnv(inputs, in.Env, vars, spec)
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
 	m, _ := out.(map[string]any)
 	in.URL, _ = m["url"].(string)
 	in.Method, _ = m["method"].(string)
 	in.Headers, in.Parameters, in.Body = stringMap(m["headers"]), stringMap(m["parameters"]), m["body"]
-	return in, nil
+	return in, vars, nil
 }
 
 func anyMap(m map[string]string) any {

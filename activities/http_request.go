@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/runs"
@@ -34,10 +35,12 @@ var httpRequestCompletes = []string{"1xx", "2xx", "3xx", "400-407", "409-428", "
 // Retry-After is honoured through NextRetryDelay. Only the answer's shape is
 // the step's own: 8x8's responseCode, reasonPhrase and responseBody.
 func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs.HTTPResponse, error) {
-	in, err := a.withEnv(ctx, in)
+	in, env, err := a.withEnv(ctx, in)
 	if err != nil {
 		return runs.HTTPResponse{}, prefixed("step "+in.StepID, err)
 	}
+	scope := newSecretScope(connectors.Connection{}, env)
+	ctx = scope.bind(ctx)
 	timeout := defaultHTTPTimeout
 	if in.TimeoutSeconds > 0 {
 		timeout = time.Duration(in.TimeoutSeconds) * time.Second
@@ -77,7 +80,7 @@ func (a *Activities) HTTPRequest(ctx context.Context, in runs.HTTPRequest) (runs
 		SuccessStatuses:  httpRequestCompletes,
 	})
 	if err != nil {
-		msg := fmt.Sprintf("step %s: %v", in.StepID, err)
+		msg := scope.clean(fmt.Sprintf("step %s: %v", in.StepID, err))
 		if errors.Is(err, egress.ErrResponseTooLarge) {
 			return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeResponseTooLarge, nil)
 		}

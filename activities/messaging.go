@@ -30,35 +30,37 @@ type Messaging struct {
 }
 
 // client is the 8x8 client a step sends with: its connection's, or the
-// worker's own.
-func (m *Messaging) client(ctx context.Context, stepID, accountID, connectionID string) (*eightbyeight.Client, error) {
+// worker's own; and the secrets in scope of the step (the connection's).
+func (m *Messaging) client(ctx context.Context, stepID, accountID, connectionID string) (*eightbyeight.Client, secretScope, error) {
 	if connectionID == "" {
 		if m == nil || m.Client == nil {
-			return nil, notConfigured(stepID)
+			return nil, secretScope{}, notConfigured(stepID)
 		}
-		return m.Client, nil
+		return m.Client, secretScope{}, nil
 	}
 	if m == nil || m.Connectors == nil || m.Connectors.Connections == nil {
-		return nil, temporal.NewNonRetryableApplicationError(
+		return nil, secretScope{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("step %s: connection %s: connections are not available on this worker", stepID, connectionID), runs.ErrTypeNotConfigured, nil)
 	}
 	conn, creds, err := m.Connectors.Connections.Resolve(ctx, accountID, connectionID)
 	if err != nil {
-		return nil, prefixed(fmt.Sprintf("step %s: resolving connection %s", stepID, connectionID), err)
+		return nil, secretScope{}, prefixed(fmt.Sprintf("step %s: resolving connection %s", stepID, connectionID), err)
 	}
+	scope := newSecretScope(conn, nil)
 	c, err := eightbyeight.ClientFor(connectors.Call{Connection: conn, HTTP: m.Connectors.httpClient(creds)})
 	if err != nil {
-		return nil, mapConnectorError(fmt.Sprintf("step %s: connection %s: %v", stepID, connectionID, err), err)
+		return nil, scope, mapConnectorError(scope.clean(fmt.Sprintf("step %s: connection %s: %v", stepID, connectionID, err)), err)
 	}
-	return c, nil
+	return c, scope, nil
 }
 
 // SendSMS sends the SMS step's message through 8x8's SMS API.
 func (m *Messaging) SendSMS(ctx context.Context, in runs.SMSRequest) (runs.MessageResult, error) {
-	client, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
+	client, scope, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
 	if err != nil {
 		return runs.MessageResult{}, err
 	}
+	ctx = scope.bind(ctx)
 	res, err := client.SendSMS(ctx, in.SubAccountID, eightbyeight.SMSMessage{
 		Destination:     strings.TrimSpace(in.Destination),
 		Text:            in.Text,
@@ -71,7 +73,7 @@ func (m *Messaging) SendSMS(ctx context.Context, in runs.SMSRequest) (runs.Messa
 		DLRCallbackURL:  in.DLRCallbackURL,
 	})
 	if err != nil {
-		return runs.MessageResult{}, messagingError(in.StepID, res.RequestID, err)
+		return runs.MessageResult{}, messagingError(in.StepID, res.RequestID, scope, err)
 	}
 	return sent(ctx, in.StepID, "sms", in.SubAccountID, res), nil
 }
@@ -79,10 +81,11 @@ func (m *Messaging) SendSMS(ctx context.Context, in runs.SMSRequest) (runs.Messa
 // SendChatAppsMessage sends the ChatAppsMessage step's message through 8x8's
 // Chat Apps API.
 func (m *Messaging) SendChatAppsMessage(ctx context.Context, in runs.ChatAppsRequest) (runs.MessageResult, error) {
-	client, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
+	client, scope, err := m.client(ctx, in.StepID, in.AccountID, in.ConnectionID)
 	if err != nil {
 		return runs.MessageResult{}, err
 	}
+	ctx = scope.bind(ctx)
 	res, err := client.SendChatAppsMessage(ctx, in.SubAccountID, eightbyeight.ChatAppsMessage{
 		User:            in.User,
 		Type:            strings.TrimSpace(in.Type),
@@ -90,7 +93,7 @@ func (m *Messaging) SendChatAppsMessage(ctx context.Context, in runs.ChatAppsReq
 		ClientMessageID: in.ClientMessageID,
 	})
 	if err != nil {
-		return runs.MessageResult{}, messagingError(in.StepID, res.RequestID, err)
+		return runs.MessageResult{}, messagingError(in.StepID, res.RequestID, scope, err)
 	}
 	return sent(ctx, in.StepID, "chatapps", in.SubAccountID, res), nil
 }
@@ -123,18 +126,18 @@ func notConfigured(stepID string) error {
 // for good; 408, 429, 5xx and network failures are retried by the step's
 // policy, after 8x8's Retry-After when it sent one. The client guarantees no
 // error text holds the API key, so messages quote 8x8 freely.
-func messagingError(stepID, requestID string, err error) error {
+func messagingError(stepID, requestID string, scope secretScope, err error) error {
 	details := runs.MessagingErrorDetails{RequestID: requestID}
 	var apiErr *eightbyeight.APIError
 	if errors.As(err, &apiErr) {
 		details = runs.MessagingErrorDetails{
-			StatusCode: apiErr.StatusCode, Code: apiErr.Code, Message: apiErr.Message,
+			StatusCode: apiErr.StatusCode, Code: apiErr.Code, Message: scope.clean(apiErr.Message),
 			ErrorID: apiErr.ErrorID, RequestID: apiErr.RequestID,
 		}
 	}
 	// The client's errors already say what was sent through which
 	// subaccount.
-	msg := fmt.Sprintf("step %s: %v", stepID, err)
+	msg := scope.clean(fmt.Sprintf("step %s: %v", stepID, err))
 	opts := temporal.ApplicationErrorOptions{Details: []any{details}}
 	var errType string
 

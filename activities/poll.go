@@ -42,12 +42,14 @@ func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutpu
 	if err != nil {
 		return runs.PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
 	}
-	res, err := poller.Poll(ctx, connectors.Call{Connection: conn, HTTP: c.httpClient(creds)}, in.Cursor)
+	scope := newSecretScope(conn, nil)
+	res, err := poller.Poll(scope.bind(ctx), connectors.Call{Connection: conn, HTTP: c.httpClient(creds)}, in.Cursor)
 	if err != nil {
+		msg := scope.clean(fmt.Sprintf("poll %s: %v", what, err))
 		if errors.Is(err, connectors.ErrPollPayload) {
-			return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
+			return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeBadRequest, nil)
 		}
-		return runs.PollOutput{}, mapConnectorError(fmt.Sprintf("poll %s: %v", what, err), err)
+		return runs.PollOutput{}, mapConnectorError(msg, err)
 	}
 	maxBytes := c.MaxPollBytes
 	if maxBytes <= 0 {

@@ -100,7 +100,7 @@ type Options struct {
 // Default) so that connections are pooled.
 type Client struct {
 	opts      Options
-	transport *http.Transport
+	transport recordingTransport // over the one pooled *http.Transport
 	// policy holds RedirectPolicy(opts.MaxRedirects, crossOrigin) for
 	// crossOrigin false and true, made once rather than per request.
 	policy [2]func(*http.Request, []*http.Request) error
@@ -120,7 +120,7 @@ func NewClient(o Options) *Client {
 	case o.MaxRedirects < 0:
 		o.MaxRedirects = NoRedirects
 	}
-	c := &Client{opts: o, transport: newTransport(o)}
+	c := &Client{opts: o, transport: recordingTransport{newTransport(o)}}
 	c.policy = [2]func(*http.Request, []*http.Request) error{RedirectPolicy(o.MaxRedirects, false), RedirectPolicy(o.MaxRedirects, true)}
 	return c
 }

@@ -204,6 +204,9 @@ type RefusedError struct {
 	// Host is the request's host (the proxy's, when one is configured):
 	// a name or an address literal, without port.
 	Host string
+	// Downgrade means the refusal is of a redirect from https down to http
+	// (to Host), not of an address; Class is then unset.
+	Downgrade bool
 }
 
 // Error reads like "destination refused: metadata.test resolves to a
@@ -211,6 +214,9 @@ type RefusedError struct {
 func (e *RefusedError) Error() string { return ErrRefused.Error() + ": " + e.reason() }
 
 func (e *RefusedError) reason() string {
+	if e.Downgrade {
+		return "a redirect from https down to http (" + e.Host + "), which egress does not follow"
+	}
 	host, verb := e.Host, "resolves to"
 	if _, err := netip.ParseAddr(host); err == nil {
 		verb = "is"

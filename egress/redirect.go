@@ -2,6 +2,7 @@ package egress
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,9 +17,12 @@ var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie
 // RedirectPolicy is the CheckRedirect of every client egress makes: follow
 // at most max redirects (NoRedirects, or any negative max: none, the 3xx
 // answer is the result) and never carry credentials to another origin
-// (another host name or port, a subdomain included, or https down to
-// http). Headers that carry credentials (Authorization, Cookie, Referer,
-// any X-Api-Key-like name) are dropped from such a hop. Credentials a
+// (another host name or port, a subdomain included). Headers that carry
+// credentials (Authorization, Cookie, Referer, any X-Api-Key-like name),
+// and any header holding a secret in scope of the call (WithSecrets), are
+// dropped from such a hop, and a body holding one is not sent again. A
+// redirect from https down to http is refused (a *RefusedError): the
+// request would travel in clear. Credentials a
 // RoundTripper adds to every request are beyond a redirect policy's reach,
 // so crossOrigin says whether such hops can be sent without them (see
 // PlainTransport); when they cannot, the redirect is not followed and its
@@ -30,6 +34,9 @@ func RedirectPolicy(max int, crossOrigin bool) func(req *http.Request, via []*ht
 		}
 		if len(via) > max {
 			return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, max)
+		}
+		if len(via) > 0 && downgrades(via[len(via)-1].URL, req.URL) {
+			return &RefusedError{Host: req.URL.Hostname(), Downgrade: true}
 		}
 		if leftOrigin(req.URL, via) {
 			if !crossOrigin {
@@ -43,9 +50,47 @@ func RedirectPolicy(max int, crossOrigin bool) func(req *http.Request, via []*ht
 					req.Header.Del(name)
 				}
 			}
+			if secrets := SecretsOf(req.Context()); len(secrets) > 0 {
+				return dropSecrets(req, NewScrubber(secrets...))
+			}
 		}
 		return nil
 	}
+}
+
+// downgrades reports whether a redirect from prev to next goes from https
+// down to http, where everything the request carries travels in clear:
+// such a redirect is refused, never followed without credentials.
+func downgrades(prev, next *url.URL) bool {
+	return strings.EqualFold(prev.Scheme, "https") && !strings.EqualFold(next.Scheme, "https")
+}
+
+// dropSecrets keeps the secrets in scope of a call (WithSecrets) from a
+// hop to another origin: a header whose value holds one is dropped, whatever
+// its name, and a 307 or 308 hop, which would send the body again, is not
+// followed when the body holds one (its 3xx answer is the result).
+func dropSecrets(req *http.Request, secrets *Scrubber) error {
+	for name, vs := range req.Header {
+		for _, v := range vs {
+			if secrets.Leaks(v) {
+				req.Header.Del(name)
+				break
+			}
+		}
+	}
+	if req.GetBody == nil || req.ContentLength == 0 {
+		return nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return http.ErrUseLastResponse
+	}
+	defer body.Close()
+	raw, err := io.ReadAll(body)
+	if err != nil || secrets.Leaks(string(raw)) {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 // unwrapper is implemented by RoundTrippers that add credentials to what
@@ -66,6 +111,8 @@ func PlainTransport(rt http.RoundTripper) (http.RoundTripper, bool) {
 	case nil:
 		return http.DefaultTransport, true
 	case *http.Transport:
+		return t, true
+	case recordingTransport:
 		return t, true
 	case unwrapper:
 		if base := t.Unwrap(); base != nil {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -170,16 +171,17 @@ type sent struct {
 	timeout      time.Duration
 	redirects    int
 	resp         *http.Response
+	sent         *sentRecord
 	scrub        *Scrubber // built when first needed: most requests never fail
 }
 
 func (c *Client) send(ctx context.Context, hc *http.Client, req Request, acceptJSON bool) (*sent, error) {
-	s := &sent{ctx: ctx, method: method(req.Method), secrets: req.Secrets, timeout: req.Timeout, redirects: req.MaxRedirects}
+	s := &sent{ctx: ctx, method: method(req.Method), secrets: slices.Concat(SecretsOf(ctx), req.Secrets), timeout: req.Timeout, redirects: req.MaxRedirects}
 	body := req.Body
 	if body == nil && req.JSON != nil {
 		var err error
 		if body, err = json.Marshal(req.JSON); err != nil {
-			return nil, failure(ErrInvalidRequest, "encoding the body as JSON: "+NewScrubber(req.Secrets...).Scrub(err.Error()), err)
+			return nil, failure(ErrInvalidRequest, "encoding the body as JSON: "+NewScrubber(s.secrets...).Scrub(err.Error()), err)
 		}
 	}
 	if s.timeout <= 0 {
@@ -202,6 +204,12 @@ func (c *Client) send(ctx context.Context, hc *http.Client, req Request, acceptJ
 		r = bytes.NewReader(body)
 	}
 	s.callCtx, s.cancel = context.WithTimeout(ctx, s.timeout)
+	// What the requests carry below the caller's RoundTrippers, and the
+	// secrets in scope, reach the transport and the redirect policy
+	// through the request's context.
+	s.sent = &sentRecord{}
+	s.callCtx = context.WithValue(WithSecrets(s.callCtx, req.Secrets...), sentKey{}, s.sent)
+	s.secrets = SecretsOf(s.callCtx)
 	hreq, err := http.NewRequestWithContext(s.callCtx, s.method, strings.TrimSpace(req.URL), r)
 	if err == nil && (hreq.URL.Scheme != "http" && hreq.URL.Scheme != "https" || hreq.URL.Host == "") {
 		err = errors.New("not an absolute http(s) URL")
@@ -261,6 +269,9 @@ func (s *sent) scrubber() *Scrubber {
 	if s.scrub == nil {
 		s.scrub = NewScrubber(s.secrets...)
 		s.scrub.AddRequest(s.url, s.header)
+		if s.sent != nil {
+			s.sent.addTo(s.scrub)
+		}
 	}
 	return s.scrub
 }

@@ -69,10 +69,11 @@ func redactURL(u *url.URL) string { return egress.RedactURL(u) }
 type scrubber struct{ s *egress.Scrubber }
 
 // newScrubber knows the values the request itself carries that must not
-// appear in errors: URL userinfo, path and query values, and the values
-// of headers whose names say they hold credentials.
-func newScrubber(u *url.URL, h http.Header) *scrubber {
-	s := egress.NewScrubber()
+// appear in errors (URL userinfo, path and query values, and the values
+// of headers whose names say they hold credentials) and the secrets in
+// scope (see egress.WithSecrets).
+func newScrubber(u *url.URL, h http.Header, secrets ...string) *scrubber {
+	s := egress.NewScrubber(secrets...)
 	s.AddRequest(u, h)
 	return &scrubber{s}
 }

@@ -145,7 +145,7 @@ func Do(ctx context.Context, client *http.Client, req Request) (Response, error)
 	}
 	out.Extracted, err = runExtract(p.extractors, decoded)
 	if err != nil {
-		msg := fmt.Sprintf("%s %s answered %d: %s", p.method, p.redactedURL, answer.StatusCode, newScrubber(p.url, p.header).scrub(err.Error()))
+		msg := fmt.Sprintf("%s %s answered %d: %s", p.method, p.redactedURL, answer.StatusCode, newScrubber(p.url, p.header, egress.SecretsOf(ctx)...).scrub(err.Error()))
 		return out, &requestError{msg: ErrUnexpectedResponse.Error() + ": " + msg, errs: []error{ErrUnexpectedResponse}}
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
@@ -108,18 +109,19 @@ type Runs struct {
 	temporal    runsTemporal
 	namespace   string
 	definitions definitionReader
-	memos       converter.DataConverter
+	payloads    converter.DataConverter
 }
 
 // NewRuns returns the runs service over a Temporal client of namespace.
-// definitions finds the definitions runs belong to (*store.Store); memos
-// reads the runs' memos, which are encrypted when the payload codec is on
-// (nil: Temporal's default converter).
-func NewRuns(temporal runsTemporal, namespace string, definitions definitionReader, memos converter.DataConverter) *Runs {
-	if memos == nil {
-		memos = converter.GetDefaultDataConverter()
+// definitions finds the definitions runs belong to (*store.Store); payloads
+// reads what the history holds encoded, the runs' memos and failure
+// messages, which are encrypted when the payload codec is on (nil:
+// Temporal's default converter).
+func NewRuns(temporal runsTemporal, namespace string, definitions definitionReader, payloads converter.DataConverter) *Runs {
+	if payloads == nil {
+		payloads = converter.GetDefaultDataConverter()
 	}
-	return &Runs{temporal: temporal, namespace: namespace, definitions: definitions, memos: memos}
+	return &Runs{temporal: temporal, namespace: namespace, definitions: definitions, payloads: payloads}
 }
 
 // listQuery is the visibility query for the runs of one version of a
@@ -303,7 +305,8 @@ func (r *Runs) closeReason(ctx context.Context, info *workflowpb.WorkflowExecuti
 			return "Terminated: " + a.GetReason()
 		}
 		if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
-			return "Failed: " + a.GetFailure().GetMessage() + causeOf(a.GetFailure().GetCause())
+			f := r.decodeFailure(a.GetFailure())
+			return "Failed: " + f.GetMessage() + causeOf(f.GetCause())
 		}
 		if ev.GetWorkflowExecutionTimedOutEventAttributes() != nil {
 			return "Timed out."
@@ -313,6 +316,21 @@ func (r *Runs) closeReason(ctx context.Context, info *workflowpb.WorkflowExecuti
 		}
 	}
 	return temporalStatus(info.GetStatus())
+}
+
+// decodeFailure returns a copy of f whose messages, and its causes', are
+// readable: with payload encryption on, workers encode them
+// (payloadcodec.FailureConverter), and the history says only "Encoded
+// failure".
+func (r *Runs) decodeFailure(f *failurepb.Failure) *failurepb.Failure {
+	if f == nil {
+		return nil
+	}
+	f = proto.Clone(f).(*failurepb.Failure)
+	for c := f; c != nil; c = c.GetCause() {
+		converter.DecodeCommonFailureAttributes(r.payloads, c)
+	}
+	return f
 }
 
 func causeOf(f *failurepb.Failure) string {
@@ -365,7 +383,7 @@ func (r *Runs) fromInfo(info *workflowpb.WorkflowExecutionInfo) Run {
 	triggeredAt := run.StartedAt.UTC().Format(TimeLayout)
 	if p := info.GetMemo().GetFields()[runs.MemoTriggeredAt]; p != nil {
 		// Memos are payloads: encrypted when the payload codec is on.
-		_ = r.memos.FromPayload(p, &triggeredAt)
+		_ = r.payloads.FromPayload(p, &triggeredAt)
 	}
 	run.Data = map[string]any{
 		"accountId":   keywordAttr(attrs[runs.AccountIDKey.GetName()]),

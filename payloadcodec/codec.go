@@ -18,13 +18,12 @@
 //   - Handler: the codec-server HTTP protocol, so the Temporal UI and CLI can
 //     show decrypted payloads to authorized people.
 //
-// Wiring: client.Options.DataConverter = DataConverter(codec) for the
-// gateway's and the workers' clients, and the same converter in
+// Wiring: client.Options.DataConverter = DataConverter(codec) and
+// client.Options.FailureConverter = FailureConverter(that converter) for
+// the gateway's and the workers' clients, and the same converter in
 // worker.WorkflowReplayerOptions for replay tests. Failure messages are
-// encrypted as well only with client.Options.FailureConverter =
-// temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
-// DataConverter: dc, EncodeCommonAttributes: true}); the history then shows
-// "Encoded failure" until the codec endpoint decodes it.
+// then encrypted as well: the history shows "Encoded failure" until the
+// codec endpoint decodes it.
 package payloadcodec
 
 import (
@@ -38,6 +37,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -103,6 +103,19 @@ func New(k *Keyring, opts ...Option) *Codec {
 // conversion to JSON and protobuf, then encryption.
 func DataConverter(c *Codec) converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// FailureConverter is the converter for client.Options.FailureConverter
+// when payloads are encrypted: the SDK's default, which also moves each
+// failure's message and stack trace into an encoded payload
+// (EncodeCommonAttributes), encrypted by dc like every other. A failure's
+// message quotes third parties' answers and run data, so without it the
+// history would keep them in clear beside encrypted inputs; with it the
+// history shows "Encoded failure", and readers decode it with dc
+// (converter.DecodeCommonFailureAttributes, the codec endpoint for the
+// UI).
+func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
 }
 
 // Encode encrypts each payload whole, metadata included, under the current

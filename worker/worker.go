@@ -44,6 +44,11 @@ type ClientConfig struct {
 	// encryption on, every client Junction makes (worker, gateway, dev
 	// stack) must get the same one: payloadcodec.DataConverter.
 	DataConverter converter.DataConverter
+	// FailureConverter turns errors into failures and back (nil: the
+	// SDK's default, which keeps messages in clear). With payload
+	// encryption on it is payloadcodec.FailureConverter, so that failure
+	// messages are encrypted too.
+	FailureConverter converter.FailureConverter
 }
 
 // Dial connects to Temporal with Junction's logger.
@@ -57,7 +62,8 @@ func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Cli
 		Namespace: cfg.Namespace,
 		Logger:    logging.NewTemporalLogger(logger.Named("temporal-sdk")),
 		// nil keeps the SDK's default.
-		DataConverter: cfg.DataConverter,
+		DataConverter:    cfg.DataConverter,
+		FailureConverter: cfg.FailureConverter,
 	}
 	if tlsConf != nil {
 		opts.ConnectionOptions.TLS = tlsConf

@@ -167,6 +167,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	if a.Keyring != nil {
 		a.Codec = payloadcodec.New(a.Keyring)
 		temporalConfig.DataConverter = payloadcodec.DataConverter(a.Codec)
+		temporalConfig.FailureConverter = payloadcodec.FailureConverter(temporalConfig.DataConverter)
 		a.Log.Info("Temporal payloads are encrypted", zap.Object("keyring", a.Keyring))
 	}
 	if a.Temporal, err = worker.Dial(ctx, temporalConfig, a.Log); err != nil {

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/auth"
+	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/runs"
 )
@@ -41,6 +43,10 @@ type Connectors struct {
 	// MaxPollBytes bounds the payloads one poll returns (default
 	// DefaultMaxPollBytes); see Poll.
 	MaxPollBytes int
+	// MaxResponseBytes is the operator's maximum for the answer size a
+	// step may ask for (connectors.Call.MaxResponseBytes); 0 means
+	// httpconn.DefaultMaxResponseBytesLimit.
+	MaxResponseBytes int64
 }
 
 // Run runs one action of one connector. The activity's name says which; the
@@ -75,11 +81,12 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
 	out, err := action.Run(ctx, connectors.Call{
-		Input:          input,
-		Connection:     conn,
-		Env:            env,
-		HTTP:           c.httpClient(creds),
-		IdempotencyKey: idempotencyKey(ctx),
+		Input:            input,
+		Connection:       conn,
+		Env:              env,
+		HTTP:             c.httpClient(creds),
+		IdempotencyKey:   idempotencyKey(ctx),
+		MaxResponseBytes: cmp.Or(c.MaxResponseBytes, httpconn.DefaultMaxResponseBytesLimit),
 	})
 	if err != nil {
 		return nil, connectorFailure(in, scope, err)

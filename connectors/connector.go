@@ -61,6 +61,11 @@ type Call struct {
 	// takes an idempotency key sends it, so a retry after a lost answer
 	// is dropped by the third party instead of acting twice.
 	IdempotencyKey string
+	// MaxResponseBytes is the operator's maximum for a size the step's
+	// input sets (http.call's maxResponseBytes): an action reads no more
+	// of one answer than this when its input asks for more. 0 means no
+	// maximum beyond the action's own.
+	MaxResponseBytes int64
 }
 
 // Connection is a connection as an action sees it.

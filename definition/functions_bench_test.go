@@ -1,6 +1,7 @@
 package definition
 
 import (
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -43,5 +44,24 @@ func BenchmarkCompileFunctionCalls(b *testing.B) {
 		if _, err := compile(fmt.Sprintf("%s + '%d'", calls, compiledSources.Add(1))); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkBudgetExhaustion measures how long a runaway expression runs
+// before the work budget stops it (TestLimits checks that it is stopped):
+// the time a hostile definition can hold a worker per render.
+func BenchmarkBudgetExhaustion(b *testing.B) {
+	for _, expr := range []string{
+		"{{toJSON(reduce(1..60, [#acc, #acc], 1))}}",
+		"{{reduce(1..100, #acc + #acc, 'x')}}",
+		"{{uniq(1..150000)}}",
+	} {
+		b.Run(expr, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := RenderString(expr, Env{}); !errors.Is(err, ErrLimit) {
+					b.Fatalf("error = %v, want ErrLimit", err)
+				}
+			}
+		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // testEnv is a workflow context like the one an inbound_chat_apps trigger produces, after an
@@ -275,14 +274,12 @@ func TestLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
+			// That the budget stops the work, not how fast: the time it
+			// takes is the benchmarks' (BenchmarkBudgetExhaustion), never
+			// asserted here, where a loaded machine would fail it.
 			_, err := RenderString(tt.expr, env)
-			elapsed := time.Since(start)
 			if !errors.Is(err, ErrLimit) {
 				t.Fatalf("error = %v, want one wrapping ErrLimit", err)
-			}
-			if elapsed > 2*time.Second {
-				t.Errorf("took %v to fail", elapsed)
 			}
 		})
 	}

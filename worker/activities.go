@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
 	"github.com/junction-run/junction/connectors/eightbyeight"
+	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/store"
@@ -41,6 +43,11 @@ type Dependencies struct {
 	Transport http.RoundTripper
 	// EightByEight configures the built-in SMS and ChatAppsMessage steps.
 	EightByEight eightbyeight.Config
+	// MaxResponseBytes is the operator's maximum of what one step reads of
+	// an answer: http.call's maxResponseBytes cannot exceed it, and an
+	// HttpRequest step reads at most the lower of it and 1 MiB (0:
+	// httpconn.DefaultMaxResponseBytesLimit, 2 MiB).
+	MaxResponseBytes int64
 }
 
 // NewActivities wires the activities the way `junction dev` and `junction
@@ -55,8 +62,10 @@ func NewActivities(d Dependencies) Activities {
 	if d.EightByEight.HTTPClient == nil {
 		d.EightByEight.HTTPClient = d.Egress.HTTPClient()
 	}
+	maxBytes := cmp.Or(d.MaxResponseBytes, httpconn.DefaultMaxResponseBytesLimit)
 	httpActs := activities.New(d.Egress)
-	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport}
+	httpActs.MaxResponseBytes = min(httpActs.MaxResponseBytes, maxBytes)
+	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport, MaxResponseBytes: maxBytes}
 	secrets := credentials.New(d.Vault, "")
 	appEnv := &activities.VaultEnv{Store: d.Store, Secrets: secrets}
 	if d.Vault != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/url"
 	"os"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/worker"
 )
@@ -23,8 +25,12 @@ func workerCommand() *cli.Command {
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 			egressAllowFlag("none"),
 			egressProxyFlag(),
+			&cli.Int64Flag{Name: "max-response-bytes", Value: httpconn.DefaultMaxResponseBytesLimit, Usage: "the most of one answer a step reads: http.call's maxResponseBytes cannot exceed it, HttpRequest reads the lower of it and 1 MiB (keep it under Temporal's blob size limit, 2 MiB by default)", EnvVars: []string{"JUNCTION_MAX_RESPONSE_BYTES"}},
 		),
 		Action: func(c *cli.Context) error {
+			if c.Int64("max-response-bytes") <= 0 {
+				return errors.New("--max-response-bytes: want a positive number of bytes")
+			}
 			host, _ := os.Hostname()
 			allow, err := egressAllow(c)
 			if err != nil {
@@ -42,9 +48,10 @@ func workerCommand() *cli.Command {
 						WorkflowCacheSize:       c.Int("workflow-cache-size"),
 						Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 					},
-					EightByEight: eightByEightConfig(c),
-					EgressAllow:  allow,
-					EgressProxy:  proxy,
+					EightByEight:     eightByEightConfig(c),
+					EgressAllow:      allow,
+					EgressProxy:      proxy,
+					MaxResponseBytes: c.Int64("max-response-bytes"),
 				}
 			})
 			if err != nil {

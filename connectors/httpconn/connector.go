@@ -27,7 +27,7 @@ type CallInput struct {
 	Body              any               `json:"body,omitempty" description:"The request body: an object for json, xml (@attr and #text keys) and form, or the text itself."`
 	XMLRoot           string            `json:"xmlRoot,omitempty" description:"The root element's name when Body is an object sent as XML."`
 	TimeoutSeconds    int               `json:"timeoutSeconds,omitempty" description:"How long one attempt may take; 30 when not given."`
-	MaxResponseBytes  int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given."`
+	MaxResponseBytes  int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given, and never more than the worker's maximum (2 MiB unless its operator set another)."`
 	FollowRedirects   int               `json:"followRedirects,omitempty" description:"How many redirects to follow; 5 when not given, -1 for none."`
 	SuccessStatuses   []string          `json:"successStatuses,omitempty" description:"Statuses that count as success, such as 2xx, 3xx or 404; 2xx and 3xx when not given."`
 	Extract           map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML."`
@@ -88,10 +88,22 @@ func apiKeyAuth() connectors.AuthSpec {
 }
 
 func runCall(ctx context.Context, call connectors.Call, in CallInput) (CallOutput, error) {
+	if in.MaxResponseBytes < 0 {
+		return CallOutput{}, &connectors.Error{Kind: connectors.BadRequest, Message: "maxResponseBytes must not be negative"}
+	}
+	maxBytes := in.MaxResponseBytes
+	if call.MaxResponseBytes > 0 {
+		// The operator's maximum wins over the definition's wish; with no
+		// wish, the default stays the default when it is lower.
+		if maxBytes == 0 {
+			maxBytes = DefaultMaxResponseBytes
+		}
+		maxBytes = min(maxBytes, call.MaxResponseBytes)
+	}
 	req := Request{
 		Method: in.Method, URL: in.URL, Query: in.Query, Headers: WithIdempotencyKey(in.Headers, in.IdempotencyHeader, call.IdempotencyKey),
 		BodyFormat: in.BodyFormat, Body: in.Body, XMLRoot: in.XMLRoot,
-		Timeout: time.Duration(in.TimeoutSeconds) * time.Second, MaxResponseBytes: in.MaxResponseBytes,
+		Timeout: time.Duration(in.TimeoutSeconds) * time.Second, MaxResponseBytes: maxBytes,
 		FollowRedirects: in.FollowRedirects, SuccessStatuses: in.SuccessStatuses, Extract: in.Extract,
 	}
 	resp, err := Do(ctx, call.HTTP, req)

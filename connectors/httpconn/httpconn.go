@@ -16,6 +16,12 @@ import (
 const (
 	DefaultTimeout          = egress.DefaultTimeout
 	DefaultMaxResponseBytes = egress.DefaultMaxBodyBytes // 1 MiB
+	// DefaultMaxResponseBytesLimit is the most a step may ask to read
+	// (maxResponseBytes) unless the operator sets another maximum
+	// (`junction worker --max-response-bytes`): Temporal refuses a payload
+	// over 2 MiB by default (its blob size limit), so a larger answer
+	// could not be kept in the run's history anyway.
+	DefaultMaxResponseBytesLimit = 2 << 20
 )
 
 // Request is one HTTP call, with every {{ }} expression already rendered by

@@ -96,6 +96,10 @@ type WorkerConfig struct {
 	// EgressProxy is the HTTP proxy calls to third parties go through
 	// (`junction worker --egress-proxy`); nil is none.
 	EgressProxy *url.URL
+	// MaxResponseBytes is the most of one answer a step may read
+	// (`junction worker --max-response-bytes`); 0 means
+	// httpconn.DefaultMaxResponseBytesLimit.
+	MaxResponseBytes int64
 }
 
 // GatewayConfig configures the HTTP gateway.
@@ -187,7 +191,8 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if w := cfg.Worker; w != nil {
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
-			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy})
+			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy,
+			MaxResponseBytes: w.MaxResponseBytes})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
 		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}

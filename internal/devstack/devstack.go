@@ -69,8 +69,9 @@ type Config struct {
 	// definitions against (default catalog.New(), the built-in ones); tests
 	// pass one with extra connector versions.
 	Connectors *connectors.Registry
-	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
-	RateLimit gateway.RateLimit
+	// Limits are the gateway's request budgets (zero fields:
+	// gateway.DefaultLimits).
+	Limits gateway.Limits
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
@@ -223,7 +224,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow},
 		Gateway: &app.GatewayConfig{
 			PublicURL:     s.GatewayURL,
-			RateLimit:     cfg.RateLimit,
+			Limits:        cfg.Limits,
 			CodecOrigins:  uiOrigins(s.Temporal.UIURL),
 			CodecAccounts: []string{DevAccountID},
 		},

@@ -140,8 +140,10 @@ func New(cfg Config) *Gateway {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	// Gin trusts every peer's X-Forwarded-For unless told otherwise; the
-	// client address keys limits, so only the configured proxies may set it.
+	// Gin trusts every peer's X-Forwarded-For (and X-Real-IP) unless told
+	// otherwise; the client address keys limits, so only the configured
+	// proxies may set it, and only with the header the docs name.
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(prefixStrings(g.proxies)); err != nil {
 		panic("gateway: netip.Prefix that gin cannot parse: " + err.Error()) // they are parsed already
 	}

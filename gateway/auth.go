@@ -2,32 +2,16 @@ package gateway
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"github.com/junction-run/junction/store"
 )
 
 // apiKeyContextKey holds the authenticated key in a request's gin context.
 const apiKeyContextKey = "junction.apiKey"
-
-// RateLimit is the per-key request budget: Burst requests at once, refilled
-// at PerSecond.
-type RateLimit struct {
-	PerSecond float64
-	Burst     int
-}
-
-// DefaultRateLimit is generous for people and scripts and still stops a
-// runaway client from starving the others.
-var DefaultRateLimit = RateLimit{PerSecond: 50, Burst: 100}
 
 // authenticate admits a request to /api/v1/accounts/{accountId}/... only
 // with a valid key of that very account and a scope that allows the route.
@@ -39,8 +23,15 @@ func (g *Gateway) authenticate(c *gin.Context) error {
 		c.Header("WWW-Authenticate", `Bearer realm="junction"`)
 		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Missing API key: send Authorization: Bearer <key>."}
 	}
+	// A key is checked only while the address has failures left, so that
+	// no guess learns it was right once they are spent.
+	address := addressKey(c.ClientIP())
+	if wait := g.limits.authFailures.exhausted(address); wait > 0 {
+		return rateLimited(wait, "Too many invalid API keys from this address.")
+	}
 	key, err := g.store.AuthenticateAPIKey(c.Request.Context(), raw)
 	if errors.Is(err, store.ErrNotFound) {
+		g.limits.authFailures.spend(address)
 		c.Header("WWW-Authenticate", `Bearer realm="junction", error="invalid_token"`)
 		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
@@ -50,11 +41,8 @@ func (g *Gateway) authenticate(c *gin.Context) error {
 	if key.AccountID != c.Param("accountId") {
 		return notFound("Not found.")
 	}
-	if wait := g.limiter.wait(key.ID); wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(secs))
-		return &apiError{Status: http.StatusTooManyRequests, Code: codeRateLimited,
-			Message: "Quota exceeded. Please try again in " + strconv.Itoa(secs) + " second(s)."}
+	if wait := g.limits.apiKey.take(key.ID); wait > 0 {
+		return rateLimited(wait, "Quota exceeded.")
 	}
 	if need := requiredScope(c); !hasScope(key.Scopes, need) {
 		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
@@ -100,39 +88,4 @@ func hasScope(scopes []string, need string) bool {
 		}
 	}
 	return false
-}
-
-// keyLimiter keeps one token bucket per API key, in this gateway process:
-// behind a load balancer each gateway grants its own budget.
-type keyLimiter struct {
-	limit RateLimit
-	mu    sync.Mutex
-	keys  map[string]*rate.Limiter
-}
-
-func newKeyLimiter(l RateLimit) *keyLimiter {
-	if l.PerSecond <= 0 {
-		l = DefaultRateLimit
-	}
-	if l.Burst < 1 {
-		l.Burst = 1
-	}
-	return &keyLimiter{limit: l, keys: map[string]*rate.Limiter{}}
-}
-
-// wait takes a token for the key, or says how long until one is free.
-func (k *keyLimiter) wait(keyID string) time.Duration {
-	k.mu.Lock()
-	lim, ok := k.keys[keyID]
-	if !ok {
-		lim = rate.NewLimiter(rate.Limit(k.limit.PerSecond), k.limit.Burst)
-		k.keys[keyID] = lim
-	}
-	k.mu.Unlock()
-	r := lim.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel()
-		return d
-	}
-	return 0
 }

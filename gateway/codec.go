@@ -21,11 +21,13 @@ import (
 //
 // Who may decode: an admin API key of one of Accounts (the operators' account; `junction dev`
 // uses its dev account). A browser cannot add an Authorization header to the UI's requests, so
-// the key is presented once to /api/v1/codec/session, which keeps it in an HttpOnly,
-// SameSite=Strict cookie scoped to /api/v1/codec; the UI sends it with codec.includeCredentials.
-// SameSite=Strict means the UI and the gateway must be on the same site (e.g. temporal.example.com
-// and api.example.com, or 127.0.0.1 on two ports). Every request checks the key again, so a
-// revoked key stops working at once. CLI and server callers send Authorization: Bearer <key>.
+// the key is presented once to /api/v1/codec/session, which answers a session: an HttpOnly,
+// SameSite=Strict cookie scoped to /api/v1/codec holding a random session id (never the key),
+// which the store maps to the key (store.CreateKeySession), so that any gateway behind a load
+// balancer knows it. The UI sends it with codec.includeCredentials. SameSite=Strict means the UI
+// and the gateway must be on the same site (e.g. temporal.example.com and api.example.com, or
+// 127.0.0.1 on two ports). Every request checks the session's key again, so revoking the key ends
+// its sessions at once. CLI and server callers send Authorization: Bearer <key>.
 type CodecConfig struct {
 	// Codec encrypts and decrypts payloads; nil means payloads are not encrypted and the codec
 	// endpoints answer 404.
@@ -37,7 +39,7 @@ type CodecConfig struct {
 	Accounts []string
 }
 
-// codecCookie holds the API key a browser presented to /api/v1/codec/session.
+// codecCookie holds the id of the session a browser signed in to at /api/v1/codec/session.
 const (
 	codecCookie     = "junction_codec"
 	codecCookiePath = "/api/v1/codec"
@@ -69,24 +71,29 @@ func (g *Gateway) codecRoutes(e *gin.Engine, cfg CodecConfig) {
 		e.OPTIONS(op, serve)
 	}
 	e.GET("/api/v1/codec/session", g.codecSignInPage)
-	e.POST("/api/v1/codec/session", g.handle(g.codecSignIn))
+	e.POST("/api/v1/codec/session", g.handle(g.limitByAddress(g.limits.codecSignIn, "Too many codec sign-ins from this address.")), g.handle(g.codecSignIn))
 }
 
 // authorizeCodec admits a request carrying an admin key of a codec account, in the
-// Authorization header or the session cookie.
+// Authorization header or as the session of the cookie.
 func (g *Gateway) authorizeCodec(r *http.Request) error {
-	raw, ok := bearerToken(r.Header.Get("Authorization"))
-	if !ok {
-		cookie, err := r.Cookie(codecCookie)
-		if err != nil || cookie.Value == "" {
-			return payloadcodec.ErrUnauthenticated
-		}
-		raw = cookie.Value
+	var key store.APIKey
+	var err error
+	if raw, ok := bearerToken(r.Header.Get("Authorization")); ok {
+		key, err = g.store.AuthenticateAPIKey(r.Context(), raw)
+	} else if cookie, cerr := r.Cookie(codecCookie); cerr == nil && cookie.Value != "" {
+		key, err = g.store.KeyOfSession(r.Context(), store.StateHash(cookie.Value))
+	} else {
+		return payloadcodec.ErrUnauthenticated
 	}
-	key, err := g.store.AuthenticateAPIKey(r.Context(), raw)
 	if err != nil {
 		return payloadcodec.ErrUnauthenticated
 	}
+	return g.codecKeyAllowed(key)
+}
+
+// codecKeyAllowed says whether key may use the codec endpoint.
+func (g *Gateway) codecKeyAllowed(key store.APIKey) error {
 	if !slices.Contains(g.codecAccounts, key.AccountID) || !hasScope(key.Scopes, store.ScopeAdmin) {
 		return payloadcodec.ErrForbidden
 	}
@@ -123,19 +130,35 @@ func (g *Gateway) codecSignIn(c *gin.Context) error {
 		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized,
 			Message: "Send an admin API key: Authorization: Bearer <key>, or the form field apiKey."}
 	}
-	check := c.Request.Clone(c.Request.Context())
-	check.Header = http.Header{"Authorization": {"Bearer " + raw}}
-	switch err := g.authorizeCodec(check); {
-	case errors.Is(err, payloadcodec.ErrForbidden):
-		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
-			Message: "This key may not decrypt payloads: it must be an admin key of an operators' account."}
-	case err != nil:
+	// An invalid key spends the address's failures, as on the API.
+	address := addressKey(c.ClientIP())
+	if wait := g.limits.authFailures.exhausted(address); wait > 0 {
+		return rateLimited(wait, "Too many invalid API keys from this address.")
+	}
+	ctx := c.Request.Context()
+	key, err := g.store.AuthenticateAPIKey(ctx, raw)
+	if errors.Is(err, store.ErrNotFound) {
+		g.limits.authFailures.spend(address)
 		c.Header("WWW-Authenticate", `Bearer realm="junction-codec", error="invalid_token"`)
 		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
+	if err != nil {
+		return failed("Could not check the API key", err)
+	}
+	if err := g.codecKeyAllowed(key); err != nil {
+		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+			Message: "This key may not decrypt payloads: it must be an admin key of an operators' account."}
+	}
+	session, err := randomToken()
+	if err != nil {
+		return failed("Could not make a session", err)
+	}
+	if err := g.store.CreateKeySession(ctx, store.StateHash(session), key.ID, codecSessionAge); err != nil {
+		return failed("Could not record the session", err)
+	}
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: codecCookie, Value: raw, Path: codecCookiePath, MaxAge: int(codecSessionAge.Seconds()),
-		HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
+		Name: codecCookie, Value: session, Path: codecCookiePath, MaxAge: int(codecSessionAge.Seconds()),
+		HttpOnly: true, Secure: g.secureCookie(c.Request), SameSite: http.SameSiteStrictMode,
 	})
 	c.Header("Cache-Control", "no-store")
 	if form {

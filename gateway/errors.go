@@ -3,7 +3,10 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -54,6 +57,9 @@ type apiError struct {
 	Message string
 	Fields  []fieldError
 	Err     error
+	// RetryAfter, when set, is sent as the Retry-After header (whole
+	// seconds, rounded up): how long until the request may succeed.
+	RetryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
@@ -88,6 +94,19 @@ func invalidFields(problems []fieldError) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: codeInvalidParameter, Message: problems[0].Path + ": " + problems[0].Message, Fields: problems}
 }
 
+// rateLimited is the 429 of a spent budget; wait is how long until the
+// next request fits. The message is 8x8's: what + "Please try again in N
+// second(s).".
+func rateLimited(wait time.Duration, what string) *apiError {
+	return &apiError{Status: http.StatusTooManyRequests, Code: codeRateLimited, RetryAfter: wait,
+		Message: what + " Please try again in " + strconv.Itoa(retryAfterSeconds(wait)) + " second(s)."}
+}
+
+// retryAfterSeconds is wait in Retry-After's whole seconds, at least 1.
+func retryAfterSeconds(wait time.Duration) int {
+	return max(1, int(math.Ceil(wait.Seconds())))
+}
+
 // failed wraps a dependency's failure with what the handler could not do,
 // in words for the client; answer decides the status from err.
 func failed(what string, err error) error {
@@ -110,6 +129,9 @@ func (g *Gateway) handle(h func(*gin.Context) error) gin.HandlerFunc {
 // quotes; the cause itself never reaches the client.
 func (g *Gateway) writeError(c *gin.Context, err error) {
 	status, body := answer(err)
+	if ae, ok := errors.AsType[*apiError](err); ok && ae.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(ae.RetryAfter)))
+	}
 	body.ErrorID = uuid.NewString()
 	body.Timestamp = g.now().UTC().Format(manage.TimeLayout)
 	if status >= 500 {

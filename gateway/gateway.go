@@ -15,6 +15,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,8 +51,18 @@ type Config struct {
 	// fields, secret environment variables and webhook secrets live in,
 	// through package credentials; nil makes those routes answer 503.
 	Secrets credentials.Vault
-	// RateLimit is each API key's request budget (default DefaultRateLimit).
-	RateLimit RateLimit
+	// Limits are the request budgets (limits.go); zero fields take
+	// DefaultLimits'.
+	Limits Limits
+	// TrustedProxies are the addresses of the proxies in front of the
+	// gateway (load balancers, ingress). Only a request whose peer is one
+	// of them may say, in X-Forwarded-For, X-Forwarded-Proto and
+	// X-Forwarded-Host, who the client is and what URL it called; from
+	// anyone else those headers are ignored. Default none.
+	TrustedProxies []netip.Prefix
+	// SecureCookies says when the gateway's cookies (the codec session, the
+	// OAuth2 browser binding) are marked Secure; default SecureCookiesAuto.
+	SecureCookies SecureCookies
 	// Now is the clock for timestamps in error bodies (default time.Now).
 	Now func() time.Time
 	// PublicURL is the gateway's address as browsers and providers reach
@@ -74,7 +85,9 @@ type Gateway struct {
 	log        *zap.Logger
 	maxBody    int64
 	now        func() time.Time
-	limiter    *keyLimiter
+	limits     limiters
+	proxies    []netip.Prefix
+	secure     SecureCookies
 	connectors *connectors.Registry
 	secrets    *credentials.Secrets
 	engine     *gin.Engine
@@ -101,7 +114,8 @@ func New(cfg Config) *Gateway {
 		log:        cfg.Logger,
 		maxBody:    cfg.MaxBodyBytes,
 		now:        cfg.Now,
-		limiter:    newKeyLimiter(cfg.RateLimit),
+		proxies:    cfg.TrustedProxies,
+		secure:     cfg.SecureCookies,
 		connectors: cfg.Connectors,
 		secrets:    credentials.New(cfg.Secrets, ""),
 	}
@@ -118,6 +132,7 @@ func New(cfg Config) *Gateway {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.limits = newLimiters(cfg.Limits, g.now)
 	g.intake = intake.New(cfg.Store, cfg.Temporal, cfg.Namespace, cfg.Runs, g.now)
 	g.definitions = manage.NewDefinitions(cfg.Store, cfg.Temporal, cfg.Namespace, g.connectors, cfg.Runs.LocalHTTPSteps())
 	g.connections = manage.NewConnections(cfg.Store, g.secrets, g.connectors)
@@ -125,6 +140,13 @@ func New(cfg Config) *Gateway {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
+	// Gin trusts every peer's X-Forwarded-For (and X-Real-IP) unless told
+	// otherwise; the client address keys limits, so only the configured
+	// proxies may set it, and only with the header the docs name.
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := e.SetTrustedProxies(prefixStrings(g.proxies)); err != nil {
+		panic("gateway: netip.Prefix that gin cannot parse: " + err.Error()) // they are parsed already
+	}
 	e.Use(g.accessLog(), g.recover(), g.limitBody())
 	e.NoRoute(g.handle(func(c *gin.Context) error {
 		return notFound("No route for " + c.Request.Method + " " + c.Request.URL.Path + ".")
@@ -145,11 +167,16 @@ func New(cfg Config) *Gateway {
 
 	// Third-party webhooks: no API key, the delivery's signature is the
 	// authentication (webhooks.go).
-	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.handle(checkAccount), g.handle(g.receiveWebhook))
+	e.POST("/hooks/:accountId/:connectionId/:triggerId", g.handle(checkAccount), g.handle(g.limitHooks), g.handle(g.receiveWebhook))
 
-	// The provider sends the browser back here; the single-use state it
-	// carries is the proof, not an API key.
-	e.GET(OAuth2CallbackPath, g.handle(g.oauth2Callback))
+	// OAuth2: the authorization link binds the flow to the browser that
+	// opens it, and the provider sends that browser back to the callback,
+	// whose single-use state and the browser's cookie are the proof, not an
+	// API key (connection_oauth2.go). Needing no key, both spend the client
+	// address's budget.
+	limitOAuth2 := g.handle(g.limitByAddress(g.limits.oauth2Callback, "Too many OAuth2 callbacks from this address."))
+	e.GET(OAuth2LinkPath, limitOAuth2, g.handle(g.openOAuth2Link))
+	e.GET(OAuth2CallbackPath, limitOAuth2, g.handle(g.oauth2Callback))
 
 	g.codecRoutes(e, cfg.Codec)
 	// After codecRoutes, which says how memos are read.

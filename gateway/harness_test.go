@@ -65,6 +65,8 @@ type env struct {
 
 	// Keys of acme by scope, of the other account, and a revoked one.
 	admin, reader, runner, foreign, revoked string
+	// oauth2Connection is acme's OAuth2 connection (newOAuth2Env).
+	oauth2Connection string
 }
 
 // newEnv builds a gateway; options change its configuration (a Vault, say).
@@ -107,8 +109,8 @@ func newEnv(t *testing.T, options ...func(*gateway.Config)) *env {
 	e.logs = logs
 	cfg := gateway.Config{
 		Store: st, Temporal: e.temporal, Namespace: "default", Logger: log,
-		Now:       func() time.Time { return testNow },
-		RateLimit: gateway.RateLimit{PerSecond: 1000, Burst: 1000},
+		Now:    func() time.Time { return testNow },
+		Limits: gateway.Limits{APIKey: gateway.RateLimit{PerSecond: 1000, Burst: 1000}},
 	}
 	for _, o := range options {
 		o(&cfg)
@@ -134,9 +136,16 @@ var validator = func() func(t *testing.T) *apitest.Validator {
 }()
 
 // handlerTransport serves requests with the handler in-process: no socket.
+// A request's peer address is what callFrom put in its context.
 type handlerTransport struct{ h http.Handler }
 
+// peerKey holds a request's peer address ("192.0.2.1:4711") in its context.
+type peerKey struct{}
+
 func (ht handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if peer, ok := r.Context().Value(peerKey{}).(string); ok {
+		r.RemoteAddr = peer
+	}
 	rec := httptest.NewRecorder()
 	ht.h.ServeHTTP(rec, r)
 	return rec.Result(), nil
@@ -154,6 +163,12 @@ type response struct {
 // are name, value pairs.
 func (e *env) call(method, path, key string, body any, headers ...string) response {
 	e.t.Helper()
+	return e.callFrom("192.0.2.1:4711", method, path, key, body, headers...)
+}
+
+// callFrom is call from the peer address peer ("192.0.2.1:4711").
+func (e *env) callFrom(peer, method, path, key string, body any, headers ...string) response {
+	e.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -168,7 +183,7 @@ func (e *env) call(method, path, key string, body any, headers ...string) respon
 		}
 		r = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, "http://gateway.test"+path, r)
+	req, err := http.NewRequestWithContext(context.WithValue(context.Background(), peerKey{}, peer), method, "http://gateway.test"+path, r)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -113,25 +112,4 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 // the gateway's base URL, then the path and query exactly as received.
 func (g *Gateway) publicURL(r *http.Request) string {
 	return g.baseURL(r) + r.URL.RequestURI()
-}
-
-// baseURL is the scheme and host the gateway is reached at from outside:
-// Config.PublicURL when configured, otherwise those the proxy in front
-// reports (X-Forwarded-Proto, X-Forwarded-Host) or the request's own.
-func (g *Gateway) baseURL(r *http.Request) string {
-	if g.publicBase != "" {
-		return strings.TrimRight(g.publicBase, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-		host = strings.TrimSpace(strings.Split(h, ",")[0])
-	}
-	return scheme + "://" + host
 }

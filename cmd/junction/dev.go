@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devstack"
 )
 
@@ -32,10 +33,14 @@ func devCommand() *cli.Command {
 			payloadKeysFlag(),
 			localHTTPStepsFlag(),
 			egressAllowFlag(egress.AllowLoopback),
-		}, eightByEightFlags()...),
+		}, append(eightByEightFlags(), gatewayHTTPFlags()...)...),
 		Action: func(c *cli.Context) error {
 			allow, err := egressAllow(c)
 			if err != nil {
+				return err
+			}
+			var gw app.GatewayConfig
+			if err := gatewayHTTPConfig(c, &gw); err != nil {
 				return err
 			}
 			logger, err := newLogger(c, true)
@@ -61,6 +66,9 @@ func devCommand() *cli.Command {
 				PayloadKeys:      c.String("payload-keys"),
 				NoLocalHTTPSteps: !c.Bool("local-http-steps"),
 				EgressAllow:      allow.String(),
+				Limits:           gw.Limits,
+				TrustedProxies:   gw.TrustedProxies,
+				SecureCookies:    gw.SecureCookies,
 				Logger:           logger,
 			})
 			if err != nil {

@@ -18,21 +18,25 @@ func gatewayCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gateway",
 		Usage: "serve the management API and webhook intake against a Temporal cluster",
-		Flags: append(append(append(temporalFlags(), codecFlags()...), vaultFlags()...),
-			&cli.StringFlag{Name: "public-url", Usage: "the gateway's address as third parties and browsers reach it, e.g. https://junction.example.com (webhook signatures, OAuth2 redirect URL); default: the request's host", EnvVars: []string{"JUNCTION_PUBLIC_URL"}},
+		Flags: append(append(append(append(temporalFlags(), codecFlags()...), vaultFlags()...),
+			&cli.StringFlag{Name: "public-url", Usage: "the gateway's address as third parties and browsers reach it, e.g. https://junction.example.com (webhook signatures, OAuth2 redirect URL); default: the request's host, or the one a --trusted-proxies proxy reports", EnvVars: []string{"JUNCTION_PUBLIC_URL"}},
 			&cli.StringFlag{Name: "http-address", Value: "127.0.0.1:8080", Usage: "listen address", EnvVars: []string{"JUNCTION_HTTP_ADDRESS"}},
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
 			localHTTPStepsFlag(),
-		),
+		), gatewayHTTPFlags()...),
 		Action: func(c *cli.Context) error {
+			gw := &app.GatewayConfig{
+				PublicURL:     c.String("public-url"),
+				MaxBodyBytes:  c.Int64("max-body-bytes"),
+				CodecOrigins:  commaList(c.String("codec-origins")),
+				CodecAccounts: commaList(c.String("codec-accounts")),
+			}
+			if err := gatewayHTTPConfig(c, gw); err != nil {
+				return err
+			}
 			a, done, err := build(c, func(cfg *app.Config) {
-				cfg.Gateway = &app.GatewayConfig{
-					PublicURL:     c.String("public-url"),
-					MaxBodyBytes:  c.Int64("max-body-bytes"),
-					CodecOrigins:  commaList(c.String("codec-origins")),
-					CodecAccounts: commaList(c.String("codec-accounts")),
-				}
+				cfg.Gateway = gw
 				cfg.Runs = intake.Options{NoLocalHTTPSteps: !c.Bool("local-http-steps")}
 			})
 			if err != nil {

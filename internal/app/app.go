@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -110,8 +111,14 @@ type GatewayConfig struct {
 	PublicURL string
 	// MaxBodyBytes caps request bodies (default gateway.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
-	RateLimit gateway.RateLimit
+	// Limits are the gateway's request budgets (zero fields:
+	// gateway.DefaultLimits).
+	Limits gateway.Limits
+	// TrustedProxies are the proxies whose X-Forwarded-* headers the
+	// gateway believes (gateway.Config.TrustedProxies); default none.
+	TrustedProxies []netip.Prefix
+	// SecureCookies says when the gateway's cookies are marked Secure.
+	SecureCookies gateway.SecureCookies
 	// CodecOrigins are the browser origins of the Temporal UI allowed to
 	// call the codec endpoint, and CodecAccounts the accounts whose admin
 	// keys may decrypt payloads through it. Unused without payload keys.
@@ -200,16 +207,18 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 		runs := cfg.Runs
 		runs.EagerStart = runs.EagerStart && a.Worker != nil
 		gc := gateway.Config{
-			Store:        a.Store,
-			Temporal:     a.Temporal,
-			Namespace:    cfg.Temporal.Namespace,
-			Logger:       a.Log.Named("gateway"),
-			MaxBodyBytes: g.MaxBodyBytes,
-			Connectors:   registry,
-			RateLimit:    g.RateLimit,
-			PublicURL:    g.PublicURL,
-			Codec:        gateway.CodecConfig{Codec: a.Codec, AllowedOrigins: g.CodecOrigins, Accounts: g.CodecAccounts},
-			Runs:         runs,
+			Store:          a.Store,
+			Temporal:       a.Temporal,
+			Namespace:      cfg.Temporal.Namespace,
+			Logger:         a.Log.Named("gateway"),
+			MaxBodyBytes:   g.MaxBodyBytes,
+			Connectors:     registry,
+			Limits:         g.Limits,
+			TrustedProxies: g.TrustedProxies,
+			SecureCookies:  g.SecureCookies,
+			PublicURL:      g.PublicURL,
+			Codec:          gateway.CodecConfig{Codec: a.Codec, AllowedOrigins: g.CodecOrigins, Accounts: g.CodecAccounts},
+			Runs:           runs,
 		}
 		if a.Vault != nil {
 			// A nil *vaultx.Client in the interface would not read as nil.

@@ -90,7 +90,7 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		Logger:          log,
 		// The load is one client with one key: the per-key budget would be
 		// what is measured.
-		RateLimit:        gateway.RateLimit{PerSecond: 1e6, Burst: 1e6},
+		Limits:           gateway.Limits{APIKey: gateway.Off, Hooks: gateway.Off},
 		TemporalPostgres: cfg.Postgres,
 		NoLocalHTTPSteps: !cfg.LocalHTTPSteps,
 		TuneServer:       cfg.tuneServer,

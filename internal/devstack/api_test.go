@@ -230,7 +230,7 @@ func TestRateLimitPerKey(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := devstack.Start(ctx, devstack.Config{DataDir: t.TempDir(), TemporalAddress: "127.0.0.1:0", UIAddress: "-",
-		HTTPAddress: "127.0.0.1:0", VaultListen: "127.0.0.1:0", RateLimit: gateway.RateLimit{PerSecond: 0.2, Burst: 3}})
+		HTTPAddress: "127.0.0.1:0", VaultListen: "127.0.0.1:0", Limits: gateway.Limits{APIKey: gateway.RateLimit{PerSecond: 0.2, Burst: 3}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -69,8 +70,14 @@ type Config struct {
 	// definitions against (default catalog.New(), the built-in ones); tests
 	// pass one with extra connector versions.
 	Connectors *connectors.Registry
-	// RateLimit is each API key's budget (default gateway.DefaultRateLimit).
-	RateLimit gateway.RateLimit
+	// Limits are the gateway's request budgets (zero fields:
+	// gateway.DefaultLimits).
+	Limits gateway.Limits
+	// TrustedProxies and SecureCookies are the gateway's
+	// (gateway.Config); the zero values trust no proxy and mark cookies
+	// Secure when the request came over HTTPS.
+	TrustedProxies []netip.Prefix
+	SecureCookies  gateway.SecureCookies
 	// TemporalLogLevel filters the embedded server's own logs, which are
 	// chatty at info: "debug", "info", "warn" (default) or "error".
 	TemporalLogLevel string
@@ -222,10 +229,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Runs:   intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
 		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow},
 		Gateway: &app.GatewayConfig{
-			PublicURL:     s.GatewayURL,
-			RateLimit:     cfg.RateLimit,
-			CodecOrigins:  uiOrigins(s.Temporal.UIURL),
-			CodecAccounts: []string{DevAccountID},
+			PublicURL:      s.GatewayURL,
+			Limits:         cfg.Limits,
+			TrustedProxies: cfg.TrustedProxies,
+			SecureCookies:  cfg.SecureCookies,
+			CodecOrigins:   uiOrigins(s.Temporal.UIURL),
+			CodecAccounts:  []string{DevAccountID},
 		},
 	}
 	if cfg.TuneApp != nil {

@@ -2,10 +2,13 @@ package devstack_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/junction-run/junction/connectors/auth/authtest"
 	"github.com/junction-run/junction/credentials"
+	"github.com/junction-run/junction/internal/apitest"
 	"github.com/junction-run/junction/internal/devstack"
 )
 
@@ -27,9 +31,11 @@ func startConnectionsStack(t *testing.T, transport http.RoundTripper) (*devstack
 	return s, logs
 }
 
-// authorizeOAuth2 runs the authorization-code flow through the gateway:
-// the start endpoint, the provider's consent (the fake approves at once)
-// and the callback. It returns every answer the gateway gave, and the code.
+// authorizeOAuth2 runs the authorization-code flow through the gateway
+// as a browser would, keeping cookies: the start endpoint, the
+// authorization link (which binds the flow to this browser), the
+// provider's consent (the fake approves at once) and the callback. It
+// returns every answer the gateway gave, and the code.
 func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID string) ([]apiResponse, string) {
 	t.Helper()
 	start := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/"+account+"/connections/"+connectionID+"/oauth2/authorize", nil, nil)
@@ -41,26 +47,58 @@ func authorizeOAuth2(t *testing.T, s *devstack.Stack, account, connectionID stri
 	if started.RedirectURL != s.GatewayURL+"/api/v1/oauth2/callback" {
 		t.Errorf("redirect URL %q", started.RedirectURL)
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(started.AuthorizationURL)
+	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || err != nil || back.Query().Get("code") == "" {
-		t.Fatalf("the provider answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	link := browse(t, browser, started.AuthorizationURL, true)
+	if link.Status != http.StatusFound || !strings.HasPrefix(started.AuthorizationURL, s.GatewayURL+"/api/v1/oauth2/link?") {
+		t.Fatalf("the authorization link %s: %d %s", started.AuthorizationURL, link.Status, link.Body)
 	}
-	done := call(t, http.MethodGet, back.String(), nil, nil)
+	consent := browse(t, browser, link.Header.Get("Location"), false)
+	back, err := url.Parse(consent.Header.Get("Location"))
+	if consent.Status != http.StatusFound || err != nil || back.Query().Get("code") == "" {
+		t.Fatalf("the provider answered %d, Location %q", consent.Status, consent.Header.Get("Location"))
+	}
+	// Another browser (no cookie) cannot use the state and code: the flow
+	// is bound to the one that opened the link, and the refusal spends
+	// nothing.
+	stranger := call(t, http.MethodGet, back.String(), nil, nil)
+	if stranger.Status != http.StatusBadRequest || !strings.Contains(string(stranger.Body), "cookie.junction_oauth2") {
+		t.Errorf("the callback from another browser: %d %s", stranger.Status, stranger.Body)
+	}
+	done := browse(t, browser, back.String(), true)
 	if done.Status != http.StatusOK {
 		t.Fatalf("callback: %d %s", done.Status, done.Body)
 	}
 	// The state works once.
-	again := call(t, http.MethodGet, back.String(), nil, nil)
+	again := browse(t, browser, back.String(), true)
 	if again.Status != http.StatusBadRequest {
 		t.Errorf("the callback a second time: %d %s", again.Status, again.Body)
 	}
-	return []apiResponse{start, done, again}, back.Query().Get("code")
+	return []apiResponse{start, link, stranger, done, again}, back.Query().Get("code")
+}
+
+// browse GETs rawURL with browser; gateway answers are held to the OpenAPI
+// document, a provider's are not.
+func browse(t *testing.T, browser *http.Client, rawURL string, gateway bool) apiResponse {
+	t.Helper()
+	validatorOnce.Do(func() { validator = apitest.New(t) })
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := browser.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawURL, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if gateway {
+		validator.Check(t, req, nil, resp.StatusCode, resp.Header, raw)
+	}
+	return apiResponse{resp.StatusCode, resp.Header, raw}
 }
 
 // expireToken rewrites the connection's stored token with an expiry in

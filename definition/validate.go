@@ -510,8 +510,13 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 // value checks one present input against its specification.
 func (v *validator) value(f fieldSpec, val any, p string) {
 	if s, ok := val.(string); ok && HasTemplate(s) {
-		return // checked by templates; its value is known only at run time
+		return // checked by templates; its value is known only at run time (see CheckRendered)
 	}
+	v.literal(f, val, p)
+}
+
+// literal checks a value (not an expression) against its specification.
+func (v *validator) literal(f fieldSpec, val any, p string) {
 	str, isString := val.(string)
 	needString := func() bool {
 		if !isString {

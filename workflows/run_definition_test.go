@@ -129,6 +129,16 @@ func TestRunDefinitionFailures(t *testing.T) {
 			wantType: runs.ErrTypeStepLimit,
 		},
 		{
+			name:     "a computed parallelism past its bound fails the step",
+			steps:    `[{"id":"a","stepType":"ForEach","inputs":{"items":"{{[1, 2]}}","parallelism":"{{500 * 2}}"},"do":[[{"id":"b","stepType":"SetVariables","inputs":{"x":1}}]]}]`,
+			wantType: runs.ErrTypeInvalidStep,
+		},
+		{
+			name:     "a computed timeout past its bound fails the step before any call",
+			steps:    `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET","timeoutSeconds":"{{24 * 3600}}"}}]`,
+			wantType: runs.ErrTypeInvalidStep,
+		},
+		{
 			name:     "an unsupported step type fails clearly",
 			steps:    `[{"id":"a","stepType":"VoiceMessage","inputs":{}}]`,
 			wantType: runs.ErrTypeNotSupported,

@@ -36,7 +36,7 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 	case definition.StepParallel:
 		return r.parallel(ctx, step, sc)
 	case definition.StepSetVariables:
-		return r.setVariables(step, sc)
+		return r.setVariables(ctx, step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
 		return r.connectorAction(ctx, step, sc)
@@ -46,7 +46,7 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 }
 
 // renderInputs evaluates the step's inputs; the result is always a map.
-func (r *run) renderInputs(step definition.Step, sc *scope) (map[string]any, error) {
+func (r *run) renderInputs(ctx workflow.Context, step definition.Step, sc *scope) (map[string]any, error) {
 	rendered, err := definition.Render(step.Inputs, r.env(sc, nil))
 	if err != nil {
 		return nil, expressionError(step.ID, "inputs", err)
@@ -55,7 +55,26 @@ func (r *run) renderInputs(step definition.Step, sc *scope) (map[string]any, err
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
-	return inputs, nil
+	return inputs, checkRendered(ctx, step, inputs)
+}
+
+// versionRenderedBounds guards the check of rendered inputs against their
+// bounds (definition.CheckRendered). Its marker is recorded only when a
+// rendered value is out of bounds, the one case where the check changes
+// what a run does; a run that met such a value before the check existed
+// has no marker, and replays going on as it went.
+const versionRenderedBounds = "rendered-input-bounds"
+
+// checkRendered fails the step, not retried, when an expression rendered
+// one of its bounded inputs (ForEach's parallelism, HttpRequest's
+// timeoutSeconds, Wait's duration) past the bound a literal is held to at
+// save.
+func checkRendered(ctx workflow.Context, step definition.Step, inputs map[string]any) error {
+	err := definition.CheckRendered(step.StepType, inputs, "inputs")
+	if err == nil || workflow.GetVersion(ctx, versionRenderedBounds, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), runs.ErrTypeInvalidStep, nil)
 }
 
 // callActivity runs a third-party call with the step's options and turns
@@ -92,7 +111,7 @@ func (r *run) call(ctx workflow.Context, step definition.Step, defaults activity
 }
 
 func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, env, err := r.renderCallInputs(step, sc)
+	inputs, env, err := r.renderCallInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,7 +146,7 @@ func (r *run) httpRequest(ctx workflow.Context, step definition.Step, sc *scope)
 }
 
 func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,7 +171,7 @@ func (r *run) sendSMS(ctx workflow.Context, step definition.Step, sc *scope) (an
 }
 
 func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,7 +195,7 @@ func (r *run) sendChatApps(ctx workflow.Context, step definition.Step, sc *scope
 // wait sleeps on a durable timer: a worker restart, or a week, changes
 // nothing.
 func (r *run) wait(ctx workflow.Context, step definition.Step, sc *scope, logID string) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,7 +216,7 @@ func (r *run) wait(ctx workflow.Context, step definition.Step, sc *scope, logID 
 // what it waits for in a search attribute, which is how the gateway finds it
 // when the reply arrives.
 func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope, logID string) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,7 +271,7 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 // step type ("http.call"). The input names the connection; its credentials
 // are resolved inside the activity.
 func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, env, err := r.renderCallInputs(step, sc)
+	inputs, env, err := r.renderCallInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,7 +288,7 @@ func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *sc
 // ifBlock runs every block in do, in order, when the condition holds; the
 // step's own nextStepId follows either way.
 func (r *run) ifBlock(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -290,7 +309,7 @@ func (r *run) ifBlock(ctx workflow.Context, step definition.Step, sc *scope) (an
 // forEach runs its body once per item, at most parallelism at a time; each
 // iteration sees item and index and its own step results.
 func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -361,8 +380,8 @@ func (r *run) parallel(ctx workflow.Context, step definition.Step, sc *scope) (a
 }
 
 // setVariables saves each rendered input into the context data.
-func (r *run) setVariables(step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(step, sc)
+func (r *run) setVariables(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(ctx, step, sc)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -156,8 +156,10 @@ const (
 //   - a body over the limit (*http.MaxBytesError): 413.
 //   - *definition.ValidationError: 400 with code 5001 and every problem;
 //     definition.ErrMalformed: 400, the body is not JSON.
-//   - *intake.Error: 503 when sending the event again may succeed, 500
-//     otherwise.
+//   - *intake.Error: 413 for an event too large for a run
+//     (intake.ErrTooLarge), 422 for one Temporal refused as invalid
+//     (intake.ErrRejected), 503 when sending the event again may succeed,
+//     500 otherwise.
 //   - store.ErrNotFound: 404; store.ErrConflict: 409; store.ErrInvalid: 400,
 //     each with the message and field problems of the manage.Error around
 //     it.
@@ -195,6 +197,15 @@ func answer(err error) (int, errorBody) {
 	}
 	var ie *intake.Error
 	if errors.As(err, &ie) {
+		switch {
+		case errors.Is(ie, intake.ErrTooLarge):
+			// Never "retry": the same event is as large next time.
+			return http.StatusRequestEntityTooLarge, errorBody{Code: codeOutOfRange, Message: ie.What + ".",
+				Errors: []fieldError{{Path: "body", Message: "too large for a run: send less, or a reference to where the data is"}}}
+		case errors.Is(ie, intake.ErrRejected):
+			return http.StatusUnprocessableEntity, errorBody{Code: codeInvalidParameter, Message: ie.What + ": " + ie.Err.Error(),
+				Errors: []fieldError{{Path: "body", Message: "refused by Temporal"}}}
+		}
 		if !ie.Retry {
 			return http.StatusInternalServerError, errorBody{Code: codeInternal, Message: ie.What + internalHint}
 		}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -100,7 +101,52 @@ func (e *Error) Error() string { return e.What + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 func unavailable(err error, format string, args ...any) error {
+	if ie, ok := errors.AsType[*Error](err); ok {
+		return ie // already says whether a retry can help
+	}
 	return &Error{What: fmt.Sprintf(format, args...), Retry: true, Err: err}
+}
+
+// Errors of events that can never start a run, whatever is retried: an
+// Error wraps one of them, with Retry unset.
+var (
+	// ErrTooLarge: the run's input (the event's payload with the
+	// definition) is larger than Temporal accepts in one payload
+	// (Options.MaxInputBytes), or a reply larger than a signal may be.
+	ErrTooLarge = errors.New("event too large for a run")
+	// ErrRejected: Temporal refused the start or the signal as invalid
+	// (InvalidArgument), which the same request will meet again.
+	ErrRejected = errors.New("refused by Temporal as invalid")
+)
+
+// DefaultMaxInputBytes is the largest encoded run input, or reply, that
+// intake hands to Temporal: its default blob size limit (2 MiB), less
+// room for the rest of the request.
+const DefaultMaxInputBytes = 2<<20 - 16<<10
+
+// checkSize refuses a value whose JSON encoding (what the data converter
+// writes, before any encryption) is larger than max.
+func checkSize(v any, max int, what string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return &Error{What: "Could not encode " + what, Err: err}
+	}
+	if len(b) > max {
+		return &Error{What: fmt.Sprintf("The event is too large: %s is %d bytes encoded, over the %d a run takes", what, len(b), max),
+			Err: ErrTooLarge}
+	}
+	return nil
+}
+
+// rejected turns Temporal's InvalidArgument (a payload over the cluster's
+// own limit, say) into an error no retry gets past; other errors are left
+// to the caller.
+func rejected(err error, what string) error {
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		return &Error{What: what, Err: fmt.Errorf("%w: %s", ErrRejected, invalid.Message)}
+	}
+	return err
 }
 
 // Options say how runs start. The zero value is what Junction ships.
@@ -118,6 +164,10 @@ type Options struct {
 	// (docs/benchmarks.md). The choice is recorded in each run's input, so
 	// replays never depend on the setting.
 	NoLocalHTTPSteps bool
+	// MaxInputBytes bounds a run's encoded input and a reply (default
+	// DefaultMaxInputBytes): a larger event is refused with ErrTooLarge
+	// before Temporal sees it.
+	MaxInputBytes int
 }
 
 // LocalHTTPSteps is what a run started under these options records in its
@@ -222,14 +272,24 @@ func (i *Intake) StartTest(ctx context.Context, d store.Definition, ev Event) (R
 // start starts one run with the options every run of an event has.
 func (i *Intake) start(ctx context.Context, in runs.RunInput) (Run, error) {
 	in.LocalHTTPSteps = i.options.LocalHTTPSteps()
+	if err := checkSize(in, i.maxInputBytes(), "the run's input (the event with definition "+in.DefinitionID+")"); err != nil {
+		return Run{}, err
+	}
 	opts := runs.StartOptions(in, runs.RunSummary(in, "event", in.EventID))
 	opts.EnableEagerStart = i.options.EagerStart
 	started, err := i.temporal.ExecuteWorkflow(ctx, opts, runs.RunDefinitionWorkflow, in)
 	if err != nil {
-		return Run{}, err
+		return Run{}, rejected(err, "Temporal refused to start a run of definition "+in.DefinitionID)
 	}
 	return Run{DefinitionID: in.DefinitionID, Version: in.Version, WorkflowID: in.EventID,
 		TemporalWorkflowID: started.GetID(), RunID: started.GetRunID()}, nil
+}
+
+func (i *Intake) maxInputBytes() int {
+	if i.options.MaxInputBytes > 0 {
+		return i.options.MaxInputBytes
+	}
+	return DefaultMaxInputBytes
 }
 
 // waitingRuns finds, in one visibility query, the open runs of the account
@@ -282,8 +342,11 @@ func (i *Intake) resume(ctx context.Context, d store.Definition, waiting []Run, 
 			// not its reply.
 			continue
 		}
+		if err := checkSize(ev.Reply.Signal, i.maxInputBytes(), "the reply"); err != nil {
+			return nil, err
+		}
 		if err := i.temporal.SignalWorkflow(ctx, run.TemporalWorkflowID, run.RunID, runs.ReplySignal, ev.Reply.Signal); err != nil {
-			return nil, fmt.Errorf("signalling %s: %w", run.TemporalWorkflowID, err)
+			return nil, rejected(fmt.Errorf("signalling %s: %w", run.TemporalWorkflowID, err), "Temporal refused the reply to "+run.TemporalWorkflowID)
 		}
 		run.DefinitionID = d.ID
 		out = append(out, run)

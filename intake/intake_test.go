@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -253,6 +255,8 @@ func TestDispatchFailures(t *testing.T) {
 		wantWhat  string
 		wantRuns  int
 		startTest bool
+		maxInput  int
+		wantIs    error
 	}{
 		{name: "store down", store: failingStore{}, temporal: &fakeTemporal{}, retry: true,
 			event: intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1"}, wantWhat: "Could not look up definitions for this trigger"},
@@ -263,14 +267,26 @@ func TestDispatchFailures(t *testing.T) {
 			wantWhat: "Could not look up runs waiting for this reply"},
 		{name: "test run, Temporal refuses", store: st, temporal: &fakeTemporal{startErr: errors.New("unavailable")}, retry: true,
 			startTest: true, wantWhat: "Could not start a run of definition " + defs[0].ID},
+		{name: "an event too large for a run is refused before Temporal, for good", store: st, temporal: &fakeTemporal{}, maxInput: 4000,
+			event:    intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1", Payload: map[string]any{"blob": strings.Repeat("x", 5000)}},
+			wantWhat: "The event is too large: the run's input (the event with definition " + defs[0].ID + ") is", wantIs: intake.ErrTooLarge},
+		{name: "a reply too large for a signal is refused, for good", store: st, maxInput: 4000,
+			temporal: &fakeTemporal{waiting: []*workflowpb.WorkflowExecutionInfo{waitingRun(defs[0].ID, "e0")}},
+			event: intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1", Reply: &intake.Reply{Keys: []string{"sms:1"},
+				Signal: runs.Reply{EventID: "e1", Event: map[string]any{"text": strings.Repeat("x", 5000)}}}},
+			wantWhat: "The event is too large: the reply is", wantIs: intake.ErrTooLarge},
+		{name: "Temporal refuses the start as invalid: not retried", store: st,
+			temporal: &fakeTemporal{startErr: serviceerror.NewInvalidArgument("Blob data size exceeds limit.")},
+			event:    intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1"},
+			wantWhat: "Temporal refused to start a run of definition " + defs[0].ID, wantIs: intake.ErrRejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var in *intake.Intake
 			switch s := tc.store.(type) {
 			case failingStore:
-				in = intake.New(s, tc.temporal, "default", intake.Options{}, nil)
+				in = intake.New(s, tc.temporal, "default", intake.Options{MaxInputBytes: tc.maxInput}, nil)
 			case *store.Store:
-				in = intake.New(s, tc.temporal, "default", intake.Options{}, nil)
+				in = intake.New(s, tc.temporal, "default", intake.Options{MaxInputBytes: tc.maxInput}, nil)
 			}
 			var err error
 			if tc.startTest {
@@ -279,8 +295,14 @@ func TestDispatchFailures(t *testing.T) {
 				_, err = in.Dispatch(context.Background(), tc.event)
 			}
 			var ie *intake.Error
-			if !errors.As(err, &ie) || ie.Retry != tc.retry || ie.What != tc.wantWhat || intake.IsRetryable(err) != tc.retry {
+			if !errors.As(err, &ie) || ie.Retry != tc.retry || !strings.HasPrefix(ie.What, tc.wantWhat) || intake.IsRetryable(err) != tc.retry {
 				t.Fatalf("error %v, want %q (retry %v)", err, tc.wantWhat, tc.retry)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("error %v is not %v", err, tc.wantIs)
+			}
+			if tc.wantIs == intake.ErrTooLarge && (len(tc.temporal.starts) != 0 || len(tc.temporal.signals) != 0) {
+				t.Errorf("Temporal was sent the event: %d starts, %d signals", len(tc.temporal.starts), len(tc.temporal.signals))
 			}
 		})
 	}

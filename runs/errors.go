@@ -53,6 +53,10 @@ const (
 	ErrTypeExpression = "ExpressionError"
 	// ErrTypeInvalidStep marks a step that cannot run as written.
 	ErrTypeInvalidStep = "InvalidStep"
+	// ErrTypeStateTooLarge marks a step whose result, or a run whose
+	// state (data, step results and log), grew past what a run may keep:
+	// Temporal could not store it. Not retried.
+	ErrTypeStateTooLarge = "StateTooLarge"
 	// ErrTypeStepLimit marks a run that executed too many steps (a jump
 	// loop); no onError route may swallow it.
 	ErrTypeStepLimit = "StepLimitExceeded"

@@ -82,6 +82,10 @@ type run struct {
 	suspended bool     // set by UpdateControl: no step starts while true
 	now       func() time.Time
 	uuid      func() string
+	// taskHistoryLength and taskSteps count the steps run in the current
+	// workflow task (see yieldIfBusy).
+	taskHistoryLength int
+	taskSteps         int
 }
 
 // scope is what a chain of steps sees: the results of steps so far, and in
@@ -203,6 +207,9 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 			return nil, err
 		}
 	}
+	if err := r.yieldIfBusy(ctx); err != nil {
+		return nil, err
+	}
 	r.executed++
 	step, ok := r.byID[id]
 	if !ok {
@@ -214,6 +221,9 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 
 	result, inputs, err := r.execute(ctx, step, sc, logID)
 	if err == nil {
+		err = checkResult(ctx, step, result)
+	}
+	if err == nil {
 		err = r.saveOutputs(step, sc, result)
 	}
 	entry := r.logEntry(logID)
@@ -221,10 +231,18 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	entry.CompletedAt = r.now()
 	if err != nil {
 		entry.Status, entry.Error = runs.StepFailed, err.Error()
-		return r.onError(step, sc, err)
+		next, err := r.onError(step, sc, err)
+		if err == nil {
+			err = r.checkState(ctx, step)
+		}
+		return next, err
 	}
 	entry.Status, entry.Output = runs.StepComplete, result
 	sc.steps[step.ID], sc.last = result, result
+	if err := r.checkState(ctx, step); err != nil {
+		entry.Status, entry.Output, entry.Error = runs.StepFailed, nil, err.Error()
+		return nil, err
+	}
 	return r.nextSteps(step, sc)
 }
 

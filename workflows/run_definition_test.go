@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,23 @@ func TestRunDefinitionFailures(t *testing.T) {
 			name:     "a computed timeout past its bound fails the step before any call",
 			steps:    `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET","timeoutSeconds":"{{24 * 3600}}"}}]`,
 			wantType: runs.ErrTypeInvalidStep,
+		},
+		{
+			name:  "a step result larger than a run keeps of one step fails the step",
+			steps: `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET"}}]`,
+			activity: func(runs.HTTPRequest) (runs.HTTPResponse, error) {
+				return runs.HTTPResponse{ResponseCode: 200, ResponseBody: strings.Repeat("x", 1200<<10)}, nil
+			},
+			wantType: runs.ErrTypeStateTooLarge,
+		},
+		{
+			name: "a run whose state outgrows what a run keeps fails, whatever onError says",
+			steps: `[{"id":"a","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET"},"nextStepId":"b"},
+			         {"id":"b","stepType":"HttpRequest","inputs":{"url":"http://x.test","method":"GET"},"onError":{"action":"continue"}}]`,
+			activity: func(runs.HTTPRequest) (runs.HTTPResponse, error) {
+				return runs.HTTPResponse{ResponseCode: 200, ResponseBody: strings.Repeat("x", 500<<10)}, nil
+			},
+			wantType: runs.ErrTypeStateTooLarge,
 		},
 		{
 			name:     "an unsupported step type fails clearly",

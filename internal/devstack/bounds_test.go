@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/internal/devstack"
@@ -42,4 +44,58 @@ func TestComputedBoundsAtRunTime(t *testing.T) {
 	if errs.Status != http.StatusOK || !strings.Contains(string(errs.Body), "must be a number from 1 to 50") {
 		t.Errorf("run errors: %d %s", errs.Status, errs.Body)
 	}
+}
+
+// TestRunStateBounds: a run that calls nothing for hundreds of steps ends
+// its workflow task every maxStepsPerTask steps (a short timer in its
+// history) and completes; a run whose kept state outgrows what Temporal
+// can store fails at the step that passes the bound, with a message that
+// says so, instead of failing its workflow task forever.
+func TestRunStateBounds(t *testing.T) {
+	big := strings.Repeat("y", 600<<10)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(big))
+	}))
+	defer partner.Close()
+	s := startTestStack(t, devstack.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	t.Run("a long run of steps without calls yields between tasks", func(t *testing.T) {
+		createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","conditions":["{{data.kind == 'count'}}"],
+		  "definition":{"name":"Count","steps":[
+		  {"id":"each","stepType":"ForEach","inputs":{"items":"{{1..250}}"},
+		   "do":[[{"id":"note","stepType":"SetVariables","inputs":{"last":"{{item}}"}}]]}]}}`))
+		res := trigger(t, s, "acme", `{"kind":"count"}`, nil)
+		if data := waitRun(t, s, res.Runs[0].TemporalWorkflowID); data["last"] != float64(250) {
+			t.Fatalf("data %v", data)
+		}
+		counts := eventCounts(t, s, res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID)
+		if counts[enumspb.EVENT_TYPE_TIMER_STARTED] != 2 {
+			t.Errorf("history %v, want two timers (after steps 101 and 202 of 251)", counts)
+		}
+		recordHistory(t, s, "foreach_yields_between_tasks", res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID)
+	})
+
+	t.Run("a run that keeps too much fails with StateTooLarge", func(t *testing.T) {
+		createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","conditions":["{{data.kind == 'big'}}"],
+		  "definition":{"name":"Hoard","steps":[
+		  {"id":"first","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/a","method":"GET"},"nextStepId":"second"},
+		  {"id":"second","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/b","method":"GET"}}]}}`))
+		res := trigger(t, s, "acme", `{"kind":"big"}`, nil)
+		err := s.Client.GetWorkflow(ctx, res.Runs[0].TemporalWorkflowID, "").Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		found := false
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if errors.As(e, &appErr) && appErr.Type() == runs.ErrTypeStateTooLarge {
+				found = true
+			}
+		}
+		if !found || !strings.Contains(err.Error(), "after step second the run keeps") {
+			t.Fatalf("the run ended with %v; want %s after the second step", err, runs.ErrTypeStateTooLarge)
+		}
+		// Not recorded for the replay test: its history holds the two
+		// answers (1.6 MB); foreach_yields_between_tasks has the marker.
+	})
 }

@@ -1,0 +1,99 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/runs"
+)
+
+// What a run may keep. Its data, the results of its steps and its step log
+// travel whole in its result, its state query and its continue-as-new
+// input, each one Temporal payload, which Temporal refuses over 2 MiB by
+// default: a run past these bounds could never complete or continue, and
+// would fail its workflow task forever. It fails at the step that passes
+// a bound instead, with an error that says what to keep less of.
+const (
+	// maxStepResultBytes bounds one step's result (JSON-encoded): an
+	// answer body at the default cap of 1 MiB fits, with its headers.
+	maxStepResultBytes = 1<<20 + 64<<10
+	// maxRunStateBytes bounds the run's data, its top-level step results
+	// and its step log together (JSON-encoded).
+	maxRunStateBytes = 3 << 19 // 1.5 MiB
+)
+
+// maxStepsPerTask bounds the steps one workflow task runs: steps that make
+// no call (SetVariables, Branch, a ForEach over them) run back to back in
+// one task, whose time Temporal bounds (10 s by default). Past it the run
+// yields, ending the task, so that no definition holds a worker's
+// workflow task for long or is timed out forever.
+const maxStepsPerTask = 100
+
+// versionStateBounds guards the bounds on retained bytes and the yield
+// after maxStepsPerTask steps. Like versionRenderedBounds, its marker is
+// recorded only when a bound is reached: runs that never reach one keep
+// the histories they always had, and a run that reached one before the
+// bounds existed replays as it ran.
+const versionStateBounds = "state-bounds"
+
+// boundsOn reports whether this run applies the bounds, recording the
+// marker on its first use in a new run.
+func boundsOn(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionStateBounds, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+}
+
+// jsonSize is v's size as the data converter writes it; a value that does
+// not encode counts as nothing here (the converter reports it).
+func jsonSize(v any) int {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// checkResult fails a step whose result is larger than a run may keep of
+// one step; the step's onError may route the failure.
+func checkResult(ctx workflow.Context, step definition.Step, result any) error {
+	n := jsonSize(result)
+	if n <= maxStepResultBytes || !boundsOn(ctx) {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"step %s: its result is %d bytes, over the %d a run keeps of one step; ask for less (http.call's extract or maxResponseBytes)",
+		step.ID, n, maxStepResultBytes), runs.ErrTypeStateTooLarge, nil)
+}
+
+// checkState fails the run once its retained state is larger than a run
+// may keep. No onError route can keep such a run going.
+func (r *run) checkState(ctx workflow.Context, step definition.Step) error {
+	n := jsonSize(r.data) + jsonSize(r.root.steps) + jsonSize(r.log)
+	if n <= maxRunStateBytes || !boundsOn(ctx) {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"after step %s the run keeps %d bytes (data, step results and log), over the %d a run may keep; keep less in outputs and step results",
+		step.ID, n, maxRunStateBytes), runs.ErrTypeStateTooLarge, nil)
+}
+
+// yieldIfBusy ends the workflow task (with a 1 ms timer) once it has run
+// maxStepsPerTask steps. The history's length only changes between tasks,
+// so steps counted against the same length ran in the same task, in the
+// first run and in every replay alike.
+func (r *run) yieldIfBusy(ctx workflow.Context) error {
+	length := workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	if length != r.taskHistoryLength {
+		r.taskHistoryLength, r.taskSteps = length, 0
+	}
+	r.taskSteps++
+	if r.taskSteps <= maxStepsPerTask || !boundsOn(ctx) {
+		return nil
+	}
+	r.taskSteps = 0
+	return workflow.Sleep(ctx, time.Millisecond)
+}

@@ -30,7 +30,7 @@ type CallInput struct {
 	MaxResponseBytes  int64             `json:"maxResponseBytes,omitempty" description:"The largest answer accepted; 1 MiB when not given, and never more than the worker's maximum (2 MiB unless its operator set another)."`
 	FollowRedirects   int               `json:"followRedirects,omitempty" description:"How many redirects to follow; 5 when not given, -1 for none."`
 	SuccessStatuses   []string          `json:"successStatuses,omitempty" description:"Statuses that count as success, such as 2xx, 3xx or 404; 2xx and 3xx when not given."`
-	Extract           map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML."`
+	Extract           map[string]string `json:"extract,omitempty" description:"Output fields to fill from the answer: a JSONPath ($.data.id) for JSON answers or an XPath (/order/id/text()) for XML. A path that needs more than a million units of work on the answer (roughly, nodes visited) fails the step."`
 	IdempotencyHeader *string           `json:"idempotencyHeader,omitempty" description:"The header that carries the step's idempotency key, the same on every retry of the step in a run; Idempotency-Key when not given, an empty string for none."`
 }
 

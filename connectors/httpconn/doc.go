@@ -77,7 +77,9 @@
 // is sent. A path starting with "$" is JSONPath, which reads JSON answers
 // and, through the map form, XML ones; a path starting with "/" is XPath,
 // which reads XML answers. An empty answer gives nil for every field; a
-// text answer, or an XPath against JSON, is ErrUnexpectedResponse.
+// text answer, or an XPath against JSON, is ErrUnexpectedResponse, and so
+// is a path that needs more than MaxExtractWork units of work on the
+// answer (nested descendant segments over a deep document, say).
 //
 // JSONPath (RFC 9535's syntax, without functions):
 //

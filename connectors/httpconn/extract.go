@@ -69,9 +69,17 @@ func runExtract(exs []extractor, d decodedBody) (map[string]any, error) {
 			}
 			return out, fmt.Errorf("extract %q: the answer is %s, neither JSON nor XML", ex.field, mt)
 		case ex.json != nil:
-			out[ex.field] = ex.json.eval(d.value)
+			v, err := ex.json.eval(d.value)
+			if err != nil {
+				return out, fmt.Errorf("extract %q: %v", ex.field, err)
+			}
+			out[ex.field] = v
 		case d.kind == bodyXML:
-			out[ex.field] = ex.xpath.eval(d.doc)
+			v, err := ex.xpath.eval(d.doc)
+			if err != nil {
+				return out, fmt.Errorf("extract %q: %v", ex.field, err)
+			}
+			out[ex.field] = v
 		default:
 			return out, fmt.Errorf("extract %q: an XPath needs an XML answer, and this one is JSON; use a JSON path ($.…)", ex.field)
 		}

@@ -265,7 +265,7 @@ func (p *jpParser) quoted() (string, error) {
 // null), and existence tests (@.a, @..b, @[*]).
 
 type jpExpr interface {
-	test(node, root any) bool
+	test(node any, run *jpRun) bool
 }
 
 type jpOr []jpExpr
@@ -288,54 +288,54 @@ type jpOperand struct {
 	literal  any
 }
 
-func (e jpOr) test(node, root any) bool {
+func (e jpOr) test(node any, run *jpRun) bool {
 	for _, x := range e {
-		if x.test(node, root) {
+		if x.test(node, run) {
 			return true
 		}
 	}
 	return false
 }
 
-func (e jpAnd) test(node, root any) bool {
+func (e jpAnd) test(node any, run *jpRun) bool {
 	for _, x := range e {
-		if !x.test(node, root) {
+		if !x.test(node, run) {
 			return false
 		}
 	}
 	return true
 }
 
-func (e jpNot) test(node, root any) bool { return !e.e.test(node, root) }
+func (e jpNot) test(node any, run *jpRun) bool { return !e.e.test(node, run) }
 
-func (e jpExists) test(node, root any) bool {
-	start := root
+func (e jpExists) test(node any, run *jpRun) bool {
+	start := run.root
 	if e.relative {
 		start = node
 	}
-	return len(evalSegments(e.segs, start, root)) > 0
+	return len(evalSegments(e.segs, start, run)) > 0
 }
 
 // nothing stands for an operand query that selected no value.
 type nothing struct{}
 
-func (o jpOperand) value(node, root any) any {
+func (o jpOperand) value(node any, run *jpRun) any {
 	if !o.query {
 		return o.literal
 	}
-	start := root
+	start := run.root
 	if o.relative {
 		start = node
 	}
-	got := evalSegments(o.segs, start, root)
+	got := evalSegments(o.segs, start, run)
 	if len(got) == 0 {
 		return nothing{}
 	}
 	return got[0]
 }
 
-func (e jpCompare) test(node, root any) bool {
-	l, r := e.left.value(node, root), e.right.value(node, root)
+func (e jpCompare) test(node any, run *jpRun) bool {
+	l, r := e.left.value(node, run), e.right.value(node, run)
 	switch e.op {
 	case "==":
 		return jpEqual(l, r)
@@ -461,34 +461,44 @@ func (p *jpParser) operand() (jpOperand, error) {
 	return jpOperand{}, p.errorf("expected @, $, a string, a number, true, false or null")
 }
 
-// eval applies the path to a decoded JSON document. A definite path gives
-// the value or nil when absent; any other gives a list of the values found,
-// empty when none.
-func (jp *jsonPath) eval(doc any) any {
-	got := evalSegments(jp.segs, doc, doc)
-	if jp.definite {
-		if len(got) == 0 {
-			return nil
-		}
-		return got[0]
-	}
-	if got == nil {
-		got = []any{}
-	}
-	return got
+// jpRun is one evaluation: the document $ stands for, and the work it
+// may still do.
+type jpRun struct {
+	root   any
+	budget *workBudget
 }
 
-func evalSegments(segs []jpSegment, start, root any) []any {
+// eval applies the path to a decoded JSON document. A definite path gives
+// the value or nil when absent; any other gives a list of the values found,
+// empty when none. A path that needs more than MaxExtractWork on doc is an
+// error.
+func (jp *jsonPath) eval(doc any) (any, error) {
+	return evaluate(func(b *workBudget) any {
+		got := evalSegments(jp.segs, doc, &jpRun{root: doc, budget: b})
+		if jp.definite {
+			if len(got) == 0 {
+				return nil
+			}
+			return got[0]
+		}
+		if got == nil {
+			got = []any{}
+		}
+		return got
+	})
+}
+
+func evalSegments(segs []jpSegment, start any, run *jpRun) []any {
 	nodes := []any{start}
 	for _, seg := range segs {
 		var next []any
 		for _, n := range nodes {
 			if seg.descendant {
-				for _, d := range descendants(n, nil) {
-					next = applySelectors(seg.sels, d, root, next)
+				for _, d := range descendants(n, nil, run.budget) {
+					next = applySelectors(seg.sels, d, run, next)
 				}
 			} else {
-				next = applySelectors(seg.sels, n, root, next)
+				next = applySelectors(seg.sels, n, run, next)
 			}
 		}
 		nodes = next
@@ -501,10 +511,11 @@ func evalSegments(segs []jpSegment, start, root any) []any {
 
 // descendants lists n and everything inside it, depth first, object
 // members in key order.
-func descendants(n any, out []any) []any {
+func descendants(n any, out []any, b *workBudget) []any {
+	b.spend(1)
 	out = append(out, n)
 	for _, c := range children(n) {
-		out = descendants(c, out)
+		out = descendants(c, out, b)
 	}
 	return out
 }
@@ -530,7 +541,9 @@ func children(n any) []any {
 	return nil
 }
 
-func applySelectors(sels []jpSelector, n, root any, out []any) []any {
+func applySelectors(sels []jpSelector, n any, run *jpRun, out []any) []any {
+	before := len(out)
+	defer func() { run.budget.spend(1 + len(out) - before) }()
 	for _, s := range sels {
 		switch s.kind {
 		case jpName:
@@ -557,7 +570,8 @@ func applySelectors(sels []jpSelector, n, root any, out []any) []any {
 			}
 		case jpFilter:
 			for _, c := range children(n) {
-				if s.filter.test(c, root) {
+				run.budget.spend(1)
+				if s.filter.test(c, run) {
 					out = append(out, c)
 				}
 			}

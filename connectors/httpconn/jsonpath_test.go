@@ -88,8 +88,8 @@ func TestJSONPath(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			if got := p.eval(doc); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %#v, want %#v", got, tt.want)
+			if got, err := p.eval(doc); err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v (%v), want %#v", got, err, tt.want)
 			}
 		})
 	}

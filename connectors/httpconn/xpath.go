@@ -204,6 +204,7 @@ type xpPred interface {
 type xpContext struct {
 	node      *xnode
 	pos, size int
+	budget    *workBudget
 }
 
 // xpValue is one of XPath 1.0's types: []*xnode, string, float64 or bool.
@@ -243,7 +244,7 @@ func (e xpNotFn) eval(c xpContext) xpValue    { return !toBool(e.e.eval(c)) }
 func (e xpLiteral) eval(xpContext) xpValue    { return e.v }
 func (xpPosition) eval(c xpContext) xpValue   { return float64(c.pos) }
 func (xpLast) eval(c xpContext) xpValue       { return float64(c.size) }
-func (e xpPathExpr) eval(c xpContext) xpValue { return e.path.eval(c.node) }
+func (e xpPathExpr) eval(c xpContext) xpValue { return e.path.eval(c.node, c.budget) }
 func (e xpCompare) eval(c xpContext) xpValue {
 	return compareValues(e.op, e.left.eval(c), e.right.eval(c))
 }
@@ -455,7 +456,7 @@ func (p *xpParser) primary() (xpPred, error) {
 
 // eval applies the path from ctx (ignored when absolute) and returns the
 // nodes selected, in document order without duplicates.
-func (path *xpPath) eval(ctx *xnode) []*xnode {
+func (path *xpPath) eval(ctx *xnode, b *workBudget) []*xnode {
 	if path.absolute {
 		for ctx.parent != nil {
 			ctx = ctx.parent
@@ -466,7 +467,7 @@ func (path *xpPath) eval(ctx *xnode) []*xnode {
 		seen := map[*xnode]bool{}
 		var next []*xnode
 		for _, n := range nodes {
-			for _, m := range step.apply(n) {
+			for _, m := range step.apply(n, b) {
 				if !seen[m] {
 					seen[m] = true
 					next = append(next, m)
@@ -484,7 +485,7 @@ func (path *xpPath) eval(ctx *xnode) []*xnode {
 
 // apply selects the step's nodes from n, then filters them through each
 // predicate in turn, positions counted among the survivors so far.
-func (s xpStep) apply(n *xnode) []*xnode {
+func (s xpStep) apply(n *xnode, b *workBudget) []*xnode {
 	var cand []*xnode
 	switch s.axis {
 	case axisChild:
@@ -500,6 +501,7 @@ func (s xpStep) apply(n *xnode) []*xnode {
 	case axisDescendantOrSelf:
 		var walk func(*xnode)
 		walk = func(m *xnode) {
+			b.spend(1)
 			cand = append(cand, m)
 			for _, c := range m.children {
 				walk(c)
@@ -507,6 +509,7 @@ func (s xpStep) apply(n *xnode) []*xnode {
 		}
 		walk(n)
 	}
+	b.spend(1 + len(cand))
 	var out []*xnode
 	for _, c := range cand {
 		if s.matches(c) {
@@ -516,7 +519,8 @@ func (s xpStep) apply(n *xnode) []*xnode {
 	for _, pred := range s.preds {
 		var kept []*xnode
 		for i, c := range out {
-			v := pred.eval(xpContext{node: c, pos: i + 1, size: len(out)})
+			b.spend(1)
+			v := pred.eval(xpContext{node: c, pos: i + 1, size: len(out), budget: b})
 			if f, ok := v.(float64); ok {
 				if f == float64(i+1) {
 					kept = append(kept, c)
@@ -550,22 +554,26 @@ func (s xpStep) matches(n *xnode) bool {
 // text node's value is its text; an element's is its text when it has
 // neither attributes nor child elements, and otherwise the map that
 // Response.Body uses for it.
-func (x *xpathExpr) eval(doc *xnode) any {
-	nodes := x.path.eval(doc)
-	if x.count {
-		return len(nodes)
-	}
-	switch len(nodes) {
-	case 0:
-		return nil
-	case 1:
-		return nodeValue(nodes[0])
-	}
-	out := make([]any, len(nodes))
-	for i, n := range nodes {
-		out[i] = nodeValue(n)
-	}
-	return out
+//
+// A path that needs more than MaxExtractWork on doc is an error.
+func (x *xpathExpr) eval(doc *xnode) (any, error) {
+	return evaluate(func(b *workBudget) any {
+		nodes := x.path.eval(doc, b)
+		if x.count {
+			return len(nodes)
+		}
+		switch len(nodes) {
+		case 0:
+			return nil
+		case 1:
+			return nodeValue(nodes[0])
+		}
+		out := make([]any, len(nodes))
+		for i, n := range nodes {
+			out[i] = nodeValue(n)
+		}
+		return out
+	})
 }
 
 func nodeValue(n *xnode) any {

@@ -64,8 +64,8 @@ func TestXPath(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			if got := x.eval(doc); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %#v, want %#v", got, tt.want)
+			if got, err := x.eval(doc); err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v (%v), want %#v", got, err, tt.want)
 			}
 		})
 	}
@@ -90,8 +90,8 @@ func TestXPathDocumentAndMixedContent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.path, err)
 		}
-		if got := x.eval(doc); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: got %#v, want %#v", tt.path, got, tt.want)
+		if got, err := x.eval(doc); err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %#v (%v), want %#v", tt.path, got, err, tt.want)
 		}
 	}
 }

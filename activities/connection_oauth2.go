@@ -40,6 +40,12 @@ const (
 	tokenRefresh = "refresh_token"
 	tokenType    = "token_type"
 	tokenExpiry  = "expiry"
+	// tokenRefused, when set, says why the connection needs authorizing
+	// again: the provider refused its refresh token. Refreshes then fail
+	// at once, without sending the provider a token it refused (some treat
+	// a refused refresh token sent again as theft); a new authorization
+	// writes a whole new entry without it.
+	tokenRefused = "refused"
 )
 
 func tokenData(t *oauth2.Token) map[string]any {
@@ -220,6 +226,9 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	if e.Version != req.SeenVersion && usable(cur, time.Now()) {
 		return runs.OAuth2RefreshAnswer{Version: e.Version}, nil // someone refreshed since the caller read
 	}
+	if why := e.Values[tokenRefused]; why != "" {
+		return runs.OAuth2RefreshAnswer{}, needsAuthorization(row.ID, why)
+	}
 	if cur.RefreshToken == "" {
 		return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: the OAuth2 token expired and there is no refresh token; authorize the connection again", row.ID),
@@ -239,8 +248,14 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	next, err := auth.RefreshToken(ctx, cfg, auth.Secret(cur.RefreshToken))
 	if err != nil {
 		if errors.Is(err, auth.ErrRejected) {
-			return runs.OAuth2RefreshAnswer{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("connection %s: the provider refused the refresh; authorize the connection again: %v", row.ID, err), runs.ErrTypeUnauthorized, nil)
+			// Revoked, expired, or rotated by a refresh whose answer was
+			// lost (a worker killed between the provider's answer and the
+			// write below): no retry can bring a usable refresh token
+			// back. Say so in the entry, so that the runs after this one
+			// fail at once instead of sending the refused token again.
+			why := fmt.Sprintf("the provider refused its refresh token at %s (%v)", time.Now().UTC().Format(time.RFC3339), err)
+			v.markRefused(ctx, row, e, why)
+			return runs.OAuth2RefreshAnswer{}, needsAuthorization(row.ID, why)
 		}
 		return runs.OAuth2RefreshAnswer{}, prefixed("connection "+row.ID+": refreshing its OAuth2 token", err)
 	}
@@ -264,6 +279,34 @@ func (v *VaultConnections) refreshOAuth2Token(ctx context.Context, req runs.OAut
 	}
 	activity.GetLogger(ctx).Info("refreshed an OAuth2 token", "connection", row.ID, "version", ver)
 	return runs.OAuth2RefreshAnswer{Version: ver, Refreshed: true}, nil
+}
+
+// needsAuthorization is the error of a connection whose refresh token the
+// provider refused: only a person authorizing it again can fix it.
+func needsAuthorization(id, why string) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"connection %s needs authorization: %s; authorize it again (POST /connections/%s/oauth2/authorize)", id, why, id),
+		runs.ErrTypeUnauthorized, nil)
+}
+
+// markRefused writes why into the token entry e, check-and-set on the
+// version read, without the refused refresh token. Losing the race to a
+// new authorization is fine: its token is the current one. Failing to
+// write at all only costs the next refresh one more refusal.
+func (v *VaultConnections) markRefused(ctx context.Context, row store.Connection, e credentials.Token, why string) {
+	data := map[string]any{tokenRefused: why}
+	for k, val := range e.Values {
+		switch k {
+		case tokenRefresh, tokenRefused:
+		case tokenAccess:
+			data[k] = vaultx.Secret(val)
+		default:
+			data[k] = val
+		}
+	}
+	if _, err := v.Secrets.RefreshToken(ctx, row.AccountID, row.ID, data, e.Version); err != nil && !errors.Is(err, credentials.ErrConflict) {
+		activity.GetLogger(ctx).Warn("could not mark an OAuth2 connection as needing authorization", "connection", row.ID, "error", err)
+	}
 }
 
 // exchangeOAuth2Code completes an authorization the callback claimed:

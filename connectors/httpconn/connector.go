@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -132,6 +133,10 @@ func ConnectorError(err error) *connectors.Error {
 		return &connectors.Error{Kind: connectors.BadRequest, Message: err.Error()}
 	case errors.Is(err, ErrTimeout):
 		return &connectors.Error{Kind: connectors.Timeout, Message: err.Error()}
+	case errors.Is(err, auth.ErrRejected):
+		// The connection's credentials failed below the request (a
+		// refused refresh or login): no retry fixes that, a person must.
+		return &connectors.Error{Kind: connectors.Unauthorized, Message: err.Error()}
 	}
 	return &connectors.Error{Kind: connectors.Unavailable, Message: err.Error()}
 }

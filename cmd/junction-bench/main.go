@@ -235,11 +235,14 @@ func chaos(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.Rate, "rate", 20, "new events per second at most (0: as fast as the gateway acknowledges): a paced load lasts long enough for every kill to fall in its middle")
 	fs.DurationVar(&cfg.SendTimeout, "send-timeout", 5*time.Minute, "cap on sending until every event is acknowledged")
 	fs.DurationVar(&cfg.DrainTimeout, "drain", 3*time.Minute, "cap on waiting, after the sending, for every delivery and every run to close")
-	fs.DurationVar(&cfg.Downtime, "downtime", time.Second, "how long a killed process stays dead")
+	fs.DurationVar(&cfg.Downtime, "downtime", time.Second, "how long a killed worker or gateway stays dead")
+	fs.DurationVar(&cfg.TemporalDowntime, "temporal-downtime", 15*time.Second, "how long the killed Temporal server stays dead (over the 10 s a client retries a call for: the gateway answers 503)")
 	fs.DurationVar(&cfg.ReceiverLatency, "receiver-latency", 100*time.Millisecond, "how long the receiver takes to answer a delivery it has recorded (keeps calls in flight when a kill comes)")
+	localHTTP := fs.Bool("local-http", true, "run the HttpRequest step as a local activity, as Junction ships (-local-http=false: a regular activity)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "hard cap on the whole run")
 	jsonOut := fs.String("json", "", "also write the result as JSON to this file")
 	_ = fs.Parse(args)
+	cfg.ActivityHTTPSteps = !*localHTTP
 	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
 		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
 	}

@@ -60,9 +60,16 @@ type ChaosConfig struct {
 	// DrainTimeout caps the wait, after the sending, for the receiver to
 	// get every acknowledged event and for every run to close.
 	DrainTimeout time.Duration
-	// Downtime is how long a killed process stays dead before it is
-	// started again.
-	Downtime time.Duration
+	// Downtime is how long a killed worker or gateway stays dead before
+	// it is started again; TemporalDowntime the same for the server,
+	// longer by default than the 10 s a client retries a call for, so
+	// that the gateway answers 503 and the sender has to send again.
+	Downtime         time.Duration
+	TemporalDowntime time.Duration
+	// ActivityHTTPSteps runs the HttpRequest step as a regular activity
+	// (`junction gateway --local-http-steps=false`) instead of a local
+	// activity, as Junction ships it.
+	ActivityHTTPSteps bool
 	// ReceiverLatency is how long the receiver takes to answer a delivery
 	// it has recorded, so that a kill catches calls in flight.
 	ReceiverLatency time.Duration
@@ -275,9 +282,9 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	acked := load.run(ctx)
 	res.Sending = time.Since(sendStart)
 	close(loadDone)
-	res.Kills = <-killsDone
 	res.Attempts, res.Unacknowledged = int(load.attempts.Load()), load.reasons()
 	cfg.logf("sending done in %.1f s: %d of %d acknowledged after %d calls", res.Sending.Seconds(), load.acked.Load(), cfg.N, res.Attempts)
+	res.Kills = <-killsDone
 	if len(res.Kills) < len(chaosVictims) {
 		res.Problems = append(res.Problems, fmt.Sprintf("only %d of %d kills happened", len(res.Kills), len(chaosVictims)))
 	}
@@ -367,9 +374,12 @@ func (st *chaosStack) start(ctx context.Context, name string) error {
 		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", st.temporalAddr,
 			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1"}, logPath, logSays(logPath, "worker started"))
 	case "gateway":
-		p, err = startJunction(ctx, st.cfg.Junction, []string{"gateway", "--temporal-address", st.temporalAddr,
-			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURL, "http://")},
-			logPath, answers(st.gatewayURL+"/healthz"))
+		args := []string{"gateway", "--temporal-address", st.temporalAddr,
+			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURL, "http://")}
+		if st.cfg.ActivityHTTPSteps {
+			args = append(args, "--local-http-steps=false")
+		}
+		p, err = startJunction(ctx, st.cfg.Junction, args, logPath, answers(st.gatewayURL+"/healthz"))
 	default:
 		return fmt.Errorf("no part named %s", name)
 	}
@@ -398,12 +408,19 @@ func (st *chaosStack) kill(ctx context.Context, name string) (time.Duration, err
 	select {
 	case <-ctx.Done():
 		return 0, ctx.Err()
-	case <-time.After(st.cfg.Downtime):
+	case <-time.After(st.cfg.downtime(name)):
 	}
 	if err := st.start(ctx, name); err != nil {
 		return 0, err
 	}
 	return time.Since(killed), nil
+}
+
+func (c ChaosConfig) downtime(name string) time.Duration {
+	if name == "temporal" {
+		return c.TemporalDowntime
+	}
+	return c.Downtime
 }
 
 // killInTurn kills each victim when the acknowledged events reach its
@@ -421,6 +438,13 @@ func (st *chaosStack) killInTurn(ctx context.Context, load *chaosLoad, loadDone 
 				return kills
 			case <-tick.C:
 			}
+		}
+		// The previous restart may have outlasted the load: a kill after
+		// it would test the drain, not the load.
+		select {
+		case <-loadDone:
+			return kills
+		default:
 		}
 		name := chaosVictims[i]
 		at := int(load.acked.Load())

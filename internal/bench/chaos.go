@@ -85,6 +85,9 @@ type ChaosResult struct {
 	Attempts       int            `json:"attempts"`
 	Unacknowledged map[string]int `json:"unacknowledged"`
 	Kills          []Kill         `json:"kills"`
+	// DuplicatesAfter counts the duplicate deliveries by the last kill
+	// before they came ("none" before the first).
+	DuplicatesAfter map[string]int `json:"duplicatesAfter"`
 	// Runs counts the runs by their final status in Temporal.
 	Runs     map[string]int `json:"runs"`
 	Sending  time.Duration  `json:"sending"`
@@ -96,7 +99,8 @@ type ChaosResult struct {
 
 // Kill is one SIGKILL of a process and its restart.
 type Kill struct {
-	Process string `json:"process"`
+	Process string    `json:"process"`
+	At      time.Time `json:"at"`
 	// AtAcked is how many events were acknowledged when it was killed.
 	AtAcked int `json:"atAcked"`
 	// Down is from the SIGKILL to the restarted process being ready.
@@ -171,6 +175,22 @@ func countChaos(acked map[int]bool, deliveries map[int][]string) ChaosCount {
 		}
 	}
 	return c
+}
+
+// duplicatesAfter counts duplicate deliveries by the last kill before
+// each ("none" before the first kill).
+func duplicatesAfter(kills []Kill, times []time.Time) map[string]int {
+	out := map[string]int{}
+	for _, t := range times {
+		cause := "none"
+		for _, k := range kills {
+			if !k.At.After(t) {
+				cause = k.Process
+			}
+		}
+		out[cause]++
+	}
+	return out
 }
 
 // chaosVictims are killed in this order, one at each quarter of the
@@ -310,6 +330,7 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	sink.quiet(qctx, 2*time.Second)
 	cancel()
 	res.ChaosCount = countChaos(acked, sink.Keys())
+	res.DuplicatesAfter = duplicatesAfter(res.Kills, sink.DuplicateTimes())
 	if res.Runs, err = runStatuses(ctx, tc); err != nil {
 		res.Problems = append(res.Problems, "counting runs: "+err.Error())
 	}
@@ -449,13 +470,14 @@ func (st *chaosStack) killInTurn(ctx context.Context, load *chaosLoad, loadDone 
 		name := chaosVictims[i]
 		at := int(load.acked.Load())
 		st.cfg.logf("SIGKILL %s at %d acknowledged", name, at)
+		killedAt := time.Now()
 		down, err := st.kill(ctx, name)
 		if err != nil {
 			st.cfg.logf("restarting %s: %v", name, err)
 			return kills
 		}
 		st.cfg.logf("%s back after %.1f s", name, down.Seconds())
-		kills = append(kills, Kill{Process: name, AtAcked: at, Down: down})
+		kills = append(kills, Kill{Process: name, At: killedAt, AtAcked: at, Down: down})
 	}
 	return kills
 }
@@ -762,6 +784,7 @@ func (r ChaosResult) Summary() string {
 	for _, k := range r.Kills {
 		fmt.Fprintf(&b, "SIGKILL %s at %d acknowledged, back after %.1f s\n", k.Process, k.AtAcked, k.Down.Seconds())
 	}
+	fmt.Fprintf(&b, "duplicate deliveries by the last kill before them:%s\n", formatCounts(r.DuplicatesAfter))
 	fmt.Fprintf(&b, "runs:%s; unexpected deliveries %d; whole run %.0f s\n", formatCounts(r.Runs), r.Unexpected, r.Duration.Seconds())
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "problem: %s\n", p)

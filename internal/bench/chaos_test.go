@@ -89,6 +89,15 @@ func TestChaosVerdict(t *testing.T) {
 	}
 }
 
+func TestDuplicatesAfter(t *testing.T) {
+	t0 := time.Unix(1_760_000_000, 0)
+	kills := []Kill{{Process: "gateway", At: t0.Add(10 * time.Second)}, {Process: "worker", At: t0.Add(20 * time.Second)}}
+	got := duplicatesAfter(kills, []time.Time{t0, t0.Add(10 * time.Second), t0.Add(15 * time.Second), t0.Add(25 * time.Second), t0.Add(26 * time.Second)})
+	if want := "map[gateway:2 none:1 worker:2]"; fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
 func TestKillPoints(t *testing.T) {
 	for _, tc := range []struct {
 		n, victims int
@@ -163,6 +172,9 @@ func TestSinkRecordsIdempotencyKeys(t *testing.T) {
 	keys := sink.Keys()
 	if fmt.Sprint(keys[1]) != "[a a]" || fmt.Sprint(keys[2]) != "[b ]" {
 		t.Fatalf("keys %v", keys)
+	}
+	if n := len(sink.DuplicateTimes()); n != 2 {
+		t.Errorf("%d duplicate times, want 2", n)
 	}
 	got := countChaos(map[int]bool{1: true, 2: true}, keys)
 	want := ChaosCount{Sent: 2, Acked: 2, Delivered: 2, Duplicated: 2, DuplicatedAfterDedupe: 1}

@@ -39,8 +39,9 @@ type arrival struct {
 	first   time.Time
 	sentAt  int64 // micros, from the body
 	// keys is the runs.IdempotencyKeyHeader of each delivery, in order
-	// ("" when a delivery had none).
-	keys []string
+	// ("" when a delivery had none), and times when each came.
+	keys  []string
+	times []time.Time
 }
 
 // StartSink listens on a free loopback port.
@@ -90,6 +91,7 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		a.count++
 		a.keys = append(a.keys, r.Header.Get(runs.IdempotencyKeyHeader))
+		a.times = append(a.times, now)
 	}
 	s.mu.Unlock()
 	if s.delay > 0 {
@@ -120,6 +122,20 @@ func (s *Sink) Keys() map[int][]string {
 	out := make(map[int][]string, len(s.byID))
 	for id, a := range s.byID {
 		out[id] = append([]string(nil), a.keys...)
+	}
+	return out
+}
+
+// DuplicateTimes reports when each delivery beyond the first of its event
+// came, to tell which kill caused it.
+func (s *Sink) DuplicateTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, a := range s.byID {
+		if len(a.times) > 1 {
+			out = append(out, a.times[1:]...)
+		}
 	}
 	return out
 }

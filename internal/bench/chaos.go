@@ -85,9 +85,9 @@ type ChaosResult struct {
 	Attempts       int            `json:"attempts"`
 	Unacknowledged map[string]int `json:"unacknowledged"`
 	Kills          []Kill         `json:"kills"`
-	// DuplicatesAfter counts the duplicate deliveries by the last kill
-	// before they came ("none" before the first).
-	DuplicatesAfter map[string]int `json:"duplicatesAfter"`
+	// DuplicatesByKill counts the duplicate deliveries by the kill that
+	// caused them (duplicatesByKill).
+	DuplicatesByKill map[string]int `json:"duplicatesByKill"`
 	// Runs counts the runs by their final status in Temporal.
 	Runs     map[string]int `json:"runs"`
 	Sending  time.Duration  `json:"sending"`
@@ -177,15 +177,19 @@ func countChaos(acked map[int]bool, deliveries map[int][]string) ChaosCount {
 	return c
 }
 
-// duplicatesAfter counts duplicate deliveries by the last kill before
-// each ("none" before the first kill).
-func duplicatesAfter(kills []Kill, times []time.Time) map[string]int {
+// duplicatesByKill counts duplicate deliveries by the kill that caused
+// them, from when their event first arrived: the kill whose downtime that
+// first delivery fell in (a call finished while the server was dead), or
+// else the first kill after it (the crash lost the answer). "none" is a
+// duplicate no kill explains.
+func duplicatesByKill(kills []Kill, firstArrivals []time.Time) map[string]int {
 	out := map[string]int{}
-	for _, t := range times {
+	for _, t := range firstArrivals {
 		cause := "none"
 		for _, k := range kills {
-			if !k.At.After(t) {
+			if !t.After(k.At.Add(k.Down)) {
 				cause = k.Process
+				break
 			}
 		}
 		out[cause]++
@@ -330,7 +334,7 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	sink.quiet(qctx, 2*time.Second)
 	cancel()
 	res.ChaosCount = countChaos(acked, sink.Keys())
-	res.DuplicatesAfter = duplicatesAfter(res.Kills, sink.DuplicateTimes())
+	res.DuplicatesByKill = duplicatesByKill(res.Kills, sink.DuplicatedFirstArrivals())
 	if res.Runs, err = runStatuses(ctx, tc); err != nil {
 		res.Problems = append(res.Problems, "counting runs: "+err.Error())
 	}
@@ -784,7 +788,7 @@ func (r ChaosResult) Summary() string {
 	for _, k := range r.Kills {
 		fmt.Fprintf(&b, "SIGKILL %s at %d acknowledged, back after %.1f s\n", k.Process, k.AtAcked, k.Down.Seconds())
 	}
-	fmt.Fprintf(&b, "duplicate deliveries by the last kill before them:%s\n", formatCounts(r.DuplicatesAfter))
+	fmt.Fprintf(&b, "duplicate deliveries by the kill that caused them:%s\n", formatCounts(r.DuplicatesByKill))
 	fmt.Fprintf(&b, "runs:%s; unexpected deliveries %d; whole run %.0f s\n", formatCounts(r.Runs), r.Unexpected, r.Duration.Seconds())
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "problem: %s\n", p)

@@ -89,11 +89,24 @@ func TestChaosVerdict(t *testing.T) {
 	}
 }
 
-func TestDuplicatesAfter(t *testing.T) {
+func TestDuplicatesByKill(t *testing.T) {
 	t0 := time.Unix(1_760_000_000, 0)
-	kills := []Kill{{Process: "gateway", At: t0.Add(10 * time.Second)}, {Process: "worker", At: t0.Add(20 * time.Second)}}
-	got := duplicatesAfter(kills, []time.Time{t0, t0.Add(10 * time.Second), t0.Add(15 * time.Second), t0.Add(25 * time.Second), t0.Add(26 * time.Second)})
-	if want := "map[gateway:2 none:1 worker:2]"; fmt.Sprint(got) != want {
+	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+	kills := []Kill{
+		{Process: "gateway", At: sec(10), Down: time.Second},
+		{Process: "worker", At: sec(20), Down: time.Second},
+		{Process: "temporal", At: sec(30), Down: 15 * time.Second},
+	}
+	got := duplicatesByKill(kills, []time.Time{
+		sec(19),         // answered just before the worker died
+		sec(20),         // the very moment
+		sec(25),         // between kills: the next one lost the answer
+		sec(40),         // finished while the server was dead
+		sec(45),         // the server's restart
+		sec(60),         // after every kill: nothing explains it
+		sec(5), sec(10), // before the first kill
+	})
+	if want := "map[gateway:2 none:1 temporal:3 worker:2]"; fmt.Sprint(got) != want {
 		t.Errorf("got %v, want %s", got, want)
 	}
 }
@@ -173,8 +186,8 @@ func TestSinkRecordsIdempotencyKeys(t *testing.T) {
 	if fmt.Sprint(keys[1]) != "[a a]" || fmt.Sprint(keys[2]) != "[b ]" {
 		t.Fatalf("keys %v", keys)
 	}
-	if n := len(sink.DuplicateTimes()); n != 2 {
-		t.Errorf("%d duplicate times, want 2", n)
+	if n := len(sink.DuplicatedFirstArrivals()); n != 2 {
+		t.Errorf("%d duplicates' first arrivals, want 2", n)
 	}
 	got := countChaos(map[int]bool{1: true, 2: true}, keys)
 	want := ChaosCount{Sent: 2, Acked: 2, Delivered: 2, Duplicated: 2, DuplicatedAfterDedupe: 1}

@@ -126,15 +126,17 @@ func (s *Sink) Keys() map[int][]string {
 	return out
 }
 
-// DuplicateTimes reports when each delivery beyond the first of its event
-// came, to tell which kill caused it.
-func (s *Sink) DuplicateTimes() []time.Time {
+// DuplicatedFirstArrivals reports, for each delivery beyond the first of
+// its event, when that event first arrived: the crash that caused the
+// duplicate came at or soon after that first delivery, which its caller
+// never heard the answer to.
+func (s *Sink) DuplicatedFirstArrivals() []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []time.Time
 	for _, a := range s.byID {
-		if len(a.times) > 1 {
-			out = append(out, a.times[1:]...)
+		for range a.times[min(1, len(a.times)):] {
+			out = append(out, a.times[0])
 		}
 	}
 	return out

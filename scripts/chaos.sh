@@ -17,7 +17,8 @@
 # Knobs (environment), default in brackets:
 #   CHAOS_N [500]  events        CHAOS_C [8]  events in flight     CHAOS_RATE [20]  new events a second
 #   CHAOS_TIMEOUT [10m]  hard cap on the run      CHAOS_DB [jchaos]  database name prefix
-#   CHAOS_ARGS  more flags of `junction-bench chaos` (-downtime, -receiver-latency, -drain, -json)
+#   CHAOS_ARGS  more flags of `junction-bench chaos`: -downtime, -temporal-downtime, -receiver-latency,
+#               -local-http=false, -send-timeout, -drain, -json FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local

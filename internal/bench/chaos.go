@@ -212,8 +212,9 @@ func killPoints(n, victims int) []int {
 }
 
 // retryDelay is a webhook sender's wait before attempt+1 (attempt counts
-// from 1): doubling from 250 ms up to 4 s, with jitter so that senders
-// refused together do not come back together.
+// from 1): between half and all of a ceiling that doubles from 250 ms up
+// to 4 s, the jitter so that calls refused together do not come back
+// together.
 func retryDelay(attempt int) time.Duration {
 	d := 250 * time.Millisecond << min(attempt-1, 4)
 	return d/2 + rand.N(d/2+1)
@@ -261,10 +262,10 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 		return res, fmt.Errorf("postgres url: %w", err)
 	}
 	if err := os.RemoveAll(cfg.WorkDir); err != nil {
-		return res, err
+		return res, fmt.Errorf("emptying the work directory: %w", err)
 	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
-		return res, err
+		return res, fmt.Errorf("creating the work directory: %w", err)
 	}
 	st := &chaosStack{cfg: cfg, procs: map[string]*process{}}
 	defer st.stopAll()
@@ -282,7 +283,7 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	}
 	sink, err := startSink(cfg.ReceiverLatency)
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("starting the receiver: %w", err)
 	}
 	defer sink.Close()
 	hc := newHTTPClient(cfg.Concurrency)
@@ -338,8 +339,11 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	if res.Runs, err = runStatuses(ctx, tc); err != nil {
 		res.Problems = append(res.Problems, "counting runs: "+err.Error())
 	}
-	if open != 0 {
-		res.Problems = append(res.Problems, fmt.Sprintf("%d runs still open after %s (-1: unknown)", open, cfg.DrainTimeout))
+	switch {
+	case open < 0:
+		res.Problems = append(res.Problems, "could not count the runs still open")
+	case open > 0:
+		res.Problems = append(res.Problems, fmt.Sprintf("%d runs still open after %s", open, cfg.DrainTimeout))
 	}
 	if res.Acked < res.Sent {
 		res.Problems = append(res.Problems, fmt.Sprintf("%d events never acknowledged within %s", res.Sent-res.Acked, cfg.SendTimeout))
@@ -748,7 +752,10 @@ func drain(ctx context.Context, sink *Sink, tc client.Client, ids []int) int64 {
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil {
+			// ctx has ended, the count need not have: ask once more.
+			lastCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if open, err = countRuns(lastCtx, tc, `ExecutionStatus = "Running"`); err != nil {
 				return -1
 			}
 			return open

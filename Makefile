@@ -2,13 +2,14 @@
 #   make dev    build and run everything in one process
 #   make test   run every test (starts a throwaway PostgreSQL for the store tests)
 #   make bench  Junction against raw Temporal and n8n on this machine (docs/benchmarks.md)
+#   make chaos  kill -9 the gateway, the worker and Temporal under load; nothing acknowledged is lost
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/junction
 export GOTOOLCHAIN := local
 
-.PHONY: build dev test lint vault bench
+.PHONY: build dev test lint vault bench chaos
 
 build:
 	$(GO) build -o $(BIN) ./cmd/junction
@@ -21,6 +22,10 @@ test:
 
 bench:
 	./scripts/bench.sh
+
+# Not part of test: about a minute, three processes killed with SIGKILL (docs/benchmarks.md).
+chaos:
+	./scripts/chaos.sh
 
 # The Vault the tests run against (tools/vault, BUSL: never ship it).
 vault:

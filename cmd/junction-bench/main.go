@@ -4,10 +4,16 @@
 //	junction-bench run    [flags]   the comparison: load, sink, report
 //	junction-bench serve  [flags]   the system under test (started by run)
 //	junction-bench worker [flags]   a lone Junction worker (started by run)
+//	junction-bench chaos  [flags]   kill -9 under load: worker, gateway and
+//	                                Temporal in their own processes (make chaos)
+//	junction-bench temporal [flags] a Temporal server alone on PostgreSQL
+//	                                (started by chaos)
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -41,14 +47,24 @@ func main() {
 		err = serve(ctx, args)
 	case "worker":
 		err = runWorker(ctx, args)
+	case "chaos":
+		err = chaos(ctx, args)
+	case "temporal":
+		err = serveTemporal(ctx, args)
 	default:
-		err = fmt.Errorf("unknown command %q: run, serve or worker", cmd)
+		err = fmt.Errorf("unknown command %q: run, serve, worker, chaos or temporal", cmd)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "junction-bench:", err)
+		// The chaos verdict is already the last line printed.
+		if !errors.Is(err, errChaosFailed) {
+			fmt.Fprintln(os.Stderr, "junction-bench:", err)
+		}
 		os.Exit(1)
 	}
 }
+
+// errChaosFailed is a chaos run whose verdict line says it failed.
+var errChaosFailed = errors.New("chaos: failed")
 
 func workerFlags(fs *flag.FlagSet) *worker.Options {
 	o := &worker.Options{}
@@ -205,6 +221,81 @@ func runWorker(ctx context.Context, args []string) error {
 		return fmt.Errorf("-temporal is required")
 	}
 	return bench.RunWorker(ctx, *addr, *ns, *w, *pprofAddr, os.Stdout, stderrLogger())
+}
+
+func chaos(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaos", flag.ExitOnError)
+	var cfg bench.ChaosConfig
+	fs.StringVar(&cfg.Junction, "junction", "bin/junction", "the junction binary (worker, gateway, admin commands)")
+	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL server on 127.0.0.1 (scripts/testpg.sh starts one)")
+	fs.StringVar(&cfg.Database, "db", "jchaos", "prefix of the run's databases, dropped at the start: DB, DB_visibility, DB_meta")
+	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench", "chaos"), "the processes' logs (under /tmp, emptied at the start)")
+	fs.IntVar(&cfg.N, "n", 500, "events")
+	fs.IntVar(&cfg.Concurrency, "c", 8, "events in flight")
+	fs.Float64Var(&cfg.Rate, "rate", 20, "new events per second at most (0: as fast as the gateway acknowledges): a paced load lasts long enough for every kill to fall in its middle")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", 5*time.Minute, "cap on sending until every event is acknowledged")
+	fs.DurationVar(&cfg.DrainTimeout, "drain", 3*time.Minute, "cap on waiting, after the sending, for every delivery and every run to close")
+	fs.DurationVar(&cfg.Downtime, "downtime", time.Second, "how long a killed worker or gateway stays dead")
+	fs.DurationVar(&cfg.TemporalDowntime, "temporal-downtime", 15*time.Second, "how long the killed Temporal server stays dead (over the 10 s a client retries a call for: the gateway answers 503)")
+	fs.DurationVar(&cfg.ReceiverLatency, "receiver-latency", 100*time.Millisecond, "how long the receiver takes to answer a delivery it has recorded (keeps calls in flight when a kill comes)")
+	localHTTP := fs.Bool("local-http", true, "run the HttpRequest step as a local activity, as Junction ships (-local-http=false: a regular activity)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "hard cap on the whole run")
+	jsonOut := fs.String("json", "", "also write the result as JSON to this file")
+	_ = fs.Parse(args)
+	cfg.ActivityHTTPSteps = !*localHTTP
+	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
+		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
+	}
+	if cfg.N <= 0 || cfg.Concurrency <= 0 || cfg.SendTimeout <= 0 || cfg.DrainTimeout <= 0 {
+		return fmt.Errorf("-n, -c, -send-timeout and -drain must be positive")
+	}
+	if cfg.PostgresURL == "" {
+		return fmt.Errorf("-postgres-url is required")
+	}
+	var err error
+	if cfg.Junction, err = filepath.Abs(cfg.Junction); err != nil {
+		return err
+	}
+	if cfg.Exe, err = os.Executable(); err != nil {
+		return err
+	}
+	cfg.Log = os.Stderr
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	res, err := bench.RunChaos(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprint(os.Stderr, res.Summary())
+	// The verdict is the last line, whatever it says; the exit status
+	// carries the failure, so no message follows it.
+	fmt.Println(res.Line())
+	if !res.Pass() {
+		return errChaosFailed
+	}
+	return nil
+}
+
+func serveTemporal(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("temporal", flag.ExitOnError)
+	var cfg bench.TemporalServeConfig
+	fs.StringVar(&cfg.Address, "address", "127.0.0.1:7233", "frontend host:port (fixed: clients dial it again after a restart)")
+	fs.StringVar(&cfg.Postgres.URL, "postgres-url", "", "PostgreSQL server")
+	fs.StringVar(&cfg.Postgres.Database, "postgres-db", "temporal", "database name (and <name>_visibility)")
+	_ = fs.Parse(args)
+	if cfg.Postgres.URL == "" {
+		return fmt.Errorf("-postgres-url is required")
+	}
+	return bench.ServeTemporal(ctx, cfg, os.Stdout, stderrLogger())
 }
 
 // stderrLogger logs warnings and errors of the system under test to its

@@ -144,11 +144,20 @@ func httpSender(client *http.Client, target, apiKey, idPrefix string) (func(cont
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(b))
+			return &statusError{Status: resp.Status, Code: resp.StatusCode, Body: string(bytes.TrimSpace(b))}
 		}
 		return nil
 	}, nil
 }
+
+// statusError is an answer other than 2xx: the event is not acknowledged.
+type statusError struct {
+	Status string
+	Code   int
+	Body   string
+}
+
+func (e *statusError) Error() string { return e.Status + ": " + e.Body }
 
 func newHTTPClient(concurrency int) *http.Client {
 	return &http.Client{

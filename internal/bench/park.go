@@ -101,7 +101,7 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	}
 	apiKey := strings.TrimSpace(string(key))
 	hc := newHTTPClient(p.Concurrency)
-	if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, parkDefinition(sink.URL)); err != nil {
+	if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, "dev", parkDefinition(sink.URL)); err != nil {
 		res.Error = err.Error()
 		return res
 	}

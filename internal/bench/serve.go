@@ -203,18 +203,41 @@ func serveOn(addr string, h http.Handler) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
 
-// process is a child this tool started: the system under test or a
-// worker. It is only ever stopped by its own pid.
+// process is a child this tool started: the system under test, a worker,
+// or a part of the chaos scenario. It is only ever stopped by its own pid.
 type process struct {
 	cmd   *exec.Cmd
 	ready Ready
 	log   string
+	// done is closed once the child has exited and been reaped; one
+	// goroutine waits for it, so stop, kill and the readiness checks can
+	// all watch for its end.
+	done chan struct{}
+}
+
+// startChild starts cmd and the goroutine that reaps it.
+func startChild(cmd *exec.Cmd, logPath string) (*process, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", filepath.Base(cmd.Path), err)
+	}
+	p := &process{cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// openLog opens a child's log for appending: a child started again after
+// a kill writes after its previous life.
+func openLog(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
 // startProcess runs this binary with args, its stderr in logPath, and
 // waits (at most 3 minutes) for its Ready line.
 func startProcess(ctx context.Context, exe string, args []string, dir, logPath string) (*process, error) {
-	logFile, err := os.Create(logPath)
+	logFile, err := openLog(logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -228,10 +251,10 @@ func startProcess(ctx context.Context, exe string, args []string, dir, logPath s
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", filepath.Base(exe), err)
+	p, err := startChild(cmd, logPath)
+	if err != nil {
+		return nil, err
 	}
-	p := &process{cmd: cmd, log: logPath}
 	lines := make(chan []byte, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -267,14 +290,22 @@ func (p *process) stop() {
 		return
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.done
 	}
+}
+
+// kill ends the child with SIGKILL, as a crash or the OOM killer would:
+// no shutdown code runs.
+func (p *process) kill() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
 }
 
 func withoutEnv(env []string, name string) []string {

@@ -9,15 +9,22 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/junction-run/junction/runs"
 )
 
 // Sink is the third party every flow posts to: it counts the POSTs, and
-// for each event id remembers how often it came, its country and when it
-// first arrived. It listens on 127.0.0.1 only.
+// for each event id remembers how often it came, its country, when it
+// first arrived and the Idempotency-Key of every delivery (what a receiver
+// that dedupes on the key would see: the chaos scenario). It listens on
+// 127.0.0.1 only.
 type Sink struct {
 	URL string // base URL, e.g. http://127.0.0.1:41234
 
 	srv *http.Server
+	// delay is how long it takes to answer, after it has recorded a
+	// delivery: a third party's latency.
+	delay time.Duration
 
 	mu       sync.Mutex
 	byID     map[int]*arrival
@@ -31,15 +38,25 @@ type arrival struct {
 	country string
 	first   time.Time
 	sentAt  int64 // micros, from the body
+	// keys is the runs.IdempotencyKeyHeader of each delivery, in order
+	// ("" when a delivery had none), and times when each came.
+	keys  []string
+	times []time.Time
 }
 
 // StartSink listens on a free loopback port.
-func StartSink() (*Sink, error) {
+func StartSink() (*Sink, error) { return startSink(0) }
+
+// startSink starts a sink that answers each POST delay after recording
+// it. A slow answer keeps calls in flight, where a kill of the caller
+// leaves a delivery it never heard the answer to: the duplicate its retry
+// then sends is what the chaos scenario checks the receiver can drop.
+func startSink(delay time.Duration) (*Sink, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{URL: "http://" + ln.Addr().String(), byID: map[int]*arrival{}}
+	s := &Sink{URL: "http://" + ln.Addr().String(), byID: map[int]*arrival{}, delay: delay}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -73,8 +90,17 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request) {
 			s.byID[body.ID] = a
 		}
 		a.count++
+		a.keys = append(a.keys, r.Header.Get(runs.IdempotencyKeyHeader))
+		a.times = append(a.times, now)
 	}
 	s.mu.Unlock()
+	if s.delay > 0 {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(s.delay):
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"ok":true}`)
 }
@@ -86,6 +112,34 @@ func (s *Sink) Reset() {
 	s.byID = map[int]*arrival{}
 	s.posts, s.badBody = 0, 0
 	s.lastSeen = time.Time{}
+}
+
+// Keys reports, for each event id that arrived, the Idempotency-Key of
+// each of its deliveries in the order they came.
+func (s *Sink) Keys() map[int][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int][]string, len(s.byID))
+	for id, a := range s.byID {
+		out[id] = append([]string(nil), a.keys...)
+	}
+	return out
+}
+
+// DuplicatedFirstArrivals reports, for each delivery beyond the first of
+// its event, when that event first arrived: the crash that caused the
+// duplicate came at or soon after that first delivery, which its caller
+// never heard the answer to.
+func (s *Sink) DuplicatedFirstArrivals() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, a := range s.byID {
+		for range a.times[min(1, len(a.times)):] {
+			out = append(out, a.times[0])
+		}
+	}
+	return out
 }
 
 // countOf reports how many acknowledged passing events have arrived.

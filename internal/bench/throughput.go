@@ -214,7 +214,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		}
 		apiKey := strings.TrimSpace(string(key))
 		hc := newHTTPClient(c.Concurrency)
-		if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, throughputDefinition(sink.URL)); err != nil {
+		if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, "dev", throughputDefinition(sink.URL)); err != nil {
 			res.Error = err.Error()
 			return res
 		}
@@ -331,12 +331,12 @@ var templatedBody = map[string]any{
 	"source":       "junction",
 }
 
-func createDefinition(ctx context.Context, hc *http.Client, gatewayURL, apiKey string, doc map[string]any) error {
+func createDefinition(ctx context.Context, hc *http.Client, gatewayURL, apiKey, accountID string, doc map[string]any) error {
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, gatewayURL+"/api/v1/accounts/dev/definitions", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, gatewayURL+"/api/v1/accounts/"+accountID+"/definitions", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

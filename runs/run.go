@@ -52,6 +52,21 @@ type ResumeState struct {
 	Log      []StepLog      `json:"log"`
 	Executed int            `json:"executed"`
 	Seen     []string       `json:"seen,omitempty"`
+	// Loop is the top-level ForEach the run stopped in, between
+	// iterations; its step is the first of Queue.
+	Loop *LoopState `json:"loop,omitempty"`
+}
+
+// LoopState is a ForEach in progress across continue-as-new: its inputs as
+// rendered when it started (so that the items do not change under it), the
+// next item to start and the results of those before it.
+type LoopState struct {
+	StepID      string         `json:"stepId"`
+	Inputs      map[string]any `json:"inputs"`
+	Items       []any          `json:"items"`
+	Parallelism int            `json:"parallelism"`
+	Next        int            `json:"next"`
+	Results     []any          `json:"results"`
 }
 
 // RunOutput is what a completed run returns.

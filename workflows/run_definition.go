@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -50,12 +51,12 @@ func RunDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, erro
 	startedAt := r.executed
 	for len(queue) > 0 {
 		if r.executed > startedAt && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			next := in
-			next.Resume = &runs.ResumeState{Data: r.data, Steps: r.root.steps, Queue: queue, Log: r.log, Executed: r.executed, Seen: r.seen}
-			return runs.RunOutput{}, workflow.NewContinueAsNewError(ctx, runs.RunDefinitionWorkflow, next)
+			r.queue = queue
+			return runs.RunOutput{}, r.continueAsNew(ctx, nil)
 		}
 		id := queue[0]
 		queue = queue[1:]
+		r.queue = queue
 		next, err := r.step(ctx, id, r.root)
 		if err != nil {
 			return r.output(), err
@@ -86,7 +87,46 @@ type run struct {
 	// workflow task (see yieldIfBusy).
 	taskHistoryLength int
 	taskSteps         int
+	// queue is the rest of the top level's work list while one of its
+	// steps runs, and loop the ForEach a continued run resumes in.
+	queue []string
+	loop  *runs.LoopState
+	// topLogID is the log entry of the top-level step running.
+	topLogID string
 }
+
+// versionLoopContinueAsNew guards continuing as new between the
+// iterations of a top-level ForEach. Its marker is recorded only when a
+// run does so; runs that never were that long keep their histories.
+const versionLoopContinueAsNew = "loop-continue-as-new"
+
+// continueAsNew ends this run and carries what it knows into the next:
+// the data, the top-level results, the rest of the top-level queue, the
+// log and, when it stops inside a top-level ForEach, that loop (whose step
+// runs first again, and whose log entry the next run starts anew).
+func (r *run) continueAsNew(ctx workflow.Context, loop *runs.LoopState) error {
+	queue, log := r.queue, r.log
+	if loop != nil {
+		queue = append([]string{loop.StepID}, r.queue...)
+		log = slices.DeleteFunc(slices.Clone(r.log), func(l runs.StepLog) bool { return l.ID == r.topLogID })
+	}
+	next := r.in
+	next.Resume = &runs.ResumeState{Data: r.data, Steps: r.root.steps, Queue: queue, Log: log, Executed: r.executed, Seen: r.seen, Loop: loop}
+	return workflow.NewContinueAsNewError(ctx, runs.RunDefinitionWorkflow, next)
+}
+
+// resumedLoop returns, once, the loop state of a continued run when step
+// is that loop's ForEach at the top level; nil otherwise.
+func (r *run) resumedLoop(step definition.Step, sc *scope) *runs.LoopState {
+	if r.loop == nil || r.loop.StepID != step.ID || sc != r.root {
+		return nil
+	}
+	loop := r.loop
+	r.loop = nil
+	return loop
+}
+
+func isError(err error) bool { return err != nil }
 
 // scope is what a chain of steps sees: the results of steps so far, and in
 // a ForEach body the current item.
@@ -117,6 +157,7 @@ func newRun(ctx workflow.Context, in runs.RunInput) *run {
 		r.log = in.Resume.Log
 		r.executed = in.Resume.Executed
 		r.seen = in.Resume.Seen
+		r.loop = in.Resume.Loop
 	} else {
 		r.data = runs.InitialData(in)
 		// The event that started the run is never its own reply, even
@@ -218,8 +259,14 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	r.current = step.ID
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Running step **%s** (%s).", step.ID, step.StepType))
 	logID := r.startLog(step)
+	if sc == r.root {
+		r.topLogID = logID
+	}
 
 	result, inputs, err := r.execute(ctx, step, sc, logID)
+	if workflow.IsContinueAsNewError(err) {
+		return nil, err // a loop handing over to the next run: not a failure
+	}
 	if err == nil {
 		err = checkResult(ctx, step, result)
 	}

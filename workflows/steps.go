@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -309,28 +310,50 @@ func (r *run) ifBlock(ctx workflow.Context, step definition.Step, sc *scope) (an
 // forEach runs its body once per item, at most parallelism at a time; each
 // iteration sees item and index and its own step results.
 func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
-	inputs, err := r.renderInputs(ctx, step, sc)
-	if err != nil {
-		return nil, nil, err
+	loop := r.resumedLoop(step, sc)
+	if loop == nil {
+		inputs, err := r.renderInputs(ctx, step, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		items, ok := inputs["items"].([]any)
+		if !ok && inputs["items"] != nil {
+			return nil, inputs, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("step %s: items is %T, not an array", step.ID, inputs["items"]), runs.ErrTypeInvalidStep, nil)
+		}
+		loop = &runs.LoopState{StepID: step.ID, Inputs: inputs, Items: items, Parallelism: 1, Results: make([]any, len(items))}
+		if p, ok := inputs["parallelism"].(float64); ok && p >= 1 {
+			loop.Parallelism = int(p)
+		}
 	}
-	items, ok := inputs["items"].([]any)
-	if !ok && inputs["items"] != nil {
-		return nil, inputs, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: items is %T, not an array", step.ID, inputs["items"]), runs.ErrTypeInvalidStep, nil)
-	}
-	parallelism := 1
-	if p, ok := inputs["parallelism"].(float64); ok && p >= 1 {
-		parallelism = int(p)
-	}
+	inputs, items, parallelism, results := loop.Inputs, loop.Items, loop.Parallelism, loop.Results
 	if len(step.Do) == 0 || len(step.Do[0]) == 0 {
 		return map[string]any{"results": []any{}, "count": 0}, inputs, nil
 	}
 	body := step.Do[0][0].ID
-	results := make([]any, len(items))
 	errs := make([]error, len(items))
 	running := 0
 	done := workflow.NewChannel(ctx)
-	for i := range items {
+	for i := loop.Next; i < len(items); i++ {
+		if i > loop.Next && sc == r.root && workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !slices.ContainsFunc(errs[:i], isError) &&
+			workflow.GetVersion(ctx, versionLoopContinueAsNew, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			// Between iterations, as between top-level steps: the run's
+			// history must not outgrow Temporal's limits in a long loop.
+			for ; running > 0; running-- {
+				done.Receive(ctx, nil)
+			}
+			if !slices.ContainsFunc(errs[:i], isError) {
+				if n := jsonSize(results); n > maxStepResultBytes {
+					// The loop's result would fail at its end anyway; it
+					// must not fail the next run's start first.
+					return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+						"step %s: the results of its first %d items are %d bytes, over the %d a run keeps of one step",
+						step.ID, i, n, maxStepResultBytes), runs.ErrTypeStateTooLarge, nil)
+				}
+				loop.Next = i
+				return nil, inputs, r.continueAsNew(ctx, loop)
+			}
+		}
 		if running == parallelism {
 			done.Receive(ctx, nil)
 			running--

@@ -68,6 +68,10 @@ type Config struct {
 	Postgres *Postgres
 	// SQLite tunes the SQLite persistence (sqlite_layout.go).
 	SQLite SQLite
+	// SuggestContinueAsNewAfter, when set, is the history length at which
+	// the server suggests that a workflow continue as new (Temporal's
+	// default is 4 Ki events): tests make long runs hand over early.
+	SuggestContinueAsNewAfter int
 }
 
 // Server is a running embedded Temporal server, with its UI when enabled.
@@ -235,24 +239,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			primitives.WorkerService:   host(ports["worker"]),
 		}),
 		temporal.WithLogger(tlog.NewZapLogger(cfg.Logger)),
-		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			// What `temporal server start-dev` sets: search attributes
-			// usable as soon as they are added, and no artificial caps
-			// on a single-node server.
-			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
-			dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
-			dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,
-			dynamicconfig.HistoryPersistenceMaxQPS.Key():                     45000,
-			// One partition per task queue. Partitions spread a queue
-			// over matching hosts; with one host they only split the
-			// backlog: 20,000 runs started faster than the worker took
-			// them left half their first tasks in two child partitions
-			// that a worker's two pollers drained at a few per second
-			// (docs/benchmarks.md, parked runs).
-			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
-			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
-		}),
+		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("configuring Temporal server: %w", err)
@@ -273,6 +260,32 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// dynamicConfig is the embedded server's dynamic configuration.
+func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
+	dc := dynamicconfig.StaticClient{
+		// What `temporal server start-dev` sets: search attributes
+		// usable as soon as they are added, and no artificial caps
+		// on a single-node server.
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+		dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():                     45000,
+		// One partition per task queue. Partitions spread a queue
+		// over matching hosts; with one host they only split the
+		// backlog: 20,000 runs started faster than the worker took
+		// them left half their first tasks in two child partitions
+		// that a worker's two pollers drained at a few per second
+		// (docs/benchmarks.md, parked runs).
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+	}
+	if cfg.SuggestContinueAsNewAfter > 0 {
+		dc[dynamicconfig.HistoryCountSuggestContinueAsNew.Key()] = cfg.SuggestContinueAsNewAfter
+	}
+	return dc
 }
 
 func (s *Server) startUI(ctx context.Context, address, namespace, codecEndpoint string) error {

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devstack"
 	"github.com/junction-run/junction/runs"
 )
@@ -98,4 +101,50 @@ func TestRunStateBounds(t *testing.T) {
 		// Not recorded for the replay test: its history holds the two
 		// answers (1.6 MB); foreach_yields_between_tasks has the marker.
 	})
+}
+
+// TestLongLoopContinuesAsNew: a ForEach longer than the history Temporal
+// suggests keeping continues as new between its iterations (the server
+// here suggests it after 40 events), and the chain of runs calls every
+// item exactly once and completes with the loop's whole result.
+func TestLongLoopContinuesAsNew(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls[r.URL.Path]++
+		mu.Unlock()
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer partner.Close()
+	s := startTestStack(t, devstack.Config{NoLocalHTTPSteps: true,
+		TuneServer: func(c *devserver.Config) { c.SuggestContinueAsNewAfter = 40 }})
+	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Every order","steps":[
+	  {"id":"each","stepType":"ForEach","inputs":{"items":"{{1..30}}"},"nextStepId":"after",
+	   "do":[[{"id":"post","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/orders/{{item}}","method":"POST"}}]]},
+	  {"id":"after","stepType":"SetVariables","inputs":{"count":"{{steps.each.count}}","last":"{{steps.each.results[29].responseCode}}"}}]}}`))
+	res := trigger(t, s, "acme", `{}`, nil)
+	id := res.Runs[0].TemporalWorkflowID
+	if data := waitRun(t, s, id); data["count"] != float64(30) || data["last"] != float64(200) {
+		t.Fatalf("data %v", data)
+	}
+	mu.Lock()
+	for i := 1; i <= 30; i++ {
+		if n := calls["/orders/"+strconv.Itoa(i)]; n != 1 {
+			t.Errorf("item %d called %d times", i, n)
+		}
+	}
+	mu.Unlock()
+	desc, err := s.Client.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.GetWorkflowExecutionInfo().GetFirstRunId() == desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() {
+		t.Fatal("the loop never continued as new")
+	}
+	counts := eventCounts(t, s, id, desc.GetWorkflowExecutionInfo().GetFirstRunId())
+	if counts[enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW] != 1 || counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED] >= 30 {
+		t.Errorf("the first run's history %v: want it continued as new inside the loop", counts)
+	}
+	recordHistory(t, s, "foreach_continues_as_new", id, desc.GetWorkflowExecutionInfo().GetFirstRunId())
 }

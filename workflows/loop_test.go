@@ -1,0 +1,85 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/runs"
+)
+
+// A long top-level ForEach continues as new between iterations when
+// Temporal suggests it, and the next run finishes the loop where it
+// stopped: every item runs once, the results are whole, the steps after
+// the loop still run.
+func TestForEachContinuesAsNewBetweenIterations(t *testing.T) {
+	st := steps(t, `[
+	  {"id":"each","stepType":"ForEach","inputs":{"items":"{{data.items}}","parallelism":2},"nextStepId":"after",
+	   "do":[[{"id":"call","stepType":"HttpRequest","inputs":{"url":"http://x.test/{{item}}","method":"GET"}}]]},
+	  {"id":"after","stepType":"SetVariables","inputs":{"count":"{{steps.each.count}}","last":"{{steps.each.results[4].responseCode}}"}}]`)
+	var called []string
+	answer := func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
+		called = append(called, req.URL)
+		return runs.HTTPResponse{ResponseCode: 200}, nil
+	}
+
+	first := newEnv()
+	first.SetContinueAsNewSuggested(true)
+	first.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(answer)
+	first.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(st, map[string]any{"items": []any{1, 2, 3, 4, 5}}))
+	var can *workflow.ContinueAsNewError
+	if !errors.As(first.GetWorkflowError(), &can) {
+		t.Fatalf("the first run ended with %v, want continue-as-new", first.GetWorkflowError())
+	}
+	var next runs.RunInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	loop := next.Resume.Loop
+	if loop == nil || loop.StepID != "each" || loop.Next != 1 || next.Resume.Queue[0] != "each" || len(loop.Results) != 5 || loop.Results[0] == nil {
+		t.Fatalf("the next run's input: resume %+v, loop %+v", next.Resume, loop)
+	}
+	if len(called) != 1 {
+		t.Fatalf("the first run called %v, want the first item only", called)
+	}
+
+	second := newEnv()
+	second.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(answer)
+	second.ExecuteWorkflow(runs.RunDefinitionWorkflow, next)
+	if err := second.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var out runs.RunOutput
+	if err := second.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Data["count"] != float64(5) || out.Data["last"] != float64(200) {
+		t.Errorf("data %v", out.Data)
+	}
+	want := []string{"http://x.test/1", "http://x.test/2", "http://x.test/3", "http://x.test/4", "http://x.test/5"}
+	if len(called) != len(want) {
+		t.Fatalf("calls %v, want each item once", called)
+	}
+	seen := map[string]int{}
+	for _, c := range called {
+		seen[c]++
+	}
+	for _, w := range want {
+		if seen[w] != 1 {
+			t.Errorf("%s called %d times", w, seen[w])
+		}
+	}
+	running := 0
+	for _, l := range out.Log {
+		if l.StepName == "each" && l.Status == runs.StepRunning {
+			running++
+		}
+	}
+	if running != 0 {
+		t.Errorf("the log keeps %d ForEach entries as running: %+v", running, out.Log)
+	}
+}

@@ -117,6 +117,19 @@ func mapConnectorError(msg string, err error) error {
 		if errors.Is(err, auth.ErrRejected) {
 			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeUnauthorized, nil)
 		}
+		// egress's own failures, from a connector that passed them on:
+		// what can never succeed is not retried.
+		switch {
+		case errors.Is(err, egress.ErrResponseTooLarge):
+			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeResponseTooLarge, nil)
+		case errors.Is(err, egress.ErrUnexpectedResponse):
+			// The third party acted; sending again may act twice.
+			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeUnexpectedResponse, nil)
+		case errors.Is(err, egress.ErrInvalidRequest), errors.Is(err, egress.ErrTooManyRedirects):
+			return temporal.NewNonRetryableApplicationError(msg, runs.ErrTypeBadRequest, nil)
+		case errors.Is(err, egress.ErrTimeout):
+			return temporal.NewApplicationError(msg, runs.ErrTypeTimeout)
+		}
 		return temporal.NewApplicationError(msg, runs.ErrTypeUnavailable)
 	}
 	if !ce.Kind.Retryable() {

@@ -2,9 +2,11 @@ package activities
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/runs"
 	"go.temporal.io/sdk/temporal"
 )
@@ -50,5 +52,28 @@ func TestPrefixedKeepsWhatTheServerReads(t *testing.T) {
 				t.Errorf("next retry delay %v, want %v", got, tt.wantNextDelay)
 			}
 		})
+	}
+}
+
+// Failures a connector passes on from egress as they are: what can never
+// succeed is not retried, what may is, each with the type that says why.
+func TestMapConnectorErrorOfEgressFailures(t *testing.T) {
+	tests := []struct {
+		err       error
+		wantType  string
+		wantRetry bool
+	}{
+		{fmt.Errorf("shopify: %w", &egress.TooLargeError{Method: "GET", URL: "https://x.test", Limit: 10}), runs.ErrTypeResponseTooLarge, false},
+		{fmt.Errorf("slack: %w: the 200 answer is not the JSON expected", egress.ErrUnexpectedResponse), runs.ErrTypeUnexpectedResponse, false},
+		{fmt.Errorf("%w: stopped after 5", egress.ErrTooManyRedirects), runs.ErrTypeBadRequest, false},
+		{fmt.Errorf("%w: no complete answer within 30s", egress.ErrTimeout), runs.ErrTypeTimeout, true},
+		{fmt.Errorf("%w: connection reset", egress.ErrNetwork), runs.ErrTypeUnavailable, true},
+	}
+	for _, tt := range tests {
+		var appErr *temporal.ApplicationError
+		if got := mapConnectorError("step s1: "+tt.err.Error(), tt.err); !errors.As(got, &appErr) ||
+			appErr.Type() != tt.wantType || appErr.NonRetryable() == tt.wantRetry {
+			t.Errorf("mapConnectorError(%v) = %v, want %s (retryable %v)", tt.err, got, tt.wantType, tt.wantRetry)
+		}
 	}
 }

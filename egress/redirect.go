@@ -46,7 +46,7 @@ func RedirectPolicy(max int, crossOrigin bool) func(req *http.Request, via []*ht
 				req.Header.Del(h)
 			}
 			for name := range req.Header {
-				if sensitiveHeader(name) {
+				if SensitiveHeader(name) {
 					req.Header.Del(name)
 				}
 			}

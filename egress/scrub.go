@@ -106,7 +106,7 @@ func (s *Scrubber) AddRequest(u *url.URL, h http.Header) {
 		}
 	}
 	for name, vs := range h {
-		if !sensitiveHeader(name) {
+		if !SensitiveHeader(name) {
 			continue
 		}
 		for _, v := range vs {
@@ -118,9 +118,11 @@ func (s *Scrubber) AddRequest(u *url.URL, h http.Header) {
 	}
 }
 
-// sensitiveHeader reports whether a header's name says it carries a
-// credential.
-func sensitiveHeader(name string) bool {
+// SensitiveHeader reports whether a header's name says it carries a
+// credential (Authorization, Cookie, Set-Cookie, X-Api-Key, X-Auth-Token,
+// any name with auth, token, key, secret, password, cookie, session,
+// signature or credential in it).
+func SensitiveHeader(name string) bool {
 	n := strings.ToLower(name)
 	for _, w := range []string{"auth", "token", "key", "secret", "password", "cookie", "session", "signature", "credential"} {
 		if strings.Contains(n, w) {

@@ -270,6 +270,13 @@ func validHeaderValue(v string) bool {
 func flattenHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
+		if egress.SensitiveHeader(k) {
+			// A session cookie or a token the third party hands out
+			// would otherwise be kept in the run's history: the step
+			// sees that the header came, not its value.
+			out[k] = egress.Redacted
+			continue
+		}
 		out[k] = strings.Join(vs, ", ")
 	}
 	return out

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,7 +30,8 @@ var rateLimitFlags = []struct {
 }
 
 // gatewayHTTPFlags configure what the gateway believes about and allows
-// its HTTP clients: rate limits, trusted proxies, cookies.
+// its HTTP clients: rate limits, trusted proxies, cookies, the server's
+// timeouts and header size.
 func gatewayHTTPFlags() []cli.Flag {
 	var flags []cli.Flag
 	defaults := gateway.DefaultLimits
@@ -44,6 +46,16 @@ func gatewayHTTPFlags() []cli.Flag {
 			Usage: "comma-separated addresses and CIDRs of the proxies in front of the gateway, whose X-Forwarded-For, -Proto and -Host it believes (client addresses for rate limits, public URLs without --public-url); default none"},
 		&cli.StringFlag{Name: "cookie-secure", Value: "auto", EnvVars: []string{"JUNCTION_COOKIE_SECURE"},
 			Usage: "mark the gateway's cookies (codec session, OAuth2 browser binding) Secure: auto (when the request came over HTTPS as the gateway sees it), true (TLS ends at a proxy it cannot see) or false"},
+		&cli.DurationFlag{Name: "http-read-header-timeout", Value: app.ReadHeaderTimeout, EnvVars: []string{"JUNCTION_HTTP_READ_HEADER_TIMEOUT"},
+			Usage: "how long a client may take to send a request's headers"},
+		&cli.DurationFlag{Name: "http-read-timeout", Value: app.ReadTimeout, EnvVars: []string{"JUNCTION_HTTP_READ_TIMEOUT"},
+			Usage: "how long a client may take to send a whole request, body included"},
+		&cli.DurationFlag{Name: "http-write-timeout", Value: app.WriteTimeout, EnvVars: []string{"JUNCTION_HTTP_WRITE_TIMEOUT"},
+			Usage: "how long a request may take from the end of its headers to the end of the answer (longer than a connection test, 60 s)"},
+		&cli.DurationFlag{Name: "http-idle-timeout", Value: app.IdleTimeout, EnvVars: []string{"JUNCTION_HTTP_IDLE_TIMEOUT"},
+			Usage: "how long an idle keep-alive connection stays open"},
+		&cli.IntFlag{Name: "http-max-header-bytes", Value: app.MaxHeaderBytes, EnvVars: []string{"JUNCTION_HTTP_MAX_HEADER_BYTES"},
+			Usage: "the largest header block a request may send (a larger one is answered 431)"},
 	)
 }
 
@@ -67,6 +79,17 @@ func gatewayHTTPConfig(c *cli.Context, cfg *app.GatewayConfig) error {
 	cfg.TrustedProxies = proxies
 	if cfg.SecureCookies, err = gateway.ParseSecureCookies(c.String("cookie-secure")); err != nil {
 		return fmt.Errorf("--cookie-secure: %w", err)
+	}
+	cfg.HTTP = app.HTTPLimits{ReadHeaderTimeout: c.Duration("http-read-header-timeout"), ReadTimeout: c.Duration("http-read-timeout"),
+		WriteTimeout: c.Duration("http-write-timeout"), IdleTimeout: c.Duration("http-idle-timeout"), MaxHeaderBytes: c.Int("http-max-header-bytes")}
+	for name, v := range map[string]time.Duration{"http-read-header-timeout": cfg.HTTP.ReadHeaderTimeout, "http-read-timeout": cfg.HTTP.ReadTimeout,
+		"http-write-timeout": cfg.HTTP.WriteTimeout, "http-idle-timeout": cfg.HTTP.IdleTimeout} {
+		if v <= 0 {
+			return fmt.Errorf("--%s: %v is not a positive duration", name, v)
+		}
+	}
+	if cfg.HTTP.MaxHeaderBytes < 4<<10 {
+		return fmt.Errorf("--http-max-header-bytes: %d is below 4096", cfg.HTTP.MaxHeaderBytes)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,12 +49,25 @@ func TestGatewayHTTPFlags(t *testing.T) {
 		if gw.Limits != gateway.DefaultLimits || gw.TrustedProxies != nil || gw.SecureCookies != gateway.SecureCookiesAuto {
 			t.Errorf("%s defaults: %+v", cmd.Name, gw)
 		}
+		if want := (app.HTTPLimits{ReadHeaderTimeout: app.ReadHeaderTimeout, ReadTimeout: app.ReadTimeout, WriteTimeout: app.WriteTimeout,
+			IdleTimeout: app.IdleTimeout, MaxHeaderBytes: app.MaxHeaderBytes}); gw.HTTP != want {
+			t.Errorf("%s HTTP server defaults: %+v, want %+v", cmd.Name, gw.HTTP, want)
+		}
 	}
 	gw, err := gatewayHTTP(t, gatewayCommand(), "--api-key-rate-limit", "5/s", "--hooks-rate-limit", "off",
 		"--oauth2-rate-limit", "30/m,burst=3", "--codec-sign-in-rate-limit", "1/h,burst=2", "--auth-failure-limit", "20/m,burst=5",
-		"--rate-limit-keys", "500", "--trusted-proxies", "10.0.0.0/8,192.0.2.7", "--cookie-secure", "true")
+		"--rate-limit-keys", "500", "--trusted-proxies", "10.0.0.0/8,192.0.2.7", "--cookie-secure", "true",
+		"--http-read-header-timeout", "5s", "--http-read-timeout", "1m", "--http-write-timeout", "3m", "--http-idle-timeout", "30s",
+		"--http-max-header-bytes", "32768")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := (app.HTTPLimits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 3 * time.Minute,
+		IdleTimeout: 30 * time.Second, MaxHeaderBytes: 32768}); gw.HTTP != want {
+		t.Errorf("HTTP server limits %+v, want %+v", gw.HTTP, want)
+	}
+	if srv := gw.HTTP.Server(nil); srv.ReadHeaderTimeout != 5*time.Second || srv.MaxHeaderBytes != 32768 {
+		t.Errorf("the server built from them: %+v", srv)
 	}
 	want := gateway.Limits{APIKey: gateway.RateLimit{PerSecond: 5, Burst: 5}, Hooks: gateway.Off,
 		OAuth2Callback: gateway.RateLimit{PerSecond: 0.5, Burst: 3}, CodecSignIn: gateway.RateLimit{PerSecond: 1.0 / 3600, Burst: 2},
@@ -71,6 +85,7 @@ func TestGatewayHTTPFlags(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--api-key-rate-limit", "fast"}, {"--auth-failure-limit", "5/s,burst=0"}, {"--rate-limit-keys", "0"},
 		{"--trusted-proxies", "10.0.0.0/33"}, {"--cookie-secure", "sometimes"},
+		{"--http-write-timeout", "0s"}, {"--http-max-header-bytes", "100"},
 	} {
 		if _, err := gatewayHTTP(t, gatewayCommand(), bad...); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%v: %v, want an error naming the flag", bad, err)

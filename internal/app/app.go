@@ -8,6 +8,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,6 +125,8 @@ type GatewayConfig struct {
 	// keys may decrypt payloads through it. Unused without payload keys.
 	CodecOrigins  []string
 	CodecAccounts []string
+	// HTTP are the HTTP server's limits (zero fields: the defaults).
+	HTTP HTTPLimits
 }
 
 // App is a built process. Build starts nothing that serves: the caller
@@ -145,6 +148,8 @@ type App struct {
 	Worker sdkworker.Worker
 	// Gateway is nil without Config.Gateway.
 	Gateway *gateway.Gateway
+
+	httpLimits HTTPLimits
 }
 
 // Build makes every part cfg asks for, in dependency order: Vault first
@@ -225,18 +230,36 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			gc.Secrets = a.Vault
 		}
 		a.Gateway = gateway.New(gc)
+		a.httpLimits = g.HTTP
 	}
 	return a, nil
 }
 
-// HTTPServer is the gateway's HTTP server with the timeouts every process
-// serves it with; the caller listens and shuts it down. It needs
-// Config.Gateway.
-func (a *App) HTTPServer() *http.Server { return NewHTTPServer(a.Gateway.Handler()) }
+// HTTPServer is the gateway's HTTP server with Config.Gateway.HTTP's
+// limits; the caller listens and shuts it down. It needs Config.Gateway.
+func (a *App) HTTPServer() *http.Server { return a.httpLimits.Server(a.Gateway.Handler()) }
 
-// The gateway's HTTP limits: a client that sends slowly, or never stops
-// sending headers, holds a connection and a goroutine for at most these.
-// Bodies are capped by the gateway itself (gateway.DefaultMaxBodyBytes).
+// HTTPLimits are the gateway's HTTP server limits: a client that sends
+// slowly, or never stops sending headers, holds a connection and a
+// goroutine for at most these. Bodies are capped by the gateway itself
+// (gateway.DefaultMaxBodyBytes). A zero field is its default below.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// Server is an http.Server for h with these limits.
+func (l HTTPLimits) Server(h http.Handler) *http.Server {
+	return &http.Server{Handler: h,
+		ReadHeaderTimeout: cmp.Or(l.ReadHeaderTimeout, ReadHeaderTimeout), ReadTimeout: cmp.Or(l.ReadTimeout, ReadTimeout),
+		WriteTimeout: cmp.Or(l.WriteTimeout, WriteTimeout), IdleTimeout: cmp.Or(l.IdleTimeout, IdleTimeout),
+		MaxHeaderBytes: cmp.Or(l.MaxHeaderBytes, MaxHeaderBytes)}
+}
+
+// The defaults of HTTPLimits.
 const (
 	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout = 10 * time.Second
@@ -253,11 +276,8 @@ const (
 	MaxHeaderBytes = 64 << 10
 )
 
-// NewHTTPServer is the gateway's server with those limits.
-func NewHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
-		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}
-}
+// NewHTTPServer is the gateway's server with the default limits.
+func NewHTTPServer(h http.Handler) *http.Server { return HTTPLimits{}.Server(h) }
 
 // Close releases the store, the Temporal client and the Vault client. Safe
 // on a partly built App; stop the worker first.

@@ -33,8 +33,12 @@ func devCommand() *cli.Command {
 			payloadKeysFlag(),
 			localHTTPStepsFlag(),
 			egressAllowFlag(egress.AllowLoopback),
+			maxResponseBytesFlag(),
 		}, append(eightByEightFlags(), gatewayHTTPFlags()...)...),
 		Action: func(c *cli.Context) error {
+			if err := checkMaxResponseBytes(c); err != nil {
+				return err
+			}
 			allow, err := egressAllow(c)
 			if err != nil {
 				return err
@@ -66,6 +70,7 @@ func devCommand() *cli.Command {
 				PayloadKeys:      c.String("payload-keys"),
 				NoLocalHTTPSteps: !c.Bool("local-http-steps"),
 				EgressAllow:      allow.String(),
+				MaxResponseBytes: c.Int64("max-response-bytes"),
 				Limits:           gw.Limits,
 				TrustedProxies:   gw.TrustedProxies,
 				SecureCookies:    gw.SecureCookies,

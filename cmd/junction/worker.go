@@ -25,11 +25,11 @@ func workerCommand() *cli.Command {
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 			egressAllowFlag("none"),
 			egressProxyFlag(),
-			&cli.Int64Flag{Name: "max-response-bytes", Value: httpconn.DefaultMaxResponseBytesLimit, Usage: "the most of one answer a step reads: http.call's maxResponseBytes cannot exceed it, HttpRequest reads the lower of it and 1 MiB (keep it under Temporal's blob size limit, 2 MiB by default)", EnvVars: []string{"JUNCTION_MAX_RESPONSE_BYTES"}},
+			maxResponseBytesFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if c.Int64("max-response-bytes") <= 0 {
-				return errors.New("--max-response-bytes: want a positive number of bytes")
+			if err := checkMaxResponseBytes(c); err != nil {
+				return err
 			}
 			host, _ := os.Hostname()
 			allow, err := egressAllow(c)
@@ -98,4 +98,18 @@ func redactURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// maxResponseBytesFlag is the operator's maximum of what one step reads of
+// an answer, on junction worker and junction dev.
+func maxResponseBytesFlag() cli.Flag {
+	return &cli.Int64Flag{Name: "max-response-bytes", Value: httpconn.DefaultMaxResponseBytesLimit, EnvVars: []string{"JUNCTION_MAX_RESPONSE_BYTES"},
+		Usage: "the most of one answer a step reads: http.call's maxResponseBytes cannot exceed it, HttpRequest reads the lower of it and 1 MiB (keep it under Temporal's blob size limit, 2 MiB by default)"}
+}
+
+func checkMaxResponseBytes(c *cli.Context) error {
+	if c.Int64("max-response-bytes") <= 0 {
+		return errors.New("--max-response-bytes: want a positive number of bytes")
+	}
+	return nil
 }

@@ -100,6 +100,9 @@ type Config struct {
 	// the gateway and fakes on 127.0.0.1; "none" for public addresses
 	// only).
 	EgressAllow string
+	// MaxResponseBytes is the most of one answer a step reads (`junction
+	// worker --max-response-bytes`; 0: its default).
+	MaxResponseBytes int64
 
 	// TuneServer and TuneApp, when set, adjust the embedded server's and
 	// the process's configuration once Start has filled them in, just
@@ -226,8 +229,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		PayloadKeys:              app.PayloadKeys{Spec: payloadKeys},
 		Connectors:               cfg.Connectors,
 		// Eager start: the worker is on the gateway's client.
-		Runs:   intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
-		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow},
+		Runs: intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
+		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow,
+			MaxResponseBytes: cfg.MaxResponseBytes},
 		Gateway: &app.GatewayConfig{
 			PublicURL:      s.GatewayURL,
 			Limits:         cfg.Limits,

@@ -286,7 +286,9 @@ func (s *Schema) Validate(data []byte) error {
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
-	if dec.More() {
+	// Anything after the value is an error; dec.More alone misses a
+	// stray closing bracket ("{} }").
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return errors.New("not JSON: more than one value")
 	}
 	return s.validateValue(v, "")

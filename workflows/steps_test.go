@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,10 @@ import (
 )
 
 // recorder mocks the third-party activities and remembers every call, in
-// order, by step id.
+// order, by step id. The test environment runs a Parallel step's branches'
+// activities on goroutines of their own, hence the lock.
 type recorder struct {
+	mu    sync.Mutex
 	calls []string
 	sms   []runs.SMSRequest
 	http  []runs.HTTPRequest
@@ -31,8 +34,10 @@ func (rec *recorder) register(env *testsuite.TestWorkflowEnvironment) {
 	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: runs.SendChatAppsMessageActivity})
 	env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
+			rec.mu.Lock()
 			rec.calls = append(rec.calls, req.StepID)
 			rec.http = append(rec.http, req)
+			rec.mu.Unlock()
 			if strings.HasPrefix(req.StepID, "flaky") {
 				return runs.HTTPResponse{}, temporal.NewNonRetryableApplicationError("the CRM said no", "BadRequest", nil)
 			}
@@ -40,8 +45,10 @@ func (rec *recorder) register(env *testsuite.TestWorkflowEnvironment) {
 		}).Maybe()
 	env.OnActivity(runs.SendSMSActivity, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req runs.SMSRequest) (runs.MessageResult, error) {
+			rec.mu.Lock()
 			rec.calls = append(rec.calls, req.StepID)
 			rec.sms = append(rec.sms, req)
+			rec.mu.Unlock()
 			return runs.MessageResult{UMID: "umid-" + req.StepID, Status: "Queued"}, nil
 		}).Maybe()
 }

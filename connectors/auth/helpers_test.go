@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // Every secret a test uses is registered here, and every error a test
@@ -63,6 +65,14 @@ func TestMain(m *testing.M) {
 	registryMu.Unlock()
 	if leaked > 0 && code == 0 {
 		code = 1
+	}
+	// A goroutine that outlives the tests is a leak: a token refresh
+	// still running, or a response body left open.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

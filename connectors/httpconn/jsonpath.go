@@ -605,8 +605,12 @@ func appendSlice(out, a []any, parts [3]*int) []any {
 		if parts[1] != nil {
 			end = clamp(norm(*parts[1]), 0, n)
 		}
+		// i+step may overflow for a huge step: compare with what is left.
 		for i := start; i < end; i += step {
 			out = append(out, a[i])
+			if step >= end-i {
+				break
+			}
 		}
 		return out
 	}
@@ -619,6 +623,9 @@ func appendSlice(out, a []any, parts [3]*int) []any {
 	}
 	for i := start; i > end; i += step {
 		out = append(out, a[i])
+		if step <= end-i {
+			break
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -21,8 +22,11 @@ func TestForEachContinuesAsNewBetweenIterations(t *testing.T) {
 	  {"id":"each","stepType":"ForEach","inputs":{"items":"{{data.items}}","parallelism":2},"nextStepId":"after",
 	   "do":[[{"id":"call","stepType":"HttpRequest","inputs":{"url":"http://x.test/{{item}}","method":"GET"}}]]},
 	  {"id":"after","stepType":"SetVariables","inputs":{"count":"{{steps.each.count}}","last":"{{steps.each.results[4].responseCode}}"}}]`)
+	var mu sync.Mutex // the mocked activities of parallel iterations run on goroutines of their own
 	var called []string
 	answer := func(_ context.Context, req runs.HTTPRequest) (runs.HTTPResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		called = append(called, req.URL)
 		return runs.HTTPResponse{ResponseCode: 200}, nil
 	}

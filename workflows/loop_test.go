@@ -87,3 +87,41 @@ func TestForEachContinuesAsNewBetweenIterations(t *testing.T) {
 		t.Errorf("the log keeps %d ForEach entries as running: %+v", running, out.Log)
 	}
 }
+
+// A ForEach inside a block (here a top-level If's) does not stop inside:
+// the run could not say where to go on after the block. The run
+// continues as new at the next top-level step instead.
+func TestNestedForEachContinuesAtTheTopLevel(t *testing.T) {
+	st := steps(t, `[
+	  {"id":"check","stepType":"If","inputs":{"condition":"{{true}}"},"nextStepId":"after",
+	   "do":[[{"id":"each","stepType":"ForEach","inputs":{"items":"{{[1, 2, 3]}}"},"nextStepId":"tail",
+	          "do":[[{"id":"call","stepType":"HttpRequest","inputs":{"url":"http://x.test/{{item}}","method":"GET"}}]]},
+	         {"id":"tail","stepType":"SetVariables","inputs":{"tail":true}}]]},
+	  {"id":"after","stepType":"SetVariables","inputs":{"after":true}}]`)
+	var mu sync.Mutex
+	calls := 0
+	env := newEnv()
+	env.SetContinueAsNewSuggested(true)
+	env.OnActivity(runs.HTTPRequestActivity, mock.Anything, mock.Anything).Return(
+		func(context.Context, runs.HTTPRequest) (runs.HTTPResponse, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			return runs.HTTPResponse{ResponseCode: 200}, nil
+		})
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(st, nil))
+	var can *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &can) {
+		t.Fatalf("the run ended with %v, want continue-as-new at the top level", env.GetWorkflowError())
+	}
+	var next runs.RunInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.Resume.Loop != nil || len(next.Resume.Queue) != 1 || next.Resume.Queue[0] != "after" || next.Resume.Data["tail"] != true {
+		t.Errorf("resume %+v, want the top level's next step with the If's block done", next.Resume)
+	}
+	if calls != 3 {
+		t.Errorf("%d calls, want 3", calls)
+	}
+}

@@ -56,7 +56,7 @@ func RunDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, erro
 		}
 		id := queue[0]
 		queue = queue[1:]
-		r.queue = queue
+		r.queue, r.topStepID = queue, id
 		next, err := r.step(ctx, id, r.root)
 		if err != nil {
 			return r.output(), err
@@ -91,8 +91,10 @@ type run struct {
 	// steps runs, and loop the ForEach a continued run resumes in.
 	queue []string
 	loop  *runs.LoopState
-	// topLogID is the log entry of the top-level step running.
-	topLogID string
+	// topStepID and topLogID are the top-level step running and its log
+	// entry.
+	topStepID string
+	topLogID  string
 }
 
 // versionLoopContinueAsNew guards continuing as new between the
@@ -115,10 +117,17 @@ func (r *run) continueAsNew(ctx workflow.Context, loop *runs.LoopState) error {
 	return workflow.NewContinueAsNewError(ctx, runs.RunDefinitionWorkflow, next)
 }
 
+// topLevel reports whether step runs as a step of the top level, not in a
+// block (an If's block shares the top level's scope, but not its queue:
+// the run cannot stop inside it and say where to go on).
+func (r *run) topLevel(step definition.Step, sc *scope) bool {
+	return sc == r.root && step.ID == r.topStepID
+}
+
 // resumedLoop returns, once, the loop state of a continued run when step
 // is that loop's ForEach at the top level; nil otherwise.
 func (r *run) resumedLoop(step definition.Step, sc *scope) *runs.LoopState {
-	if r.loop == nil || r.loop.StepID != step.ID || sc != r.root {
+	if r.loop == nil || r.loop.StepID != step.ID || !r.topLevel(step, sc) {
 		return nil
 	}
 	loop := r.loop
@@ -259,7 +268,7 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	r.current = step.ID
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Running step **%s** (%s).", step.ID, step.StepType))
 	logID := r.startLog(step)
-	if sc == r.root {
+	if r.topLevel(step, sc) {
 		r.topLogID = logID
 	}
 

@@ -335,7 +335,7 @@ func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (an
 	running := 0
 	done := workflow.NewChannel(ctx)
 	for i := loop.Next; i < len(items); i++ {
-		if i > loop.Next && sc == r.root && workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !slices.ContainsFunc(errs[:i], isError) &&
+		if i > loop.Next && r.topLevel(step, sc) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !slices.ContainsFunc(errs[:i], isError) &&
 			workflow.GetVersion(ctx, versionLoopContinueAsNew, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
 			// Between iterations, as between top-level steps: the run's
 			// history must not outgrow Temporal's limits in a long loop.

@@ -97,3 +97,38 @@ func (r *run) yieldIfBusy(ctx workflow.Context) error {
 	r.taskSteps = 0
 	return workflow.Sleep(ctx, time.Millisecond)
 }
+
+// A run continues as new between top-level steps and between the
+// iterations of a top-level ForEach. Inside any other block it cannot (it
+// could not say where to go on), so a long loop there grows the history
+// toward Temporal's hard limits (51,200 events, 50 MB), at which Temporal
+// terminates the run with no word of why. Past these, a step inside a
+// block fails instead, with an error that says what to change.
+const (
+	maxHistoryEventsInBlock = 40_000
+	maxHistoryBytesInBlock  = 40 << 20
+)
+
+// versionHistoryInBlock guards that check; its marker is recorded only
+// when a run reaches it.
+const versionHistoryInBlock = "history-in-block"
+
+// checkHistoryInBlock fails a step inside a block once the run's history
+// is near Temporal's limits.
+func (r *run) checkHistoryInBlock(ctx workflow.Context, step definition.Step, sc *scope) error {
+	if r.topLevel(step, sc) {
+		return nil
+	}
+	info := workflow.GetInfo(ctx)
+	events, size := info.GetCurrentHistoryLength(), info.GetCurrentHistorySize()
+	if events <= maxHistoryEventsInBlock && size <= maxHistoryBytesInBlock {
+		return nil
+	}
+	if workflow.GetVersion(ctx, versionHistoryInBlock, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"step %s: the run's history reached %d events (%d bytes) inside a block, where a run cannot continue as new, "+
+			"and Temporal ends a run at 51,200 events or 50 MB; move the long loop to the top level of the definition, "+
+			"where it continues as new between iterations", step.ID, events, size), runs.ErrTypeStateTooLarge, nil)
+}

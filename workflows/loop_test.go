@@ -3,11 +3,13 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/junction-run/junction/runs"
@@ -123,5 +125,31 @@ func TestNestedForEachContinuesAtTheTopLevel(t *testing.T) {
 	}
 	if calls != 3 {
 		t.Errorf("%d calls, want 3", calls)
+	}
+}
+
+// Inside a block, where a run cannot continue as new, a history near
+// Temporal's limits fails the step with an error that says what to do,
+// before Temporal would end the run without one; the ForEach's onError
+// can still route it.
+func TestHistoryNearTheLimitInsideABlock(t *testing.T) {
+	st := steps(t, `[
+	  {"id":"check","stepType":"If","inputs":{"condition":"{{true}}"},
+	   "do":[[{"id":"note","stepType":"SetVariables","inputs":{"x":1}}]]}]`)
+	env := newEnv()
+	env.SetCurrentHistoryLength(45_000)
+	env.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(st, nil))
+	err := env.GetWorkflowError()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != runs.ErrTypeStateTooLarge || !strings.Contains(err.Error(), "move the long loop to the top level") {
+		t.Fatalf("the run ended with %v, want %s", err, runs.ErrTypeStateTooLarge)
+	}
+
+	// The same history at the top level is fine: the run continues as new there.
+	top := newEnv()
+	top.SetCurrentHistoryLength(45_000)
+	top.ExecuteWorkflow(runs.RunDefinitionWorkflow, input(steps(t, `[{"id":"note","stepType":"SetVariables","inputs":{"x":1}}]`), nil))
+	if err := top.GetWorkflowError(); err != nil {
+		t.Fatalf("a top-level step: %v", err)
 	}
 }

@@ -265,6 +265,9 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %q does not exist", id), runs.ErrTypeInvalidStep, nil)
 	}
+	if err := r.checkHistoryInBlock(ctx, step, sc); err != nil {
+		return nil, err
+	}
 	r.current = step.ID
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Running step **%s** (%s).", step.ID, step.StepType))
 	logID := r.startLog(step)

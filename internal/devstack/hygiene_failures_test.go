@@ -100,23 +100,14 @@ func TestSecretHygieneOnFailurePaths(t *testing.T) {
 
 	s, logs := startConnectionsStack(t, nil)
 	base := s.GatewayURL + "/api/v1/accounts/acme"
-	var answers bytes.Buffer
-	keep := func(r apiResponse) apiResponse { answers.Write(r.Body); answers.WriteString("\n"); return r }
+	var answers apiAnswers
+	keep := answers.keep
 	if r := keep(call(t, http.MethodPut, base+"/apps/http/versions/1.0.0/env", []byte(`{"variables":{
 	  "ENV_PATH":{"value":"`+envPath+`","secret":true},"ENV_HEADER":{"value":"`+envHeader+`","secret":true},
 	  "ENV_QUERY":{"value":"`+envQuery+`","secret":true},"ENV_BODY":{"value":"`+envBody+`","secret":true}}}`), nil)); r.Status != http.StatusOK {
 		t.Fatalf("set the environment: %d %s", r.Status, r.Body)
 	}
-	create := func(body string) string {
-		t.Helper()
-		r := keep(call(t, http.MethodPost, base+"/connections", []byte(body), nil))
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create %s: %d %s", body, r.Status, r.Body)
-		}
-		var c struct{ ID string }
-		r.decode(t, &c)
-		return c.ID
-	}
+	create := func(body string) string { t.Helper(); return answers.createConnection(t, base, body) }
 	ids := map[string]string{
 		"basic":  create(`{"app":"http","authKind":"basic","fields":{"username":"ann","password":"` + pwBasic + `"},"properties":{"check_url":"` + echo.URL + `/me"}}`),
 		"bearer": create(`{"app":"http","authKind":"bearer","fields":{"token":"` + tokBearer + `"},"properties":{"check_url":"` + echo.URL + `/me"}}`),

@@ -102,6 +102,29 @@ func leaks(text string, values map[string]string) []string {
 	return found
 }
 
+// apiAnswers keeps every API answer a hygiene test sees, so the test can
+// search them for secrets.
+type apiAnswers struct{ bytes.Buffer }
+
+func (a *apiAnswers) keep(r apiResponse) apiResponse {
+	a.Write(r.Body)
+	a.WriteString("\n")
+	return r
+}
+
+// createConnection creates a connection of the account at base through the
+// API and returns its id.
+func (a *apiAnswers) createConnection(t *testing.T, base, body string) string {
+	t.Helper()
+	r := a.keep(call(t, http.MethodPost, base+"/connections", []byte(body), nil))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", body, r.Status, r.Body)
+	}
+	var c struct{ ID string }
+	r.decode(t, &c)
+	return c.ID
+}
+
 // TestSecretHygieneEveryAuthKind runs a definition whose steps use a
 // connection of every auth kind (none, basic, bearer, api_key, digest,
 // session, OAuth2 client credentials, OAuth2 authorization code with a
@@ -150,18 +173,9 @@ func TestSecretHygieneEveryAuthKind(t *testing.T) {
 		twiliotest.Host:  mustURL(t, twilioFake.BaseURL()),
 	})
 	base := s.GatewayURL + "/api/v1/accounts/acme"
-	var answers bytes.Buffer
-	keep := func(r apiResponse) apiResponse { answers.Write(r.Body); answers.WriteString("\n"); return r }
-	create := func(body string) string {
-		t.Helper()
-		r := keep(call(t, http.MethodPost, base+"/connections", []byte(body), nil))
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create %s: %d %s", body, r.Status, r.Body)
-		}
-		var c struct{ ID string }
-		r.decode(t, &c)
-		return c.ID
-	}
+	var answers apiAnswers
+	keep := answers.keep
+	create := func(body string) string { t.Helper(); return answers.createConnection(t, base, body) }
 	ids := map[string]string{
 		"none":   create(`{"app":"http","name":"` + canaryAns + `","authKind":"none"}`),
 		"basic":  create(`{"app":"http","authKind":"basic","fields":{"username":"ann","password":"` + pwBasic + `"},"properties":{"check_url":"` + basic.URL + `/me"}}`),

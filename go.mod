@@ -23,6 +23,8 @@ require (
 	modernc.org/sqlite v1.51.0
 )
 
+require github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
+
 require (
 	cel.dev/expr v0.25.2 // indirect
 	cloud.google.com/go v0.123.0 // indirect

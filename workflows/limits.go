@@ -58,21 +58,38 @@ func jsonSize(v any) int {
 }
 
 // checkResult fails a step whose result is larger than a run may keep of
-// one step; the step's onError may route the failure.
-func checkResult(ctx workflow.Context, step definition.Step, result any) error {
+// one step; the step's onError may route the failure. It returns the
+// result's size.
+func checkResult(ctx workflow.Context, step definition.Step, result any) (int, error) {
 	n := jsonSize(result)
 	if n <= maxStepResultBytes || !boundsOn(ctx) {
-		return nil
+		return n, nil
 	}
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+	return n, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 		"step %s: its result is %d bytes, over the %d a run keeps of one step; ask for less (http.call's extract or maxResponseBytes)",
 		step.ID, n, maxStepResultBytes), runs.ErrTypeStateTooLarge, nil)
 }
 
+// logEntryBytes bounds what a step log entry holds besides its inputs and
+// output: ids, names, status, times.
+const logEntryBytes = 512
+
+// stateSize is the retained state's size, measured whole.
+func (r *run) stateSize() int { return jsonSize(r.data) + jsonSize(r.root.steps) + jsonSize(r.log) }
+
 // checkState fails the run once its retained state is larger than a run
-// may keep. No onError route can keep such a run going.
-func (r *run) checkState(ctx workflow.Context, step definition.Step) error {
-	n := jsonSize(r.data) + jsonSize(r.root.steps) + jsonSize(r.log)
+// may keep. No onError route can keep such a run going. added bounds what
+// the step added (its result, inputs, outputs and log entry): the state is
+// measured whole only when the running bound passes the limit, so that a
+// step costs work in proportion to what it added, not to all the run
+// keeps.
+func (r *run) checkState(ctx workflow.Context, step definition.Step, added int) error {
+	r.stateBound += added + logEntryBytes
+	if r.stateBound <= maxRunStateBytes {
+		return nil
+	}
+	n := r.stateSize()
+	r.stateBound = n
 	if n <= maxRunStateBytes || !boundsOn(ctx) {
 		return nil
 	}

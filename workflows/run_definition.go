@@ -95,6 +95,9 @@ type run struct {
 	// entry.
 	topStepID string
 	topLogID  string
+	// stateBound is at least the size of what the run keeps (see
+	// checkState).
+	stateBound int
 }
 
 // versionLoopContinueAsNew guards continuing as new between the
@@ -179,6 +182,7 @@ func newRun(ctx workflow.Context, in runs.RunInput) *run {
 	if r.root.steps == nil {
 		r.root.steps = map[string]any{}
 	}
+	r.stateBound = r.stateSize()
 	return r
 }
 
@@ -279,26 +283,35 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 	if workflow.IsContinueAsNewError(err) {
 		return nil, err // a loop handing over to the next run: not a failure
 	}
+	// added bounds the bytes this step adds to what the run keeps: its
+	// result twice (the step results and the log), its inputs (the log)
+	// and its outputs (the data).
+	added := jsonSize(inputs)
 	if err == nil {
-		err = checkResult(ctx, step, result)
+		var n int
+		n, err = checkResult(ctx, step, result)
+		added += 2 * n
 	}
 	if err == nil {
-		err = r.saveOutputs(step, sc, result)
+		var n int
+		n, err = r.saveOutputs(step, sc, result)
+		added += n
 	}
 	entry := r.logEntry(logID)
 	entry.Inputs = inputs
 	entry.CompletedAt = r.now()
 	if err != nil {
 		entry.Status, entry.Error = runs.StepFailed, err.Error()
+		added += 2 * len(entry.Error)
 		next, err := r.onError(step, sc, err)
 		if err == nil {
-			err = r.checkState(ctx, step)
+			err = r.checkState(ctx, step, added)
 		}
 		return next, err
 	}
 	entry.Status, entry.Output = runs.StepComplete, result
 	sc.steps[step.ID], sc.last = result, result
-	if err := r.checkState(ctx, step); err != nil {
+	if err := r.checkState(ctx, step, added); err != nil {
 		entry.Status, entry.Output, entry.Error = runs.StepFailed, nil, err.Error()
 		return nil, err
 	}
@@ -351,16 +364,19 @@ func (r *run) logEntry(id string) *runs.StepLog {
 }
 
 // saveOutputs evaluates each output expression over step.* and stores it in
-// the context data under its key, in sorted key order.
-func (r *run) saveOutputs(step definition.Step, sc *scope, result any) error {
+// the context data under its key, in sorted key order. It returns the size
+// of what it stored.
+func (r *run) saveOutputs(step definition.Step, sc *scope, result any) (int, error) {
+	size := 0
 	for _, key := range sortedKeys(step.Outputs) {
 		v, err := definition.Render(step.Outputs[key], r.env(sc, result))
 		if err != nil {
-			return expressionError(step.ID, "outputs."+key, err)
+			return size, expressionError(step.ID, "outputs."+key, err)
 		}
 		r.data[key] = v
+		size += len(key) + jsonSize(v)
 	}
-	return nil
+	return size, nil
 }
 
 // nextSteps follows nextStepId, or every selectNextStep whose condition is

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/twilio"
@@ -79,13 +80,14 @@ func FuzzForm(f *testing.F) {
 			if !errors.Is(err, connectors.ErrWebhookPayload) {
 				t.Fatalf("error %v is not a payload error", err)
 			}
-			if form.Get("MessageSid") != "" {
+			if form.Get("MessageSid") != "" && validUTF8(form) {
 				t.Fatalf("a form with a MessageSid refused: %v", err)
 			}
 			return
 		}
-		// JSON holds UTF-8 only: invalid bytes arrive as U+FFFD, in the
-		// payload and so in the id read from it.
+		if !validUTF8(form) {
+			t.Fatalf("a form that is not UTF-8 accepted: %+v", got.Events)
+		}
 		var want map[string]string
 		b, _ := json.Marshal(twilio.Payload(form))
 		_ = json.Unmarshal(b, &want)
@@ -121,4 +123,20 @@ func sortedValues(form url.Values) url.Values {
 		out[k] = slices.Sorted(slices.Values(v))
 	}
 	return out
+}
+
+// validUTF8 reports whether every name and value of form is UTF-8, which
+// is all Receive accepts.
+func validUTF8(form url.Values) bool {
+	for k, vs := range form {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }

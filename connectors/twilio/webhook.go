@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/junction-run/junction/connectors"
 )
@@ -111,6 +112,15 @@ func (incomingSMSWebhook) Receive(d connectors.Delivery) (connectors.Received, e
 	if err := VerifySignature(d.URL, form, d.Header, d.Secrets...); err != nil {
 		return connectors.Received{}, connectors.SignatureError(err)
 	}
+	// JSON holds UTF-8 only: a parameter that is not would reach the run
+	// changed (invalid bytes as U+FFFD), and two MessageSids that differ
+	// only there would share an event id, the second dropped as a
+	// redelivery. Twilio sends UTF-8; anything else is refused.
+	for name, values := range form {
+		if !utf8.ValidString(name) || slices.ContainsFunc(values, notUTF8) {
+			return connectors.Received{}, connectors.PayloadErrorf("incoming_sms: the parameter %q is not valid UTF-8", strings.ToValidUTF8(name, "\uFFFD"))
+		}
+	}
 	payload, err := json.Marshal(Payload(form))
 	if err != nil {
 		return connectors.Received{}, connectors.PayloadErrorf("incoming_sms: %v", err)
@@ -124,6 +134,8 @@ func (incomingSMSWebhook) Receive(d connectors.Delivery) (connectors.Received, e
 		Answer: &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/xml; charset=utf-8", Body: []byte(EmptyTwiML)},
 	}, nil
 }
+
+func notUTF8(s string) bool { return !utf8.ValidString(s) }
 
 // Payload is the incoming_sms payload of a webhook's form: each parameter's
 // first value, by name.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/twilio"
 	"github.com/junction-run/junction/connectors/twilio/twiliotest"
 )
@@ -127,5 +128,25 @@ func TestSignRepeatedParameters(t *testing.T) {
 	b := url.Values{"To": {"+1"}, "MediaUrl": {"a", "b"}}
 	if twilio.Sign(docURL, a, docToken) != twilio.Sign(docURL, b, docToken) {
 		t.Error("the order of a parameter's values changes the signature")
+	}
+}
+
+// A signed form whose parameter is not UTF-8 is refused as a payload
+// error (400), not turned into U+FFFD: two MessageSids differing only in
+// invalid bytes would otherwise share an event id.
+func TestReceiveRefusesParametersThatAreNotUTF8(t *testing.T) {
+	const hookURL, token = "https://junction.example.com/hooks/acme/c1/incoming_sms", "tok-utf8-test"
+	hook := twilioWebhook(t)
+	for _, sid := range []string{"SM\xff01", "SM\xfe01"} {
+		form := url.Values{"MessageSid": {sid}, "Body": {"hi"}}
+		_, err := hook.Receive(connectors.Delivery{Header: header(twilio.Sign(hookURL, form, token)), Body: []byte(form.Encode()), URL: hookURL, Secrets: []string{token}})
+		if !errors.Is(err, connectors.ErrWebhookPayload) || !strings.Contains(err.Error(), "MessageSid") {
+			t.Errorf("MessageSid %q: %v, want a payload error naming it", sid, err)
+		}
+	}
+	form := url.Values{"MessageSid": {"SM1f0e8ae6ade43cb3c0ce4525424e404f"}, "Body": {"Grüße 👋"}}
+	got, err := hook.Receive(connectors.Delivery{Header: header(twilio.Sign(hookURL, form, token)), Body: []byte(form.Encode()), URL: hookURL, Secrets: []string{token}})
+	if err != nil || len(got.Events) != 1 {
+		t.Fatalf("UTF-8: %v", err)
 	}
 }

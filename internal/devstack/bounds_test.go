@@ -60,7 +60,7 @@ func TestRunStateBounds(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte(big))
 	}))
-	defer partner.Close()
+	t.Cleanup(partner.Close) // after the stack stops: cleanups run last first
 	s := startTestStack(t, devstack.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -116,7 +116,7 @@ func TestLongLoopContinuesAsNew(t *testing.T) {
 		mu.Unlock()
 		w.Write([]byte(`{"ok":true}`))
 	}))
-	defer partner.Close()
+	t.Cleanup(partner.Close) // after the stack stops: cleanups run last first
 	s := startTestStack(t, devstack.Config{NoLocalHTTPSteps: true,
 		TuneServer: func(c *devserver.Config) { c.SuggestContinueAsNewAfter = 40 }})
 	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Every order","steps":[

@@ -23,7 +23,7 @@ func TestEncryptedFailureMessages(t *testing.T) {
 	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"order `+plaintext+` is unknown"}`, http.StatusUnprocessableEntity)
 	}))
-	defer partner.Close()
+	t.Cleanup(partner.Close) // after the stack stops: cleanups run last first
 	s := startTestStack(t, devstack.Config{EncryptPayloads: true})
 	createDefinition(t, s, "acme", []byte(`{"trigger":"http_request","status":"enabled","definition":{"name":"Rejected","steps":[
 	  {"id":"book","stepType":"http.call","inputs":{"method":"POST","url":"`+partner.URL+`/orders"}}]}}`))

@@ -30,7 +30,7 @@ func TestOAuth2LostRefreshNeedsAuthorization(t *testing.T) {
 			w.Write([]byte(`{"ok":true}`))
 		})}
 	srv := httptest.NewServer(provider)
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the stack stops (cleanups run last first), so no pooled connection holds it open
 	s, logs := startConnectionsStack(t, nil)
 	defer func() {
 		if t.Failed() {

@@ -40,10 +40,7 @@ const fuzzOtherSecret = "connectortest-someone-elses-secret"
 // vectors; go test replays them, and -fuzz explores from them.
 func FuzzWebhooks(f *testing.F, c connectors.Connector, signer WebhookSigner) {
 	f.Helper()
-	var hooks []connectors.Webhook
-	if wc, ok := c.(connectors.WebhookConnector); ok {
-		hooks = wc.Webhooks()
-	}
+	hooks := webhooksOf(c)
 	type target struct {
 		spec connectors.TriggerSpec
 		hook connectors.Webhook

@@ -53,14 +53,19 @@ type SignedDelivery struct {
 // kitSecret signs the kit's own deliveries.
 const kitSecret = "connectortest-webhook-secret"
 
+// webhooksOf is c's webhook code, none when c receives no webhooks.
+func webhooksOf(c connectors.Connector) []connectors.Webhook {
+	if wc, ok := c.(connectors.WebhookConnector); ok {
+		return wc.Webhooks()
+	}
+	return nil
+}
+
 // CheckWebhooks runs, for every webhook trigger of c, the checks of the
 // kit's webhooks/<trigger> subtests; see RunWith.
 func CheckWebhooks(t *testing.T, c connectors.Connector, fake any) {
 	t.Helper()
-	var hooks []connectors.Webhook
-	if wc, ok := c.(connectors.WebhookConnector); ok {
-		hooks = wc.Webhooks()
-	}
+	hooks := webhooksOf(c)
 	forEachTrigger(t, c, connectors.TriggerWebhook, "webhooks", hooks, func(t *testing.T, tr connectors.TriggerSpec, hook connectors.Webhook) {
 		signer, ok := fake.(WebhookSigner)
 		if !ok {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/connectortest"
 	"github.com/junction-run/junction/connectors/httpconn"
 )
@@ -64,4 +66,23 @@ func (f *fakeAPI) FailNext(status int, retryAfter time.Duration) {
 // and 401/404/422/429/503 mapped to the right kinds.
 func TestConnectorConformance(t *testing.T) {
 	connectortest.Run(t, httpconn.Connector(), newFakeAPI(t))
+}
+
+// A connection's credentials refused below the request (a refresh the
+// provider turned down) are Unauthorized, which is not retried; other
+// transport failures stay Unavailable.
+func TestConnectorErrorKinds(t *testing.T) {
+	tests := []struct {
+		err  error
+		want connectors.ErrorKind
+	}{
+		{fmt.Errorf("%w: auth: oauth2 refresh: %w", httpconn.ErrNetwork, auth.ErrRejected), connectors.Unauthorized},
+		{fmt.Errorf("%w: connection reset", httpconn.ErrNetwork), connectors.Unavailable},
+		{fmt.Errorf("%w: no answer", httpconn.ErrTimeout), connectors.Timeout},
+	}
+	for _, tt := range tests {
+		if got := httpconn.ConnectorError(tt.err).Kind; got != tt.want {
+			t.Errorf("ConnectorError(%v).Kind = %s, want %s", tt.err, got, tt.want)
+		}
+	}
 }

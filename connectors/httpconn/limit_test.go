@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/junction-run/junction/connectors"
-	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/httpconn"
 )
 
@@ -59,24 +57,5 @@ func TestCallMaxResponseBytes(t *testing.T) {
 				t.Errorf("the error %q does not name the maximum", err)
 			}
 		})
-	}
-}
-
-// A connection's credentials refused below the request (a refresh the
-// provider turned down) are Unauthorized, which is not retried; other
-// transport failures stay Unavailable.
-func TestConnectorErrorKinds(t *testing.T) {
-	tests := []struct {
-		err  error
-		want connectors.ErrorKind
-	}{
-		{fmt.Errorf("%w: auth: oauth2 refresh: %w", httpconn.ErrNetwork, auth.ErrRejected), connectors.Unauthorized},
-		{fmt.Errorf("%w: connection reset", httpconn.ErrNetwork), connectors.Unavailable},
-		{fmt.Errorf("%w: no answer", httpconn.ErrTimeout), connectors.Timeout},
-	}
-	for _, tt := range tests {
-		if got := httpconn.ConnectorError(tt.err).Kind; got != tt.want {
-			t.Errorf("ConnectorError(%v).Kind = %s, want %s", tt.err, got, tt.want)
-		}
 	}
 }

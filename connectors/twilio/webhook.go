@@ -63,7 +63,7 @@ func incomingSMS() connectors.TriggerSpec {
 		Kind: connectors.TriggerWebhook,
 		Description: "Twilio posts to the webhook when one of your numbers receives an SMS (set it as the number's " +
 			"or Messaging Service's \"A message comes in\" URL, HTTP POST). Deliveries are signed in " +
-			"X-Twilio-Signature with the account's Auth Token.",
+			"X-Twilio-Signature with the account's Auth Token; a parameter that is not UTF-8 is refused with 400.",
 		Payload: incomingSMSSchema(),
 		SamplePayload: json.RawMessage(`{
 			"MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",

@@ -50,6 +50,18 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isForeignKeyViolation reports whether err is a foreign-key violation: a row referring to one that
+// does not exist (or no longer does, when another transaction deleted it first).
+func isForeignKeyViolation(err error) bool {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == "23503" // foreign_key_violation
+	}
+	if sqliteErr, ok := errors.AsType[*sqlite.Error](err); ok {
+		return sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
 // lockForMigration serialises migrations across processes sharing a PostgreSQL database; the lock
 // is released when tx ends. SQLite needs nothing: the BEGIN IMMEDIATE of every transaction already
 // holds the database's write lock.

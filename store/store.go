@@ -1,7 +1,8 @@
 // Package store persists Junction's own metadata: the workflow definitions the API accepts, every
 // immutable version of them, and what the gateway needs to route an inbound event to the enabled
-// definitions of an account; and the accounts, sub-accounts and hashed API keys the API
-// authenticates callers with.
+// definitions of an account; the accounts, sub-accounts and hashed API keys the API
+// authenticates callers with; and the webhook subscriptions of accounts, with every delivery to
+// them and every attempt at one.
 //
 // Temporal is not the store for this. Temporal records the history of executions that exist; it
 // cannot answer "which enabled definitions of account A listen for trigger T" before any workflow

@@ -49,6 +49,8 @@ const (
 	StepForEach      = "ForEach"
 	StepParallel     = "Parallel"
 	StepSetVariables = "SetVariables"
+	// StepWebhook sends a webhook with EddyDesk's semantics (issue 14).
+	StepWebhook = "Webhook"
 )
 
 // stepTypes maps the lower-case spelling of every known step type to its specification.

@@ -248,7 +248,38 @@ var stepSpecs = []*stepSpec{
 			{Name: "<name>", Kind: kindAny, Description: "Each value set, under its name."},
 		},
 	},
+	{
+		Type: StepWebhook,
+		Summary: "Junction: send a webhook, EddyDesk's way: a JSON, XML or form body built from tags, basic, bearer or a connection's auth; " +
+			"a 2xx or 3xx answer succeeds, 410 fails at once, 429/502/503/504 wait for Retry-After, anything else is tried again every 30 minutes for 24 hours (or on the step's own schedule).",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "url", Kind: kindURL, Required: true, Description: "Absolute http or https URL; tags fill it in."},
+			{Name: "method", Kind: kindString, Enum: WebhookMethods, Default: "POST", Description: "GET, POST, PUT, PATCH or DELETE, any letter case."},
+			{Name: "format", Kind: kindString, Enum: WebhookFormats, Default: "json", Description: "How the body is encoded: json, xml (an <event> root, or XML text as written) or form (fields joined with &, nested ones in brackets)."},
+			{Name: "headers", Kind: kindStringMap, Description: "Request headers by name."},
+			{Name: "body", Kind: kindAny, Description: "The body, built from tags at any depth; GET sends none."},
+			{Name: "auth", Kind: kindObject, Description: `{"type": "basic", "username": …, "password": …}, {"type": "bearer", "token": …} or {"type": "connection", "connection": "<id>"}; secrets as {{env.NAME}}.`},
+			{Name: "retry", Kind: kindObject, Description: `{"schedule": ["30m", "1h", …]}: the delays before each further attempt; default every 30 minutes for 24 hours, ±20 % jitter.`},
+			{Name: "timeoutSeconds", Kind: kindNumber, Min: 1, Max: 30, Default: 30, Description: "Each attempt's timeout in seconds (at most 30)."},
+			{Name: "wait", Kind: kindBoolean, Default: true, Description: "Wait for the answer (default); false hands the webhook to a workflow of its own and goes on."},
+		},
+		Results: []fieldSpec{
+			{Name: "statusCode", Kind: kindInteger, Description: "HTTP status of the answer that succeeded."},
+			{Name: "headers", Kind: kindObject, Description: "The answer's headers (first value of each)."},
+			{Name: "body", Kind: kindAny, Description: "The answer's body, parsed when it is JSON."},
+			{Name: "attempts", Kind: kindInteger, Description: "Attempts it took."},
+			{Name: "workflowId", Kind: kindString, Description: "With wait false: the workflow sending the webhook."},
+		},
+	},
 }
+
+// WebhookMethods and WebhookFormats are what a Webhook step (and a
+// subscription) may use.
+var (
+	WebhookMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	WebhookFormats = []string{"json", "xml", "form"}
+)
 
 // MaxForEachParallelism bounds ForEach's parallelism input.
 const MaxForEachParallelism = 50

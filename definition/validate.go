@@ -230,7 +230,7 @@ func (v *validator) step(s *Step, path string, local map[string]int, depth int) 
 	}
 
 	// {{env.NAME}} only where an activity fills it in: the inputs of HTTP and connector calls.
-	v.envAllowed = s.StepType == StepHTTPRequest || connector
+	v.envAllowed = s.StepType == StepHTTPRequest || strings.EqualFold(s.StepType, StepWebhook) || connector
 	v.templates(s.Inputs, inputsPath)
 	v.envAllowed = false
 	v.templates(s.Outputs, PathKey(path, "outputs"))
@@ -495,8 +495,11 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 	if spec.Type == StepWait && in["duration"] != nil && in["minutes"] != nil {
 		v.fail(PathKey(path, "minutes"), CodeConflict, "cannot be used together with duration")
 	}
-	if spec.Type == StepHTTPRequest {
+	if spec.Type == StepHTTPRequest || spec.Type == StepWebhook {
 		v.httpHeaders(in["headers"], PathKey(path, "headers"))
+	}
+	if spec.Type == StepWebhook {
+		v.webhook(in, path)
 	}
 	if !spec.OpenInputs {
 		for _, k := range sortedKeys(in) {
@@ -705,3 +708,60 @@ func validHeaderName(name string) bool {
 	}
 	return true
 }
+
+// webhook checks what a Webhook step's inputs hold beyond their kinds:
+// its auth, its retry schedule, and no body on GET.
+func (v *validator) webhook(in map[string]any, path string) {
+	if m, ok := in["method"].(string); ok && strings.EqualFold(m, "GET") && in["body"] != nil {
+		v.fail(PathKey(path, "body"), CodeNotAllowed, "GET sends no body: use POST, PUT or PATCH, or put the values in the URL")
+	}
+	if auth, ok := in["auth"].(map[string]any); ok {
+		ap := PathKey(path, "auth")
+		kind, _ := auth["type"].(string)
+		need := map[string][]string{"none": nil, "basic": {"username", "password"}, "bearer": {"token"}, "connection": {"connection"}}
+		fields, known := need[strings.ToLower(kind)]
+		switch {
+		case HasTemplate(kind):
+			v.fail(PathKey(ap, "type"), CodeInvalidValue, "must be none, basic, bearer or connection, not an expression")
+		case !known:
+			v.fail(PathKey(ap, "type"), CodeInvalidValue, "must be none, basic, bearer or connection")
+		}
+		for _, f := range fields {
+			if s, _ := auth[f].(string); strings.TrimSpace(s) == "" {
+				v.fail(PathKey(ap, f), CodeRequired, "is required with auth type %s", kind)
+			}
+		}
+		for _, k := range sortedKeys(auth) {
+			if k != "type" && !slices.Contains(fields, k) {
+				v.fail(PathKey(ap, k), CodeNotAllowed, "is not used by auth type %s", kind)
+			}
+		}
+	}
+	if retry, ok := in["retry"].(map[string]any); ok {
+		rp := PathKey(path, "retry")
+		for _, k := range sortedKeys(retry) {
+			if k != "schedule" {
+				v.fail(PathKey(rp, k), CodeNotAllowed, "is not a field of retry: give schedule, a list of delays")
+			}
+		}
+		list, isList := retry["schedule"].([]any)
+		if !isList {
+			v.fail(PathKey(rp, "schedule"), CodeRequired, "must be a list of delays (\"30m\", \"PT1H\")")
+			return
+		}
+		if len(list) > MaxWebhookRetries {
+			v.fail(PathKey(rp, "schedule"), CodeLimitExceeded, "holds %d delays, more than %d", len(list), MaxWebhookRetries)
+		}
+		for i, d := range list {
+			p := fmt.Sprintf("%s[%d]", PathKey(rp, "schedule"), i)
+			s, _ := d.(string)
+			dur, err := ParseDuration(s)
+			if err != nil || dur < time.Second || dur > 24*time.Hour {
+				v.fail(p, CodeInvalidValue, "must be a delay from 1s to 24h (\"30m\", \"PT1H\")")
+			}
+		}
+	}
+}
+
+// MaxWebhookRetries bounds a Webhook step's schedule (outbound.MaxRetries).
+const MaxWebhookRetries = 100

@@ -44,9 +44,14 @@ func decodeStrict(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeStrictBytes(body, v)
+}
+
+// decodeStrictBytes is decodeStrict of a body already read.
+func decodeStrictBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	if err == nil {
 		return nil
 	}

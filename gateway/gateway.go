@@ -103,6 +103,7 @@ type Gateway struct {
 	runs          *manage.Runs
 	connections   *manage.Connections
 	environment   *manage.Environment
+	subscriptions *manage.Subscriptions
 }
 
 // New builds the gateway and its routes.
@@ -137,6 +138,7 @@ func New(cfg Config) *Gateway {
 	g.definitions = manage.NewDefinitions(cfg.Store, cfg.Temporal, cfg.Namespace, g.connectors, cfg.Runs.LocalHTTPSteps())
 	g.connections = manage.NewConnections(cfg.Store, g.secrets, g.connectors)
 	g.environment = manage.NewEnvironment(cfg.Store, g.secrets, g.connectors)
+	g.subscriptions = manage.NewSubscriptions(cfg.Store, g.secrets, g.intake, g.connectors, g.now)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -215,6 +217,16 @@ func New(cfg Config) *Gateway {
 	acct.GET("/apps/:app/versions/:version/env", g.handle(g.getEnv))
 	acct.PUT("/apps/:app/versions/:version/env", g.handle(g.putEnv))
 	acct.DELETE("/apps/:app/versions/:version/env/:name", g.handle(g.deleteEnv))
+	acct.GET("/subscriptions", g.handle(g.listSubscriptions))
+	acct.POST("/subscriptions", g.handle(g.createSubscription))
+	acct.GET("/subscriptions/:subscriptionId", g.handle(g.getSubscription))
+	acct.PUT("/subscriptions/:subscriptionId", g.handle(g.updateSubscription))
+	acct.DELETE("/subscriptions/:subscriptionId", g.handle(g.deleteSubscription))
+	acct.POST("/subscriptions/:subscriptionId/rotate-secret", g.handle(g.rotateSubscriptionSecret))
+	acct.POST("/subscriptions/:subscriptionId/recover", g.handle(g.recoverDeliveries))
+	acct.GET("/subscriptions/:subscriptionId/deliveries", g.handle(g.listDeliveries))
+	acct.GET("/subscriptions/:subscriptionId/deliveries/:deliveryId", g.handle(g.getDelivery))
+	acct.POST("/subscriptions/:subscriptionId/deliveries/:deliveryId/redeliver", g.handle(g.redeliver))
 	acct.GET("/subaccounts", g.handle(g.listSubAccounts))
 	acct.POST("/subaccounts", g.handle(g.createSubAccount))
 	acct.GET("/subaccounts/:subAccountId", g.handle(g.getSubAccount))

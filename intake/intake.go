@@ -1,10 +1,12 @@
-// Package intake is the one path from an inbound event to runs: whatever
-// brought the event (an API trigger, an 8x8 inbound message, a third
-// party's webhook, a test run), Dispatch finds the definitions that
-// subscribe to it, hands a reply to the runs waiting for it, checks each
-// definition's conditions and starts one run per (definition version,
-// event) with the workflow id runs.RunWorkflowID derives from the event's
-// own id, so a redelivered event never runs twice.
+// Package intake is the one path from an inbound event to runs and
+// deliveries: whatever brought the event (an API trigger, an 8x8 inbound
+// message, a third party's webhook, a test run, an event Junction raises
+// itself), Dispatch finds the definitions that subscribe to it, hands a
+// reply to the runs waiting for it, checks each definition's conditions
+// and starts one run per (definition version, event) with the workflow id
+// runs.RunWorkflowID derives from the event's own id, so a redelivered
+// event never runs twice; and it enqueues one delivery per subscription
+// that receives the event, whose id derives from the event's too.
 //
 // Dispatch returns only once Temporal has accepted every start and signal
 // it made, so a caller that answers 2xx after it never acknowledges an
@@ -67,6 +69,8 @@ type Result struct {
 	Runs    []Run     `json:"runs"`
 	Resumed []Run     `json:"resumed,omitempty"`
 	Skipped []Skipped `json:"skipped,omitempty"`
+	// Deliveries are the subscriptions' deliveries of the event.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
 // Run is one run an event started, found already started, or resumed.
@@ -127,15 +131,21 @@ const DefaultMaxInputBytes = 2<<20 - 16<<10
 // checkSize refuses a value whose JSON encoding (what the data converter
 // writes, before any encryption) is larger than max.
 func checkSize(v any, max int, what string) error {
+	_, err := encodeChecked(v, max, what)
+	return err
+}
+
+// encodeChecked is checkSize that keeps the encoding.
+func encodeChecked(v any, max int, what string) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return &Error{What: "Could not encode " + what, Err: err}
+		return nil, &Error{What: "Could not encode " + what, Err: err}
 	}
 	if len(b) > max {
-		return &Error{What: fmt.Sprintf("The event is too large: %s is %d bytes encoded, over the %d a run takes", what, len(b), max),
+		return nil, &Error{What: fmt.Sprintf("The event is too large: %s is %d bytes encoded, over the %d a run takes", what, len(b), max),
 			Err: ErrTooLarge}
 	}
-	return nil
+	return b, nil
 }
 
 // rejected turns Temporal's InvalidArgument (a payload over the cluster's
@@ -175,10 +185,11 @@ type Options struct {
 // to the runs it starts.
 func (o Options) LocalHTTPSteps() bool { return !o.NoLocalHTTPSteps }
 
-// definitionStore finds the definitions an event goes to; *store.Store
-// implements it.
-type definitionStore interface {
+// eventStore finds the definitions and the subscriptions an event goes to,
+// and keeps deliveries; *store.Store implements it.
+type eventStore interface {
 	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
+	subscriptionStore
 }
 
 // temporalClient is what intake needs of Temporal; client.Client
@@ -191,7 +202,7 @@ type temporalClient interface {
 
 // Intake starts and signals runs for events.
 type Intake struct {
-	store     definitionStore
+	store     eventStore
 	temporal  temporalClient
 	namespace string
 	options   Options
@@ -200,11 +211,11 @@ type Intake struct {
 
 // New returns an Intake over the metadata store and a Temporal client of
 // namespace. now is the clock of triggeredAt (nil: time.Now).
-func New(definitions definitionStore, temporal temporalClient, namespace string, options Options, now func() time.Time) *Intake {
+func New(events eventStore, temporal temporalClient, namespace string, options Options, now func() time.Time) *Intake {
 	if now == nil {
 		now = time.Now
 	}
-	return &Intake{store: definitions, temporal: temporal, namespace: namespace, options: options, now: now}
+	return &Intake{store: events, temporal: temporal, namespace: namespace, options: options, now: now}
 }
 
 // Dispatch routes one event to every enabled definition of the account with
@@ -222,6 +233,7 @@ func (i *Intake) Dispatch(ctx context.Context, ev Event) (Result, error) {
 		return Result{}, unavailable(err, "Could not look up runs waiting for this reply")
 	}
 	triggeredAt := i.now().UTC()
+	var runEvents []string // looked up once, when a run is about to start
 	for _, d := range defs {
 		if w := waiting[d.ID]; len(w) > 0 {
 			resumed, err := i.resume(ctx, d, w, ev)
@@ -244,11 +256,20 @@ func (i *Intake) Dispatch(ctx context.Context, ev Event) (Result, error) {
 			res.Skipped = append(res.Skipped, Skipped{DefinitionID: d.ID, Version: d.Version, Reason: reason})
 			continue
 		}
+		if runEvents == nil {
+			if runEvents, err = i.runEvents(ctx, ev.AccountID); err != nil {
+				return res, err
+			}
+		}
+		in.RunEvents = runEvents
 		run, err := i.start(ctx, in)
 		if err != nil {
 			return res, unavailable(err, "Could not start a run of definition %s", d.ID)
 		}
 		res.Runs = append(res.Runs, run)
+	}
+	if res.Deliveries, err = i.deliver(ctx, ev, triggeredAt); err != nil {
+		return res, err
 	}
 	return res, nil
 }
@@ -261,6 +282,9 @@ func (i *Intake) StartTest(ctx context.Context, d store.Definition, ev Event) (R
 	in, _, err := runInput(d, ev, i.now().UTC())
 	if err != nil {
 		return Run{}, &Error{What: fmt.Sprintf("Could not read definition %s", d.ID), Err: err}
+	}
+	if in.RunEvents, err = i.runEvents(ctx, d.AccountID); err != nil {
+		return Run{}, err
 	}
 	run, err := i.start(ctx, in)
 	if err != nil {

@@ -79,6 +79,18 @@ func (failingStore) EnabledDefinitions(context.Context, string, string, string) 
 	return nil, errors.New("database is locked")
 }
 
+func (failingStore) SubscriptionsFor(context.Context, string, string, string) ([]store.Subscription, error) {
+	return nil, errors.New("database is locked")
+}
+
+func (failingStore) EnqueueDelivery(context.Context, store.Delivery) (store.Delivery, bool, error) {
+	return store.Delivery{}, false, errors.New("database is locked")
+}
+
+func (failingStore) SubscribedEvents(context.Context, string, ...string) ([]string, error) {
+	return nil, errors.New("database is locked")
+}
+
 var now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
 // newStore opens a real SQLite store with account acme and the given

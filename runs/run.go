@@ -33,6 +33,11 @@ type RunInput struct {
 	// in the input so that a run keeps the choice it started with, and a
 	// replay never depends on the worker's configuration.
 	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
+	// RunEvents are the run events (run.completed, run.failed) the
+	// account's subscriptions received when the run started: the run
+	// raises them when it ends. Empty for most runs, which then schedule
+	// nothing more than before.
+	RunEvents []string `json:"runEvents,omitempty"`
 	// Resume is set when a run continues as new: where the previous run
 	// stopped and what it knew.
 	Resume *ResumeState `json:"resume,omitempty"`

@@ -463,6 +463,45 @@ func (s *Store) SubscriptionsFor(ctx context.Context, accountID, event, connecti
 	return subs, nil
 }
 
+// SubscribedEvents returns those of events that at least one enabled subscription of the account
+// receives, in the order given: one query, which intake makes when it is about to start runs, to
+// learn which run events those runs raise when they end.
+func (s *Store) SubscribedEvents(ctx context.Context, accountID string, events ...string) ([]string, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	query := `SELECT DISTINCT e.event FROM subscription_events e
+		JOIN subscriptions s ON s.account_id = e.account_id AND s.id = e.subscription_id
+		WHERE e.account_id = ? AND s.status = ? AND e.event IN (?` + strings.Repeat(", ?", len(events)-1) + `)`
+	args := []any{accountID, SubscriptionEnabled}
+	for _, ev := range events {
+		args = append(args, ev)
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("finding subscribed events: %w", err)
+	}
+	defer rows.Close()
+	found := map[string]bool{}
+	for rows.Next() {
+		var ev string
+		if err := rows.Scan(&ev); err != nil {
+			return nil, fmt.Errorf("finding subscribed events: %w", err)
+		}
+		found[ev] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("finding subscribed events: %w", err)
+	}
+	var out []string
+	for _, ev := range events {
+		if found[ev] {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
 // DisableSubscription sets Status disabled with reason, bumping Version; a no-op (no error, returns false) when
 // already disabled. Returns whether it changed the status.
 //

@@ -671,3 +671,38 @@ func TestSubscriptionFailing(t *testing.T) {
 		}
 	})
 }
+
+func TestSubscribedEvents(t *testing.T) {
+	forEachDB(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s, _ := newTestStore(t, url)
+		mustCreateAccount(t, s, "acme")
+		mustCreateAccount(t, s, "globex")
+		mustCreateSubscription(t, s, testSubscription("acme", "runs", "run.failed", "http_request"))
+		off := testSubscription("acme", "off", "run.completed")
+		off.Status = SubscriptionDisabled
+		mustCreateSubscription(t, s, off)
+		mustCreateSubscription(t, s, testSubscription("globex", "other", "run.completed"))
+		tests := []struct {
+			account string
+			events  []string
+			want    []string
+		}{
+			{"acme", []string{"run.completed", "run.failed"}, []string{"run.failed"}},
+			{"acme", []string{"http_request", "run.failed"}, []string{"http_request", "run.failed"}},
+			{"acme", []string{"run.completed"}, nil},
+			{"globex", []string{"run.completed", "run.failed"}, []string{"run.completed"}},
+			{"initech", []string{"run.completed"}, nil},
+			{"acme", nil, nil},
+		}
+		for _, tt := range tests {
+			got, err := s.SubscribedEvents(ctx, tt.account, tt.events...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("SubscribedEvents(%s, %v) = %v, want %v", tt.account, tt.events, got, tt.want)
+			}
+		}
+	})
+}

@@ -48,6 +48,10 @@ type Dependencies struct {
 	// HttpRequest step reads at most the lower of it and 1 MiB (0:
 	// httpconn.DefaultMaxResponseBytesLimit, 2 MiB).
 	MaxResponseBytes int64
+	// Events raises the events Junction makes itself (a delivery that
+	// failed for good, a run's end) through intake; nil leaves them
+	// unraised (the activities that raise them fail as not configured).
+	Events activities.EventRaiser
 }
 
 // NewActivities wires the activities the way `junction dev` and `junction
@@ -72,7 +76,10 @@ func NewActivities(d Dependencies) Activities {
 		connectorActs.Connections = &activities.VaultConnections{Store: d.Store, Secrets: secrets, Registry: d.Connectors, Env: appEnv}
 	}
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
+	outboundActs := &activities.Outbound{Store: d.Store, Secrets: secrets, Connections: connectorActs.Connections,
+		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv}
 	return Activities{
+		Outbound:   outboundActs,
 		HTTP:       httpActs,
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
 		Connectors: connectorActs,

@@ -136,6 +136,8 @@ type Activities struct {
 	HTTP       *activities.Activities
 	Messaging  *activities.Messaging
 	Connectors *activities.Connectors
+	// Outbound sends subscriptions' deliveries.
+	Outbound *activities.Outbound
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -209,6 +211,16 @@ func Register(r Registry, acts Activities) {
 	r.RegisterActivityWithOptions(acts.Connectors.CheckConnection, activity.RegisterOptions{Name: runs.CheckConnectionActivity})
 	r.RegisterActivityWithOptions(acts.Connectors.ExchangeOAuth2Code, activity.RegisterOptions{Name: runs.ExchangeOAuth2CodeActivity})
 	r.RegisterActivityWithOptions(acts.Connectors.RefreshOAuth2Token, activity.RegisterOptions{Name: runs.RefreshOAuth2TokenActivity})
+	// Deliveries to subscriptions, and the events Junction raises itself.
+	if acts.Outbound == nil {
+		acts.Outbound = &activities.Outbound{}
+	}
+	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: runs.DeliveryWorkflow})
+	r.RegisterActivityWithOptions(acts.Outbound.Send, activity.RegisterOptions{Name: runs.SendDeliveryActivity})
+	r.RegisterActivityWithOptions(acts.Outbound.Settle, activity.RegisterOptions{Name: runs.SettleDeliveryActivity})
+	r.RegisterActivityWithOptions(acts.Outbound.RaiseEvent, activity.RegisterOptions{Name: runs.RaiseEventActivity})
+	r.RegisterWorkflowWithOptions(workflows.Webhook, workflow.RegisterOptions{Name: runs.WebhookWorkflow})
+	r.RegisterActivityWithOptions(acts.Outbound.SendWebhook, activity.RegisterOptions{Name: runs.SendWebhookActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {

@@ -28,6 +28,46 @@ const maxLogEntries = 200
 
 // RunDefinition interprets one definition version for one trigger event.
 func RunDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
+	out, err := runDefinition(ctx, in)
+	if len(in.RunEvents) > 0 && !workflow.IsContinueAsNewError(err) && ctx.Err() == nil {
+		raiseRunEnd(ctx, in, out, err)
+	}
+	return out, err
+}
+
+// raiseRunEnd raises run.completed or run.failed, when the account
+// subscribed to it when the run started (RunInput.RunEvents). A failure to
+// raise it is logged, and changes nothing of the run's own result.
+func raiseRunEnd(ctx workflow.Context, in runs.RunInput, out runs.RunOutput, runErr error) {
+	event, status := runs.EventRunCompleted, "completed"
+	if runErr != nil {
+		event, status = runs.EventRunFailed, "failed"
+	}
+	if !slices.Contains(in.RunEvents, event) {
+		return
+	}
+	info := workflow.GetInfo(ctx)
+	payload := map[string]any{
+		"definitionId": in.DefinitionID, "version": in.Version, "name": in.Name, "trigger": in.Trigger,
+		"workflowId": in.EventID, "temporalWorkflowId": info.WorkflowExecution.ID, "runId": info.WorkflowExecution.RunID,
+		"status": status, "data": out.Data,
+	}
+	if runErr != nil {
+		payload["error"] = runErr.Error()
+	}
+	ev := runs.RaisedEvent{AccountID: in.AccountID, SubAccountID: in.SubAccountID, Type: event,
+		ID: runs.EventWorkflowKey(info.WorkflowExecution.ID + "/" + event), Payload: payload}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 5 * time.Minute},
+	})
+	if err := workflow.ExecuteActivity(actx, runs.RaiseEventActivity, ev).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("Could not raise the run's end", "event", event, "error", err)
+	}
+}
+
+func runDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
 	r := newRun(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, runs.StateQuery, func() (runs.RunState, error) {
 		return runs.RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil

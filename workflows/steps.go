@@ -38,6 +38,8 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.parallel(ctx, step, sc)
 	case definition.StepSetVariables:
 		return r.setVariables(ctx, step, sc)
+	case definition.StepWebhook:
+		return r.webhook(ctx, step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
 		return r.connectorAction(ctx, step, sc)

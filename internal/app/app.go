@@ -204,7 +204,8 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	if w := cfg.Worker; w != nil {
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
 			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy,
-			MaxResponseBytes: w.MaxResponseBytes})
+			MaxResponseBytes: w.MaxResponseBytes,
+			Events:           intake.New(a.Store, a.Temporal, cfg.Temporal.Namespace, cfg.Runs, nil)})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
 		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}

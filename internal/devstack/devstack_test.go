@@ -443,9 +443,14 @@ type runRef struct {
 }
 
 type triggerResult struct {
-	EventID string   `json:"eventId"`
-	Resumed []runRef `json:"resumed"`
-	Runs    []struct {
+	EventID    string   `json:"eventId"`
+	Resumed    []runRef `json:"resumed"`
+	Deliveries []struct {
+		SubscriptionID string `json:"subscriptionId"`
+		DeliveryID     string `json:"deliveryId"`
+		MessageID      string `json:"messageId"`
+	} `json:"deliveries"`
+	Runs []struct {
 		DefinitionID       string `json:"definitionId"`
 		Version            int    `json:"version"`
 		WorkflowID         string `json:"workflowId"`

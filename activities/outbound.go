@@ -308,8 +308,11 @@ func (o *Outbound) do(ctx context.Context, accountID string, req outbound.Render
 	var hc *http.Client
 	switch auth.kind {
 	case "basic":
-		scope.values = append(scope.values, auth.password)
-		header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(auth.username+":"+auth.password)))
+		// The encoded pair is as secret as the password: an answer that
+		// echoes the Authorization header repeats it, not the password.
+		encoded := base64.StdEncoding.EncodeToString([]byte(auth.username + ":" + auth.password))
+		scope.values = append(scope.values, auth.password, encoded)
+		header.Set("Authorization", "Basic "+encoded)
 	case "bearer":
 		scope.values = append(scope.values, auth.token)
 		header.Set("Authorization", "Bearer "+auth.token)

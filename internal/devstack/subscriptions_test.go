@@ -2,15 +2,19 @@ package devstack_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -581,5 +585,129 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := len(rc.received()); n != 1 {
 		t.Errorf("a deleted subscription received %d requests", n-1)
+	}
+}
+
+// An outside platform subscribes to a connector's webhook trigger on one
+// connection, with no definition: each delivery Shopify makes reaches it
+// once, with the payload the trigger documents; events of another
+// connection do not.
+func TestSubscriptionToAConnectorTrigger(t *testing.T) {
+	s, fake := startShopifyStack(t)
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	const secret = "shpss_northwind_webhooks"
+	northwind := createConnection(t, api, `{"app":"shopify","name":"Northwind","authKind":"api_key",
+	  "fields":{"key":"`+shopifytest.Token+`","webhook_secret":"`+secret+`"},"properties":{"shop":"northwind.myshopify.com"}}`)
+	southwind := createConnection(t, api, `{"app":"shopify","name":"Southwind","authKind":"api_key",
+	  "fields":{"key":"`+shopifytest.Token+`","webhook_secret":"`+secret+`"},"properties":{"shop":"southwind.myshopify.com"}}`)
+	rc := newHookReceiver(t)
+	sub, signing := createSubscription(t, s, "acme", fmt.Sprintf(`{"events": ["shopify.orders_create"], "triggerConnection": %q, "url": %q}`,
+		northwind, rc.URL+"/orders"))
+
+	// A polling trigger, or a connection filter mixed with other events,
+	// is refused.
+	for body, field := range map[string]string{
+		fmt.Sprintf(`{"events": ["shopify.new_orders"], "url": %q}`, rc.URL):                                                      "events[0]",
+		fmt.Sprintf(`{"events": ["shopify.orders_create", "run.failed"], "triggerConnection": %q, "url": %q}`, northwind, rc.URL): "triggerConnection",
+	} {
+		resp := call(t, http.MethodPost, api+"/subscriptions", []byte(body), nil)
+		if resp.Status != http.StatusBadRequest || !strings.Contains(string(resp.Body), `"`+field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", body, resp.Status, resp.Body, field)
+		}
+	}
+
+	order := []byte(`{"id":` + strconv.Itoa(shopifytest.OrderID) + `,"name":"#1001","email":"bob@example.com","created_at":"2026-03-02T10:15:00-05:00"}`)
+	for _, conn := range []string{northwind, southwind, northwind} {
+		hookURL := s.GatewayURL + "/hooks/acme/" + conn + "/orders_create"
+		if resp := deliver(t, hookURL, fake.SignWebhook("orders_create", order, secret, hookURL, time.Now())); resp.Status != http.StatusOK {
+			t.Fatalf("delivery: %d %s", resp.Status, resp.Body)
+		}
+	}
+	got := rc.waitRequests(t, 1)
+	time.Sleep(500 * time.Millisecond)
+	if got = rc.received(); len(got) != 1 {
+		t.Fatalf("the subscriber got %d requests, want 1 (Northwind's order, delivered twice)", len(got))
+	}
+	var ev struct {
+		Type string         `json:"type"`
+		Data map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(got[0].Body, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "shopify.orders_create" || !verifies(t, signing, got[0]) {
+		t.Errorf("event %s", got[0].Body)
+	}
+	if p, _ := ev.Data["payload"].(map[string]any); p == nil || p["name"] != "#1001" {
+		t.Errorf("payload %v", ev.Data)
+	}
+	waitDelivery(t, s, "acme", sub.ID, "delivered")
+}
+
+// The hygiene test of outbound webhooks on their failure paths: a
+// receiver that answers 500 repeating the request (its Authorization
+// included), for a subscription with basic auth, one with bearer auth and
+// a Webhook step whose token is a secret environment variable. No
+// password, token or signing secret in any history (wire form), log line
+// or API answer, while a canary the echo repeats is found in the recorded
+// answers, so the search can fail.
+func TestSubscriptionSecretsOnFailurePaths(t *testing.T) {
+	const (
+		password = "pw-sub-fail-Qe93"
+		token    = "tok-sub-fail-Mv28"
+		envToken = "tok-step-fail-Hd57"
+		canary   = "canary-outbound-7b2e"
+	)
+	log, logs := bufferLogger()
+	s := startTestStack(t, devstack.Config{Logger: log})
+	requireVault(t, s)
+	echo := httptest.NewServer(http.HandlerFunc(echoRequest))
+	t.Cleanup(echo.Close)
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	basic, basicSecret := createSubscription(t, s, "acme", fmt.Sprintf(`{"events": ["http_request"], "url": %q, "headers": {"X-Canary": %q},
+		"auth": {"type": "basic", "username": "u", "password": %q}, "retry": {"schedule": ["1s"]}}`, echo.URL+"/basic", canary, password))
+	bearer, bearerSecret := createSubscription(t, s, "acme", fmt.Sprintf(`{"events": ["http_request"], "url": %q, "headers": {"X-Canary": %q},
+		"auth": {"type": "bearer", "token": %q}, "retry": {"schedule": ["1s"]}}`, echo.URL+"/bearer", canary, token))
+	if resp := call(t, http.MethodPut, api+"/apps/http/versions/1.0.0/env",
+		[]byte(`{"variables": {"STEP_TOKEN": {"value": "`+envToken+`", "secret": true}}}`), nil); resp.Status != http.StatusOK {
+		t.Fatalf("env: %d %s", resp.Status, resp.Body)
+	}
+	createDefinition(t, s, "acme", []byte(fmt.Sprintf(`{"trigger": "http_request", "status": "enabled", "definition": {"name": "failing webhook",
+		"steps": [{"id": "notify", "stepType": "Webhook", "inputs": {"url": %q, "headers": {"X-Canary": %q},
+		"auth": {"type": "bearer", "token": "{{env.STEP_TOKEN}}"}, "body": {"n": 1}, "retry": {"schedule": ["1s"]}}}]}}`, echo.URL+"/step", canary)))
+
+	res := trigger(t, s, "acme", orderPayload, map[string]string{"Idempotency-Key": "hygiene-out-1"})
+	for _, sub := range []subscriptionAnswer{basic, bearer} {
+		waitDelivery(t, s, "acme", sub.ID, "failed")
+	}
+	ctx := context.Background()
+	if err := s.Client.GetWorkflow(ctx, res.Runs[0].TemporalWorkflowID, "").Get(ctx, nil); err == nil {
+		t.Error("the run whose webhook kept failing completed")
+	}
+
+	var answers strings.Builder
+	for _, sub := range []subscriptionAnswer{basic, bearer} {
+		for _, path := range []string{"", "/deliveries"} {
+			answers.Write(call(t, http.MethodGet, api+"/subscriptions/"+sub.ID+path, nil, nil).Body)
+		}
+	}
+	answers.Write(call(t, http.MethodGet, api+"/definitions/"+res.Runs[0].DefinitionID+"/workflows/"+res.Runs[0].WorkflowID, nil, nil).Body)
+	answers.Write(call(t, http.MethodGet, api+"/definitions/"+res.Runs[0].DefinitionID+"/workflows/"+res.Runs[0].WorkflowID+"/errors", nil, nil).Body)
+	var histories strings.Builder
+	histories.WriteString(wireHistory(t, s, res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID))
+	for _, e := range executionsOfType(t, s, "outbound.delivery") {
+		histories.WriteString(wireHistory(t, s, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId()))
+	}
+	if !strings.Contains(answers.String(), canary) || !strings.Contains(histories.String(), canary) {
+		t.Fatal("the canary the receiver echoes is not in the answers or the histories: the search proves nothing")
+	}
+	if !strings.Contains(answers.String(), "auth=") {
+		t.Error("the recorded answers lack the echoed auth field")
+	}
+	places := map[string]string{"answers": answers.String(), "histories": histories.String(), "logs": logs.String()}
+	for name, value := range map[string]string{"the basic password": password, "the encoded basic credentials": base64.StdEncoding.EncodeToString([]byte("u:" + password)),
+		"the bearer token": token, "the step's token": envToken,
+		"a signing secret": strings.TrimPrefix(basicSecret, "whsec_"), "another signing secret": strings.TrimPrefix(bearerSecret, "whsec_")} {
+		assertNowhere(t, value, name, places)
 	}
 }

@@ -9,10 +9,9 @@
 // 410 disables the subscription, 429, 502, 503 and 504 wait for
 // Retry-After, anything else retries on the schedule).
 //
-// It does no I/O: the delivery workflow and its activity (sending through
-// package egress) use these rules, and so do tests. Not built yet: the
-// subscriptions API, the delivery workflow and the Webhook step; see
-// README.md.
+// It does no I/O: the delivery workflow and the Webhook step's activity
+// (activities.Outbound, sending through package egress) use these rules,
+// and so do tests.
 //
 // # Requests
 //

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // HTTP methods an HttpRequest step may use.
@@ -635,7 +637,7 @@ func (v *validator) httpHeaders(h any, hp string) {
 	case map[string]any:
 		for _, name := range sortedKeys(h) {
 			p := PathKey(hp, name)
-			if !validHeaderName(name) {
+			if !httpguts.ValidHeaderFieldName(name) {
 				v.fail(p, CodeInvalidValue, "is not a valid HTTP header name")
 			}
 			if val, ok := h[name].(string); ok && !HasTemplate(val) && strings.ContainsAny(val, "\r\n") {
@@ -644,7 +646,7 @@ func (v *validator) httpHeaders(h any, hp string) {
 		}
 	case map[string]string:
 		for _, name := range sortedKeys(h) {
-			if !validHeaderName(name) {
+			if !httpguts.ValidHeaderFieldName(name) {
 				v.fail(PathKey(hp, name), CodeInvalidValue, "is not a valid HTTP header name")
 			}
 		}
@@ -690,23 +692,6 @@ func absoluteHTTPURL(s string) bool {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	return scheme == "http" || scheme == "https"
-}
-
-// validHeaderName reports whether name is an RFC 9110 token.
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // webhook checks what a Webhook step's inputs hold beyond their kinds:

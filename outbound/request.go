@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/junction-run/junction/definition"
 )
 
@@ -136,7 +138,7 @@ func (t Template) Validate(base string) []definition.FieldError {
 		p := definition.PathKey(hp, name)
 		lower := strings.ToLower(name)
 		switch why, reserved := reservedHeaders[lower]; {
-		case !headerName(name):
+		case !httpguts.ValidHeaderFieldName(name):
 			fail(p, definition.CodeInvalidValue, "is not a valid HTTP header name (letters, digits and !#$%%&'*+-.^_`|~)")
 		case reserved:
 			fail(p, definition.CodeNotAllowed, "cannot be set by a webhook: it %s", why)
@@ -347,23 +349,6 @@ func checkURL(s string) error {
 
 func httpScheme(s string) bool {
 	return strings.EqualFold(s, "http") || strings.EqualFold(s, "https")
-}
-
-// headerName reports whether name is an RFC 9110 token.
-func headerName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // headerValue reports whether v can be sent as a header's value: no

@@ -79,7 +79,7 @@
 //     leading digits for the other shared codes), stringContains, isTimeOfDayBetween (ranges may
 //     cross midnight) and isDayOfWeek, which take Windows time-zone ids (TimeZones, served as GET
 //     steps/timezones) or IANA ids; uuid and now.
-//   - strings: replace, substring, padStart, padEnd, join, repeat, string, urlEncode;
+//   - strings: replace, substring, padStart, padEnd, join, repeat, string, urlEncode, xmlEscape;
 //     numbers: toNumber, round, formatNumber; dates: formatDate, parseDate, addDuration,
 //     dateDiff; JSON and arrays: toJSON, keys, values, toPairs, unique (uniq), concat, flatten;
 //     defaults: default, coalesce.

@@ -1,6 +1,7 @@
 package definition
 
 import (
+	"encoding/xml"
 	"fmt"
 	"math"
 	"reflect"
@@ -393,6 +394,28 @@ func fnPadStart(m *meter, args []any) (any, error) { return pad(m, "padStart", a
 
 // padEnd(s, length, pad = " "): s with pad added after it up to length characters.
 func fnPadEnd(m *meter, args []any) (any, error) { return pad(m, "padEnd", args, false) }
+
+// xmlEscape(s): s as XML text, by encoding/xml's EscapeText, so that a tag's
+// value cannot break the XML a Webhook step or a subscription writes
+// around it.
+func fnXMLEscape(m *meter, args []any) (any, error) {
+	s, ok := args[0].(string)
+	if !ok {
+		str, err := formatValue(args[0], m)
+		if err != nil {
+			return nil, err
+		}
+		s = str
+	}
+	if err := m.spend(6 * len(s)); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if err := xml.EscapeText(&b, []byte(s)); err != nil {
+		return nil, err
+	}
+	return b.String(), nil
+}
 
 // urlEncode(s): s encoded for a URL query value or path segment, as JavaScript's
 // encodeURIComponent: everything but letters, digits and - _ . ! ~ * ' ( ) is percent-encoded.

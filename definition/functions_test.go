@@ -135,6 +135,8 @@ func TestFunctions(t *testing.T) {
 		{"padEnd('ab', 5, '.')", "ab..."},
 		{"padEnd('ab', 4)", "ab  "},
 		{"urlEncode('a b&c/é')", "a%20b%26c%2F%C3%A9"},
+		{"xmlEscape('Fish & <Chips> \"x\"')", "Fish &amp; &lt;Chips&gt; &#34;x&#34;"},
+		{"xmlEscape(42)", "42"},
 		{"join(['a', 'b', 'c'], ', ')", "a, b, c"},
 		{"split('a,b', ',')", []any{"a", "b"}},
 		{"lower('ABC') + upper('d') + trim('  e ')", "abcDe"},

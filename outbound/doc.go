@@ -23,9 +23,9 @@
 // problem by its JSON path when the template is saved; Template.Render
 // fills in the tags with definition's expression language and encodes the
 // body. Tag values are inserted unescaped into a URL and into a body
-// written as text: a form's value takes {{urlEncode(...)}}, and XML text
-// has no escaping function yet, so a value that may hold "&" or "<" is
-// better sent with an object body, which the xml format escapes. With no
+// written as text: a form's value takes {{urlEncode(...)}}, XML text
+// {{xmlEscape(...)}}; an object body, which the xml format escapes
+// itself, needs neither. With no
 // body template the body is the event itself (or a run's data), sent as
 // data. A GET request has no body, and a GET template with
 // one is refused rather than sent without it.

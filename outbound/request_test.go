@@ -216,6 +216,12 @@ func TestRender(t *testing.T) {
 			Format: "xml",
 			Body:   `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Ticket id="{{data.ticket.id}}">{{data.phone}}</Ticket></soap:Body></soap:Envelope>`,
 		}, "POST", "https://erp.example.com/soap", http.Header{"Content-Type": {"application/xml; charset=utf-8"}}},
+		// A value holding & and < goes into XML text through xmlEscape.
+		{"escaped.xml", outbound.Template{
+			URL:    "https://erp.example.com/xml",
+			Format: "xml",
+			Body:   `<ticket><subject>{{xmlEscape(data.ticket.subject)}}</subject></ticket>`,
+		}, "POST", "https://erp.example.com/xml", http.Header{"Content-Type": {"application/xml; charset=utf-8"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

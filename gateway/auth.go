@@ -62,8 +62,8 @@ func bearerToken(header string) (string, bool) {
 }
 
 // requiredScope says what a route needs: reading needs read; raising
-// events and controlling runs needs runs; changing definitions and
-// sub-accounts, and anything about API keys, needs admin.
+// events, running actions and controlling runs needs runs; changing
+// definitions and sub-accounts, and anything about API keys, needs admin.
 func requiredScope(c *gin.Context) string {
 	path := c.FullPath()
 	if strings.Contains(path, "/keys") {
@@ -73,7 +73,8 @@ func requiredScope(c *gin.Context) string {
 		return store.ScopeRead
 	}
 	switch {
-	case strings.Contains(path, "/triggers/"), strings.HasSuffix(path, "/workflows"), strings.HasSuffix(path, "/workflows/:workflowId"):
+	case strings.Contains(path, "/triggers/"), strings.Contains(path, "/actions/"),
+		strings.HasSuffix(path, "/workflows"), strings.HasSuffix(path, "/workflows/:workflowId"):
 		return store.ScopeRuns
 	}
 	return store.ScopeAdmin

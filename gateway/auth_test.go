@@ -72,6 +72,8 @@ func TestScopes(t *testing.T) {
 		{"list definitions", "GET", base + "/definitions", "", map[string]bool{"read": true, "runs": true, "admin": true}},
 		{"create a definition", "POST", base + "/definitions", "{", map[string]bool{"admin": true}},
 		{"raise an event", "POST", base + "/triggers/http_request", "[", map[string]bool{"runs": true, "admin": true}},
+		{"run an action", "POST", base + "/actions/http.call", "[", map[string]bool{"runs": true, "admin": true}},
+		{"read an action's run", "GET", base + "/actions/http.call/runs/bad%20id", "", map[string]bool{"read": true, "runs": true, "admin": true}},
 		{"start a test run", "POST", defRuns + "?version=0", "{}", map[string]bool{"runs": true, "admin": true}},
 		{"control a run", "PATCH", defRuns + "/order-1", `{"status":"pause"}`, map[string]bool{"runs": true, "admin": true}},
 		{"list keys", "GET", base + "/keys", "", map[string]bool{"admin": true}},

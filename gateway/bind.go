@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,8 +59,9 @@ func decodeStrictBytes(body []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr):
-		return badRequest(fmt.Sprintf("%s must be %s, not %s.", typeErr.Field, typeErr.Type, typeErr.Value),
-			fieldError{Path: typeErr.Field, Code: "invalid_type", Message: "must be " + typeErr.Type.String()})
+		field := jsonFieldPath(reflect.TypeOf(v), typeErr.Field)
+		return badRequest(fmt.Sprintf("%s must be %s, not %s.", field, typeErr.Type, typeErr.Value),
+			fieldError{Path: field, Code: "invalid_type", Message: "must be " + typeErr.Type.String()})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return badRequest("Unknown field "+field+".", fieldError{Path: field, Code: "not_allowed", Message: "unknown field"})
@@ -67,6 +69,28 @@ func decodeStrictBytes(body []byte, v any) error {
 		return badRequest("Request body is not valid JSON: "+err.Error(),
 			fieldError{Path: "body", Code: "invalid_type", Message: err.Error()})
 	}
+}
+
+// jsonFieldPath is the path a client wrote of a type error's field in a
+// value of type t: encoding/json names the embedded structs it went
+// through (manage.ActionRequest in the action request), which are no part
+// of the JSON.
+func jsonFieldPath(t reflect.Type, field string) string {
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t != nil && t.Kind() == reflect.Struct {
+			if f, ok := t.FieldByName(seg); ok && f.Anonymous {
+				t = f.Type
+				continue
+			}
+		}
+		out = append(out, seg)
+		t = nil // past the embedded structs, segments are JSON names
+	}
+	return strings.Join(out, ".")
 }
 
 // jsonObject decodes a trigger body: any JSON object; an empty body is {}.

@@ -104,6 +104,7 @@ type Gateway struct {
 	connections   *manage.Connections
 	environment   *manage.Environment
 	subscriptions *manage.Subscriptions
+	actions       *manage.Actions
 }
 
 // New builds the gateway and its routes.
@@ -183,6 +184,7 @@ func New(cfg Config) *Gateway {
 	g.codecRoutes(e, cfg.Codec)
 	// After codecRoutes, which says how memos are read.
 	g.runs = manage.NewRuns(cfg.Temporal, cfg.Namespace, cfg.Store, g.dataConverter)
+	g.actions = manage.NewActions(g.connectors, cfg.Store, g.runs)
 
 	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate))
 	acct.POST("/definitions", g.handle(g.createDefinition))
@@ -227,6 +229,8 @@ func New(cfg Config) *Gateway {
 	acct.GET("/subscriptions/:subscriptionId/deliveries", g.handle(g.listDeliveries))
 	acct.GET("/subscriptions/:subscriptionId/deliveries/:deliveryId", g.handle(g.getDelivery))
 	acct.POST("/subscriptions/:subscriptionId/deliveries/:deliveryId/redeliver", g.handle(g.redeliver))
+	acct.POST("/actions/:action", g.handle(g.runAction))
+	acct.GET("/actions/:action/runs/:workflowId", g.handle(g.getActionRun))
 	acct.GET("/subaccounts", g.handle(g.listSubAccounts))
 	acct.POST("/subaccounts", g.handle(g.createSubAccount))
 	acct.GET("/subaccounts/:subAccountId", g.handle(g.getSubAccount))

@@ -8,6 +8,11 @@
 // event never runs twice; and it enqueues one delivery per subscription
 // that receives the event, whose id derives from the event's too.
 //
+// RunAction starts the one run a request to run a single connector action
+// makes (runs.ActionStep): the same start options, workflow id rule and
+// size check as any run of an event, so an action's run is retried,
+// deduplicated and read like the others.
+//
 // Dispatch returns only once Temporal has accepted every start and signal
 // it made, so a caller that answers 2xx after it never acknowledges an
 // event that could be lost; on an error, what was started stays started,
@@ -295,11 +300,16 @@ func (i *Intake) StartTest(ctx context.Context, d store.Definition, ev Event) (R
 
 // start starts one run with the options every run of an event has.
 func (i *Intake) start(ctx context.Context, in runs.RunInput) (Run, error) {
+	return i.startWithSummary(ctx, in, runs.RunSummary(in, "event", in.EventID))
+}
+
+// startWithSummary is start with what the Temporal UI says started the run.
+func (i *Intake) startWithSummary(ctx context.Context, in runs.RunInput, summary string) (Run, error) {
 	in.LocalHTTPSteps = i.options.LocalHTTPSteps()
 	if err := checkSize(in, i.maxInputBytes(), "the run's input (the event with definition "+in.DefinitionID+")"); err != nil {
 		return Run{}, err
 	}
-	opts := runs.StartOptions(in, runs.RunSummary(in, "event", in.EventID))
+	opts := runs.StartOptions(in, summary)
 	opts.EnableEagerStart = i.options.EagerStart
 	started, err := i.temporal.ExecuteWorkflow(ctx, opts, runs.RunDefinitionWorkflow, in)
 	if err != nil {

@@ -23,22 +23,41 @@ const eightByEightApp = "eightbyeight"
 // doc.Apps), the actions at those versions, their inputs against the
 // actions' input schemas, and the connections the steps name.
 type connectorCheck struct {
-	d         *Definitions
-	ctx       context.Context
-	accountID string
-	doc       *definition.Document
-	pinned    map[string]connectors.Spec // app -> the version the definition uses
-	failed    map[string]bool            // apps without a usable version, already reported or not
-	noApp     map[string]bool            // apps the registry does not have at all
-	problems  []definition.FieldError
+	registry    *connectors.Registry
+	connections connectionReader
+	ctx         context.Context
+	accountID   string
+	doc         *definition.Document
+	// literalInputs checks the steps' inputs as values only: no string in
+	// them is an expression (an action's inputs, runs.ActionStep).
+	literalInputs bool
+	pinned        map[string]connectors.Spec // app -> the version the definition uses
+	failed        map[string]bool            // apps without a usable version, already reported or not
+	noApp         map[string]bool            // apps the registry does not have at all
+	problems      []definition.FieldError
+}
+
+// connectionReader finds the connections steps name; *store.Store
+// implements it.
+type connectionReader interface {
+	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
+}
+
+func newConnectorCheck(ctx context.Context, registry *connectors.Registry, connections connectionReader, accountID string, doc *definition.Document) *connectorCheck {
+	return &connectorCheck{registry: registry, connections: connections, ctx: ctx, accountID: accountID, doc: doc,
+		pinned: map[string]connectors.Spec{}, failed: map[string]bool{}, noApp: map[string]bool{}}
 }
 
 // pinApps fills doc.Apps and reports, as field errors, everything a saved
 // definition cannot have. A store failure (looking up connections) is
 // returned as err.
 func (d *Definitions) pinApps(ctx context.Context, accountID string, doc *definition.Document) ([]definition.FieldError, error) {
-	ch := &connectorCheck{d: d, ctx: ctx, accountID: accountID, doc: doc,
-		pinned: map[string]connectors.Spec{}, failed: map[string]bool{}, noApp: map[string]bool{}}
+	return newConnectorCheck(ctx, d.connectors, d.store, accountID, doc).run()
+}
+
+// run checks the document and pins its apps.
+func (ch *connectorCheck) run() ([]definition.FieldError, error) {
+	doc := ch.doc
 	if app, trigger, ok := definition.ConnectorAction(doc.Trigger); ok {
 		if err := ch.trigger(app, trigger); err != nil {
 			return nil, err
@@ -75,7 +94,7 @@ func (ch *connectorCheck) version(app string) (connectors.Spec, bool) {
 		return connectors.Spec{}, false
 	}
 	named, isNamed := ch.doc.Apps[app]
-	c, err := ch.d.connectors.Lookup(app, named)
+	c, err := ch.registry.Lookup(app, named)
 	if err != nil {
 		ch.failed[app] = true
 		switch {
@@ -175,7 +194,7 @@ func authKinds(spec connectors.Spec) []string {
 // connection checks that id names a connection of the account for app and,
 // when spec is given, one that version accepts.
 func (ch *connectorCheck) connection(id, path, app string, spec *connectors.Spec) error {
-	conn, err := ch.d.store.Connection(ch.ctx, ch.accountID, id)
+	conn, err := ch.connections.Connection(ch.ctx, ch.accountID, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		ch.fail(path, definition.CodeInvalidValue, "no connection %q in this account (GET /connections lists them)", id)
@@ -195,7 +214,7 @@ func (ch *connectorCheck) connection(id, path, app string, spec *connectors.Spec
 
 // inputs checks a step's inputs against the action's input schema. Values
 // holding {{ }} are known only at run time, where the action checks them
-// again; here they only count as present.
+// again; here they only count as present, unless the inputs are literal.
 func (ch *connectorCheck) inputs(action connectors.ActionSpec, inputs map[string]any, path string) {
 	if action.Input == nil {
 		return
@@ -206,7 +225,7 @@ func (ch *connectorCheck) inputs(action connectors.ActionSpec, inputs map[string
 	}
 	template := func(v any) bool {
 		s, ok := v.(string)
-		return ok && definition.HasTemplate(s)
+		return ok && !ch.literalInputs && definition.HasTemplate(s)
 	}
 	for _, m := range action.Input.Mismatches(value, template) {
 		code := definition.CodeInvalidValue

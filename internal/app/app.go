@@ -267,8 +267,9 @@ const (
 	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout = 30 * time.Second
 	// WriteTimeout bounds a request from the end of its headers to the
-	// end of the answer. It is longer than the slowest route, a connection
-	// test, which waits up to 60 s for its workflow and then answers.
+	// end of the answer. It is longer than the slowest routes, a connection
+	// test and running an action, which wait up to 60 s for their workflow
+	// and then answer.
 	WriteTimeout = 2 * time.Minute
 	// IdleTimeout closes a keep-alive connection that sends nothing.
 	IdleTimeout = 2 * time.Minute

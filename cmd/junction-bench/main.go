@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.Deliveries.DrainN, "deliveries-drain-n", 10000, "deliveries backlogged while the receiver is down, then drained (0: no drain)")
 	fs.StringVar(&cfg.Deliveries.Persistence, "deliveries-persistence", "", "persistence of the deliveries scenario (default: the first of -persistence)")
 	fs.DurationVar(&cfg.Deliveries.Timeout, "deliveries-timeout", 20*time.Minute, "cap on the whole deliveries scenario")
-	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
+	timeout := fs.Duration("timeout", 45*time.Minute, "hard cap on the whole run")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)

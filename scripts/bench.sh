@@ -6,7 +6,8 @@
 # micro-benchmarks. See docs/benchmarks.md.
 #
 # Everything runs on 127.0.0.1, every phase is bounded in events and time, and the defaults finish
-# in about 13 minutes on 2 cores (7 of them the polling scenario; BENCH_POLL_N=100 shortens it). Knobs (environment):
+# in about 19 minutes on 2 cores (7 of them the polling scenario, BENCH_POLL_N=100 shortens it; 6 the
+# deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it). Knobs (environment):
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh

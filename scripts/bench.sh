@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # bench.sh runs `make bench`: Junction against raw Temporal and n8n on this machine, then the
 # scale scenario (runs parked in a Wait step), then the polling scenario (N Shopify connections, each
-# polled by a shopify.new_orders definition), then the Go micro-benchmarks. See docs/benchmarks.md.
+# polled by a shopify.new_orders definition), then the deliveries scenario (outbound webhook
+# subscriptions: fan-out beside runs, and a receiver's backlog drained), then the Go
+# micro-benchmarks. See docs/benchmarks.md.
 #
 # Everything runs on 127.0.0.1, every phase is bounded in events and time, and the defaults finish
-# in about 13 minutes on 2 cores (7 of them the polling scenario; BENCH_POLL_N=100 shortens it). Knobs (environment):
+# in about 19 minutes on 2 cores (7 of them the polling scenario, BENCH_POLL_N=100 shortens it; 6 the
+# deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it). Knobs (environment):
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
-#   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll)
+#   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries)
 #   BENCH_PARK_N (500)  BENCH_PARK_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_PARK_WAIT (auto)
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
 #   BENCH_POLL_N (1000)  BENCH_POLL_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_POLL_IDLE (30s)
 #   BENCH_POLL_TIMEOUT (10m)  the polling scenario; it needs the dev Vault (JUNCTION_VAULT_BIN, or
 #                   .junction/bin/vault from scripts/vault.sh). BENCH_POLL_N=100 is a quick run.
+#   BENCH_DELIVERIES_N (BENCH_N)  BENCH_DELIVERIES_DRAIN_N (10000)  BENCH_DELIVERIES_PERSISTENCE
+#                   (first of BENCH_PERSISTENCE)  BENCH_DELIVERIES_TIMEOUT (20m)  the deliveries scenario;
+#                   it needs the dev Vault, as the polling scenario does. BENCH_DELIVERIES_DRAIN_N=1000
+#                   is a quick run.
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
 #   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http=false,
 #                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
@@ -33,7 +40,8 @@ out=${BENCH_OUT:-/tmp/junction-bench/results-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 
 pg_url=${BENCH_POSTGRES_URL:-}
-if [[ ,$persistence, == *,postgres,* || ${BENCH_PARK_PERSISTENCE:-} == postgres || ${BENCH_POLL_PERSISTENCE:-} == postgres ]] && [[ -z $pg_url ]]; then
+if [[ ,$persistence, == *,postgres,* || ${BENCH_PARK_PERSISTENCE:-} == postgres || ${BENCH_POLL_PERSISTENCE:-} == postgres ||
+	${BENCH_DELIVERIES_PERSISTENCE:-} == postgres ]] && [[ -z $pg_url ]]; then
 	if ! pg_url=$(./scripts/testpg.sh); then
 		echo "bench.sh: no PostgreSQL (scripts/testpg.sh failed); measuring on SQLite only" >&2
 		persistence=sqlite
@@ -46,9 +54,11 @@ go build -o bin/junction-bench ./cmd/junction-bench
 args=(
 	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
 	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
-	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll}"
+	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries}"
 	-park-n "${BENCH_PARK_N:-500}"
 	-poll-n "${BENCH_POLL_N:-1000}" -poll-idle "${BENCH_POLL_IDLE:-30s}" -poll-timeout "${BENCH_POLL_TIMEOUT:-10m}"
+	-deliveries-n "${BENCH_DELIVERIES_N:-${BENCH_N:-1000}}" -deliveries-drain-n "${BENCH_DELIVERIES_DRAIN_N:-10000}"
+	-deliveries-timeout "${BENCH_DELIVERIES_TIMEOUT:-20m}"
 	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
 	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
 )
@@ -56,6 +66,7 @@ args=(
 [[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_POLL_PERSISTENCE:-} ]] && args+=(-poll-persistence "$BENCH_POLL_PERSISTENCE")
+[[ -n ${BENCH_DELIVERIES_PERSISTENCE:-} ]] && args+=(-deliveries-persistence "$BENCH_DELIVERIES_PERSISTENCE")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
 # Every system under test runs with Junction's defaults unless BENCH_SERVE_ARGS
 # says otherwise; the junction-activities system turns local HTTP steps off.

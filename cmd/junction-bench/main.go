@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
 	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
-	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll", "what to measure")
+	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries", "what to measure")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
@@ -104,7 +104,11 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Poll.Idle, "poll-idle", 30*time.Second, "how long the poll schedules are watched while none is due")
 	fs.DurationVar(&cfg.Poll.PhaseTimeout, "poll-phase-timeout", 3*time.Minute, "cap on each round of polls")
 	fs.DurationVar(&cfg.Poll.Timeout, "poll-timeout", 10*time.Minute, "cap on the whole poll scenario")
-	timeout := fs.Duration("timeout", 30*time.Minute, "hard cap on the whole run")
+	fs.IntVar(&cfg.Deliveries.N, "deliveries-n", 0, "events of the deliveries scenario's fan-out phase (0: -n)")
+	fs.IntVar(&cfg.Deliveries.DrainN, "deliveries-drain-n", 10000, "deliveries backlogged while the receiver is down, then drained (0: no drain)")
+	fs.StringVar(&cfg.Deliveries.Persistence, "deliveries-persistence", "", "persistence of the deliveries scenario (default: the first of -persistence)")
+	fs.DurationVar(&cfg.Deliveries.Timeout, "deliveries-timeout", 20*time.Minute, "cap on the whole deliveries scenario")
+	timeout := fs.Duration("timeout", 45*time.Minute, "hard cap on the whole run")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
@@ -138,6 +142,16 @@ func run(ctx context.Context, args []string) error {
 		cfg.Poll.Persistence = cfg.Persistence[0]
 	}
 	cfg.Poll.Concurrency = cfg.Concurrency
+	if cfg.Deliveries.N == 0 {
+		cfg.Deliveries.N = cfg.N
+	}
+	if cfg.Systems[bench.SystemDeliveries] && (cfg.Deliveries.N < 0 || cfg.Deliveries.DrainN < 0 || cfg.Deliveries.Timeout <= 0) {
+		return fmt.Errorf("-deliveries-n and -deliveries-drain-n must not be negative, -deliveries-timeout must be positive")
+	}
+	if cfg.Deliveries.Persistence == "" && len(cfg.Persistence) > 0 {
+		cfg.Deliveries.Persistence = cfg.Persistence[0]
+	}
+	cfg.Deliveries.Concurrency = cfg.Concurrency
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -180,7 +194,7 @@ func serve(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.SQLite.AllVisibilityIndexes, "sqlite-all-visibility-indexes", false, "keep every index of Temporal's visibility schema")
 	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
 	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", true, "run short HttpRequest steps as local activities, as Junction ships (-local-http=false: as regular activities)")
-	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll scenario)")
+	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll and deliveries scenarios)")
 	standIn := fs.String("shopify-stand-in", "", "send calls to https://*.myshopify.com to this loopback URL (the poll scenario)")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)

@@ -136,7 +136,7 @@ func httpSender(client *http.Client, target, apiKey, idPrefix string) (func(cont
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+apiKey)
-		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", idPrefix, ev.ID))
+		req.Header.Set("Idempotency-Key", eventKey(idPrefix, ev.ID))
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
@@ -149,6 +149,10 @@ func httpSender(client *http.Client, target, apiKey, idPrefix string) (func(cont
 		return nil
 	}, nil
 }
+
+// eventKey is the Idempotency-Key of event id: Junction's event id, from
+// which the webhook-id of its deliveries derives (webhookIDs).
+func eventKey(prefix string, id int) string { return fmt.Sprintf("%s-%d", prefix, id) }
 
 // statusError is an answer other than 2xx: the event is not acknowledged.
 type statusError struct {

@@ -21,6 +21,8 @@ type Results struct {
 	Ratios   []Ratio       `json:"ratios"`
 	Park     *ParkResult   `json:"park,omitempty"`
 	Poll     *PollResult   `json:"poll,omitempty"`
+	// Deliveries is the outbound webhooks scenario (deliveries.go).
+	Deliveries *DeliveriesResult `json:"deliveries,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -120,6 +122,10 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	if cfg.Systems[SystemPoll] && ctx.Err() == nil {
 		pr := cfg.RunPoll(ctx, sink)
 		res.Poll = &pr
+	}
+	if cfg.Systems[SystemDeliveries] && ctx.Err() == nil {
+		dr := cfg.RunDeliveries(ctx, sink)
+		res.Deliveries = &dr
 	}
 	res.Finished = time.Now()
 	return res, ctx.Err()
@@ -230,6 +236,9 @@ func (r Results) Markdown() string {
 	}
 	if r.Poll != nil {
 		b.WriteString(r.Poll.Markdown())
+	}
+	if r.Deliveries != nil {
+		b.WriteString(r.Deliveries.Markdown())
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes:\n\n")

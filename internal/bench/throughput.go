@@ -54,7 +54,7 @@ type Config struct {
 	// PostgresURL is the PostgreSQL server for "postgres".
 	PostgresURL string
 	// Systems limits what runs: any of temporal-raw, temporal-raw-local,
-	// junction, junction-activities, n8n, park, poll.
+	// junction, junction-activities, n8n, park, poll, deliveries.
 	Systems map[string]bool
 
 	N            int
@@ -71,9 +71,10 @@ type Config struct {
 	// levers measured A/B, such as -local-http or -sqlite-shards 1.
 	ServeArgs []string
 
-	N8N  N8NConfig
-	Park ParkConfig
-	Poll PollConfig
+	N8N        N8NConfig
+	Park       ParkConfig
+	Poll       PollConfig
+	Deliveries DeliveriesConfig
 
 	Log io.Writer
 }

@@ -80,7 +80,11 @@ func (i *Intake) deliver(ctx context.Context, ev Event, at time.Time) ([]Deliver
 // started (running or closed) is left as it is.
 func (i *Intake) StartDelivery(ctx context.Context, in runs.DeliveryInput, eventType string) error {
 	summary := fmt.Sprintf("%s to subscription %s (generation %d)", eventType, in.SubscriptionID, in.Generation)
-	_, err := i.temporal.ExecuteWorkflow(ctx, runs.DeliveryStartOptions(in, summary), runs.DeliveryWorkflow, in)
+	opts := runs.DeliveryStartOptions(in, summary)
+	// As for runs: the first workflow task comes back with the start when
+	// a worker shares this client (`junction dev`).
+	opts.EnableEagerStart = i.options.EagerStart
+	_, err := i.temporal.ExecuteWorkflow(ctx, opts, runs.DeliveryWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil

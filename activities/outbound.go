@@ -167,8 +167,11 @@ func (o *Outbound) Send(ctx context.Context, in runs.DeliveryInput) (runs.Delive
 		if _, err := o.Store.RecordAttempt(ctx, in.AccountID, d.ID, rec, store.DeliveryDelivered, time.Time{}); err != nil {
 			return runs.DeliveryResult{}, fmt.Errorf("delivery %s: recording its delivered attempt: %w", d.ID, err)
 		}
-		if err := o.Store.SubscriptionSucceeded(ctx, in.AccountID, sub.ID); err != nil {
-			activity.GetLogger(ctx).Warn("Could not clear the subscription's failing time", "subscription", sub.ID, "error", err)
+		// Most deliveries find nothing to clear: no write for them.
+		if !sub.FailingSince.IsZero() {
+			if err := o.Store.SubscriptionSucceeded(ctx, in.AccountID, sub.ID); err != nil {
+				activity.GetLogger(ctx).Warn("Could not clear the subscription's failing time", "subscription", sub.ID, "error", err)
+			}
 		}
 		return runs.DeliveryResult{Status: store.DeliveryDelivered, StatusCode: status, Attempts: d.Attempts + 1}, nil
 	case outbound.Gone:

@@ -79,6 +79,7 @@ fuzz_targets=(
 	"./connectors/eightbyeight  FuzzReceive   8000x"
 	"./payloadcodec             FuzzHandler   3000x"
 	"./gateway                  FuzzBind      5000x"
+	"./outbound                 FuzzEncodeBody 20000x"
 )
 if [ "${FUZZTIME:-}" != "0" ]; then
 	for line in "${fuzz_targets[@]}"; do

@@ -51,6 +51,9 @@ const (
 	StepSetVariables = "SetVariables"
 	// StepWebhook sends a webhook with EddyDesk's semantics (issue 14).
 	StepWebhook = "Webhook"
+	// StepRespond answers the request that started the run, for a caller
+	// who waits for it (issue 15).
+	StepRespond = "Respond"
 )
 
 // stepTypes maps the lower-case spelling of every known step type to its specification.

@@ -272,6 +272,23 @@ var stepSpecs = []*stepSpec{
 			{Name: "workflowId", Kind: kindString, Description: "With wait false: the workflow sending the webhook."},
 		},
 	},
+	{
+		Type: StepRespond,
+		Summary: "Junction: answer the request that started the run, when its caller waits for the answer (?wait=10s or Prefer: wait=10 on a trigger): " +
+			"the first Respond step answers, the run goes on.",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "status", Kind: kindInteger, Min: 100, Max: 599, Default: 200, Description: "HTTP status of the answer."},
+			{Name: "headers", Kind: kindStringMap, Description: "Headers of the answer by name."},
+			{Name: "body", Kind: kindAny, Description: "The answer's body: sent as JSON, or as it is when it is a string."},
+		},
+		Results: []fieldSpec{
+			{Name: "status", Kind: kindInteger, Description: "The status answered."},
+			{Name: "headers", Kind: kindObject, Description: "The headers answered."},
+			{Name: "body", Kind: kindAny, Description: "The body answered."},
+			{Name: "answered", Kind: kindBoolean, Description: "Whether this step made the answer (false for a Respond step after the first)."},
+		},
+	},
 }
 
 // WebhookMethods and WebhookFormats are what a Webhook step (and a

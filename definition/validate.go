@@ -497,7 +497,7 @@ func (v *validator) inputs(spec *stepSpec, in map[string]any, path string) {
 	if spec.Type == StepWait && in["duration"] != nil && in["minutes"] != nil {
 		v.fail(PathKey(path, "minutes"), CodeConflict, "cannot be used together with duration")
 	}
-	if spec.Type == StepHTTPRequest || spec.Type == StepWebhook {
+	if spec.Type == StepHTTPRequest || spec.Type == StepWebhook || spec.Type == StepRespond {
 		v.httpHeaders(in["headers"], PathKey(path, "headers"))
 	}
 	if spec.Type == StepWebhook {

@@ -1,13 +1,16 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -23,7 +26,100 @@ func (g *Gateway) triggerHTTPRequest(c *gin.Context) error {
 		return err
 	}
 	ev.SubAccountID = c.Query("subAccountId")
-	return g.dispatch(c, ev)
+	wait, err := responseWait(c)
+	if err != nil {
+		return err
+	}
+	if wait == 0 {
+		return g.dispatch(c, ev)
+	}
+	res, err := g.intake.Dispatch(c.Request.Context(), ev)
+	if err != nil {
+		return err
+	}
+	return g.answerWithResponse(c, res, wait)
+}
+
+// responseWait reads how long a trigger's caller waits for a run's answer:
+// ?wait= (a duration: "10s", "PT10S") or Prefer: wait=10 (RFC 7240,
+// seconds); 0 when it asks for none.
+func responseWait(c *gin.Context) (time.Duration, error) {
+	text, fromQuery := c.GetQuery("wait")
+	if !fromQuery {
+		for _, pref := range strings.Split(c.GetHeader("Prefer"), ",") {
+			name, value, _ := strings.Cut(strings.TrimSpace(pref), "=")
+			if strings.EqualFold(strings.TrimSpace(name), "wait") {
+				text = strings.TrimSpace(value) + "s"
+			}
+		}
+	}
+	if text == "" {
+		return 0, nil
+	}
+	wait, err := definition.ParseDuration(text)
+	if err != nil || wait < 0 || wait > manage.MaxResponseWait {
+		path, what := "wait", "?wait= must be a duration from 0s to "+manage.MaxResponseWait.String()+" (\"10s\")."
+		if !fromQuery {
+			path, what = "Prefer", "Prefer: wait= must be a number of seconds from 0 to 60."
+		}
+		return 0, badRequest(what, fieldError{Path: path, Code: "invalid_value", Message: "must be from 0 to 60 seconds"})
+	}
+	return wait, nil
+}
+
+// answerWithResponse answers a trigger whose caller waits: with the answer
+// of the first run's Respond step when it comes within wait; with the
+// trigger's usual answer (200) when that run ends without one, or when
+// the event started none; with it as 202 when the run is still going.
+func (g *Gateway) answerWithResponse(c *gin.Context, res intake.Result, wait time.Duration) error {
+	if len(res.Runs) == 0 {
+		c.JSON(http.StatusOK, res)
+		return nil
+	}
+	first := res.Runs[0]
+	answer, ended, err := g.runs.Response(c.Request.Context(), first.TemporalWorkflowID, first.RunID, wait)
+	switch {
+	case err != nil:
+		return err
+	case answer != nil:
+		writeResponse(c, *answer)
+	case ended:
+		c.JSON(http.StatusOK, res)
+	default:
+		c.Header("Location", "/api/v1/accounts/"+c.Param("accountId")+"/definitions/"+first.DefinitionID+"/workflows/"+first.WorkflowID)
+		c.JSON(http.StatusAccepted, res)
+	}
+	return nil
+}
+
+// writeResponse sends a Respond step's answer: its headers, and its body
+// as it is when it is a string (text/plain unless a header says
+// otherwise), else as JSON.
+func writeResponse(c *gin.Context, r runs.Response) {
+	for k, v := range r.Headers {
+		c.Header(k, v)
+	}
+	switch body := r.Body.(type) {
+	case nil:
+		c.Status(r.Status)
+	case string:
+		contentType := c.Writer.Header().Get("Content-Type")
+		if contentType == "" {
+			contentType = "text/plain; charset=utf-8"
+		}
+		c.Data(r.Status, contentType, []byte(body))
+	default:
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+		contentType := c.Writer.Header().Get("Content-Type")
+		if contentType == "" {
+			contentType = "application/json; charset=utf-8"
+		}
+		c.Data(r.Status, contentType, b)
+	}
 }
 
 // triggerInboundSMS raises an inbound_sms event from 8x8's inbound SMS

@@ -78,6 +78,9 @@ type LoopState struct {
 type RunOutput struct {
 	Data map[string]any `json:"data"`
 	Log  []StepLog      `json:"log"`
+	// Response is the answer of the run's first Respond step, if it had
+	// one: a caller who waited for it past the run's end reads it here.
+	Response *Response `json:"response,omitempty"`
 }
 
 // RunState is what StateQuery returns while a run is open and after it

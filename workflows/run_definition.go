@@ -78,6 +78,11 @@ func runDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, erro
 		workflow.UpdateHandlerOptions{Validator: runs.ControlRequest.Validate}); err != nil {
 		return runs.RunOutput{}, err
 	}
+	// A handler adds no command: runs in flight, which never receive this
+	// update, replay as before.
+	if err := workflow.SetUpdateHandler(ctx, runs.RespondUpdate, r.awaitResponse); err != nil {
+		return runs.RunOutput{}, err
+	}
 	if len(in.Steps) == 0 {
 		return r.output(), nil
 	}
@@ -138,6 +143,9 @@ type run struct {
 	// stateBound is at least the size of what the run keeps (see
 	// checkState).
 	stateBound int
+	// response is the first Respond step's answer, which RespondUpdate
+	// waits for.
+	response *runs.Response
 }
 
 // versionLoopContinueAsNew guards continuing as new between the
@@ -264,7 +272,19 @@ func (r *run) control(ctx workflow.Context, req runs.ControlRequest) (runs.RunSt
 	return runs.RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
 }
 
-func (r *run) output() runs.RunOutput { return runs.RunOutput{Data: r.data, Log: r.log} }
+func (r *run) output() runs.RunOutput {
+	return runs.RunOutput{Data: r.data, Log: r.log, Response: r.response}
+}
+
+// awaitResponse is RespondUpdate's handler: it answers once a Respond step
+// has. A run that ends first leaves it unanswered, and the caller reads
+// the run's output instead.
+func (r *run) awaitResponse(ctx workflow.Context) (runs.Response, error) {
+	if err := workflow.Await(ctx, func() bool { return r.response != nil }); err != nil {
+		return runs.Response{}, err
+	}
+	return *r.response, nil
+}
 
 func (r *run) env(sc *scope, step any) definition.Env {
 	return definition.Env{

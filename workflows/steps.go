@@ -40,6 +40,8 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.setVariables(ctx, step, sc)
 	case definition.StepWebhook:
 		return r.webhook(ctx, step, sc)
+	case definition.StepRespond:
+		return r.respond(ctx, step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
 		return r.connectorAction(ctx, step, sc)
@@ -471,4 +473,31 @@ func stringMap(v any) map[string]string {
 		out[k] = string(b)
 	}
 	return out
+}
+
+// respond makes the answer a waiting caller of the run's trigger gets
+// (RespondUpdate). The first Respond step answers; a later one is logged
+// with its result but sends nothing, as an HTTP request has one answer.
+func (r *run) respond(ctx workflow.Context, step definition.Step, sc *scope) (any, any, error) {
+	inputs, err := r.renderInputs(ctx, step, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := runs.Response{Status: 200, Headers: stringMap(inputs["headers"]), Body: inputs["body"]}
+	if s, ok := inputs["status"].(float64); ok {
+		res.Status = int(s)
+	}
+	if res.Status < 100 || res.Status > 599 {
+		return nil, inputs, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: status %d is not an HTTP status", step.ID, res.Status), runs.ErrTypeInvalidStep, nil)
+	}
+	answered := r.response == nil
+	if answered {
+		r.response = &res
+	}
+	result, err := toGeneric(res)
+	if m, ok := result.(map[string]any); ok {
+		m["answered"] = answered
+	}
+	return result, inputs, err
 }

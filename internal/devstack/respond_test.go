@@ -1,0 +1,119 @@
+package devstack_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/junction-run/junction/internal/devstack"
+)
+
+// A trigger's caller who waits (?wait=, Prefer: wait=) gets the answer the
+// run's Respond step makes, while the run goes on; a run still going when
+// the wait is over answers 202; a run that ends without a Respond step
+// answers as the trigger always does.
+func TestTriggerAnswersWithTheRunsResponse(t *testing.T) {
+	s := startTestStack(t, devstack.Config{})
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	// One definition per case, told apart by the event's "case".
+	var ids []string
+	for _, def := range []string{
+		`{"trigger": "http_request", "status": "enabled", "conditions": ["{{ data.case == 'json' }}"], "definition": {"name": "answers json", "steps": [
+			{"id": "answer", "stepType": "Respond", "inputs": {"status": 201, "headers": {"X-Order": "{{ data.order.id }}"},
+			  "body": {"accepted": "{{ data.order.id }}", "lines": "{{ len(data.order.lines) }}"}}, "nextStepId": "later"},
+			{"id": "later", "stepType": "Wait", "inputs": {"duration": "2s"}, "nextStepId": "again"},
+			{"id": "again", "stepType": "Respond", "inputs": {"status": 500}}]}}`,
+		`{"trigger": "http_request", "status": "enabled", "conditions": ["{{ data.case == 'twiml' }}"], "definition": {"name": "answers xml", "steps": [
+			{"id": "answer", "stepType": "Respond", "inputs": {"headers": {"Content-Type": "text/xml"},
+			  "body": "<Response><Message>Order {{ data.order.id }} received</Message></Response>"}}]}}`,
+		`{"trigger": "http_request", "status": "enabled", "conditions": ["{{ data.case == 'slow' }}"], "definition": {"name": "answers late", "steps": [
+			{"id": "first", "stepType": "Wait", "inputs": {"duration": "1h"}, "nextStepId": "answer"},
+			{"id": "answer", "stepType": "Respond", "inputs": {"status": 201}}]}}`,
+		`{"trigger": "http_request", "status": "enabled", "conditions": ["{{ data.case == 'silent' }}"], "definition": {"name": "no answer", "steps": [
+			{"id": "tag", "stepType": "SetVariables", "inputs": {"tagged": true}}]}}`,
+	} {
+		ids = append(ids, createDefinition(t, s, "acme", []byte(def))["id"].(string))
+	}
+	event := func(kase string) []byte {
+		return []byte(`{"case": "` + kase + `", "order": {"id": "1001", "lines": [1, 2, 3]}}`)
+	}
+
+	resp := call(t, http.MethodPost, api+"/triggers/http_request?wait=10s", event("json"), map[string]string{"Idempotency-Key": "respond-json"})
+	if resp.Status != http.StatusCreated || resp.Header.Get("X-Order") != "1001" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("json answer: %d %v %s", resp.Status, resp.Header, resp.Body)
+	}
+	var body map[string]any
+	resp.decode(t, &body)
+	if body["accepted"] != "1001" || body["lines"] != float64(3) {
+		t.Errorf("json answer body %s", resp.Body)
+	}
+	// The run goes on after its answer: it waits 2 s before its next step.
+	jsonRun := "acme/" + ids[0] + "/respond-json"
+	desc, err := s.Client.DescribeWorkflowExecution(t.Context(), jsonRun, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Errorf("the run is %s right after its answer, want running", st)
+	}
+	// The same event again finds the same run, and its answer.
+	again := call(t, http.MethodPost, api+"/triggers/http_request", event("json"), map[string]string{"Idempotency-Key": "respond-json", "Prefer": "wait=10"})
+	if again.Status != http.StatusCreated || !strings.Contains(string(again.Body), `"accepted":"1001"`) {
+		t.Errorf("the same event, Prefer: wait=10: %d %s", again.Status, again.Body)
+	}
+
+	twiml := call(t, http.MethodPost, api+"/triggers/http_request?wait=5s", event("twiml"), map[string]string{uncheckedHeader: "a Respond step's 200"})
+	if twiml.Status != http.StatusOK || twiml.Header.Get("Content-Type") != "text/xml" ||
+		string(twiml.Body) != "<Response><Message>Order 1001 received</Message></Response>" {
+		t.Errorf("text answer: %d %q %s", twiml.Status, twiml.Header.Get("Content-Type"), twiml.Body)
+	}
+
+	slow := call(t, http.MethodPost, api+"/triggers/http_request?wait=1s", event("slow"), nil)
+	var res triggerResult
+	slow.decode(t, &res)
+	if slow.Status != http.StatusAccepted || len(res.Runs) != 1 || !strings.HasSuffix(slow.Header.Get("Location"), "/workflows/"+res.Runs[0].WorkflowID) {
+		t.Errorf("a run still going: %d %v %s", slow.Status, slow.Header.Get("Location"), slow.Body)
+	}
+
+	silent := call(t, http.MethodPost, api+"/triggers/http_request?wait=10s", event("silent"), nil)
+	silent.decode(t, &res)
+	if silent.Status != http.StatusOK || len(res.Runs) != 1 {
+		t.Errorf("a run without Respond: %d %s", silent.Status, silent.Body)
+	}
+	none := call(t, http.MethodPost, api+"/triggers/http_request?wait=10s", event("nobody"), nil)
+	if none.Status != http.StatusOK {
+		t.Errorf("an event that starts no run: %d %s", none.Status, none.Body)
+	}
+
+	for _, bad := range []struct{ query, prefer string }{{"?wait=forever", ""}, {"?wait=2m", ""}, {"", "wait=soon"}} {
+		header := map[string]string{}
+		if bad.prefer != "" {
+			header["Prefer"] = bad.prefer
+		}
+		resp := call(t, http.MethodPost, api+"/triggers/http_request"+bad.query, event("json"), header)
+		if resp.Status != http.StatusBadRequest {
+			t.Errorf("wait %q / Prefer %q: %d %s, want 400", bad.query, bad.prefer, resp.Status, resp.Body)
+		}
+	}
+
+	// The first run's log shows the second Respond step answered nothing.
+	var out struct {
+		Log []struct {
+			StepName string         `json:"stepName"`
+			Output   map[string]any `json:"output"`
+		} `json:"log"`
+		Response map[string]any `json:"response"`
+	}
+	run := s.Client.GetWorkflow(t.Context(), jsonRun, "")
+	if err := run.Get(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Response["status"] != float64(201) || len(out.Log) != 3 || out.Log[2].Output["answered"] != false {
+		b, _ := json.Marshal(out)
+		t.Errorf("the run's output: %s", b)
+	}
+	recordHistory(t, s, "respond_then_wait", jsonRun, "")
+}

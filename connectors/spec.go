@@ -244,6 +244,13 @@ type TriggerSpec struct {
 	Signature string `json:"signature,omitempty"`
 	// PollInterval is a polling trigger's default interval. Polling only.
 	PollInterval time.Duration `json:"-"`
+	// AnswerWithin is how long the third party waits for the answer to a
+	// delivery and reads it (Twilio's TwiML reply, Slack's 3-second
+	// acknowledgement), less a margin: within it, the gateway answers with
+	// the Respond step of the run the delivery started, past it with the
+	// connector's own answer. Zero: the gateway answers at once. Webhooks
+	// only.
+	AnswerWithin time.Duration `json:"-"`
 }
 
 type triggerJSON TriggerSpec
@@ -253,9 +260,13 @@ func (t TriggerSpec) MarshalJSON() ([]byte, error) {
 	out := struct {
 		triggerJSON
 		PollInterval string `json:"pollInterval,omitempty"`
+		AnswerWithin string `json:"answerWithin,omitempty"`
 	}{triggerJSON: triggerJSON(t)}
 	if t.PollInterval != 0 {
 		out.PollInterval = t.PollInterval.String()
+	}
+	if t.AnswerWithin != 0 {
+		out.AnswerWithin = t.AnswerWithin.String()
 	}
 	return json.Marshal(out)
 }
@@ -265,17 +276,24 @@ func (t *TriggerSpec) UnmarshalJSON(b []byte) error {
 	var in struct {
 		triggerJSON
 		PollInterval string `json:"pollInterval,omitempty"`
+		AnswerWithin string `json:"answerWithin,omitempty"`
 	}
 	if err := json.Unmarshal(b, &in); err != nil {
 		return err
 	}
 	*t = TriggerSpec(in.triggerJSON)
-	if in.PollInterval != "" {
-		d, err := time.ParseDuration(in.PollInterval)
-		if err != nil {
-			return fmt.Errorf("pollInterval: %w", err)
+	for _, d := range []struct {
+		name, text string
+		to         *time.Duration
+	}{{"pollInterval", in.PollInterval, &t.PollInterval}, {"answerWithin", in.AnswerWithin, &t.AnswerWithin}} {
+		if d.text == "" {
+			continue
 		}
-		t.PollInterval = d
+		v, err := time.ParseDuration(d.text)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		*d.to = v
 	}
 	return nil
 }

@@ -65,6 +65,22 @@ var stepTypes = func() map[string]*stepSpec {
 	return m
 }()
 
+// HasStepType reports whether steps, or a block nested in one of them, hold
+// a step of type stepType (matched as Validate matches it, in any case).
+func HasStepType(steps []Step, stepType string) bool {
+	for _, s := range steps {
+		if strings.EqualFold(s.StepType, stepType) {
+			return true
+		}
+		for _, block := range s.Do {
+			if HasStepType(block, stepType) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CanonicalStepType returns the canonical spelling of a known step type, matched
 // case-insensitively (8x8 examples contain "branch" as well as "Branch"), or "" if the type is
 // unknown. A connector action ("shopify.update_order") is returned unchanged.

@@ -68,15 +68,17 @@ func responseWait(c *gin.Context) (time.Duration, error) {
 }
 
 // answerWithResponse answers a trigger whose caller waits: with the answer
-// of the first run's Respond step when it comes within wait; with the
-// trigger's usual answer (200) when that run ends without one, or when
-// the event started none; with it as 202 when the run is still going.
+// of the Respond step of the first run that has one, when it comes within
+// wait; with the trigger's usual answer (200) when that run ends without
+// answering, or when no run started has a Respond step; with it as 202
+// when the run is still going.
 func (g *Gateway) answerWithResponse(c *gin.Context, res intake.Result, wait time.Duration) error {
-	if len(res.Runs) == 0 {
+	first, ok := res.Answering()
+	if !ok {
+		// No run started has a Respond step: nothing to wait for.
 		c.JSON(http.StatusOK, res)
 		return nil
 	}
-	first := res.Runs[0]
 	answer, ended, err := g.runs.Response(c.Request.Context(), first.TemporalWorkflowID, first.RunID, wait)
 	switch {
 	case err != nil:

@@ -100,6 +100,20 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 		}
 		resp.Events = append(resp.Events, res)
 	}
+	// A third party that reads the answer (Twilio's TwiML) gets the one the
+	// run's Respond step makes, within the time it waits.
+	if spec.AnswerWithin > 0 && len(resp.Events) == 1 {
+		if first, ok := resp.Events[0].Answering(); ok {
+			answer, _, err := g.runs.Response(ctx, first.TemporalWorkflowID, first.RunID, spec.AnswerWithin)
+			if err != nil {
+				return err
+			}
+			if answer != nil {
+				writeResponse(c, *answer)
+				return nil
+			}
+		}
+	}
 	if a := got.Answer; a != nil {
 		c.Data(a.Status, a.ContentType, a.Body)
 		return nil

@@ -87,6 +87,9 @@ type Run struct {
 	WorkflowID         string `json:"workflowId"`
 	TemporalWorkflowID string `json:"temporalWorkflowId"`
 	RunID              string `json:"runId"`
+	// Answers says that the run's definition has a Respond step, whose
+	// answer a caller who waits may get (runs.RespondUpdate).
+	Answers bool `json:"-"`
 }
 
 // Skipped is a definition whose trigger conditions turned the event down.
@@ -316,7 +319,8 @@ func (i *Intake) startWithSummary(ctx context.Context, in runs.RunInput, summary
 		return Run{}, rejected(err, "Temporal refused to start a run of definition "+in.DefinitionID)
 	}
 	return Run{DefinitionID: in.DefinitionID, Version: in.Version, WorkflowID: in.EventID,
-		TemporalWorkflowID: started.GetID(), RunID: started.GetRunID()}, nil
+		TemporalWorkflowID: started.GetID(), RunID: started.GetRunID(),
+		Answers: definition.HasStepType(in.Steps, definition.StepRespond)}, nil
 }
 
 func (i *Intake) maxInputBytes() int {
@@ -414,4 +418,15 @@ func runInput(d store.Definition, ev Event, triggeredAt time.Time) (runs.RunInpu
 func IsRetryable(err error) bool {
 	var ie *Error
 	return errors.As(err, &ie) && ie.Retry
+}
+
+// Answering is the first run of res that may answer a caller who waits
+// for it (its definition has a Respond step); false when none may.
+func (res Result) Answering() (Run, bool) {
+	for _, r := range res.Runs {
+		if r.Answers {
+			return r, true
+		}
+	}
+	return Run{}, false
 }

@@ -168,9 +168,10 @@ func eventTrigger() connectors.TriggerSpec {
 			"(Event Subscriptions in the app's settings). Requests are verified with the signing " +
 			"secret (v0, timestamps older than five minutes refused); the url_verification " +
 			"handshake is answered with its challenge and starts no run. Slack wants an answer " +
-			"within 3 seconds and retries otherwise, so the delivery is acknowledged before the " +
-			"run starts and retries are deduplicated on event_id.",
-		Payload: connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
+			"within 3 seconds and retries otherwise, so the delivery is acknowledged once the " +
+			"run has started (or, with a Respond step, with its answer within 2.5 s) and retries are deduplicated on event_id.",
+		AnswerWithin: 2500 * time.Millisecond,
+		Payload:      connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
 		SamplePayload: json.RawMessage(`{
 			"token": "XXYYZZ",
 			"team_id": "T123ABC456",

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/junction-run/junction/connectors"
@@ -63,8 +64,11 @@ func incomingSMS() connectors.TriggerSpec {
 		Kind: connectors.TriggerWebhook,
 		Description: "Twilio posts to the webhook when one of your numbers receives an SMS (set it as the number's " +
 			"or Messaging Service's \"A message comes in\" URL, HTTP POST). Deliveries are signed in " +
-			"X-Twilio-Signature with the account's Auth Token; a parameter that is not UTF-8 is refused with 400.",
+			"X-Twilio-Signature with the account's Auth Token; a parameter that is not UTF-8 is refused with 400. " +
+			"A Respond step of the run within 10 s answers the message (its body as TwiML: <Response><Message>…</Message></Response>); otherwise the answer is empty TwiML.",
 		Payload: incomingSMSSchema(),
+		// Twilio waits 15 s for the TwiML that answers the message.
+		AnswerWithin: 10 * time.Second,
 		SamplePayload: json.RawMessage(`{
 			"MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
 			"SmsSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/junction-run/junction/connectors/twilio"
+	"github.com/junction-run/junction/connectors/twilio/twiliotest"
 	"github.com/junction-run/junction/internal/devstack"
 )
 
@@ -116,4 +119,41 @@ func TestTriggerAnswersWithTheRunsResponse(t *testing.T) {
 		t.Errorf("the run's output: %s", b)
 	}
 	recordHistory(t, s, "respond_then_wait", jsonRun, "")
+}
+
+// A Twilio SMS is answered with the TwiML the run's Respond step makes
+// (Twilio sends it as the reply), within the time Twilio waits; a
+// definition without a Respond step is answered at once with empty TwiML.
+func TestTwilioAnsweredByTheRun(t *testing.T) {
+	s := startTestStack(t, devstack.Config{})
+	requireVault(t, s)
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	const authToken = "twilio-auth-token-respond-0123456789"
+	connID := createConnection(t, api, `{"app":"twilio","authKind":"basic","fields":{"username":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","password":"`+authToken+`"}}`)
+	createDefinition(t, s, "acme", []byte(`{"trigger":"twilio.incoming_sms","triggerConnection":"`+connID+`","status":"enabled",
+	  "conditions":["{{ data.payload.Body == 'status?' }}"],
+	  "definition":{"name":"Answer SMS","steps":[{"id":"reply","stepType":"Respond","inputs":{"headers":{"Content-Type":"text/xml"},
+	    "body":"<Response><Message>Hi {{ xmlEscape(data.payload.From) }}, your order ships today</Message></Response>"}}]}}`))
+	createDefinition(t, s, "acme", []byte(`{"trigger":"twilio.incoming_sms","triggerConnection":"`+connID+`","status":"enabled",
+	  "conditions":["{{ data.payload.Body != 'status?' }}"],
+	  "definition":{"name":"Log SMS","steps":[{"id":"wait","stepType":"Wait","inputs":{"duration":"1h"}}]}}`))
+	hookURL := s.GatewayURL + "/hooks/acme/" + connID + "/incoming_sms"
+	send := func(sid, body string) apiResponse {
+		sms := []byte(`{"MessageSid":"` + sid + `","AccountSid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "From":"+14155552671","To":"+15017122661","Body":"` + body + `","NumMedia":"0"}`)
+		delivery := twiliotest.New(t).SignWebhook("incoming_sms", sms, authToken, hookURL, time.Now())
+		return deliver(t, hookURL, delivery)
+	}
+	resp := send("SM00000000000000000000000000000001", "status?")
+	if resp.Status != http.StatusOK || resp.Header.Get("Content-Type") != "text/xml" ||
+		string(resp.Body) != "<Response><Message>Hi +14155552671, your order ships today</Message></Response>" {
+		t.Errorf("answered: %d %q %s", resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+	}
+	// The other definition waits an hour and has no Respond step: the
+	// answer is empty TwiML, at once (the test's own deadline would catch
+	// a gateway waiting for the run).
+	resp = send("SM00000000000000000000000000000002", "thanks")
+	if resp.Status != http.StatusOK || string(resp.Body) != twilio.EmptyTwiML {
+		t.Errorf("not answered by the run: %d %s", resp.Status, resp.Body)
+	}
 }

@@ -197,6 +197,8 @@ func (o Options) LocalHTTPSteps() bool { return !o.NoLocalHTTPSteps }
 // and keeps deliveries; *store.Store implements it.
 type eventStore interface {
 	EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]store.Definition, error)
+	// Awaiting finds the runs that registered the replies they wait for.
+	Awaiting(ctx context.Context, accountID string, keys ...string) ([]store.Await, error)
 	subscriptionStore
 }
 
@@ -330,12 +332,30 @@ func (i *Intake) maxInputBytes() int {
 	return DefaultMaxInputBytes
 }
 
-// waitingRuns finds, in one visibility query, the open runs of the account
-// that wait for this event's sender, by definition id. Events that are
-// never replies find none without a query.
+// waitingRuns finds the open runs of the account that wait for this
+// event's sender, by definition id: those that registered the reply in the
+// metadata store (every run that waits since the registry exists, found
+// the instant it says it waits), and, in one visibility query, those that
+// started waiting before it existed (found once Temporal's visibility
+// store shows them). Events that are never replies find none without a
+// query.
 func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, error) {
 	if ev.Reply == nil || len(ev.Reply.Keys) == 0 {
 		return nil, nil
+	}
+	byDefinition := map[string][]Run{}
+	seen := map[string]bool{}
+	registered, err := i.store.Awaiting(ctx, ev.AccountID, ev.Reply.Keys...)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range registered {
+		if seen[a.WorkflowID] {
+			continue // one run waiting on two of the sender's addresses
+		}
+		seen[a.WorkflowID] = true
+		byDefinition[a.DefinitionID] = append(byDefinition[a.DefinitionID], Run{DefinitionID: a.DefinitionID, Version: a.Version,
+			WorkflowID: a.WorkflowID[strings.LastIndex(a.WorkflowID, "/")+1:], TemporalWorkflowID: a.WorkflowID, RunID: a.RunID})
 	}
 	query := runs.Runs(ev.AccountID).In(runs.AwaitingReplyKey, ev.Reply.Keys...).Status("Running")
 	resp, err := i.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
@@ -344,9 +364,12 @@ func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, e
 	if err != nil {
 		return nil, err
 	}
-	byDefinition := map[string][]Run{}
 	for _, e := range resp.GetExecutions() {
 		run := waitingRun(e)
+		if seen[run.TemporalWorkflowID] {
+			continue
+		}
+		seen[run.TemporalWorkflowID] = true
 		byDefinition[run.DefinitionID] = append(byDefinition[run.DefinitionID], run)
 	}
 	return byDefinition, nil
@@ -383,7 +406,14 @@ func (i *Intake) resume(ctx context.Context, d store.Definition, waiting []Run, 
 		if err := checkSize(ev.Reply.Signal, i.maxInputBytes(), "the reply"); err != nil {
 			return nil, err
 		}
-		if err := i.temporal.SignalWorkflow(ctx, run.TemporalWorkflowID, run.RunID, runs.ReplySignal, ev.Reply.Signal); err != nil {
+		err := i.temporal.SignalWorkflow(ctx, run.TemporalWorkflowID, run.RunID, runs.ReplySignal, ev.Reply.Signal)
+		var gone *serviceerror.NotFound
+		if errors.As(err, &gone) {
+			// A registered run that ended without releasing its reply (it
+			// was terminated): it waits for nothing.
+			continue
+		}
+		if err != nil {
 			return nil, rejected(fmt.Errorf("signalling %s: %w", run.TemporalWorkflowID, err), "Temporal refused the reply to "+run.TemporalWorkflowID)
 		}
 		run.DefinitionID = d.ID

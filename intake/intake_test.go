@@ -87,6 +87,10 @@ func (failingStore) EnqueueDelivery(context.Context, store.Delivery) (store.Deli
 	return store.Delivery{}, false, errors.New("database is locked")
 }
 
+func (failingStore) Awaiting(context.Context, string, ...string) ([]store.Await, error) {
+	return nil, errors.New("database is locked")
+}
+
 func (failingStore) SubscribedEvents(context.Context, string, ...string) ([]string, error) {
 	return nil, errors.New("database is locked")
 }

@@ -69,3 +69,24 @@ const (
 	// than the one the caller saw (an OAuth2RefreshRequest).
 	OAuth2RefreshUpdate = "refresh"
 )
+
+// Activities of the reply registry (issue 15): a run waiting for a reply
+// records it in the metadata store before it reports that it waits, so
+// that intake finds it at once (Temporal's visibility store may not show
+// the run's AwaitingReplyKey yet).
+const (
+	// RegisterAwaitActivity records an Await; ReleaseAwaitActivity forgets
+	// it when the wait is over.
+	RegisterAwaitActivity = "await.register"
+	ReleaseAwaitActivity  = "await.release"
+)
+
+// Await is a run waiting for a reply from the sender Key (AwaitKey).
+type Await struct {
+	AccountID    string `json:"accountId"`
+	Key          string `json:"key"`
+	WorkflowID   string `json:"workflowId"`
+	RunID        string `json:"runId"`
+	DefinitionID string `json:"definitionId"`
+	Version      int    `json:"version"`
+}

@@ -78,7 +78,12 @@ func NewActivities(d Dependencies) Activities {
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	outboundActs := &activities.Outbound{Store: d.Store, Secrets: secrets, Connections: connectorActs.Connections,
 		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv}
+	var awaits *activities.Awaits
+	if d.Store != nil {
+		awaits = &activities.Awaits{Store: d.Store}
+	}
 	return Activities{
+		Awaits:     awaits,
 		Outbound:   outboundActs,
 		HTTP:       httpActs,
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},

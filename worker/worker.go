@@ -138,6 +138,8 @@ type Activities struct {
 	Connectors *activities.Connectors
 	// Outbound sends subscriptions' deliveries.
 	Outbound *activities.Outbound
+	// Awaits registers the replies runs wait for.
+	Awaits *activities.Awaits
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -220,6 +222,11 @@ func Register(r Registry, acts Activities) {
 	r.RegisterActivityWithOptions(acts.Outbound.Settle, activity.RegisterOptions{Name: runs.SettleDeliveryActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.RaiseEvent, activity.RegisterOptions{Name: runs.RaiseEventActivity})
 	r.RegisterWorkflowWithOptions(workflows.Webhook, workflow.RegisterOptions{Name: runs.WebhookWorkflow})
+	if acts.Awaits == nil {
+		acts.Awaits = &activities.Awaits{}
+	}
+	r.RegisterActivityWithOptions(acts.Awaits.Register, activity.RegisterOptions{Name: runs.RegisterAwaitActivity})
+	r.RegisterActivityWithOptions(acts.Awaits.Release, activity.RegisterOptions{Name: runs.ReleaseAwaitActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.SendWebhook, activity.RegisterOptions{Name: runs.SendWebhookActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.

@@ -233,6 +233,19 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 		}
 	}
 	key := runs.AwaitKey(channel, from)
+	// The run records the reply it waits for in the metadata store before
+	// it says it waits, so that a reply sent the instant it does finds it
+	// (the search attribute below is eventually visible only). Runs that
+	// started waiting before the registry existed replay without it.
+	registry := workflow.GetVersion(ctx, versionAwaitRegistry, workflow.DefaultVersion, 1) >= 1
+	execution := workflow.GetInfo(ctx).WorkflowExecution
+	await := runs.Await{AccountID: r.in.AccountID, Key: key, WorkflowID: execution.ID, RunID: execution.RunID,
+		DefinitionID: r.in.DefinitionID, Version: r.in.Version}
+	if registry {
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitActivityOptions), runs.RegisterAwaitActivity, await).Get(ctx, nil); err != nil {
+			return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: registering the reply it waits for", step.ID), runs.ErrTypeStepFailed, err)
+		}
+	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, runs.AwaitingReplyKey.ValueSet(key)); err != nil {
 		return nil, inputs, err
 	}
@@ -261,6 +274,13 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, runs.AwaitingReplyKey.ValueUnset()); err != nil {
 		return nil, inputs, err
+	}
+	if registry {
+		// A release that fails leaves a row whose signal finds the run no
+		// longer waiting: intake skips it; the step goes on regardless.
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitActivityOptions), runs.ReleaseAwaitActivity, await).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("Could not release the reply the step waited for", "step", step.ID, "error", err)
+		}
 	}
 	if reply == nil {
 		return map[string]any{"reply": nil}, inputs, nil
@@ -500,4 +520,16 @@ func (r *run) respond(ctx workflow.Context, step definition.Step, sc *scope) (an
 		m["answered"] = answered
 	}
 	return result, inputs, err
+}
+
+// versionAwaitRegistry guards the reply registry around WaitForReply: its
+// two local activities are commands runs in flight did not record.
+const versionAwaitRegistry = "await-registry"
+
+// awaitActivityOptions are the registry's: a write to the metadata store,
+// retried for a few minutes before the step fails.
+var awaitActivityOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    10 * time.Second,
+	ScheduleToCloseTimeout: 5 * time.Minute,
+	RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
 }

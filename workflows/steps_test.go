@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,13 +23,23 @@ import (
 // order, by step id. The test environment runs a Parallel step's branches'
 // activities on goroutines of their own, hence the lock.
 type recorder struct {
-	mu    sync.Mutex
-	calls []string
-	sms   []runs.SMSRequest
-	http  []runs.HTTPRequest
+	mu     sync.Mutex
+	calls  []string
+	sms    []runs.SMSRequest
+	http   []runs.HTTPRequest
+	awaits []string // "register <key>", "release <key>"
 }
 
 func (rec *recorder) register(env *testsuite.TestWorkflowEnvironment) {
+	// The reply registry: what a WaitForReply step records, in order.
+	for name, verb := range map[string]string{runs.RegisterAwaitActivity: "register", runs.ReleaseAwaitActivity: "release"} {
+		env.RegisterActivityWithOptions(func(_ context.Context, a runs.Await) error {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			rec.awaits = append(rec.awaits, verb+" "+a.Key+" "+a.DefinitionID)
+			return nil
+		}, activity.RegisterOptions{Name: name})
+	}
 	m := &activities.Messaging{}
 	env.RegisterActivityWithOptions(m.SendSMS, activity.RegisterOptions{Name: runs.SendSMSActivity})
 	env.RegisterActivityWithOptions(m.SendChatAppsMessage, activity.RegisterOptions{Name: runs.SendChatAppsMessageActivity})
@@ -245,6 +256,16 @@ func TestWaitForReply(t *testing.T) {
 		}
 		if out.Data["answer"] != "yes" {
 			t.Fatalf("answer %v", out.Data["answer"])
+		}
+	})
+
+	t.Run("the awaited reply is registered while the step waits", func(t *testing.T) {
+		rec, _, err := runSteps(t, steps, payload, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"register sms:6591234567 d1", "release sms:6591234567 d1"}; !slices.Equal(rec.awaits, want) {
+			t.Errorf("registry %v, want %v", rec.awaits, want)
 		}
 	})
 

@@ -361,10 +361,18 @@ func portOf(address string) (int, error) {
 // it later and, if someone took it meanwhile, exits the process (Temporal
 // treats a failed listen as fatal), so ports come from a range outside the
 // kernel's ephemeral range (32768-60999 on Linux): programs that listen on
-// port 0, or dial out, never take them in between.
+// port 0, or dial out, never take them in between. Within it, each process
+// tries its own block of 100 ports first (by its pid): two processes
+// starting servers at once (test packages run in parallel) then pick the
+// same port only when their pids share a block, not whenever the dice say
+// so, which failed CI runs now and then.
 func freePort(ip string) (int, error) {
-	for range 100 {
-		p := 20000 + rand.IntN(10000)
+	block := 20000 + (os.Getpid()%100)*100
+	for i := range 200 {
+		p := block + rand.IntN(100)
+		if i >= 100 {
+			p = 20000 + rand.IntN(10000) // the block is full: anywhere in the range
+		}
 		ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
 		if err != nil {
 			continue

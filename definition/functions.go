@@ -395,17 +395,22 @@ func fnPadStart(m *meter, args []any) (any, error) { return pad(m, "padStart", a
 // padEnd(s, length, pad = " "): s with pad added after it up to length characters.
 func fnPadEnd(m *meter, args []any) (any, error) { return pad(m, "padEnd", args, false) }
 
+// textOf is a string argument as it is, and any other value as
+// interpolation formats it: what the encoding functions encode.
+func textOf(m *meter, v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return formatValue(v, m)
+}
+
 // xmlEscape(s): s as XML text, by encoding/xml's EscapeText, so that a tag's
 // value cannot break the XML a Webhook step or a subscription writes
 // around it.
 func fnXMLEscape(m *meter, args []any) (any, error) {
-	s, ok := args[0].(string)
-	if !ok {
-		str, err := formatValue(args[0], m)
-		if err != nil {
-			return nil, err
-		}
-		s = str
+	s, err := textOf(m, args[0])
+	if err != nil {
+		return nil, err
 	}
 	if err := m.spend(6 * len(s)); err != nil {
 		return nil, err
@@ -420,13 +425,9 @@ func fnXMLEscape(m *meter, args []any) (any, error) {
 // urlEncode(s): s encoded for a URL query value or path segment, as JavaScript's
 // encodeURIComponent: everything but letters, digits and - _ . ! ~ * ' ( ) is percent-encoded.
 func fnURLEncode(m *meter, args []any) (any, error) {
-	s, ok := args[0].(string)
-	if !ok {
-		str, err := formatValue(args[0], m)
-		if err != nil {
-			return nil, err
-		}
-		s = str
+	s, err := textOf(m, args[0])
+	if err != nil {
+		return nil, err
 	}
 	if err := m.spend(3 * len(s)); err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -362,23 +363,22 @@ func portOf(address string) (int, error) {
 // treats a failed listen as fatal), so ports come from a range outside the
 // kernel's ephemeral range (32768-60999 on Linux): programs that listen on
 // port 0, or dial out, never take them in between. Within it, each process
-// tries its own block of 100 ports first (by its pid): two processes
-// starting servers at once (test packages run in parallel) then pick the
-// same port only when their pids share a block, not whenever the dice say
-// so, which failed CI runs now and then.
+// takes the ports of its own block of 100 (by its pid) in turn: two
+// processes starting servers at once (test packages run in parallel) meet
+// only when their pids share a block, and one process never hands the same
+// port to two services, or to two servers, until it has used the other 99.
 func freePort(ip string) (int, error) {
 	block := 20000 + (os.Getpid()%100)*100
-	for i := range 200 {
-		p := block + rand.IntN(100)
-		if i >= 100 {
-			p = 20000 + rand.IntN(10000) // the block is full: anywhere in the range
+	for range 100 {
+		p := block + int(nextPort.Add(1)%100)
+		if portFree(ip, p) {
+			return p, nil
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
-		if err != nil {
-			continue
+	}
+	for range 100 {
+		if p := 20000 + rand.IntN(10000); portFree(ip, p) {
+			return p, nil
 		}
-		_ = ln.Close()
-		return p, nil
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
@@ -386,6 +386,24 @@ func freePort(ip string) (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// nextPort is the process's turn in its block of ports; it starts at a
+// random place, so that a restarted process does not reuse ports its
+// predecessor's server may still hold.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(int64(rand.IntN(100)))
+	return &n
+}()
+
+func portFree(ip string, p int) bool {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
+	if err != nil {
+		return false
+	}
+	_ = ln.Close()
+	return true
 }
 
 func waitForPort(ctx context.Context, address string) error {

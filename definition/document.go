@@ -54,6 +54,8 @@ const (
 	// StepRespond answers the request that started the run, for a caller
 	// who waits for it (issue 15).
 	StepRespond = "Respond"
+	// StepSetState writes values into a state (issue 15).
+	StepSetState = "SetState"
 )
 
 // stepTypes maps the lower-case spelling of every known step type to its specification.

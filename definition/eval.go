@@ -67,6 +67,7 @@ type evalEnv struct {
 	Steps map[string]any `expr:"steps"`
 	Item  any            `expr:"item"`
 	Index int            `expr:"index"`
+	State map[string]any `expr:"state"`
 	Meter *meter         `expr:"junction meter"`
 }
 
@@ -244,7 +245,7 @@ func compileUncached(src string) (*program, error) {
 func (p *program) run(env Env, m *meter) (any, error) {
 	machine := vm.VM{MemoryBudget: vmMemoryBudget}
 	out, err := machine.Run(p.p, evalEnv{Data: env.Data, Step: env.Step, Steps: env.Steps,
-		Item: env.Item, Index: env.Index, Meter: m})
+		Item: env.Item, Index: env.Index, State: env.State, Meter: m})
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) && strings.Contains(fe.Message, "memory budget exceeded") && !errors.Is(err, ErrLimit) {

@@ -289,7 +289,26 @@ var stepSpecs = []*stepSpec{
 			{Name: "answered", Kind: kindBoolean, Description: "Whether this step made the answer (false for a Respond step after the first)."},
 		},
 	},
+	{
+		Type: StepSetState,
+		Summary: "Junction: write values into a state that outlives the run: the account's, or the user's (the sender of the message that started the run). " +
+			"Expressions in values are evaluated when the write happens, against the state as it is then, so concurrent runs lose no update.",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "scope", Kind: kindString, Required: true, Enum: StateScopes, Description: "account or user."},
+			{Name: "values", Kind: kindObject, Required: true, Description: "Names and values to set; a null value removes the name. {{state.user.count + 1}} reads the value the write replaces."},
+			{Name: "expiresIn", Kind: kindDuration, Max: 365, Description: "The state expires (all its values) this long after the write; none by default."},
+		},
+		Results: []fieldSpec{
+			{Name: "state", Kind: kindObject, Description: "The scope's state after the write."},
+		},
+	},
 }
+
+// StateScopes are the scopes a state has. The user is the sender of the
+// message that started the run (an inbound SMS's or Chat Apps message's),
+// known by its channel address until users have ids of their own.
+var StateScopes = []string{"account", "user"}
 
 // WebhookMethods and WebhookFormats are what a Webhook step (and a
 // subscription) may use.

@@ -23,6 +23,9 @@ type Env struct {
 	Steps map[string]any // results of earlier steps by step id
 	Item  any            // inside a ForEach body: the current element (item)
 	Index int            // inside a ForEach body: its 0-based position (index)
+	// State holds the states the run reads (state.account, state.user), by
+	// scope; nil makes state.* null.
+	State map[string]any
 	// There is no field for env: environment variables never reach the workflow (see
 	// RenderKeepingEnv).
 

@@ -104,6 +104,7 @@ type Gateway struct {
 	connections   *manage.Connections
 	environment   *manage.Environment
 	subscriptions *manage.Subscriptions
+	states        *manage.States
 	actions       *manage.Actions
 }
 
@@ -139,6 +140,7 @@ func New(cfg Config) *Gateway {
 	g.definitions = manage.NewDefinitions(cfg.Store, cfg.Temporal, cfg.Namespace, g.connectors, cfg.Runs.LocalHTTPSteps())
 	g.connections = manage.NewConnections(cfg.Store, g.secrets, g.connectors)
 	g.environment = manage.NewEnvironment(cfg.Store, g.secrets, g.connectors)
+	g.states = manage.NewStates(cfg.Store)
 	g.subscriptions = manage.NewSubscriptions(cfg.Store, g.secrets, g.intake, g.connectors, g.now)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -219,6 +221,12 @@ func New(cfg Config) *Gateway {
 	acct.GET("/apps/:app/versions/:version/env", g.handle(g.getEnv))
 	acct.PUT("/apps/:app/versions/:version/env", g.handle(g.putEnv))
 	acct.DELETE("/apps/:app/versions/:version/env/:name", g.handle(g.deleteEnv))
+	acct.GET("/state", g.handle(g.getState))
+	acct.PUT("/state", g.handle(g.putState))
+	acct.DELETE("/state", g.handle(g.deleteState))
+	acct.GET("/users/:userKey/state", g.handle(g.getState))
+	acct.PUT("/users/:userKey/state", g.handle(g.putState))
+	acct.DELETE("/users/:userKey/state", g.handle(g.deleteState))
 	acct.GET("/subscriptions", g.handle(g.listSubscriptions))
 	acct.POST("/subscriptions", g.handle(g.createSubscription))
 	acct.GET("/subscriptions/:subscriptionId", g.handle(g.getSubscription))

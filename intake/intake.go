@@ -440,6 +440,7 @@ func runInput(d store.Definition, ev Event, triggeredAt time.Time) (runs.RunInpu
 		Steps:        doc.Definition.Steps,
 		Apps:         doc.Apps,
 		Payload:      ev.Payload,
+		UserKey:      ev.userKey(),
 	}, &doc, nil
 }
 
@@ -459,4 +460,13 @@ func (res Result) Answering() (Run, bool) {
 		}
 	}
 	return Run{}, false
+}
+
+// userKey is the user an event comes from: the first address of the
+// sender a reply would be routed by; "" for events without a sender.
+func (ev Event) userKey() string {
+	if ev.Reply == nil || len(ev.Reply.Keys) == 0 {
+		return ""
+	}
+	return ev.Reply.Keys[0]
 }

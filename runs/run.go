@@ -33,6 +33,10 @@ type RunInput struct {
 	// in the input so that a run keeps the choice it started with, and a
 	// replay never depends on the worker's configuration.
 	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
+	// UserKey is the user the run's trigger came from (the sender of an
+	// inbound message, by runs.AwaitKey), whose state it reads and writes
+	// as state.user; "" when the trigger has no sender.
+	UserKey string `json:"userKey,omitempty"`
 	// RunEvents are the run events (run.completed, run.failed) the
 	// account's subscriptions received when the run started: the run
 	// raises them when it ends. Empty for most runs, which then schedule

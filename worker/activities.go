@@ -79,11 +79,14 @@ func NewActivities(d Dependencies) Activities {
 	outboundActs := &activities.Outbound{Store: d.Store, Secrets: secrets, Connections: connectorActs.Connections,
 		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv}
 	var awaits *activities.Awaits
+	var states *activities.States
 	if d.Store != nil {
 		awaits = &activities.Awaits{Store: d.Store}
+		states = &activities.States{Store: d.Store}
 	}
 	return Activities{
 		Awaits:     awaits,
+		States:     states,
 		Outbound:   outboundActs,
 		HTTP:       httpActs,
 		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},

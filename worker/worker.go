@@ -140,6 +140,8 @@ type Activities struct {
 	Outbound *activities.Outbound
 	// Awaits registers the replies runs wait for.
 	Awaits *activities.Awaits
+	// States reads and writes the states runs share.
+	States *activities.States
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -227,6 +229,11 @@ func Register(r Registry, acts Activities) {
 	}
 	r.RegisterActivityWithOptions(acts.Awaits.Register, activity.RegisterOptions{Name: runs.RegisterAwaitActivity})
 	r.RegisterActivityWithOptions(acts.Awaits.Release, activity.RegisterOptions{Name: runs.ReleaseAwaitActivity})
+	if acts.States == nil {
+		acts.States = &activities.States{}
+	}
+	r.RegisterActivityWithOptions(acts.States.Read, activity.RegisterOptions{Name: runs.ReadStateActivity})
+	r.RegisterActivityWithOptions(acts.States.Write, activity.RegisterOptions{Name: runs.WriteStateActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.SendWebhook, activity.RegisterOptions{Name: runs.SendWebhookActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.

@@ -86,6 +86,9 @@ func runDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, erro
 	if len(in.Steps) == 0 {
 		return r.output(), nil
 	}
+	if err := r.readState(ctx); err != nil {
+		return r.output(), err
+	}
 	queue := []string{in.Steps[0].ID}
 	if in.Resume != nil {
 		queue = in.Resume.Queue
@@ -146,6 +149,10 @@ type run struct {
 	// response is the first Respond step's answer, which RespondUpdate
 	// waits for.
 	response *runs.Response
+	// state is what the run reads as state.account and state.user: read
+	// once when the run starts (readState), and as its own SetState steps
+	// leave it.
+	state map[string]any
 }
 
 // versionLoopContinueAsNew guards continuing as new between the
@@ -289,7 +296,7 @@ func (r *run) awaitResponse(ctx workflow.Context) (runs.Response, error) {
 func (r *run) env(sc *scope, step any) definition.Env {
 	return definition.Env{
 		Data: r.data, Step: step, Steps: sc.steps, Item: sc.item, Index: sc.index,
-		Now: r.now, UUID: r.uuid,
+		State: r.state, Now: r.now, UUID: r.uuid,
 	}
 }
 

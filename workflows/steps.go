@@ -42,6 +42,8 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.webhook(ctx, step, sc)
 	case definition.StepRespond:
 		return r.respond(ctx, step, sc)
+	case definition.StepSetState:
+		return r.setState(ctx, step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
 		return r.connectorAction(ctx, step, sc)

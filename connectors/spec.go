@@ -251,6 +251,35 @@ type TriggerSpec struct {
 	// connector's own answer. Zero: the gateway answers at once. Webhooks
 	// only.
 	AnswerWithin time.Duration `json:"-"`
+	// Reply, for a trigger whose events are messages, says how a run
+	// answers one in the same conversation (a Reply step): the action that
+	// sends it and where in the event its address is. Webhooks only.
+	Reply *ReplySpec `json:"reply,omitempty"`
+}
+
+// ReplySpec is how a message a trigger receives is answered where it came
+// from: the connector's Action, given the reply's text as TextInput and,
+// as each of Inputs, the first of its JSON pointers (RFC 6901) that holds
+// a value in the event (Slack's thread_ts, else the message's own ts).
+type ReplySpec struct {
+	Action    string              `json:"action"`
+	TextInput string              `json:"textInput"`
+	Inputs    map[string][]string `json:"inputs"`
+}
+
+// ReplyInputs are the inputs of a reply to the event payload, but its text:
+// each input's first pointer that holds a value that is not null or "".
+func (r ReplySpec) ReplyInputs(payload []byte) map[string]any {
+	inputs := map[string]any{}
+	for name, pointers := range r.Inputs {
+		for _, p := range pointers {
+			if v, err := Pointer(payload, p); err == nil && v != nil && v != "" {
+				inputs[name] = v
+				break
+			}
+		}
+	}
+	return inputs
 }
 
 type triggerJSON TriggerSpec

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -115,6 +116,9 @@ func (s Spec) Validate() error {
 		t.validate(v, at)
 		if t.Kind == TriggerWebhook && t.Signature != "" && t.Signature != SignatureNone {
 			s.validateSecretField(v, at, t.SecretField)
+		}
+		if t.Reply != nil {
+			s.validateReply(v, at+".reply", *t.Reply)
 		}
 	}
 	actions := map[string]bool{}
@@ -597,4 +601,35 @@ func (e *SpecError) Error() string {
 		return "connector " + name + ": " + e.Problems[0]
 	}
 	return "connector " + name + ": " + strconv.Itoa(len(e.Problems)) + " problems:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// validateReply checks that a trigger's reply names one of the connector's
+// actions and that action's inputs, with pointers that parse.
+func (s Spec) validateReply(v *problems, at string, r ReplySpec) {
+	var action *ActionSpec
+	for i := range s.Actions {
+		if s.Actions[i].ID == r.Action {
+			action = &s.Actions[i]
+		}
+	}
+	if action == nil {
+		v.add(at+".action", "%q is not an action of %s", r.Action, s.ID)
+		return
+	}
+	names := append([]string{r.TextInput}, slices.Sorted(maps.Keys(r.Inputs))...)
+	for _, name := range names {
+		if action.Input == nil || action.Input.Properties[name] == nil {
+			v.add(at, "%s takes no input %q", r.Action, name)
+		}
+	}
+	for name, pointers := range r.Inputs {
+		if len(pointers) == 0 {
+			v.add(at+".inputs."+name, "names no pointer")
+		}
+		for _, p := range pointers {
+			if _, err := pointerTokens(p); err != nil {
+				v.addErr(at+".inputs."+name, err)
+			}
+		}
+	}
 }

@@ -56,6 +56,9 @@ const (
 	StepRespond = "Respond"
 	// StepSetState writes values into a state (issue 15).
 	StepSetState = "SetState"
+	// StepReply answers the message that started the run, in its
+	// conversation and through its channel (issue 15).
+	StepReply = "Reply"
 )
 
 // stepTypes maps the lower-case spelling of every known step type to its specification.

@@ -303,6 +303,18 @@ var stepSpecs = []*stepSpec{
 			{Name: "state", Kind: kindObject, Description: "The scope's state after the write."},
 		},
 	},
+	{
+		Type: StepReply,
+		Summary: "Junction: answer the message that started the run, in the same conversation, through its channel (an SMS by SMS, a Slack message in its thread, a Telegram message in its chat, a Twilio SMS by SMS), " +
+			"without naming the action that sends it.",
+		Supported: true,
+		Inputs: []fieldSpec{
+			{Name: "text", Kind: kindString, Required: true, Description: "The reply's text."},
+		},
+		Results: []fieldSpec{
+			{Name: "<result>", Kind: kindAny, Description: "The result of the action that sent it (slack.post_message's ts, send_sms's sid, …)."},
+		},
+	},
 }
 
 // StateScopes are the scopes a state has. The user is the sender of the

@@ -136,6 +136,10 @@ func (g *Gateway) triggerInboundSMS(c *gin.Context) error {
 	from := stringField(p, "source")
 	ev.Reply = &intake.Reply{Keys: []string{runs.AwaitKey("sms", from)},
 		Signal: runs.Reply{EventID: ev.ID, From: from, Channel: "sms", Event: ev.Payload}}
+	// A Reply step answers by SMS, from the number written to, through the
+	// same subaccount.
+	ev.ReplyTo = &runs.ReplyTo{StepType: definition.StepSMS, TextInput: "text", Inputs: map[string]any{
+		"destination": from, "source": stringField(p, "destination"), "subAccountId": stringField(p, "subAccountId")}}
 	return g.dispatch(c, ev)
 }
 

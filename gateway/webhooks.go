@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -87,8 +88,13 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 			return badRequest(fmt.Sprintf("Delivery refused: event %s is not JSON: %v.", we.ID, err),
 				fieldError{Path: "body", Code: "invalid_value", Message: err.Error()})
 		}
-		events = append(events, intake.Event{AccountID: accountID, Trigger: trigger, Connection: conn.ID,
-			ID: runs.EventWorkflowKey(we.ID), Payload: map[string]any{"payload": payload}})
+		ev := intake.Event{AccountID: accountID, Trigger: trigger, Connection: conn.ID,
+			ID: runs.EventWorkflowKey(we.ID), Payload: map[string]any{"payload": payload}}
+		if r := spec.Reply; r != nil {
+			ev.ReplyTo = &runs.ReplyTo{StepType: trigger[:strings.Index(trigger, ".")+1] + r.Action, Connection: conn.ID,
+				Inputs: r.ReplyInputs(we.Payload), TextInput: r.TextInput}
+		}
+		events = append(events, ev)
 	}
 	resp := webhookResponse{Trigger: trigger, Events: make([]intake.Result, 0, len(events))}
 	for _, ev := range events {

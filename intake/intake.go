@@ -58,6 +58,9 @@ type Event struct {
 	// Reply, for a message that may answer a WaitForReply step, names the
 	// awaited senders it comes from and what the waiting run receives.
 	Reply *Reply
+	// ReplyTo, for a message, is how the runs it starts answer it (their
+	// Reply steps).
+	ReplyTo *runs.ReplyTo
 }
 
 // Reply routes a message to the runs waiting for its sender.
@@ -441,6 +444,7 @@ func runInput(d store.Definition, ev Event, triggeredAt time.Time) (runs.RunInpu
 		Apps:         doc.Apps,
 		Payload:      ev.Payload,
 		UserKey:      ev.userKey(),
+		ReplyTo:      ev.ReplyTo,
 	}, &doc, nil
 }
 

@@ -33,6 +33,9 @@ type RunInput struct {
 	// in the input so that a run keeps the choice it started with, and a
 	// replay never depends on the worker's configuration.
 	LocalHTTPSteps bool `json:"localHttpSteps,omitempty"`
+	// ReplyTo, for a run started by a message, is how a Reply step answers
+	// it in the same conversation; nil otherwise.
+	ReplyTo *ReplyTo `json:"replyTo,omitempty"`
 	// UserKey is the user the run's trigger came from (the sender of an
 	// inbound message, by runs.AwaitKey), whose state it reads and writes
 	// as state.user; "" when the trigger has no sender.
@@ -45,6 +48,18 @@ type RunInput struct {
 	// Resume is set when a run continues as new: where the previous run
 	// stopped and what it knew.
 	Resume *ResumeState `json:"resume,omitempty"`
+}
+
+// ReplyTo is where a run's Reply step sends its text: the step type that
+// sends a message (a connector action such as "slack.post_message", or
+// "SMS"), the connection it sends with, its inputs that address the
+// conversation, and the input the text goes in. The gateway fills it from
+// the trigger's connectors.ReplySpec when the event comes in.
+type ReplyTo struct {
+	StepType   string         `json:"stepType"`
+	Connection string         `json:"connection,omitempty"`
+	Inputs     map[string]any `json:"inputs"`
+	TextInput  string         `json:"textInput"`
 }
 
 // LocalHTTPMaxTimeout is the longest HttpRequest timeout that runs as a

@@ -44,6 +44,8 @@ func (r *run) execute(ctx workflow.Context, step definition.Step, sc *scope, log
 		return r.respond(ctx, step, sc)
 	case definition.StepSetState:
 		return r.setState(ctx, step, sc)
+	case definition.StepReply:
+		return r.reply(ctx, step, sc)
 	}
 	if definition.IsConnectorAction(step.StepType) {
 		return r.connectorAction(ctx, step, sc)

@@ -171,6 +171,10 @@ func eventTrigger() connectors.TriggerSpec {
 			"within 3 seconds and retries otherwise, so the delivery is acknowledged once the " +
 			"run has started (or, with a Respond step, with its answer within 2.5 s) and retries are deduplicated on event_id.",
 		AnswerWithin: 2500 * time.Millisecond,
+		// A reply goes to the message's channel, in its thread (or starts
+		// one under the message).
+		Reply: &connectors.ReplySpec{Action: "post_message", TextInput: "text", Inputs: map[string][]string{
+			"channel": {"/event/channel"}, "thread_ts": {"/event/thread_ts", "/event/ts"}}},
 		Payload:      connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
 		SamplePayload: json.RawMessage(`{
 			"token": "XXYYZZ",

@@ -86,7 +86,10 @@ func updateTrigger() connectors.TriggerSpec {
 				"text": "/status 1001"
 			}
 		}`),
-		IDPointer:   "/update_id",
+		IDPointer: "/update_id",
+		// A reply goes to the message's chat (or the channel post's).
+		Reply: &connectors.ReplySpec{Action: "send_message", TextInput: "text", Inputs: map[string][]string{
+			"chat_id": {"/message/chat/id", "/channel_post/chat/id", "/callback_query/message/chat/id"}}},
 		Signature:   SignatureScheme,
 		SecretField: connectors.FieldWebhookSecret,
 	}

@@ -69,6 +69,9 @@ func incomingSMS() connectors.TriggerSpec {
 		Payload: incomingSMSSchema(),
 		// Twilio waits 15 s for the TwiML that answers the message.
 		AnswerWithin: 10 * time.Second,
+		// A reply is an SMS back to the sender, from the number it wrote to.
+		Reply: &connectors.ReplySpec{Action: "send_sms", TextInput: "body", Inputs: map[string][]string{
+			"to": {"/From"}, "from": {"/To"}}},
 		SamplePayload: json.RawMessage(`{
 			"MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
 			"SmsSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",

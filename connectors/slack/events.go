@@ -175,7 +175,7 @@ func eventTrigger() connectors.TriggerSpec {
 		// one under the message).
 		Reply: &connectors.ReplySpec{Action: "post_message", TextInput: "text", Inputs: map[string][]string{
 			"channel": {"/event/channel"}, "thread_ts": {"/event/thread_ts", "/event/ts"}}},
-		Payload:      connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
+		Payload: connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
 		SamplePayload: json.RawMessage(`{
 			"token": "XXYYZZ",
 			"team_id": "T123ABC456",

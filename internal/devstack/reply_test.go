@@ -1,10 +1,10 @@
 package devstack_test
 
 import (
-	"net/url"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"

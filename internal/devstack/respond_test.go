@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/junction-run/junction/connectors/slack/slacktest"
 	"github.com/junction-run/junction/connectors/twilio"
 	"github.com/junction-run/junction/connectors/twilio/twiliotest"
 	"github.com/junction-run/junction/internal/devstack"
@@ -155,5 +157,44 @@ func TestTwilioAnsweredByTheRun(t *testing.T) {
 	resp = send("SM00000000000000000000000000000002", "thanks")
 	if resp.Status != http.StatusOK || string(resp.Body) != twilio.EmptyTwiML {
 		t.Errorf("not answered by the run: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// A Slack event is acknowledged with the run's Respond step when it comes
+// within Slack's deadline (2.5 s of its 3), and at once with an empty 200
+// when the definition has none.
+func TestSlackAcknowledgedByTheRun(t *testing.T) {
+	s := startTestStack(t, devstack.Config{})
+	requireVault(t, s)
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	const secret = "slack-signing-secret-respond"
+	conn := createConnection(t, api, `{"app":"slack","authKind":"bearer","fields":{"token":"xoxb-respond","webhook_secret":"`+secret+`"}}`)
+	createDefinition(t, s, "acme", []byte(`{"trigger":"slack.event","triggerConnection":"`+conn+`","status":"enabled",
+	  "conditions":["{{ data.payload.event.text == 'ping' }}"],
+	  "definition":{"name":"acks","steps":[{"id":"ack","stepType":"Respond","inputs":{"body":{"ok":true,"seen":"{{ data.payload.event_id }}"}}}]}}`))
+	createDefinition(t, s, "acme", []byte(`{"trigger":"slack.event","triggerConnection":"`+conn+`","status":"enabled",
+	  "conditions":["{{ data.payload.event.text != 'ping' }}"],
+	  "definition":{"name":"waits","steps":[{"id":"wait","stepType":"Wait","inputs":{"duration":"1h"}}]}}`))
+	hook := s.GatewayURL + "/hooks/acme/" + conn + "/event"
+	send := func(id, text string, header map[string]string) apiResponse {
+		event := fmt.Sprintf(`{"token":"XXYYZZ","team_id":"T123ABC456","api_app_id":"A123ABC456","type":"event_callback","event_id":%q,"event_time":%d,
+			"event":{"type":"message","channel":"C024BE91L","user":"U123ABC456","text":%q,"ts":"1700000000.000200","event_ts":"1700000000.000200"}}`,
+			id, time.Now().Unix(), text)
+		d := slacktest.New(t).SignWebhook("event", []byte(event), secret, hook, time.Now())
+		for k, v := range header {
+			d.Header.Set(k, v)
+		}
+		return deliver(t, hook, d)
+	}
+	// The run's answer is its definition's own: not the document's.
+	resp := send("EvAck1", "ping", map[string]string{uncheckedHeader: "a Respond step's 200"})
+	if resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), `"seen":"EvAck1"`) {
+		t.Errorf("acknowledged by the run: %d %s", resp.Status, resp.Body)
+	}
+	resp = send("EvAck2", "hello", nil)
+	var res webhookResult
+	resp.decode(t, &res)
+	if resp.Status != http.StatusOK || len(res.Events) != 1 || len(res.Events[0].Runs) != 1 {
+		t.Errorf("without a Respond step: %d %s, want the usual answer", resp.Status, resp.Body)
 	}
 }

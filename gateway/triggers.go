@@ -101,27 +101,23 @@ func writeResponse(c *gin.Context, r runs.Response) {
 	for k, v := range r.Headers {
 		c.Header(k, v)
 	}
-	switch body := r.Body.(type) {
+	var body []byte
+	contentType := "application/json; charset=utf-8"
+	switch b := r.Body.(type) {
 	case nil:
 		c.Status(r.Status)
+		return
 	case string:
-		contentType := c.Writer.Header().Get("Content-Type")
-		if contentType == "" {
-			contentType = "text/plain; charset=utf-8"
-		}
-		c.Data(r.Status, contentType, []byte(body))
+		body, contentType = []byte(b), "text/plain; charset=utf-8"
 	default:
-		b, err := json.Marshal(body)
-		if err != nil {
-			c.Status(http.StatusInternalServerError)
-			return
-		}
-		contentType := c.Writer.Header().Get("Content-Type")
-		if contentType == "" {
-			contentType = "application/json; charset=utf-8"
-		}
-		c.Data(r.Status, contentType, b)
+		// The body came through JSON already (the run's result): it
+		// encodes.
+		body, _ = json.Marshal(b)
 	}
+	if set := c.Writer.Header().Get("Content-Type"); set != "" {
+		contentType = set
+	}
+	c.Data(r.Status, contentType, body)
 }
 
 // triggerInboundSMS raises an inbound_sms event from 8x8's inbound SMS

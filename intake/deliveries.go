@@ -29,10 +29,10 @@ type Delivery struct {
 	MessageID      string `json:"messageId"`
 }
 
-// Envelope is what a subscription receives of an event, and what its
+// envelope is what a subscription receives of an event, and what its
 // templates see as data: the event's type, id and time, and its payload
 // under data (Standard Webhooks' shape).
-func Envelope(eventType, eventID string, at time.Time, payload map[string]any) map[string]any {
+func envelope(eventType, eventID string, at time.Time, payload map[string]any) map[string]any {
 	if payload == nil {
 		payload = map[string]any{}
 	}
@@ -52,8 +52,8 @@ func (i *Intake) deliver(ctx context.Context, ev Event, at time.Time) ([]Deliver
 		return nil, nil
 	}
 	messageID := runs.MessageID(ev.AccountID, ev.Trigger, ev.ID)
-	envelope := Envelope(ev.Trigger, ev.ID, at, ev.Payload)
-	payload, err := encodeChecked(envelope, i.maxInputBytes(), "the event")
+	env := envelope(ev.Trigger, ev.ID, at, ev.Payload)
+	payload, err := encodeChecked(env, i.maxInputBytes(), "the event")
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,23 @@ import (
 // take: reading the delivery, its secrets, and recording the answer.
 const deliveryAttemptSlack = 15 * time.Second
 
+// attemptPolicy is the retry policy of an activity that sends one webhook
+// attempt each time (a delivery's, a Webhook step's): each failure brings
+// its own delay (the schedule's, or the receiver's Retry-After) through
+// NextRetryDelay, so the intervals below serve only attempts that fail
+// before they can compute one (the store down, say); the activity ends the
+// attempts itself when its schedule is spent, and the maximum only stops
+// one that keeps failing before it sends.
+func attemptPolicy(nonRetryable ...string) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        10 * time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        30 * time.Minute,
+		MaximumAttempts:        runs.MaxDeliveryAttempts,
+		NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
 // Delivery sends one generation of a delivery. The send activity is the
 // whole loop: each attempt sends and records, and a failed one asks
 // Temporal for the next attempt after the subscription's schedule (or the
@@ -25,17 +42,7 @@ const deliveryAttemptSlack = 15 * time.Second
 func Delivery(ctx workflow.Context, in runs.DeliveryInput) (runs.DeliveryResult, error) {
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: runs.MaxDeliveryTimeout + deliveryAttemptSlack,
-		RetryPolicy: &temporal.RetryPolicy{
-			// Used only when an attempt fails before it could compute its
-			// delay (the store down, say); the schedule's delays come
-			// with each failure.
-			InitialInterval:    10 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    30 * time.Minute,
-			MaximumAttempts:    runs.MaxDeliveryAttempts,
-			NonRetryableErrorTypes: []string{runs.ErrTypeRetriesExhausted, runs.ErrTypeGone,
-				runs.ErrTypeSubscriptionDisabled},
-		},
+		RetryPolicy:         attemptPolicy(runs.ErrTypeRetriesExhausted, runs.ErrTypeGone, runs.ErrTypeSubscriptionDisabled),
 	})
 	var res runs.DeliveryResult
 	err := workflow.ExecuteActivity(sendCtx, runs.SendDeliveryActivity, in).Get(ctx, &res)

@@ -13,9 +13,7 @@ import (
 )
 
 // webhookActivityOptions are a Webhook step's: each attempt is one
-// request, and the activity says when the next comes (its schedule, or
-// the receiver's Retry-After), so Temporal's own backoff serves only
-// attempts that fail before sending.
+// request (attemptPolicy).
 func webhookActivityOptions(inputs map[string]any) workflow.ActivityOptions {
 	timeout := runs.MaxDeliveryTimeout
 	if t, ok := inputs["timeoutSeconds"].(float64); ok && t > 0 && time.Duration(t*float64(time.Second)) < timeout {
@@ -23,14 +21,8 @@ func webhookActivityOptions(inputs map[string]any) workflow.ActivityOptions {
 	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: timeout + deliveryAttemptSlack,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    10 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    30 * time.Minute,
-			MaximumAttempts:    runs.MaxDeliveryAttempts,
-			NonRetryableErrorTypes: []string{runs.ErrTypeRetriesExhausted, runs.ErrTypeGone, runs.ErrTypeBadRequest,
-				runs.ErrTypeDestinationRefused},
-		},
+		RetryPolicy: attemptPolicy(runs.ErrTypeRetriesExhausted, runs.ErrTypeGone, runs.ErrTypeBadRequest,
+			runs.ErrTypeDestinationRefused),
 	}
 }
 

@@ -83,7 +83,7 @@ func (r *Receiver) SetDown(down bool) {
 }
 
 // deliveredEnvelope is what the receiver reads of a delivery's body: the
-// envelope of the scenario's event (intake.Envelope), for its send time.
+// envelope of the scenario's event (intake's envelope), for its send time.
 type deliveredEnvelope struct {
 	Data struct {
 		SentAtMicros int64 `json:"sentAt"`

@@ -85,11 +85,6 @@ type subscriptionAnswer struct {
 	Raw           []byte          `json:"-"`
 }
 
-// runsDeliveryWorkflowID is the workflow of a delivery's first generation.
-func runsDeliveryWorkflowID(account, deliveryID string) string {
-	return runs.DeliveryWorkflowID(account, deliveryID, 0)
-}
-
 func createSubscription(t *testing.T, s *devstack.Stack, account, body string) (subscriptionAnswer, string) {
 	t.Helper()
 	resp := call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/"+account+"/subscriptions", []byte(body), nil)
@@ -356,7 +351,7 @@ func TestSubscriptionsToJunctionsOwnEvents(t *testing.T) {
 	if len(goneDeliveries) != 1 || goneDeliveries[0].Status != "failed" {
 		t.Fatalf("the 410's deliveries: %+v", goneDeliveries)
 	}
-	goneWorkflow := runsDeliveryWorkflowID("acme", goneDeliveries[0].ID)
+	goneWorkflow := runs.DeliveryWorkflowID("acme", goneDeliveries[0].ID, 0)
 	var result runs.DeliveryResult
 	if err := s.Client.GetWorkflow(context.Background(), goneWorkflow, "").Get(context.Background(), &result); err != nil {
 		t.Fatal(err)

@@ -2,12 +2,14 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
@@ -25,7 +27,7 @@ type States struct {
 }
 
 // Read returns the states a run reads, by scope: "account", and "user"
-// when the run has one.
+// and "conversation" when the run has them.
 func (s *States) Read(ctx context.Context, in runs.StateRead) (map[string]any, error) {
 	if s.Store == nil {
 		return nil, temporal.NewNonRetryableApplicationError("this worker has no metadata store to read states from", runs.ErrTypeNotConfigured, nil)
@@ -43,11 +45,22 @@ func (s *States) Read(ctx context.Context, in runs.StateRead) (map[string]any, e
 		}
 		out["user"] = user
 	}
+	if in.ConversationID != "" {
+		conversation, err := s.Store.State(ctx, store.StateRef{AccountID: in.AccountID, Scope: "conversation", Key: in.ConversationID})
+		if err != nil {
+			return nil, err
+		}
+		out["conversation"] = conversation
+	}
 	return out, nil
 }
 
-// errNoUser: a SetState step of scope user in a run without a user.
-var errNoUser = errors.New("the run has no user: its trigger is not a message from someone (scope user needs one)")
+// errNoUser and errNoConversation: a SetState step of scope user, or
+// conversation, in a run that has none.
+var (
+	errNoUser         = errors.New("the run has no user: its trigger is not a message from someone (scope user needs one)")
+	errNoConversation = errors.New("the run has no conversation: its trigger is not a message of a channel (scope conversation needs one)")
+)
 
 // Write is a SetState step: its values are evaluated here, inside the
 // write's transaction, against the state as it is then (state.<scope>), so
@@ -65,6 +78,12 @@ func (s *States) Write(ctx context.Context, in runs.StateWrite) (map[string]any,
 		}
 		ref.Key = in.UserKey
 	}
+	if in.Scope == "conversation" {
+		if in.ConversationID == "" {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, errNoConversation), runs.ErrTypeInvalidStep, nil)
+		}
+		ref.Key = in.ConversationID
+	}
 	var expiresIn time.Duration
 	if in.ExpiresIn != "" {
 		d, err := definition.ParseDuration(in.ExpiresIn)
@@ -73,7 +92,14 @@ func (s *States) Write(ctx context.Context, in runs.StateWrite) (map[string]any,
 		}
 		expiresIn = d
 	}
-	var renderErr error
+	var schema *connectors.Schema
+	if len(in.Schema) > 0 {
+		var err error
+		if schema, err = connectors.ParseSchema(in.Schema); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: the definition's %s state schema: %v", in.StepID, in.Scope, err), runs.ErrTypeInvalidStep, nil)
+		}
+	}
+	var renderErr, schemaErr error
 	state, err := s.Store.UpdateState(ctx, ref, expiresIn, func(current map[string]any) (map[string]any, error) {
 		env := definition.Env{Data: in.Data, Steps: in.Steps, Item: in.Item, Index: in.Index,
 			State: map[string]any{in.Scope: current}, Now: func() time.Time { return in.Now }}
@@ -90,8 +116,23 @@ func (s *States) Write(ctx context.Context, in runs.StateWrite) (map[string]any,
 				current[k] = v
 			}
 		}
+		if schema != nil {
+			// Checked inside the write: a state that would break the
+			// schema is never stored, whatever other runs wrote before.
+			b, err := json.Marshal(current)
+			if err == nil {
+				err = schema.Validate(b)
+			}
+			if err != nil {
+				schemaErr = err
+				return nil, err
+			}
+		}
 		return current, nil
 	})
+	if schemaErr != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: the %s state would not match the definition's schema, so it was not written: %v", in.StepID, in.Scope, schemaErr), runs.ErrTypeInvalidStep, nil)
+	}
 	if renderErr != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: values: %v", in.StepID, renderErr), runs.ErrTypeExpression, nil)
 	}

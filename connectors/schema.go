@@ -504,6 +504,11 @@ func Pointer(data []byte, pointer string) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not JSON: %w", err)
 	}
+	return pointerIn(v, pointer)
+}
+
+// pointerIn is Pointer over a decoded document.
+func pointerIn(v any, pointer string) (any, error) {
 	tokens, err := pointerTokens(pointer)
 	if err != nil {
 		return nil, err

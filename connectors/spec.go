@@ -45,6 +45,9 @@ type Spec struct {
 	CustomEnv bool          `json:"customEnv,omitempty"`
 	Triggers  []TriggerSpec `json:"triggers,omitempty"`
 	Actions   []ActionSpec  `json:"actions,omitempty"`
+	// Channels are the channels the connector carries conversations on
+	// (ChannelSpec); its message triggers say how an event maps to one.
+	Channels []ChannelSpec `json:"channels,omitempty"`
 }
 
 // Status says how far a version can be relied on.
@@ -255,6 +258,11 @@ type TriggerSpec struct {
 	// answers one in the same conversation (a Reply step): the action that
 	// sends it and where in the event its address is. Webhooks only.
 	Reply *ReplySpec `json:"reply,omitempty"`
+	// Message, for a trigger whose events are messages of one of the
+	// connector's channels, is how an event maps to its user, its
+	// conversation and its text: such events go through their
+	// conversation (runs.ConversationWorkflow). Webhooks only.
+	Message *MessageSpec `json:"message,omitempty"`
 }
 
 // ReplySpec is how a message a trigger receives is answered where it came

@@ -121,6 +121,7 @@ func (s Spec) Validate() error {
 			s.validateReply(v, at+".reply", *t.Reply)
 		}
 	}
+	s.validateChannels(v)
 	actions := map[string]bool{}
 	for i, a := range s.Actions {
 		at := fmt.Sprintf("actions[%d]", i)

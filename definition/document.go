@@ -165,6 +165,10 @@ type Document struct {
 	// not named gets the latest stable version, and the stored document names them all; runs of
 	// this version then call exactly these connector versions.
 	Apps map[string]string `json:"apps,omitempty"`
+	// States (a Junction extension) declares, per scope (StateScopes), the JSON schema its state
+	// keeps to and how long it lasts: a SetState step that would break the schema fails, and its
+	// write is not made.
+	States map[string]StateDeclaration `json:"states,omitempty"`
 	// Output-only mirrors of the schema form (set by server).
 	ID        string `json:"id,omitempty"`
 	Version   int    `json:"version,omitempty"`
@@ -469,6 +473,7 @@ func (d *decoder) document(raw any) *Document {
 		}
 	}
 	doc.Apps = d.apps(root)
+	doc.States = d.states(root)
 	def, ok := d.object(root, "definition", "definition")
 	if !ok {
 		if !d.covers("definition") {

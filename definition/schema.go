@@ -311,6 +311,12 @@ func schemaDocument() obj {
 			"apps": obj{"type": nullable("object"), "propertyNames": obj{"pattern": `^[a-z][a-z0-9_]*$`},
 				"additionalProperties": obj{"type": "string", "pattern": semverPattern.String()},
 				"description":          "Junction: connector id -> the version its steps and trigger use, e.g. {\"shopify\": \"1.0.0\"}. Apps not named get the latest stable version when the definition is saved."},
+			"states": obj{"type": nullable("object"), "propertyNames": obj{"enum": []any{"account", "user", "conversation"}},
+				"additionalProperties": obj{"type": "object", "additionalProperties": false, "properties": obj{
+					"schema":    obj{"type": "object", "description": "The JSON schema the scope's values keep to."},
+					"expiresIn": ref("durationString"),
+				}},
+				"description": "Junction: per state scope (account, user, conversation), the JSON schema its values keep to and how long a write keeps them."},
 			"definition": obj{
 				"type":     "object",
 				"required": []any{"name", "steps"},

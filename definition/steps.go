@@ -295,7 +295,7 @@ var stepSpecs = []*stepSpec{
 			"Expressions in values are evaluated when the write happens, against the state as it is then, so concurrent runs lose no update.",
 		Supported: true,
 		Inputs: []fieldSpec{
-			{Name: "scope", Kind: kindString, Required: true, Enum: StateScopes, Description: "account or user."},
+			{Name: "scope", Kind: kindString, Required: true, Enum: StateScopes, Description: "account, user or conversation (the user and the conversation of the message that started the run)."},
 			{Name: "values", Kind: kindObject, Required: true, Description: "Names and values to set; a null value removes the name. {{state.user.count + 1}} reads the value the write replaces."},
 			{Name: "expiresIn", Kind: kindDuration, Max: 365, Description: "The state expires (all its values) this long after the write; none by default."},
 		},
@@ -317,10 +317,10 @@ var stepSpecs = []*stepSpec{
 	},
 }
 
-// StateScopes are the scopes a state has. The user is the sender of the
-// message that started the run (an inbound SMS's or Chat Apps message's),
-// known by its channel address until users have ids of their own.
-var StateScopes = []string{"account", "user"}
+// StateScopes are the scopes a state has: the account's (global), the
+// user's (the sender of the message that started the run) and the
+// conversation's (the one that message was written in).
+var StateScopes = []string{"account", "user", "conversation"}
 
 // WebhookMethods and WebhookFormats are what a Webhook step (and a
 // subscription) may use.

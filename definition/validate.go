@@ -89,6 +89,7 @@ func (d *Document) validate() []FieldError {
 		}
 	}
 	v.apps(d)
+	v.states(d)
 	if strings.TrimSpace(d.Definition.Name) == "" {
 		v.fail("definition.name", CodeRequired, msgRequired)
 	}

@@ -105,6 +105,7 @@ type Gateway struct {
 	environment   *manage.Environment
 	subscriptions *manage.Subscriptions
 	states        *manage.States
+	conversations *manage.Conversations
 	actions       *manage.Actions
 }
 
@@ -141,6 +142,7 @@ func New(cfg Config) *Gateway {
 	g.connections = manage.NewConnections(cfg.Store, g.secrets, g.connectors)
 	g.environment = manage.NewEnvironment(cfg.Store, g.secrets, g.connectors)
 	g.states = manage.NewStates(cfg.Store)
+	g.conversations = manage.NewConversations(cfg.Store)
 	g.subscriptions = manage.NewSubscriptions(cfg.Store, g.secrets, g.intake, g.connectors, g.now)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -221,12 +223,20 @@ func New(cfg Config) *Gateway {
 	acct.GET("/apps/:app/versions/:version/env", g.handle(g.getEnv))
 	acct.PUT("/apps/:app/versions/:version/env", g.handle(g.putEnv))
 	acct.DELETE("/apps/:app/versions/:version/env/:name", g.handle(g.deleteEnv))
-	acct.GET("/state", g.handle(g.getState))
-	acct.PUT("/state", g.handle(g.putState))
-	acct.DELETE("/state", g.handle(g.deleteState))
-	acct.GET("/users/:userKey/state", g.handle(g.getState))
-	acct.PUT("/users/:userKey/state", g.handle(g.putState))
-	acct.DELETE("/users/:userKey/state", g.handle(g.deleteState))
+	acct.GET("/state", g.handle(g.getState(manage.StateAccount, "")))
+	acct.PUT("/state", g.handle(g.putState(manage.StateAccount, "")))
+	acct.DELETE("/state", g.handle(g.deleteState(manage.StateAccount, "")))
+	acct.GET("/users", g.handle(g.listUsers))
+	acct.GET("/users/:userId", g.handle(g.getUser))
+	acct.GET("/users/:userId/state", g.handle(g.getState(manage.StateUser, "userId")))
+	acct.PUT("/users/:userId/state", g.handle(g.putState(manage.StateUser, "userId")))
+	acct.DELETE("/users/:userId/state", g.handle(g.deleteState(manage.StateUser, "userId")))
+	acct.GET("/conversations", g.handle(g.listConversations))
+	acct.GET("/conversations/:conversationId", g.handle(g.getConversation))
+	acct.GET("/conversations/:conversationId/messages", g.handle(g.listMessages))
+	acct.GET("/conversations/:conversationId/state", g.handle(g.getState(manage.StateConversation, "conversationId")))
+	acct.PUT("/conversations/:conversationId/state", g.handle(g.putState(manage.StateConversation, "conversationId")))
+	acct.DELETE("/conversations/:conversationId/state", g.handle(g.deleteState(manage.StateConversation, "conversationId")))
 	acct.GET("/subscriptions", g.handle(g.listSubscriptions))
 	acct.POST("/subscriptions", g.handle(g.createSubscription))
 	acct.GET("/subscriptions/:subscriptionId", g.handle(g.getSubscription))

@@ -28,6 +28,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 	"go.uber.org/zap"
@@ -335,6 +336,32 @@ func (e *env) expectList(execs ...*workflowpb.WorkflowExecutionInfo) *string {
 			return &workflowservice.ListWorkflowExecutionsResponse{Executions: execs}, nil
 		}).Once()
 	return &query
+}
+
+// expectConversation expects the next message to go to its conversation
+// with Update-with-Start, and answers with a receipt of no runs; it
+// returns where the start options and the update will be.
+func (e *env) expectConversation() (*client.StartWorkflowOptions, *client.UpdateWorkflowOptions) {
+	var opts client.StartWorkflowOptions
+	var update client.UpdateWorkflowOptions
+	e.temporal.On("NewWithStartWorkflowOperation", mock.Anything, runs.ConversationWorkflow, mock.Anything).Return(
+		func(o client.StartWorkflowOptions, _ any, _ ...any) client.WithStartWorkflowOperation {
+			opts = o
+			return nil
+		}).Once()
+	handle := mocks.NewWorkflowUpdateHandle(e.t)
+	e.temporal.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, o client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+			update = o.UpdateOptions
+			return handle, nil
+		}).Once()
+	handle.On("Get", mock.Anything, mock.Anything).Return(func(_ context.Context, out any) error {
+		m := update.Args[0].(runs.InboundMessage)
+		*out.(*runs.MessageReceipt) = runs.MessageReceipt{ConversationID: "conv_1", UserID: "usr_1", MessageID: "cmsg_1",
+			Dispatch: json.RawMessage(`{"eventId":"` + m.EventID + `","runs":[]}`)}
+		return nil
+	}).Once()
+	return &opts, &update
 }
 
 // expectScheduleDeleted expects the poll schedule of acme's definition

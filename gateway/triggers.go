@@ -130,8 +130,10 @@ func (g *Gateway) triggerInboundSMS(c *gin.Context) error {
 	}
 	p := ev.Payload["payload"].(map[string]any)
 	from := stringField(p, "source")
-	ev.Reply = &intake.Reply{Keys: []string{runs.AwaitKey("sms", from)},
-		Signal: runs.Reply{EventID: ev.ID, From: from, Channel: "sms", Event: ev.Payload}}
+	// The conversation is the sender's on SMS (8x8's tags: msisdn and
+	// channel); a WaitForReply on sms and the sender is resumed by it.
+	setMessage(&ev, "sms", from, map[string]string{"msisdn": from}, []string{from, "sms"},
+		map[string]string{"msisdn": from, "channel": "sms"}, stringField(p, "body"), map[string]string{"umid": stringField(p, "umid")})
 	// A Reply step answers by SMS, from the number written to, through the
 	// same subaccount.
 	ev.ReplyTo = &runs.ReplyTo{StepType: definition.StepSMS, TextInput: "text", Inputs: map[string]any{
@@ -164,6 +166,18 @@ func (g *Gateway) triggerInboundChatApps(c *gin.Context) error {
 		}
 		keys = append(keys, runs.AwaitKey(channel, addr))
 	}
+	if from != "" && channel != "" {
+		content, _ := p["content"].(map[string]any)
+		tags := map[string]string{}
+		for name, field := range map[string]string{"msisdn": "msisdn", "channelUserId": "channelUserId"} {
+			if v := stringField(user, field); v != "" {
+				tags[name] = v
+			}
+		}
+		setMessage(&ev, channel, from, tags, []string{from, channel}, map[string]string{"msisdn": from, "channel": channel},
+			stringField(content, "text"), map[string]string{"umid": stringField(p, "umid")})
+	}
+	// A run may wait on either address of the sender.
 	ev.Reply = &intake.Reply{Keys: keys, Signal: runs.Reply{EventID: ev.ID, From: from, Channel: channel, Event: ev.Payload}}
 	return g.dispatch(c, ev)
 }
@@ -256,4 +270,24 @@ func (g *Gateway) startTestRun(c *gin.Context) error {
 	c.Header("Location", definitionPath(d.AccountID, d.ID)+"/workflows/"+run.WorkflowID)
 	c.JSON(http.StatusCreated, run)
 	return nil
+}
+
+// setMessage makes an event a message of a channel: from the user at
+// address (whose tags are userTags), in the conversation whose address is
+// made of conversationValues, saying text. It goes through its
+// conversation, and resumes a run waiting for a reply from the sender on
+// the channel.
+func setMessage(ev *intake.Event, channel, address string, userTags map[string]string, conversationValues []string,
+	conversationTags map[string]string, text string, tags map[string]string) {
+	for name, v := range tags {
+		if v == "" {
+			delete(tags, name)
+		}
+	}
+	key := runs.AwaitKey(channel, address)
+	ev.Message = &runs.Message{Channel: strings.ToLower(channel), UserKey: key, UserTags: userTags,
+		ConversationKey: runs.ConversationKey(conversationValues...), ConversationTags: conversationTags,
+		Type: runs.MessageText, Payload: map[string]any{"text": text}, Tags: tags}
+	ev.Reply = &intake.Reply{Keys: []string{key},
+		Signal: runs.Reply{EventID: ev.ID, From: address, Channel: strings.ToLower(channel), Event: ev.Payload}}
 }

@@ -98,8 +98,8 @@ func TestTriggers(t *testing.T) {
 		assertLogged(t, e, body.ErrorID, "10.1.2.3")
 	})
 
-	t.Run("an 8x8 message's umid is the event id", func(t *testing.T) {
-		query := e.expectList() // runs waiting for the sender's reply: none
+	t.Run("an 8x8 message goes to its conversation, its umid the event id", func(t *testing.T) {
+		opts, update := e.expectConversation()
 		resp := e.call(http.MethodPost, base+"/triggers/inbound_sms", e.runner,
 			`{"namespace":"SMS","eventType":"inbound_message_received","payload":{"umid":"5b7e3c1a","subAccountId":"eu","source":"+6591234567","body":"YES"}}`)
 		var got triggerAnswer
@@ -107,8 +107,13 @@ func TestTriggers(t *testing.T) {
 		if resp.status != http.StatusOK || got.EventID != "5b7e3c1a" || len(got.Runs) != 0 {
 			t.Errorf("%d %s", resp.status, resp.body)
 		}
-		if !strings.Contains(*query, runs.AwaitKey("sms", "+6591234567")) {
-			t.Errorf("waiting runs looked up with %q", *query)
+		conversation := runs.ConversationID(acme, "sms", runs.ConversationKey("+6591234567", "sms"))
+		if opts.ID != runs.ConversationWorkflowID(acme, conversation) || update.UpdateName != runs.MessageUpdate || update.UpdateID != "message-5b7e3c1a" {
+			t.Errorf("sent %+v to %q", update, opts.ID)
+		}
+		m := update.Args[0].(runs.InboundMessage).Message
+		if m.UserKey != runs.AwaitKey("sms", "+6591234567") || m.Payload["text"] != "YES" || m.UserTags["msisdn"] != "+6591234567" {
+			t.Errorf("message %+v", m)
 		}
 	})
 

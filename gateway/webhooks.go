@@ -94,6 +94,11 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 			ev.ReplyTo = &runs.ReplyTo{StepType: trigger[:strings.Index(trigger, ".")+1] + r.Action, Connection: conn.ID,
 				Inputs: r.ReplyInputs(we.Payload), TextInput: r.TextInput}
 		}
+		if m := spec.Message; m != nil {
+			if read, ok := m.Read(we.Payload); ok {
+				setMessage(&ev, read.Channel, read.UserAddress, read.UserTags, read.ConversationValues, read.ConversationTags, read.Text, read.Tags)
+			}
+		}
 		events = append(events, ev)
 	}
 	resp := webhookResponse{Trigger: trigger, Events: make([]intake.Result, 0, len(events))}

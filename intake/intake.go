@@ -38,37 +38,46 @@ import (
 	"github.com/junction-run/junction/store"
 )
 
-// Event is one inbound trigger event, whatever its source.
+// Event is one inbound trigger event, whatever its source. It is encoded
+// (as a conversation carries a message) with the names below.
 type Event struct {
-	AccountID string
+	AccountID string `json:"accountId"`
 	// SubAccountID selects the definitions of that subaccount too; "" only
 	// those of the account as a whole.
-	SubAccountID string
+	SubAccountID string `json:"subAccountId,omitempty"`
 	// Trigger is the definitions' trigger: "http_request", "inbound_sms",
 	// or an app trigger such as "shopify.orders_create".
-	Trigger string
+	Trigger string `json:"trigger"`
 	// ID is the event's own id (runs.ValidEventID); runs started for it
 	// have the workflow id runs.RunWorkflowID(account, definition, ID).
-	ID string
+	ID string `json:"id"`
 	// Payload is the run's data: its top-level fields become data.*.
-	Payload map[string]any
+	Payload map[string]any `json:"payload"`
 	// Connection, for an app trigger's webhook, starts only the definitions
 	// listening on that connection (their triggerConnection).
-	Connection string
+	Connection string `json:"connection,omitempty"`
 	// Reply, for a message that may answer a WaitForReply step, names the
 	// awaited senders it comes from and what the waiting run receives.
-	Reply *Reply
+	Reply *Reply `json:"reply,omitempty"`
 	// ReplyTo, for a message, is how the runs it starts answer it (their
 	// Reply steps).
-	ReplyTo *runs.ReplyTo
+	ReplyTo *runs.ReplyTo `json:"replyTo,omitempty"`
+	// Message, for a message of a channel, is who wrote it in which
+	// conversation: the event goes through the conversation's workflow,
+	// which logs it and hands it on one message at a time.
+	Message *runs.Message `json:"message,omitempty"`
+
+	// userID and conversationID are the message's user and conversation,
+	// once Receive has logged it: the runs it starts read their states.
+	userID, conversationID string
 }
 
 // Reply routes a message to the runs waiting for its sender.
 type Reply struct {
 	// Keys are runs.AwaitKey values of the sender's addresses: a run may
 	// wait on any of them.
-	Keys   []string
-	Signal runs.Reply
+	Keys   []string   `json:"keys"`
+	Signal runs.Reply `json:"signal"`
 }
 
 // Result is what one event did; its JSON is the trigger routes' answer.
@@ -79,6 +88,16 @@ type Result struct {
 	Skipped []Skipped `json:"skipped,omitempty"`
 	// Deliveries are the subscriptions' deliveries of the event.
 	Deliveries []Delivery `json:"deliveries,omitempty"`
+	// Conversation, for a message, is where it was logged.
+	Conversation *Conversation `json:"conversation,omitempty"`
+}
+
+// Conversation is the user, the conversation and the log entry of a
+// message.
+type Conversation struct {
+	ID        string `json:"id"`
+	UserID    string `json:"userId"`
+	MessageID string `json:"messageId"`
 }
 
 // Run is one run an event started, found already started, or resumed.
@@ -189,6 +208,10 @@ type Options struct {
 	// DefaultMaxInputBytes): a larger event is refused with ErrTooLarge
 	// before Temporal sees it.
 	MaxInputBytes int
+	// MessagesPerConversationRun and ConversationIdle are a conversation
+	// workflow's runs.ConversationInput (0: its defaults).
+	MessagesPerConversationRun int
+	ConversationIdle           time.Duration
 }
 
 // LocalHTTPSteps is what a run started under these options records in its
@@ -203,6 +226,7 @@ type eventStore interface {
 	// Awaiting finds the runs that registered the replies they wait for.
 	Awaiting(ctx context.Context, accountID string, keys ...string) ([]store.Await, error)
 	subscriptionStore
+	conversationStore
 }
 
 // temporalClient is what intake needs of Temporal; client.Client
@@ -211,6 +235,7 @@ type temporalClient interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+	conversationClient
 }
 
 // Intake starts and signals runs for events.
@@ -234,8 +259,17 @@ func New(events eventStore, temporal temporalClient, namespace string, options O
 // Dispatch routes one event to every enabled definition of the account with
 // its trigger: a run of the definition waiting for this reply is resumed;
 // otherwise a new run starts, if the definition's conditions accept the
-// event. It returns once Temporal has accepted every start and signal.
+// event. It returns once Temporal has accepted every start and signal. A
+// message goes through its conversation first (toConversation), which
+// hands it back to dispatch in order.
 func (i *Intake) Dispatch(ctx context.Context, ev Event) (Result, error) {
+	if ev.Message != nil {
+		return i.toConversation(ctx, ev)
+	}
+	return i.dispatch(ctx, ev)
+}
+
+func (i *Intake) dispatch(ctx context.Context, ev Event) (Result, error) {
 	defs, err := i.store.EnabledDefinitions(ctx, ev.AccountID, ev.Trigger, ev.SubAccountID)
 	if err != nil {
 		return Result{}, unavailable(err, "Could not look up definitions for this trigger")
@@ -432,19 +466,22 @@ func runInput(d store.Definition, ev Event, triggeredAt time.Time) (runs.RunInpu
 		return runs.RunInput{}, nil, fmt.Errorf("decoding stored definition %s v%d: %w", d.ID, d.Version, err)
 	}
 	return runs.RunInput{
-		AccountID:    d.AccountID,
-		SubAccountID: ev.SubAccountID,
-		DefinitionID: d.ID,
-		Version:      d.Version,
-		Name:         doc.Definition.Name,
-		Trigger:      ev.Trigger,
-		EventID:      ev.ID,
-		TriggeredAt:  triggeredAt,
-		Steps:        doc.Definition.Steps,
-		Apps:         doc.Apps,
-		Payload:      ev.Payload,
-		UserKey:      ev.userKey(),
-		ReplyTo:      ev.ReplyTo,
+		AccountID:      d.AccountID,
+		SubAccountID:   ev.SubAccountID,
+		DefinitionID:   d.ID,
+		Version:        d.Version,
+		Name:           doc.Definition.Name,
+		Trigger:        ev.Trigger,
+		EventID:        ev.ID,
+		TriggeredAt:    triggeredAt,
+		Steps:          doc.Definition.Steps,
+		Apps:           doc.Apps,
+		Payload:        ev.Payload,
+		UserKey:        ev.userKey(),
+		UserID:         ev.userID,
+		ConversationID: ev.conversationID,
+		ReplyTo:        ev.ReplyTo,
+		States:         doc.States,
 	}, &doc, nil
 }
 
@@ -466,9 +503,13 @@ func (res Result) Answering() (Run, bool) {
 	return Run{}, false
 }
 
-// userKey is the user an event comes from: the first address of the
-// sender a reply would be routed by; "" for events without a sender.
+// userKey is the user an event comes from: the message's sender, or the
+// first address of the sender a reply would be routed by; "" for events
+// without a sender.
 func (ev Event) userKey() string {
+	if ev.Message != nil {
+		return ev.Message.UserKey
+	}
 	if ev.Reply == nil || len(ev.Reply.Keys) == 0 {
 		return ""
 	}

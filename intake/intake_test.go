@@ -25,6 +25,9 @@ import (
 // fakeTemporal stands in for Temporal's client: it records what intake
 // starts and signals, and answers visibility with the waiting runs given.
 type fakeTemporal struct {
+	// client.Client is nil: what these tests do not expect intake to call
+	// panics.
+	client.Client
 	starts   []client.StartWorkflowOptions
 	inputs   []runs.RunInput
 	signals  []string // workflow id + signal name
@@ -85,6 +88,14 @@ func (failingStore) SubscriptionsFor(context.Context, string, string, string) ([
 
 func (failingStore) EnqueueDelivery(context.Context, store.Delivery) (store.Delivery, bool, error) {
 	return store.Delivery{}, false, errors.New("database is locked")
+}
+
+func (failingStore) RecordIncoming(context.Context, store.Inbound) (store.ChatMessage, bool, error) {
+	return store.ChatMessage{}, false, errors.New("database is locked")
+}
+
+func (failingStore) SetMessageRuns(context.Context, string, string, []store.HandledRun) error {
+	return errors.New("database is locked")
 }
 
 func (failingStore) Awaiting(context.Context, string, ...string) ([]store.Await, error) {

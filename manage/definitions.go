@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 
 	"go.temporal.io/sdk/client"
 
@@ -125,6 +127,7 @@ func (d *Definitions) parse(ctx context.Context, accountID string, body []byte) 
 	if err != nil {
 		return nil, failed(err, "Could not check the definition's connections")
 	}
+	problems = append(problems, stateSchemaProblems(doc)...)
 	if len(problems) > 0 {
 		return nil, &definition.ValidationError{Errors: problems}
 	}
@@ -321,4 +324,27 @@ func views(recs []store.Definition) ([]*definition.Document, error) {
 		out = append(out, doc)
 	}
 	return out, nil
+}
+
+// stateSchemaProblems checks that the schemas the definition declares for
+// its states are schemas Junction can check values against (connectors'
+// subset of JSON Schema), so a SetState step never fails on the schema
+// itself.
+func stateSchemaProblems(doc *definition.Document) []definition.FieldError {
+	var problems []definition.FieldError
+	for _, scope := range slices.Sorted(maps.Keys(doc.States)) {
+		raw := doc.States[scope].Schema
+		if len(raw) == 0 {
+			continue
+		}
+		schema, err := connectors.ParseSchema(raw)
+		if err == nil {
+			err = schema.Check()
+		}
+		if err != nil {
+			problems = append(problems, definition.FieldError{Path: definition.PathKey("states", scope) + ".schema",
+				Code: definition.CodeInvalidValue, Message: "is not a JSON schema Junction can check values against: " + err.Error()})
+		}
+	}
+	return problems
 }

@@ -40,6 +40,15 @@ type RunInput struct {
 	// inbound message, by runs.AwaitKey), whose state it reads and writes
 	// as state.user; "" when the trigger has no sender.
 	UserKey string `json:"userKey,omitempty"`
+	// UserID and ConversationID, for a run started by a message of a
+	// channel, are its user and conversation (runs.UserID,
+	// runs.ConversationID): the conversation's state is the run's
+	// state.conversation, and what its Reply steps send is logged in it.
+	UserID         string `json:"userId,omitempty"`
+	ConversationID string `json:"conversationId,omitempty"`
+	// States are the definition's state declarations (schema and expiry
+	// per scope), which its SetState steps keep to.
+	States map[string]definition.StateDeclaration `json:"states,omitempty"`
 	// RunEvents are the run events (run.completed, run.failed) the
 	// account's subscriptions received when the run started: the run
 	// raises them when it ends. Empty for most runs, which then schedule

@@ -13,10 +13,11 @@ import (
 // every run that uses it.
 const MaxStateBytes = 64 << 10
 
-// StateRef names one state: an account's (Key "") or a user's.
+// StateRef names one state: an account's (Key ""), a user's (Key: the user's channel address,
+// runs.AwaitKey) or a conversation's (Key: the conversation's id).
 type StateRef struct {
 	AccountID string
-	Scope     string // "account" or "user"
+	Scope     string // "account", "user" or "conversation"
 	Key       string
 }
 
@@ -26,9 +27,9 @@ func (r StateRef) validate() error {
 	}
 	switch {
 	case r.Scope == "account" && r.Key == "":
-	case r.Scope == "user" && r.Key != "" && len(r.Key) <= 256 && storable(r.Key):
+	case (r.Scope == "user" || r.Scope == "conversation") && r.Key != "" && len(r.Key) <= 256 && storable(r.Key):
 	default:
-		return fmt.Errorf("state %s %q: an account state has no key, a user's has one (at most 256 bytes): %w", r.Scope, r.Key, ErrInvalid)
+		return fmt.Errorf("state %s %q: want scope account, user or conversation; an account state has no key, a user's or a conversation's has one (at most 256 bytes): %w", r.Scope, r.Key, ErrInvalid)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,7 +91,24 @@ func TestStates(t *testing.T) {
 		if err := s.PutState(ctx, account, map[string]any{"big": string(make([]byte, MaxStateBytes))}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("an oversized state: %v, want ErrInvalid", err)
 		}
-		for _, bad := range []StateRef{{AccountID: "acme", Scope: "user"}, {AccountID: "acme", Scope: "account", Key: "x"}, {AccountID: "acme", Scope: "global"}} {
+		// A conversation's state, apart from a user's with the same key.
+		conversation := StateRef{AccountID: "acme", Scope: "conversation", Key: "conv_1"}
+		if err := s.PutState(ctx, conversation, map[string]any{"step": "greeted"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.State(ctx, conversation); got["step"] != "greeted" || len(got) != 1 {
+			t.Errorf("the conversation's state: %v", got)
+		}
+		if got, _ := s.State(ctx, StateRef{AccountID: "acme", Scope: "user", Key: "conv_1"}); len(got) != 0 {
+			t.Errorf("a user's state with the conversation's key: %v, want empty: scopes are apart", got)
+		}
+		for _, bad := range []StateRef{
+			{AccountID: "acme", Scope: "user"},
+			{AccountID: "acme", Scope: "conversation"},
+			{AccountID: "acme", Scope: "conversation", Key: strings.Repeat("x", 257)},
+			{AccountID: "acme", Scope: "account", Key: "x"},
+			{AccountID: "acme", Scope: "global"},
+		} {
 			if _, err := s.State(ctx, bad); !errors.Is(err, ErrInvalid) {
 				t.Errorf("%+v: %v, want ErrInvalid", bad, err)
 			}

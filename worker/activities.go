@@ -52,6 +52,9 @@ type Dependencies struct {
 	// failed for good, a run's end) through intake; nil leaves them
 	// unraised (the activities that raise them fail as not configured).
 	Events activities.EventRaiser
+	// Messages logs and dispatches the messages conversations receive,
+	// through intake; nil leaves conversations unable to take messages.
+	Messages activities.MessageReceiver
 }
 
 // NewActivities wires the activities the way `junction dev` and `junction
@@ -80,17 +83,20 @@ func NewActivities(d Dependencies) Activities {
 		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv}
 	var awaits *activities.Awaits
 	var states *activities.States
+	conversations := &activities.Conversations{Receiver: d.Messages}
 	if d.Store != nil {
 		awaits = &activities.Awaits{Store: d.Store}
 		states = &activities.States{Store: d.Store}
+		conversations.Store = d.Store
 	}
 	return Activities{
-		Awaits:     awaits,
-		States:     states,
-		Outbound:   outboundActs,
-		HTTP:       httpActs,
-		Messaging:  &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
-		Connectors: connectorActs,
+		Awaits:        awaits,
+		States:        states,
+		Conversations: conversations,
+		Outbound:      outboundActs,
+		HTTP:          httpActs,
+		Messaging:     &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
+		Connectors:    connectorActs,
 	}
 }
 

@@ -142,6 +142,8 @@ type Activities struct {
 	Awaits *activities.Awaits
 	// States reads and writes the states runs share.
 	States *activities.States
+	// Conversations receives messages and logs replies.
+	Conversations *activities.Conversations
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -235,6 +237,14 @@ func Register(r Registry, acts Activities) {
 	r.RegisterActivityWithOptions(acts.States.Read, activity.RegisterOptions{Name: runs.ReadStateActivity})
 	r.RegisterActivityWithOptions(acts.States.Write, activity.RegisterOptions{Name: runs.WriteStateActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.SendWebhook, activity.RegisterOptions{Name: runs.SendWebhookActivity})
+	// Conversations: the entity workflow that takes a conversation's
+	// messages in order, and the run's log of what it replied.
+	if acts.Conversations == nil {
+		acts.Conversations = &activities.Conversations{}
+	}
+	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: runs.ConversationWorkflow})
+	r.RegisterActivityWithOptions(acts.Conversations.Receive, activity.RegisterOptions{Name: runs.ReceiveMessageActivity})
+	r.RegisterActivityWithOptions(acts.Conversations.RecordOutgoing, activity.RegisterOptions{Name: runs.RecordOutgoingActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {

@@ -37,6 +37,9 @@ func (r *run) reply(ctx workflow.Context, step definition.Step, sc *scope) (any,
 			Source: stringOf(call["source"]), Text: text}
 		var out runs.MessageResult
 		result, err := r.callActivity(ctx, step, messagingDefaults, runs.SendSMSActivity, req, &out)
+		if err == nil {
+			err = r.logReply(ctx, step, text)
+		}
 		return result, inputs, err
 	}
 	connector, action, ok := definition.ConnectorAction(to.StepType)
@@ -48,5 +51,35 @@ func (r *run) reply(ctx workflow.Context, step definition.Step, sc *scope) (any,
 		Version: r.in.Apps[connector], ConnectionID: to.Connection, Input: call}
 	var out any
 	result, err := r.callActivity(ctx, step, connectorDefaults, to.StepType, req, &out)
+	if err == nil {
+		err = r.logReply(ctx, step, text)
+	}
 	return result, inputs, err
+}
+
+// versionReplyLog guards logging a Reply step's text in its conversation.
+// Runs whose input names no conversation (all those started before
+// conversations existed) log nothing and record no marker.
+const versionReplyLog = "reply-log"
+
+// logReply adds what a Reply step sent to the run's conversation's log. A
+// failure to log fails the step: the message went out, but the log would
+// lie about the conversation.
+func (r *run) logReply(ctx workflow.Context, step definition.Step, text string) error {
+	if r.in.ConversationID == "" || workflow.GetVersion(ctx, versionReplyLog, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	r.repliesSent++
+	info := workflow.GetInfo(ctx)
+	msg := runs.OutgoingMessage{AccountID: r.in.AccountID, ConversationID: r.in.ConversationID, Type: runs.MessageText,
+		Payload:      map[string]any{"text": text},
+		SourceID:     fmt.Sprintf("%s/%s/%d", info.WorkflowExecution.RunID, step.ID, r.repliesSent),
+		DefinitionID: r.in.DefinitionID, Version: r.in.Version, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: stateActivityOptions.StartToCloseTimeout, RetryPolicy: stateActivityOptions.RetryPolicy,
+	})
+	if err := workflow.ExecuteLocalActivity(lctx, runs.RecordOutgoingActivity, msg).Get(ctx, nil); err != nil {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: logging the reply", step.ID), runs.ErrTypeStepFailed, err)
+	}
+	return nil
 }

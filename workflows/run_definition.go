@@ -149,10 +149,13 @@ type run struct {
 	// response is the first Respond step's answer, which RespondUpdate
 	// waits for.
 	response *runs.Response
-	// state is what the run reads as state.account and state.user: read
+	// state is what the run reads as state.account, state.user and state.conversation: read
 	// once when the run starts (readState), and as its own SetState steps
 	// leave it.
 	state map[string]any
+	// repliesSent counts the Reply steps the run sent, so each has its own
+	// entry in the conversation's log.
+	repliesSent int
 }
 
 // versionLoopContinueAsNew guards continuing as new between the

@@ -46,7 +46,7 @@ func (r *run) readState(ctx workflow.Context) error {
 		StartToCloseTimeout: stateActivityOptions.StartToCloseTimeout, RetryPolicy: stateActivityOptions.RetryPolicy,
 	})
 	var state map[string]any
-	if err := workflow.ExecuteLocalActivity(lctx, runs.ReadStateActivity, runs.StateRead{AccountID: r.in.AccountID, UserKey: r.in.UserKey}).Get(ctx, &state); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, runs.ReadStateActivity, runs.StateRead{AccountID: r.in.AccountID, UserKey: r.in.UserKey, ConversationID: r.in.ConversationID}).Get(ctx, &state); err != nil {
 		return temporal.NewNonRetryableApplicationError("reading the states the definition refers to", runs.ErrTypeStepFailed, err)
 	}
 	r.state = state
@@ -60,8 +60,12 @@ func (r *run) setState(ctx workflow.Context, step definition.Step, sc *scope) (a
 	scope := fmt.Sprint(step.Inputs["scope"])
 	values, _ := step.Inputs["values"].(map[string]any)
 	expiresIn, _ := step.Inputs["expiresIn"].(string)
-	in := runs.StateWrite{StepID: step.ID, AccountID: r.in.AccountID, Scope: scope, UserKey: r.in.UserKey,
-		Values: values, ExpiresIn: expiresIn, Data: r.data, Steps: sc.steps, Item: sc.item, Index: sc.index, Now: r.now()}
+	declared := r.in.States[scope]
+	if expiresIn == "" {
+		expiresIn = declared.ExpiresIn
+	}
+	in := runs.StateWrite{StepID: step.ID, AccountID: r.in.AccountID, Scope: scope, UserKey: r.in.UserKey, ConversationID: r.in.ConversationID,
+		Values: values, ExpiresIn: expiresIn, Schema: declared.Schema, Data: r.data, Steps: sc.steps, Item: sc.item, Index: sc.index, Now: r.now()}
 	var state map[string]any
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stateActivityOptions), runs.WriteStateActivity, in).Get(ctx, &state); err != nil {
 		return nil, step.Inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), runs.ErrTypeStepFailed, err)

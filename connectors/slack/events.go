@@ -175,6 +175,14 @@ func eventTrigger() connectors.TriggerSpec {
 		// one under the message).
 		Reply: &connectors.ReplySpec{Action: "post_message", TextInput: "text", Inputs: map[string][]string{
 			"channel": {"/event/channel"}, "thread_ts": {"/event/thread_ts", "/event/ts"}}},
+		// A message's conversation is its thread: a message outside one
+		// starts the thread the reply opens under it.
+		Message: &connectors.MessageSpec{Channel: "slack",
+			UserTags: []connectors.TagSpec{{Name: "id", Pointers: []string{"/event/user"}}},
+			ConversationTags: []connectors.TagSpec{{Name: "channel", Pointers: []string{"/event/channel"}},
+				{Name: "thread", Pointers: []string{"/event/thread_ts", "/event/ts"}}},
+			Text:        []string{"/event/text"},
+			MessageTags: []connectors.TagSpec{{Name: "ts", Pointers: []string{"/event/ts"}}}},
 		Payload: connectors.OpenObjects(connectors.MustSchemaFor[EventCallback]()),
 		SamplePayload: json.RawMessage(`{
 			"token": "XXYYZZ",

@@ -66,6 +66,9 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{bearer()},
 		Triggers: []connectors.TriggerSpec{eventTrigger()},
+		// A Slack thread is a conversation; post_message writes mrkdwn.
+		Channels: []connectors.ChannelSpec{{Name: "slack", Description: "Messages in Slack channels and threads.",
+			MessageTypes: []string{"text", "markdown"}}},
 	}, postMessage()).WithWebhooks(eventWebhook()).
 		WithCheck(check)
 }

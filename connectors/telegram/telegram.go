@@ -128,6 +128,10 @@ func New() *connectors.Static {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{botToken()},
 		Triggers: []connectors.TriggerSpec{updateTrigger()},
+		// A chat is a conversation; send_message writes text or, with
+		// parse_mode, Markdown.
+		Channels: []connectors.ChannelSpec{{Name: "telegram", Description: "Messages in Telegram chats with the bot.",
+			MessageTypes: []string{"text", "markdown"}}},
 	}, sendMessage()).WithWebhooks(updateWebhook()).
 		WithCheck(check)
 }

@@ -90,6 +90,12 @@ func updateTrigger() connectors.TriggerSpec {
 		// A reply goes to the message's chat (or the channel post's).
 		Reply: &connectors.ReplySpec{Action: "send_message", TextInput: "text", Inputs: map[string][]string{
 			"chat_id": {"/message/chat/id", "/channel_post/chat/id", "/callback_query/message/chat/id"}}},
+		Message: &connectors.MessageSpec{Channel: "telegram",
+			UserTags: []connectors.TagSpec{{Name: "id", Pointers: []string{"/message/from/id", "/callback_query/from/id", "/channel_post/sender_chat/id"}},
+				{Name: "username", Pointers: []string{"/message/from/username", "/callback_query/from/username"}}},
+			ConversationTags: []connectors.TagSpec{{Name: "chat", Pointers: []string{"/message/chat/id", "/channel_post/chat/id", "/callback_query/message/chat/id"}}},
+			Text:             []string{"/message/text", "/channel_post/text", "/callback_query/data"},
+			MessageTags:      []connectors.TagSpec{{Name: "id", Pointers: []string{"/message/message_id", "/channel_post/message_id"}}}},
 		Signature:   SignatureScheme,
 		SecretField: connectors.FieldWebhookSecret,
 	}

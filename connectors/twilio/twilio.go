@@ -56,6 +56,10 @@ func spec() connectors.Spec {
 		Status:   connectors.StatusStable,
 		Auth:     []connectors.AuthSpec{basic},
 		Triggers: []connectors.TriggerSpec{incomingSMS()},
+		// A phone number's messages are one user's, whichever provider
+		// carries them: the channel is "sms", as 8x8's.
+		Channels: []connectors.ChannelSpec{{Name: "sms", Description: "SMS to and from the account's Twilio numbers.",
+			MessageTypes: []string{"text"}}},
 	}
 }
 

@@ -72,6 +72,12 @@ func incomingSMS() connectors.TriggerSpec {
 		// A reply is an SMS back to the sender, from the number it wrote to.
 		Reply: &connectors.ReplySpec{Action: "send_sms", TextInput: "body", Inputs: map[string][]string{
 			"to": {"/From"}, "from": {"/To"}}},
+		Message: &connectors.MessageSpec{Channel: "sms",
+			UserTags: []connectors.TagSpec{{Name: "phone", Pointers: []string{"/From"}}},
+			ConversationTags: []connectors.TagSpec{{Name: "userPhone", Pointers: []string{"/From"}},
+				{Name: "activePhone", Pointers: []string{"/To"}}},
+			Text:        []string{"/Body"},
+			MessageTags: []connectors.TagSpec{{Name: "sid", Pointers: []string{"/MessageSid"}}}},
 		SamplePayload: json.RawMessage(`{
 			"MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
 			"SmsSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",

@@ -202,10 +202,12 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 		registry = catalog.New()
 	}
 	if w := cfg.Worker; w != nil {
+		// The worker's own intake: for the events Junction raises and the
+		// messages conversations hand back, in this process.
+		in := intake.New(a.Store, a.Temporal, cfg.Temporal.Namespace, cfg.Runs, nil)
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
 			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy,
-			MaxResponseBytes: w.MaxResponseBytes,
-			Events:           intake.New(a.Store, a.Temporal, cfg.Temporal.Namespace, cfg.Runs, nil)})
+			MaxResponseBytes: w.MaxResponseBytes, Events: in, Messages: in})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
 		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}

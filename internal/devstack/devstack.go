@@ -95,6 +95,10 @@ type Config struct {
 	// instead of short ones as local activities (`junction dev
 	// --local-http-steps=false`; intake.Options).
 	NoLocalHTTPSteps bool
+	// MessagesPerConversationRun is how many messages a conversation's
+	// workflow takes before it continues as new (intake.Options; 0: the
+	// default).
+	MessagesPerConversationRun int
 	// EgressAllow is the egress address guard's allow list
 	// (egress.ParseAllow; default egress.AllowLoopback, so that steps reach
 	// the gateway and fakes on 127.0.0.1; "none" for public addresses
@@ -229,7 +233,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		PayloadKeys:              app.PayloadKeys{Spec: payloadKeys},
 		Connectors:               cfg.Connectors,
 		// Eager start: the worker is on the gateway's client.
-		Runs: intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps},
+		Runs: intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps,
+			MessagesPerConversationRun: cfg.MessagesPerConversationRun},
 		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow,
 			MaxResponseBytes: cfg.MaxResponseBytes},
 		Gateway: &app.GatewayConfig{

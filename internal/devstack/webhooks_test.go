@@ -35,6 +35,11 @@ type webhookResult struct {
 			DefinitionID string `json:"definitionId"`
 			Reason       string `json:"reason"`
 		} `json:"skipped"`
+		Conversation *struct {
+			ID        string `json:"id"`
+			UserID    string `json:"userId"`
+			MessageID string `json:"messageId"`
+		} `json:"conversation"`
 	} `json:"events"`
 }
 

@@ -2,16 +2,19 @@
 # bench.sh runs `make bench`: Junction against raw Temporal and n8n on this machine, then the
 # scale scenario (runs parked in a Wait step), then the polling scenario (N Shopify connections, each
 # polled by a shopify.new_orders definition), then the deliveries scenario (outbound webhook
-# subscriptions: fan-out beside runs, and a receiver's backlog drained), then the Go
+# subscriptions: fan-out beside runs, and a receiver's backlog drained), then the conversations
+# scenario (inbound SMS over 1,000 senders, each answered by a Reply step), then the Go
 # micro-benchmarks. See docs/benchmarks.md.
 #
 # Everything runs on 127.0.0.1, every phase is bounded in events and time, and the defaults finish
 # in about 19 minutes on 2 cores (7 of them the polling scenario, BENCH_POLL_N=100 shortens it; 6 the
-# deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it). Knobs (environment):
+# deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it; the conversations scenario adds
+# about 5 more, BENCH_CONVERSATIONS_N=1000 shortens it). Knobs (environment):
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
-#   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries)
+#   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,
+#                   conversations)
 #   BENCH_PARK_N (500)  BENCH_PARK_PERSISTENCE (first of BENCH_PERSISTENCE)  BENCH_PARK_WAIT (auto)
 #                   100,000 parked runs: BENCH_PARK_N=100000 BENCH_PARK_PERSISTENCE=postgres
 #                   BENCH_SYSTEMS=park (that alone takes well over 15 minutes)
@@ -22,6 +25,10 @@
 #                   (first of BENCH_PERSISTENCE)  BENCH_DELIVERIES_TIMEOUT (20m)  the deliveries scenario;
 #                   it needs the dev Vault, as the polling scenario does. BENCH_DELIVERIES_DRAIN_N=1000
 #                   is a quick run.
+#   BENCH_CONVERSATIONS_N (5000)  BENCH_CONVERSATIONS_USERS (1000)  BENCH_CONVERSATIONS_PERSISTENCE
+#                   (first of BENCH_PERSISTENCE)  BENCH_CONVERSATIONS_TIMEOUT (30m)  the conversations
+#                   scenario: N inbound SMS from USERS senders, each answered through a loopback fake of
+#                   8x8's SMS API, beside N http_request runs in the same process
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
 #   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http=false,
 #                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
@@ -41,7 +48,7 @@ mkdir -p "$out"
 
 pg_url=${BENCH_POSTGRES_URL:-}
 if [[ ,$persistence, == *,postgres,* || ${BENCH_PARK_PERSISTENCE:-} == postgres || ${BENCH_POLL_PERSISTENCE:-} == postgres ||
-	${BENCH_DELIVERIES_PERSISTENCE:-} == postgres ]] && [[ -z $pg_url ]]; then
+	${BENCH_DELIVERIES_PERSISTENCE:-} == postgres || ${BENCH_CONVERSATIONS_PERSISTENCE:-} == postgres ]] && [[ -z $pg_url ]]; then
 	if ! pg_url=$(./scripts/testpg.sh); then
 		echo "bench.sh: no PostgreSQL (scripts/testpg.sh failed); measuring on SQLite only" >&2
 		persistence=sqlite
@@ -54,11 +61,13 @@ go build -o bin/junction-bench ./cmd/junction-bench
 args=(
 	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
 	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
-	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries}"
+	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,conversations}"
 	-park-n "${BENCH_PARK_N:-500}"
 	-poll-n "${BENCH_POLL_N:-1000}" -poll-idle "${BENCH_POLL_IDLE:-30s}" -poll-timeout "${BENCH_POLL_TIMEOUT:-10m}"
 	-deliveries-n "${BENCH_DELIVERIES_N:-${BENCH_N:-1000}}" -deliveries-drain-n "${BENCH_DELIVERIES_DRAIN_N:-10000}"
 	-deliveries-timeout "${BENCH_DELIVERIES_TIMEOUT:-20m}"
+	-conversations-n "${BENCH_CONVERSATIONS_N:-5000}" -conversations-users "${BENCH_CONVERSATIONS_USERS:-1000}"
+	-conversations-timeout "${BENCH_CONVERSATIONS_TIMEOUT:-30m}"
 	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
 	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
 )
@@ -67,6 +76,7 @@ args=(
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_POLL_PERSISTENCE:-} ]] && args+=(-poll-persistence "$BENCH_POLL_PERSISTENCE")
 [[ -n ${BENCH_DELIVERIES_PERSISTENCE:-} ]] && args+=(-deliveries-persistence "$BENCH_DELIVERIES_PERSISTENCE")
+[[ -n ${BENCH_CONVERSATIONS_PERSISTENCE:-} ]] && args+=(-conversations-persistence "$BENCH_CONVERSATIONS_PERSISTENCE")
 [[ -n ${BENCH_CPUPROFILE:-} ]] && args+=(-cpuprofile "$BENCH_CPUPROFILE")
 # Every system under test runs with Junction's defaults unless BENCH_SERVE_ARGS
 # says otherwise; the junction-activities system turns local HTTP steps off.

@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
 	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
-	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries", "what to measure")
+	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,conversations", "what to measure")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
@@ -108,6 +108,11 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.Deliveries.DrainN, "deliveries-drain-n", 10000, "deliveries backlogged while the receiver is down, then drained (0: no drain)")
 	fs.StringVar(&cfg.Deliveries.Persistence, "deliveries-persistence", "", "persistence of the deliveries scenario (default: the first of -persistence)")
 	fs.DurationVar(&cfg.Deliveries.Timeout, "deliveries-timeout", 20*time.Minute, "cap on the whole deliveries scenario")
+	fs.IntVar(&cfg.Conversations.N, "conversations-n", 5000, "inbound SMS of the conversations scenario (and http_request events of its baseline)")
+	fs.IntVar(&cfg.Conversations.Users, "conversations-users", 1000, "senders the messages are spread over round-robin: the conversations active at once")
+	fs.StringVar(&cfg.Conversations.Persistence, "conversations-persistence", "", "persistence of the conversations scenario (default: the first of -persistence)")
+	fs.DurationVar(&cfg.Conversations.MaxDuration, "conversations-max", 10*time.Minute, "cap on each of the conversations scenario's two loads")
+	fs.DurationVar(&cfg.Conversations.Timeout, "conversations-timeout", 30*time.Minute, "cap on the whole conversations scenario")
 	timeout := fs.Duration("timeout", 45*time.Minute, "hard cap on the whole run")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	w := workerFlags(fs)
@@ -152,6 +157,14 @@ func run(ctx context.Context, args []string) error {
 		cfg.Deliveries.Persistence = cfg.Persistence[0]
 	}
 	cfg.Deliveries.Concurrency = cfg.Concurrency
+	if cfg.Systems[bench.SystemConversations] && (cfg.Conversations.N <= 0 || cfg.Conversations.Users <= 0 ||
+		cfg.Conversations.MaxDuration <= 0 || cfg.Conversations.Timeout <= 0) {
+		return fmt.Errorf("-conversations-n, -conversations-users, -conversations-max and -conversations-timeout must be positive")
+	}
+	if cfg.Conversations.Persistence == "" && len(cfg.Persistence) > 0 {
+		cfg.Conversations.Persistence = cfg.Persistence[0]
+	}
+	cfg.Conversations.Concurrency = cfg.Concurrency
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -195,6 +208,7 @@ func serve(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.NoEagerStart, "no-eager-start", false, "start runs without eager workflow start")
 	fs.BoolVar(&cfg.LocalHTTPSteps, "local-http", true, "run short HttpRequest steps as local activities, as Junction ships (-local-http=false: as regular activities)")
 	vaultBin := fs.String("vault-bin", "", "start the dev Vault from this binary, on a free port (the poll and deliveries scenarios)")
+	smsAPI := fs.String("sms-api", "", "send the SMS and Reply steps' 8x8 calls to this loopback URL (the conversations scenario)")
 	standIn := fs.String("shopify-stand-in", "", "send calls to https://*.myshopify.com to this loopback URL (the poll scenario)")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
@@ -214,6 +228,13 @@ func serve(ctx context.Context, args []string) error {
 			return fmt.Errorf("-shopify-stand-in must be a loopback URL, got %q", *standIn)
 		}
 		cfg.Poll.ShopifyStandIn = u
+	}
+	if *smsAPI != "" {
+		u, err := url.Parse(*smsAPI)
+		if err != nil || u.Hostname() != "127.0.0.1" {
+			return fmt.Errorf("-sms-api must be a loopback URL, got %q", *smsAPI)
+		}
+		cfg.EightByEight = bench.SMSAPIConfig(*smsAPI)
 	}
 	if cfg.DataDir == "" {
 		return fmt.Errorf("-data-dir is required")

@@ -23,6 +23,8 @@ type Results struct {
 	Poll     *PollResult   `json:"poll,omitempty"`
 	// Deliveries is the outbound webhooks scenario (deliveries.go).
 	Deliveries *DeliveriesResult `json:"deliveries,omitempty"`
+	// Conversations is the inbound SMS scenario (conversations.go).
+	Conversations *ConversationsResult `json:"conversations,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -126,6 +128,10 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	if cfg.Systems[SystemDeliveries] && ctx.Err() == nil {
 		dr := cfg.RunDeliveries(ctx, sink)
 		res.Deliveries = &dr
+	}
+	if cfg.Systems[SystemConversations] && ctx.Err() == nil {
+		cr := cfg.RunConversations(ctx, sink)
+		res.Conversations = &cr
 	}
 	res.Finished = time.Now()
 	return res, ctx.Err()
@@ -239,6 +245,9 @@ func (r Results) Markdown() string {
 	}
 	if r.Deliveries != nil {
 		b.WriteString(r.Deliveries.Markdown())
+	}
+	if r.Conversations != nil {
+		b.WriteString(r.Conversations.Markdown())
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes:\n\n")

@@ -18,6 +18,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devserver"
@@ -46,6 +47,9 @@ type ServeConfig struct {
 	PprofAddr string
 	// Poll adds what the polling scenario needs (pollserve.go).
 	Poll PollServe
+	// EightByEight points the SMS and Reply steps at the conversations
+	// scenario's SMS fake (SMSAPIConfig).
+	EightByEight eightbyeight.Config
 }
 
 // tuneServer applies the levers on the embedded server.
@@ -98,6 +102,7 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		// Connections for the polling scenario (pollserve.go).
 		VaultListen:        cfg.Poll.vaultListen(),
 		ConnectorTransport: cfg.Poll.connectorTransport(),
+		EightByEight:       cfg.EightByEight,
 	})
 	if err != nil {
 		return err

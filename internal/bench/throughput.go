@@ -54,7 +54,8 @@ type Config struct {
 	// PostgresURL is the PostgreSQL server for "postgres".
 	PostgresURL string
 	// Systems limits what runs: any of temporal-raw, temporal-raw-local,
-	// junction, junction-activities, n8n, park, poll, deliveries.
+	// junction, junction-activities, n8n, park, poll, deliveries,
+	// conversations.
 	Systems map[string]bool
 
 	N            int
@@ -75,6 +76,8 @@ type Config struct {
 	Park       ParkConfig
 	Poll       PollConfig
 	Deliveries DeliveriesConfig
+	// Conversations is the inbound SMS scenario (conversations.go).
+	Conversations ConversationsConfig
 
 	Log io.Writer
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Channels (issue 15, Botpress's model): a connector that carries
@@ -27,10 +28,12 @@ type ChannelSpec struct {
 }
 
 // TagSpec is one tag read from an event: its Name, and the JSON pointers
-// (RFC 6901) its value may be at, the first that holds a value winning.
+// (RFC 6901) its value may be at, the first that holds a value winning; or
+// a fixed Value (8x8's SMS conversations are tagged channel "sms").
 type TagSpec struct {
 	Name     string   `json:"name"`
-	Pointers []string `json:"pointers"`
+	Pointers []string `json:"pointers,omitempty"`
+	Value    string   `json:"value,omitempty"`
 }
 
 // MessageSpec is how a trigger's event is a message: on which Channel, who
@@ -40,7 +43,11 @@ type TagSpec struct {
 // conversation tag value is not a message (a Slack event of another
 // kind): it starts runs as any event, outside conversations.
 type MessageSpec struct {
-	Channel          string    `json:"channel"`
+	Channel string `json:"channel,omitempty"`
+	// ChannelPointers, instead of Channel, read the channel from the event
+	// (8x8 Chat Apps: the chat app it came through), lower-cased; an event
+	// without one is not a message.
+	ChannelPointers  []string  `json:"channelPointers,omitempty"`
 	UserTags         []TagSpec `json:"userTags"`
 	ConversationTags []TagSpec `json:"conversationTags"`
 	Text             []string  `json:"text"`
@@ -71,6 +78,12 @@ func (m MessageSpec) Read(payload []byte) (ReadMessage, bool) {
 		return ReadMessage{}, false
 	}
 	out := ReadMessage{Channel: m.Channel}
+	if out.Channel == "" {
+		out.Channel = strings.ToLower(firstValue(doc, m.ChannelPointers))
+		if out.Channel == "" {
+			return ReadMessage{}, false
+		}
+	}
 	var ok bool
 	if out.UserTags, _, ok = readTags(doc, m.UserTags); !ok {
 		return ReadMessage{}, false
@@ -90,7 +103,10 @@ func readTags(doc any, tags []TagSpec) (map[string]string, []string, bool) {
 	values := make([]string, 0, len(tags))
 	ok := true
 	for _, t := range tags {
-		v := firstValue(doc, t.Pointers)
+		v := t.Value
+		if v == "" {
+			v = firstValue(doc, t.Pointers)
+		}
 		if v == "" {
 			ok = false
 			continue
@@ -145,8 +161,18 @@ func (s Spec) validateChannels(v *problems) {
 		}
 		at := "triggers[" + t.ID + "].message"
 		m := t.Message
-		if !names[m.Channel] {
+		switch {
+		case m.Channel != "" && len(m.ChannelPointers) > 0:
+			v.add(at, "names a channel or where to read it (channelPointers), not both")
+		case m.Channel == "" && len(m.ChannelPointers) == 0:
+			v.add(at+".channel", "is required, or channelPointers")
+		case m.Channel != "" && !names[m.Channel]:
 			v.add(at+".channel", "%q is not one of the connector's channels", m.Channel)
+		}
+		for _, p := range m.ChannelPointers {
+			if _, err := pointerTokens(p); err != nil {
+				v.addErr(at+".channelPointers", err)
+			}
 		}
 		if t.Kind != TriggerWebhook {
 			v.add(at, "only a webhook trigger's events are messages")
@@ -159,8 +185,8 @@ func (s Spec) validateChannels(v *problems) {
 		}
 		for field, tags := range map[string][]TagSpec{"userTags": m.UserTags, "conversationTags": m.ConversationTags, "messageTags": m.MessageTags} {
 			for _, tag := range tags {
-				if tag.Name == "" || len(tag.Pointers) == 0 {
-					v.add(at+"."+field, "a tag needs a name and at least one pointer")
+				if tag.Name == "" || (len(tag.Pointers) == 0) == (tag.Value == "") {
+					v.add(at+"."+field, "a tag needs a name, and either pointers or a value")
 				}
 				for _, p := range tag.Pointers {
 					if _, err := pointerTokens(p); err != nil {

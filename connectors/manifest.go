@@ -237,6 +237,17 @@ func Markdown(c ManifestConnector) []byte {
 			"each marked secret or not) and use them in step inputs as `{{env.NAME}}`; they are resolved only inside the activity.\n\n")
 	}
 
+	if len(s.Channels) > 0 {
+		w("## Channels\n\n")
+		w("Conversations on these channels have users, conversations and a message log (docs/api.md); " +
+			"a run started by a message answers it with a `Reply` step.\n\n")
+		w("| Channel | Sends | |\n|---|---|---|\n")
+		for _, c := range s.Channels {
+			w("| `%s` | %s | %s |\n", c.Name, strings.Join(c.MessageTypes, ", "), c.Description)
+		}
+		w("\n")
+	}
+
 	if len(s.Triggers) > 0 {
 		w("## Triggers\n\n")
 		for _, t := range s.Triggers {
@@ -258,6 +269,17 @@ func Markdown(c ManifestConnector) []byte {
 				w(" The event's unique id is the delivery's `%s` header.\n\n", t.IDHeader)
 			}
 			w("%s\n\n", strings.TrimSpace(t.Description))
+			if m := t.Message; m != nil {
+				channel := "`" + m.Channel + "`"
+				if m.Channel == "" {
+					channel = "read from `" + strings.Join(m.ChannelPointers, "`, `") + "`"
+				}
+				w("Its events are messages on channel %s: the user is tagged %s, the conversation %s.", channel, tagList(m.UserTags), tagList(m.ConversationTags))
+				if t.Reply != nil {
+					w(" A `Reply` step answers through `%s`.", t.Reply.Action)
+				}
+				w("\n\n")
+			}
 			w("Payload:\n\n")
 			schemaTable(w, t.Payload)
 			w("Sample payload:\n\n")
@@ -433,4 +455,17 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// tagList says where each tag is read: "`id` (`/event/user`)".
+func tagList(tags []TagSpec) string {
+	parts := make([]string, len(tags))
+	for i, t := range tags {
+		if t.Value != "" {
+			parts[i] = fmt.Sprintf("`%s` = `%s`", t.Name, t.Value)
+		} else {
+			parts[i] = fmt.Sprintf("`%s` (`%s`)", t.Name, strings.Join(t.Pointers, "`, `"))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -24,7 +24,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -240,6 +242,7 @@ type temporalClient interface {
 
 // Intake starts and signals runs for events.
 type Intake struct {
+	legacy    legacyWaiters
 	store     eventStore
 	temporal  temporalClient
 	namespace string
@@ -374,8 +377,8 @@ func (i *Intake) maxInputBytes() int {
 // metadata store (every run that waits since the registry exists, found
 // the instant it says it waits), and, in one visibility query, those that
 // started waiting before it existed (found once Temporal's visibility
-// store shows them). Events that are never replies find none without a
-// query.
+// store shows them), as long as there may be any (legacyWaiters). Events
+// that are never replies find none without a query.
 func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, error) {
 	if ev.Reply == nil || len(ev.Reply.Keys) == 0 {
 		return nil, nil
@@ -386,6 +389,10 @@ func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, e
 	if err != nil {
 		return nil, err
 	}
+	legacy, err := i.legacy.waiting(ctx, i)
+	if err != nil {
+		return nil, err
+	}
 	for _, a := range registered {
 		if seen[a.WorkflowID] {
 			continue // one run waiting on two of the sender's addresses
@@ -393,6 +400,9 @@ func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, e
 		seen[a.WorkflowID] = true
 		byDefinition[a.DefinitionID] = append(byDefinition[a.DefinitionID], Run{DefinitionID: a.DefinitionID, Version: a.Version,
 			WorkflowID: a.WorkflowID[strings.LastIndex(a.WorkflowID, "/")+1:], TemporalWorkflowID: a.WorkflowID, RunID: a.RunID})
+	}
+	if !legacy {
+		return byDefinition, nil
 	}
 	query := runs.Runs(ev.AccountID).In(runs.AwaitingReplyKey, ev.Reply.Keys...).Status("Running")
 	resp, err := i.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
@@ -514,4 +524,67 @@ func (ev Event) userKey() string {
 		return ""
 	}
 	return ev.Reply.Keys[0]
+}
+
+// legacyWaiters knows whether runs may wait for a reply they did not
+// register: those that started waiting before the reply registry existed,
+// whose replies only a visibility query finds. It asks Temporal once, and
+// again every legacyRecheck while it finds some, so that once they are all
+// gone (answered, timed out) a reply costs no visibility query: a run that
+// starts waiting now registers first.
+type legacyWaiters struct {
+	mu      sync.Mutex
+	checked time.Time
+	found   bool
+}
+
+// legacyRecheck is how long a finding of legacy waiters stands.
+const legacyRecheck = 10 * time.Minute
+
+func (l *legacyWaiters) waiting(ctx context.Context, i *Intake) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := i.now()
+	if !l.checked.IsZero() && (!l.found || now.Sub(l.checked) < legacyRecheck) {
+		return l.found, nil
+	}
+	found, err := i.findLegacyWaiters(ctx)
+	if err != nil {
+		return false, err
+	}
+	l.checked, l.found = now, found
+	return found, nil
+}
+
+// findLegacyWaiters looks for an open run, of any account, that says it
+// waits (AwaitingReplyKey) without having registered the wait. A run that
+// has just stopped waiting may still show the key: it counts, and the
+// next check finds it gone.
+func (i *Intake) findLegacyWaiters(ctx context.Context) (bool, error) {
+	query := new(runs.Query).Set(runs.AwaitingReplyKey).Status("Running").String()
+	var token []byte
+	for {
+		resp, err := i.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: i.namespace, PageSize: maxWaitingRuns, Query: query, NextPageToken: token,
+		})
+		if err != nil {
+			return false, fmt.Errorf("looking for runs waiting without registering: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			attrs := e.GetSearchAttributes().GetIndexedFields()
+			var account, key string
+			_ = converter.GetDefaultDataConverter().FromPayload(attrs[runs.AccountIDKey.GetName()], &account)
+			_ = converter.GetDefaultDataConverter().FromPayload(attrs[runs.AwaitingReplyKey.GetName()], &key)
+			registered, err := i.store.Awaiting(ctx, account, key)
+			if err != nil {
+				return false, err
+			}
+			if !slices.ContainsFunc(registered, func(a store.Await) bool { return a.WorkflowID == e.GetExecution().GetWorkflowId() }) {
+				return true, nil
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return false, nil
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,15 @@ type fakeTemporal struct {
 	// client.Client is nil: what these tests do not expect intake to call
 	// panics.
 	client.Client
-	starts   []client.StartWorkflowOptions
-	inputs   []runs.RunInput
-	signals  []string // workflow id + signal name
-	queries  []string
-	waiting  []*workflowpb.WorkflowExecutionInfo
+	starts  []client.StartWorkflowOptions
+	inputs  []runs.RunInput
+	signals []string // workflow id + signal name
+	queries []string
+	waiting []*workflowpb.WorkflowExecutionInfo
+	// legacy are the runs that say they wait (AwaitingReplyKey), whether
+	// registered or not: the answer to intake's check for runs that wait
+	// without having registered.
+	legacy   []*workflowpb.WorkflowExecutionInfo
 	startErr error
 	listErr  error
 }
@@ -61,6 +66,9 @@ func (f *fakeTemporal) ListWorkflow(_ context.Context, req *workflowservice.List
 	f.queries = append(f.queries, req.GetQuery())
 	if f.listErr != nil {
 		return nil, f.listErr
+	}
+	if strings.Contains(req.GetQuery(), "IS NOT NULL") {
+		return &workflowservice.ListWorkflowExecutionsResponse{Executions: f.legacy}, nil
 	}
 	return &workflowservice.ListWorkflowExecutionsResponse{Executions: f.waiting}, nil
 }
@@ -225,11 +233,14 @@ func waitingRun(definitionID, eventID string) *workflowpb.WorkflowExecutionInfo 
 	dc := converter.GetDefaultDataConverter()
 	def, _ := dc.ToPayload(definitionID)
 	version, _ := dc.ToPayload(int64(1))
+	account, _ := dc.ToPayload("acme")
+	key, _ := dc.ToPayload(runs.AwaitKey("sms", "+6512345678"))
 	id := runs.RunWorkflowID("acme", definitionID, eventID)
 	return &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: "r-" + eventID},
 		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
 			runs.DefinitionIDKey.GetName(): def, runs.DefinitionVersionKey.GetName(): version,
+			runs.AccountIDKey.GetName(): account, runs.AwaitingReplyKey.GetName(): key,
 		}},
 	}
 }
@@ -240,7 +251,9 @@ func TestDispatchRepliesToWaitingRuns(t *testing.T) {
 	reply := &intake.Reply{Keys: []string{runs.AwaitKey("sms", "+6512345678"), "sms:o'brien"}, Signal: runs.Reply{EventID: "m2", From: "+6512345678", Channel: "sms"}}
 
 	t.Run("a waiting run gets the reply, no new run starts", func(t *testing.T) {
-		tc := &fakeTemporal{waiting: []*workflowpb.WorkflowExecutionInfo{waitingRun(d.ID, "m1")}}
+		// It started waiting before the registry: only visibility shows it.
+		tc := &fakeTemporal{waiting: []*workflowpb.WorkflowExecutionInfo{waitingRun(d.ID, "m1")},
+			legacy: []*workflowpb.WorkflowExecutionInfo{waitingRun(d.ID, "m1")}}
 		res, err := intake.New(st, tc, "default", intake.Options{}, nil).Dispatch(context.Background(),
 			intake.Event{AccountID: "acme", Trigger: "inbound_sms", ID: "m2", Reply: reply})
 		if err != nil {
@@ -252,9 +265,10 @@ func TestDispatchRepliesToWaitingRuns(t *testing.T) {
 		if want := "acme/" + d.ID + "/m1 " + runs.ReplySignal; len(tc.signals) != 1 || tc.signals[0] != want {
 			t.Errorf("signals %q, want %q", tc.signals, want)
 		}
-		want := `JunctionAccountId = 'acme' AND JunctionAwaitingReply IN ('sms:6512345678', 'sms:o\'brien') AND ExecutionStatus = 'Running'`
-		if len(tc.queries) != 1 || tc.queries[0] != want {
-			t.Errorf("query %q, want %q", tc.queries, want)
+		want := []string{`JunctionAwaitingReply IS NOT NULL AND ExecutionStatus = 'Running'`,
+			`JunctionAccountId = 'acme' AND JunctionAwaitingReply IN ('sms:6512345678', 'sms:o\'brien') AND ExecutionStatus = 'Running'`}
+		if !slices.Equal(tc.queries, want) {
+			t.Errorf("queries %q, want %q", tc.queries, want)
 		}
 	})
 	t.Run("the message that started the waiting run is not its reply", func(t *testing.T) {
@@ -267,6 +281,27 @@ func TestDispatchRepliesToWaitingRuns(t *testing.T) {
 		// Its start is sent again, and Temporal finds the run it started.
 		if len(tc.signals) != 0 || len(res.Runs) != 1 || tc.starts[0].ID != "acme/"+d.ID+"/m1" {
 			t.Fatalf("signals %q, result %+v", tc.signals, res)
+		}
+	})
+	t.Run("once every waiting run is registered, replies cost no visibility query", func(t *testing.T) {
+		run := waitingRun(d.ID, "m5")
+		if err := st.RegisterAwait(context.Background(), store.Await{AccountID: "acme", Key: runs.AwaitKey("sms", "+6512345678"),
+			WorkflowID: run.GetExecution().GetWorkflowId(), RunID: "r-m5", DefinitionID: d.ID, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		tc := &fakeTemporal{legacy: []*workflowpb.WorkflowExecutionInfo{run}}
+		in := intake.New(st, tc, "default", intake.Options{}, nil)
+		for _, id := range []string{"m6", "m7"} {
+			res, err := in.Dispatch(context.Background(), intake.Event{AccountID: "acme", Trigger: "inbound_sms", ID: id, Reply: reply})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Resumed) != 1 || res.Resumed[0].TemporalWorkflowID != run.GetExecution().GetWorkflowId() {
+				t.Fatalf("%s: result %+v", id, res)
+			}
+		}
+		if len(tc.queries) != 1 || !strings.Contains(tc.queries[0], "IS NOT NULL") {
+			t.Errorf("queries %q: want the one check for unregistered waiting runs", tc.queries)
 		}
 	})
 }
@@ -298,7 +333,8 @@ func TestDispatchFailures(t *testing.T) {
 			event:    intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1", Payload: map[string]any{"blob": strings.Repeat("x", 5000)}},
 			wantWhat: "The event is too large: the run's input (the event with definition " + defs[0].ID + ") is", wantIs: intake.ErrTooLarge},
 		{name: "a reply too large for a signal is refused, for good", store: st, maxInput: 4000,
-			temporal: &fakeTemporal{waiting: []*workflowpb.WorkflowExecutionInfo{waitingRun(defs[0].ID, "e0")}},
+			temporal: &fakeTemporal{waiting: []*workflowpb.WorkflowExecutionInfo{waitingRun(defs[0].ID, "e0")},
+				legacy: []*workflowpb.WorkflowExecutionInfo{waitingRun(defs[0].ID, "e0")}},
 			event: intake.Event{AccountID: "acme", Trigger: "http_request", ID: "e1", Reply: &intake.Reply{Keys: []string{"sms:1"},
 				Signal: runs.Reply{EventID: "e1", Event: map[string]any{"text": strings.Repeat("x", 5000)}}}},
 			wantWhat: "The event is too large: the reply is", wantIs: intake.ErrTooLarge},

@@ -43,6 +43,11 @@ func (q *Query) In(key temporal.SearchAttributeKeyKeyword, values ...string) *Qu
 	return q.add(key.GetName() + " IN (" + strings.Join(quoted, ", ") + ")")
 }
 
+// Set adds key IS NOT NULL.
+func (q *Query) Set(key temporal.SearchAttributeKeyKeyword) *Query {
+	return q.add(key.GetName() + " IS NOT NULL")
+}
+
 // Unset adds key IS NULL.
 func (q *Query) Unset(key temporal.SearchAttributeKeyKeyword) *Query {
 	return q.add(key.GetName() + " IS NULL")

@@ -31,6 +31,9 @@ type conversation struct {
 	// accepted counts the updates this run of the workflow took, handled
 	// or not.
 	accepted int
+	// last is when the last message arrived (or the run started): the
+	// conversation is idle IdleFor after it.
+	last time.Time
 }
 
 // Conversation is a conversation's entity workflow (runs.ConversationWorkflow):
@@ -53,33 +56,41 @@ func Conversation(ctx workflow.Context, in runs.ConversationInput) error {
 	perRun := cmp.Or(in.MessagesPerRun, runs.DefaultMessagesPerRun)
 	idle := cmp.Or(in.IdleFor, runs.DefaultConversationIdle)
 	full := func() bool { return c.accepted >= perRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() }
+	c.last = workflow.Now(ctx)
 	for {
-		seen := c.accepted
-		active, err := workflow.AwaitWithTimeout(ctx, idle, func() bool { return c.accepted != seen || full() })
-		if err != nil {
-			return err // cancelled
-		}
-		if full() {
-			// Messages accepted before the cut are handled by this run;
-			// those after it wait for the next, whose first task takes them.
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return err
-			}
-			next := c.in
-			next.Received += c.accepted
-			return workflow.NewContinueAsNewError(ctx, runs.ConversationWorkflow, next)
-		}
-		if !active {
+		// One timer per idle period, not one per message: a message moves
+		// the deadline, and a timer that fires before it is followed by
+		// one for what is left.
+		wait := c.last.Add(idle).Sub(workflow.Now(ctx))
+		if wait <= 0 {
 			// Idle: end once the last message is handled. A message that
 			// arrives as the run ends fails its completion, and the run
 			// goes on to take it.
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
-			if c.accepted == seen {
+			if !c.last.Add(idle).After(workflow.Now(ctx)) {
 				return nil
 			}
+			continue
 		}
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: "idle"})
+		if err := workflow.Await(ctx, func() bool { return timer.IsReady() || full() }); err != nil {
+			return err // cancelled
+		}
+		if !full() {
+			continue
+		}
+		cancelTimer()
+		// Messages accepted before the cut are handled by this run; those
+		// after it wait for the next, whose first task takes them.
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		next := c.in
+		next.Received += c.accepted
+		return workflow.NewContinueAsNewError(ctx, runs.ConversationWorkflow, next)
 	}
 }
 
@@ -96,6 +107,7 @@ func validateInboundMessage(_ workflow.Context, m runs.InboundMessage) error {
 // before it.
 func (c *conversation) receive(ctx workflow.Context, m runs.InboundMessage) (runs.MessageReceipt, error) {
 	c.accepted++
+	c.last = workflow.Now(ctx)
 	if err := c.mu.Lock(ctx); err != nil {
 		return runs.MessageReceipt{}, err
 	}

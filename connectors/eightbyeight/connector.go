@@ -53,6 +53,13 @@ func New() *connectors.Static {
 			Description: "The 8x8 region the account is provisioned in, which picks the API hosts (asia-pacific: sms.8x8.com and chatapps.8x8.com).",
 		}},
 		Triggers: []connectors.TriggerSpec{inboundSMSTrigger(), inboundChatAppsTrigger()},
+		Channels: []connectors.ChannelSpec{
+			{Name: "sms", Description: "SMS to and from the subaccount's numbers.", MessageTypes: []string{"text"}},
+			{Name: "whatsapp", Description: "WhatsApp through Chat Apps.", MessageTypes: []string{"text", "image", "file", "choice"}},
+			{Name: "viber", Description: "Viber through Chat Apps.", MessageTypes: []string{"text", "image", "file", "choice"}},
+			{Name: "line", Description: "LINE through Chat Apps.", MessageTypes: []string{"text", "image", "file"}},
+			{Name: "rcs", Description: "RCS through Chat Apps.", MessageTypes: []string{"text", "image", "file", "choice"}},
+		},
 	}, sendSMSAction(), sendChatAppsAction()).WithWebhooks(inboundWebhook(inboundSMSTrigger()), inboundWebhook(inboundChatAppsTrigger()))
 }
 

@@ -118,15 +118,36 @@ const signatureNote = " 8x8 does not sign these webhooks: register the /hooks UR
 	"as the Basic auth password (https://8x8:<secret>@host/hooks/...) or send it as a Bearer token."
 
 func inboundSMSTrigger() connectors.TriggerSpec {
-	return inboundTrigger("inbound_sms", "Inbound SMS",
+	t := inboundTrigger("inbound_sms", "Inbound SMS",
 		"A virtual number of the account receives an SMS; the run's data is 8x8's inbound SMS webhook.",
 		inboundSMSPayload, inboundSMSSample)
+	// The sender's conversation on SMS (8x8's tags: msisdn and channel),
+	// answered by SMS from the number it wrote to.
+	t.Message = &connectors.MessageSpec{Channel: "sms",
+		UserTags: []connectors.TagSpec{{Name: "msisdn", Pointers: []string{"/payload/source"}}},
+		ConversationTags: []connectors.TagSpec{{Name: "msisdn", Pointers: []string{"/payload/source"}},
+			{Name: "channel", Value: "sms"}},
+		Text:        []string{"/payload/body"},
+		MessageTags: []connectors.TagSpec{{Name: "umid", Pointers: []string{"/payload/umid"}}}}
+	t.Reply = &connectors.ReplySpec{Action: "send_sms", TextInput: "text", Inputs: map[string][]string{
+		"destination": {"/payload/source"}, "source": {"/payload/destination"}, "subAccountId": {"/payload/subAccountId"}}}
+	return t
 }
 
 func inboundChatAppsTrigger() connectors.TriggerSpec {
-	return inboundTrigger("inbound_chat_apps", "Inbound Chat Apps message",
+	t := inboundTrigger("inbound_chat_apps", "Inbound Chat Apps message",
 		"A Chat Apps subaccount receives a message (WhatsApp, Viber, LINE, RCS, ...); the run's data is 8x8's inbound Chat Apps webhook.",
 		inboundChatAppsPayload, inboundChatAppsSample)
+	// The channel is the chat app the message came through. A Reply step
+	// is not offered: the reply's text goes in content.text, which a
+	// ReplySpec's flat text input cannot address; ChatAppsMessage answers.
+	t.Message = &connectors.MessageSpec{ChannelPointers: []string{"/payload/recipient/channel"},
+		UserTags: []connectors.TagSpec{{Name: "msisdn", Pointers: []string{"/payload/user/channelUserId", "/payload/user/msisdn"}}},
+		ConversationTags: []connectors.TagSpec{{Name: "msisdn", Pointers: []string{"/payload/user/channelUserId", "/payload/user/msisdn"}},
+			{Name: "channel", Pointers: []string{"/payload/recipient/channel"}}},
+		Text:        []string{"/payload/content/text"},
+		MessageTags: []connectors.TagSpec{{Name: "umid", Pointers: []string{"/payload/umid"}}}}
+	return t
 }
 
 // inboundTrigger declares one of 8x8's inbound message webhooks: an event

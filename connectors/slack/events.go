@@ -133,6 +133,8 @@ type Event struct {
 	Type        string          `json:"type" description:"The event type: message, app_mention, reaction_added, member_joined_channel, …"`
 	Subtype     string          `json:"subtype,omitempty" description:"The message subtype (bot_message, message_changed, …) when there is one."`
 	User        string          `json:"user,omitempty" description:"The user who caused the event."`
+	BotID       string          `json:"bot_id,omitempty" description:"The bot that posted the message, for a bot's messages."`
+	AppID       string          `json:"app_id,omitempty" description:"The app that posted the message, for an app's messages."`
 	Text        string          `json:"text,omitempty" description:"The message text, for message events."`
 	TS          string          `json:"ts,omitempty" description:"The message's timestamp, its id within the channel."`
 	ThreadTS    string          `json:"thread_ts,omitempty" description:"The thread's parent ts, for replies."`
@@ -169,7 +171,9 @@ func eventTrigger() connectors.TriggerSpec {
 			"secret (v0, timestamps older than five minutes refused); the url_verification " +
 			"handshake is answered with its challenge and starts no run. Slack wants an answer " +
 			"within 3 seconds and retries otherwise, so the delivery is acknowledged once the " +
-			"run has started (or, with a Respond step, with its answer within 2.5 s) and retries are deduplicated on event_id.",
+			"run has started (or, with a Respond step, with its answer within 2.5 s) and retries are deduplicated on event_id. " +
+			"A message the app posted itself (its app_id is the event's api_app_id: a Reply step's answer, say) is " +
+			"acknowledged and starts nothing, so a definition that answers every message never answers its own.",
 		AnswerWithin: 2500 * time.Millisecond,
 		// A reply goes to the message's channel, in its thread (or starts
 		// one under the message).
@@ -202,6 +206,19 @@ func eventTrigger() connectors.TriggerSpec {
 	}
 }
 
+// OwnMessage recognises an event about a message the app posted itself:
+// Slack sends the app its own messages too (with the app's app_id), and a
+// definition that answers every message would answer them forever.
+func OwnMessage(body []byte) bool {
+	var v struct {
+		APIAppID string `json:"api_app_id"`
+		Event    struct {
+			AppID string `json:"app_id"`
+		} `json:"event"`
+	}
+	return json.Unmarshal(body, &v) == nil && v.APIAppID != "" && v.Event.AppID == v.APIAppID
+}
+
 // HeaderRetryNum is set on Slack's retries of a delivery (1, 2, 3); the
 // retry carries the same event_id, which deduplicates it.
 const HeaderRetryNum = "X-Slack-Retry-Num"
@@ -215,11 +232,14 @@ func eventWebhook() *connectors.JSONWebhook {
 		Spec:   eventTrigger(),
 		Verify: func(d connectors.Delivery) error { return VerifyRequest(d.Header, d.Body, d.Now, d.Secrets...) },
 		Handshake: func(d connectors.Delivery) (*connectors.WebhookAnswer, bool) {
-			challenge, ok := URLVerificationChallenge(d.Body)
-			if !ok {
-				return nil, false
+			if challenge, ok := URLVerificationChallenge(d.Body); ok {
+				return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(challenge)}, true
 			}
-			return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(challenge)}, true
+			if OwnMessage(d.Body) {
+				return &connectors.WebhookAnswer{Status: http.StatusOK, ContentType: "application/json",
+					Body: []byte(`{"trigger":"slack.event","events":[],"ignored":"a message the app posted itself"}`)}, true
+			}
+			return nil, false
 		},
 	}
 }

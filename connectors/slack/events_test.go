@@ -122,3 +122,25 @@ func TestEventPayload(t *testing.T) {
 		t.Errorf("sample id %v, %v", id, err)
 	}
 }
+
+// The app's own messages (a Reply step's answer comes back as an event)
+// start nothing; other apps' and people's do.
+func TestOwnMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		own  bool
+	}{
+		{"the app's own reply", `{"api_app_id": "A1", "event": {"type": "message", "bot_id": "B1", "app_id": "A1", "text": "Got it"}}`, true},
+		{"another app's message", `{"api_app_id": "A1", "event": {"type": "message", "bot_id": "B2", "app_id": "A2"}}`, false},
+		{"a person's message", `{"api_app_id": "A1", "event": {"type": "message", "user": "U1", "text": "hi"}}`, false},
+		{"no app id at all", `{"event": {"type": "message"}}`, false},
+		{"not JSON", `{`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := slack.OwnMessage([]byte(tc.body)); got != tc.own {
+				t.Errorf("OwnMessage = %v, want %v", got, tc.own)
+			}
+		})
+	}
+}

@@ -224,6 +224,15 @@ func TestMessageFlowKeepsUsersConversationsAndTheLog(t *testing.T) {
 	waitRun(t, s, asked.Events[0].Runs[0].TemporalWorkflowID)
 	recordHistory(t, s, "reply_and_wait_in_conversation", asked.Events[0].Runs[0].TemporalWorkflowID, asked.Events[0].Runs[0].RunID)
 
+	// Slack sends the app its own replies too: they start nothing.
+	own := fmt.Sprintf(`{"token":"XXYYZZ","team_id":"T123ABC456","api_app_id":"A123ABC456","type":"event_callback","event_id":"EvFlowOwn","event_time":%d,
+		"event":{"type":"message","channel":%q,"user":"U222222222","bot_id":"B1","app_id":"A123ABC456","text":"Which order?","ts":"1700000000.000150","thread_ts":"1700000000.000001","event_ts":"1700000000.000150"}}`,
+		time.Now().Unix(), slacktest.General)
+	if r := deliver(t, slackHook, slackFake.SignWebhook("event", []byte(own), slackSecret, slackHook, time.Now())); r.Status != http.StatusOK ||
+		!strings.Contains(string(r.Body), "ignored") {
+		t.Errorf("the app's own message: %d %s", r.Status, r.Body)
+	}
+
 	// One Slack user, in one conversation (the thread), tagged as Slack's
 	// declaration says.
 	var users []chatUserAnswer

@@ -273,6 +273,11 @@ type ReplySpec struct {
 	Action    string              `json:"action"`
 	TextInput string              `json:"textInput"`
 	Inputs    map[string][]string `json:"inputs"`
+	// Types are the message types beyond text (MessageTypes) the action
+	// sends natively, each with the constant inputs that make it do so
+	// (Telegram's markdown: parse_mode Markdown; Slack's: none, its text
+	// is mrkdwn). A Reply of another type is sent as text.
+	Types map[string]map[string]any `json:"types,omitempty"`
 }
 
 // ReplyInputs are the inputs of a reply to the event payload, but its text:

@@ -618,6 +618,12 @@ func (s Spec) validateReply(v *problems, at string, r ReplySpec) {
 		return
 	}
 	names := append([]string{r.TextInput}, slices.Sorted(maps.Keys(r.Inputs))...)
+	for _, typ := range slices.Sorted(maps.Keys(r.Types)) {
+		if typ == "text" || !slices.Contains(MessageTypes, typ) {
+			v.add(at+".types."+typ, "is not a message type beyond text: one of %v", MessageTypes[1:])
+		}
+		names = append(names, slices.Sorted(maps.Keys(r.Types[typ]))...)
+	}
 	for _, name := range names {
 		if action.Input == nil || action.Input.Properties[name] == nil {
 			v.add(at, "%s takes no input %q", r.Action, name)

@@ -309,13 +309,20 @@ var stepSpecs = []*stepSpec{
 			"without naming the action that sends it.",
 		Supported: true,
 		Inputs: []fieldSpec{
-			{Name: "text", Kind: kindString, Required: true, Description: "The reply's text."},
+			{Name: "text", Kind: kindString, Required: true, Description: "The reply's text (an image's or a file's caption, a choice's question)."},
+			{Name: "type", Kind: kindString, Enum: ReplyTypes, Default: "text", Description: "text, markdown, image, file or choice. A channel that cannot send the type gets it as text: markdown as written, an image or a file as its url after the text, a choice as numbered options."},
+			{Name: "url", Kind: kindURL, Description: "The image's or the file's URL (type image or file)."},
+			{Name: "choices", Kind: kindItems, Description: "The options of a choice, as strings (type choice)."},
 		},
 		Results: []fieldSpec{
 			{Name: "<result>", Kind: kindAny, Description: "The result of the action that sent it (slack.post_message's ts, send_sms's sid, …)."},
 		},
 	},
 }
+
+// ReplyTypes are the message types a Reply step sends (a channel declares
+// which of them it sends natively).
+var ReplyTypes = []string{"text", "markdown", "image", "file", "choice"}
 
 // StateScopes are the scopes a state has: the account's (global), the
 // user's (the sender of the message that started the run) and the

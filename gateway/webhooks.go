@@ -92,7 +92,7 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 			ID: runs.EventWorkflowKey(we.ID), Payload: map[string]any{"payload": payload}}
 		if r := spec.Reply; r != nil {
 			ev.ReplyTo = &runs.ReplyTo{StepType: trigger[:strings.Index(trigger, ".")+1] + r.Action, Connection: conn.ID,
-				Inputs: r.ReplyInputs(we.Payload), TextInput: r.TextInput}
+				Inputs: r.ReplyInputs(we.Payload), TextInput: r.TextInput, TypeInputs: r.Types}
 		}
 		if m := spec.Message; m != nil {
 			if read, ok := m.Read(we.Payload); ok {

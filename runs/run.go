@@ -69,6 +69,10 @@ type ReplyTo struct {
 	Connection string         `json:"connection,omitempty"`
 	Inputs     map[string]any `json:"inputs"`
 	TextInput  string         `json:"textInput"`
+	// TypeInputs are the message types the channel sends natively beyond
+	// text, each with the inputs that make the action send it (Telegram's
+	// markdown: {"parse_mode": "Markdown"}); other types go as text.
+	TypeInputs map[string]map[string]any `json:"typeInputs,omitempty"`
 }
 
 // LocalHTTPMaxTimeout is the longest HttpRequest timeout that runs as a

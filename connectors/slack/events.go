@@ -178,7 +178,8 @@ func eventTrigger() connectors.TriggerSpec {
 		// A reply goes to the message's channel, in its thread (or starts
 		// one under the message).
 		Reply: &connectors.ReplySpec{Action: "post_message", TextInput: "text", Inputs: map[string][]string{
-			"channel": {"/event/channel"}, "thread_ts": {"/event/thread_ts", "/event/ts"}}},
+			"channel": {"/event/channel"}, "thread_ts": {"/event/thread_ts", "/event/ts"}},
+			Types: map[string]map[string]any{"markdown": {}}},
 		// A message's conversation is its thread: a message outside one
 		// starts the thread the reply opens under it.
 		Message: &connectors.MessageSpec{Channel: "slack",

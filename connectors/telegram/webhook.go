@@ -89,7 +89,8 @@ func updateTrigger() connectors.TriggerSpec {
 		IDPointer: "/update_id",
 		// A reply goes to the message's chat (or the channel post's).
 		Reply: &connectors.ReplySpec{Action: "send_message", TextInput: "text", Inputs: map[string][]string{
-			"chat_id": {"/message/chat/id", "/channel_post/chat/id", "/callback_query/message/chat/id"}}},
+			"chat_id": {"/message/chat/id", "/channel_post/chat/id", "/callback_query/message/chat/id"}},
+			Types: map[string]map[string]any{"markdown": {"parse_mode": "Markdown"}}},
 		Message: &connectors.MessageSpec{Channel: "telegram",
 			UserTags: []connectors.TagSpec{{Name: "id", Pointers: []string{"/message/from/id", "/callback_query/from/id", "/channel_post/sender_chat/id"}},
 				{Name: "username", Pointers: []string{"/message/from/username", "/callback_query/from/username"}}},

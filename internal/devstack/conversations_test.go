@@ -152,15 +152,21 @@ func TestMessageFlowKeepsUsersConversationsAndTheLog(t *testing.T) {
 
 	// Every message of every channel is counted in its conversation's
 	// state, whose schema allows at most 2, and answered.
-	for trigger, conn := range map[string]string{"slack.event": slackConn, "telegram.update": telegramConn, "twilio.incoming_sms": twilioConn} {
+	// Telegram answers in Markdown (its channel sends it), Twilio offers a
+	// choice, which SMS cannot show: it goes as numbered text.
+	for trigger, c := range map[string]struct{ conn, reply string }{
+		"slack.event":         {slackConn, `"text": "Got it (#{{ steps.count.state.count }})"`},
+		"telegram.update":     {telegramConn, `"text": "*Got it* (#{{ steps.count.state.count }})", "type": "markdown"`},
+		"twilio.incoming_sms": {twilioConn, `"text": "Got it (#{{ steps.count.state.count }}). Next?", "type": "choice", "choices": ["Track", "Cancel"]`},
+	} {
 		createDefinition(t, s, "acme", []byte(fmt.Sprintf(`{"trigger": %q, "triggerConnection": %q, "status": "enabled",
 			"conditions": ["{{ (data.payload.event.text ?? '') != 'order?' }}"],
 			"states": {"conversation": {"schema": {"type": "object", "properties": {"count": {"type": "integer", "maximum": 2}}}, "expiresIn": "P30D"}},
 			"definition": {"name": "counts and answers %s", "steps": [
 				{"id": "count", "stepType": "SetState", "inputs": {"scope": "conversation", "values": {"count": "{{ (state.conversation.count ?? 0) + 1 }}"}},
 				 "nextStepId": "answer"},
-				{"id": "answer", "stepType": "Reply", "inputs": {"text": "Got it (#{{ steps.count.state.count }})"}}]}}`,
-			trigger, conn, trigger)))
+				{"id": "answer", "stepType": "Reply", "inputs": {%s}}]}}`,
+			trigger, c.conn, trigger, c.reply)))
 	}
 	// A Slack user who asks "order?" is asked which, and the answer in the
 	// thread resumes the run.
@@ -311,7 +317,8 @@ func TestMessageFlowKeepsUsersConversationsAndTheLog(t *testing.T) {
 		t.Fatalf("telegram update: %d %s", r.Status, r.Body)
 	}
 	waitFor(t, "the Telegram reply", 30*time.Second, func() bool { return len(sentTelegram(t, telegramFake)) == 1 })
-	if got := sentTelegram(t, telegramFake)[0]; got["chat_id"] != float64(telegramtest.PrivateChat) || got["text"] != "Got it (#1)" {
+	if got := sentTelegram(t, telegramFake)[0]; got["chat_id"] != float64(telegramtest.PrivateChat) || got["text"] != "*Got it* (#1)" ||
+		got["parse_mode"] != "Markdown" {
 		t.Errorf("telegram reply %v", got)
 	}
 	getJSON(t, api+"/users?channel=telegram&tag=username:ada", &users)
@@ -335,7 +342,7 @@ func TestMessageFlowKeepsUsersConversationsAndTheLog(t *testing.T) {
 		t.Fatalf("twilio sms: %d %s", r.Status, r.Body)
 	}
 	waitFor(t, "the Twilio reply", 30*time.Second, func() bool { return len(twilioSent(twilioFake)) == 1 })
-	if f := twilioSent(twilioFake)[0]; f.Get("To") != "+14155550100" || f.Get("Body") != "Got it (#1)" {
+	if f := twilioSent(twilioFake)[0]; f.Get("To") != "+14155550100" || f.Get("Body") != "Got it (#1). Next?\n1. Track\n2. Cancel" {
 		t.Errorf("twilio reply %v", f)
 	}
 	getJSON(t, api+"/users/"+runs.UserID("acme", runs.AwaitKey("sms", "+14155550100")), &user)

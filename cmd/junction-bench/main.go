@@ -68,7 +68,7 @@ var errChaosFailed = errors.New("chaos: failed")
 
 func workerFlags(fs *flag.FlagSet) *worker.Options {
 	o := &worker.Options{}
-	fs.IntVar(&o.WorkflowTaskPollers, "workflow-pollers", 0, "workflow task pollers (0: SDK default)")
+	fs.IntVar(&o.WorkflowTaskPollers, "workflow-pollers", 0, "workflow task pollers (0: Junction's default, worker.DefaultWorkflowTaskPollers)")
 	fs.IntVar(&o.ActivityTaskPollers, "activity-pollers", 0, "activity task pollers (0: SDK default)")
 	fs.IntVar(&o.MaxConcurrentActivities, "max-activities", 0, "activity slots (0: SDK default)")
 	fs.IntVar(&o.MaxConcurrentWorkflowTasks, "max-workflow-tasks", 0, "workflow task slots (0: SDK default)")

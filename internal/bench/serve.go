@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,8 +113,10 @@ func Serve(ctx context.Context, cfg ServeConfig, out io.Writer, log *zap.Logger)
 		raw := sdkworker.New(stack.Client, RawTaskQueue, sdkworker.Options{
 			MaxConcurrentActivityExecutionSize:     cfg.Worker.MaxConcurrentActivities,
 			MaxConcurrentWorkflowTaskExecutionSize: cfg.Worker.MaxConcurrentWorkflowTasks,
-			MaxConcurrentWorkflowTaskPollers:       cfg.Worker.WorkflowTaskPollers,
-			MaxConcurrentActivityTaskPollers:       cfg.Worker.ActivityTaskPollers,
+			// As many pollers as Junction's worker, so the baseline differs
+			// from it in what runs, not in how tasks are picked up.
+			MaxConcurrentWorkflowTaskPollers: cmp.Or(cfg.Worker.WorkflowTaskPollers, worker.DefaultWorkflowTaskPollers),
+			MaxConcurrentActivityTaskPollers: cfg.Worker.ActivityTaskPollers,
 		})
 		RegisterRaw(raw)
 		if err := raw.Start(); err != nil {

@@ -108,7 +108,7 @@ func TestTriggers(t *testing.T) {
 			t.Errorf("%d %s", resp.status, resp.body)
 		}
 		conversation := runs.ConversationID(acme, "sms", runs.ConversationKey("+6591234567", "sms"))
-		if opts.ID != runs.ConversationWorkflowID(acme, conversation) || update.UpdateName != runs.MessageUpdate || update.UpdateID != "message-5b7e3c1a" {
+		if opts.ID != runs.ConversationWorkflowID(acme, conversation) || update.UpdateName != runs.MessageUpdate || !strings.HasPrefix(update.UpdateID, "message-5b7e3c1a-") {
 			t.Errorf("sent %+v to %q", update, opts.ID)
 		}
 		m := update.Args[0].(runs.InboundMessage).Message

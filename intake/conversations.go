@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -51,6 +52,12 @@ func (i *Intake) toConversation(ctx context.Context, ev Event) (Result, error) {
 	}
 	in := runs.ConversationInput{AccountID: ev.AccountID, ConversationID: runs.ConversationID(ev.AccountID, m.Channel, m.ConversationKey),
 		Channel: m.Channel, MessagesPerRun: i.options.MessagesPerConversationRun, IdleFor: i.options.ConversationIdle}
+	// A new update id for each hand-over: Temporal answers an update id it
+	// has seen with its first outcome, a failure included, and a message
+	// sent again after a failure (the store was down) must be taken
+	// again. Taking it twice is harmless: Receive is idempotent by the
+	// event's id. The id keeps the event's, for the Temporal UI.
+	updateID := "message-" + ev.ID + "-" + uuid.NewString()
 	var lastErr error
 	// A conversation that continues as new, or ends idle, as the update
 	// reaches it refuses it as closed: the next try finds the new run, or
@@ -67,9 +74,7 @@ func (i *Intake) toConversation(ctx context.Context, ev Event) (Result, error) {
 		h, err := i.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
-				// The event id: an update Temporal already has for this run
-				// is not taken twice.
-				UpdateID:     "message-" + ev.ID,
+				UpdateID:     updateID,
 				UpdateName:   runs.MessageUpdate,
 				Args:         []any{runs.InboundMessage{Event: event, EventID: ev.ID, Message: *m}},
 				WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -246,6 +247,15 @@ func Markdown(c ManifestConnector) []byte {
 			w("| `%s` | %s | %s |\n", c.Name, strings.Join(c.MessageTypes, ", "), c.Description)
 		}
 		w("\n")
+	}
+
+	if len(s.States) > 0 {
+		w("## States\n\n")
+		w("A definition triggered by this app keeps its states to these schemas, for each scope it declares none for.\n\n")
+		for _, scope := range slices.Sorted(maps.Keys(s.States)) {
+			w("`%s`:\n\n", scope)
+			schemaTable(w, s.States[scope])
+		}
 	}
 
 	if len(s.Triggers) > 0 {

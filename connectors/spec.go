@@ -48,6 +48,11 @@ type Spec struct {
 	// Channels are the channels the connector carries conversations on
 	// (ChannelSpec); its message triggers say how an event maps to one.
 	Channels []ChannelSpec `json:"channels,omitempty"`
+	// States are the JSON schemas, by state scope (account, user,
+	// conversation), that the states of definitions triggered by this
+	// version keep to: pinned into such a definition when it is saved,
+	// for each scope it declares no schema of its own for.
+	States map[string]*Schema `json:"states,omitempty"`
 }
 
 // Status says how far a version can be relied on.

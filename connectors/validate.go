@@ -122,6 +122,19 @@ func (s Spec) Validate() error {
 		}
 	}
 	s.validateChannels(v)
+	for _, scope := range slices.Sorted(maps.Keys(s.States)) {
+		at := "states." + scope
+		switch {
+		case scope != "account" && scope != "user" && scope != "conversation":
+			v.add(at, "is not a state scope: account, user or conversation")
+		case s.States[scope] == nil:
+			v.add(at, "has no schema")
+		default:
+			if err := s.States[scope].Check(); err != nil {
+				v.addErr(at, err)
+			}
+		}
+	}
 	actions := map[string]bool{}
 	for i, a := range s.Actions {
 		at := fmt.Sprintf("actions[%d]", i)

@@ -2,8 +2,10 @@ package manage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +129,7 @@ func (ch *connectorCheck) trigger(app, trigger string) error {
 		ch.fail("trigger", definition.CodeInvalidValue, "%s %s has no trigger %q", app, spec.Version, trigger)
 		return nil
 	}
+	ch.appStates(spec)
 	if ch.doc.PollFrom != "" && spec.Triggers[i].Kind != connectors.TriggerPolling {
 		ch.fail("pollFrom", definition.CodeInvalidValue, "goes only with a polling trigger; %s is a %s trigger", ch.doc.Trigger, spec.Triggers[i].Kind)
 	}
@@ -269,4 +272,27 @@ func jsonPath(base, pointer string, value any) string {
 		out = definition.PathKey(out, tok)
 	}
 	return out
+}
+
+// appStates pins the state schemas the trigger's app version declares
+// (connectors.Spec.States) into the definition, for each scope whose
+// schema the definition does not declare itself: its SetState steps then
+// keep to them, and the saved definition shows which.
+func (ch *connectorCheck) appStates(spec connectors.Spec) {
+	for _, scope := range slices.Sorted(maps.Keys(spec.States)) {
+		declared := ch.doc.States[scope]
+		if len(declared.Schema) > 0 {
+			continue
+		}
+		raw, err := json.Marshal(spec.States[scope])
+		if err != nil {
+			ch.fail("states."+scope, definition.CodeInvalidValue, "%s %s declares a %s state schema that does not encode: %v", spec.ID, spec.Version, scope, err)
+			continue
+		}
+		declared.Schema = raw
+		if ch.doc.States == nil {
+			ch.doc.States = map[string]definition.StateDeclaration{}
+		}
+		ch.doc.States[scope] = declared
+	}
 }

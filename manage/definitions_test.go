@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -12,7 +13,9 @@ import (
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/catalog"
+	"github.com/junction-run/junction/connectors/connectortest/example"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/runs"
@@ -91,5 +94,66 @@ func TestPollSchedule(t *testing.T) {
 	}
 	if _, err := defs.Get(ctx, "acme", doc.ID, 0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after delete: %v", err)
+	}
+}
+
+// A definition triggered by an app that declares state schemas gets them,
+// for the scopes it declares none of its own for.
+func TestDefinitionPinsTheAppsStateSchemas(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	registry := connectors.NewRegistry()
+	if err := registry.Register(example.New()); err != nil {
+		t.Fatal(err)
+	}
+	app, err := registry.Lookup(example.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.CreateConnection(ctx, store.Connection{AccountID: "acme", ID: "0b6a9f0e-8d3c-4b1a-9e2f-7c5d4a3b2e1f", App: example.ID,
+		AppVersion: app.Spec().Version, AuthKind: "api_key", Fields: map[string]string{}, Properties: map[string]string{"workspace": "northwind"},
+		SecretFields: []string{"key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A definition that does not poll has its poll schedule deleted,
+	// whether there is one or not.
+	tc, schedules, handle := mocks.NewClient(t), mocks.NewScheduleClient(t), mocks.NewScheduleHandle(t)
+	tc.On("ScheduleClient").Return(schedules)
+	schedules.On("GetHandle", mock.Anything, mock.Anything).Return(handle)
+	handle.On("Delete", mock.Anything).Return(nil)
+	defs := manage.NewDefinitions(st, tc, "default", registry, true)
+	for _, tc := range []struct {
+		name, states string
+		want         string // the user scope's schema, as saved
+	}{
+		{"none declared: the app's", "", `"pattern":"^ct_"`},
+		{"its own wins", `"states": {"user": {"schema": {"type": "object", "properties": {"plan": {"type": "string"}}}}},`, `"plan":{"type":"string"}`},
+		{"an expiry alone keeps it and takes the app's schema", `"states": {"user": {"expiresIn": "P7D"}},`, `"pattern":"^ct_"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := defs.Create(ctx, "acme", []byte(`{"trigger": "acme.contact_created", "triggerConnection": "`+conn.ID+`", `+tc.states+`
+				"definition": {"name": "welcome", "steps": [{"id": "s", "stepType": "SetState", "inputs": {"scope": "user", "values": {"acmeContactId": "ct_1"}}}]}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved, err := defs.Get(ctx, "acme", doc.ID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ReplaceAll(string(saved.Body), " ", ""), tc.want) {
+				t.Errorf("saved %s, want the user schema to hold %s", saved.Body, tc.want)
+			}
+			if tc.name == "an expiry alone keeps it and takes the app's schema" && doc.States["user"].ExpiresIn != "P7D" {
+				t.Errorf("states %+v", doc.States)
+			}
+		})
 	}
 }

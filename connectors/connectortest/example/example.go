@@ -107,6 +107,10 @@ func spec(version string, status connectors.Status, dep *connectors.Deprecation,
 			Description: "Junction's Acme partner id, sent as X-Acme-Partner so Acme can attribute the traffic.",
 		}},
 		Triggers: []connectors.TriggerSpec{contactCreated()},
+		// A definition started by Acme keeps, in a user's state, the
+		// contact the user is in Acme.
+		States: map[string]*connectors.Schema{"user": connectors.MustSchema(`{"type": "object",
+			"properties": {"acmeContactId": {"type": "string", "pattern": "^ct_"}}}`)},
 	}
 }
 

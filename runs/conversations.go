@@ -2,6 +2,7 @@ package runs
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -72,16 +73,17 @@ type Message struct {
 // ConversationKey joins the values of a conversation's tags, in the order
 // the channel declares them, into its key on the channel: a Slack thread
 // is "C123/1355517523.000005", a Twilio number pair "+1415.../+1501...".
+// A "/" or "%" inside a value is escaped, so that two conversations never
+// share a key ("a/b" + "c" is not "a" + "b/c").
 func ConversationKey(values ...string) string {
-	key := ""
+	escaped := make([]string, len(values))
 	for i, v := range values {
-		if i > 0 {
-			key += "/"
-		}
-		key += v
+		escaped[i] = keyEscaper.Replace(v)
 	}
-	return key
+	return strings.Join(escaped, "/")
 }
+
+var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
 
 // UserID is the Junction id of the user with a channel address: derived,
 // so a user is created once however many messages arrive at once.

@@ -100,3 +100,20 @@ func TestControlRequestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestConversationKey(t *testing.T) {
+	for _, tc := range []struct {
+		values []string
+		want   string
+	}{
+		{[]string{"C123", "1355517523.000005"}, "C123/1355517523.000005"},
+		{[]string{"+6591234567", "sms"}, "+6591234567/sms"},
+		{[]string{"a/b", "c"}, "a%2Fb/c"},
+		{[]string{"a", "b/c"}, "a/b%2Fc"},
+		{[]string{"100%", "x"}, "100%25/x"},
+	} {
+		if got := runs.ConversationKey(tc.values...); got != tc.want {
+			t.Errorf("ConversationKey(%q) = %q, want %q", tc.values, got, tc.want)
+		}
+	}
+}

@@ -140,7 +140,9 @@ func (i *Intake) Receive(ctx context.Context, in runs.InboundMessage) (runs.Mess
 			ConversationID: ev.conversationID, UserID: ev.userID, Direction: runs.DirectionIncoming, Type: m.Type,
 			Payload: m.Payload, Tags: m.Tags, SourceID: ev.ID},
 	})
-	if errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// A value the store cannot take, or an account deleted meanwhile:
+		// sending the message again cannot help.
 		return runs.MessageReceipt{}, temporal.NewNonRetryableApplicationError("The message cannot be logged: "+err.Error(), runs.ErrTypeBadRequest, nil)
 	}
 	if err != nil {

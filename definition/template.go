@@ -135,6 +135,29 @@ type segment struct {
 	expr bool
 }
 
+// TemplatePart is literal text, or one {{ }} expression's source (trimmed,
+// without its braces), of a template.
+type TemplatePart struct {
+	Text string
+	Expr bool
+}
+
+// SplitTemplate splits s into literal text and expressions as Render reads
+// it: an expression ends at the first "}}" outside quotes and outside
+// braces of its own. For those who rewrite templates before rendering them
+// (a declarative app's, whose variables are renamed).
+func SplitTemplate(s string) ([]TemplatePart, error) {
+	segs, err := parseTemplate(s)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]TemplatePart, len(segs))
+	for i, seg := range segs {
+		parts[i] = TemplatePart{Text: seg.text, Expr: seg.expr}
+	}
+	return parts, nil
+}
+
 // HasTemplate reports whether s contains a {{ }} expression, i.e. whether Render treats it as a
 // template rather than as literal text.
 func HasTemplate(s string) bool { return strings.Contains(s, "{{") }

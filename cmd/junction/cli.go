@@ -32,6 +32,7 @@ func clientCommands() []*cli.Command {
 		cliGetCommand(),
 		cliRunsCommand(),
 		cliTriggerCommand(),
+		cliAppsCommand(),
 	}
 }
 

@@ -622,3 +622,24 @@ func TestCLIParseRun(t *testing.T) {
 		}
 	}
 }
+
+// `junction apps validate` reads app files offline: a valid one is named,
+// an invalid one lists every problem with its path, and the command fails.
+func TestCLIAppsValidate(t *testing.T) {
+	valid := filepath.Join("..", "..", "connectors", "declarative", "testdata", "valid", "acme_crm.json")
+	invalid := filepath.Join("..", "..", "connectors", "declarative", "testdata", "invalid", "actions.json")
+	out, err := cliRun(t, "", "apps", "validate", valid)
+	if err != nil || !strings.Contains(out, "acme_crm.json: app acme 1.0.0 is valid") {
+		t.Fatalf("valid app: %v\n%s", err, out)
+	}
+	out, err = cliRun(t, "", "apps", "validate", valid, invalid)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 app files have problems") {
+		t.Fatalf("an invalid app: error %v", err)
+	}
+	if !strings.Contains(out, "actions.json: ") || !strings.Contains(out, "actions[") {
+		t.Errorf("the problems are not listed with their paths:\n%s", out)
+	}
+	if _, err := cliRun(t, "", "apps", "validate"); err == nil {
+		t.Error("no file named, and no error")
+	}
+}

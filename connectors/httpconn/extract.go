@@ -1,6 +1,7 @@
 package httpconn
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +12,17 @@ type extractor struct {
 	field string
 	json  *jsonPath
 	xpath *xpathExpr
+}
+
+// CheckPath reports whether a path is one Request.Extract takes (a
+// JSONPath or an XPath), with what is wrong when it is not: for those
+// who declare paths ahead of a call, as a declarative app's outputs.
+func CheckPath(path string) error {
+	_, err := compileExtract(map[string]string{"output": path})
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), `extract "output": `))
+	}
+	return nil
 }
 
 // compileExtract parses every path before anything is sent, so a typo is an

@@ -1,0 +1,171 @@
+// Package declarative runs apps written as data: a JSON document (App)
+// that declares a connector's identity, authentication, connection
+// properties, environment variables and actions, each action an HTTP
+// request built from {{ }} templates and an answer read by JSONPath.
+//
+// Parse checks a document and reports every problem at once, each at its
+// JSON path; (*App).Connector turns a parsed app into a
+// *connectors.Static whose actions send their requests through package
+// connectors/httpconn (httpconn.Do) with the call's authenticated client,
+// so egress rules, authentication, body caps and error mapping are those
+// of every other connector.
+//
+// Templates use package definition's expression language. An app's
+// templates read three variables:
+//
+//   - input: the step's input, after it has been checked against the
+//     action's input schema;
+//   - connection: the connection's properties, by name (only the
+//     properties the app declares);
+//   - env: the app version's environment variables, by name (only the
+//     variables the app declares).
+//
+// docs/apps.md documents the format field by field.
+package declarative
+
+import (
+	"encoding/json"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// App is one version of an app written as data.
+type App struct {
+	// Key names the app in definitions and activity names
+	// (<key>.<action>): lowercase letters, digits and underscores, starting
+	// with a letter or digit. It is the connector's id.
+	Key string `json:"key"`
+	// Name is what people read, e.g. "Acme CRM".
+	Name string `json:"name"`
+	// Description says what the app is for.
+	Description string `json:"description"`
+	// Icon is an optional https URL of the app's icon. It is checked but
+	// not yet carried into the connector's spec.
+	Icon string `json:"icon,omitempty"`
+	// Version is a semantic version without a leading v, e.g. "1.0.0".
+	Version string `json:"version"`
+	// Status is stable, beta or deprecated (deprecation details are not
+	// part of the format yet, so deprecated is refused by Spec.Validate).
+	Status connectors.Status `json:"status"`
+	// BaseURL is the absolute http(s) URL every action's path is appended
+	// to. It may hold templates, e.g.
+	// "https://{{connection.workspace}}.acme.example/api"; a value
+	// inserted into a URL with other text around it is percent-escaped,
+	// one that is the whole URL is inserted as is.
+	BaseURL string `json:"baseUrl"`
+	// Auth lists the ways a connection can authenticate, at least one.
+	Auth []Auth `json:"auth"`
+	// Properties are a connection's non-secret settings, read by templates
+	// as {{connection.<name>}}. Same fields as connectors.Field.
+	Properties []connectors.Field `json:"properties,omitempty"`
+	// Env lists the environment variables the app reads, as
+	// {{env.<NAME>}}. Same fields as connectors.EnvVar.
+	Env []connectors.EnvVar `json:"env,omitempty"`
+	// Actions are what the app can do, at least one.
+	Actions []Action `json:"actions"`
+}
+
+// Auth kinds an app can declare: the kinds of connectors.AuthKind that
+// need no more configuration than a header or parameter name.
+var AuthKinds = []connectors.AuthKind{
+	connectors.AuthNone, connectors.AuthBasic, connectors.AuthBearer,
+	connectors.AuthAPIKey, connectors.AuthDigest,
+}
+
+// Auth is one accepted way of authenticating. The fields a connection
+// fills in are those of the connectors package's constructor for the
+// kind (BearerAuth's token, BasicAuth's username and password,
+// APIKeyAuth's key, ...).
+type Auth struct {
+	// Kind is none, basic, bearer, api_key or digest.
+	Kind connectors.AuthKind `json:"kind"`
+	// Description tells people where to get the credentials.
+	Description string `json:"description,omitempty"`
+	// In is where an api_key goes: header, query or cookie. api_key only.
+	In string `json:"in,omitempty"`
+	// Name is the header, query parameter or cookie an api_key is sent
+	// as, e.g. X-Acme-Key. api_key only.
+	Name string `json:"name,omitempty"`
+	// Prefix goes before the key in a header, e.g. "Token ". api_key
+	// only.
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// Action is one thing the app can do: one HTTP request.
+type Action struct {
+	// ID names the action: lowercase letters, digits and underscores.
+	ID string `json:"id"`
+	// Name is what people read.
+	Name string `json:"name"`
+	// Kind is create, update, search, delete or other.
+	Kind        connectors.ActionKind `json:"kind"`
+	Description string                `json:"description"`
+	// Input is the JSON Schema of the step's input, an object. Input is
+	// checked against it before anything is sent.
+	Input json.RawMessage `json:"input"`
+	// Output is the JSON Schema of the action's result. Optional: when
+	// absent it is an object with one property per Response.Outputs
+	// entry, or any value when there are no outputs.
+	Output json.RawMessage `json:"output,omitempty"`
+	// Idempotent actions can be sent twice with the same effect as once.
+	Idempotent bool `json:"idempotent,omitempty"`
+	// SampleInput is a valid input, shown in the docs and sent by tests.
+	SampleInput json.RawMessage `json:"sampleInput"`
+	// Request is the HTTP request the action sends.
+	Request Request `json:"request"`
+	// Response says how the answer becomes the action's result.
+	Response Response `json:"response,omitempty"`
+}
+
+// Request is an HTTP request, every string of it a template.
+type Request struct {
+	// Method is GET, POST, PUT, PATCH or DELETE.
+	Method string `json:"method"`
+	// Path is appended to the app's BaseURL and starts with "/". Values
+	// its templates insert are percent-escaped as path text, so an input
+	// cannot add segments, a query or a fragment.
+	Path string `json:"path"`
+	// Query parameters, by name. A parameter whose value is a single
+	// template that renders to null (an optional input not given) is left
+	// out.
+	Query map[string]string `json:"query,omitempty"`
+	// Headers, by name; a header that renders to null is left out.
+	// Credentials belong to the connection's auth, not here.
+	Headers map[string]string `json:"headers,omitempty"`
+	// IdempotencyHeader, when set, is the header that carries the step's
+	// idempotency key (the same on every retry of a step in a run).
+	IdempotencyHeader string `json:"idempotencyHeader,omitempty"`
+	// Body is the request's body; none when absent.
+	Body *Body `json:"body,omitempty"`
+}
+
+// Body formats.
+const (
+	FormatJSON = "json"
+	FormatXML  = "xml"
+	FormatForm = "form"
+)
+
+// Body is a request body: a JSON value whose strings are templates,
+// encoded as Format says (see package connectors/httpconn for each
+// encoding). Object keys whose value renders to null are left out.
+type Body struct {
+	// Format is json, xml or form.
+	Format string `json:"format"`
+	// Value is the body. For xml, an object with one key (the root
+	// element) or any object with Root set.
+	Value any `json:"value"`
+	// Root names the root element of an xml body.
+	Root string `json:"root,omitempty"`
+}
+
+// Response says how a success answer (2xx) becomes the action's result.
+type Response struct {
+	// Outputs maps each output field to a JSONPath into the answer's
+	// JSON, e.g. "$.data.id". With no outputs the result is the whole
+	// decoded answer.
+	Outputs map[string]string `json:"outputs,omitempty"`
+	// NotFound lists further 4xx statuses that mean "not found" for this
+	// action (404 and 410 always do).
+	NotFound []int `json:"notFound,omitempty"`
+}

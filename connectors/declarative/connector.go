@@ -1,0 +1,269 @@
+package declarative
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/httpconn"
+	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/egress"
+)
+
+// Connector returns the app as a connector version: its spec, and one
+// action per declared action that renders its request from the app's
+// data and sends it with httpconn.Do through the call's authenticated
+// client. It reports the app's problems as Check does.
+func (a *App) Connector() (connectors.Connector, error) {
+	var v validator
+	b := a.check(&v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	r := &runtime{spec: b.spec}
+	r.baseURL, r.wholeBase = urlParts(b.baseURL.expr)
+	for _, au := range b.spec.Auth {
+		for _, f := range au.Fields {
+			if f.Secret && !slices.Contains(r.secretFields, f.Name) {
+				r.secretFields = append(r.secretFields, f.Name)
+			}
+		}
+	}
+	actions := make([]connectors.Action, len(b.actions))
+	for i, c := range b.actions {
+		actions[i] = &runner{rt: r, a: c}
+	}
+	return connectors.New(b.spec, actions...), nil
+}
+
+// runtime is what every action of one app shares.
+type runtime struct {
+	spec         connectors.Spec
+	baseURL      []pathPart
+	wholeBase    bool // the base URL is one expression, inserted as is
+	secretFields []string
+}
+
+func urlParts(expr string) ([]pathPart, bool) {
+	segs, err := splitTemplate(expr)
+	if err != nil {
+		return []pathPart{{text: expr}}, false
+	}
+	var parts []pathPart
+	for _, s := range segs {
+		if s.Expr {
+			parts = append(parts, pathPart{expr: "{{" + s.Text + "}}"})
+		} else {
+			parts = append(parts, pathPart{text: s.Text})
+		}
+	}
+	return parts, len(parts) == 1 && parts[0].expr != ""
+}
+
+// runner is one action of an app.
+type runner struct {
+	rt *runtime
+	a  *action
+}
+
+var _ connectors.Action = (*runner)(nil)
+
+// Spec returns the declaration.
+func (r *runner) Spec() connectors.ActionSpec { return r.a.spec }
+
+// Run checks the input, renders the request, sends it and maps the
+// answer. It never retries.
+func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
+	raw := call.Input
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	if err := r.a.spec.Input.Validate(raw); err != nil {
+		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
+	}
+	var input any
+	if err := json.Unmarshal(raw, &input); err != nil {
+		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
+	}
+
+	secrets := r.secrets(call)
+	ctx = egress.WithSecrets(ctx, secrets...)
+	scrub := egress.NewScrubber(secrets...)
+	env := definition.Env{Data: r.data(call, input)}
+	fail := func(what string, err error) error {
+		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
+	}
+
+	base, err := renderURL(r.rt.baseURL, r.rt.wholeBase, env, hostEscape)
+	if err != nil {
+		return nil, fail("baseUrl", err)
+	}
+	path, err := renderURL(r.a.path, false, env, url.PathEscape)
+	if err != nil {
+		return nil, fail("path", err)
+	}
+	req := httpconn.Request{
+		Method: r.a.method,
+		URL:    strings.TrimSuffix(base, "/") + path,
+		// Only 2xx is a success: an unfollowed 3xx is a failure too.
+		SuccessStatuses: []string{"2xx"},
+		Extract:         r.a.outputs,
+	}
+	if req.Query, err = renderTexts(r.a.query, env); err != nil {
+		return nil, fail("query", err)
+	}
+	if req.Headers, err = renderTexts(r.a.headers, env); err != nil {
+		return nil, fail("headers", err)
+	}
+	if h := r.a.idempotencyHeader; h != "" {
+		req.Headers = httpconn.WithIdempotencyKey(req.Headers, &h, call.IdempotencyKey)
+	}
+	if b := r.a.body; b != nil {
+		v, err := definition.Render(b.value, env)
+		if err != nil {
+			return nil, fail("body", err)
+		}
+		req.BodyFormat, req.Body, req.XMLRoot = b.format, dropNulls(v), b.root
+	} else {
+		req.BodyFormat = "none"
+	}
+	if call.MaxResponseBytes > 0 {
+		req.MaxResponseBytes = min(httpconn.DefaultMaxResponseBytes, call.MaxResponseBytes)
+	}
+
+	resp, err := httpconn.Do(ctx, call.HTTP, req)
+	if err != nil {
+		ce := httpconn.ConnectorError(err)
+		var se *httpconn.StatusError
+		if errors.As(err, &se) {
+			if slices.Contains(r.a.notFound, se.Status) {
+				ce.Kind = connectors.NotFound
+			}
+			if strings.TrimSpace(ce.Message) == "" {
+				ce.Message = http.StatusText(se.Status)
+			}
+		}
+		ce.Message = scrub.Scrub(ce.Message)
+		return nil, ce
+	}
+	if len(r.a.outputs) > 0 {
+		return resp.Extracted, nil
+	}
+	return resp.Body, nil
+}
+
+// data is what templates read: input, connection (the declared
+// properties, defaults filled in) and env (the declared variables that
+// are set).
+func (r *runner) data(call connectors.Call, input any) map[string]any {
+	props := map[string]any{}
+	for _, p := range r.rt.spec.Properties {
+		if v, ok := call.Connection.Properties[p.Name]; ok {
+			props[p.Name] = v
+		} else if p.Default != "" {
+			props[p.Name] = p.Default
+		}
+	}
+	envs := map[string]any{}
+	for _, e := range r.rt.spec.Env {
+		if v, ok := call.Env[e.Name]; ok {
+			envs[e.Name] = v
+		}
+	}
+	return map[string]any{"input": input, "connection": props, "env": envs}
+}
+
+// secrets are the values no error may quote: the connection's secret
+// fields and the secret environment variables.
+func (r *runner) secrets(call connectors.Call) []string {
+	var out []string
+	if call.Connection.Secrets != nil {
+		for _, name := range r.rt.secretFields {
+			if v, ok := call.Connection.Secrets.Secret(name); ok && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, e := range r.rt.spec.Env {
+		if v := call.Env.Get(e.Name); e.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// hostEscape escapes a value inserted into a base URL with other text
+// around it, so that it cannot change the URL's host, port, userinfo or
+// path: everything but letters, digits and -._~ is percent-escaped.
+func hostEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// renderURL renders a URL template part by part, escaping each value
+// (unless whole: a template that is one expression is the URL itself).
+func renderURL(parts []pathPart, whole bool, env definition.Env, escape func(string) string) (string, error) {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.expr == "" {
+			b.WriteString(p.text)
+			continue
+		}
+		v, err := definition.RenderString(p.expr, env)
+		if err != nil {
+			return "", err
+		}
+		if whole {
+			return text(v), nil
+		}
+		b.WriteString(escape(text(v)))
+	}
+	return b.String(), nil
+}
+
+// renderTexts renders query parameters or headers; one that renders to
+// null is left out.
+func renderTexts(m map[string]tmpl, env definition.Env) (map[string]string, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v, err := definition.RenderString(m[k].expr, env)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[k] = text(v)
+		}
+	}
+	return out, nil
+}
+
+// dropNulls leaves out the object keys whose value is null, at every
+// depth, so an optional input that is not given is not sent.
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if e != nil {
+				out[k] = dropNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = dropNulls(e)
+		}
+		return out
+	}
+	return v
+}

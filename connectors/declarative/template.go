@@ -1,0 +1,260 @@
+package declarative
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/junction-run/junction/definition"
+)
+
+// Templates are package definition's {{ }} templates. The definition
+// language exposes data, step, steps, item, index and state; an app's
+// templates read input, connection and env instead. So each expression is
+// rewritten before definition compiles or renders it: the top-level
+// names input, connection and env become data.input, data.connection and
+// data.env, and the action renders with data = {input, connection, env}.
+// The language's own variables (data, steps, ...) are refused, since an
+// app has no run to read them from.
+
+// appVars are the variables an app's templates read.
+var appVars = map[string]bool{"input": true, "connection": true, "env": true}
+
+// runVars are the definition language's variables, which mean nothing in
+// an app.
+var runVars = map[string]bool{"data": true, "step": true, "steps": true, "item": true, "index": true, "state": true}
+
+// tmpl is one template string, rewritten for definition.
+type tmpl struct {
+	src  string // as the app wrote it
+	expr string // rewritten; the same as src when it holds no template
+}
+
+// ref is one read of a connection property or environment variable.
+type ref struct {
+	root, name string // "connection" or "env"; the name read
+}
+
+// splitTemplate is definition's own split, so an app's templates end
+// where the definition language's do.
+var splitTemplate = definition.SplitTemplate
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isIdentPart(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
+
+func nextNonSpace(s string, i int) byte {
+	for ; i < len(s); i++ {
+		if s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' {
+			return s[i]
+		}
+	}
+	return 0
+}
+
+// rewriteExpr rewrites one expression's top-level input, connection and
+// env to data.input, data.connection and data.env, and returns the
+// properties and variables it reads by name (connection.x, env.X,
+// connection["x"]). problems are names the app cannot read.
+func rewriteExpr(src string) (out string, refs []ref, problems []string) {
+	var b strings.Builder
+	var stack []byte // open brackets
+	var prev byte    // last significant character written
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(src) && src[j] != c {
+				if src[j] == '\\' && c != '`' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(src))
+			b.WriteString(src[i:j])
+			prev, i = c, j
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(src) && (isIdentPart(src[j]) || src[j] == '.' && j+1 < len(src) && src[j+1] >= '0' && src[j+1] <= '9') {
+				j++
+			}
+			b.WriteString(src[i:j])
+			prev, i = '0', j
+		case isIdentStart(c):
+			j := i
+			for j < len(src) && isIdentPart(src[j]) {
+				j++
+			}
+			name := src[i:j]
+			next := nextNonSpace(src, j)
+			member := prev == '.'
+			call := next == '('
+			key := len(stack) > 0 && stack[len(stack)-1] == '{' && (prev == '{' || prev == ',') && next == ':'
+			if !member && !call && !key {
+				switch {
+				case appVars[name]:
+					b.WriteString("data.")
+					if name != "input" {
+						if r, ok := readName(src[j:]); ok {
+							refs = append(refs, ref{root: name, name: r})
+						}
+					}
+				case runVars[name]:
+					problems = append(problems, fmt.Sprintf("%s is not available in an app: templates read input, connection and env", name))
+				}
+			}
+			b.WriteString(name)
+			prev, i = 'a', j
+		default:
+			switch c {
+			case '(', '[', '{':
+				stack = append(stack, c)
+			case ')', ']', '}':
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+			b.WriteByte(c)
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				prev = c
+			}
+			i++
+		}
+	}
+	return b.String(), refs, problems
+}
+
+// readName reads the name after a variable: ".name" or `["name"]`.
+func readName(rest string) (string, bool) {
+	if strings.HasPrefix(rest, "?.") {
+		rest = rest[1:]
+	}
+	if strings.HasPrefix(rest, ".") {
+		j := 1
+		for j < len(rest) && isIdentPart(rest[j]) {
+			j++
+		}
+		return rest[1:j], j > 1
+	}
+	if strings.HasPrefix(rest, "[") && len(rest) > 2 && (rest[1] == '"' || rest[1] == '\'') {
+		if end := strings.IndexByte(rest[2:], rest[1]); end >= 0 && strings.HasPrefix(rest[2+end+1:], "]") {
+			return rest[2 : 2+end], true
+		}
+	}
+	return "", false
+}
+
+// templateProblem is what is wrong with one template string.
+type templateProblem struct {
+	code, msg string
+}
+
+// compileTemplate rewrites s and checks that it compiles with definition's
+// CheckTemplate. It returns every problem found.
+func compileTemplate(s string) (tmpl, []ref, []templateProblem) {
+	t := tmpl{src: s, expr: s}
+	if !definition.HasTemplate(s) {
+		if strings.Contains(s, "}}") {
+			return t, nil, []templateProblem{{definition.CodeExpressionSyntax, "unexpected }} without a matching {{"}}
+		}
+		return t, nil, nil
+	}
+	segs, err := splitTemplate(s)
+	if err != nil {
+		return t, nil, []templateProblem{{definition.CodeExpressionSyntax, err.Error()}}
+	}
+	var b strings.Builder
+	var refs []ref
+	var problems []templateProblem
+	for _, seg := range segs {
+		if !seg.Expr {
+			b.WriteString(seg.Text)
+			continue
+		}
+		out, r, bad := rewriteExpr(seg.Text)
+		refs = append(refs, r...)
+		for _, msg := range bad {
+			problems = append(problems, templateProblem{definition.CodeUnknownVariable, "{{" + seg.Text + "}}: " + msg})
+		}
+		b.WriteString("{{" + out + "}}")
+	}
+	t.expr = b.String()
+	if len(problems) == 0 {
+		if err := definition.CheckTemplate(t.expr); err != nil {
+			problems = append(problems, exprProblem(err))
+		}
+	}
+	return t, refs, problems
+}
+
+// exprProblem describes a definition error in the app's own terms: the
+// expression as the app wrote it, without data.
+func exprProblem(err error) templateProblem {
+	var msg, code string
+	if e, ok := err.(*definition.ExprError); ok {
+		code, msg = e.Code, e.Msg
+		if e.Expr != "" {
+			msg = "{{" + unrewrite(e.Expr) + "}}: " + msg
+		}
+	} else {
+		code, msg = definition.CodeExpressionSyntax, err.Error()
+	}
+	if code == "" {
+		code = definition.CodeExpressionSyntax
+	}
+	return templateProblem{code, unrewrite(msg)}
+}
+
+func unrewrite(s string) string {
+	for v := range appVars {
+		s = strings.ReplaceAll(s, "data."+v, v)
+	}
+	return s
+}
+
+// compileValue rewrites every string of a JSON value (a body) and reports
+// problems by their path below at.
+func compileValue(v any, at string, report func(at string, p templateProblem), refs *[]ref) any {
+	switch x := v.(type) {
+	case string:
+		t, r, problems := compileTemplate(x)
+		*refs = append(*refs, r...)
+		for _, p := range problems {
+			report(at, p)
+		}
+		return t.expr
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = compileValue(e, definition.PathKey(at, k), report, refs)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = compileValue(e, at+"["+strconv.Itoa(i)+"]", report, refs)
+		}
+		return out
+	}
+	return v
+}
+
+// text formats a rendered value for a URL, a header or a query parameter:
+// strings as they are, null as "", other values as JSON.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

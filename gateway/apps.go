@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/store"
 )
 
 // appView is one app (connector) as GET /apps lists it: its versions with
@@ -79,5 +81,101 @@ func (g *Gateway) appVersionDefinitions(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusOK, docs)
+	return nil
+}
+
+// storedAppView is one version of an app the account wrote as data: its
+// metadata and, when one version is asked for or created, the document as
+// it was sent.
+type storedAppView struct {
+	Key       string          `json:"key"`
+	Version   string          `json:"version"`
+	Name      string          `json:"name"`
+	Status    string          `json:"status"`
+	CreatedAt string          `json:"createdAt"`
+	App       json.RawMessage `json:"app,omitempty"`
+}
+
+func viewStoredApp(a store.AppVersion) storedAppView {
+	return storedAppView{Key: a.Key, Version: a.Version, Name: a.Name, Status: a.Status,
+		CreatedAt: formatTime(a.CreatedAt), App: a.Body}
+}
+
+func viewStoredApps(as []store.AppVersion) []storedAppView {
+	out := make([]storedAppView, 0, len(as))
+	for _, a := range as {
+		out = append(out, viewStoredApp(a))
+	}
+	return out
+}
+
+// createAccountApp stores a version of a declarative app: 201 when it is
+// new, 200 when the same version with the same document is already there.
+func (g *Gateway) createAccountApp(c *gin.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	saved, created, err := g.apps.Create(c.Request.Context(), c.Param("accountId"), body)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Header("Location", "/api/v1/accounts/"+saved.AccountID+"/apps/"+saved.Key+"/versions/"+saved.Version)
+	}
+	c.JSON(status, viewStoredApp(saved))
+	return nil
+}
+
+func (g *Gateway) listAccountApps(c *gin.Context) error {
+	page, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	apps, err := g.apps.List(c.Request.Context(), c.Param("accountId"), page)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, viewStoredApps(apps))
+	return nil
+}
+
+func (g *Gateway) accountAppVersions(c *gin.Context) error {
+	page, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	versions, err := g.apps.Versions(c.Request.Context(), c.Param("accountId"), c.Param("app"), page)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, viewStoredApps(versions))
+	return nil
+}
+
+func (g *Gateway) getAccountAppVersion(c *gin.Context) error {
+	a, err := g.apps.Get(c.Request.Context(), c.Param("accountId"), c.Param("app"), c.Param("version"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, viewStoredApp(a))
+	return nil
+}
+
+func (g *Gateway) deleteAccountAppVersion(c *gin.Context) error {
+	if err := g.apps.DeleteVersion(c.Request.Context(), c.Param("accountId"), c.Param("app"), c.Param("version")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (g *Gateway) deleteAccountApp(c *gin.Context) error {
+	if err := g.apps.Delete(c.Request.Context(), c.Param("accountId"), c.Param("app")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
 	return nil
 }

@@ -107,6 +107,7 @@ type Gateway struct {
 	states        *manage.States
 	conversations *manage.Conversations
 	actions       *manage.Actions
+	apps          *manage.Apps
 }
 
 // New builds the gateway and its routes.
@@ -144,6 +145,7 @@ func New(cfg Config) *Gateway {
 	g.states = manage.NewStates(cfg.Store)
 	g.conversations = manage.NewConversations(cfg.Store)
 	g.subscriptions = manage.NewSubscriptions(cfg.Store, g.secrets, g.intake, g.connectors, g.now)
+	g.apps = manage.NewApps(cfg.Store, g.connectors)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -254,6 +256,12 @@ func New(cfg Config) *Gateway {
 	acct.GET("/subaccounts/:subAccountId", g.handle(g.getSubAccount))
 	acct.DELETE("/subaccounts/:subAccountId", g.handle(g.deleteSubAccount))
 	acct.GET("/apps/:app/versions/:version/definitions", g.handle(g.appVersionDefinitions))
+	acct.POST("/apps", g.handle(g.createAccountApp))
+	acct.GET("/apps", g.handle(g.listAccountApps))
+	acct.GET("/apps/:app/versions", g.handle(g.accountAppVersions))
+	acct.GET("/apps/:app/versions/:version", g.handle(g.getAccountAppVersion))
+	acct.DELETE("/apps/:app/versions/:version", g.handle(g.deleteAccountAppVersion))
+	acct.DELETE("/apps/:app", g.handle(g.deleteAccountApp))
 
 	g.engine = e
 	return g

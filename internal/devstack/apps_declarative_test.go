@@ -1,0 +1,73 @@
+package devstack_test
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/junction-run/junction/internal/devstack"
+)
+
+// Declarative apps through the API on the whole stack: an app document is
+// validated, stored as an immutable version, listed, read and deleted.
+// (Definitions cannot use a stored app yet: docs/apps.md.)
+func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
+	s := startTestStack(t, devstack.Config{})
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	doc, err := os.ReadFile(filepath.Join("..", "..", "connectors", "declarative", "testdata", "valid", "acme_crm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The example Go connector is registered as "acme" in tests' catalogs
+	// elsewhere; this app gets a key of its own.
+	doc = bytes.Replace(doc, []byte(`"key": "acme"`), []byte(`"key": "acme_crm"`), 1)
+	v1 := doc
+	v2 := bytes.Replace(doc, []byte(`"version": "1.0.0"`), []byte(`"version": "1.1.0"`), 1)
+
+	if r := call(t, http.MethodPost, api+"/apps", v1, nil); r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, http.MethodPost, api+"/apps", v1, nil); r.Status != http.StatusOK {
+		t.Errorf("the same version again: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, http.MethodPost, api+"/apps", v2, nil); r.Status != http.StatusCreated {
+		t.Fatalf("version 1.1.0: %d %s", r.Status, r.Body)
+	}
+	changed := bytes.Replace(v1, []byte(`"name": "Acme CRM"`), []byte(`"name": "Acme"`), 1)
+	if r := call(t, http.MethodPost, api+"/apps", changed, nil); r.Status != http.StatusConflict {
+		t.Errorf("version 1.0.0 changed: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, http.MethodPost, api+"/apps", []byte(`{"key": "Bad Key", "version": "one"}`), nil); r.Status != http.StatusBadRequest {
+		t.Errorf("an invalid app: %d %s", r.Status, r.Body)
+	}
+
+	var apps []struct{ Key, Version string }
+	getJSON(t, api+"/apps", &apps)
+	if len(apps) != 1 || apps[0].Key != "acme_crm" || apps[0].Version != "1.1.0" {
+		t.Errorf("apps %+v", apps)
+	}
+	var versions []struct{ Version string }
+	getJSON(t, api+"/apps/acme_crm/versions", &versions)
+	if len(versions) != 2 || versions[0].Version != "1.1.0" {
+		t.Errorf("versions %+v", versions)
+	}
+	var one struct {
+		Key string         `json:"key"`
+		App map[string]any `json:"app"`
+	}
+	getJSON(t, api+"/apps/acme_crm/versions/1.0.0", &one)
+	if one.Key != "acme_crm" || one.App["version"] != "1.0.0" {
+		t.Errorf("version 1.0.0: %+v", one)
+	}
+	if r := call(t, http.MethodDelete, api+"/apps/acme_crm/versions/1.0.0", nil, nil); r.Status != http.StatusNoContent {
+		t.Errorf("delete version: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, http.MethodDelete, api+"/apps/acme_crm", nil, nil); r.Status != http.StatusNoContent {
+		t.Errorf("delete app: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, http.MethodGet, api+"/apps/acme_crm/versions", nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("after delete: %d %s", r.Status, r.Body)
+	}
+}

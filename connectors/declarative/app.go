@@ -34,27 +34,27 @@ type App struct {
 	// Key names the app in definitions and activity names
 	// (<key>.<action>): lowercase letters, digits and underscores, starting
 	// with a letter or digit. It is the connector's id.
-	Key string `json:"key"`
+	Key string `json:"key" description:"The app's id in definitions and activity names (<key>.<action>): lowercase letters, digits and _."`
 	// Name is what people read, e.g. "Acme CRM".
 	Name string `json:"name"`
 	// Description says what the app is for.
 	Description string `json:"description"`
 	// Icon is an optional https URL of the app's icon. It is checked but
 	// not yet carried into the connector's spec.
-	Icon string `json:"icon,omitempty"`
+	Icon string `json:"icon,omitempty" description:"An absolute https URL of the app's icon."`
 	// Version is a semantic version without a leading v, e.g. "1.0.0".
-	Version string `json:"version"`
+	Version string `json:"version" description:"A semantic version without a leading v: 1.0.0, 1.1.0-beta.1."`
 	// Status is stable, beta or deprecated (deprecation details are not
 	// part of the format yet, so deprecated is refused by Spec.Validate).
-	Status connectors.Status `json:"status"`
+	Status connectors.Status `json:"status" enum:"stable,beta" description:"stable versions are the default of definitions that name none; beta ones must be named."`
 	// BaseURL is the absolute http(s) URL every action's path is appended
 	// to. It may hold templates, e.g.
 	// "https://{{connection.workspace}}.acme.example/api"; a value
 	// inserted into a URL with other text around it is percent-escaped,
 	// one that is the whole URL is inserted as is.
-	BaseURL string `json:"baseUrl"`
+	BaseURL string `json:"baseUrl" description:"Where action paths start: an absolute http(s) URL, {{ }} over connection and env."`
 	// Auth lists the ways a connection can authenticate, at least one.
-	Auth []Auth `json:"auth"`
+	Auth []Auth `json:"auth" description:"The ways a connection authenticates, at least one."`
 	// Properties are a connection's non-secret settings, read by templates
 	// as {{connection.<name>}}. Same fields as connectors.Field.
 	Properties []connectors.Field `json:"properties,omitempty"`
@@ -62,7 +62,7 @@ type App struct {
 	// {{env.<NAME>}}. Same fields as connectors.EnvVar.
 	Env []connectors.EnvVar `json:"env,omitempty"`
 	// Actions are what the app can do, at least one.
-	Actions []Action `json:"actions"`
+	Actions []Action `json:"actions" description:"The actions, at least one."`
 }
 
 // Auth kinds an app can declare: the kinds of connectors.AuthKind that
@@ -78,17 +78,17 @@ var AuthKinds = []connectors.AuthKind{
 // APIKeyAuth's key, ...).
 type Auth struct {
 	// Kind is none, basic, bearer, api_key or digest.
-	Kind connectors.AuthKind `json:"kind"`
+	Kind connectors.AuthKind `json:"kind" enum:"none,basic,bearer,api_key,digest" description:"The auth kind."`
 	// Description tells people where to get the credentials.
 	Description string `json:"description,omitempty"`
 	// In is where an api_key goes: header, query or cookie. api_key only.
-	In string `json:"in,omitempty"`
+	In string `json:"in,omitempty" enum:"header,query" description:"api_key: where the key goes."`
 	// Name is the header, query parameter or cookie an api_key is sent
 	// as, e.g. X-Acme-Key. api_key only.
 	Name string `json:"name,omitempty"`
 	// Prefix goes before the key in a header, e.g. "Token ". api_key
 	// only.
-	Prefix string `json:"prefix,omitempty"`
+	Prefix string `json:"prefix,omitempty" description:"api_key: text before the key (\"Token \")."`
 }
 
 // Action is one thing the app can do: one HTTP request.
@@ -98,15 +98,15 @@ type Action struct {
 	// Name is what people read.
 	Name string `json:"name"`
 	// Kind is create, update, search, delete or other.
-	Kind        connectors.ActionKind `json:"kind"`
+	Kind        connectors.ActionKind `json:"kind" enum:"create,update,search,delete,other" description:"What the action does."`
 	Description string                `json:"description"`
 	// Input is the JSON Schema of the step's input, an object. Input is
 	// checked against it before anything is sent.
-	Input json.RawMessage `json:"input"`
+	Input json.RawMessage `json:"input" description:"The JSON Schema of the action's input."`
 	// Output is the JSON Schema of the action's result. Optional: when
 	// absent it is an object with one property per Response.Outputs
 	// entry, or any value when there are no outputs.
-	Output json.RawMessage `json:"output,omitempty"`
+	Output json.RawMessage `json:"output,omitempty" description:"The JSON Schema of its output."`
 	// Idempotent actions can be sent twice with the same effect as once.
 	Idempotent bool `json:"idempotent,omitempty"`
 	// SampleInput is a valid input, shown in the docs and sent by tests.
@@ -120,11 +120,11 @@ type Action struct {
 // Request is an HTTP request, every string of it a template.
 type Request struct {
 	// Method is GET, POST, PUT, PATCH or DELETE.
-	Method string `json:"method"`
+	Method string `json:"method" enum:"GET,POST,PUT,PATCH,DELETE" description:"The HTTP method."`
 	// Path is appended to the app's BaseURL and starts with "/". Values
 	// its templates insert are percent-escaped as path text, so an input
 	// cannot add segments, a query or a fragment.
-	Path string `json:"path"`
+	Path string `json:"path" description:"The path after baseUrl, starting with /; {{ }} values are escaped."`
 	// Query parameters, by name. A parameter whose value is a single
 	// template that renders to null (an optional input not given) is left
 	// out.
@@ -151,7 +151,7 @@ const (
 // encoding). Object keys whose value renders to null are left out.
 type Body struct {
 	// Format is json, xml or form.
-	Format string `json:"format"`
+	Format string `json:"format" enum:"json,xml,form" description:"How the body is encoded."`
 	// Value is the body. For xml, an object with one key (the root
 	// element) or any object with Root set.
 	Value any `json:"value"`
@@ -164,8 +164,8 @@ type Response struct {
 	// Outputs maps each output field to a JSONPath into the answer's
 	// JSON, e.g. "$.data.id". With no outputs the result is the whole
 	// decoded answer.
-	Outputs map[string]string `json:"outputs,omitempty"`
+	Outputs map[string]string `json:"outputs,omitempty" description:"Output fields by name, each a JSONPath into the answer ($.data.id)."`
 	// NotFound lists further 4xx statuses that mean "not found" for this
 	// action (404 and 410 always do).
-	NotFound []int `json:"notFound,omitempty"`
+	NotFound []int `json:"notFound,omitempty" description:"Statuses that mean not found, besides 404."`
 }

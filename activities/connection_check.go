@@ -26,7 +26,7 @@ func (c *Connectors) CheckConnection(ctx context.Context, req runs.CheckConnecti
 		}
 		return runs.CheckConnectionResult{}, err
 	}
-	app, err := c.Registry.Lookup(req.App, req.AppVersion)
+	app, err := c.Registry.LookupFor(ctx, req.AccountID, req.App, req.AppVersion)
 	if err != nil {
 		return runs.CheckConnectionResult{Error: err.Error()}, nil
 	}

@@ -126,7 +126,7 @@ func (v *VaultConnections) clientEnv(ctx context.Context, row store.Connection) 
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: %s takes its OAuth client from environment variables, and this worker reads none", row.ID, row.App), runs.ErrTypeNotConfigured, nil)
 	}
-	c, err := v.Registry.Lookup(row.App, row.AppVersion)
+	c, err := v.Registry.LookupFor(ctx, row.AccountID, row.App, row.AppVersion)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: %v", row.ID, err), runs.ErrTypeInvalidConnection, nil)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/junction-run/junction/connectors"
@@ -56,7 +57,7 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), runs.ErrTypeBadRequest, nil)
 	}
-	action, err := c.Registry.Action(in.Connector, in.Version, in.Action)
+	action, err := c.Registry.ActionFor(ctx, in.AccountID, in.Connector, in.Version, in.Action)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
@@ -167,4 +168,17 @@ func (c *Connectors) baseTransport() http.RoundTripper {
 		return c.Transport
 	}
 	return c.egressClient().Transport()
+}
+
+// RunStored is the worker's dynamic activity: it runs a step of an app an
+// account keeps as data (connectors.Registry.LookupFor), whose
+// "<app>.<action>" activity type the worker could not register when it
+// started. A type that is not one fails for good, as Run does.
+func (c *Connectors) RunStored(ctx context.Context, args converter.EncodedValues) (any, error) {
+	var in runs.ConnectorCall
+	if err := args.Get(&in); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("activity %s: its input is not a connector call: %v", activity.GetInfo(ctx).ActivityType.Name, err), runs.ErrTypeBadRequest, nil)
+	}
+	return c.Run(ctx, in)
 }

@@ -135,7 +135,7 @@ func applyEnv(input any, slots []definition.EnvSlot, vars connectors.EnvVars, sp
 // environment reads the environment of the step's app version and fills the step's references
 // into its input. The version is the one the call names, or the latest stable one.
 func (c *Connectors) environment(ctx context.Context, in runs.ConnectorCall) (connectors.EnvVars, any, error) {
-	conn, err := c.Registry.Lookup(in.Connector, in.Version)
+	conn, err := c.Registry.LookupFor(ctx, in.AccountID, in.Connector, in.Version)
 	if err != nil {
 		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), runs.ErrTypeBadRequest, nil)
 	}

@@ -29,6 +29,9 @@ var (
 type Registry struct {
 	mu   sync.RWMutex
 	byID map[string][]*entry // each sorted by version, oldest first
+	// accountApps, when set, has the apps accounts keep as data
+	// (LookupFor).
+	accountApps AppSource
 }
 
 type entry struct {

@@ -72,7 +72,7 @@ func (g *Gateway) startOAuth2(c *gin.Context) error {
 			string(connectors.AuthOAuth2AuthorizationCode)+"; only those are authorized in a browser.",
 			fieldError{Path: "authKind", Code: "invalid_value", Message: "must be " + string(connectors.AuthOAuth2AuthorizationCode)})
 	}
-	app, err := g.connectors.Lookup(row.App, row.AppVersion)
+	app, err := g.connectors.LookupFor(c.Request.Context(), row.AccountID, row.App, row.AppVersion)
 	if err != nil {
 		return badRequest("The connection's app is no longer available: " + err.Error())
 	}

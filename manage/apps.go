@@ -24,8 +24,8 @@ type appStore interface {
 // connectors/declarative, docs/apps.md): immutable versions of JSON
 // documents, each checked as the connector it makes before it is stored.
 //
-// Stored apps are not loaded into the connector registry yet: definitions,
-// connections and runs cannot use them.
+// The connector registry finds stored apps for the account that keeps them
+// (connectors.Registry.LookupFor, internal/app's storedApps).
 type Apps struct {
 	store appStore
 	// connectors are the built-in connectors, whose keys an app may not

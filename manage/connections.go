@@ -81,7 +81,7 @@ func (cs *Connections) Create(ctx context.Context, accountID string, in NewConne
 	if !cs.secrets.Configured() {
 		return store.Connection{}, failed(credentials.ErrNotConfigured, "Could not store the connection")
 	}
-	conn, err := cs.connectors.Lookup(in.App, in.AppVersion)
+	conn, err := cs.connectors.LookupFor(ctx, accountID, in.App, in.AppVersion)
 	if err != nil {
 		return store.Connection{}, &Error{What: "Unknown app or app version: " + err.Error(), Err: store.ErrInvalid,
 			Fields: []FieldError{{Path: "app", Code: "invalid_value", Message: err.Error()}}}
@@ -169,7 +169,7 @@ func (cs *Connections) Update(ctx context.Context, accountID, id string, in Conn
 				Fields: []FieldError{{Path: fixed.path, Code: "not_allowed", Message: fmt.Sprintf("must be %q or omitted", fixed.current)}}}
 		}
 	}
-	conn, err := cs.connectors.Lookup(row.App, row.AppVersion)
+	conn, err := cs.connectors.LookupFor(ctx, row.AccountID, row.App, row.AppVersion)
 	if err != nil {
 		return row, &Error{What: "The connection's app is no longer available: " + err.Error(), Err: store.ErrInvalid,
 			Fields: []FieldError{{Path: "app", Code: "invalid_value", Message: err.Error()}}}

@@ -96,7 +96,7 @@ func (ch *connectorCheck) version(app string) (connectors.Spec, bool) {
 		return connectors.Spec{}, false
 	}
 	named, isNamed := ch.doc.Apps[app]
-	c, err := ch.registry.Lookup(app, named)
+	c, err := ch.registry.LookupFor(ch.ctx, ch.accountID, app, named)
 	if err != nil {
 		ch.failed[app] = true
 		switch {

@@ -57,9 +57,10 @@ type EnvValue struct {
 	Secret *bool
 }
 
-// app finds the app version, which must be registered.
-func (env *Environment) app(app, version string) (connectors.Spec, error) {
-	conn, err := env.connectors.Lookup(app, version)
+// app finds the app version, which must be registered, or one the
+// account keeps as data.
+func (env *Environment) app(ctx context.Context, accountID, app, version string) (connectors.Spec, error) {
+	conn, err := env.connectors.LookupFor(ctx, accountID, app, version)
 	if err != nil || version == "" {
 		return connectors.Spec{}, notFound("No app %q with version %q: GET /api/v1/manifest lists them.", app, version)
 	}
@@ -68,7 +69,7 @@ func (env *Environment) app(app, version string) (connectors.Spec, error) {
 
 // Get returns the account's environment of an app version.
 func (env *Environment) Get(ctx context.Context, accountID, app, version string) (Env, error) {
-	spec, err := env.app(app, version)
+	spec, err := env.app(ctx, accountID, app, version)
 	if err != nil {
 		return Env{}, err
 	}
@@ -85,7 +86,7 @@ func (env *Environment) read(ctx context.Context, accountID string, spec connect
 
 // Set sets the variables named and leaves the others as they are.
 func (env *Environment) Set(ctx context.Context, accountID, app, version string, values map[string]EnvValue) (Env, error) {
-	spec, err := env.app(app, version)
+	spec, err := env.app(ctx, accountID, app, version)
 	if err != nil {
 		return Env{}, err
 	}
@@ -174,7 +175,7 @@ func (env *Environment) Set(ctx context.Context, accountID, app, version string,
 
 // Delete deletes one variable, its Vault value included.
 func (env *Environment) Delete(ctx context.Context, accountID, app, version, name string) error {
-	spec, err := env.app(app, version)
+	spec, err := env.app(ctx, accountID, app, version)
 	if err != nil {
 		return err
 	}

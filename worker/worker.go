@@ -200,6 +200,12 @@ type Registry interface {
 	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
 }
 
+// dynamicRegistry is a worker that takes a dynamic activity, for activity
+// types not known at start.
+type dynamicRegistry interface {
+	RegisterDynamicActivity(a any, options activity.DynamicRegisterOptions)
+}
+
 // Register registers every workflow and activity with its stable name.
 func Register(r Registry, acts Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
@@ -258,6 +264,12 @@ func Register(r Registry, acts Activities) {
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {
 		r.RegisterActivityWithOptions(acts.Connectors.Run, activity.RegisterOptions{Name: a.Name})
+	}
+	// The actions of the apps accounts keep as data, which can appear at
+	// any time: whatever "<app>.<action>" type no registration above
+	// names. A replayer runs no activity and takes none.
+	if d, ok := r.(dynamicRegistry); ok {
+		d.RegisterDynamicActivity(acts.Connectors.RunStored, activity.DynamicRegisterOptions{})
 	}
 	// One activity per polling trigger, beside the actions:
 	// shopify.new_orders.

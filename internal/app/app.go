@@ -201,6 +201,9 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	if registry == nil {
 		registry = catalog.New()
 	}
+	// Besides the built-in connectors, the apps each account keeps as
+	// data, found by the account's lookups (Registry.LookupFor).
+	registry.WithAccountApps(newStoredApps(a.Store))
 	if w := cfg.Worker; w != nil {
 		// The worker's own intake: for the events Junction raises and the
 		// messages conversations hand back, in this process.

@@ -7,14 +7,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/junction-run/junction/connectors/connectortest/example/exampletest"
 	"github.com/junction-run/junction/internal/devstack"
 )
 
 // Declarative apps through the API on the whole stack: an app document is
-// validated, stored as an immutable version, listed, read and deleted.
-// (Definitions cannot use a stored app yet: docs/apps.md.)
+// validated, stored as an immutable version, listed and read; at once, with
+// no restart, a connection of it is made and a definition's step runs its
+// action against the third party (the example connector's fake), through
+// the worker's dynamic activity; then it is deleted.
 func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
-	s := startTestStack(t, devstack.Config{})
+	fake := exampletest.New(t)
+	s := startTestStack(t, devstack.Config{ConnectorTransport: hostRouter{"acme.example": mustURL(t, fake.BaseURL())}})
+	requireVault(t, s)
 	api := s.GatewayURL + "/api/v1/accounts/acme"
 	doc, err := os.ReadFile(filepath.Join("..", "..", "connectors", "declarative", "testdata", "valid", "acme_crm.json"))
 	if err != nil {
@@ -61,6 +66,25 @@ func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
 	if one.Key != "acme_crm" || one.App["version"] != "1.0.0" {
 		t.Errorf("version 1.0.0: %+v", one)
 	}
+	// A connection of the stored app, and a run of its action.
+	conn := createConnection(t, api, `{"app":"acme_crm","authKind":"api_key","fields":{"key":"`+exampletest.APIKey+`"},"properties":{"workspace":"northwind"}}`)
+	createDefinition(t, s, "acme", []byte(`{"trigger": "http_request", "status": "enabled", "definition": {"name": "new lead", "steps": [
+		{"id": "contact", "stepType": "acme_crm.create_contact", "connection": "`+conn+`",
+		 "inputs": {"email": "{{data.email}}", "name": "Grace Hopper"}, "outputs": {"contactId": "{{step.id}}"}}]}}`))
+	res := trigger(t, s, "acme", `{"email": "grace@example.com"}`, nil)
+	data := waitRun(t, s, res.Runs[0].TemporalWorkflowID)
+	contacts := fake.Contacts("northwind")
+	if len(contacts) != 1 || contacts[0].Email != "grace@example.com" || data["contactId"] != contacts[0].ID {
+		t.Errorf("the run's contactId %v; the fake's contacts %+v", data["contactId"], contacts)
+	}
+	var saved []struct {
+		Apps map[string]string `json:"apps"`
+	}
+	getJSON(t, api+"/definitions/"+res.Runs[0].DefinitionID, &saved)
+	if len(saved) != 1 || saved[0].Apps["acme_crm"] != "1.1.0" {
+		t.Errorf("the definition pins %+v, want acme_crm's latest stable version, 1.1.0", saved)
+	}
+
 	if r := call(t, http.MethodDelete, api+"/apps/acme_crm/versions/1.0.0", nil, nil); r.Status != http.StatusNoContent {
 		t.Errorf("delete version: %d %s", r.Status, r.Body)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/junction-run/junction/connectors/connectortest/example/exampletest"
@@ -76,6 +77,10 @@ func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
 	contacts := fake.Contacts("northwind")
 	if len(contacts) != 1 || contacts[0].Email != "grace@example.com" || data["contactId"] != contacts[0].ID {
 		t.Errorf("the run's contactId %v; the fake's contacts %+v", data["contactId"], contacts)
+	}
+	// The key stays in Vault: not in the run's history (its wire form).
+	if h := wireHistory(t, s, res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID); !strings.Contains(h, "grace@example.com") || strings.Contains(h, exampletest.APIKey) {
+		t.Errorf("the run's history: the input is there %v, the API key is there %v", strings.Contains(h, "grace@example.com"), strings.Contains(h, exampletest.APIKey))
 	}
 	var saved []struct {
 		Apps map[string]string `json:"apps"`

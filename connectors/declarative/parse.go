@@ -393,7 +393,6 @@ type action struct {
 	body              *compiledBody
 	outputs           map[string]string
 	notFound          []int
-	secrets           []string // names of the connection's secret fields, see Connector
 }
 
 type pathPart struct {

@@ -66,3 +66,23 @@ func (r *Registry) forAccount(ctx context.Context, accountID, id, version string
 	}
 	return reg, nil
 }
+
+// TriggerFor is Trigger on behalf of an account, as LookupFor finds the
+// connector.
+func (r *Registry) TriggerFor(ctx context.Context, accountID, id, version, trigger string) (TriggerSpec, Spec, error) {
+	reg, err := r.forAccount(ctx, accountID, id, version)
+	if err != nil {
+		return TriggerSpec{}, Spec{}, err
+	}
+	return reg.Trigger(id, version, trigger)
+}
+
+// WebhookFor is Webhook on behalf of an account, as LookupFor finds the
+// connector.
+func (r *Registry) WebhookFor(ctx context.Context, accountID, id, version, trigger string) (Webhook, TriggerSpec, error) {
+	reg, err := r.forAccount(ctx, accountID, id, version)
+	if err != nil {
+		return nil, TriggerSpec{}, err
+	}
+	return reg.Webhook(id, version, trigger)
+}

@@ -48,7 +48,7 @@ func (g *Gateway) receiveWebhook(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	hook, spec, err := g.connectors.Webhook(conn.App, conn.AppVersion, triggerID)
+	hook, spec, err := g.connectors.WebhookFor(ctx, accountID, conn.App, conn.AppVersion, triggerID)
 	if err != nil {
 		return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf("%s has no webhook trigger %q.", conn.App, triggerID),
 			Fields: []fieldError{{Path: "triggerId", Code: "invalid_value", Message: err.Error()}}}

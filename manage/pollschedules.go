@@ -158,7 +158,7 @@ func (d *Definitions) pollInput(ctx context.Context, rec store.Definition) (in r
 	if pinned := doc.Apps[app]; pinned != "" {
 		appVersion = pinned
 	}
-	spec, _, err := d.connectors.Trigger(app, appVersion, triggerID)
+	spec, _, err := d.connectors.TriggerFor(ctx, rec.AccountID, app, appVersion, triggerID)
 	if err != nil || spec.Kind != connectors.TriggerPolling {
 		return in, 0, false, nil
 	}

@@ -559,7 +559,7 @@ func (ss *Subscriptions) checkEvents(ctx context.Context, accountID string, even
 			ev == definition.TriggerHTTPRequest, ev == definition.TriggerInboundSMS, ev == definition.TriggerInboundChatApps:
 		case definition.IsAppTrigger(ev):
 			app, trigger, _ := definition.AppTrigger(ev)
-			spec, _, err := ss.connectors.Trigger(app, "", trigger)
+			spec, _, err := ss.connectors.TriggerFor(ctx, accountID, app, "", trigger)
 			if err != nil {
 				problems = append(problems, FieldError{Path: path, Code: "invalid_value", Message: err.Error()})
 				continue

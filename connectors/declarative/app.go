@@ -63,6 +63,10 @@ type App struct {
 	Env []connectors.EnvVar `json:"env,omitempty"`
 	// Actions are what the app can do, at least one.
 	Actions []Action `json:"actions" description:"The actions, at least one."`
+	// Triggers are the events of the third party that start runs:
+	// webhooks, each checked with the connection's webhook secret
+	// (connectors.FieldWebhookSecret), which every auth kind but none then has.
+	Triggers []Trigger `json:"triggers,omitempty" description:"Webhook triggers: events the third party sends that start runs."`
 }
 
 // Auth kinds an app can declare: the kinds of connectors.AuthKind that

@@ -173,6 +173,7 @@ type built struct {
 	spec    connectors.Spec
 	baseURL tmpl
 	actions []*action
+	hooks   []connectors.Webhook
 }
 
 // check reports every problem of the app to v and, when there is none,
@@ -286,8 +287,18 @@ func (a *App) check(v *validator) *built {
 			b.actions = append(b.actions, c)
 		}
 	}
+	b.spec.Triggers, b.hooks = a.checkTriggers(v)
 	if len(v.problems) > 0 {
 		return nil
+	}
+	if slices.ContainsFunc(a.Triggers, func(t Trigger) bool { return t.Signature.signed() }) {
+		// Every kind but none (which takes no fields) holds the secret.
+		for i := range b.spec.Auth {
+			au := &b.spec.Auth[i]
+			if au.Kind != connectors.AuthNone && !slices.ContainsFunc(au.Fields, func(f connectors.Field) bool { return f.Name == connectors.FieldWebhookSecret }) {
+				au.Fields = append(au.Fields, connectors.WebhookSecretField("The secret "+a.Name+" signs webhook deliveries with (or the token it sends), from its webhook settings."))
+			}
+		}
 	}
 
 	b.spec.ID = a.Key

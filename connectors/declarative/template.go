@@ -3,6 +3,8 @@ package declarative
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -229,8 +231,10 @@ func compileValue(v any, at string, report func(at string, p templateProblem), r
 		return t.expr
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = compileValue(e, definition.PathKey(at, k), report, refs)
+		// In key order, so that problems are reported in the same order
+		// every time.
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			out[k] = compileValue(x[k], definition.PathKey(at, k), report, refs)
 		}
 		return out
 	case []any:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/junction-run/junction/connectors/connectortest/example"
 	"github.com/junction-run/junction/connectors/connectortest/example/exampletest"
 	"github.com/junction-run/junction/internal/devstack"
 )
@@ -68,7 +69,8 @@ func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
 		t.Errorf("version 1.0.0: %+v", one)
 	}
 	// A connection of the stored app, and a run of its action.
-	conn := createConnection(t, api, `{"app":"acme_crm","authKind":"api_key","fields":{"key":"`+exampletest.APIKey+`"},"properties":{"workspace":"northwind"}}`)
+	const webhookSecret = "acme-webhook-secret-declarative"
+	conn := createConnection(t, api, `{"app":"acme_crm","authKind":"api_key","fields":{"key":"`+exampletest.APIKey+`","webhook_secret":"`+webhookSecret+`"},"properties":{"workspace":"northwind"}}`)
 	createDefinition(t, s, "acme", []byte(`{"trigger": "http_request", "status": "enabled", "definition": {"name": "new lead", "steps": [
 		{"id": "contact", "stepType": "acme_crm.create_contact", "connection": "`+conn+`",
 		 "inputs": {"email": "{{data.email}}", "name": "Grace Hopper"}, "outputs": {"contactId": "{{step.id}}"}}]}}`))
@@ -88,6 +90,28 @@ func TestDeclarativeAppsThroughTheAPI(t *testing.T) {
 	getJSON(t, api+"/definitions/"+res.Runs[0].DefinitionID, &saved)
 	if len(saved) != 1 || saved[0].Apps["acme_crm"] != "1.1.0" {
 		t.Errorf("the definition pins %+v, want acme_crm's latest stable version, 1.1.0", saved)
+	}
+
+	// Its webhook trigger, declared as data: a signed delivery starts a
+	// run of the definition listening on the connection; a forged one is
+	// refused.
+	createDefinition(t, s, "acme", []byte(`{"trigger": "acme_crm.contact_created", "triggerConnection": "`+conn+`", "status": "enabled",
+		"definition": {"name": "welcome", "steps": [{"id": "note", "stepType": "SetVariables", "inputs": {"who": "{{data.payload.contact.email}}"}}]}}`))
+	event := []byte(`{"event_id": "evt_declarative_1", "type": "contact.created", "created_at": "2026-12-07T03:00:00Z",
+		"contact": {"id": "ct_9", "email": "ada@example.com", "lifecycle": "lead", "created_at": "2026-12-07T03:00:00Z"}}`)
+	hook := s.GatewayURL + "/hooks/acme/" + conn + "/contact_created"
+	forged := call(t, http.MethodPost, hook, event, map[string]string{example.SignatureHeader: exampletest.Sign(event, "not-the-secret")})
+	if forged.Status != http.StatusUnauthorized {
+		t.Errorf("a forged delivery: %d %s", forged.Status, forged.Body)
+	}
+	delivered := call(t, http.MethodPost, hook, event, map[string]string{example.SignatureHeader: exampletest.Sign(event, webhookSecret)})
+	var got webhookResult
+	delivered.decode(t, &got)
+	if delivered.Status != http.StatusOK || len(got.Events) != 1 || got.Events[0].EventID != "evt_declarative_1" || len(got.Events[0].Runs) != 1 {
+		t.Fatalf("a signed delivery: %d %s", delivered.Status, delivered.Body)
+	}
+	if who := waitRun(t, s, got.Events[0].Runs[0].TemporalWorkflowID)["who"]; who != "ada@example.com" {
+		t.Errorf("the run read %v", who)
 	}
 
 	if r := call(t, http.MethodDelete, api+"/apps/acme_crm/versions/1.0.0", nil, nil); r.Status != http.StatusNoContent {

@@ -11,13 +11,42 @@ import (
 )
 
 // cliAppsCommand is `junction apps`: declarative apps kept in files
-// (docs/apps.md). Only validation is built; pushing an app to a server
-// and testing one of its actions against a live connection are not.
+// (docs/apps.md): validate them offline, push them to the account. Testing
+// one of an app's actions against a live connection is not built.
 func cliAppsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "apps",
 		Usage: "work with declarative apps kept in files (docs/apps.md)",
 		Subcommands: []*cli.Command{{
+			Name:      "push",
+			Usage:     "store an app file as a version of the account's app (validated by the server as by validate)",
+			UsageText: "junction apps push FILE   (- reads standard input)",
+			Flags:     cliFlags(),
+			Action: cliAction(func(c *cli.Context) error {
+				args, err := cliExactArgs(c, 1, "FILE")
+				if err != nil {
+					return err
+				}
+				doc, err := cliReadInput(c, args[0])
+				if err != nil {
+					return err
+				}
+				client, s, err := cliClient(c, "")
+				if err != nil {
+					return err
+				}
+				app, err := client.PushApp(c.Context, doc)
+				if err != nil {
+					return cliError(err, s)
+				}
+				what := "stored"
+				if !app.Created {
+					what = "already stored, unchanged:"
+				}
+				_, err = fmt.Fprintf(c.App.Writer, "%s app %s %s\n", what, app.Key, app.Version)
+				return err
+			}),
+		}, {
 			Name:      "validate",
 			Usage:     "check app files offline, as Junction would: every problem with its JSON path",
 			UsageText: "junction apps validate FILE [FILE ...]   (- reads standard input)",

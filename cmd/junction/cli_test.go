@@ -146,6 +146,23 @@ func TestCLICommands(t *testing.T) {
 			out: "created definition " + cliDefID + " version 1\n",
 		},
 		{
+			name:  "apps push stores a version",
+			args:  []string{"apps", "push", "app.json"},
+			files: map[string]string{"app.json": `{"key":"acme_crm","version":"1.0.0"}`},
+			api: []cliExchange{{method: "POST", path: cliPrefix + "/apps", body: `{"key":"acme_crm","version":"1.0.0"}`,
+				status: 201, respHeader: map[string]string{"Location": cliPrefix + "/apps/acme_crm/versions/1.0.0"},
+				resp: `{"key":"acme_crm","version":"1.0.0","name":"Acme CRM","status":"stable","createdAt":"2026-12-07T03:00:00.00Z"}`}},
+			out: "stored app acme_crm 1.0.0\n",
+		},
+		{
+			name:  "apps push of a version stored with the same document",
+			args:  []string{"apps", "push", "-"},
+			stdin: `{"key":"acme_crm","version":"1.0.0"}`,
+			api: []cliExchange{{method: "POST", path: cliPrefix + "/apps", body: `{"key":"acme_crm","version":"1.0.0"}`,
+				status: 200, resp: `{"key":"acme_crm","version":"1.0.0","name":"Acme CRM","status":"stable","createdAt":"2026-12-07T03:00:00.00Z"}`}},
+			out: "already stored, unchanged: app acme_crm 1.0.0\n",
+		},
+		{
 			name:  "apply updates the definition the document names, from stdin, with If-Match",
 			args:  []string{"apply", "--if-match", "v2", "-f", "-"},
 			stdin: cliDocExisting,

@@ -423,18 +423,7 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 		Idempotent: act.Idempotent, SampleInput: act.SampleInput,
 	}}
 	start := len(v.problems)
-	switch {
-	case act.ID == "":
-		v.add(at+".id", definition.CodeRequired, "is required")
-	case !keyPattern.MatchString(act.ID):
-		v.add(at+".id", definition.CodeInvalidValue, fmt.Sprintf("%q must be lowercase letters, digits and underscores", act.ID))
-	}
-	if strings.TrimSpace(act.Name) == "" {
-		v.add(at+".name", definition.CodeRequired, "is required")
-	}
-	if strings.TrimSpace(act.Description) == "" {
-		v.add(at+".description", definition.CodeRequired, "is required")
-	}
+	v.checkNamed(at, act.ID, act.Name, act.Description)
 	switch act.Kind {
 	case "":
 		v.add(at+".kind", definition.CodeRequired, "is required")
@@ -610,4 +599,21 @@ func checkJSONPath(path string) error {
 		return fmt.Errorf("%q is not a valid JSONPath: %s", path, err)
 	}
 	return nil
+}
+
+// checkNamed checks what an action and a trigger both have: an id made of
+// lowercase letters, digits and underscores, a name and a description.
+func (v *validator) checkNamed(at, id, name, description string) {
+	switch {
+	case id == "":
+		v.add(at+".id", definition.CodeRequired, "is required")
+	case !keyPattern.MatchString(id):
+		v.add(at+".id", definition.CodeInvalidValue, fmt.Sprintf("%q must be lowercase letters, digits and underscores", id))
+	}
+	if strings.TrimSpace(name) == "" {
+		v.add(at+".name", definition.CodeRequired, "is required")
+	}
+	if strings.TrimSpace(description) == "" {
+		v.add(at+".description", definition.CodeRequired, "is required")
+	}
 }

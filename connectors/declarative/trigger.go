@@ -147,18 +147,7 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 		ID: tr.ID, Name: tr.Name, Kind: tr.Kind, Description: tr.Description,
 		SamplePayload: tr.SamplePayload, IDPointer: tr.EventIDPath, IDHeader: tr.EventIDHeader,
 	}
-	switch {
-	case tr.ID == "":
-		v.add(at+".id", definition.CodeRequired, "is required")
-	case !keyPattern.MatchString(tr.ID):
-		v.add(at+".id", definition.CodeInvalidValue, fmt.Sprintf("%q must be lowercase letters, digits and underscores", tr.ID))
-	}
-	if strings.TrimSpace(tr.Name) == "" {
-		v.add(at+".name", definition.CodeRequired, "is required")
-	}
-	if strings.TrimSpace(tr.Description) == "" {
-		v.add(at+".description", definition.CodeRequired, "is required")
-	}
+	v.checkNamed(at, tr.ID, tr.Name, tr.Description)
 	switch tr.Kind {
 	case "":
 		v.add(at+".kind", definition.CodeRequired, "is required")

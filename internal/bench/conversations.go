@@ -590,7 +590,12 @@ func (f *SMSFake) quiet(ctx context.Context, d time.Duration) {
 	})
 }
 
-func waitFor(ctx context.Context, done func() bool) bool {
+// waitFor asks done every 100 ms until it says so, or ctx ends.
+func waitFor(ctx context.Context, done func() bool) bool { return pollUntil(ctx, 100*time.Millisecond, done) }
+
+// pollUntil asks done every interval until it says so (true), or ctx
+// ends (false).
+func pollUntil(ctx context.Context, every time.Duration, done func() bool) bool {
 	for {
 		if done() {
 			return true
@@ -598,7 +603,7 @@ func waitFor(ctx context.Context, done func() bool) bool {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 }

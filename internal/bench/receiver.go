@@ -183,16 +183,7 @@ func (r *Receiver) WaitRefused(ctx context.Context, ids []string) bool {
 }
 
 func (r *Receiver) waitUntil(ctx context.Context, done func() bool) bool {
-	for {
-		if done() {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return pollUntil(ctx, 200*time.Millisecond, done)
 }
 
 // WebhookVerdict is the receiver's account of one phase's deliveries.

@@ -591,7 +591,9 @@ func (f *SMSFake) quiet(ctx context.Context, d time.Duration) {
 }
 
 // waitFor asks done every 100 ms until it says so, or ctx ends.
-func waitFor(ctx context.Context, done func() bool) bool { return pollUntil(ctx, 100*time.Millisecond, done) }
+func waitFor(ctx context.Context, done func() bool) bool {
+	return pollUntil(ctx, 100*time.Millisecond, done)
+}
 
 // pollUntil asks done every interval until it says so (true), or ctx
 // ends (false).

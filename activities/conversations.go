@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -48,7 +47,7 @@ func (c *Conversations) RecordOutgoing(ctx context.Context, m runs.OutgoingMessa
 	_, _, err := c.Store.RecordOutgoing(ctx, store.ChatMessage{AccountID: m.AccountID,
 		ID:             runs.ChatMessageID(m.ConversationID, runs.DirectionOutgoing, m.SourceID),
 		ConversationID: m.ConversationID, Direction: runs.DirectionOutgoing, Type: m.Type, Payload: m.Payload, SourceID: m.SourceID,
-		Runs: []store.HandledRun{{DefinitionID: m.DefinitionID, Version: m.Version, WorkflowID: m.WorkflowID[strings.LastIndex(m.WorkflowID, "/")+1:],
+		Runs: []store.HandledRun{{DefinitionID: m.DefinitionID, Version: m.Version, WorkflowID: runs.RunEventID(m.WorkflowID),
 			TemporalWorkflowID: m.WorkflowID, RunID: m.RunID, How: "sent"}}})
 	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
 		return temporal.NewNonRetryableApplicationError("logging the reply: "+err.Error(), runs.ErrTypeBadRequest, nil)

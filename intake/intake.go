@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -399,7 +398,7 @@ func (i *Intake) waitingRuns(ctx context.Context, ev Event) (map[string][]Run, e
 		}
 		seen[a.WorkflowID] = true
 		byDefinition[a.DefinitionID] = append(byDefinition[a.DefinitionID], Run{DefinitionID: a.DefinitionID, Version: a.Version,
-			WorkflowID: a.WorkflowID[strings.LastIndex(a.WorkflowID, "/")+1:], TemporalWorkflowID: a.WorkflowID, RunID: a.RunID})
+			WorkflowID: runs.RunEventID(a.WorkflowID), TemporalWorkflowID: a.WorkflowID, RunID: a.RunID})
 	}
 	if !legacy {
 		return byDefinition, nil
@@ -437,7 +436,7 @@ func waitingRun(e *workflowpb.WorkflowExecutionInfo) Run {
 	if p := attrs[runs.DefinitionVersionKey.GetName()]; p != nil {
 		_ = converter.GetDefaultDataConverter().FromPayload(p, &version)
 	}
-	return Run{DefinitionID: definitionID, Version: int(version), WorkflowID: id[strings.LastIndex(id, "/")+1:],
+	return Run{DefinitionID: definitionID, Version: int(version), WorkflowID: runs.RunEventID(id),
 		TemporalWorkflowID: id, RunID: e.GetExecution().GetRunId()}
 }
 

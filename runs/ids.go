@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"strings"
 )
 
 // MemoTriggeredAt is the memo field holding a run's trigger time, so run
@@ -16,6 +17,12 @@ const MemoTriggeredAt = "triggeredAt"
 // item) finds the first one instead of running again.
 func RunWorkflowID(accountID, definitionID, eventID string) string {
 	return accountID + "/" + definitionID + "/" + eventID
+}
+
+// RunEventID is the event part of a run's workflow id (RunWorkflowID):
+// the id 8x8's API names runs by.
+func RunEventID(workflowID string) string {
+	return workflowID[strings.LastIndex(workflowID, "/")+1:]
 }
 
 // eventIDPattern is what an event id may be made of as it is: what fits in

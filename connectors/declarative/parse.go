@@ -295,14 +295,17 @@ func (a *App) check(v *validator) *built {
 			refs = refsFor(act.propNames(v, at, props))
 			tpl = templateFor(refs)
 		}
-		if c := act.check(v, at, tpl, refs); c != nil {
-			c.spec.StepDefaults = stepDefaults(a.Defaults, act.Defaults)
-			checkStepDefaults(v, at+".defaults", act.Defaults)
-			act.checkResponse(v, at, c, a.Defaults)
-			act.checkPaginate(v, at, c)
-			c.props = propList(act.Properties, act.ID+ActionPropertySep)
+		c := act.check(v, at, tpl, refs)
+		if c == nil {
+			c = &action{} // to report the rest's problems too
+		} else {
 			b.actions = append(b.actions, c)
 		}
+		c.spec.StepDefaults = stepDefaults(a.Defaults, act.Defaults)
+		checkStepDefaults(v, at+".defaults", act.Defaults)
+		act.checkResponse(v, at, c, a.Defaults)
+		act.checkPaginate(v, at, c)
+		c.props = propList(act.Properties, act.ID+ActionPropertySep)
 	}
 	a.Defaults.check(v)
 	if a.Test != nil {

@@ -71,7 +71,7 @@ func (act *Action) checkResponse(v *validator, at string, c *action, d *Defaults
 		c.statuses.success = defaultSuccess
 	}
 	for i, s := range r.Retry {
-		if slices.Contains(c.statuses.notFound, s) {
+		if slices.Contains(c.statuses.notFound, s) || s == http.StatusNotFound || s == http.StatusGone {
 			v.add(at+".response.retry["+strconv.Itoa(i)+"]", definition.CodeInvalidValue, fmt.Sprintf("%d also means not found", s))
 		}
 	}

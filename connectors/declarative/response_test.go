@@ -247,7 +247,7 @@ type failingFake struct {
 }
 
 func (f *failingFake) with(base string) *failingFake { f.base = base; return f }
-func (f *failingFake) BaseURL() string              { return f.base }
+func (f *failingFake) BaseURL() string               { return f.base }
 func (f *failingFake) FailNext(status int, retryAfter time.Duration) {
 	f.status.Store(int32(status))
 	f.after.Store(int64(retryAfter))

@@ -75,12 +75,13 @@ func usable(t *oauth2.Token, now time.Time) bool {
 }
 
 // authSpec finds the app's declaration of the connection's auth kind.
-func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, error) {
+func (v *VaultConnections) authSpec(ctx context.Context, row store.Connection) (connectors.AuthSpec, error) {
 	if v.Registry == nil {
 		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: this worker has no connector registry to read %s settings from", row.ID, row.AuthKind), runs.ErrTypeNotConfigured, nil)
 	}
-	c, err := v.Registry.Lookup(row.App, row.AppVersion)
+	// An account's own apps (declarative apps) too, as actions find them.
+	c, err := v.Registry.LookupFor(ctx, row.AccountID, row.App, row.AppVersion)
 	if err != nil {
 		return connectors.AuthSpec{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: %v", row.ID, err), runs.ErrTypeInvalidConnection, nil)
@@ -98,7 +99,7 @@ func (v *VaultConnections) authSpec(row store.Connection) (connectors.AuthSpec, 
 // whose client is one per app version (OAuth2Spec.ClientIDEnv) reads it from
 // the account's environment variables of that version.
 func (v *VaultConnections) oauth2Config(ctx context.Context, row store.Connection, secrets connectors.SecretValues) (auth.OAuth2Config, error) {
-	a, err := v.authSpec(row)
+	a, err := v.authSpec(ctx, row)
 	if err != nil {
 		return auth.OAuth2Config{}, err
 	}
@@ -406,9 +407,10 @@ func (r temporalRefresher) RefreshToken(ctx context.Context, req runs.OAuth2Refr
 	return runs.OAuth2RefreshAnswer{}, fmt.Errorf("reaching the connection's token refresher: %w", lastErr)
 }
 
-// session builds session credentials from the connection's fields (then
-// properties): where to log in, and how the session travels.
-func sessionCredentials(row store.Connection, secrets connectors.SecretValues) (auth.Credentials, error) {
+// sessionCredentials builds session credentials: from the login the app
+// declares (connectors.SessionSpec), or else from the connection's fields
+// (then properties): where to log in, and how the session travels.
+func (v *VaultConnections) sessionCredentials(ctx context.Context, row store.Connection, secrets connectors.SecretValues) (auth.Credentials, error) {
 	setting := func(name string) string {
 		if v := row.Fields[name]; v != "" {
 			return v
@@ -418,6 +420,25 @@ func sessionCredentials(row store.Connection, secrets connectors.SecretValues) (
 	user := auth.Secret(setting(connectors.FieldUsername))
 	if user == "" {
 		user = auth.Secret(secrets[connectors.FieldUsername])
+	}
+	invalid := func(msg string) error {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: session auth: %s", row.ID, msg), runs.ErrTypeInvalidConnection, nil)
+	}
+	if v.Registry != nil {
+		a, err := v.authSpec(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		if a.Session != nil {
+			if user == "" {
+				return nil, invalid("the field " + connectors.FieldUsername + " is not set")
+			}
+			cfg, err := connectors.SessionConfig(a, row.Fields, row.Properties, user, auth.Secret(secrets[connectors.FieldPassword]))
+			if err != nil {
+				return nil, invalid(err.Error())
+			}
+			return auth.Session(cfg), nil
+		}
 	}
 	cfg := auth.SessionConfig{
 		LoginURL:     setting(connectors.FieldLoginURL),
@@ -430,9 +451,6 @@ func sessionCredentials(row store.Connection, secrets connectors.SecretValues) (
 		TokenCookie:  setting(connectors.FieldTokenCookie),
 		SendHeader:   setting(connectors.FieldSendHeader),
 		SendScheme:   setting(connectors.FieldSendScheme),
-	}
-	invalid := func(msg string) error {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s: session auth: %s", row.ID, msg), runs.ErrTypeInvalidConnection, nil)
 	}
 	switch {
 	case cfg.LoginURL == "":

@@ -80,11 +80,23 @@ func (v *VaultConnections) Resolve(ctx context.Context, accountID, connectionID 
 	var creds auth.Credentials
 	switch kind {
 	case connectors.AuthSession:
-		creds, err = sessionCredentials(row, secrets)
+		creds, err = v.sessionCredentials(ctx, row, secrets)
 	case connectors.AuthOAuth2AuthorizationCode, connectors.AuthOAuth2ClientCredentials:
 		creds, err = v.oauth2Credentials(ctx, row, kind, secrets)
 	default:
-		creds, err = staticCredentials(row, kind, secrets)
+		prefix := ""
+		if kind == connectors.AuthAPIKey && v.Registry != nil {
+			// The text the app puts before the key ("Token "), which the
+			// connection does not repeat.
+			a, err := v.authSpec(ctx, row)
+			if err != nil {
+				return connectors.Connection{}, nil, err
+			}
+			if a.APIKey != nil {
+				prefix = a.APIKey.Prefix
+			}
+		}
+		creds, err = staticCredentials(row, kind, secrets, prefix)
 	}
 	if err != nil {
 		return connectors.Connection{}, nil, err
@@ -144,7 +156,8 @@ func (v *VaultConnections) readSecrets(ctx context.Context, row store.Connection
 }
 
 // staticCredentials builds the credentials of kind from the connection's fields and secrets.
-func staticCredentials(row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues) (auth.Credentials, error) {
+// An api_key's keyPrefix goes before the key.
+func staticCredentials(row store.Connection, kind connectors.AuthKind, secrets connectors.SecretValues, keyPrefix string) (auth.Credentials, error) {
 	invalid := func(format string, args ...any) error {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("connection %s: %s auth: ", row.ID, kind)+fmt.Sprintf(format, args...), runs.ErrTypeInvalidConnection, nil)
@@ -195,7 +208,7 @@ func staticCredentials(row store.Connection, kind connectors.AuthKind, secrets c
 		if secret(connectors.FieldKey) == "" {
 			return nil, invalid("the secret field %s is not set", connectors.FieldKey)
 		}
-		return auth.APIKey(in, name, secret(connectors.FieldKey)), nil
+		return auth.APIKey(in, name, auth.Secret(keyPrefix)+secret(connectors.FieldKey)), nil
 	}
 	return nil, unsupported(row.ID, kind)
 }

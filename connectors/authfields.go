@@ -106,31 +106,16 @@ func OAuth2Config(a AuthSpec, fields, properties map[string]string, env EnvVars)
 	}
 	o := a.OAuth2
 	fill := func(what, raw string) (string, error) {
-		var missing []string
-		out := placeholder.ReplaceAllStringFunc(raw, func(m string) string {
-			name := m[1 : len(m)-1]
-			if v, ok := fields[name]; ok && v != "" {
-				return v
-			}
-			if v, ok := properties[name]; ok && v != "" {
-				return v
-			}
-			missing = append(missing, name)
-			return m
-		})
-		if len(missing) > 0 {
-			return "", fmt.Errorf("%w: the %s needs %s, which the connection does not set", ErrOAuth2Settings, what, strings.Join(missing, ", "))
-		}
-		if raw == "" {
-			return "", nil
-		}
-		u, err := url.Parse(out)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return "", fmt.Errorf("%w: the %s is not an absolute http(s) URL", ErrOAuth2Settings, what)
+		out, err := fillURL(raw, fields, properties)
+		if err != nil {
+			return "", fmt.Errorf("%w: the %s %v", ErrOAuth2Settings, what, err)
 		}
 		return out, nil
 	}
 	cfg := auth.OAuth2Config{Kind: auth.Kind(a.Kind), Scopes: o.Scopes, ClientAuth: fields[FieldClientAuth]}
+	if cfg.ClientAuth == "" {
+		cfg.ClientAuth = o.ClientAuth
+	}
 	var err error
 	if cfg.TokenURL, err = fill("token URL", o.TokenURL); err != nil {
 		return auth.OAuth2Config{}, err
@@ -153,4 +138,33 @@ func OAuth2Config(a AuthSpec, fields, properties map[string]string, env EnvVars)
 		return auth.OAuth2Config{}, fmt.Errorf("%w: the field %s is not set", ErrOAuth2Settings, FieldClientID)
 	}
 	return cfg, nil
+}
+
+// fillURL fills a declared URL's {name} placeholders from the connection's
+// fields, then its properties, and checks that the result is an absolute
+// http(s) URL ("" stays ""). Its errors name placeholders, never values.
+func fillURL(raw string, fields, properties map[string]string) (string, error) {
+	var missing []string
+	out := placeholder.ReplaceAllStringFunc(raw, func(m string) string {
+		name := m[1 : len(m)-1]
+		if v, ok := fields[name]; ok && v != "" {
+			return v
+		}
+		if v, ok := properties[name]; ok && v != "" {
+			return v
+		}
+		missing = append(missing, name)
+		return m
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("needs %s, which the connection does not set", strings.Join(missing, ", "))
+	}
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(out)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", errors.New("is not an absolute http(s) URL")
+	}
+	return out, nil
 }

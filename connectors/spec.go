@@ -130,6 +130,9 @@ type AuthSpec struct {
 	APIKey *APIKeySpec `json:"apiKey,omitempty"`
 	// OAuth2 configures both OAuth 2.0 kinds; required for them.
 	OAuth2 *OAuth2Spec `json:"oauth2,omitempty"`
+	// Session declares a session kind's login (SessionSpec); nil leaves it
+	// to the connection's fields (ConfigurableSessionAuth).
+	Session *SessionSpec `json:"session,omitempty"`
 }
 
 // Where an API key goes.
@@ -167,6 +170,10 @@ type OAuth2Spec struct {
 	// brings its own in the fields client_id and client_secret.
 	ClientIDEnv     string `json:"clientIdEnv,omitempty"`
 	ClientSecretEnv string `json:"clientSecretEnv,omitempty"`
+	// ClientAuth is how the client authenticates to the token endpoint,
+	// auth.ClientSecretBasic (the default) or auth.ClientSecretPost, unless
+	// the connection's field client_auth says otherwise.
+	ClientAuth string `json:"clientAuth,omitempty"`
 }
 
 // FieldType is the type of a Field's value. Values travel as strings (they
@@ -378,6 +385,10 @@ type ActionSpec struct {
 	// SampleInput is a valid input: the docs show it and the conformance
 	// kit sends it to the connector's fake.
 	SampleInput json.RawMessage `json:"sampleInput"`
+	// StepDefaults are the retry policy and timeout of steps of this
+	// action that set none themselves (StepDefaults); nil means the
+	// engine's.
+	StepDefaults *StepDefaults `json:"stepDefaults,omitempty"`
 }
 
 // The standard auth fields. Package connectors/auth reads these names, so

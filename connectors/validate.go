@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/junction-run/junction/connectors/auth"
 )
 
 var (
@@ -146,6 +148,7 @@ func (s Spec) Validate() error {
 		}
 		actions[a.ID] = true
 		a.validate(v, at)
+		a.StepDefaults.validate(v, at+".stepDefaults")
 	}
 	return v.err(s.ID, s.Version)
 }
@@ -220,26 +223,7 @@ func (a AuthSpec) validate(v *problems, at string, props map[string]bool, env ma
 		v.add(at+".oauth2", "is only for the oauth2 kinds")
 	case isOAuth:
 		o := a.OAuth2
-		checkURL := func(name, raw string) {
-			for _, m := range placeholder.FindAllStringSubmatch(raw, -1) {
-				if f, ok := has[m[1]]; !props[m[1]] && (!ok || f.Secret) {
-					v.add(at+".oauth2."+name, "placeholder {%s} names no custom property or non-secret field", m[1])
-				}
-			}
-			// A whole URL may come from one of the kind's url fields, for
-			// apps (the generic HTTP connector) that leave it to the
-			// connection.
-			if m := placeholder.FindStringSubmatch(raw); m != nil && m[0] == raw {
-				if f, ok := has[m[1]]; !ok || f.Type != FieldURL || !f.Required {
-					v.add(at+".oauth2."+name, "placeholder %s is the whole URL, so it must name a required url field", raw)
-				}
-				return
-			}
-			u, err := url.Parse(placeholder.ReplaceAllString(raw, "x"))
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				v.add(at+".oauth2."+name, "%q is not an absolute http(s) URL", raw)
-			}
-		}
+		checkURL := func(name, raw string) { checkPlaceholderURL(v, at+".oauth2."+name, raw, has, props) }
 		checkURL("tokenUrl", o.TokenURL)
 		if a.Kind == AuthOAuth2AuthorizationCode {
 			checkURL("authUrl", o.AuthURL)
@@ -262,7 +246,13 @@ func (a AuthSpec) validate(v *problems, at string, props map[string]bool, env ma
 		if e, ok := env[o.ClientSecretEnv]; ok && !e.Secret {
 			v.add(at+".oauth2", "environment variable %s holds a client secret but is not secret", e.Name)
 		}
+		switch o.ClientAuth {
+		case "", auth.ClientSecretBasic, auth.ClientSecretPost:
+		default:
+			v.add(at+".oauth2.clientAuth", "%q is not %s or %s", o.ClientAuth, auth.ClientSecretBasic, auth.ClientSecretPost)
+		}
 	}
+	a.validateSession(v, at, has, props)
 }
 
 func validateFields(v *problems, at string, fields []Field, secretsAllowed bool) {

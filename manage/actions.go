@@ -112,6 +112,8 @@ func (a *Actions) Check(ctx context.Context, accountID, action string, req Actio
 		slices.SortStableFunc(problems, func(x, y FieldError) int { return strings.Compare(x.Path, y.Path) })
 		return CheckedAction{}, invalid(problems)
 	}
+	// The app's defaults the check wrote into the step (applyStepDefaults).
+	step.Retry, step.Timeout = literal.Definition.Steps[0].Retry, literal.Definition.Steps[0].Timeout
 	return CheckedAction{Step: step, AppVersion: literal.Apps[app]}, nil
 }
 

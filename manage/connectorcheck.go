@@ -140,7 +140,8 @@ func (ch *connectorCheck) trigger(app, trigger string) error {
 }
 
 func (ch *connectorCheck) steps(steps []definition.Step, path string) error {
-	for i, st := range steps {
+	for i := range steps {
+		st := &steps[i]
 		p := path + "[" + strconv.Itoa(i) + "]"
 		if err := ch.step(st, p); err != nil {
 			return err
@@ -154,7 +155,7 @@ func (ch *connectorCheck) steps(steps []definition.Step, path string) error {
 	return nil
 }
 
-func (ch *connectorCheck) step(st definition.Step, path string) error {
+func (ch *connectorCheck) step(st *definition.Step, path string) error {
 	app, action, isConnector := definition.ConnectorAction(st.StepType)
 	if !isConnector {
 		if st.Connection == "" {
@@ -175,6 +176,7 @@ func (ch *connectorCheck) step(st definition.Step, path string) error {
 		ch.fail(path+".stepType", definition.CodeUnknownStepType, "no connector action %q: %s %s has no action %q", st.StepType, app, spec.Version, action)
 	} else {
 		ch.inputs(spec.Actions[i], st.Inputs, path+".inputs")
+		applyStepDefaults(st, spec.Actions[i].StepDefaults)
 	}
 	if st.Connection == "" {
 		if !slices.ContainsFunc(spec.Auth, func(a connectors.AuthSpec) bool { return a.Kind == connectors.AuthNone }) {

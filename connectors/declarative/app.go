@@ -63,26 +63,29 @@ type App struct {
 	Env []connectors.EnvVar `json:"env,omitempty"`
 	// Actions are what the app can do, at least one.
 	Actions []Action `json:"actions" description:"The actions, at least one."`
+	// Test is the connection test: a request whose success means a
+	// connection's credentials work (POST .../connections/{id}/test).
+	Test *ConnectionTest `json:"test,omitempty" description:"The connection test: a request whose success means the credentials work."`
+	// Defaults are what every action gets unless it says otherwise: its
+	// steps' retry policy and timeout, and how statuses map.
+	Defaults *Defaults `json:"defaults,omitempty" description:"Retry, timeout and status defaults of every action."`
 	// Triggers are the events of the third party that start runs:
 	// webhooks, each checked with the connection's webhook secret
 	// (connectors.FieldWebhookSecret), which every auth kind but none then has.
 	Triggers []Trigger `json:"triggers,omitempty" description:"Webhook triggers: events the third party sends that start runs."`
 }
 
-// Auth kinds an app can declare: the kinds of connectors.AuthKind that
-// need no more configuration than a header or parameter name.
-var AuthKinds = []connectors.AuthKind{
-	connectors.AuthNone, connectors.AuthBasic, connectors.AuthBearer,
-	connectors.AuthAPIKey, connectors.AuthDigest,
-}
+// AuthKinds are the auth kinds an app can declare: every kind of
+// connectors.AuthKind.
+var AuthKinds = connectors.AuthKinds
 
 // Auth is one accepted way of authenticating. The fields a connection
 // fills in are those of the connectors package's constructor for the
 // kind (BearerAuth's token, BasicAuth's username and password,
 // APIKeyAuth's key, ...).
 type Auth struct {
-	// Kind is none, basic, bearer, api_key or digest.
-	Kind connectors.AuthKind `json:"kind" enum:"none,basic,bearer,api_key,digest" description:"The auth kind."`
+	// Kind is one of AuthKinds.
+	Kind connectors.AuthKind `json:"kind" enum:"none,basic,bearer,api_key,digest,session,oauth2_authorization_code,oauth2_client_credentials" description:"The auth kind."`
 	// Description tells people where to get the credentials.
 	Description string `json:"description,omitempty"`
 	// In is where an api_key goes: header, query or cookie. api_key only.
@@ -93,6 +96,10 @@ type Auth struct {
 	// Prefix goes before the key in a header, e.g. "Token ". api_key
 	// only.
 	Prefix string `json:"prefix,omitempty" description:"api_key: text before the key (\"Token \")."`
+	// Login is a session's login request. session only.
+	Login *Login `json:"login,omitempty" description:"session: the login request and where its answer carries the session."`
+	// OAuth2 is the provider's OAuth 2.0 endpoints. oauth2 kinds only.
+	OAuth2 *OAuth2 `json:"oauth2,omitempty" description:"oauth2 kinds: the provider's endpoints, scopes and client."`
 }
 
 // Action is one thing the app can do: one HTTP request.
@@ -115,6 +122,15 @@ type Action struct {
 	Idempotent bool `json:"idempotent,omitempty"`
 	// SampleInput is a valid input, shown in the docs and sent by tests.
 	SampleInput json.RawMessage `json:"sampleInput"`
+	// Properties are the action's own custom properties: settings the
+	// client fills in per connection for this action only, read by the
+	// action's templates as {{connection.<name>}} (see properties.go).
+	Properties []connectors.Field `json:"properties,omitempty" description:"The action's own connection properties, set as <action>__<name>."`
+	// Defaults override the app's step defaults for this action.
+	Defaults *connectors.StepDefaults `json:"defaults,omitempty" description:"This action's step timeout and retry, over the app's."`
+	// Paginate, for a search, fetches page after page and returns their
+	// items as one list.
+	Paginate *Pagination `json:"paginate,omitempty" description:"search: fetch every page and return the items as one list."`
 	// Request is the HTTP request the action sends.
 	Request Request `json:"request"`
 	// Response says how the answer becomes the action's result.
@@ -163,13 +179,22 @@ type Body struct {
 	Root string `json:"root,omitempty"`
 }
 
-// Response says how a success answer (2xx) becomes the action's result.
+// Response says which statuses are a success, and how a success answer
+// becomes the action's result.
 type Response struct {
 	// Outputs maps each output field to a JSONPath into the answer's
-	// JSON, e.g. "$.data.id". With no outputs the result is the whole
-	// decoded answer.
-	Outputs map[string]string `json:"outputs,omitempty" description:"Output fields by name, each a JSONPath into the answer ($.data.id)."`
+	// JSON, e.g. "$.data.id", or an XPath into its XML, e.g.
+	// "/order/id/text()". With no outputs the result is the whole decoded
+	// answer.
+	Outputs map[string]string `json:"outputs,omitempty" description:"Output fields by name, each a JSONPath into a JSON answer ($.data.id) or an XPath into an XML one (/order/id/text())."`
 	// NotFound lists further 4xx statuses that mean "not found" for this
 	// action (404 and 410 always do).
 	NotFound []int `json:"notFound,omitempty" description:"Statuses that mean not found, besides 404."`
+	// Success lists the statuses that are a success: classes ("2xx"),
+	// codes ("201") or ranges ("200-299"); 2xx when empty.
+	Success []string `json:"success,omitempty" description:"Statuses that are a success: 2xx, 201 or 200-299; 2xx when not given."`
+	// Retry lists further statuses that are worth sending again (a 409
+	// the third party uses for a lock held briefly); 408, 429 and 5xx
+	// always are.
+	Retry []int `json:"retry,omitempty" description:"Statuses worth sending again, besides 408, 429 and 5xx."`
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -29,7 +27,7 @@ func (a *App) Connector() (connectors.Connector, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	r := &runtime{spec: b.spec}
+	r := &runtime{spec: b.spec, props: propList(a.Properties, "")}
 	r.baseURL, r.wholeBase = urlParts(b.baseURL.expr)
 	for _, au := range b.spec.Auth {
 		for _, f := range au.Fields {
@@ -42,7 +40,11 @@ func (a *App) Connector() (connectors.Connector, error) {
 	for i, c := range b.actions {
 		actions[i] = &runner{rt: r, a: c}
 	}
-	return connectors.New(b.spec, actions...).WithWebhooks(b.hooks...), nil
+	c := connectors.New(b.spec, actions...).WithWebhooks(b.hooks...)
+	if b.test != nil {
+		c.WithCheck((&runner{rt: r, a: b.test}).check)
+	}
+	return c, nil
 }
 
 // runtime is what every action of one app shares.
@@ -51,6 +53,7 @@ type runtime struct {
 	baseURL      []pathPart
 	wholeBase    bool // the base URL is one expression, inserted as is
 	secretFields []string
+	props        []prop // the app's properties
 }
 
 func urlParts(expr string) ([]pathPart, bool) {
@@ -112,10 +115,9 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		return nil, fail("path", err)
 	}
 	req := httpconn.Request{
-		Method: r.a.method,
-		URL:    strings.TrimSuffix(base, "/") + path,
-		// Only 2xx is a success: an unfollowed 3xx is a failure too.
-		SuccessStatuses: []string{"2xx"},
+		Method:          r.a.method,
+		URL:             strings.TrimSuffix(base, "/") + path,
+		SuccessStatuses: r.a.statuses.success,
 		Extract:         r.a.outputs,
 	}
 	if req.Query, err = renderTexts(r.a.query, env); err != nil {
@@ -140,20 +142,12 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		req.MaxResponseBytes = min(httpconn.DefaultMaxResponseBytes, call.MaxResponseBytes)
 	}
 
+	if r.a.paginate != nil {
+		return r.a.paginate.run(ctx, call, req, r.a.statuses, scrub)
+	}
 	resp, err := httpconn.Do(ctx, call.HTTP, req)
 	if err != nil {
-		ce := httpconn.ConnectorError(err)
-		var se *httpconn.StatusError
-		if errors.As(err, &se) {
-			if slices.Contains(r.a.notFound, se.Status) {
-				ce.Kind = connectors.NotFound
-			}
-			if strings.TrimSpace(ce.Message) == "" {
-				ce.Message = http.StatusText(se.Status)
-			}
-		}
-		ce.Message = scrub.Scrub(ce.Message)
-		return nil, ce
+		return nil, r.a.statuses.failure(err, scrub)
 	}
 	if len(r.a.outputs) > 0 {
 		return resp.Extracted, nil
@@ -162,17 +156,10 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 }
 
 // data is what templates read: input, connection (the declared
-// properties, defaults filled in) and env (the declared variables that
-// are set).
+// properties, the action's own included, defaults filled in) and env (the
+// declared variables that are set).
 func (r *runner) data(call connectors.Call, input any) map[string]any {
-	props := map[string]any{}
-	for _, p := range r.rt.spec.Properties {
-		if v, ok := call.Connection.Properties[p.Name]; ok {
-			props[p.Name] = v
-		} else if p.Default != "" {
-			props[p.Name] = p.Default
-		}
-	}
+	props := connectionData(call, r.rt.props, r.a.props)
 	envs := map[string]any{}
 	for _, e := range r.rt.spec.Env {
 		if v, ok := call.Env[e.Name]; ok {

@@ -173,6 +173,7 @@ type built struct {
 	spec    connectors.Spec
 	baseURL tmpl
 	actions []*action
+	test    *action // the connection test; nil when the app has none
 	hooks   []connectors.Webhook
 }
 
@@ -220,24 +221,30 @@ func (a *App) check(v *validator) *built {
 	for _, e := range a.Env {
 		envs[e.Name] = true
 	}
-	checkRefs := func(path string, refs []ref) {
-		for _, r := range refs {
-			switch {
-			case r.root == "connection" && !props[r.name]:
-				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
-			case r.root == "env" && !envs[r.name]:
-				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads env.%s, which is not one of the app's env variables", r.name))
+	refsFor := func(props map[string]bool) func(path string, refs []ref) {
+		return func(path string, refs []ref) {
+			for _, r := range refs {
+				switch {
+				case r.root == "connection" && !props[r.name]:
+					v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
+				case r.root == "env" && !envs[r.name]:
+					v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads env.%s, which is not one of the app's env variables", r.name))
+				}
 			}
 		}
 	}
-	template := func(path, s string) tmpl {
-		t, refs, problems := compileTemplate(s)
-		for _, p := range problems {
-			v.add(path, p.code, p.msg)
+	templateFor := func(checkRefs func(string, []ref)) func(path, s string) tmpl {
+		return func(path, s string) tmpl {
+			t, refs, problems := compileTemplate(s)
+			for _, p := range problems {
+				v.add(path, p.code, p.msg)
+			}
+			checkRefs(path, refs)
+			return t
 		}
-		checkRefs(path, refs)
-		return t
 	}
+	checkRefs := refsFor(props)
+	template := templateFor(checkRefs)
 
 	if a.BaseURL == "" {
 		v.add("baseUrl", definition.CodeRequired, "is required")
@@ -260,7 +267,7 @@ func (a *App) check(v *validator) *built {
 	seenAuth := map[connectors.AuthKind]bool{}
 	for i, au := range a.Auth {
 		at := "auth[" + strconv.Itoa(i) + "]"
-		spec, ok := au.spec(v, at)
+		spec, ok := au.spec(v, at, props)
 		if !ok {
 			continue
 		}
@@ -283,8 +290,28 @@ func (a *App) check(v *validator) *built {
 		} else {
 			ids[act.ID] = i
 		}
-		if c := act.check(v, at, template, checkRefs); c != nil {
+		refs, tpl := checkRefs, template
+		if len(act.Properties) > 0 {
+			refs = refsFor(act.propNames(v, at, props))
+			tpl = templateFor(refs)
+		}
+		c := act.check(v, at, tpl, refs)
+		if c == nil {
+			c = &action{} // to report the rest's problems too
+		} else {
 			b.actions = append(b.actions, c)
+		}
+		c.spec.StepDefaults = stepDefaults(a.Defaults, act.Defaults)
+		checkStepDefaults(v, at+".defaults", act.Defaults)
+		act.checkResponse(v, at, c, a.Defaults)
+		act.checkPaginate(v, at, c)
+		c.props = propList(act.Properties, act.ID+ActionPropertySep)
+	}
+	a.Defaults.check(v)
+	if a.Test != nil {
+		test := a.Test.testAction()
+		if b.test = test.check(v, "test", template, checkRefs); b.test != nil {
+			test.checkResponse(v, "test", b.test, a.Defaults)
 		}
 	}
 	b.spec.Triggers, b.hooks = a.checkTriggers(v)
@@ -306,7 +333,10 @@ func (a *App) check(v *validator) *built {
 	b.spec.Description = a.Description
 	b.spec.Version = a.Version
 	b.spec.Status = a.Status
-	b.spec.Properties = a.Properties
+	a.connectionFields(v, b)
+	if len(v.problems) > 0 {
+		return nil
+	}
 	b.spec.Env = a.Env
 	for _, c := range b.actions {
 		b.spec.Actions = append(b.spec.Actions, c.spec)
@@ -328,7 +358,10 @@ func (a *App) check(v *validator) *built {
 
 // spec maps an Auth onto the connectors package's constructor for its
 // kind.
-func (au Auth) spec(v *validator, at string) (connectors.AuthSpec, bool) {
+func (au Auth) spec(v *validator, at string, props map[string]bool) (connectors.AuthSpec, bool) {
+	if !au.checkAuthExtras(v, at) {
+		return connectors.AuthSpec{}, false
+	}
 	apiKeyOnly := func() bool {
 		ok := true
 		for _, f := range []struct{ name, value string }{{"in", au.In}, {"name", au.Name}, {"prefix", au.Prefix}} {
@@ -352,6 +385,8 @@ func (au Auth) spec(v *validator, at string) (connectors.AuthSpec, bool) {
 		s = connectors.BearerAuth()
 	case connectors.AuthDigest:
 		s = connectors.DigestAuth()
+	case connectors.AuthSession, connectors.AuthOAuth2AuthorizationCode, connectors.AuthOAuth2ClientCredentials:
+		return au.flowSpec(v, at, props)
 	case connectors.AuthAPIKey:
 		ok := true
 		switch au.In {
@@ -403,7 +438,9 @@ type action struct {
 	idempotencyHeader string
 	body              *compiledBody
 	outputs           map[string]string
-	notFound          []int
+	statuses          statuses
+	paginate          *paging
+	props             []prop // the action's own properties
 }
 
 type pathPart struct {
@@ -540,7 +577,7 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 			v.add(p, definition.CodeInvalidValue, "an output needs a name")
 			continue
 		}
-		if err := checkJSONPath(act.Response.Outputs[k]); err != nil {
+		if err := checkOutputPath(act.Response.Outputs[k]); err != nil {
 			v.add(p, definition.CodeInvalidValue, err.Error())
 		}
 	}
@@ -549,7 +586,6 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 			v.add(at+".response.notFound["+strconv.Itoa(i)+"]", definition.CodeInvalidValue, fmt.Sprintf("%d is not a 4xx status", s))
 		}
 	}
-	c.notFound = act.Response.NotFound
 
 	switch {
 	case len(bytes.TrimSpace(act.Output)) > 0:
@@ -589,14 +625,14 @@ func headerToken(name string) bool {
 	return true
 }
 
-// checkJSONPath compiles a JSONPath with httpconn's own compiler, the one
-// that runs it.
-func checkJSONPath(path string) error {
-	if !strings.HasPrefix(strings.TrimSpace(path), "$") {
-		return fmt.Errorf("%q is not a JSONPath: it starts with $, as in $.data.id", path)
+// checkOutputPath compiles an output's JSONPath or XPath with httpconn's
+// own compiler, the one that runs it.
+func checkOutputPath(path string) error {
+	if p := strings.TrimSpace(path); !strings.HasPrefix(p, "$") && !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "count(") {
+		return fmt.Errorf("%q is neither a JSONPath (starting with $, as in $.data.id) nor an XPath (starting with /, as in /order/id/text())", path)
 	}
 	if err := httpconn.CheckPath(path); err != nil {
-		return fmt.Errorf("%q is not a valid JSONPath: %s", path, err)
+		return fmt.Errorf("%q is not a valid path: %s", path, err)
 	}
 	return nil
 }

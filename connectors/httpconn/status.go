@@ -65,3 +65,11 @@ func (s statusSet) contains(code int) bool {
 	}
 	return false
 }
+
+// CheckStatuses reports whether patterns are statuses Request's
+// SuccessStatuses takes, with what is wrong when they are not: for those
+// who declare them ahead of a call, as a declarative app's responses.
+func CheckStatuses(patterns []string) error {
+	_, err := parseStatuses(patterns)
+	return err
+}

@@ -1,0 +1,223 @@
+package upgrade
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// Kinds of Change. A schema change (Diff) is one of the first group; a
+// difference a replay finds (Compare) one of the second.
+const (
+	ActionRemoved   = "action_removed"   // an action the definition runs is gone (To: the action that seems to replace it)
+	TriggerRemoved  = "trigger_removed"  // the trigger that starts the definition is gone
+	InputRemoved    = "input_removed"    // an input field is no longer declared
+	InputRetyped    = "input_retyped"    // an input field takes another type (From, To: the types)
+	InputRequired   = "input_required"   // an input field is newly required
+	OutputRemoved   = "output_removed"   // an output field is no longer declared or, in a replay, no longer returned
+	OutputRetyped   = "output_retyped"   // an output field has another type
+	PayloadRemoved  = "payload_removed"  // a field of the trigger's events is no longer declared
+	PayloadRetyped  = "payload_retyped"  // a field of the trigger's events has another type
+	PropertyNeeded  = "property_needed"  // a connection property is newly required
+	AuthRemoved     = "auth_removed"     // an auth kind connections may use is gone
+	DefinitionFault = "definition_fault" // the definition would not save on the new version (Field: its path)
+
+	InputInvalid   = "input_invalid"   // a recorded input does not fit the new input schema (Field: which part)
+	RequestChanged = "request_changed" // the new version sends another request (Field: which part)
+	OutputChanged  = "output_changed"  // an output field has another value from the same answer
+	OutcomeChanged = "outcome_changed" // the call would fail where it succeeded, or the other way round, or fail otherwise
+	NotReplayed    = "not_replayed"    // the call could not be replayed (Message: why)
+)
+
+// Change is one difference that matters to a definition moving to another
+// version of an app. Field is a dotted path ("address.city", "items[]" for
+// every element, "header.X-Acme-Partner" or "body.name" in a request);
+// From and To are the old and the new (types, values, ids), when they
+// say more than Message.
+type Change struct {
+	Kind    string `json:"kind"`
+	Action  string `json:"action,omitempty"`
+	Field   string `json:"field,omitempty"`
+	From    any    `json:"from,omitempty"`
+	To      any    `json:"to,omitempty"`
+	Message string `json:"message"`
+}
+
+// Uses is what a definition uses of an app: the actions its steps run and
+// the trigger that starts it ("" for none).
+type Uses struct {
+	Actions []string
+	Trigger string
+}
+
+// maxSchemaDepth bounds how deep Diff walks nested objects and arrays.
+const maxSchemaDepth = 16
+
+// Diff lists the differences between two versions of an app that can
+// break a definition using uses of it: actions and the trigger gone
+// (reported as renamed when the new version has a new action or trigger of
+// the same name), input fields removed, retyped or newly required, output
+// and event fields removed or retyped, connection properties newly
+// required and auth kinds gone. Additions that nothing requires are no
+// change. The order is stable: by action, then field.
+func Diff(from, to connectors.Spec, uses Uses) []Change {
+	changes := []Change{}
+	for _, id := range slices.Sorted(slices.Values(uses.Actions)) {
+		i := slices.IndexFunc(from.Actions, func(a connectors.ActionSpec) bool { return a.ID == id })
+		j := slices.IndexFunc(to.Actions, func(a connectors.ActionSpec) bool { return a.ID == id })
+		if i < 0 {
+			continue // not an action of the old version: saving the definition said so
+		}
+		if j < 0 {
+			c := Change{Kind: ActionRemoved, Action: id, From: id,
+				Message: fmt.Sprintf("%s %s has no action %s", to.ID, to.Version, id)}
+			if k := slices.IndexFunc(to.Actions, func(a connectors.ActionSpec) bool {
+				return a.Name == from.Actions[i].Name && !slices.ContainsFunc(from.Actions, func(b connectors.ActionSpec) bool { return b.ID == a.ID })
+			}); k >= 0 {
+				c.To = to.Actions[k].ID
+				c.Message += fmt.Sprintf("; it seems renamed to %s (the same name, %q)", to.Actions[k].ID, to.Actions[k].Name)
+			}
+			changes = append(changes, c)
+			continue
+		}
+		a, b := from.Actions[i], to.Actions[j]
+		changes = append(changes, fieldChanges(id, a.Input, b.Input, InputRemoved, InputRetyped, InputRequired)...)
+		changes = append(changes, fieldChanges(id, a.Output, b.Output, OutputRemoved, OutputRetyped, "")...)
+	}
+	if id := uses.Trigger; id != "" {
+		i := slices.IndexFunc(from.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == id })
+		j := slices.IndexFunc(to.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == id })
+		switch {
+		case i < 0:
+		case j < 0:
+			c := Change{Kind: TriggerRemoved, Action: id, From: id, Message: fmt.Sprintf("%s %s has no trigger %s", to.ID, to.Version, id)}
+			if k := slices.IndexFunc(to.Triggers, func(t connectors.TriggerSpec) bool {
+				return t.Name == from.Triggers[i].Name && !slices.ContainsFunc(from.Triggers, func(u connectors.TriggerSpec) bool { return u.ID == t.ID })
+			}); k >= 0 {
+				c.To = to.Triggers[k].ID
+				c.Message += fmt.Sprintf("; it seems renamed to %s (the same name, %q)", to.Triggers[k].ID, to.Triggers[k].Name)
+			}
+			changes = append(changes, c)
+		default:
+			changes = append(changes, fieldChanges(id, from.Triggers[i].Payload, to.Triggers[j].Payload, PayloadRemoved, PayloadRetyped, "")...)
+		}
+	}
+	for _, p := range to.Properties {
+		if !p.Required || p.Default != "" {
+			continue
+		}
+		i := slices.IndexFunc(from.Properties, func(q connectors.Field) bool { return q.Name == p.Name })
+		if i >= 0 && (from.Properties[i].Required || from.Properties[i].Default != "") {
+			continue
+		}
+		changes = append(changes, Change{Kind: PropertyNeeded, Field: p.Name,
+			Message: fmt.Sprintf("connections need property %s, which %s did not require: set it on every connection the definition uses", p.Name, from.Version)})
+	}
+	for _, a := range from.Auth {
+		if !slices.ContainsFunc(to.Auth, func(b connectors.AuthSpec) bool { return b.Kind == a.Kind }) {
+			changes = append(changes, Change{Kind: AuthRemoved, Field: string(a.Kind),
+				Message: fmt.Sprintf("%s %s does not accept %s connections", to.ID, to.Version, a.Kind)})
+		}
+	}
+	return changes
+}
+
+// fieldChanges compares the fields of two schemas of one action (or
+// trigger): removed and retyped ones, and, when required is not "", newly
+// required ones.
+func fieldChanges(action string, from, to *connectors.Schema, removed, retyped, required string) []Change {
+	var out []Change
+	old, now := fields(from), fields(to)
+	for _, path := range slices.Sorted(maps.Keys(old)) {
+		f := old[path]
+		n, ok := now[path]
+		switch {
+		case !ok:
+			if parentGone(path, now) {
+				continue // reported at the parent
+			}
+			out = append(out, Change{Kind: removed, Action: action, Field: path, Message: fmt.Sprintf("%s: %s is no longer declared", action, path)})
+		case typeName(f.schema) != typeName(n.schema):
+			out = append(out, Change{Kind: retyped, Action: action, Field: path, From: typeName(f.schema), To: typeName(n.schema),
+				Message: fmt.Sprintf("%s: %s was %s, is %s", action, path, typeName(f.schema), typeName(n.schema))})
+		}
+	}
+	if required == "" {
+		return out
+	}
+	for _, path := range slices.Sorted(maps.Keys(now)) {
+		if f, ok := old[path]; now[path].required && (!ok || !f.required) && !parentGone(path, old) {
+			out = append(out, Change{Kind: required, Action: action, Field: path, Message: fmt.Sprintf("%s: %s is required now", action, path)})
+		}
+	}
+	return out
+}
+
+// field is a property of a schema, at its dotted path.
+type field struct {
+	schema   *connectors.Schema
+	required bool // by the object holding it
+}
+
+// fields lists every named property of s, nested ones included, by path:
+// "email", "address.city", "tags[]" (the items of an array),
+// "lines[].sku".
+func fields(s *connectors.Schema) map[string]field {
+	out := map[string]field{}
+	var walk func(s *connectors.Schema, prefix string, depth int)
+	walk = func(s *connectors.Schema, prefix string, depth int) {
+		if s == nil || depth > maxSchemaDepth {
+			return
+		}
+		for name, p := range s.Properties {
+			path := name
+			if prefix != "" {
+				path = prefix + "." + name
+			}
+			out[path] = field{schema: p, required: slices.Contains(s.Required, name)}
+			walk(p, path, depth+1)
+		}
+		if s.Items != nil && prefix != "" {
+			out[prefix+"[]"] = field{schema: s.Items}
+			walk(s.Items, prefix+"[]", depth+1)
+		}
+	}
+	walk(s, "", 0)
+	return out
+}
+
+// parentGone reports whether a field above path is missing from fields.
+func parentGone(path string, fields map[string]field) bool {
+	for p := parentPath(path); p != ""; p = parentPath(p) {
+		if _, ok := fields[p]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// parentPath is the path of the field holding path's: "a.b" of "a.b.c",
+// "a" of "a[]", "a[]" of "a[].b"; "" at the top.
+func parentPath(path string) string {
+	if p, ok := strings.CutSuffix(path, "[]"); ok {
+		return p
+	}
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// typeName is a schema's types as one word: "string", "integer|null";
+// "any" when it allows every type.
+func typeName(s *connectors.Schema) string {
+	if s == nil || len(s.Type) == 0 {
+		return "any"
+	}
+	types := slices.Clone([]string(s.Type))
+	slices.Sort(types)
+	return strings.Join(types, "|")
+}

@@ -24,6 +24,7 @@ const (
 	PropertyNeeded  = "property_needed"  // a connection property is newly required
 	AuthRemoved     = "auth_removed"     // an auth kind connections may use is gone
 	DefinitionFault = "definition_fault" // the definition would not save on the new version (Field: its path)
+	VersionGone     = "version_gone"     // the version the definition pins is no longer stored (From)
 
 	InputInvalid   = "input_invalid"   // a recorded input does not fit the new input schema (Field: which part)
 	RequestChanged = "request_changed" // the new version sends another request (Field: which part)

@@ -78,10 +78,10 @@ type upgradeTarget struct {
 	fromName string
 }
 
-// target reads the definition and checks the request against it: the app
+// checkUpgrade reads the definition and checks the request against it: the app
 // is one the definition uses, the version one the account can use and not
 // the one pinned already.
-func (d *Definitions) upgradeTarget(ctx context.Context, accountID, id string, req UpgradeAppRequest) (*upgradeTarget, error) {
+func (d *Definitions) checkUpgrade(ctx context.Context, accountID, id string, req UpgradeAppRequest) (*upgradeTarget, error) {
 	var problems []FieldError
 	if req.App == "" {
 		problems = append(problems, FieldError{Path: "app", Code: definition.CodeRequired, Message: "is required: the id of an app the definition uses"})
@@ -119,7 +119,7 @@ func (d *Definitions) upgradeTarget(ctx context.Context, accountID, id string, r
 	switch {
 	case err == nil:
 		t.fromName = t.from.Spec().Version
-	case errors.Is(err, connectors.ErrUnknownVersion) && t.fromName != "":
+	case errors.Is(err, connectors.ErrUnknownVersion):
 		t.from = nil // deleted since: what the runs recorded stands in for it
 	default:
 		return nil, failed(err, "Could not read app %s %s", req.App, t.fromName)
@@ -143,7 +143,7 @@ func orNone(apps []string) string {
 // version read being the latest); runs already started keep the versions
 // they started with.
 func (d *Definitions) UpgradeApp(ctx context.Context, accountID, id string, req UpgradeAppRequest) (*definition.Document, error) {
-	t, err := d.upgradeTarget(ctx, accountID, id, req)
+	t, err := d.checkUpgrade(ctx, accountID, id, req)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (t *upgradeTarget) moved(app string) ([]byte, error) {
 // actions are data whose replays provably send nothing, which built-in Go
 // code cannot promise.
 func (d *Definitions) PlanAppUpgrade(ctx context.Context, accountID, id string, req UpgradeAppRequest) (*UpgradeReport, error) {
-	t, err := d.upgradeTarget(ctx, accountID, id, req)
+	t, err := d.checkUpgrade(ctx, accountID, id, req)
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +289,11 @@ func (d *Definitions) replayCall(ctx context.Context, accountID, app, to string,
 	old := upgrade.Recorded(call)
 	if prev, err := d.connectors.ActionFor(ctx, accountID, app, rc.Version, rc.Action); err == nil {
 		old = upgrade.Replay(ctx, prev, call)
+		if old.Error != "" && call.Error == "" {
+			// Both versions failing alike would compare equal and
+			// hide every difference.
+			return notReplayed("replaying it on %s, where it succeeded, fails: %s", rc.Version, old.Error)
+		}
 	}
 	return upgrade.Compare(rc.Action, old, upgrade.Replay(ctx, next, call))
 }

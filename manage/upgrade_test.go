@@ -52,6 +52,21 @@ func acmeVersions(t *testing.T) *connectors.Registry {
 	return reg
 }
 
+// acmeStore is a fresh store with account acme.
+func acmeStore(t *testing.T) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // recordedCall is a call of create_contact on 1.0.0 as the worker records
 // it: Acme answered with the contact, under both its ids.
 func recordedCall(t *testing.T, workflowID string, input map[string]any) store.RecordedCall {
@@ -83,14 +98,7 @@ func summarize(cs []upgrade.Change) []string {
 // and its recorded runs replayed, newest first.
 func TestPlanAppUpgrade(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	st := acmeStore(t)
 	conn, err := st.CreateConnection(ctx, store.Connection{AccountID: "acme", ID: "7b0c3f4e-5d6a-4b8c-9e1f-2a3b4c5d6e7f", App: "acme_crm", AppVersion: "1.0.0",
 		AuthKind: "bearer", Fields: map[string]string{}, Properties: map[string]string{"base_url": "https://acme.example"}, SecretFields: []string{"token"}})
 	if err != nil {
@@ -106,6 +114,13 @@ func TestPlanAppUpgrade(t *testing.T) {
 	for _, rc := range []store.RecordedCall{
 		recordedCall(t, "acme/"+doc.ID+"/first", map[string]any{"email": "grace@example.com", "name": "Grace"}),
 		recordedCall(t, "acme/"+doc.ID+"/second", map[string]any{"email": "ada@example.com", "name": "Ada", "tags": []any{"vip"}}),
+		func() store.RecordedCall {
+			// A call recorded without its answer: 1.0.0 cannot make
+			// what it returned again.
+			rc := recordedCall(t, "acme/"+doc.ID+"/third", map[string]any{"email": "alan@example.com", "name": "Alan"})
+			rc.Record = []byte(`{"input": {"email": "alan@example.com", "name": "Alan"}, "exchanges": [], "output": {"id": "ct_9"}}`)
+			return rc
+		}(),
 	} {
 		rc.DefinitionID = doc.ID
 		if err := st.RecordCall(ctx, rc); err != nil {
@@ -132,6 +147,7 @@ func TestPlanAppUpgrade(t *testing.T) {
 		}
 	}
 	wantRuns := []string{
+		"third contact 1.0.0: not_replayed",
 		"second contact 1.0.0: input_invalid tags",
 		"first contact 1.0.0: request_changed url, request_changed body.source, output_changed id, output_removed lifecycle",
 	}
@@ -151,14 +167,7 @@ func TestPlanAppUpgrade(t *testing.T) {
 
 func TestUpgradeAppRefuses(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	st := acmeStore(t)
 	registry := connectors.NewRegistry().WithAccountApps(accountApps{acmeVersions(t)})
 	defs := manage.NewDefinitions(st, mocks.NewClient(t), "default", registry, false)
 	conn, err := st.CreateConnection(ctx, store.Connection{AccountID: "acme", ID: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", App: "acme_crm", AppVersion: "1.0.0",

@@ -67,41 +67,25 @@ const maxSchemaDepth = 16
 func Diff(from, to connectors.Spec, uses Uses) []Change {
 	changes := []Change{}
 	for _, id := range slices.Sorted(slices.Values(uses.Actions)) {
-		i := slices.IndexFunc(from.Actions, func(a connectors.ActionSpec) bool { return a.ID == id })
-		j := slices.IndexFunc(to.Actions, func(a connectors.ActionSpec) bool { return a.ID == id })
-		if i < 0 {
-			continue // not an action of the old version: saving the definition said so
+		i, j, gone := find(from.Actions, to.Actions, id, func(a connectors.ActionSpec) (string, string) { return a.ID, a.Name })
+		switch {
+		case i < 0: // not an action of the old version: saving the definition said so
+		case gone != nil:
+			gone.Kind, gone.Message = ActionRemoved, fmt.Sprintf("%s %s has no action %s", to.ID, to.Version, id)+gone.Message
+			changes = append(changes, *gone)
+		default:
+			a, b := from.Actions[i], to.Actions[j]
+			changes = append(changes, fieldChanges(id, a.Input, b.Input, InputRemoved, InputRetyped, InputRequired)...)
+			changes = append(changes, fieldChanges(id, a.Output, b.Output, OutputRemoved, OutputRetyped, "")...)
 		}
-		if j < 0 {
-			c := Change{Kind: ActionRemoved, Action: id, From: id,
-				Message: fmt.Sprintf("%s %s has no action %s", to.ID, to.Version, id)}
-			if k := slices.IndexFunc(to.Actions, func(a connectors.ActionSpec) bool {
-				return a.Name == from.Actions[i].Name && !slices.ContainsFunc(from.Actions, func(b connectors.ActionSpec) bool { return b.ID == a.ID })
-			}); k >= 0 {
-				c.To = to.Actions[k].ID
-				c.Message += fmt.Sprintf("; it seems renamed to %s (the same name, %q)", to.Actions[k].ID, to.Actions[k].Name)
-			}
-			changes = append(changes, c)
-			continue
-		}
-		a, b := from.Actions[i], to.Actions[j]
-		changes = append(changes, fieldChanges(id, a.Input, b.Input, InputRemoved, InputRetyped, InputRequired)...)
-		changes = append(changes, fieldChanges(id, a.Output, b.Output, OutputRemoved, OutputRetyped, "")...)
 	}
 	if id := uses.Trigger; id != "" {
-		i := slices.IndexFunc(from.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == id })
-		j := slices.IndexFunc(to.Triggers, func(t connectors.TriggerSpec) bool { return t.ID == id })
+		i, j, gone := find(from.Triggers, to.Triggers, id, func(t connectors.TriggerSpec) (string, string) { return t.ID, t.Name })
 		switch {
 		case i < 0:
-		case j < 0:
-			c := Change{Kind: TriggerRemoved, Action: id, From: id, Message: fmt.Sprintf("%s %s has no trigger %s", to.ID, to.Version, id)}
-			if k := slices.IndexFunc(to.Triggers, func(t connectors.TriggerSpec) bool {
-				return t.Name == from.Triggers[i].Name && !slices.ContainsFunc(from.Triggers, func(u connectors.TriggerSpec) bool { return u.ID == t.ID })
-			}); k >= 0 {
-				c.To = to.Triggers[k].ID
-				c.Message += fmt.Sprintf("; it seems renamed to %s (the same name, %q)", to.Triggers[k].ID, to.Triggers[k].Name)
-			}
-			changes = append(changes, c)
+		case gone != nil:
+			gone.Kind, gone.Message = TriggerRemoved, fmt.Sprintf("%s %s has no trigger %s", to.ID, to.Version, id)+gone.Message
+			changes = append(changes, *gone)
 		default:
 			changes = append(changes, fieldChanges(id, from.Triggers[i].Payload, to.Triggers[j].Payload, PayloadRemoved, PayloadRetyped, "")...)
 		}
@@ -124,6 +108,31 @@ func Diff(from, to connectors.Spec, uses Uses) []Change {
 		}
 	}
 	return changes
+}
+
+// find finds the action or trigger id in the old and the new version's
+// lists (-1 when absent). When the new version lacks it, gone is its
+// removal: To names, and Message (to follow the caller's) explains, the
+// new one of the same name that the old version did not have, which looks
+// like it renamed.
+func find[T any](from, to []T, id string, key func(T) (id, name string)) (i, j int, gone *Change) {
+	has := func(list []T, id string) int {
+		return slices.IndexFunc(list, func(x T) bool { xid, _ := key(x); return xid == id })
+	}
+	i, j = has(from, id), has(to, id)
+	if i < 0 || j >= 0 {
+		return i, j, nil
+	}
+	gone = &Change{Action: id, From: id}
+	_, name := key(from[i])
+	for _, x := range to {
+		if xid, xname := key(x); xname == name && has(from, xid) < 0 {
+			gone.To = xid
+			gone.Message = fmt.Sprintf("; it seems renamed to %s (the same name, %q)", xid, xname)
+			break
+		}
+	}
+	return i, j, gone
 }
 
 // fieldChanges compares the fields of two schemas of one action (or

@@ -48,6 +48,9 @@ type Connectors struct {
 	// step may ask for (connectors.Call.MaxResponseBytes); 0 means
 	// httpconn.DefaultMaxResponseBytesLimit.
 	MaxResponseBytes int64
+	// Recorder, when set, keeps what the steps of apps kept as data sent
+	// and got, for dry runs of app upgrades (see callClient).
+	Recorder CallRecorder
 }
 
 // Run runs one action of one connector. The activity's name says which; the
@@ -81,14 +84,16 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: encoding input: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
+	client, rec := c.callClient(ctx, in, creds)
 	out, err := action.Run(ctx, connectors.Call{
 		Input:            input,
 		Connection:       conn,
 		Env:              env,
-		HTTP:             c.httpClient(creds),
+		HTTP:             client,
 		IdempotencyKey:   idempotencyKey(ctx),
 		MaxResponseBytes: cmp.Or(c.MaxResponseBytes, httpconn.DefaultMaxResponseBytesLimit),
 	})
+	c.record(ctx, in, rec, scope, input, conn, env, out, err)
 	if err != nil {
 		return nil, connectorFailure(in, scope, err)
 	}

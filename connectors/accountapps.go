@@ -44,6 +44,14 @@ func (r *Registry) ActionFor(ctx context.Context, accountID, id, version, action
 	return reg.Action(id, version, action)
 }
 
+// BuiltIn reports whether id is a connector registered in r itself, not
+// an app an account keeps as data.
+func (r *Registry) BuiltIn(id string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.byID[id]) > 0
+}
+
 // forAccount is the registry that has id for the account: r itself for a
 // built-in connector, else the account's app registry, read afresh when a
 // named version is not in the cached one.

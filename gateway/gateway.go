@@ -198,6 +198,7 @@ func New(cfg Config) *Gateway {
 	acct.GET("/definitions/:definitionId", g.handle(g.definitionVersions))
 	acct.PUT("/definitions/:definitionId", g.handle(g.updateDefinition))
 	acct.DELETE("/definitions/:definitionId", g.handle(g.deleteDefinition))
+	acct.POST("/definitions/:definitionId/upgrade-app", g.handle(g.upgradeApp))
 	acct.GET("/definitions/:definitionId/workflows", g.handle(g.listRuns))
 	acct.POST("/definitions/:definitionId/workflows", g.handle(g.startTestRun))
 	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.handle(g.getRun))

@@ -32,6 +32,10 @@ type definitionStore interface {
 	DeleteDefinition(ctx context.Context, accountID, id string, version int) error
 	// Connection is read to check the connections a definition names.
 	Connection(ctx context.Context, accountID, id string) (store.Connection, error)
+	// RecordedCalls are the calls of its latest runs, which dry runs of
+	// app upgrades replay (PlanAppUpgrade).
+	RecordedCalls(ctx context.Context, accountID, definitionID string, runs int) ([]store.RecordedCall, error)
+	DeleteRecordedCalls(ctx context.Context, accountID, definitionID string) error
 }
 
 // definitionsTemporal is what Definitions needs of Temporal: the poll
@@ -231,6 +235,13 @@ func (d *Definitions) Delete(ctx context.Context, accountID, id string, version 
 		}
 		if len(execs) < 500 {
 			break
+		}
+	}
+	// Its recorded runs (PlanAppUpgrade's) go before it, so that a retry
+	// finds it to finish the job.
+	if version == 0 {
+		if err := d.store.DeleteRecordedCalls(ctx, accountID, id); err != nil {
+			return failed(err, "Could not forget the definition's recorded runs")
 		}
 	}
 	if err := d.store.DeleteDefinition(ctx, accountID, id, version); errors.Is(err, store.ErrNotFound) {

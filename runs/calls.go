@@ -113,8 +113,12 @@ type MessagingErrorDetails struct {
 // (ConnectorActivity). It names the connection; the credentials are
 // resolved inside the activity and never enter the history.
 type ConnectorCall struct {
-	StepID       string `json:"stepId"`
-	AccountID    string `json:"accountId"`
+	StepID    string `json:"stepId"`
+	AccountID string `json:"accountId"`
+	// DefinitionID is the definition the run runs, for the record the
+	// worker keeps of the calls of its latest runs (package
+	// connectors/upgrade); "" outside a run of a definition.
+	DefinitionID string `json:"definitionId,omitempty"`
 	Connector    string `json:"connector"`
 	Action       string `json:"action"`
 	Version      string `json:"version,omitempty"` // "" is the latest stable

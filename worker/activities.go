@@ -85,6 +85,7 @@ func NewActivities(d Dependencies) Activities {
 	var states *activities.States
 	conversations := &activities.Conversations{Receiver: d.Messages}
 	if d.Store != nil {
+		connectorActs.Recorder = d.Store
 		awaits = &activities.Awaits{Store: d.Store}
 		states = &activities.States{Store: d.Store}
 		conversations.Store = d.Store

@@ -306,7 +306,7 @@ func (r *run) connectorAction(ctx workflow.Context, step definition.Step, sc *sc
 	}
 	connector, action, _ := definition.ConnectorAction(step.StepType)
 	call := runs.ConnectorCall{
-		StepID: step.ID, AccountID: r.in.AccountID, Connector: connector, Action: action,
+		StepID: step.ID, AccountID: r.in.AccountID, DefinitionID: r.in.DefinitionID, Connector: connector, Action: action,
 		Version: r.in.Apps[connector], ConnectionID: step.Connection, Input: inputs, Env: env,
 	}
 	var out any

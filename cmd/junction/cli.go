@@ -33,6 +33,7 @@ func clientCommands() []*cli.Command {
 		cliRunsCommand(),
 		cliTriggerCommand(),
 		cliAppsCommand(),
+		cliUpgradeAppCommand(),
 	}
 }
 

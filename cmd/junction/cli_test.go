@@ -125,6 +125,16 @@ const cliRunJSON = `{"workflowId":"order-1001","data":{"accountId":"acme","trigg
      "inputs":{"url":"http://127.0.0.1:9000/orders"},"error":"HTTP 503 from http://127.0.0.1:9000/orders after 5 attempts:\n\tservice unavailable, the warehouse is down for maintenance until further notice"}],
   "temporalWorkflowId":"acme/` + cliDefID + `/order-1001","runId":"r-1","temporalStatus":"FAILED"}`
 
+// cliUpgradeReport is a dry run's answer, for TestCLICommands.
+const cliUpgradeReport = `{"app":"acme_crm","from":"1.0.0","to":"2.0.0","definitionVersion":3,
+  "schemaChanges":[{"kind":"output_removed","action":"create_contact","field":"lifecycle","message":"create_contact: lifecycle is no longer declared"}],
+  "runs":[{"workflowId":"first","temporalWorkflowId":"acme/` + cliDefID + `/first","recordedAt":"2026-12-07T04:16:55.24Z","steps":[
+    {"step":"contact","action":"create_contact","version":"1.0.0","differences":[
+      {"kind":"output_changed","action":"create_contact","field":"id","from":"ct_1","to":"C-0001","message":"create_contact: returns \"C-0001\" for id from the same answer (it was \"ct_1\")"},
+      {"kind":"output_removed","action":"create_contact","field":"lifecycle","from":"lead","message":"create_contact: returns no lifecycle (it was \"lead\")"}]},
+    {"step":"notify","action":"send_note","version":"1.0.0","differences":[]}]}],
+  "safe":false}`
+
 func TestCLICommands(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -376,6 +386,33 @@ func TestCLICommands(t *testing.T) {
 			name: "trigger with a payload that is not JSON",
 			args: []string{"trigger", "http_request", "-d", `{"a":`},
 			err:  "--data is not valid JSON",
+		},
+		{
+			name: "upgrade-app --dry-run",
+			args: []string{"upgrade-app", cliDefID, "--app", "acme_crm", "--version", "2.0.0", "--dry-run"},
+			api: []cliExchange{{method: "POST", path: cliPrefix + "/definitions/" + cliDefID + "/upgrade-app",
+				body: `{"app":"acme_crm","version":"2.0.0","dryRun":true}`, status: 200, resp: cliUpgradeReport}},
+			golden: "upgrade-app-dry-run",
+		},
+		{
+			name: "upgrade-app",
+			args: []string{"upgrade-app", cliDefID, "--app", "acme_crm", "--version", "2.0.0"},
+			api: []cliExchange{{method: "POST", path: cliPrefix + "/definitions/" + cliDefID + "/upgrade-app",
+				body: `{"app":"acme_crm","version":"2.0.0"}`, status: 200, respHeader: map[string]string{"ETag": `"v3"`}, resp: cliDefV3}},
+			out: "updated definition " + cliDefID + ": version 3, on acme_crm 2.0.0\n",
+		},
+		{
+			name: "upgrade-app refused",
+			args: []string{"upgrade-app", cliDefID, "--app", "slack", "--version", "1.0.0", "--dry-run"},
+			api: []cliExchange{{method: "POST", path: cliPrefix + "/definitions/" + cliDefID + "/upgrade-app",
+				body: `{"app":"slack","version":"1.0.0","dryRun":true}`, status: 400,
+				resp: `{"code":1000,"message":"app: does not use slack","errors":[{"path":"app","code":"invalid_value","message":"does not use slack"}]}`}},
+			err: "app: does not use slack (code 1000)\n  app: does not use slack",
+		},
+		{
+			name: "upgrade-app without its flags",
+			args: []string{"upgrade-app", cliDefID, "--app", "acme_crm"},
+			err:  "usage: junction upgrade-app DEFINITION --app APP --version VERSION",
 		},
 		{
 			name: "a missing argument",

@@ -95,42 +95,61 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
 	}
 
-	secrets := r.secrets(call)
+	secrets := r.rt.secrets(call)
 	ctx = egress.WithSecrets(ctx, secrets...)
 	scrub := egress.NewScrubber(secrets...)
-	env := definition.Env{Data: r.data(call, input)}
+	env := definition.Env{Data: r.rt.data(call, map[string]any{"input": input})}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
 	}
-
-	base, err := renderURL(r.rt.baseURL, r.rt.wholeBase, env, hostEscape)
+	req, err := r.rt.render(&r.a.request, env, call, fail)
 	if err != nil {
-		return nil, fail("baseUrl", err)
+		return nil, err
 	}
-	path, err := renderURL(r.a.path, false, env, url.PathEscape)
+	req.Extract = r.a.outputs
+
+	resp, err := httpconn.Do(ctx, call.HTTP, req)
 	if err != nil {
-		return nil, fail("path", err)
+		return nil, failure(err, r.a.notFound, scrub)
+	}
+	if len(r.a.outputs) > 0 {
+		return resp.Extracted, nil
+	}
+	return resp.Body, nil
+}
+
+// render renders a compiled request with the data in env, for call: the
+// URL (the app's base URL and the request's path), the query, the headers
+// (with the idempotency key, where the request carries one) and the body.
+// A template that fails to render is fail(what, err).
+func (rt *runtime) render(rq *request, env definition.Env, call connectors.Call, fail func(what string, err error) error) (httpconn.Request, error) {
+	base, err := renderURL(rt.baseURL, rt.wholeBase, env, hostEscape)
+	if err != nil {
+		return httpconn.Request{}, fail("baseUrl", err)
+	}
+	path, err := renderURL(rq.path, false, env, url.PathEscape)
+	if err != nil {
+		return httpconn.Request{}, fail("path", err)
 	}
 	req := httpconn.Request{
-		Method: r.a.method,
+		Method: rq.method,
 		URL:    strings.TrimSuffix(base, "/") + path,
 		// Only 2xx is a success: an unfollowed 3xx is a failure too.
 		SuccessStatuses: []string{"2xx"},
-		Extract:         r.a.outputs,
 	}
-	if req.Query, err = renderTexts(r.a.query, env); err != nil {
-		return nil, fail("query", err)
+	if req.Query, err = renderTexts(rq.query, env); err != nil {
+		return httpconn.Request{}, fail("query", err)
 	}
-	if req.Headers, err = renderTexts(r.a.headers, env); err != nil {
-		return nil, fail("headers", err)
+	if req.Headers, err = renderTexts(rq.headers, env); err != nil {
+		return httpconn.Request{}, fail("headers", err)
 	}
-	if h := r.a.idempotencyHeader; h != "" {
+	if h := rq.idempotencyHeader; h != "" {
 		req.Headers = httpconn.WithIdempotencyKey(req.Headers, &h, call.IdempotencyKey)
 	}
-	if b := r.a.body; b != nil {
+	if b := rq.body; b != nil {
 		v, err := definition.Render(b.value, env)
 		if err != nil {
-			return nil, fail("body", err)
+			return httpconn.Request{}, fail("body", err)
 		}
 		req.BodyFormat, req.Body, req.XMLRoot = b.format, dropNulls(v), b.root
 	} else {
@@ -139,34 +158,33 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 	if call.MaxResponseBytes > 0 {
 		req.MaxResponseBytes = min(httpconn.DefaultMaxResponseBytes, call.MaxResponseBytes)
 	}
-
-	resp, err := httpconn.Do(ctx, call.HTTP, req)
-	if err != nil {
-		ce := httpconn.ConnectorError(err)
-		var se *httpconn.StatusError
-		if errors.As(err, &se) {
-			if slices.Contains(r.a.notFound, se.Status) {
-				ce.Kind = connectors.NotFound
-			}
-			if strings.TrimSpace(ce.Message) == "" {
-				ce.Message = http.StatusText(se.Status)
-			}
-		}
-		ce.Message = scrub.Scrub(ce.Message)
-		return nil, ce
-	}
-	if len(r.a.outputs) > 0 {
-		return resp.Extracted, nil
-	}
-	return resp.Body, nil
+	return req, nil
 }
 
-// data is what templates read: input, connection (the declared
-// properties, defaults filled in) and env (the declared variables that
-// are set).
-func (r *runner) data(call connectors.Call, input any) map[string]any {
+// failure maps what httpconn.Do returned to the connector error the
+// activity maps to Temporal: the statuses in notFound are NotFound too,
+// and the message quotes no secret.
+func failure(err error, notFound []int, scrub *egress.Scrubber) *connectors.Error {
+	ce := httpconn.ConnectorError(err)
+	var se *httpconn.StatusError
+	if errors.As(err, &se) {
+		if slices.Contains(notFound, se.Status) {
+			ce.Kind = connectors.NotFound
+		}
+		if strings.TrimSpace(ce.Message) == "" {
+			ce.Message = http.StatusText(se.Status)
+		}
+	}
+	ce.Message = scrub.Scrub(ce.Message)
+	return ce
+}
+
+// data is what templates read: vars (an action's input; a poll's cursor
+// and page), connection (the declared properties, defaults filled in) and
+// env (the declared variables that are set).
+func (rt *runtime) data(call connectors.Call, vars map[string]any) map[string]any {
 	props := map[string]any{}
-	for _, p := range r.rt.spec.Properties {
+	for _, p := range rt.spec.Properties {
 		if v, ok := call.Connection.Properties[p.Name]; ok {
 			props[p.Name] = v
 		} else if p.Default != "" {
@@ -174,26 +192,28 @@ func (r *runner) data(call connectors.Call, input any) map[string]any {
 		}
 	}
 	envs := map[string]any{}
-	for _, e := range r.rt.spec.Env {
+	for _, e := range rt.spec.Env {
 		if v, ok := call.Env[e.Name]; ok {
 			envs[e.Name] = v
 		}
 	}
-	return map[string]any{"input": input, "connection": props, "env": envs}
+	data := map[string]any{"connection": props, "env": envs}
+	maps.Copy(data, vars)
+	return data
 }
 
 // secrets are the values no error may quote: the connection's secret
 // fields and the secret environment variables.
-func (r *runner) secrets(call connectors.Call) []string {
+func (rt *runtime) secrets(call connectors.Call) []string {
 	var out []string
 	if call.Connection.Secrets != nil {
-		for _, name := range r.rt.secretFields {
+		for _, name := range rt.secretFields {
 			if v, ok := call.Connection.Secrets.Secret(name); ok && v != "" {
 				out = append(out, v)
 			}
 		}
 	}
-	for _, e := range r.rt.spec.Env {
+	for _, e := range rt.spec.Env {
 		if v := call.Env.Get(e.Name); e.Secret && v != "" {
 			out = append(out, v)
 		}

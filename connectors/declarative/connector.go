@@ -20,9 +20,10 @@ import (
 // Connector returns the app as a connector version: its spec, and one
 // action per declared action that renders its request from the app's
 // data and sends it with httpconn.Do through the call's authenticated
-// client, with one connectors.JSONWebhook per declared trigger whose
-// Verify is the trigger's signature scheme. It reports the app's problems
-// as Check does.
+// client, with one connectors.JSONWebhook per declared webhook trigger
+// whose Verify is the trigger's signature scheme, and one
+// connectors.Poller per polling trigger (see Poll). It reports the app's
+// problems as Check does.
 func (a *App) Connector() (connectors.Connector, error) {
 	var v validator
 	b := a.check(&v)
@@ -42,7 +43,11 @@ func (a *App) Connector() (connectors.Connector, error) {
 	for i, c := range b.actions {
 		actions[i] = &runner{rt: r, a: c}
 	}
-	return connectors.New(b.spec, actions...).WithWebhooks(b.hooks...), nil
+	pollers := make([]connectors.Poller, len(b.polls))
+	for i, p := range b.polls {
+		pollers[i] = &poller{rt: r, p: p}
+	}
+	return connectors.New(b.spec, actions...).WithWebhooks(b.hooks...).WithPollers(pollers...), nil
 }
 
 // runtime is what every action of one app shares.

@@ -174,6 +174,7 @@ type built struct {
 	baseURL tmpl
 	actions []*action
 	hooks   []connectors.Webhook
+	polls   []*compiledPoll
 }
 
 // check reports every problem of the app to v and, when there is none,
@@ -212,7 +213,7 @@ func (a *App) check(v *validator) *built {
 		v.add("status", definition.CodeInvalidValue, fmt.Sprintf("%q is not stable or beta", a.Status))
 	}
 
-	template, checkRefs := a.templates(v, actionVars)
+	template, checkRefs := a.templates(v, actionVars, nil)
 
 	if a.BaseURL == "" {
 		v.add("baseUrl", definition.CodeRequired, "is required")
@@ -262,7 +263,7 @@ func (a *App) check(v *validator) *built {
 			b.actions = append(b.actions, c)
 		}
 	}
-	b.spec.Triggers, b.hooks = a.checkTriggers(v)
+	b.spec.Triggers, b.hooks, b.polls = a.checkTriggers(v)
 	if len(v.problems) > 0 {
 		return nil
 	}
@@ -303,8 +304,9 @@ func (a *App) check(v *validator) *built {
 
 // templates returns how the app's templates of one kind (vars) compile,
 // and the check of what they read of the connection's properties and the
-// environment: every problem goes to v at the template's path.
-func (a *App) templates(v *validator, vars templateVars) (template func(path, s string) tmpl, checkRefs func(string, []ref)) {
+// environment: every problem goes to v at the template's path. reads, when
+// not nil, records the variables read (cursor, page, ...).
+func (a *App) templates(v *validator, vars templateVars, reads map[string]bool) (template func(path, s string) tmpl, checkRefs func(string, []ref)) {
 	props := map[string]bool{}
 	for _, p := range a.Properties {
 		props[p.Name] = true
@@ -315,6 +317,9 @@ func (a *App) templates(v *validator, vars templateVars) (template func(path, s 
 	}
 	checkRefs = func(path string, refs []ref) {
 		for _, r := range refs {
+			if reads != nil {
+				reads[r.root] = true
+			}
 			switch {
 			case r.root == "connection" && !props[r.name]:
 				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
@@ -331,7 +336,6 @@ func (a *App) templates(v *validator, vars templateVars) (template func(path, s 
 		checkRefs(path, refs)
 		return t
 	}
-
 	return template, checkRefs
 }
 

@@ -49,9 +49,10 @@ type tmpl struct {
 	expr string // rewritten; the same as src when it holds no template
 }
 
-// ref is one read of a connection property or environment variable.
+// ref is one read of a connection property or environment variable, or
+// of a poll's cursor or page.
 type ref struct {
-	root, name string // "connection" or "env"; the name read
+	root, name string // "connection", "env", "cursor" or "page"; the name read
 }
 
 // splitTemplate is definition's own split, so an app's templates end
@@ -117,10 +118,13 @@ func rewriteExpr(src string, vars templateVars) (out string, refs []ref, problem
 				switch {
 				case vars.names[name]:
 					b.WriteString("data.")
-					if name == "connection" || name == "env" {
+					switch name {
+					case "connection", "env":
 						if r, ok := readName(src[j:]); ok {
 							refs = append(refs, ref{root: name, name: r})
 						}
+					case "cursor", "page":
+						refs = append(refs, ref{root: name})
 					}
 				case runVars[name]:
 					problems = append(problems, fmt.Sprintf("%s is not available in an app: %s", name, vars.says))

@@ -97,6 +97,12 @@ type listed struct {
 // says, keeps the items the dedupe strategy finds new, oldest first, at
 // most maxItems of them, and returns them with the cursor after them, and
 // after each one (so that Junction may cut the batch). It never retries.
+//
+// A failure of the first page fails the poll, as an action's would. With
+// a cursor rule, a failure of a later page ends the poll with what the
+// pages before it found (and More, but after a 429), so that a poll of
+// many pages of a flaky API still moves; without one, a poll must read
+// down to the items it returned before, and any failure fails it.
 func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string) (connectors.PollResult, error) {
 	p := pl.p
 	st, err := p.readState(cursor)
@@ -117,9 +123,11 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 		news  []listed
 		pages []any // where each page read was; nil for the first of a run
 		page  any   // where the page being read is
-		next  any
-		token any  // page_token: the latest answer's token
-		more  bool // a next page is left unread
+		// next is where the first page left unread is; nil when the
+		// listing was read to its end.
+		next   any
+		token  any   // page_token: the latest answer's token
+		failed error // a page after the first that failed
 	)
 	if p.cursor == CursorPageToken {
 		page = st.Page
@@ -131,7 +139,16 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 	for {
 		doc, header, sent, err := pl.fetch(ctx, call, st, page, scrub)
 		if err != nil {
-			return connectors.PollResult{}, err
+			if len(pages) == 0 || p.cursor == "" {
+				// Without a cursor rule a poll must read down to
+				// what it returned before.
+				return connectors.PollResult{}, err
+			}
+			// What the pages before it found is kept, and this page
+			// is where the next poll goes on: a poll that must read
+			// many pages of a flaky API still moves.
+			failed, next = err, page
+			break
 		}
 		if origin == nil {
 			origin = sent
@@ -164,21 +181,35 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 				token = tok
 			}
 		}
-		next, err = p.nextPage(page, len(items), doc, header, sent, origin)
-		if err != nil {
+		if next, err = p.nextPage(page, len(items), doc, header, sent, origin); err != nil {
 			return connectors.PollResult{}, err
 		}
-		if reached || next == nil {
-			break
+		if reached {
+			next = nil
 		}
-		if len(news) >= p.maxItems || len(pages) >= p.maxPages {
-			more = true
+		// With a cursor rule the listing starts after the items
+		// returned before, so enough new ones is enough; without one it
+		// starts at the newest, and the oldest new items are further
+		// down.
+		if next == nil || len(pages) >= p.maxPages || (p.cursor != "" && len(news) >= p.maxItems) {
 			break
 		}
 		page = next
 	}
 
 	p.order(news)
+	kept := min(len(news), p.maxItems)
+	// More: new items are left over, or, with a cursor rule, pages (a
+	// poll without one reads from the start again anyway).
+	more := kept < len(news) || (next != nil && p.cursor != "")
+	if failed != nil {
+		if kept == 0 && p.cursor != CursorPageToken {
+			return connectors.PollResult{}, failed
+		}
+		if k, _ := connectors.KindOf(failed); k == connectors.RateLimited {
+			more = false // not at once: the next tick
+		}
+	}
 	// resume[i] is the earliest page holding one of the new items from
 	// the i-th on: where a run of pages (page_token) resumes once the
 	// items before the i-th are taken.
@@ -187,8 +218,6 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 	for i := len(news) - 1; i >= 0; i-- {
 		resume[i] = min(news[i].page, resume[i+1])
 	}
-	kept := min(len(news), p.maxItems)
-	more = more || kept < len(news)
 	pageAfter := func(i int) {
 		if p.cursor != CursorPageToken {
 			return
@@ -198,7 +227,7 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 			// Reading that page again is safe: the items taken are
 			// remembered.
 			st.Page = pages[resume[i]]
-		case more:
+		case next != nil:
 			st.Page = next
 		default:
 			// The run of pages is over: the next poll asks what

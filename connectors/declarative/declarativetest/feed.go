@@ -254,7 +254,7 @@ func (f *Feed) serve(w http.ResponseWriter, r *http.Request, _ []byte) {
 		offset = n
 	}
 	start, end := min(offset, len(list)), min(offset+limit, len(list))
-	if faults.Overlap && start > 0 {
+	if faults.Overlap && start > 0 && start < end {
 		start--
 	}
 	page := slices.Clone(list[start:end])

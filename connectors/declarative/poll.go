@@ -53,7 +53,7 @@ type Poll struct {
 	MaxItems int `json:"maxItems,omitempty" description:"At most this many new items per poll, 100 when not given; the rest come on the next poll, at once."`
 	// Interval is how often a definition polls when it does not say, a
 	// Go duration: DefaultPollInterval when empty, at least
-	// MinPollInterval.
+	// definition.MinPollInterval.
 	Interval string `json:"interval,omitempty" description:"How often definitions poll unless they say otherwise, a Go duration: 5m when not given, at least 1m."`
 }
 
@@ -179,8 +179,9 @@ const (
 
 // Polling defaults and bounds.
 const (
+	// DefaultPollInterval is how often definitions poll an app's trigger
+	// when neither says; definition.MinPollInterval is the least.
 	DefaultPollInterval = 5 * time.Minute
-	MinPollInterval     = time.Minute
 	DefaultPollMaxItems = 100
 	MaxPollMaxItems     = 1000
 	DefaultPollMaxPages = 10
@@ -316,8 +317,8 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 		switch {
 		case err != nil:
 			v.add(pat+".interval", definition.CodeInvalidValue, fmt.Sprintf("%q is not a Go duration such as 5m", pl.Interval))
-		case d < MinPollInterval:
-			v.add(pat+".interval", definition.CodeInvalidValue, fmt.Sprintf("%s is less than the minimum, %s", pl.Interval, "1m"))
+		case d < definition.MinPollInterval:
+			v.add(pat+".interval", definition.CodeInvalidValue, fmt.Sprintf("%s is less than the minimum, %s", pl.Interval, strings.TrimSuffix(definition.MinPollInterval.String(), "0s")))
 		default:
 			c.spec.PollInterval = d
 		}

@@ -2,14 +2,11 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"testing"
 
 	"go.temporal.io/sdk/activity"
@@ -43,16 +40,7 @@ func newStoredFeedApp(t *testing.T, poll string) storedFeedApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var block any
-	if err := json.Unmarshal([]byte(poll), &block); err != nil {
-		t.Fatal(err)
-	}
-	doc["triggers"].([]any)[0].(map[string]any)["poll"] = block
-	if data, err = json.Marshal(doc); err != nil {
+	if data, err = declarativetest.WithPoll(data, poll); err != nil {
 		t.Fatal(err)
 	}
 	app, err := declarative.Parse(data)
@@ -125,7 +113,7 @@ func TestDeclarativePollRunsEveryItemOnce(t *testing.T) {
 				Connections: feedConnection{},
 				Transport:   connectortest.Redirect(base, http.DefaultTransport),
 			}
-			before := feedIDs(fake.Items())
+			before := declarativetest.IDs(fake.Items())
 			in := runs.PollInput{
 				AccountID: "acme", DefinitionID: "d1", Version: 1, Name: "New items", Trigger: "acme_feed.new_item",
 				Connector: "acme_feed", TriggerID: "new_item", ConnectionID: "conn-1", StartFromNow: tc.fromNow,
@@ -175,7 +163,7 @@ func TestDeclarativePollRunsEveryItemOnce(t *testing.T) {
 				}
 			}
 
-			want := feedIDs(fake.Items())
+			want := declarativetest.IDs(fake.Items())
 			if tc.fromNow {
 				want = want[len(before):]
 			}
@@ -197,12 +185,4 @@ func TestDeclarativePollRunsEveryItemOnce(t *testing.T) {
 			}
 		})
 	}
-}
-
-func feedIDs(items []declarativetest.Item) []string {
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = strconv.FormatInt(it.ID, 10)
-	}
-	return slices.Clone(ids)
 }

@@ -28,16 +28,7 @@ func feedApp(t *testing.T, poll string) connectors.Connector {
 		t.Fatal(err)
 	}
 	if poll != "" {
-		var doc map[string]any
-		if err := json.Unmarshal(data, &doc); err != nil {
-			t.Fatal(err)
-		}
-		var block any
-		if err := json.Unmarshal([]byte(poll), &block); err != nil {
-			t.Fatalf("poll block: %v", err)
-		}
-		doc["triggers"].([]any)[0].(map[string]any)["poll"] = block
-		if data, err = json.Marshal(doc); err != nil {
+		if data, err = declarativetest.WithPoll(data, poll); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,14 +157,6 @@ func itemIDs(items []connectors.PollItem) []string {
 	return ids
 }
 
-func feedIDs(items []declarativetest.Item) []string {
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = strconv.FormatInt(it.ID, 10)
-	}
-	return ids
-}
-
 // TestPollRules polls the Acme Feed fake with each cursor rule,
 // pagination and dedupe strategy, over pages that overlap, repeat items
 // and list them out of order, with calls that fail: every item is
@@ -256,7 +239,7 @@ func TestPollRules(t *testing.T) {
 					resume: tc.resume, ordered: tc.sorted || !faults.Reorder}
 
 				first := r.drain()
-				all := feedIDs(fake.Items())
+				all := declarativetest.IDs(fake.Items())
 				switch {
 				case tc.backfill:
 					slices.Sort(first)
@@ -271,7 +254,7 @@ func TestPollRules(t *testing.T) {
 				for i := range 7 {
 					added = append(added, fake.Add(fmt.Sprintf("Added %d", i)))
 				}
-				if got, want := r.drain(), feedIDs(added); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+				if got, want := r.drain(), declarativetest.IDs(added); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
 					t.Errorf("after 7 items were added, the polls found %v, want %v", got, want)
 				}
 				if got := r.drain(); len(got) != 0 {
@@ -294,7 +277,7 @@ func TestPollRequests(t *testing.T) {
 		"itemsPath": "$.data", "idPath": "/id", "cursor": {"kind": "since_id"},
 		"pagination": {"kind": "link_header", "maxPages": 10}}`)), call: feedOptions().Call(t, fake.BaseURL(), "")}
 	first := r.poll("")
-	items := feedIDs(fake.Items())
+	items := declarativetest.IDs(fake.Items())
 	last := items[len(items)-1]
 	if !slices.Equal(itemIDs(first.Items), items) || first.More {
 		t.Errorf("the first poll: %v, more %v; want every item %v", itemIDs(first.Items), first.More, items)

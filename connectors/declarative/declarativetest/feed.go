@@ -24,6 +24,7 @@
 package declarativetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -283,4 +284,37 @@ func (f *Feed) serve(w http.ResponseWriter, r *http.Request, _ []byte) {
 		answer["next_sync_token"] = "sync_" + strconv.Itoa(len(all))
 	}
 	connectortest.ContentJSON.Write(w, http.StatusOK, answer)
+}
+
+// IDs returns the items' ids, as a poll reports them.
+func IDs(items []Item) []string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = strconv.FormatInt(it.ID, 10)
+	}
+	return ids
+}
+
+// WithPoll returns an app document (testdata/valid/acme_feed.json) with its
+// first trigger's poll block replaced by poll, so that one app serves the
+// tests of every cursor rule, pagination and dedupe strategy.
+func WithPoll(app []byte, poll string) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(app, &doc); err != nil {
+		return nil, fmt.Errorf("the app: %w", err)
+	}
+	var block any
+	if err := json.Unmarshal([]byte(poll), &block); err != nil {
+		return nil, fmt.Errorf("the poll block: %w", err)
+	}
+	triggers, _ := doc["triggers"].([]any)
+	if len(triggers) == 0 {
+		return nil, fmt.Errorf("the app has no trigger")
+	}
+	trigger, ok := triggers[0].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the app's first trigger is not an object")
+	}
+	trigger["poll"] = block
+	return json.Marshal(doc)
 }

@@ -274,7 +274,7 @@ func (pl *poller) fetch(ctx context.Context, call connectors.Call, st *pollState
 	if link != "" {
 		req.URL, req.Query = link, nil
 	}
-	if sent, err = sentURL(req); err != nil {
+	if sent, err = httpconn.TargetURL(req); err != nil {
 		return nil, nil, nil, connectors.Errorf(connectors.BadRequest, "%s: the request's URL: %s", p.spec.ID, scrub.Scrub(err.Error()))
 	}
 	resp, err := httpconn.Do(ctx, call.HTTP, req)
@@ -291,22 +291,6 @@ func (pl *poller) fetch(ctx context.Context, call connectors.Call, st *pollState
 		return nil, nil, nil, fmt.Errorf("%s: %w: the answer (%d, %s) is not JSON", p.spec.ID, connectors.ErrPollPayload, resp.Status, resp.Headers["Content-Type"])
 	}
 	return doc, resp.Headers, sent, nil
-}
-
-// sentURL is the URL httpconn sends req to: its URL with its query.
-func sentURL(req httpconn.Request) (*url.URL, error) {
-	u, err := url.Parse(req.URL)
-	if err != nil {
-		return nil, err
-	}
-	if len(req.Query) > 0 {
-		q := u.Query()
-		for k, v := range req.Query {
-			q.Set(k, v)
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u, nil
 }
 
 // itemsOf reads the list of items of an answer; none when the answer has

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -175,15 +176,39 @@ func (c *Connectors) baseTransport() http.RoundTripper {
 	return c.egressClient().Transport()
 }
 
-// RunStored is the worker's dynamic activity: it runs a step of an app an
-// account keeps as data (connectors.Registry.LookupFor), whose
-// "<app>.<action>" activity type the worker could not register when it
-// started. A type that is not one fails for good, as Run does.
+// RunStored is the worker's dynamic activity, for the apps accounts keep
+// as data (connectors.Registry.LookupFor), whose activity types the worker
+// could not register when it started: it runs a step of one
+// ("<app>.<action>", as Run), or polls one of its polling triggers
+// ("<app>.<trigger>", as Poll). The account's app says which the type is:
+// a polling trigger and an action never share an id. A type that is
+// neither fails for good, as Run does.
 func (c *Connectors) RunStored(ctx context.Context, args converter.EncodedValues) (any, error) {
+	name := activity.GetInfo(ctx).ActivityType.Name
+	var probe struct {
+		AccountID string `json:"accountId"`
+		Connector string `json:"connector"`
+		Version   string `json:"version"`
+	}
+	if err := args.Get(&probe); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("activity %s: its input is not a connector call or a poll: %v", name, err), runs.ErrTypeBadRequest, nil)
+	}
+	if app, id, ok := strings.Cut(name, "."); ok && app == probe.Connector {
+		spec, _, err := c.Registry.TriggerFor(ctx, probe.AccountID, app, probe.Version, id)
+		if err == nil && spec.Kind == connectors.TriggerPolling {
+			var in runs.PollCall
+			if err := args.Get(&in); err != nil {
+				return nil, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("activity %s: its input is not a poll: %v", name, err), runs.ErrTypeBadRequest, nil)
+			}
+			return c.Poll(ctx, in)
+		}
+	}
 	var in runs.ConnectorCall
 	if err := args.Get(&in); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("activity %s: its input is not a connector call: %v", activity.GetInfo(ctx).ActivityType.Name, err), runs.ErrTypeBadRequest, nil)
+			fmt.Sprintf("activity %s: its input is not a connector call: %v", name, err), runs.ErrTypeBadRequest, nil)
 	}
 	return c.Run(ctx, in)
 }

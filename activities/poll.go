@@ -17,17 +17,20 @@ import (
 // an item that has its own cursor, and the rest comes on the next poll.
 const DefaultMaxPollBytes = 1 << 20
 
-// Poll runs one polling trigger of one connector for a connection. The
-// activity's name says which; the input says it again so a misrouted call
-// fails loudly. Errors map as for actions (connectorFailure): a third
-// party's 429 is retried after its Retry-After, a 401 is not retried.
+// Poll runs one polling trigger of one connector for a connection: a
+// built-in connector's, or an app the account keeps as data (which the
+// worker's dynamic activity, RunStored, routes here). The activity's name
+// says which; the input says it again so a misrouted call fails loudly.
+// The poll reads the app version's environment variables as actions do.
+// Errors map as for actions (connectorFailure): a third party's 429 is
+// retried after its Retry-After, a 401 is not retried.
 func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutput, error) {
 	what := runs.PollActivity(in.Connector, in.Trigger)
 	if name := activity.GetInfo(ctx).ActivityType.Name; name != what {
 		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("activity %s was called for %s", name, what), runs.ErrTypeBadRequest, nil)
 	}
-	poller, _, err := c.Registry.Poller(in.Connector, in.Version, in.Trigger)
+	poller, _, err := c.Registry.PollerFor(ctx, in.AccountID, in.Connector, in.Version, in.Trigger)
 	if err != nil {
 		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
 	}
@@ -42,8 +45,16 @@ func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutpu
 	if err != nil {
 		return runs.PollOutput{}, prefixed(fmt.Sprintf("poll %s: resolving connection %s", what, in.ConnectionID), err)
 	}
-	scope := newSecretScope(conn, nil)
-	res, err := poller.Poll(scope.bind(ctx), connectors.Call{Connection: conn, HTTP: c.httpClient(creds)}, in.Cursor)
+	app, err := c.Registry.LookupFor(ctx, in.AccountID, in.Connector, in.Version)
+	if err != nil {
+		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
+	}
+	env, err := resolveEnv(ctx, c.Env, in.AccountID, app.Spec(), nil)
+	if err != nil {
+		return runs.PollOutput{}, prefixed("poll "+what, err)
+	}
+	scope := newSecretScope(conn, env)
+	res, err := poller.Poll(scope.bind(ctx), connectors.Call{Connection: conn, Env: env, HTTP: c.httpClient(creds)}, in.Cursor)
 	if err != nil {
 		msg := scope.clean(fmt.Sprintf("poll %s: %v", what, err))
 		if errors.Is(err, connectors.ErrPollPayload) {

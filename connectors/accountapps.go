@@ -14,8 +14,9 @@ type AppSource interface {
 	AppRegistry(ctx context.Context, accountID, key string, fresh bool) (*Registry, error)
 }
 
-// WithAccountApps makes LookupFor and ActionFor find, after the built-in
-// connectors, the apps each account keeps as data; it returns r.
+// WithAccountApps makes LookupFor, ActionFor, TriggerFor, WebhookFor and
+// PollerFor find, after the built-in connectors, the apps each account
+// keeps as data; it returns r.
 func (r *Registry) WithAccountApps(src AppSource) *Registry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -93,4 +94,15 @@ func (r *Registry) WebhookFor(ctx context.Context, accountID, id, version, trigg
 		return nil, TriggerSpec{}, err
 	}
 	return reg.Webhook(id, version, trigger)
+}
+
+// PollerFor is Poller on behalf of an account, as LookupFor finds the
+// connector: the poll activity of an account's app ("<app>.<trigger>")
+// finds its code here.
+func (r *Registry) PollerFor(ctx context.Context, accountID, id, version, trigger string) (Poller, TriggerSpec, error) {
+	reg, err := r.forAccount(ctx, accountID, id, version)
+	if err != nil {
+		return nil, TriggerSpec{}, err
+	}
+	return reg.Poller(id, version, trigger)
 }

@@ -272,6 +272,9 @@ func Markdown(c ManifestConnector) []byte {
 				w(" Deliveries go to `POST /hooks/{accountId}/{connectionId}/%s` (see docs/api.md).", t.ID)
 			case TriggerPolling:
 				w("Polling, every %s by default.", t.PollInterval)
+				if t.PollFromNow {
+					w(" A definition's first poll starts from now unless it says `\"pollFrom\": \"oldest\"`.")
+				}
 			}
 			if t.IDPointer != "" {
 				w(" The event's unique id is at `%s`.\n\n", t.IDPointer)

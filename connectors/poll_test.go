@@ -82,3 +82,31 @@ func TestPollItemOf(t *testing.T) {
 		}
 	}
 }
+
+// accountApp serves account acme's app "hello" from a registry of its own.
+type accountApp struct{ reg *Registry }
+
+func (s accountApp) AppRegistry(_ context.Context, accountID, key string, _ bool) (*Registry, error) {
+	if accountID != "acme" || key != "hello" {
+		return nil, ErrUnknownConnector
+	}
+	return s.reg, nil
+}
+
+// TestPollerForAnAccountsApp: the poller of an app an account keeps as
+// data is found on that account's behalf only.
+func TestPollerForAnAccountsApp(t *testing.T) {
+	apps := NewRegistry()
+	apps.MustRegister(hello("1.0.0", StatusStable))
+	r := NewRegistry().WithAccountApps(accountApp{apps})
+	pl, spec, err := r.PollerFor(t.Context(), "acme", "hello", "", "greeted")
+	if err != nil || pl.Trigger() != "greeted" || spec.Kind != TriggerPolling {
+		t.Fatalf("PollerFor: %v %+v %v", pl, spec, err)
+	}
+	if _, _, err := r.PollerFor(t.Context(), "globex", "hello", "", "greeted"); !errors.Is(err, ErrUnknownConnector) {
+		t.Errorf("another account: %v", err)
+	}
+	if _, _, err := r.PollerFor(t.Context(), "acme", "hello", "", "waved"); !errors.Is(err, ErrUnknownTrigger) {
+		t.Errorf("an unknown trigger: %v", err)
+	}
+}

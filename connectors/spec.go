@@ -259,6 +259,11 @@ type TriggerSpec struct {
 	Signature string `json:"signature,omitempty"`
 	// PollInterval is a polling trigger's default interval. Polling only.
 	PollInterval time.Duration `json:"-"`
+	// PollFromNow makes the first poll of a definition that does not say
+	// where to start (its pollFrom) start from now: the items already
+	// there are recorded and not run. Without it, the first poll runs
+	// them. Polling only.
+	PollFromNow bool `json:"pollFromNow,omitempty"`
 	// AnswerWithin is how long the third party waits for the answer to a
 	// delivery and reads it (Twilio's TwiML reply, Slack's 3-second
 	// acknowledgement), less a margin: within it, the gateway answers with

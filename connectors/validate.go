@@ -427,6 +427,9 @@ func (t TriggerSpec) validate(v *problems, at string) {
 		if t.PollInterval != 0 {
 			v.add(at+".pollInterval", "is only for polling triggers")
 		}
+		if t.PollFromNow {
+			v.add(at+".pollFromNow", "is only for polling triggers")
+		}
 	case TriggerPolling:
 		if t.Signature != "" {
 			v.add(at+".signature", "is only for webhooks")

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Where a polling trigger's first poll starts (Document.PollFrom).
@@ -16,6 +17,10 @@ const (
 	PollFromOldest = "oldest"
 	PollFromNow    = "now"
 )
+
+// MinPollInterval is the shortest interval a polling trigger is polled at
+// (Document.PollInterval, and an app's own default).
+const MinPollInterval = time.Minute
 
 // Trigger and status values (8x8).
 const (
@@ -157,9 +162,13 @@ type Document struct {
 	// with an app trigger ("shopify.orders_create"), refused with the others.
 	TriggerConnection string `json:"triggerConnection,omitempty"`
 	// PollFrom (a Junction extension) says where a polling trigger's first poll starts:
-	// PollFromOldest (the default) runs the items the app already lists, PollFromNow only those
-	// that appear after it, as n8n's and Zapier's polling triggers do.
+	// PollFromOldest runs the items the app already lists (a backfill), PollFromNow only those
+	// that appear after it, as n8n's and Zapier's polling triggers do. Empty is the trigger's
+	// default: oldest for the built-in connectors' triggers, now for those of declarative apps.
 	PollFrom string `json:"pollFrom,omitempty"`
+	// PollInterval (a Junction extension) is how often a polling trigger is polled, a duration
+	// (ParseDuration) of at least MinPollInterval; empty is the trigger's default interval.
+	PollInterval string `json:"pollInterval,omitempty"`
 	// Apps (a Junction extension) pins the connector versions the steps and trigger use, by
 	// connector id: {"shopify": "1.0.0"}. When the definition is saved, every app it uses that is
 	// not named gets the latest stable version, and the stored document names them all; runs of
@@ -462,6 +471,7 @@ func (d *decoder) document(raw any) *Document {
 	}
 	doc.TriggerConnection, _ = d.str(root, "triggerConnection", "triggerConnection")
 	doc.PollFrom, _ = d.str(root, "pollFrom", "pollFrom")
+	doc.PollInterval, _ = d.str(root, "pollInterval", "pollInterval")
 	if conds, ok := d.array(root, "conditions", "conditions"); ok {
 		doc.Conditions = make([]string, 0, len(conds))
 		for i, c := range conds {

@@ -72,6 +72,17 @@ func (d *Document) validate() []FieldError {
 	case d.PollFrom != "" && !IsAppTrigger(d.Trigger):
 		v.fail("pollFrom", CodeInvalidValue, "goes only with an app's polling trigger (\"<app>.<trigger>\"), not %q", d.Trigger)
 	}
+	if d.PollInterval != "" {
+		every, err := ParseDuration(d.PollInterval)
+		switch {
+		case !IsAppTrigger(d.Trigger):
+			v.fail("pollInterval", CodeInvalidValue, "goes only with an app's polling trigger (\"<app>.<trigger>\"), not %q", d.Trigger)
+		case err != nil:
+			v.fail("pollInterval", CodeInvalidValue, "%v", err)
+		case every < MinPollInterval:
+			v.fail("pollInterval", CodeInvalidValue, "must be at least %s, not %q", strings.TrimSuffix(MinPollInterval.String(), "0s"), d.PollInterval)
+		}
+	}
 	switch d.Status {
 	case "", StatusEnabled, StatusDisabled:
 	default:

@@ -133,6 +133,9 @@ func (ch *connectorCheck) trigger(app, trigger string) error {
 	if ch.doc.PollFrom != "" && spec.Triggers[i].Kind != connectors.TriggerPolling {
 		ch.fail("pollFrom", definition.CodeInvalidValue, "goes only with a polling trigger; %s is a %s trigger", ch.doc.Trigger, spec.Triggers[i].Kind)
 	}
+	if ch.doc.PollInterval != "" && spec.Triggers[i].Kind != connectors.TriggerPolling {
+		ch.fail("pollInterval", definition.CodeInvalidValue, "goes only with a polling trigger; %s is a %s trigger", ch.doc.Trigger, spec.Triggers[i].Kind)
+	}
 	// Validation has made sure an app trigger names its connection; it
 	// must be the account's, of this app, with an auth kind the pinned
 	// version accepts, as a step's connection must.

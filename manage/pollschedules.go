@@ -162,6 +162,19 @@ func (d *Definitions) pollInput(ctx context.Context, rec store.Definition) (in r
 	if err != nil || spec.Kind != connectors.TriggerPolling {
 		return in, 0, false, nil
 	}
+	// The definition's own interval wins over the trigger's default;
+	// validation has checked it.
+	interval = spec.PollInterval
+	if doc.PollInterval != "" {
+		if interval, err = definition.ParseDuration(doc.PollInterval); err != nil {
+			return in, 0, false, fmt.Errorf("definition %s v%d: pollInterval: %w", rec.ID, rec.Version, err)
+		}
+	}
+	// Where the first poll starts: the definition's pollFrom, else the
+	// trigger's default (declarative apps' start from now; built-in
+	// connectors' triggers, whose definitions were saved before, from the
+	// oldest item).
+	fromNow := doc.PollFrom == definition.PollFromNow || (doc.PollFrom == "" && spec.PollFromNow)
 	return runs.PollInput{
 		AccountID:        rec.AccountID,
 		SubAccountID:     doc.SubAccountID,
@@ -173,12 +186,12 @@ func (d *Definitions) pollInput(ctx context.Context, rec store.Definition) (in r
 		TriggerID:        triggerID,
 		ConnectorVersion: appVersion,
 		ConnectionID:     doc.TriggerConnection,
-		StartFromNow:     doc.PollFrom == definition.PollFromNow,
+		StartFromNow:     fromNow,
 		Conditions:       doc.Conditions,
 		Steps:            doc.Definition.Steps,
 		Apps:             doc.Apps,
 		LocalHTTPSteps:   d.localHTTPSteps,
-	}, spec.PollInterval, true, nil
+	}, interval, true, nil
 }
 
 // deletePollSchedule deletes a definition's poll schedule, if it has one.

@@ -265,9 +265,10 @@ func Register(r Registry, acts Activities) {
 	for _, a := range acts.Connectors.Registry.Activities() {
 		r.RegisterActivityWithOptions(acts.Connectors.Run, activity.RegisterOptions{Name: a.Name})
 	}
-	// The actions of the apps accounts keep as data, which can appear at
-	// any time: whatever "<app>.<action>" type no registration above
-	// names. A replayer runs no activity and takes none.
+	// The actions and polling triggers of the apps accounts keep as data,
+	// which can appear at any time: whatever "<app>.<action>" or
+	// "<app>.<trigger>" type no registration above names. A replayer runs
+	// no activity and takes none.
 	if d, ok := r.(dynamicRegistry); ok {
 		d.RegisterDynamicActivity(acts.Connectors.RunStored, activity.DynamicRegisterOptions{})
 	}

@@ -10,7 +10,7 @@
 // so egress rules, authentication, body caps and error mapping are those
 // of every other connector.
 //
-// Templates use package definition's expression language. An app's
+// Templates use package definition's expression language. An action's
 // templates read three variables:
 //
 //   - input: the step's input, after it has been checked against the
@@ -19,6 +19,10 @@
 //     properties the app declares);
 //   - env: the app version's environment variables, by name (only the
 //     variables the app declares).
+//
+// A polling trigger's request reads connection and env too, and cursor
+// (where the poll starts, as its cursor rule keeps it) and page (the page
+// it asks for); see Poll.
 //
 // docs/apps.md documents the format field by field.
 package declarative
@@ -71,8 +75,9 @@ type App struct {
 	Defaults *Defaults `json:"defaults,omitempty" description:"Retry, timeout and status defaults of every action."`
 	// Triggers are the events of the third party that start runs:
 	// webhooks, each checked with the connection's webhook secret
-	// (connectors.FieldWebhookSecret), which every auth kind but none then has.
-	Triggers []Trigger `json:"triggers,omitempty" description:"Webhook triggers: events the third party sends that start runs."`
+	// (connectors.FieldWebhookSecret), which every auth kind but none then
+	// has, and polling triggers, whose items Junction asks for.
+	Triggers []Trigger `json:"triggers,omitempty" description:"Triggers: events the third party sends (webhook) or items Junction asks it for (polling) that start runs."`
 }
 
 // AuthKinds are the auth kinds an app can declare: every kind of

@@ -18,9 +18,10 @@ import (
 // Connector returns the app as a connector version: its spec, and one
 // action per declared action that renders its request from the app's
 // data and sends it with httpconn.Do through the call's authenticated
-// client, with one connectors.JSONWebhook per declared trigger whose
-// Verify is the trigger's signature scheme. It reports the app's problems
-// as Check does.
+// client, with one connectors.JSONWebhook per declared webhook trigger
+// whose Verify is the trigger's signature scheme, and one
+// connectors.Poller per polling trigger (see Poll). It reports the app's
+// problems as Check does.
 func (a *App) Connector() (connectors.Connector, error) {
 	var v validator
 	b := a.check(&v)
@@ -40,7 +41,11 @@ func (a *App) Connector() (connectors.Connector, error) {
 	for i, c := range b.actions {
 		actions[i] = &runner{rt: r, a: c}
 	}
-	c := connectors.New(b.spec, actions...).WithWebhooks(b.hooks...)
+	pollers := make([]connectors.Poller, len(b.polls))
+	for i, p := range b.polls {
+		pollers[i] = &poller{rt: r, p: p}
+	}
+	c := connectors.New(b.spec, actions...).WithWebhooks(b.hooks...).WithPollers(pollers...)
 	if b.test != nil {
 		c.WithCheck((&runner{rt: r, a: b.test}).check)
 	}
@@ -98,49 +103,19 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
 	}
 
-	secrets := r.secrets(call)
+	secrets := r.rt.secrets(call)
 	ctx = egress.WithSecrets(ctx, secrets...)
 	scrub := egress.NewScrubber(secrets...)
-	env := definition.Env{Data: r.data(call, input)}
+	env := definition.Env{Data: r.rt.data(call, map[string]any{"input": input}, r.a.props)}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
 	}
-
-	base, err := renderURL(r.rt.baseURL, r.rt.wholeBase, env, hostEscape)
+	req, err := r.rt.render(&r.a.request, env, call, fail)
 	if err != nil {
-		return nil, fail("baseUrl", err)
+		return nil, err
 	}
-	path, err := renderURL(r.a.path, false, env, url.PathEscape)
-	if err != nil {
-		return nil, fail("path", err)
-	}
-	req := httpconn.Request{
-		Method:          r.a.method,
-		URL:             strings.TrimSuffix(base, "/") + path,
-		SuccessStatuses: r.a.statuses.success,
-		Extract:         r.a.outputs,
-	}
-	if req.Query, err = renderTexts(r.a.query, env); err != nil {
-		return nil, fail("query", err)
-	}
-	if req.Headers, err = renderTexts(r.a.headers, env); err != nil {
-		return nil, fail("headers", err)
-	}
-	if h := r.a.idempotencyHeader; h != "" {
-		req.Headers = httpconn.WithIdempotencyKey(req.Headers, &h, call.IdempotencyKey)
-	}
-	if b := r.a.body; b != nil {
-		v, err := definition.Render(b.value, env)
-		if err != nil {
-			return nil, fail("body", err)
-		}
-		req.BodyFormat, req.Body, req.XMLRoot = b.format, dropNulls(v), b.root
-	} else {
-		req.BodyFormat = "none"
-	}
-	if call.MaxResponseBytes > 0 {
-		req.MaxResponseBytes = min(httpconn.DefaultMaxResponseBytes, call.MaxResponseBytes)
-	}
+	req.Extract = r.a.outputs
+	req.SuccessStatuses = r.a.statuses.success
 
 	if r.a.paginate != nil {
 		return r.a.paginate.run(ctx, call, req, r.a.statuses, scrub)
@@ -155,32 +130,76 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 	return resp.Body, nil
 }
 
-// data is what templates read: input, connection (the declared
-// properties, the action's own included, defaults filled in) and env (the
-// declared variables that are set).
-func (r *runner) data(call connectors.Call, input any) map[string]any {
-	props := connectionData(call, r.rt.props, r.a.props)
+// render renders a compiled request with the data in env, for call: the
+// URL (the app's base URL and the request's path), the query, the headers
+// (with the idempotency key, where the request carries one) and the body.
+// A template that fails to render is fail(what, err).
+func (rt *runtime) render(rq *request, env definition.Env, call connectors.Call, fail func(what string, err error) error) (httpconn.Request, error) {
+	base, err := renderURL(rt.baseURL, rt.wholeBase, env, hostEscape)
+	if err != nil {
+		return httpconn.Request{}, fail("baseUrl", err)
+	}
+	path, err := renderURL(rq.path, false, env, url.PathEscape)
+	if err != nil {
+		return httpconn.Request{}, fail("path", err)
+	}
+	req := httpconn.Request{
+		Method:          rq.method,
+		URL:             strings.TrimSuffix(base, "/") + path,
+		SuccessStatuses: defaultSuccess,
+	}
+	if req.Query, err = renderTexts(rq.query, env); err != nil {
+		return httpconn.Request{}, fail("query", err)
+	}
+	if req.Headers, err = renderTexts(rq.headers, env); err != nil {
+		return httpconn.Request{}, fail("headers", err)
+	}
+	if h := rq.idempotencyHeader; h != "" {
+		req.Headers = httpconn.WithIdempotencyKey(req.Headers, &h, call.IdempotencyKey)
+	}
+	if b := rq.body; b != nil {
+		v, err := definition.Render(b.value, env)
+		if err != nil {
+			return httpconn.Request{}, fail("body", err)
+		}
+		req.BodyFormat, req.Body, req.XMLRoot = b.format, dropNulls(v), b.root
+	} else {
+		req.BodyFormat = "none"
+	}
+	if call.MaxResponseBytes > 0 {
+		req.MaxResponseBytes = min(httpconn.DefaultMaxResponseBytes, call.MaxResponseBytes)
+	}
+	return req, nil
+}
+
+// data is what templates read: vars (an action's input; a poll's cursor
+// and page), connection (the app's declared properties and an action's
+// own, defaults filled in) and env (the declared variables that are set).
+func (rt *runtime) data(call connectors.Call, vars map[string]any, actionProps []prop) map[string]any {
+	props := connectionData(call, rt.props, actionProps)
 	envs := map[string]any{}
-	for _, e := range r.rt.spec.Env {
+	for _, e := range rt.spec.Env {
 		if v, ok := call.Env[e.Name]; ok {
 			envs[e.Name] = v
 		}
 	}
-	return map[string]any{"input": input, "connection": props, "env": envs}
+	data := map[string]any{"connection": props, "env": envs}
+	maps.Copy(data, vars)
+	return data
 }
 
 // secrets are the values no error may quote: the connection's secret
 // fields and the secret environment variables.
-func (r *runner) secrets(call connectors.Call) []string {
+func (rt *runtime) secrets(call connectors.Call) []string {
 	var out []string
 	if call.Connection.Secrets != nil {
-		for _, name := range r.rt.secretFields {
+		for _, name := range rt.secretFields {
 			if v, ok := call.Connection.Secrets.Secret(name); ok && v != "" {
 				out = append(out, v)
 			}
 		}
 	}
-	for _, e := range r.rt.spec.Env {
+	for _, e := range rt.spec.Env {
 		if v := call.Env.Get(e.Name); e.Secret && v != "" {
 			out = append(out, v)
 		}

@@ -175,6 +175,7 @@ type built struct {
 	actions []*action
 	test    *action // the connection test; nil when the app has none
 	hooks   []connectors.Webhook
+	polls   []*compiledPoll
 }
 
 // check reports every problem of the app to v and, when there is none,
@@ -213,38 +214,8 @@ func (a *App) check(v *validator) *built {
 		v.add("status", definition.CodeInvalidValue, fmt.Sprintf("%q is not stable or beta", a.Status))
 	}
 
-	props := map[string]bool{}
-	for _, p := range a.Properties {
-		props[p.Name] = true
-	}
-	envs := map[string]bool{}
-	for _, e := range a.Env {
-		envs[e.Name] = true
-	}
-	refsFor := func(props map[string]bool) func(path string, refs []ref) {
-		return func(path string, refs []ref) {
-			for _, r := range refs {
-				switch {
-				case r.root == "connection" && !props[r.name]:
-					v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
-				case r.root == "env" && !envs[r.name]:
-					v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads env.%s, which is not one of the app's env variables", r.name))
-				}
-			}
-		}
-	}
-	templateFor := func(checkRefs func(string, []ref)) func(path, s string) tmpl {
-		return func(path, s string) tmpl {
-			t, refs, problems := compileTemplate(s)
-			for _, p := range problems {
-				v.add(path, p.code, p.msg)
-			}
-			checkRefs(path, refs)
-			return t
-		}
-	}
-	checkRefs := refsFor(props)
-	template := templateFor(checkRefs)
+	props := a.propertyNames()
+	template, checkRefs := a.templates(v, actionVars, nil, props)
 
 	if a.BaseURL == "" {
 		v.add("baseUrl", definition.CodeRequired, "is required")
@@ -290,10 +261,9 @@ func (a *App) check(v *validator) *built {
 		} else {
 			ids[act.ID] = i
 		}
-		refs, tpl := checkRefs, template
+		tpl, refs := template, checkRefs
 		if len(act.Properties) > 0 {
-			refs = refsFor(act.propNames(v, at, props))
-			tpl = templateFor(refs)
+			tpl, refs = a.templates(v, actionVars, nil, act.propNames(v, at, props))
 		}
 		c := act.check(v, at, tpl, refs)
 		if c == nil {
@@ -303,7 +273,7 @@ func (a *App) check(v *validator) *built {
 		}
 		c.spec.StepDefaults = stepDefaults(a.Defaults, act.Defaults)
 		checkStepDefaults(v, at+".defaults", act.Defaults)
-		act.checkResponse(v, at, c, a.Defaults)
+		act.compileStatuses(v, at, c, a.Defaults)
 		act.checkPaginate(v, at, c)
 		c.props = propList(act.Properties, act.ID+ActionPropertySep)
 	}
@@ -311,10 +281,10 @@ func (a *App) check(v *validator) *built {
 	if a.Test != nil {
 		test := a.Test.testAction()
 		if b.test = test.check(v, "test", template, checkRefs); b.test != nil {
-			test.checkResponse(v, "test", b.test, a.Defaults)
+			test.compileStatuses(v, "test", b.test, a.Defaults)
 		}
 	}
-	b.spec.Triggers, b.hooks = a.checkTriggers(v)
+	b.spec.Triggers, b.hooks, b.polls = a.checkTriggers(v)
 	if len(v.problems) > 0 {
 		return nil
 	}
@@ -354,6 +324,49 @@ func (a *App) check(v *validator) *built {
 		return nil
 	}
 	return b
+}
+
+// propertyNames are the names of the app's connection properties.
+func (a *App) propertyNames() map[string]bool {
+	props := map[string]bool{}
+	for _, p := range a.Properties {
+		props[p.Name] = true
+	}
+	return props
+}
+
+// templates returns how the app's templates of one kind (vars) compile,
+// and the check of what they read of the connection's properties and the
+// environment: every problem goes to v at the template's path. reads, when
+// not nil, records the variables read (cursor, page, ...); props are the
+// connection properties they may read.
+func (a *App) templates(v *validator, vars templateVars, reads map[string]bool, props map[string]bool) (template func(path, s string) tmpl, checkRefs func(string, []ref)) {
+	envs := map[string]bool{}
+	for _, e := range a.Env {
+		envs[e.Name] = true
+	}
+	checkRefs = func(path string, refs []ref) {
+		for _, r := range refs {
+			if reads != nil {
+				reads[r.root] = true
+			}
+			switch {
+			case r.root == "connection" && !props[r.name]:
+				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
+			case r.root == "env" && !envs[r.name]:
+				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads env.%s, which is not one of the app's env variables", r.name))
+			}
+		}
+	}
+	template = func(path, s string) tmpl {
+		t, refs, problems := compileTemplate(s, vars)
+		for _, p := range problems {
+			v.add(path, p.code, p.msg)
+		}
+		checkRefs(path, refs)
+		return t
+	}
+	return template, checkRefs
 }
 
 // spec maps an Auth onto the connectors package's constructor for its
@@ -430,17 +443,22 @@ func (au Auth) spec(v *validator, at string, props map[string]bool) (connectors.
 
 // action is a compiled Action.
 type action struct {
-	spec              connectors.ActionSpec
+	spec connectors.ActionSpec
+	request
+	outputs  map[string]string
+	statuses statuses
+	paginate *paging
+	props    []prop // the action's own properties
+}
+
+// request is a compiled Request.
+type request struct {
 	method            string
 	path              []pathPart
 	query             map[string]tmpl
 	headers           map[string]tmpl
 	idempotencyHeader string
 	body              *compiledBody
-	outputs           map[string]string
-	statuses          statuses
-	paginate          *paging
-	props             []prop // the action's own properties
 }
 
 type pathPart struct {
@@ -486,24 +504,37 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 		}
 	}
 
-	method := strings.ToUpper(act.Request.Method)
+	c.request = act.Request.check(v, at+".request", actionVars, template, checkRefs)
+
+	act.checkResponse(v, at, c)
+	if len(v.problems) > start {
+		return nil
+	}
+	return c
+}
+
+// check reports the problems of a request, at its path at, and compiles
+// it with templates of vars.
+func (rq *Request) check(v *validator, at string, vars templateVars, template func(path, s string) tmpl, checkRefs func(string, []ref)) request {
+	var c request
+	method := strings.ToUpper(rq.Method)
 	switch {
-	case act.Request.Method == "":
-		v.add(at+".request.method", definition.CodeRequired, "is required")
+	case rq.Method == "":
+		v.add(at+".method", definition.CodeRequired, "is required")
 	case !slices.Contains(methods, method):
-		v.add(at+".request.method", definition.CodeInvalidValue, fmt.Sprintf("%q is not GET, POST, PUT, PATCH or DELETE", act.Request.Method))
+		v.add(at+".method", definition.CodeInvalidValue, fmt.Sprintf("%q is not GET, POST, PUT, PATCH or DELETE", rq.Method))
 	}
 	c.method = method
 
 	switch {
-	case act.Request.Path == "":
-		v.add(at+".request.path", definition.CodeRequired, "is required")
-	case !strings.HasPrefix(act.Request.Path, "/"):
-		v.add(at+".request.path", definition.CodeInvalidValue, "must start with /")
+	case rq.Path == "":
+		v.add(at+".path", definition.CodeRequired, "is required")
+	case !strings.HasPrefix(rq.Path, "/"):
+		v.add(at+".path", definition.CodeInvalidValue, "must start with /")
 	default:
-		t := template(at+".request.path", act.Request.Path)
-		if strings.ContainsAny(act.Request.Path, "?#") {
-			v.add(at+".request.path", definition.CodeInvalidValue, "must not hold ? or #: put parameters in query")
+		t := template(at+".path", rq.Path)
+		if strings.ContainsAny(rq.Path, "?#") {
+			v.add(at+".path", definition.CodeInvalidValue, "must not hold ? or #: put parameters in query")
 		}
 		if segs, err := splitTemplate(t.expr); err == nil {
 			for _, s := range segs {
@@ -517,31 +548,31 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 	}
 
 	c.query = map[string]tmpl{}
-	for _, k := range slices.Sorted(maps.Keys(act.Request.Query)) {
-		p := definition.PathKey(at+".request.query", k)
+	for _, k := range slices.Sorted(maps.Keys(rq.Query)) {
+		p := definition.PathKey(at+".query", k)
 		if k == "" {
 			v.add(p, definition.CodeInvalidValue, "a query parameter needs a name")
 		}
-		c.query[k] = template(p, act.Request.Query[k])
+		c.query[k] = template(p, rq.Query[k])
 	}
 	c.headers = map[string]tmpl{}
-	for _, k := range slices.Sorted(maps.Keys(act.Request.Headers)) {
-		p := definition.PathKey(at+".request.headers", k)
+	for _, k := range slices.Sorted(maps.Keys(rq.Headers)) {
+		p := definition.PathKey(at+".headers", k)
 		if !headerToken(k) {
 			v.add(p, definition.CodeInvalidValue, fmt.Sprintf("%q is not a valid header name", k))
 		}
 		if strings.EqualFold(k, "Authorization") {
 			v.add(p, definition.CodeNotAllowed, "credentials come from the connection's auth, not from headers")
 		}
-		c.headers[k] = template(p, act.Request.Headers[k])
+		c.headers[k] = template(p, rq.Headers[k])
 	}
-	if h := act.Request.IdempotencyHeader; h != "" && !headerToken(h) {
-		v.add(at+".request.idempotencyHeader", definition.CodeInvalidValue, fmt.Sprintf("%q is not a valid header name", h))
+	if h := rq.IdempotencyHeader; h != "" && !headerToken(h) {
+		v.add(at+".idempotencyHeader", definition.CodeInvalidValue, fmt.Sprintf("%q is not a valid header name", h))
 	}
-	c.idempotencyHeader = act.Request.IdempotencyHeader
+	c.idempotencyHeader = rq.IdempotencyHeader
 
-	if body := act.Request.Body; body != nil {
-		bat := at + ".request.body"
+	if body := rq.Body; body != nil {
+		bat := at + ".body"
 		switch body.Format {
 		case "":
 			v.add(bat+".format", definition.CodeRequired, "is required: json, xml or form")
@@ -565,11 +596,16 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 			v.add(bat+".value", definition.CodeInvalidType, "a form body is an object")
 		}
 		var refs []ref
-		value := compileValue(body.Value, bat+".value", func(p string, tp templateProblem) { v.add(p, tp.code, tp.msg) }, &refs)
+		value := compileValue(body.Value, bat+".value", vars, func(p string, tp templateProblem) { v.add(p, tp.code, tp.msg) }, &refs)
 		checkRefs(bat+".value", refs)
 		c.body = &compiledBody{format: body.Format, value: value, root: body.Root}
 	}
+	return c
+}
 
+// checkResponse reports the problems of an action's response and output
+// schema, and compiles them into c.
+func (act *Action) checkResponse(v *validator, at string, c *action) {
 	c.outputs = act.Response.Outputs
 	for _, k := range slices.Sorted(maps.Keys(act.Response.Outputs)) {
 		p := definition.PathKey(at+".response.outputs", k)
@@ -606,10 +642,6 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 	default:
 		c.spec.Output, _ = connectors.ParseSchema([]byte(`{}`))
 	}
-	if len(v.problems) > start {
-		return nil
-	}
-	return c
 }
 
 func headerToken(name string) bool {
@@ -623,6 +655,18 @@ func headerToken(name string) bool {
 		}
 	}
 	return true
+}
+
+// checkJSONPath reports what is wrong with a JSONPath into a JSON answer
+// (a poll's items and cursors: answers that are JSON only).
+func checkJSONPath(path string) error {
+	if !strings.HasPrefix(strings.TrimSpace(path), "$") {
+		return fmt.Errorf("%q is not a JSONPath: it starts with $, as in $.data.id", path)
+	}
+	if err := httpconn.CheckPath(path); err != nil {
+		return fmt.Errorf("%q is not a valid JSONPath: %s", path, err)
+	}
+	return nil
 }
 
 // checkOutputPath compiles an output's JSONPath or XPath with httpconn's

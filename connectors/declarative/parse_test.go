@@ -115,7 +115,7 @@ func TestRewriteExpr(t *testing.T) {
 		{src: "steps.a.id", want: "steps.a.id", problems: 1},
 	}
 	for _, tt := range tests {
-		got, refs, problems := rewriteExpr(tt.src)
+		got, refs, problems := rewriteExpr(tt.src, actionVars)
 		if got != tt.want || fmt.Sprint(refs) != fmt.Sprint(tt.refs) || len(problems) != tt.problems {
 			t.Errorf("rewriteExpr(%q) = %q, %v, %v; want %q, %v, %d problems", tt.src, got, refs, problems, tt.want, tt.refs, tt.problems)
 		}

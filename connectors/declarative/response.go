@@ -49,9 +49,9 @@ func checkStatuses(v *validator, at string, success []string, notFound, retry []
 	}
 }
 
-// checkResponse checks the action's own status lists and compiles them
+// compileStatuses checks the action's own status lists and compiles them
 // over the app's defaults (each list the action gives replaces the app's).
-func (act *Action) checkResponse(v *validator, at string, c *action, d *Defaults) {
+func (act *Action) compileStatuses(v *validator, at string, c *action, d *Defaults) {
 	r := act.Response
 	// notFound is checked where outputs are.
 	checkStatuses(v, at+".response", r.Success, nil, r.Retry)

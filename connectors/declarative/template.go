@@ -13,15 +13,31 @@ import (
 
 // Templates are package definition's {{ }} templates. The definition
 // language exposes data, step, steps, item, index and state; an app's
-// templates read input, connection and env instead. So each expression is
-// rewritten before definition compiles or renders it: the top-level
-// names input, connection and env become data.input, data.connection and
-// data.env, and the action renders with data = {input, connection, env}.
-// The language's own variables (data, steps, ...) are refused, since an
-// app has no run to read them from.
+// templates read input, connection and env instead (a polling trigger's:
+// cursor, page, connection and env). So each expression is rewritten
+// before definition compiles or renders it: the top-level names input,
+// connection and env become data.input, data.connection and data.env, and
+// the action renders with data = {input, connection, env}. The language's
+// own variables (data, steps, ...) are refused, since an app has no run to
+// read them from.
 
-// appVars are the variables an app's templates read.
-var appVars = map[string]bool{"input": true, "connection": true, "env": true}
+// templateVars are the variables one kind of template reads, and how a
+// problem says so.
+type templateVars struct {
+	names map[string]bool
+	says  string
+}
+
+// The variables of an action's templates and of a poll's.
+var (
+	actionVars = templateVars{names: map[string]bool{"input": true, "connection": true, "env": true},
+		says: "templates read input, connection and env"}
+	pollVars = templateVars{names: map[string]bool{"cursor": true, "page": true, "connection": true, "env": true},
+		says: "a poll's templates read cursor, page, connection and env"}
+)
+
+// appVars are the variables any of an app's templates read.
+var appVars = map[string]bool{"input": true, "connection": true, "env": true, "cursor": true, "page": true}
 
 // runVars are the definition language's variables, which mean nothing in
 // an app.
@@ -33,9 +49,10 @@ type tmpl struct {
 	expr string // rewritten; the same as src when it holds no template
 }
 
-// ref is one read of a connection property or environment variable.
+// ref is one read of a connection property or environment variable, or
+// of a poll's cursor or page.
 type ref struct {
-	root, name string // "connection" or "env"; the name read
+	root, name string // "connection", "env", "cursor" or "page"; the name read
 }
 
 // splitTemplate is definition's own split, so an app's templates end
@@ -57,11 +74,12 @@ func nextNonSpace(s string, i int) byte {
 	return 0
 }
 
-// rewriteExpr rewrites one expression's top-level input, connection and
-// env to data.input, data.connection and data.env, and returns the
-// properties and variables it reads by name (connection.x, env.X,
-// connection["x"]). problems are names the app cannot read.
-func rewriteExpr(src string) (out string, refs []ref, problems []string) {
+// rewriteExpr rewrites one expression's top-level variables of vars (input,
+// connection and env for an action) to data.input, data.connection and
+// data.env, and returns the properties and variables it reads by name
+// (connection.x, env.X, connection["x"]). problems are names the template
+// cannot read.
+func rewriteExpr(src string, vars templateVars) (out string, refs []ref, problems []string) {
 	var b strings.Builder
 	var stack []byte // open brackets
 	var prev byte    // last significant character written
@@ -98,15 +116,20 @@ func rewriteExpr(src string) (out string, refs []ref, problems []string) {
 			key := len(stack) > 0 && stack[len(stack)-1] == '{' && (prev == '{' || prev == ',') && next == ':'
 			if !member && !call && !key {
 				switch {
-				case appVars[name]:
+				case vars.names[name]:
 					b.WriteString("data.")
-					if name != "input" {
+					switch name {
+					case "connection", "env":
 						if r, ok := readName(src[j:]); ok {
 							refs = append(refs, ref{root: name, name: r})
 						}
+					case "cursor", "page":
+						refs = append(refs, ref{root: name})
 					}
 				case runVars[name]:
-					problems = append(problems, fmt.Sprintf("%s is not available in an app: templates read input, connection and env", name))
+					problems = append(problems, fmt.Sprintf("%s is not available in an app: %s", name, vars.says))
+				case appVars[name]:
+					problems = append(problems, fmt.Sprintf("%s is not available here: %s", name, vars.says))
 				}
 			}
 			b.WriteString(name)
@@ -155,9 +178,9 @@ type templateProblem struct {
 	code, msg string
 }
 
-// compileTemplate rewrites s and checks that it compiles with definition's
-// CheckTemplate. It returns every problem found.
-func compileTemplate(s string) (tmpl, []ref, []templateProblem) {
+// compileTemplate rewrites s for vars and checks that it compiles with
+// definition's CheckTemplate. It returns every problem found.
+func compileTemplate(s string, vars templateVars) (tmpl, []ref, []templateProblem) {
 	t := tmpl{src: s, expr: s}
 	if !definition.HasTemplate(s) {
 		if strings.Contains(s, "}}") {
@@ -177,7 +200,7 @@ func compileTemplate(s string) (tmpl, []ref, []templateProblem) {
 			b.WriteString(seg.Text)
 			continue
 		}
-		out, r, bad := rewriteExpr(seg.Text)
+		out, r, bad := rewriteExpr(seg.Text, vars)
 		refs = append(refs, r...)
 		for _, msg := range bad {
 			problems = append(problems, templateProblem{definition.CodeUnknownVariable, "{{" + seg.Text + "}}: " + msg})
@@ -220,10 +243,10 @@ func unrewrite(s string) string {
 
 // compileValue rewrites every string of a JSON value (a body) and reports
 // problems by their path below at.
-func compileValue(v any, at string, report func(at string, p templateProblem), refs *[]ref) any {
+func compileValue(v any, at string, vars templateVars, report func(at string, p templateProblem), refs *[]ref) any {
 	switch x := v.(type) {
 	case string:
-		t, r, problems := compileTemplate(x)
+		t, r, problems := compileTemplate(x, vars)
 		*refs = append(*refs, r...)
 		for _, p := range problems {
 			report(at, p)
@@ -234,13 +257,13 @@ func compileValue(v any, at string, report func(at string, p templateProblem), r
 		// In key order, so that problems are reported in the same order
 		// every time.
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			out[k] = compileValue(x[k], definition.PathKey(at, k), report, refs)
+			out[k] = compileValue(x[k], definition.PathKey(at, k), vars, report, refs)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = compileValue(e, at+"["+strconv.Itoa(i)+"]", report, refs)
+			out[i] = compileValue(e, at+"["+strconv.Itoa(i)+"]", vars, report, refs)
 		}
 		return out
 	}

@@ -20,20 +20,21 @@ import (
 	"github.com/junction-run/junction/definition"
 )
 
-// Trigger is an event of the third party that starts runs. Apps declare
-// webhook triggers only: the third party calls Junction's gateway with
-// one JSON event per delivery.
+// Trigger is an event of the third party that starts runs: a webhook
+// (the third party calls Junction's gateway with one JSON event per
+// delivery) or a polling trigger (Junction asks the third party for new
+// items at an interval; see Poll).
 type Trigger struct {
 	// ID names the trigger: lowercase letters, digits and underscores.
 	ID string `json:"id"`
 	// Name is what people read.
 	Name string `json:"name"`
-	// Kind is webhook (polling triggers are not part of the format yet).
-	Kind        connectors.TriggerKind `json:"kind" enum:"webhook" description:"How the trigger learns of events: webhook."`
+	// Kind is webhook (the default) or polling.
+	Kind        connectors.TriggerKind `json:"kind,omitempty" enum:"webhook,polling" description:"How the trigger learns of events: webhook (the default) or polling."`
 	Description string                 `json:"description"`
 	// Payload is the JSON Schema of one event, an object: the delivery's
-	// body as a run receives it.
-	Payload json.RawMessage `json:"payload" description:"The JSON Schema of one event (the delivery's body), an object."`
+	// body as a run receives it, or one polled item.
+	Payload json.RawMessage `json:"payload" description:"The JSON Schema of one event (the delivery's body, or one polled item), an object."`
 	// SamplePayload is a real-looking event; it must match Payload.
 	SamplePayload json.RawMessage `json:"samplePayload" description:"A real-looking event, matching payload."`
 	// EventIDPath is the JSON pointer (RFC 6901) of the event's unique id
@@ -43,7 +44,10 @@ type Trigger struct {
 	// bodies without one; only when EventIDPath is empty.
 	EventIDHeader string `json:"eventIdHeader,omitempty" description:"The header holding the event's unique id, when the body has none."`
 	// Signature says how deliveries prove they come from the third party.
-	Signature *Signature `json:"signature" description:"How deliveries are authenticated."`
+	// Webhooks only.
+	Signature *Signature `json:"signature,omitempty" description:"webhook: how deliveries are authenticated."`
+	// Poll is how a polling trigger asks for new items. Polling only.
+	Poll *Poll `json:"poll,omitempty" description:"polling: the request that lists items, and how each poll reads them."`
 }
 
 // Signature schemes.
@@ -117,10 +121,12 @@ func (s *Signature) specName() string {
 }
 
 // checkTriggers reports the problems of the app's triggers and returns
-// their specs and code.
-func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connectors.Webhook) {
+// their specs and code: webhooks, and the compiled polls of polling
+// triggers.
+func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connectors.Webhook, []*compiledPoll) {
 	var specs []connectors.TriggerSpec
 	var hooks []connectors.Webhook
+	var polls []*compiledPoll
 	ids := map[string]int{}
 	for i := range a.Triggers {
 		at := "triggers[" + strconv.Itoa(i) + "]"
@@ -133,52 +139,37 @@ func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connector
 		if tr.Signature.signed() && len(a.Auth) > 0 && !slices.ContainsFunc(a.Auth, func(au Auth) bool { return au.Kind != connectors.AuthNone }) {
 			v.add(at+".signature", definition.CodeNotAllowed, "a signed trigger needs an auth kind other than none: the webhook secret is one of its fields")
 		}
+		if tr.Kind == connectors.TriggerPolling {
+			if p := a.checkPolling(v, at, tr); p != nil {
+				specs = append(specs, p.spec)
+				polls = append(polls, p)
+			}
+			continue
+		}
 		if spec, hook := tr.check(v, at); hook != nil {
 			specs = append(specs, spec)
 			hooks = append(hooks, hook)
 		}
 	}
-	return specs, hooks
+	return specs, hooks, polls
 }
 
 func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, connectors.Webhook) {
 	start := len(v.problems)
 	spec := connectors.TriggerSpec{
-		ID: tr.ID, Name: tr.Name, Kind: tr.Kind, Description: tr.Description,
+		ID: tr.ID, Name: tr.Name, Kind: connectors.TriggerWebhook, Description: tr.Description,
 		SamplePayload: tr.SamplePayload, IDPointer: tr.EventIDPath, IDHeader: tr.EventIDHeader,
 	}
 	v.checkNamed(at, tr.ID, tr.Name, tr.Description)
 	switch tr.Kind {
-	case "":
-		v.add(at+".kind", definition.CodeRequired, "is required")
-	case connectors.TriggerWebhook:
-	case connectors.TriggerPolling:
-		v.add(at+".kind", definition.CodeInvalidValue, "polling triggers are not supported in apps yet; only webhook")
+	case "", connectors.TriggerWebhook:
 	default:
-		v.add(at+".kind", definition.CodeInvalidValue, fmt.Sprintf("%q is not webhook", tr.Kind))
+		v.add(at+".kind", definition.CodeInvalidValue, fmt.Sprintf("%q is not webhook or polling", tr.Kind))
 	}
-
-	if len(bytes.TrimSpace(tr.Payload)) == 0 {
-		v.add(at+".payload", definition.CodeRequired, "is required: the JSON Schema of one event")
-	} else if s, err := connectors.ParseSchema(tr.Payload); err != nil {
-		for line := range strings.SplitSeq(err.Error(), "\n") {
-			v.add(at+".payload", definition.CodeInvalidValue, "is not a valid schema: "+line)
-		}
-	} else if !s.Type.Has(connectors.TypeObject) {
-		v.add(at+".payload", definition.CodeInvalidValue, "must be a schema of type object: a delivery's body is a JSON object")
-	} else {
-		spec.Payload = s
-		if len(bytes.TrimSpace(tr.SamplePayload)) == 0 {
-			v.add(at+".samplePayload", definition.CodeRequired, "is required: an event the docs show and tests replay")
-		} else if err := s.Validate(tr.SamplePayload); err != nil {
-			v.add(at+".samplePayload", definition.CodeInvalidValue, "does not match the payload schema: "+err.Error())
-		} else if tr.EventIDPath != "" && checkPointer(tr.EventIDPath) == nil {
-			// The gateway's own reading of the id, so the sample proves it.
-			if _, err := connectors.EventOf(connectors.TriggerSpec{ID: tr.ID, IDPointer: tr.EventIDPath}, nil, tr.SamplePayload); err != nil {
-				v.add(at+".samplePayload", definition.CodeInvalidValue, fmt.Sprintf("has no id (a non-empty string or an integer) at eventIdPath %s", tr.EventIDPath))
-			}
-		}
+	if tr.Poll != nil {
+		v.add(at+".poll", definition.CodeNotAllowed, "is for polling triggers only")
 	}
+	spec.Payload = tr.checkPayload(v, at, "a delivery's body is a JSON object", tr.EventIDPath, "eventIdPath")
 
 	switch {
 	case tr.EventIDPath == "" && tr.EventIDHeader == "":
@@ -372,6 +363,39 @@ func (s *Signature) verifyHMAC(d connectors.Delivery, tolerance time.Duration) e
 		return connectors.SignatureError(errBadSignature)
 	}
 	return nil
+}
+
+// checkPayload reports the problems of a trigger's payload schema and
+// sample, and returns the schema: an object (why says so), whose sample
+// has an id at pointer (the field idField says where) when it is valid.
+func (tr *Trigger) checkPayload(v *validator, at, why, pointer, idField string) *connectors.Schema {
+	if len(bytes.TrimSpace(tr.Payload)) == 0 {
+		v.add(at+".payload", definition.CodeRequired, "is required: the JSON Schema of one event")
+		return nil
+	}
+	s, err := connectors.ParseSchema(tr.Payload)
+	if err != nil {
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			v.add(at+".payload", definition.CodeInvalidValue, "is not a valid schema: "+line)
+		}
+		return nil
+	}
+	if !s.Type.Has(connectors.TypeObject) {
+		v.add(at+".payload", definition.CodeInvalidValue, "must be a schema of type object: "+why)
+		return nil
+	}
+	if len(bytes.TrimSpace(tr.SamplePayload)) == 0 {
+		v.add(at+".samplePayload", definition.CodeRequired, "is required: an event the docs show and tests replay")
+	} else if err := s.Validate(tr.SamplePayload); err != nil {
+		v.add(at+".samplePayload", definition.CodeInvalidValue, "does not match the payload schema: "+err.Error())
+	} else if pointer != "" && checkPointer(pointer) == nil {
+		// The gateway's (and the poll's) own reading of the id, so the
+		// sample proves it.
+		if _, err := connectors.EventOf(connectors.TriggerSpec{ID: tr.ID, IDPointer: pointer}, nil, tr.SamplePayload); err != nil {
+			v.add(at+".samplePayload", definition.CodeInvalidValue, fmt.Sprintf("has no id (a non-empty string or an integer) at %s %s", idField, pointer))
+		}
+	}
+	return s
 }
 
 // checkPointer checks a JSON pointer's syntax (RFC 6901) for an event id:

@@ -181,16 +181,9 @@ func prepare(req Request) (*prepared, error) {
 	// DefaultFollowRedirects are its own) and reads a negative
 	// FollowRedirects as none.
 
-	u, err := parseURL(req.URL)
+	u, err := TargetURL(req)
 	if err != nil {
 		return nil, err
-	}
-	if len(req.Query) > 0 {
-		q := u.Query()
-		for k, v := range req.Query {
-			q.Set(k, v)
-		}
-		u.RawQuery = q.Encode()
 	}
 	p.url, p.redactedURL = u, redactURL(u)
 
@@ -240,6 +233,25 @@ func prepare(req Request) (*prepared, error) {
 // parseURL accepts absolute http and https URLs; its errors never quote
 // the URL (see egress.ParseURL).
 func parseURL(raw string) (*url.URL, error) { return egress.ParseURL(raw) }
+
+// TargetURL is the URL Do sends req to: req.URL, which must be an
+// absolute http(s) URL, with req.Query added (a name already there is
+// replaced). A caller that resolves a relative link in the answer (a
+// Link header) resolves it against this URL.
+func TargetURL(req Request) (*url.URL, error) {
+	u, err := parseURL(req.URL)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Query) > 0 {
+		q := u.Query()
+		for k, v := range req.Query {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u, nil
+}
 
 // validHeaderName reports whether name is an RFC 9110 token.
 func validHeaderName(name string) bool {

@@ -1,6 +1,7 @@
 package httpconn
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"sort"
@@ -354,6 +355,7 @@ func (e jpCompare) test(node any, run *jpRun) bool {
 }
 
 func jpEqual(a, b any) bool {
+	a, b = jpNumber(a), jpNumber(b)
 	if af, ok := a.(float64); ok {
 		bf, ok := b.(float64)
 		return ok && af == bf
@@ -362,6 +364,7 @@ func jpEqual(a, b any) bool {
 }
 
 func jpLess(a, b any) bool {
+	a, b = jpNumber(a), jpNumber(b)
 	switch x := a.(type) {
 	case float64:
 		y, ok := b.(float64)
@@ -371,6 +374,17 @@ func jpLess(a, b any) bool {
 		return ok && x < y
 	}
 	return false
+}
+
+// jpNumber compares a number of a document decoded with UseNumber as the
+// float64 a literal is.
+func jpNumber(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+	}
+	return v
 }
 
 func (p *jpParser) orExpr() (jpExpr, error) {
@@ -460,6 +474,28 @@ func (p *jpParser) operand() (jpOperand, error) {
 	}
 	return jpOperand{}, p.errorf("expected @, $, a string, a number, true, false or null")
 }
+
+// JSONPath is a compiled JSONPath, the one Request.Extract runs, for
+// callers that read a document they decoded themselves: a declarative
+// app's poll decodes answers with json.Decoder.UseNumber so that an item
+// keeps every digit of a 64-bit id, and filters compare such numbers as
+// numbers.
+type JSONPath struct{ p *jsonPath }
+
+// CompileJSONPath compiles a path that starts with "$".
+func CompileJSONPath(src string) (*JSONPath, error) {
+	p, err := parseJSONPath(src)
+	if err != nil {
+		return nil, err
+	}
+	return &JSONPath{p: p}, nil
+}
+
+// Eval applies the path to a decoded JSON document, as Extract does: a
+// definite path (names and indexes only) gives the value, or nil when
+// absent; any other gives the list of values found. A path that needs more
+// than MaxExtractWork on doc is an error.
+func (jp *JSONPath) Eval(doc any) (any, error) { return jp.p.eval(doc) }
 
 // jpRun is one evaluation: the document $ stands for, and the work it
 // may still do.

@@ -3,6 +3,7 @@ package httpconn
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -114,4 +115,37 @@ func TestJSONPathErrors(t *testing.T) {
 		{"$.a..", "member name"},
 		{"$[]", "expected a name"},
 	})
+}
+
+// TestCompiledJSONPathKeepsNumbers: a document decoded with UseNumber
+// keeps a 64-bit id exactly, and filters still compare its numbers as
+// numbers.
+func TestCompiledJSONPathKeepsNumbers(t *testing.T) {
+	dec := json.NewDecoder(strings.NewReader(`{"data": [{"id": 9007199254740993, "n": 2}, {"id": 9007199254740995, "n": 10}]}`))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"$.data[0].id":            `9007199254740993`,
+		"$.data[?(@.n > 5)].id":   `[9007199254740995]`,
+		"$.data[?(@.n == 2)].id":  `[9007199254740993]`,
+		"$.data[?(@.n < 2.5)].id": `[9007199254740993]`,
+	} {
+		jp, err := CompileJSONPath(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got, err := jp.Eval(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if b, _ := json.Marshal(got); string(b) != want {
+			t.Errorf("%s = %s, want %s", path, b, want)
+		}
+	}
+	if _, err := CompileJSONPath("data"); err == nil {
+		t.Error("a path without $ compiled")
+	}
 }

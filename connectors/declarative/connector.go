@@ -42,7 +42,7 @@ func (a *App) Connector() (connectors.Connector, error) {
 	for i, c := range b.actions {
 		actions[i] = &runner{rt: r, a: c}
 	}
-	return connectors.New(b.spec, actions...).WithWebhooks(b.hooks...), nil
+	return r.withSubscriptions(connectors.New(b.spec, actions...).WithWebhooks(b.hooks...), b.subscriptions), nil
 }
 
 // runtime is what every action of one app shares.
@@ -95,10 +95,16 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
 	}
 
+	return r.send(ctx, call, r.data(call, input))
+}
+
+// send renders the request with data, the values of the app variables its
+// templates read, sends it and maps the answer.
+func (r *runner) send(ctx context.Context, call connectors.Call, data map[string]any) (any, error) {
 	secrets := r.secrets(call)
 	ctx = egress.WithSecrets(ctx, secrets...)
 	scrub := egress.NewScrubber(secrets...)
-	env := definition.Env{Data: r.data(call, input)}
+	env := definition.Env{Data: data}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
 	}

@@ -174,6 +174,9 @@ type built struct {
 	baseURL tmpl
 	actions []*action
 	hooks   []connectors.Webhook
+	// subscriptions are the subscribe requests of the triggers that have
+	// them, by trigger id.
+	subscriptions map[string]*subscription
 }
 
 // check reports every problem of the app to v and, when there is none,
@@ -212,32 +215,7 @@ func (a *App) check(v *validator) *built {
 		v.add("status", definition.CodeInvalidValue, fmt.Sprintf("%q is not stable or beta", a.Status))
 	}
 
-	props := map[string]bool{}
-	for _, p := range a.Properties {
-		props[p.Name] = true
-	}
-	envs := map[string]bool{}
-	for _, e := range a.Env {
-		envs[e.Name] = true
-	}
-	checkRefs := func(path string, refs []ref) {
-		for _, r := range refs {
-			switch {
-			case r.root == "connection" && !props[r.name]:
-				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
-			case r.root == "env" && !envs[r.name]:
-				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads env.%s, which is not one of the app's env variables", r.name))
-			}
-		}
-	}
-	template := func(path, s string) tmpl {
-		t, refs, problems := compileTemplate(s)
-		for _, p := range problems {
-			v.add(path, p.code, p.msg)
-		}
-		checkRefs(path, refs)
-		return t
-	}
+	template, checkRefs := a.templater(v, actionScope)
 
 	if a.BaseURL == "" {
 		v.add("baseUrl", definition.CodeRequired, "is required")
@@ -287,7 +265,7 @@ func (a *App) check(v *validator) *built {
 			b.actions = append(b.actions, c)
 		}
 	}
-	b.spec.Triggers, b.hooks = a.checkTriggers(v)
+	b.spec.Triggers, b.hooks, b.subscriptions = a.checkTriggers(v)
 	if len(v.problems) > 0 {
 		return nil
 	}

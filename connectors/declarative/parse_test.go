@@ -104,15 +104,17 @@ func TestRewriteExpr(t *testing.T) {
 		refs      []ref
 		problems  int
 	}{
-		{src: "input.email", want: "data.input.email"},
+		{src: "input.email", want: "data.input.email", refs: []ref{{"input", "email"}}},
 		{src: "connection.workspace", want: "data.connection.workspace", refs: []ref{{"connection", "workspace"}}},
 		{src: `env["ACME_KEY"]`, want: `data.env["ACME_KEY"]`, refs: []ref{{"env", "ACME_KEY"}}},
-		{src: "upper(input.name) + 'input.x'", want: "upper(data.input.name) + 'input.x'"},
-		{src: "{input: input.a}", want: "{input: data.input.a}"},
-		{src: "input.ok ? input : {}", want: "data.input.ok ? data.input : {}"},
-		{src: "input.a.input", want: "data.input.a.input"},
-		{src: "len(input.items) > 1.5", want: "len(data.input.items) > 1.5"},
+		{src: "upper(input.name) + 'input.x'", want: "upper(data.input.name) + 'input.x'", refs: []ref{{"input", "name"}}},
+		{src: "{input: input.a}", want: "{input: data.input.a}", refs: []ref{{"input", "a"}}},
+		{src: "input.ok ? input : {}", want: "data.input.ok ? data.input : {}", refs: []ref{{"input", "ok"}, {"input", ""}}},
+		{src: "input.a.input", want: "data.input.a.input", refs: []ref{{"input", "a"}}},
+		{src: "len(input.items) > 1.5", want: "len(data.input.items) > 1.5", refs: []ref{{"input", "items"}}},
 		{src: "steps.a.id", want: "steps.a.id", problems: 1},
+		{src: "webhook.url", want: "data.webhook.url", refs: []ref{{"webhook", "url"}}},
+		{src: `subscription["id"]`, want: `data.subscription["id"]`, refs: []ref{{"subscription", "id"}}},
 	}
 	for _, tt := range tests {
 		got, refs, problems := rewriteExpr(tt.src)

@@ -20,8 +20,10 @@ import (
 // The language's own variables (data, steps, ...) are refused, since an
 // app has no run to read them from.
 
-// appVars are the variables an app's templates read.
-var appVars = map[string]bool{"input": true, "connection": true, "env": true}
+// appVars are the variables an app's templates read; which of them a
+// template may read depends on where it is (a scope: an action's read
+// input, connection and env; a trigger's subscribe request webhook).
+var appVars = map[string]bool{"input": true, "connection": true, "env": true, "webhook": true, "subscription": true}
 
 // runVars are the definition language's variables, which mean nothing in
 // an app.
@@ -33,9 +35,10 @@ type tmpl struct {
 	expr string // rewritten; the same as src when it holds no template
 }
 
-// ref is one read of a connection property or environment variable.
+// ref is one read of an app variable: the variable, and the name read in
+// it when the template names one (connection.workspace, env["X"]).
 type ref struct {
-	root, name string // "connection" or "env"; the name read
+	root, name string // "input", "connection", "env", ...; "" for the variable as a whole
 }
 
 // splitTemplate is definition's own split, so an app's templates end
@@ -57,10 +60,11 @@ func nextNonSpace(s string, i int) byte {
 	return 0
 }
 
-// rewriteExpr rewrites one expression's top-level input, connection and
-// env to data.input, data.connection and data.env, and returns the
-// properties and variables it reads by name (connection.x, env.X,
-// connection["x"]). problems are names the app cannot read.
+// rewriteExpr rewrites one expression's top-level app variables (input,
+// connection, env, webhook, subscription) to data.input, data.connection,
+// ..., and returns every read of one, with the name read when it is
+// written as connection.x, env.X or connection["x"]. problems are names
+// the app cannot read.
 func rewriteExpr(src string) (out string, refs []ref, problems []string) {
 	var b strings.Builder
 	var stack []byte // open brackets
@@ -100,11 +104,8 @@ func rewriteExpr(src string) (out string, refs []ref, problems []string) {
 				switch {
 				case appVars[name]:
 					b.WriteString("data.")
-					if name != "input" {
-						if r, ok := readName(src[j:]); ok {
-							refs = append(refs, ref{root: name, name: r})
-						}
-					}
+					r, _ := readName(src[j:])
+					refs = append(refs, ref{root: name, name: r})
 				case runVars[name]:
 					problems = append(problems, fmt.Sprintf("%s is not available in an app: templates read input, connection and env", name))
 				}

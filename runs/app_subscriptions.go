@@ -62,7 +62,7 @@ type AppSubscriptionWant struct {
 	// Seq orders what is wanted: the definition's version when it was
 	// decided. A signal with a lower Seq than the last one is stale (two
 	// saves whose signals crossed) and ignored.
-	Seq    int                  `json:"seq"`
+	Seq    int                    `json:"seq"`
 	Target *AppSubscriptionTarget `json:"target,omitempty"`
 	// Deleted: the definition is gone; once unsubscribed the workflow
 	// forgets its record and ends.

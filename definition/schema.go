@@ -331,6 +331,7 @@ func schemaDocument() obj {
 			"id":        obj{"description": "Set by the server; ignored on input."},
 			"version":   obj{"description": "Set by the server; ignored on input."},
 			"createdAt": obj{"description": "Set by the server; ignored on input."},
+			"appSubscription": obj{"description": "Set by the server: the state of the subscription Junction keeps at the app for the trigger; ignored on input."},
 		},
 		"$defs": defs,
 	}

@@ -99,8 +99,8 @@ func TestSubscribeRenewUnsubscribe(t *testing.T) {
 	}
 	event := []byte(`{"event_id": "evt_sub_1", "type": "contact.created", "occurred_at": "2026-03-02T10:15:00Z",
 		"contact": {"id": "ct_1", "email": "ada@example.com", "lifecycle": "lead", "created_at": "2026-03-02T10:15:00Z"}}`)
-	if statuses, err := fake.Deliver(t.Context(), junction.Client(), "northwind", event); err != nil || len(statuses) != 1 {
-		t.Fatalf("delivered to %v: %v", statuses, err)
+	if delivered, err := fake.Deliver(t.Context(), junction.Client(), "northwind", event); err != nil || len(delivered) != 1 {
+		t.Fatalf("delivered %+v: %v", delivered, err)
 	}
 	got, err := hookOf(t, acme(t)).Receive(<-received)
 	if err != nil || len(got.Events) != 1 || got.Events[0].ID != "evt_sub_1" {

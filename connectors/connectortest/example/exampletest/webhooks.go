@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,36 +65,47 @@ func (s *Server) Webhooks(workspace string) []Webhook {
 	return out
 }
 
+// Delivered is one delivery Deliver made, and the receiver's answer.
+type Delivered struct {
+	URL    string
+	Status int
+	Body   []byte
+}
+
 // Deliver sends event (a JSON object whose "type" is its event type) to
 // every subscription of the workspace to that type, signed with the
-// subscription's secret as Acme signs deliveries, and returns the
-// statuses the receivers answered.
-func (s *Server) Deliver(ctx context.Context, client *http.Client, workspace string, event []byte) ([]int, error) {
+// subscription's secret as Acme signs deliveries, and returns what the
+// receivers answered.
+func (s *Server) Deliver(ctx context.Context, client *http.Client, workspace string, event []byte) ([]Delivered, error) {
 	var ev struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(event, &ev); err != nil {
 		return nil, fmt.Errorf("the event is not a JSON object: %w", err)
 	}
-	var statuses []int
+	var out []Delivered
 	for _, w := range s.Webhooks(workspace) {
 		if !slices.Contains(w.Events, ev.Type) {
 			continue
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(event))
 		if err != nil {
-			return statuses, err
+			return out, err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(example.SignatureHeader, Sign(event, w.Secret))
 		resp, err := client.Do(req)
 		if err != nil {
-			return statuses, fmt.Errorf("delivering to %s: %w", w.URL, err)
+			return out, fmt.Errorf("delivering to %s: %w", w.URL, err)
 		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, connectortest.MaxBody))
 		_ = resp.Body.Close()
-		statuses = append(statuses, resp.StatusCode)
+		if err != nil {
+			return out, fmt.Errorf("reading the answer of %s: %w", w.URL, err)
+		}
+		out = append(out, Delivered{URL: w.URL, Status: resp.StatusCode, Body: body})
 	}
-	return statuses, nil
+	return out, nil
 }
 
 // serveWebhooks answers the webhook routes, and reports whether r was one.

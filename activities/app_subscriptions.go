@@ -77,8 +77,12 @@ func (a *AppSubscriptions) request(ctx context.Context, in runs.AppSubscriptionC
 	c, t := a.Connectors, in.Target
 	what := fmt.Sprintf("%s %s.%s for definition %s", doing, t.App, t.Trigger, in.DefinitionID)
 	app, err := c.Registry.LookupFor(ctx, in.AccountID, t.App, t.AppVersion)
-	if err != nil {
+	switch {
+	case errors.Is(err, connectors.ErrUnknownConnector), errors.Is(err, connectors.ErrUnknownVersion):
 		return runs.AppSubscription{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", what, err), runs.ErrTypeBadRequest, nil)
+	case err != nil:
+		// The account's apps are read from the store, which may be down.
+		return runs.AppSubscription{}, prefixed(what, err)
 	}
 	s, ok := app.(connectors.WebhookSubscriber)
 	if !ok || !s.SubscribesWebhook(t.Trigger) {

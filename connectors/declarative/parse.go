@@ -215,7 +215,8 @@ func (a *App) check(v *validator) *built {
 		v.add("status", definition.CodeInvalidValue, fmt.Sprintf("%q is not stable or beta", a.Status))
 	}
 
-	template, checkRefs := a.templater(v, actionScope)
+	checkRefs := a.refsIn(v, actionScope, a.propertyNames())
+	template := templateWith(v, checkRefs)
 
 	if a.BaseURL == "" {
 		v.add("baseUrl", definition.CodeRequired, "is required")

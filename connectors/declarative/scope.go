@@ -28,21 +28,24 @@ func (s scope) list() string {
 	return strings.Join(s.vars[:len(s.vars)-1], ", ") + " and " + s.vars[len(s.vars)-1]
 }
 
-// templater returns the checks of the app's templates in scope s: template
-// compiles one template string and reports its problems at path;
-// checkRefs reports the reads of variables the scope does not have, of
-// connection properties the app does not declare, and of environment
-// variables it does not declare.
-func (a *App) templater(v *validator, s scope) (template func(path, src string) tmpl, checkRefs func(path string, refs []ref)) {
+// propertyNames are the names of the app's connection properties.
+func (a *App) propertyNames() map[string]bool {
 	props := map[string]bool{}
 	for _, p := range a.Properties {
 		props[p.Name] = true
 	}
+	return props
+}
+
+// refsIn returns the check of the variables templates in scope s read: it
+// reports a variable the scope does not have, a connection property not
+// among props, and an environment variable the app does not declare.
+func (a *App) refsIn(v *validator, s scope, props map[string]bool) func(path string, refs []ref) {
 	envs := map[string]bool{}
 	for _, e := range a.Env {
 		envs[e.Name] = true
 	}
-	checkRefs = func(path string, refs []ref) {
+	return func(path string, refs []ref) {
 		for _, r := range refs {
 			switch {
 			case !slices.Contains(s.vars, r.root):
@@ -55,7 +58,12 @@ func (a *App) templater(v *validator, s scope) (template func(path, src string) 
 			}
 		}
 	}
-	template = func(path, src string) tmpl {
+}
+
+// templateWith returns the check of one template string: it compiles it,
+// reports its problems at path and checks what it reads with checkRefs.
+func templateWith(v *validator, checkRefs func(path string, refs []ref)) func(path, src string) tmpl {
+	return func(path, src string) tmpl {
 		t, refs, problems := compileTemplate(src)
 		for _, p := range problems {
 			v.add(path, p.code, p.msg)
@@ -63,5 +71,4 @@ func (a *App) templater(v *validator, s scope) (template func(path, src string) 
 		checkRefs(path, refs)
 		return t
 	}
-	return template, checkRefs
 }

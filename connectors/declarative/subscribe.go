@@ -139,7 +139,8 @@ func (a *App) checkSubscription(v *validator, at string, tr *Trigger) *subscript
 // name; outputs are the JSONPaths read from the answer, by field name
 // ("id": "$.id"), each checked at at.<field>.
 func (a *App) checkRequest(v *validator, at, name string, req Request, sc scope, outputs map[string]string) *action {
-	template, checkRefs := a.templater(v, sc)
+	checkRefs := a.refsIn(v, sc, a.propertyNames())
+	template := templateWith(v, checkRefs)
 	// An action of the request alone: its id, name, kind and schemas are
 	// placeholders, valid by construction, so every problem found is the
 	// request's, at at.request.*.

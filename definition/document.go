@@ -182,6 +182,9 @@ type Document struct {
 	ID        string `json:"id,omitempty"`
 	Version   int    `json:"version,omitempty"`
 	CreatedAt string `json:"createdAt,omitempty"`
+	// AppSubscription (set by server) is the state of the definition's app
+	// subscription, when its trigger has one.
+	AppSubscription *AppSubscription `json:"appSubscription,omitempty"`
 }
 
 // Workflow is the definition proper: a name and the steps. The first step is the entry point;

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/manage"
 	"github.com/junction-run/junction/store"
 )
 
@@ -18,7 +20,7 @@ func (g *Gateway) createDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := g.definitions.Create(c.Request.Context(), c.Param("accountId"), body)
+	doc, err := g.definitions.Create(g.savingContext(c), c.Param("accountId"), body)
 	if doc != nil {
 		// Saved, even when its poll schedule failed.
 		c.Header("Location", definitionPath(doc.AccountID, doc.ID))
@@ -49,7 +51,7 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 				fieldError{Path: "header.If-Match", Code: "invalid_value", Message: "must be an ETag such as \"v3\""})
 		}
 	}
-	doc, err := g.definitions.Update(c.Request.Context(), c.Param("accountId"), id, body, ifVersion)
+	doc, err := g.definitions.Update(g.savingContext(c), c.Param("accountId"), id, body, ifVersion)
 	if errors.Is(err, store.ErrConflict) {
 		return &apiError{Status: http.StatusPreconditionFailed, Code: codeInvalidParameter,
 			Message: "The definition changed since you read it (If-Match does not name its latest version); read it again and retry.",
@@ -124,11 +126,18 @@ func (g *Gateway) deleteDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := g.definitions.Delete(c.Request.Context(), c.Param("accountId"), id, version); err != nil {
+	if err := g.definitions.Delete(g.savingContext(c), c.Param("accountId"), id, version); err != nil {
 		return err
 	}
 	c.Status(http.StatusAccepted)
 	return nil
+}
+
+// savingContext is the request's context for a save or delete of a
+// definition: with the gateway's public URL, which the webhook URL of an
+// app subscription starts with.
+func (g *Gateway) savingContext(c *gin.Context) context.Context {
+	return manage.WithPublicURL(c.Request.Context(), g.baseURL(c.Request))
 }
 
 func definitionPath(accountID, id string) string {

@@ -22,6 +22,11 @@ const TimeLayout = "2006-01-02T15:04:05.00Z"
 // definitionStore is what Definitions needs of the metadata store;
 // *store.Store implements it.
 type definitionStore interface {
+	// The app subscriptions of definitions (appsubscriptions.go).
+	AddAppSubscription(ctx context.Context, a store.AppSubscription) error
+	AppSubscriptions(ctx context.Context, accountID string, definitionIDs ...string) (map[string]store.AppSubscription, error)
+	DeleteAppSubscription(ctx context.Context, accountID, definitionID string) error
+
 	CreateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
 	UpdateDefinition(ctx context.Context, d store.Definition) (store.Definition, error)
 	UpdateDefinitionIfLatest(ctx context.Context, d store.Definition, expected int) (store.Definition, error)
@@ -39,12 +44,15 @@ type definitionStore interface {
 }
 
 // definitionsTemporal is what Definitions needs of Temporal: the poll
-// schedules, and the runs a deleted definition leaves; client.Client
-// implements it.
+// schedules, the app subscription workflows, and the runs a deleted
+// definition leaves; client.Client implements it.
 type definitionsTemporal interface {
 	visibility
 	TerminateWorkflow(ctx context.Context, workflowID, runID, reason string, details ...any) error
 	ScheduleClient() client.ScheduleClient
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
+		options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error)
 }
 
 // Definitions manages an account's definitions: every save is validated
@@ -85,13 +93,17 @@ func (d *Definitions) Create(ctx context.Context, accountID string, body []byte)
 	if err != nil {
 		return nil, err
 	}
-	// Only an app trigger can poll: other new definitions need no schedule.
+	// Only an app trigger can poll or be subscribed: other new definitions
+	// need neither.
 	if _, _, app := definition.AppTrigger(doc.Trigger); app {
 		if err := d.syncPollScheduleAfterSave(ctx, saved); err != nil {
 			return out, err
 		}
+		if err := d.syncAppSubscriptionAfterSave(ctx, saved); err != nil {
+			return out, err
+		}
 	}
-	return out, nil
+	return out, d.withAppSubscriptions(ctx, accountID, out)
 }
 
 // Update validates body and stores it as the next version of definition id;
@@ -113,11 +125,19 @@ func (d *Definitions) Update(ctx context.Context, accountID, id string, body []b
 	if err != nil {
 		return nil, err
 	}
-	// Also when this version does not poll: an earlier one may have.
+	// Also when this version does not poll or subscribe: an earlier one
+	// may have.
 	if err := d.syncPollScheduleAfterSave(ctx, saved); err != nil {
 		return nil, err
 	}
-	return view(saved)
+	if err := d.syncAppSubscriptionAfterSave(ctx, saved); err != nil {
+		return nil, err
+	}
+	out, err := view(saved)
+	if err != nil {
+		return nil, err
+	}
+	return out, d.withAppSubscriptions(ctx, accountID, out)
 }
 
 // parse reads and validates a definition: the language, then what it uses
@@ -163,7 +183,17 @@ func (d *Definitions) List(ctx context.Context, accountID string, page store.Pag
 	if err != nil {
 		return nil, failed(err, "Could not list definitions")
 	}
-	return views(recs)
+	return d.viewsWithAppSubscriptions(ctx, accountID, recs)
+}
+
+// viewsWithAppSubscriptions is views, with each definition's app
+// subscription.
+func (d *Definitions) viewsWithAppSubscriptions(ctx context.Context, accountID string, recs []store.Definition) ([]*definition.Document, error) {
+	docs, err := views(recs)
+	if err != nil {
+		return nil, err
+	}
+	return docs, d.withAppSubscriptions(ctx, accountID, docs...)
 }
 
 // Versions returns a definition's versions, newest first, or with version
@@ -178,13 +208,13 @@ func (d *Definitions) Versions(ctx context.Context, accountID, id string, versio
 		case err != nil:
 			return nil, failed(err, "Could not read the definition")
 		}
-		return views([]store.Definition{rec})
+		return d.viewsWithAppSubscriptions(ctx, accountID, []store.Definition{rec})
 	}
 	recs, err := d.store.DefinitionVersions(ctx, accountID, id, page)
 	if err != nil {
 		return nil, failed(err, "Could not read the definition")
 	}
-	return views(recs)
+	return d.viewsWithAppSubscriptions(ctx, accountID, recs)
 }
 
 // Get returns one stored version (0: the latest) of a definition.
@@ -218,6 +248,9 @@ func (d *Definitions) Delete(ctx context.Context, accountID, id string, version 
 	if version == 0 {
 		if err := d.deletePollSchedule(ctx, accountID, id); err != nil {
 			return failed(err, "Could not delete the definition's poll schedule")
+		}
+		if err := d.endAppSubscription(ctx, accountID, id); err != nil {
+			return failed(err, "Could not end the definition's app subscription")
 		}
 	}
 	// Terminate first: if that fails, nothing is deleted and the caller
@@ -254,6 +287,9 @@ func (d *Definitions) Delete(ctx context.Context, accountID, id string, version 
 		if err := d.syncPollSchedule(ctx, accountID, id); err != nil {
 			return failed(err, "Deleted the version, but could not update the definition's poll schedule")
 		}
+		if err := d.syncAppSubscription(ctx, accountID, id, version); err != nil {
+			return failed(err, "Deleted the version, but could not update the definition's app subscription")
+		}
 	}
 	return nil
 }
@@ -284,6 +320,7 @@ func toRecord(accountID, id string, doc *definition.Document) (store.Definition,
 	clean := *doc
 	clean.AccountID, clean.ID, clean.Version, clean.CreatedAt = "", "", 0, ""
 	clean.Definition.ID, clean.Definition.Version = "", 0
+	clean.AppSubscription = nil
 	if clean.Status == "" {
 		clean.Status = definition.StatusDisabled
 	}

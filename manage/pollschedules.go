@@ -142,21 +142,9 @@ func (d *Definitions) pollInput(ctx context.Context, rec store.Definition) (in r
 	if !ok {
 		return in, 0, false, nil
 	}
-	// The connection says which version of the app polls, as it says which
-	// one verifies webhooks; a connection deleted since leaves the latest
-	// stable one, and the poll fails naming the connection.
-	var appVersion string
-	conn, err := d.store.Connection(ctx, rec.AccountID, doc.TriggerConnection)
-	switch {
-	case err == nil:
-		appVersion = conn.AppVersion
-	case !errors.Is(err, store.ErrNotFound):
-		return in, 0, false, fmt.Errorf("reading connection %s: %w", doc.TriggerConnection, err)
-	}
-	// The definition's pin wins over the connection's version, as it does
-	// for the runs' connector steps.
-	if pinned := doc.Apps[app]; pinned != "" {
-		appVersion = pinned
+	appVersion, err := d.triggerAppVersion(ctx, rec.AccountID, doc, app)
+	if err != nil {
+		return in, 0, false, err
 	}
 	spec, _, err := d.connectors.TriggerFor(ctx, rec.AccountID, app, appVersion, triggerID)
 	if err != nil || spec.Kind != connectors.TriggerPolling {

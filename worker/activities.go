@@ -90,14 +90,19 @@ func NewActivities(d Dependencies) Activities {
 		states = &activities.States{Store: d.Store}
 		conversations.Store = d.Store
 	}
+	appSubscriptions := &activities.AppSubscriptions{Connectors: connectorActs}
+	if d.Store != nil {
+		appSubscriptions.Store = d.Store
+	}
 	return Activities{
-		Awaits:        awaits,
-		States:        states,
-		Conversations: conversations,
-		Outbound:      outboundActs,
-		HTTP:          httpActs,
-		Messaging:     &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
-		Connectors:    connectorActs,
+		AppSubscriptions: appSubscriptions,
+		Awaits:           awaits,
+		States:           states,
+		Conversations:    conversations,
+		Outbound:         outboundActs,
+		HTTP:             httpActs,
+		Messaging:        &activities.Messaging{Client: eightbyeight.NewClient(d.EightByEight), Connectors: connectorActs},
+		Connectors:       connectorActs,
 	}
 }
 

@@ -145,6 +145,9 @@ type Activities struct {
 	States *activities.States
 	// Conversations receives messages and logs replies.
 	Conversations *activities.Conversations
+	// AppSubscriptions subscribes definitions' webhook triggers at the
+	// apps that send them only once asked to.
+	AppSubscriptions *activities.AppSubscriptions
 }
 
 // Options tune the worker; zero values take the SDK's defaults.
@@ -260,6 +263,16 @@ func Register(r Registry, acts Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: runs.ConversationWorkflow})
 	r.RegisterActivityWithOptions(acts.Conversations.Receive, activity.RegisterOptions{Name: runs.ReceiveMessageActivity})
 	r.RegisterActivityWithOptions(acts.Conversations.RecordOutgoing, activity.RegisterOptions{Name: runs.RecordOutgoingActivity})
+	// App subscriptions: the workflow per definition that keeps its
+	// trigger subscribed at the app, and its requests.
+	if acts.AppSubscriptions == nil {
+		acts.AppSubscriptions = &activities.AppSubscriptions{Connectors: acts.Connectors}
+	}
+	r.RegisterWorkflowWithOptions(workflows.AppSubscription, workflow.RegisterOptions{Name: runs.AppSubscriptionWorkflow})
+	r.RegisterActivityWithOptions(acts.AppSubscriptions.Subscribe, activity.RegisterOptions{Name: runs.SubscribeAppWebhookActivity})
+	r.RegisterActivityWithOptions(acts.AppSubscriptions.Renew, activity.RegisterOptions{Name: runs.RenewAppWebhookActivity})
+	r.RegisterActivityWithOptions(acts.AppSubscriptions.Unsubscribe, activity.RegisterOptions{Name: runs.UnsubscribeAppWebhookActivity})
+	r.RegisterActivityWithOptions(acts.AppSubscriptions.Record, activity.RegisterOptions{Name: runs.RecordAppSubscriptionActivity})
 	// One activity per connector action, so histories read like the
 	// business: shopify.update_order, http.call.
 	for _, a := range acts.Connectors.Registry.Activities() {

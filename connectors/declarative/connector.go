@@ -49,7 +49,7 @@ func (a *App) Connector() (connectors.Connector, error) {
 	if b.test != nil {
 		c.WithCheck((&runner{rt: r, a: b.test}).check)
 	}
-	return c, nil
+	return r.withSubscriptions(c, b.subscriptions), nil
 }
 
 // runtime is what every action of one app shares.
@@ -103,10 +103,17 @@ func (r *runner) Run(ctx context.Context, call connectors.Call) (any, error) {
 		return nil, connectors.Errorf(connectors.BadRequest, "input of %s: %v", r.a.spec.ID, err)
 	}
 
+	return r.send(ctx, call, map[string]any{"input": input})
+}
+
+// send renders the request with vars (the values of the app variables its
+// templates read besides connection and env), sends it and maps the
+// answer.
+func (r *runner) send(ctx context.Context, call connectors.Call, vars map[string]any) (any, error) {
 	secrets := r.rt.secrets(call)
 	ctx = egress.WithSecrets(ctx, secrets...)
 	scrub := egress.NewScrubber(secrets...)
-	env := definition.Env{Data: r.rt.data(call, map[string]any{"input": input}, r.a.props)}
+	env := definition.Env{Data: r.rt.data(call, vars, r.a.props)}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
 	}

@@ -176,6 +176,9 @@ type built struct {
 	test    *action // the connection test; nil when the app has none
 	hooks   []connectors.Webhook
 	polls   []*compiledPoll
+	// subscriptions are the subscribe requests of the triggers that have
+	// them, by trigger id.
+	subscriptions map[string]*subscription
 }
 
 // check reports every problem of the app to v and, when there is none,
@@ -265,7 +268,7 @@ func (a *App) check(v *validator) *built {
 		if len(act.Properties) > 0 {
 			tpl, refs = a.templates(v, actionVars, nil, act.propNames(v, at, props))
 		}
-		c := act.check(v, at, tpl, refs)
+		c := act.check(v, at, actionVars, tpl, refs)
 		if c == nil {
 			c = &action{} // to report the rest's problems too
 		} else {
@@ -280,11 +283,11 @@ func (a *App) check(v *validator) *built {
 	a.Defaults.check(v)
 	if a.Test != nil {
 		test := a.Test.testAction()
-		if b.test = test.check(v, "test", template, checkRefs); b.test != nil {
+		if b.test = test.check(v, "test", actionVars, template, checkRefs); b.test != nil {
 			test.compileStatuses(v, "test", b.test, a.Defaults)
 		}
 	}
-	b.spec.Triggers, b.hooks, b.polls = a.checkTriggers(v)
+	b.spec.Triggers, b.hooks, b.polls, b.subscriptions = a.checkTriggers(v)
 	if len(v.problems) > 0 {
 		return nil
 	}
@@ -351,6 +354,7 @@ func (a *App) templates(v *validator, vars templateVars, reads map[string]bool, 
 				reads[r.root] = true
 			}
 			switch {
+			case r.name == "": // the variable as a whole
 			case r.root == "connection" && !props[r.name]:
 				v.add(path, definition.CodeUnknownVariable, fmt.Sprintf("reads connection.%s, which is not one of the app's properties", r.name))
 			case r.root == "env" && !envs[r.name]:
@@ -472,7 +476,7 @@ type compiledBody struct {
 	root   string
 }
 
-func (act *Action) check(v *validator, at string, template func(path, s string) tmpl, checkRefs func(string, []ref)) *action {
+func (act *Action) check(v *validator, at string, vars templateVars, template func(path, s string) tmpl, checkRefs func(string, []ref)) *action {
 	c := &action{spec: connectors.ActionSpec{
 		ID: act.ID, Name: act.Name, Kind: act.Kind, Description: act.Description,
 		Idempotent: act.Idempotent, SampleInput: act.SampleInput,
@@ -504,7 +508,7 @@ func (act *Action) check(v *validator, at string, template func(path, s string) 
 		}
 	}
 
-	c.request = act.Request.check(v, at+".request", actionVars, template, checkRefs)
+	c.request = act.Request.check(v, at+".request", vars, template, checkRefs)
 
 	act.checkResponse(v, at, c)
 	if len(v.problems) > start {

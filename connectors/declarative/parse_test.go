@@ -101,21 +101,30 @@ func TestParseInvalid(t *testing.T) {
 func TestRewriteExpr(t *testing.T) {
 	tests := []struct {
 		src, want string
+		vars      *templateVars // actionVars when nil
 		refs      []ref
 		problems  int
 	}{
-		{src: "input.email", want: "data.input.email"},
+		{src: "input.email", want: "data.input.email", refs: []ref{{"input", "email"}}},
 		{src: "connection.workspace", want: "data.connection.workspace", refs: []ref{{"connection", "workspace"}}},
 		{src: `env["ACME_KEY"]`, want: `data.env["ACME_KEY"]`, refs: []ref{{"env", "ACME_KEY"}}},
-		{src: "upper(input.name) + 'input.x'", want: "upper(data.input.name) + 'input.x'"},
-		{src: "{input: input.a}", want: "{input: data.input.a}"},
-		{src: "input.ok ? input : {}", want: "data.input.ok ? data.input : {}"},
-		{src: "input.a.input", want: "data.input.a.input"},
-		{src: "len(input.items) > 1.5", want: "len(data.input.items) > 1.5"},
+		{src: "upper(input.name) + 'input.x'", want: "upper(data.input.name) + 'input.x'", refs: []ref{{"input", "name"}}},
+		{src: "{input: input.a}", want: "{input: data.input.a}", refs: []ref{{"input", "a"}}},
+		{src: "input.ok ? input : {}", want: "data.input.ok ? data.input : {}", refs: []ref{{"input", "ok"}, {"input", ""}}},
+		{src: "input.a.input", want: "data.input.a.input", refs: []ref{{"input", "a"}}},
+		{src: "len(input.items) > 1.5", want: "len(data.input.items) > 1.5", refs: []ref{{"input", "items"}}},
 		{src: "steps.a.id", want: "steps.a.id", problems: 1},
+		{src: "webhook.url", want: "data.webhook.url", vars: &subscriptionVars, refs: []ref{{"webhook", "url"}}},
+		{src: `subscription["id"]`, want: `data.subscription["id"]`, vars: &subscriptionVars, refs: []ref{{"subscription", "id"}}},
+		{src: "webhook.url", want: "webhook.url", problems: 1},
+		{src: "cursor", want: "data.cursor", vars: &pollVars, refs: []ref{{"cursor", ""}}},
 	}
 	for _, tt := range tests {
-		got, refs, problems := rewriteExpr(tt.src, actionVars)
+		vars := actionVars
+		if tt.vars != nil {
+			vars = *tt.vars
+		}
+		got, refs, problems := rewriteExpr(tt.src, vars)
 		if got != tt.want || fmt.Sprint(refs) != fmt.Sprint(tt.refs) || len(problems) != tt.problems {
 			t.Errorf("rewriteExpr(%q) = %q, %v, %v; want %q, %v, %d problems", tt.src, got, refs, problems, tt.want, tt.refs, tt.problems)
 		}

@@ -238,8 +238,17 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 			v.add(at+"."+f.name, definition.CodeNotAllowed, "is for webhooks: a polled item's id is at poll.idPath")
 		}
 	}
-	if tr.Signature != nil {
-		v.add(at+".signature", definition.CodeNotAllowed, "is for webhooks: Junction asks for polled items itself")
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"signature", tr.Signature != nil}, {"eventTypePath", tr.EventTypePath != ""}, {"eventTypeHeader", tr.EventTypeHeader != ""},
+		{"eventTypes", len(tr.EventTypes) > 0}, {"conditions", len(tr.Conditions) > 0},
+		{"subscribe", tr.Subscribe != nil}, {"renew", tr.Renew != nil}, {"unsubscribe", tr.Unsubscribe != nil},
+	} {
+		if f.set {
+			v.add(at+"."+f.name, definition.CodeNotAllowed, "is for webhooks: Junction asks for polled items itself")
+		}
 	}
 	pl := tr.Poll
 	if pl == nil {

@@ -36,8 +36,18 @@ var (
 		says: "a poll's templates read cursor, page, connection and env"}
 )
 
+// The variables of a trigger's subscribe request (the webhook URL
+// Junction gives the app), and of its renew and unsubscribe requests (the
+// subscription too).
+var (
+	subscribeVars = templateVars{names: map[string]bool{"connection": true, "env": true, "webhook": true},
+		says: "a subscribe request's templates read connection, env and webhook"}
+	subscriptionVars = templateVars{names: map[string]bool{"connection": true, "env": true, "webhook": true, "subscription": true},
+		says: "a renew or unsubscribe request's templates read connection, env, webhook and subscription"}
+)
+
 // appVars are the variables any of an app's templates read.
-var appVars = map[string]bool{"input": true, "connection": true, "env": true, "cursor": true, "page": true}
+var appVars = map[string]bool{"input": true, "connection": true, "env": true, "cursor": true, "page": true, "webhook": true, "subscription": true}
 
 // runVars are the definition language's variables, which mean nothing in
 // an app.
@@ -49,10 +59,10 @@ type tmpl struct {
 	expr string // rewritten; the same as src when it holds no template
 }
 
-// ref is one read of a connection property or environment variable, or
-// of a poll's cursor or page.
+// ref is one read of an app variable: the variable, and the name read in
+// it when the template names one (connection.workspace, env["X"]).
 type ref struct {
-	root, name string // "connection", "env", "cursor" or "page"; the name read
+	root, name string // "input", "connection", "env", ...; "" for the variable as a whole
 }
 
 // splitTemplate is definition's own split, so an app's templates end
@@ -76,8 +86,8 @@ func nextNonSpace(s string, i int) byte {
 
 // rewriteExpr rewrites one expression's top-level variables of vars (input,
 // connection and env for an action) to data.input, data.connection and
-// data.env, and returns the properties and variables it reads by name
-// (connection.x, env.X, connection["x"]). problems are names the template
+// data.env, and returns every read of one, with the name read when it is written as
+// connection.x, env.X or connection["x"]. problems are names the template
 // cannot read.
 func rewriteExpr(src string, vars templateVars) (out string, refs []ref, problems []string) {
 	var b strings.Builder
@@ -118,14 +128,8 @@ func rewriteExpr(src string, vars templateVars) (out string, refs []ref, problem
 				switch {
 				case vars.names[name]:
 					b.WriteString("data.")
-					switch name {
-					case "connection", "env":
-						if r, ok := readName(src[j:]); ok {
-							refs = append(refs, ref{root: name, name: r})
-						}
-					case "cursor", "page":
-						refs = append(refs, ref{root: name})
-					}
+					r, _ := readName(src[j:])
+					refs = append(refs, ref{root: name, name: r})
 				case runVars[name]:
 					problems = append(problems, fmt.Sprintf("%s is not available in an app: %s", name, vars.says))
 				case appVars[name]:

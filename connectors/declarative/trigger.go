@@ -48,6 +48,23 @@ type Trigger struct {
 	Signature *Signature `json:"signature,omitempty" description:"webhook: how deliveries are authenticated."`
 	// Poll is how a polling trigger asks for new items. Polling only.
 	Poll *Poll `json:"poll,omitempty" description:"polling: the request that lists items, and how each poll reads them."`
+	// EventTypePath is the JSON pointer of the event's type in the body,
+	// e.g. "/type"; EventTypeHeader the header that holds it instead.
+	// With EventTypes (conditions.go).
+	EventTypePath   string `json:"eventTypePath,omitempty" description:"The JSON pointer of the event's type in the body (/type); with eventTypes."`
+	EventTypeHeader string `json:"eventTypeHeader,omitempty" description:"The header holding the event's type (X-Acme-Event), when the body has none; with eventTypes."`
+	// EventTypes are the types whose deliveries start runs; a delivery of
+	// another type is acknowledged and starts nothing.
+	EventTypes []string `json:"eventTypes,omitempty" description:"The event types that start runs; a delivery of another type is acknowledged (2xx) and starts nothing."`
+	// Conditions must all hold for a delivery to start runs; one that
+	// fails one is acknowledged and starts nothing.
+	Conditions []Condition `json:"conditions,omitempty" description:"What a delivery must hold to start runs; one that does not is acknowledged (2xx) and starts nothing."`
+	// Subscribe, Renew and Unsubscribe are the requests with which
+	// Junction points the third party at its webhook URL while a
+	// definition listens on the trigger (subscribe.go).
+	Subscribe   *Subscribe   `json:"subscribe,omitempty" description:"The request that asks the app to send the trigger's events to Junction's webhook URL, sent when a definition on the trigger is enabled."`
+	Renew       *Renew       `json:"renew,omitempty" description:"The request that extends a subscription before it expires; without it Junction subscribes again."`
+	Unsubscribe *Unsubscribe `json:"unsubscribe,omitempty" description:"The request that ends a subscription, sent when the definition is disabled, deleted or moves to another trigger."`
 }
 
 // Signature schemes.
@@ -56,6 +73,9 @@ const (
 	SchemeHMAC = "hmac"
 	// SchemeToken: a shared token in a header, compared as is.
 	SchemeToken = "token"
+	// SchemeBasic: HTTP Basic authentication whose password is the
+	// secret.
+	SchemeBasic = "basic"
 	// SchemeNone: deliveries are not authenticated.
 	SchemeNone = "none"
 )
@@ -77,8 +97,8 @@ const DefaultTolerance = 5 * time.Minute
 // Signature is how a webhook's deliveries are authenticated with the
 // connection's webhook secret (connectors.FieldWebhookSecret).
 type Signature struct {
-	// Scheme is hmac (the default), token or none.
-	Scheme string `json:"scheme,omitempty" enum:"hmac,token,none" description:"hmac (default): a MAC in a header; token: a shared token in a header; none: unsigned."`
+	// Scheme is hmac (the default), token, basic or none.
+	Scheme string `json:"scheme,omitempty" enum:"hmac,token,basic,none" description:"hmac (default): a MAC in a header; token: a shared token in a header; basic: HTTP Basic auth with the secret as password; none: unsigned."`
 	// Algorithm is hmac-sha256 or hmac-sha1. hmac only.
 	Algorithm string `json:"algorithm,omitempty" enum:"hmac-sha256,hmac-sha1" description:"hmac: the MAC's algorithm."`
 	// Header carries the MAC or the token.
@@ -97,6 +117,9 @@ type Signature struct {
 	// Tolerance is how far the timestamp may be from the time of receipt,
 	// a Go duration ("5m", the default). With TimestampHeader only.
 	Tolerance string `json:"tolerance,omitempty" description:"How old a timestamped delivery may be: 5m when not given."`
+	// Username is the user name basic deliveries give; any when empty.
+	// basic only.
+	Username string `json:"username,omitempty" description:"basic: the user name deliveries give (any when not set); the password is the webhook secret."`
 }
 
 // signed reports whether deliveries carry a signature or token.
@@ -109,6 +132,8 @@ func (s *Signature) specName() string {
 		return connectors.SignatureNone
 	case SchemeToken:
 		return "app_token"
+	case SchemeBasic:
+		return "app_basic"
 	}
 	name := "app_" + strings.ReplaceAll(s.Algorithm, "-", "_") + "_" + s.Encoding
 	if s.Over == OverURLBody {
@@ -121,12 +146,13 @@ func (s *Signature) specName() string {
 }
 
 // checkTriggers reports the problems of the app's triggers and returns
-// their specs and code: webhooks, and the compiled polls of polling
-// triggers.
-func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connectors.Webhook, []*compiledPoll) {
+// their specs and code: webhooks, the compiled polls of polling triggers,
+// and the subscriptions of the triggers that have them, by trigger id.
+func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connectors.Webhook, []*compiledPoll, map[string]*subscription) {
 	var specs []connectors.TriggerSpec
 	var hooks []connectors.Webhook
 	var polls []*compiledPoll
+	subs := map[string]*subscription{}
 	ids := map[string]int{}
 	for i := range a.Triggers {
 		at := "triggers[" + strconv.Itoa(i) + "]"
@@ -150,8 +176,11 @@ func (a *App) checkTriggers(v *validator) ([]connectors.TriggerSpec, []connector
 			specs = append(specs, spec)
 			hooks = append(hooks, hook)
 		}
+		if sub := a.checkSubscription(v, at, tr); sub != nil {
+			subs[tr.ID] = sub
+		}
 	}
-	return specs, hooks, polls
+	return specs, hooks, polls, subs
 }
 
 func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, connectors.Webhook) {
@@ -185,6 +214,7 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 	}
 
 	verify := tr.Signature.check(v, at+".signature")
+	accept := tr.checkFilter(v, at)
 	if len(v.problems) > start {
 		return spec, nil
 	}
@@ -192,7 +222,7 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 	if tr.Signature.signed() {
 		spec.SecretField = connectors.FieldWebhookSecret
 	}
-	return spec, &connectors.JSONWebhook{Spec: spec, Verify: verify}
+	return spec, filtered(&connectors.JSONWebhook{Spec: spec, Verify: verify}, accept)
 }
 
 // check reports the problems of a signature and returns the check of a
@@ -222,7 +252,8 @@ func (s *Signature) check(v *validator, at string) func(connectors.Delivery) err
 	switch s.Scheme {
 	case SchemeNone:
 		notAllowed(SchemeNone, nv{"algorithm", s.Algorithm}, nv{"header", s.Header}, nv{"encoding", s.Encoding},
-			nv{"prefix", s.Prefix}, nv{"over", s.Over}, nv{"timestampHeader", s.TimestampHeader}, nv{"tolerance", s.Tolerance})
+			nv{"prefix", s.Prefix}, nv{"over", s.Over}, nv{"timestampHeader", s.TimestampHeader}, nv{"tolerance", s.Tolerance},
+			nv{"username", s.Username})
 		if len(v.problems) > start {
 			return nil
 		}
@@ -230,14 +261,26 @@ func (s *Signature) check(v *validator, at string) func(connectors.Delivery) err
 	case SchemeToken:
 		header()
 		notAllowed(SchemeToken, nv{"algorithm", s.Algorithm}, nv{"encoding", s.Encoding}, nv{"over", s.Over},
-			nv{"timestampHeader", s.TimestampHeader}, nv{"tolerance", s.Tolerance})
+			nv{"timestampHeader", s.TimestampHeader}, nv{"tolerance", s.Tolerance}, nv{"username", s.Username})
 		if len(v.problems) > start {
 			return nil
 		}
 		return s.verifyToken
+	case SchemeBasic:
+		// The header is Authorization, as HTTP Basic's always is.
+		notAllowed(SchemeBasic, nv{"algorithm", s.Algorithm}, nv{"header", s.Header}, nv{"encoding", s.Encoding},
+			nv{"prefix", s.Prefix}, nv{"over", s.Over}, nv{"timestampHeader", s.TimestampHeader}, nv{"tolerance", s.Tolerance})
+		if strings.Contains(s.Username, ":") {
+			v.add(at+".username", definition.CodeInvalidValue, "a Basic user name cannot hold a colon")
+		}
+		if len(v.problems) > start {
+			return nil
+		}
+		return s.verifyBasic
 	case "", SchemeHMAC:
+		notAllowed(SchemeHMAC, nv{"username", s.Username})
 	default:
-		v.add(at+".scheme", definition.CodeInvalidValue, fmt.Sprintf("%q is not hmac, token or none", s.Scheme))
+		v.add(at+".scheme", definition.CodeInvalidValue, fmt.Sprintf("%q is not hmac, token, basic or none", s.Scheme))
 		return nil
 	}
 	switch s.Algorithm {

@@ -46,6 +46,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	contacts map[string][]Contact // by workspace
+	// webhooks are the subscriptions (webhooks.go), by workspace.
+	webhooks   map[string][]*Webhook
+	webhookSeq int
+	lifetime   time.Duration
 }
 
 // New starts a fake that t closes when it ends.
@@ -132,6 +136,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/contacts":
 		s.createContact(w, workspace, body)
+	case s.serveWebhooks(w, r, workspace, body):
 	default:
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	}

@@ -107,8 +107,10 @@ const (
 	maxAppKeyLen     = 63 // the declarative format's own limit
 	maxAppVersionLen = 128
 	maxAppBodyLen    = 4 << 20
-	maxAppNoteLen    = 2000 // characters
 )
+
+// MaxAppNoteLen is the most characters a deprecation's note may have.
+const MaxAppNoteLen = 2000
 
 func (a AppVersion) validate() error {
 	if err := a.Owner.validate(); err != nil {
@@ -154,8 +156,8 @@ func (d AppDeprecation) validate(key, version string) error {
 	if compareAppVersions(d.Replacement, version) <= 0 {
 		return fmt.Errorf("app %s %s: replacement %s is not a later version: %w", key, version, d.Replacement, ErrInvalid)
 	}
-	if !storable(d.Note) || utf8.RuneCountInString(d.Note) > maxAppNoteLen {
-		return fmt.Errorf("app %s %s: deprecation note must be at most %d characters of valid UTF-8 without NUL bytes: %w", key, version, maxAppNoteLen, ErrInvalid)
+	if !storable(d.Note) || utf8.RuneCountInString(d.Note) > MaxAppNoteLen {
+		return fmt.Errorf("app %s %s: deprecation note must be at most %d characters of valid UTF-8 without NUL bytes: %w", key, version, MaxAppNoteLen, ErrInvalid)
 	}
 	return nil
 }

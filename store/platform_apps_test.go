@@ -140,7 +140,7 @@ func TestDeprecateAppVersion(t *testing.T) {
 					{"replacement not a version", "1.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "two"}, ErrInvalid},
 					{"replacement not later", "2.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "1.0.0"}, ErrInvalid},
 					{"replacement itself", "2.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "2.0.0"}, ErrInvalid},
-					{"note too long", "1.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "2.0.0", Note: strings.Repeat("n", maxAppNoteLen+1)}, ErrInvalid},
+					{"note too long", "1.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "2.0.0", Note: strings.Repeat("n", MaxAppNoteLen+1)}, ErrInvalid},
 					{"no such version", "3.0.0", AppDeprecation{Date: "2027-06-30", Replacement: "4.0.0"}, ErrNotFound},
 				}
 				for _, tt := range bad {

@@ -100,23 +100,29 @@ func (c *Client) GoString() string { return c.String() }
 // errNoAccount: every route is scoped to an account.
 var errNoAccount = errors.New("apiclient: no account id")
 
-// request is one call to an account-scoped route.
+// request is one call to an account-scoped route, or to the platform's.
 type request struct {
 	method string
-	// path is the segments after /api/v1/accounts/{accountId}/; each is
-	// escaped on its own, so an id can never change the route.
-	path   []string
-	query  url.Values
-	header http.Header
-	body   []byte
+	// path is the segments after /api/v1/accounts/{accountId}/ (or
+	// /api/v1/platform/ when platform is set); each is escaped on its own,
+	// so an id can never change the route.
+	path     []string
+	platform bool
+	query    url.Values
+	header   http.Header
+	body     []byte
 }
 
 // endpoint is the request's URL.
 func (c *Client) endpoint(r request) string {
 	var b strings.Builder
 	b.WriteString(c.baseURL)
-	b.WriteString("/api/v1/accounts/")
-	b.WriteString(url.PathEscape(c.accountID))
+	if r.platform {
+		b.WriteString("/api/v1/platform")
+	} else {
+		b.WriteString("/api/v1/accounts/")
+		b.WriteString(url.PathEscape(c.accountID))
+	}
 	for _, seg := range r.path {
 		b.WriteByte('/')
 		b.WriteString(url.PathEscape(seg))
@@ -132,7 +138,7 @@ func (c *Client) endpoint(r request) string {
 // other status is an *APIError. It returns the response headers, for the
 // few callers that read one (ETag).
 func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error) {
-	if c.accountID == "" {
+	if c.accountID == "" && !r.platform {
 		return nil, errNoAccount
 	}
 	var body io.Reader

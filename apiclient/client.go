@@ -103,14 +103,16 @@ var errNoAccount = errors.New("apiclient: no account id")
 // request is one call to an account-scoped route, or to the platform's.
 type request struct {
 	method string
-	// path is the segments after /api/v1/accounts/{accountId}/ (or
-	// /api/v1/platform/ when platform is set); each is escaped on its own,
-	// so an id can never change the route.
-	path     []string
+	// path is the segments after /api/v1/accounts/{accountId}/; each is
+	// escaped on its own, so an id can never change the route.
+	path   []string
+	query  url.Values
+	header http.Header
+	body   []byte
+
+	// platform puts path after /api/v1/platform/ instead: the platform's
+	// routes, which belong to no account.
 	platform bool
-	query    url.Values
-	header   http.Header
-	body     []byte
 }
 
 // endpoint is the request's URL.

@@ -90,7 +90,7 @@ func TestCLIAppsTestAgainstADevStack(t *testing.T) {
 		Status string
 		Error  struct{ Type, Message string }
 	}
-	if jerr := json.Unmarshal([]byte(out), &run); jerr != nil || run.Status != "failed" || run.Error.Type == "" {
+	if jerr := json.Unmarshal([]byte(out), &run); jerr != nil || run.Status != "failed" || run.Error.Type != "Unprocessable" {
 		t.Errorf("-o json printed %s (%v)", out, jerr)
 	}
 

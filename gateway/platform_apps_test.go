@@ -288,3 +288,22 @@ func TestDefinitionsOnADeprecatedVersion(t *testing.T) {
 		requireProblem(t, e.call(http.MethodPost, base+"/definitions", e.admin, definition(`"apps": {"echoapp": "2.0.0"}, `)), http.StatusCreated)
 	})
 }
+
+// The account's manifest needs a key of the account; without stored apps
+// it is the public manifest.
+func TestAccountManifest(t *testing.T) {
+	e := newEnv(t)
+	var public, mine struct {
+		Connectors []struct{ ID, Owner string }
+	}
+	resp := e.call(http.MethodGet, "/api/v1/manifest", "", nil)
+	resp.decode(t, &public)
+	resp = e.call(http.MethodGet, base+"/manifest", e.reader, nil)
+	requireProblem(t, resp, http.StatusOK)
+	resp.decode(t, &mine)
+	if len(mine.Connectors) == 0 || len(mine.Connectors) != len(public.Connectors) || mine.Connectors[0].Owner != "" {
+		t.Errorf("the account's manifest %+v, want the %d built-in connectors", mine.Connectors, len(public.Connectors))
+	}
+	requireProblem(t, e.call(http.MethodGet, base+"/manifest", e.foreign, nil), http.StatusNotFound)
+	requireProblem(t, e.call(http.MethodGet, base+"/manifest", "", nil), http.StatusUnauthorized)
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/store"
 )
 
@@ -58,6 +59,12 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 		return err
 	}
 	return g.writeSavedDefinition(c, http.StatusOK, doc)
+}
+
+func writeDefinition(c *gin.Context, status int, doc *definition.Document) error {
+	c.Header("ETag", etag(doc.Version))
+	c.JSON(status, doc)
+	return nil
 }
 
 // etag names a definition version for If-Match: a PUT that sends it back

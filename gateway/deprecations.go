@@ -22,6 +22,9 @@ func (g *Gateway) writeSavedDefinition(c *gin.Context, status int, doc *definiti
 	for _, w := range g.definitions.Warnings(c.Request.Context(), c.Param("accountId"), doc) {
 		warnings = append(warnings, fieldError{Path: w.Path, Code: w.Code, Message: w.Message})
 	}
+	if len(warnings) == 0 {
+		return writeDefinition(c, status, doc)
+	}
 	c.Header("ETag", etag(doc.Version))
 	c.JSON(status, savedDefinitionView{Document: doc, Warnings: warnings})
 	return nil

@@ -21,9 +21,18 @@ type AppSource interface {
 	// found. An app neither has answers an error that wraps
 	// ErrUnknownConnector.
 	AppRegistry(ctx context.Context, accountID, key string, fresh bool) (*Registry, error)
-	// Apps lists the apps accountID can use this way, by key, each once:
+}
+
+// AppLister is an AppSource that lists what an account can use, for
+// ManifestFor.
+type AppLister interface {
+	// Apps lists the apps accountID can use as data, by key, each once:
 	// an account's own app hides the platform's of the same key.
 	Apps(ctx context.Context, accountID string) ([]StoredApp, error)
+}
+
+// AppForgetter is an AppSource that caches, for ForgetApp.
+type AppForgetter interface {
 	// Forget drops what is cached of app key, so that the next lookup
 	// reads it afresh: the account's, or, with accountID "", the
 	// platform's and every account's.
@@ -70,21 +79,23 @@ func (r *Registry) appSource() AppSource {
 // Call it after storing, deleting or deprecating a version, so that this
 // process sees the change at once.
 func (r *Registry) ForgetApp(accountID, key string) {
-	if src := r.appSource(); src != nil {
-		src.Forget(accountID, key)
+	if f, ok := r.appSource().(AppForgetter); ok {
+		f.Forget(accountID, key)
 	}
 }
 
 // ManifestFor is Manifest on behalf of an account: the built-in connectors
 // and, marked with their Owner, the apps written as data that the account
-// can use (its own and the platform's), sorted by id.
+// can use (its own and the platform's), sorted by id, when the AppSource is
+// an AppLister.
 func (r *Registry) ManifestFor(ctx context.Context, accountID string) (ManifestDoc, error) {
 	doc := r.Manifest()
 	src := r.appSource()
-	if src == nil || accountID == "" {
+	lister, ok := src.(AppLister)
+	if !ok || accountID == "" {
 		return doc, nil
 	}
-	apps, err := src.Apps(ctx, accountID)
+	apps, err := lister.Apps(ctx, accountID)
 	if err != nil {
 		return ManifestDoc{}, fmt.Errorf("listing the apps of account %s: %w", accountID, err)
 	}

@@ -49,7 +49,11 @@ const storedAppsTTL = 30 * time.Second
 // versions takes.
 var storedAppsPage = store.Page{Limit: 1000}
 
-var _ connectors.AppSource = (*storedApps)(nil)
+var (
+	_ connectors.AppSource    = (*storedApps)(nil)
+	_ connectors.AppLister    = (*storedApps)(nil)
+	_ connectors.AppForgetter = (*storedApps)(nil)
+)
 
 func newStoredApps(st *store.Store) *storedApps {
 	return &storedApps{store: st, apps: map[storedAppKey]cachedApp{}, resolved: map[storedAppKey]cachedApp{}, now: time.Now}
@@ -73,7 +77,7 @@ func (s *storedApps) AppRegistry(ctx context.Context, accountID, key string, fre
 	return reg, nil
 }
 
-// Apps implements connectors.AppSource.
+// Apps implements connectors.AppLister.
 func (s *storedApps) Apps(ctx context.Context, accountID string) ([]connectors.StoredApp, error) {
 	var out []connectors.StoredApp
 	seen := map[string]bool{}
@@ -95,7 +99,7 @@ func (s *storedApps) Apps(ctx context.Context, accountID string) ([]connectors.S
 	return out, nil
 }
 
-// Forget implements connectors.AppSource.
+// Forget implements connectors.AppForgetter.
 func (s *storedApps) Forget(accountID, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -100,7 +100,7 @@ func (c *Client) GoString() string { return c.String() }
 // errNoAccount: every route is scoped to an account.
 var errNoAccount = errors.New("apiclient: no account id")
 
-// request is one call to an account-scoped route.
+// request is one call to an account-scoped route, or to the platform's.
 type request struct {
 	method string
 	// path is the segments after /api/v1/accounts/{accountId}/; each is
@@ -109,14 +109,22 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   []byte
+
+	// platform puts path after /api/v1/platform/ instead: the platform's
+	// routes, which belong to no account.
+	platform bool
 }
 
 // endpoint is the request's URL.
 func (c *Client) endpoint(r request) string {
 	var b strings.Builder
 	b.WriteString(c.baseURL)
-	b.WriteString("/api/v1/accounts/")
-	b.WriteString(url.PathEscape(c.accountID))
+	if r.platform {
+		b.WriteString("/api/v1/platform")
+	} else {
+		b.WriteString("/api/v1/accounts/")
+		b.WriteString(url.PathEscape(c.accountID))
+	}
 	for _, seg := range r.path {
 		b.WriteByte('/')
 		b.WriteString(url.PathEscape(seg))
@@ -132,7 +140,7 @@ func (c *Client) endpoint(r request) string {
 // other status is an *APIError. It returns the response headers, for the
 // few callers that read one (ETag).
 func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error) {
-	if c.accountID == "" {
+	if c.accountID == "" && !r.platform {
 		return nil, errNoAccount
 	}
 	var body io.Reader

@@ -244,6 +244,54 @@ func TestClientRequestsAndAnswers(t *testing.T) {
 			header: map[string]string{"Idempotency-Key": "", "Content-Type": ""},
 			result: TriggerResult{EventID: "e", Runs: []Run{}},
 		},
+		{
+			name: "push an app to the account",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.PushApp(ctx, json.RawMessage(appJSON), AppOptions{})
+			},
+			answer: answer{status: 201, header: map[string]string{"Location": "/api/v1/accounts/acme/apps/crm/versions/1.0.0"}, body: storedAppJSON},
+			method: "POST", path: "/api/v1/accounts/acme/apps", body: appJSON,
+			result: withCreated(wantApp, true),
+		},
+		{
+			name: "push an app to the platform",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.PushApp(ctx, json.RawMessage(appJSON), AppOptions{Platform: true})
+			},
+			answer: answer{status: 200, body: storedAppJSON},
+			method: "POST", path: "/api/v1/platform/apps", body: appJSON,
+			result: wantApp,
+		},
+		{
+			name: "put a platform app version",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.PutAppVersion(ctx, "crm", "1.0.0", json.RawMessage(appJSON), AppOptions{Platform: true})
+			},
+			answer: answer{status: 201, header: map[string]string{"Location": "/api/v1/platform/apps/crm/versions/1.0.0"}, body: storedAppJSON},
+			method: "PUT", path: "/api/v1/platform/apps/crm/versions/1.0.0", body: appJSON,
+			result: withCreated(wantApp, true),
+		},
+		{
+			name: "run an action",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RunAction(ctx, "crm.create_contact", ActionRequest{Connection: "c1", Inputs: json.RawMessage(`{"email":"a@example.com"}`),
+					Version: "1.0.0", Wait: time.Minute, IdempotencyKey: "try-1"})
+			},
+			answer: answer{status: 200, body: actionRunJSON},
+			method: "POST", path: "/api/v1/accounts/acme/actions/crm.create_contact",
+			body:   `{"connection":"c1","inputs":{"email":"a@example.com"},"version":"1.0.0","wait":"1m0s"}`,
+			header: map[string]string{"Idempotency-Key": "try-1"},
+			result: wantActionRun,
+		},
+		{
+			name: "read an action's run, waiting",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ActionRun(ctx, "crm.create_contact", "try-1", 30*time.Second)
+			},
+			answer: answer{status: 200, body: actionRunJSON},
+			method: "GET", path: "/api/v1/accounts/acme/actions/crm.create_contact/runs/try-1", query: "wait=30s",
+			result: wantActionRun,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,6 +330,26 @@ func TestClientRequestsAndAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+const (
+	appJSON       = `{"key":"crm","version":"1.0.0"}`
+	storedAppJSON = `{"key":"crm","version":"1.0.0","name":"CRM","status":"deprecated","owner":"platform",
+	  "deprecation":{"date":"2027-06-30","replacement":"2.0.0"},"createdAt":"2026-11-24T07:41:06.22Z","app":{"key":"crm"}}`
+	actionRunJSON = `{"action":"crm.create_contact","workflowId":"try-1","temporalWorkflowId":"acme/action.crm.create_contact/try-1",
+	  "runId":"r1","status":"completed","temporalStatus":"COMPLETED","output":{"id":"ct_1"}}`
+)
+
+var (
+	wantApp = App{Key: "crm", Version: "1.0.0", Name: "CRM", Status: "deprecated", Owner: "platform",
+		Deprecation: &AppDeprecation{Date: "2027-06-30", Replacement: "2.0.0"}, CreatedAt: "2026-11-24T07:41:06.22Z"}
+	wantActionRun = ActionRun{Action: "crm.create_contact", WorkflowID: "try-1", TemporalWorkflowID: "acme/action.crm.create_contact/try-1",
+		RunID: "r1", Status: ActionCompleted, TemporalStatus: "COMPLETED", Output: json.RawMessage(`{"id":"ct_1"}`)}
+)
+
+func withCreated(a App, created bool) App {
+	a.Created = created
+	return a
 }
 
 func withETag(d Definition, etag string) Definition {

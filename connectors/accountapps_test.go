@@ -3,6 +3,7 @@ package connectors_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/junction-run/junction/connectors"
@@ -15,6 +16,18 @@ import (
 type appSource struct {
 	cached, fresh *connectors.Registry
 	freshReads    int
+	forgotten     []string
+}
+
+func (s *appSource) Apps(_ context.Context, accountID string) ([]connectors.StoredApp, error) {
+	if accountID != "acme" {
+		return nil, nil
+	}
+	return []connectors.StoredApp{{Key: example.ID, Owner: connectors.OwnerPlatform}}, nil
+}
+
+func (s *appSource) Forget(accountID, key string) {
+	s.forgotten = append(s.forgotten, accountID+"/"+key)
 }
 
 func (s *appSource) AppRegistry(_ context.Context, accountID, key string, fresh bool) (*connectors.Registry, error) {
@@ -61,5 +74,80 @@ func TestLookupForAnAccountsApps(t *testing.T) {
 	// The built-in has no such version: still not the account's.
 	if _, err := builtIns.LookupFor(context.Background(), "acme", example.ID, newest); !errors.Is(err, connectors.ErrUnknownVersion) {
 		t.Errorf("built-in: %v %v", c, err)
+	}
+}
+
+// The manifest of an account adds, after the built-in connectors, the apps
+// it can use as data, each marked with who keeps it; a built-in key is the
+// built-in's.
+func TestManifestForAnAccount(t *testing.T) {
+	all := connectors.NewRegistry()
+	all.MustRegister(example.NewV0())
+	all.MustRegister(example.New())
+	src := &appSource{cached: all, fresh: all}
+	builtIns := catalogOf(t)
+	builtIns.WithAccountApps(src)
+
+	doc, err := builtIns.ManifestFor(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range doc.Connectors {
+		ids = append(ids, c.ID+"/"+string(c.Owner))
+	}
+	if want := []string{"acme/platform", "other/"}; !slices.Equal(ids, want) {
+		t.Errorf("manifest of acme: %v, want %v", ids, want)
+	}
+	if got := doc.Connectors[0]; got.DefaultVersion != "1.0.0" || len(got.Versions) != 2 {
+		t.Errorf("the stored app in the manifest: %+v", got)
+	}
+	if doc, _ := builtIns.ManifestFor(context.Background(), "globex"); len(doc.Connectors) != 1 {
+		t.Errorf("manifest of an account without apps: %+v", doc.Connectors)
+	}
+	if doc := builtIns.Manifest(); len(doc.Connectors) != 1 || doc.Connectors[0].Owner != "" {
+		t.Errorf("the manifest of no account: %+v", doc.Connectors)
+	}
+
+	// A built-in of the same key hides the stored app.
+	shadow := connectors.NewRegistry()
+	shadow.MustRegister(example.New())
+	shadow.WithAccountApps(src)
+	if doc, _ := shadow.ManifestFor(context.Background(), "acme"); len(doc.Connectors) != 1 || doc.Connectors[0].Owner != "" {
+		t.Errorf("a stored app of a built-in key: %+v", doc.Connectors)
+	}
+
+	builtIns.ForgetApp("acme", example.ID)
+	builtIns.ForgetApp("", example.ID)
+	if want := []string{"acme/" + example.ID, "/" + example.ID}; !slices.Equal(src.forgotten, want) {
+		t.Errorf("forgotten %v, want %v", src.forgotten, want)
+	}
+}
+
+// catalogOf is a registry of one built-in connector, "other".
+func catalogOf(t *testing.T) *connectors.Registry {
+	t.Helper()
+	spec := example.New().Spec()
+	spec.ID, spec.Triggers, spec.States = "other", nil, nil
+	r := connectors.NewRegistry()
+	r.MustRegister(connectors.New(spec, example.New().Actions()...))
+	return r
+}
+
+// A stored version deprecated after it was written says so in its spec,
+// and is no longer the default.
+func TestWithDeprecation(t *testing.T) {
+	r := connectors.NewRegistry()
+	dep := connectors.Deprecation{Date: "2027-06-30", Replacement: "2.0.0", Note: "moved"}
+	r.MustRegister(example.New().WithDeprecation(dep))
+	c, err := r.Lookup(example.ID, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Spec(); s.Status != connectors.StatusDeprecated || s.Deprecation == nil || *s.Deprecation != dep {
+		t.Errorf("spec %s %+v", s.Status, s.Deprecation)
+	}
+	if _, err := r.Lookup(example.ID, ""); !errors.Is(err, connectors.ErrUnknownVersion) {
+		t.Errorf("the default of an app whose one version is deprecated: %v", err)
 	}
 }

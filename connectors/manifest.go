@@ -37,6 +37,9 @@ type ManifestConnector struct {
 	DefaultVersion string `json:"defaultVersion,omitempty"`
 	// Versions are newest first.
 	Versions []Spec `json:"versions"`
+	// Owner is who keeps an app written as data (Registry.ManifestFor):
+	// the account or the platform; empty for a built-in connector.
+	Owner AppOwner `json:"owner,omitempty"`
 }
 
 // Documented returns the version the docs describe in full: the default

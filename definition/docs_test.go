@@ -31,6 +31,7 @@ var codeDocs = []struct{ code, meaning string }{
 	{CodeUnknownFunction, "An expression calls a function that does not exist."},
 	{CodeUnknownVariable, "An expression reads a name other than data, step, steps, item, index and env."},
 	{CodeLimitExceeded, "A definition or expression is too big: more than 1000 steps, do blocks nested more than 16 deep, an expression longer than 4096 bytes or with more than 1000 syntax nodes."},
+	{CodeDeprecated, "apps pins a connector version that is deprecated: a warning (in the saved definition's warnings) until its deprecation date, refused after it."},
 	{CodeEvaluation, "Run time only: an expression failed while a run evaluated it (reported in the run's errors, not by validation)."},
 }
 

@@ -258,6 +258,7 @@ const (
 	CodeInvalidReference  = "invalid_reference"  // a reference to a step in another block
 	CodeUnreachableStep   = "unreachable_step"   // no path from the entry step leads to this step
 	CodeConflict          = "conflict"           // fields that cannot be used together
+	CodeDeprecated        = "deprecated"         // a connector version deprecated (a warning) or past its deprecation date
 	CodeExpressionSyntax  = "expression_syntax"  // a {{ }} template or expression that does not compile
 	CodeUnknownFunction   = "unknown_function"   // an expression calls a function that does not exist
 	CodeUnknownVariable   = "unknown_variable"   // an expression reads a variable that does not exist

@@ -84,21 +84,33 @@ func (g *Gateway) appVersionDefinitions(c *gin.Context) error {
 	return nil
 }
 
-// storedAppView is one version of an app the account wrote as data: its
-// metadata and, when one version is asked for or created, the document as
-// it was sent.
+// storedAppView is one version of an app written as data, an account's or
+// the platform's: its metadata, its deprecation and, when one version is
+// asked for or stored, the document as it was sent. Status is "deprecated"
+// once the version is, as for a built-in connector's version (GET
+// /api/v1/apps); the document keeps the status it was written with.
 type storedAppView struct {
-	Key       string          `json:"key"`
-	Version   string          `json:"version"`
-	Name      string          `json:"name"`
-	Status    string          `json:"status"`
-	CreatedAt string          `json:"createdAt"`
-	App       json.RawMessage `json:"app,omitempty"`
+	Key         string                  `json:"key"`
+	Version     string                  `json:"version"`
+	Name        string                  `json:"name"`
+	Status      string                  `json:"status"`
+	Owner       connectors.AppOwner     `json:"owner"`
+	Deprecation *connectors.Deprecation `json:"deprecation,omitempty"`
+	CreatedAt   string                  `json:"createdAt"`
+	App         json.RawMessage         `json:"app,omitempty"`
 }
 
 func viewStoredApp(a store.AppVersion) storedAppView {
-	return storedAppView{Key: a.Key, Version: a.Version, Name: a.Name, Status: a.Status,
+	v := storedAppView{Key: a.Key, Version: a.Version, Name: a.Name, Status: a.Status, Owner: connectors.OwnerAccount,
 		CreatedAt: formatTime(a.CreatedAt), App: a.Body}
+	if a.Owner.Platform {
+		v.Owner = connectors.OwnerPlatform
+	}
+	if d := a.Deprecation; d != nil {
+		v.Status = string(connectors.StatusDeprecated)
+		v.Deprecation = &connectors.Deprecation{Date: d.Date, Replacement: d.Replacement, Note: d.Note}
+	}
+	return v
 }
 
 func viewStoredApps(as []store.AppVersion) []storedAppView {
@@ -109,32 +121,97 @@ func viewStoredApps(as []store.AppVersion) []storedAppView {
 	return out
 }
 
-// createAccountApp stores a version of a declarative app: 201 when it is
-// new, 200 when the same version with the same document is already there.
-func (g *Gateway) createAccountApp(c *gin.Context) error {
-	body, err := readBody(c)
-	if err != nil {
-		return err
+// appOwnerKey holds, in a request's gin context, whose apps the route
+// manages: the account's of the path, or the platform's.
+const appOwnerKey = "junction.appOwner"
+
+// accountAppsOwner makes the account of the path the owner of the apps the
+// route manages.
+func accountAppsOwner(c *gin.Context) error {
+	c.Set(appOwnerKey, store.AccountApps(c.Param("accountId")))
+	return nil
+}
+
+// appOwner is the owner a middleware set; the zero owner, which the store
+// refuses, if none did.
+func appOwner(c *gin.Context) store.AppOwner {
+	o, _ := c.Get(appOwnerKey)
+	owner, _ := o.(store.AppOwner)
+	return owner
+}
+
+// storedAppPath is where a stored version is read.
+func storedAppPath(a store.AppVersion) string {
+	base := "/api/v1/platform/apps/"
+	if !a.Owner.Platform {
+		base = "/api/v1/accounts/" + a.Owner.AccountID + "/apps/"
 	}
-	saved, created, err := g.apps.Create(c.Request.Context(), c.Param("accountId"), body)
-	if err != nil {
-		return err
-	}
+	return base + a.Key + "/versions/" + a.Version
+}
+
+// writeStoredApp answers a stored version: 201 with its Location when it
+// is new, 200 when the same version with the same document was there.
+func writeStoredApp(c *gin.Context, saved store.AppVersion, created bool) error {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		c.Header("Location", "/api/v1/accounts/"+saved.AccountID+"/apps/"+saved.Key+"/versions/"+saved.Version)
+		c.Header("Location", storedAppPath(saved))
 	}
 	c.JSON(status, viewStoredApp(saved))
 	return nil
 }
 
-func (g *Gateway) listAccountApps(c *gin.Context) error {
+// storedAppRoutes are the routes of apps written as data, under
+// /api/v1/accounts/{accountId}/apps for an account's and
+// /api/v1/platform/apps for the platform's; the group's middleware says
+// whose (appOwnerKey).
+func (g *Gateway) storedAppRoutes(apps *gin.RouterGroup) {
+	apps.POST("", g.handle(g.createStoredApp))
+	apps.GET("", g.handle(g.listStoredApps))
+	apps.GET("/:app/versions", g.handle(g.storedAppVersions))
+	apps.GET("/:app/versions/:version", g.handle(g.getStoredAppVersion))
+	apps.PUT("/:app/versions/:version", g.handle(g.putStoredAppVersion))
+	apps.DELETE("/:app/versions/:version", g.handle(g.deleteStoredAppVersion))
+	apps.PUT("/:app/versions/:version/deprecation", g.handle(g.deprecateStoredAppVersion))
+	apps.DELETE("/:app/versions/:version/deprecation", g.handle(g.undeprecateStoredAppVersion))
+	apps.DELETE("/:app", g.handle(g.deleteStoredApp))
+}
+
+// createStoredApp stores a version of a declarative app, the version its
+// document says.
+func (g *Gateway) createStoredApp(c *gin.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	saved, created, err := g.apps.Create(c.Request.Context(), appOwner(c), body)
+	if err != nil {
+		return err
+	}
+	return writeStoredApp(c, saved, created)
+}
+
+// putStoredAppVersion stores the version the path names, whose document
+// must name the same key and version: idempotent, as a PUT is, and a 409
+// naming version when that version is stored with another document.
+func (g *Gateway) putStoredAppVersion(c *gin.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	saved, created, err := g.apps.Put(c.Request.Context(), appOwner(c), c.Param("app"), c.Param("version"), body)
+	if err != nil {
+		return err
+	}
+	return writeStoredApp(c, saved, created)
+}
+
+func (g *Gateway) listStoredApps(c *gin.Context) error {
 	page, err := readPage(c)
 	if err != nil {
 		return err
 	}
-	apps, err := g.apps.List(c.Request.Context(), c.Param("accountId"), page)
+	apps, err := g.apps.List(c.Request.Context(), appOwner(c), page)
 	if err != nil {
 		return err
 	}
@@ -142,12 +219,12 @@ func (g *Gateway) listAccountApps(c *gin.Context) error {
 	return nil
 }
 
-func (g *Gateway) accountAppVersions(c *gin.Context) error {
+func (g *Gateway) storedAppVersions(c *gin.Context) error {
 	page, err := readPage(c)
 	if err != nil {
 		return err
 	}
-	versions, err := g.apps.Versions(c.Request.Context(), c.Param("accountId"), c.Param("app"), page)
+	versions, err := g.apps.Versions(c.Request.Context(), appOwner(c), c.Param("app"), page)
 	if err != nil {
 		return err
 	}
@@ -155,8 +232,8 @@ func (g *Gateway) accountAppVersions(c *gin.Context) error {
 	return nil
 }
 
-func (g *Gateway) getAccountAppVersion(c *gin.Context) error {
-	a, err := g.apps.Get(c.Request.Context(), c.Param("accountId"), c.Param("app"), c.Param("version"))
+func (g *Gateway) getStoredAppVersion(c *gin.Context) error {
+	a, err := g.apps.Get(c.Request.Context(), appOwner(c), c.Param("app"), c.Param("version"))
 	if err != nil {
 		return err
 	}
@@ -164,18 +241,53 @@ func (g *Gateway) getAccountAppVersion(c *gin.Context) error {
 	return nil
 }
 
-func (g *Gateway) deleteAccountAppVersion(c *gin.Context) error {
-	if err := g.apps.DeleteVersion(c.Request.Context(), c.Param("accountId"), c.Param("app"), c.Param("version")); err != nil {
+// deprecateStoredAppVersion sets a version's deprecation (date,
+// replacement, note; manage.Apps.Deprecate) and answers the version.
+func (g *Gateway) deprecateStoredAppVersion(c *gin.Context) error {
+	var d connectors.Deprecation
+	if err := decodeStrict(c, &d); err != nil {
+		return err
+	}
+	saved, err := g.apps.Deprecate(c.Request.Context(), appOwner(c), c.Param("app"), c.Param("version"), d)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, viewStoredApp(saved))
+	return nil
+}
+
+func (g *Gateway) undeprecateStoredAppVersion(c *gin.Context) error {
+	if err := g.apps.Undeprecate(c.Request.Context(), appOwner(c), c.Param("app"), c.Param("version")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil
 }
 
-func (g *Gateway) deleteAccountApp(c *gin.Context) error {
-	if err := g.apps.Delete(c.Request.Context(), c.Param("accountId"), c.Param("app")); err != nil {
+func (g *Gateway) deleteStoredAppVersion(c *gin.Context) error {
+	if err := g.apps.DeleteVersion(c.Request.Context(), appOwner(c), c.Param("app"), c.Param("version")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (g *Gateway) deleteStoredApp(c *gin.Context) error {
+	if err := g.apps.Delete(c.Request.Context(), appOwner(c), c.Param("app")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// accountManifest is the manifest of what the account can connect to: the
+// built-in connectors, its own apps and the platform's, each stored app
+// marked with its owner.
+func (g *Gateway) accountManifest(c *gin.Context) error {
+	doc, err := g.apps.Manifest(c.Request.Context(), c.Param("accountId"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, doc)
 	return nil
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -18,29 +19,46 @@ const apiKeyContextKey = "junction.apiKey"
 // A key of another account gets 404, as if the account did not exist, so
 // keys cannot probe for other tenants.
 func (g *Gateway) authenticate(c *gin.Context) error {
+	key, err := g.apiKey(c)
+	if err != nil {
+		return err
+	}
+	if key.AccountID != c.Param("accountId") {
+		return notFound("Not found.")
+	}
+	return g.admitKey(c, key)
+}
+
+// apiKey is the valid key a request carries as a bearer token: 401 when
+// there is none or it is not valid, 429 when the address has spent its
+// failures.
+func (g *Gateway) apiKey(c *gin.Context) (store.APIKey, error) {
 	raw, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="junction"`)
-		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Missing API key: send Authorization: Bearer <key>."}
+		return store.APIKey{}, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Missing API key: send Authorization: Bearer <key>."}
 	}
 	// A key is checked only while the address has failures left, so that
 	// no guess learns it was right once they are spent.
 	address := addressKey(c.ClientIP())
 	if wait := g.limits.authFailures.exhausted(address); wait > 0 {
-		return rateLimited(wait, "Too many invalid API keys from this address.")
+		return store.APIKey{}, rateLimited(wait, "Too many invalid API keys from this address.")
 	}
 	key, err := g.store.AuthenticateAPIKey(c.Request.Context(), raw)
 	if errors.Is(err, store.ErrNotFound) {
 		g.limits.authFailures.spend(address)
 		c.Header("WWW-Authenticate", `Bearer realm="junction", error="invalid_token"`)
-		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
+		return store.APIKey{}, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
 	if err != nil {
-		return failed("Could not check the API key", err)
+		return store.APIKey{}, failed("Could not check the API key", err)
 	}
-	if key.AccountID != c.Param("accountId") {
-		return notFound("Not found.")
-	}
+	return key, nil
+}
+
+// admitKey spends the key's quota and checks that its scopes allow the
+// route, then keeps the key in the request's context.
+func (g *Gateway) admitKey(c *gin.Context, key store.APIKey) error {
 	if wait := g.limits.apiKey.take(key.ID); wait > 0 {
 		return rateLimited(wait, "Quota exceeded.")
 	}
@@ -50,6 +68,13 @@ func (g *Gateway) authenticate(c *gin.Context) error {
 	}
 	c.Set(apiKeyContextKey, key)
 	return nil
+}
+
+// adminOf reports whether key is an admin key of one of accounts: what an
+// operator's powers (decrypting payloads, managing the platform's apps)
+// each ask of a key, with its own list of operators' accounts.
+func adminOf(accounts []string, key store.APIKey) bool {
+	return slices.Contains(accounts, key.AccountID) && hasScope(key.Scopes, store.ScopeAdmin)
 }
 
 func bearerToken(header string) (string, bool) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +93,7 @@ func (g *Gateway) authorizeCodec(r *http.Request) error {
 
 // codecKeyAllowed says whether key may use the codec endpoint.
 func (g *Gateway) codecKeyAllowed(key store.APIKey) error {
-	if !slices.Contains(g.codecAccounts, key.AccountID) || !hasScope(key.Scopes, store.ScopeAdmin) {
+	if !adminOf(g.codecAccounts, key) {
 		return payloadcodec.ErrForbidden
 	}
 	return nil

@@ -28,7 +28,7 @@ func (g *Gateway) createDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDefinition(c, http.StatusCreated, doc)
+	return g.writeSavedDefinition(c, http.StatusCreated, doc)
 }
 
 // updateDefinition stores the body as the next version; runs already started
@@ -60,7 +60,7 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDefinition(c, http.StatusOK, doc)
+	return g.writeSavedDefinition(c, http.StatusOK, doc)
 }
 
 func writeDefinition(c *gin.Context, status int, doc *definition.Document) error {

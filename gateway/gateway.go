@@ -70,6 +70,9 @@ type Config struct {
 	// it, and the OAuth2 redirect URL is PublicURL + OAuth2CallbackPath.
 	// Empty means the request's own host (and X-Forwarded-Proto/-Host).
 	PublicURL string
+	// OperatorAccounts are the accounts whose admin keys manage the
+	// platform's apps (/api/v1/platform/apps); empty lets no one.
+	OperatorAccounts []string
 	// Codec configures payload encryption: the converter memos are read
 	// with and the codec endpoint for the Temporal UI (codec.go).
 	Codec CodecConfig
@@ -108,6 +111,9 @@ type Gateway struct {
 	conversations *manage.Conversations
 	actions       *manage.Actions
 	apps          *manage.Apps
+
+	// operatorAccounts: Config.OperatorAccounts.
+	operatorAccounts []string
 }
 
 // New builds the gateway and its routes.
@@ -128,6 +134,7 @@ func New(cfg Config) *Gateway {
 		g.connectors = catalog.New()
 	}
 	g.publicBase = cfg.PublicURL
+	g.operatorAccounts = cfg.OperatorAccounts
 	if g.log == nil {
 		g.log = zap.NewNop()
 	}
@@ -257,12 +264,9 @@ func New(cfg Config) *Gateway {
 	acct.GET("/subaccounts/:subAccountId", g.handle(g.getSubAccount))
 	acct.DELETE("/subaccounts/:subAccountId", g.handle(g.deleteSubAccount))
 	acct.GET("/apps/:app/versions/:version/definitions", g.handle(g.appVersionDefinitions))
-	acct.POST("/apps", g.handle(g.createAccountApp))
-	acct.GET("/apps", g.handle(g.listAccountApps))
-	acct.GET("/apps/:app/versions", g.handle(g.accountAppVersions))
-	acct.GET("/apps/:app/versions/:version", g.handle(g.getAccountAppVersion))
-	acct.DELETE("/apps/:app/versions/:version", g.handle(g.deleteAccountAppVersion))
-	acct.DELETE("/apps/:app", g.handle(g.deleteAccountApp))
+	acct.GET("/manifest", g.handle(g.accountManifest))
+	g.storedAppRoutes(acct.Group("/apps", g.handle(accountAppsOwner)))
+	g.platformRoutes(e)
 
 	g.engine = e
 	return g

@@ -34,5 +34,5 @@ func (g *Gateway) upgradeApp(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDefinition(c, http.StatusOK, doc)
+	return g.writeSavedDefinition(c, http.StatusOK, doc)
 }

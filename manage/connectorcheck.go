@@ -110,6 +110,10 @@ func (ch *connectorCheck) version(app string) (connectors.Spec, bool) {
 		}
 		return connectors.Spec{}, false
 	}
+	if ch.pastDeprecation(app, c.Spec()) {
+		ch.failed[app] = true
+		return connectors.Spec{}, false
+	}
 	ch.pinned[app] = c.Spec()
 	return c.Spec(), true
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func testApp(accountID, key, version string) AppVersion {
-	return AppVersion{AccountID: accountID, Key: key, Version: version, Name: "App " + key, Status: "stable",
+	return AppVersion{Owner: AccountApps(accountID), Key: key, Version: version, Name: "App " + key, Status: "stable",
 		Body: []byte(`{"key": "` + key + `", "version": "` + version + `"}`)}
 }
 
@@ -39,7 +39,7 @@ func TestCreateAppVersion(t *testing.T) {
 		if first.CreatedAt.IsZero() || first.CreatedAt.Location().String() != "UTC" {
 			t.Errorf("CreatedAt = %v, want a UTC time", first.CreatedAt)
 		}
-		got, err := s.AppVersion(ctx, "acme", "acme_crm", "1.0.0")
+		got, err := s.AppVersion(ctx, AccountApps("acme"), "acme_crm", "1.0.0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestCreateAppVersion(t *testing.T) {
 
 		// The same key and version in another account is another app.
 		mustCreateApp(t, s, testApp("globex", "acme_crm", "1.0.0"))
-		if _, err := s.AppVersion(ctx, "globex", "acme_crm", "2.0.0"); !errors.Is(err, ErrNotFound) {
+		if _, err := s.AppVersion(ctx, AccountApps("globex"), "acme_crm", "2.0.0"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AppVersion of a missing version = %v, want ErrNotFound", err)
 		}
 	})
@@ -125,7 +125,7 @@ func TestAppVersionsAndListApps(t *testing.T) {
 			{Page{Offset: 7}, []string{}},
 		}
 		for _, tt := range versions {
-			got, err := s.AppVersions(ctx, "acme", "crm", tt.page)
+			got, err := s.AppVersions(ctx, AccountApps("acme"), "crm", tt.page)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,10 +138,10 @@ func TestAppVersionsAndListApps(t *testing.T) {
 				}
 			}
 		}
-		if _, err := s.AppVersions(ctx, "globex", "crm", Page{}); !errors.Is(err, ErrNotFound) {
+		if _, err := s.AppVersions(ctx, AccountApps("globex"), "crm", Page{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AppVersions of another account's app = %v, want ErrNotFound", err)
 		}
-		if _, err := s.AppVersions(ctx, "acme", "crm", Page{Limit: -1}); !errors.Is(err, ErrInvalid) {
+		if _, err := s.AppVersions(ctx, AccountApps("acme"), "crm", Page{Limit: -1}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("AppVersions with a negative limit = %v, want ErrInvalid", err)
 		}
 
@@ -154,7 +154,7 @@ func TestAppVersionsAndListApps(t *testing.T) {
 			{Page{Offset: 3}, []string{}},
 		}
 		for _, tt := range lists {
-			got, err := s.ListApps(ctx, "acme", tt.page)
+			got, err := s.ListApps(ctx, AccountApps("acme"), tt.page)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestAppVersionsAndListApps(t *testing.T) {
 				t.Errorf("ListApps(%+v) = %v, want %v", tt.page, appVersions(got), tt.want)
 			}
 		}
-		if got, err := s.ListApps(ctx, "nobody", Page{}); err != nil || got == nil || len(got) != 0 {
+		if got, err := s.ListApps(ctx, AccountApps("nobody"), Page{}); err != nil || got == nil || len(got) != 0 {
 			t.Errorf("ListApps of an account without apps = %v, %v; want an empty slice", got, err)
 		}
 	})
@@ -180,13 +180,13 @@ func TestDeleteApps(t *testing.T) {
 		mustCreateApp(t, s, testApp("acme", "billing", "1.0.0"))
 		mustCreateApp(t, s, testApp("globex", "crm", "1.0.0"))
 
-		if err := s.DeleteAppVersion(ctx, "acme", "crm", "2.0.0"); err != nil {
+		if err := s.DeleteAppVersion(ctx, AccountApps("acme"), "crm", "2.0.0"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteAppVersion(ctx, "acme", "crm", "2.0.0"); !errors.Is(err, ErrNotFound) {
+		if err := s.DeleteAppVersion(ctx, AccountApps("acme"), "crm", "2.0.0"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("DeleteAppVersion again = %v, want ErrNotFound", err)
 		}
-		got, err := s.ListApps(ctx, "acme", Page{})
+		got, err := s.ListApps(ctx, AccountApps("acme"), Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,16 +198,16 @@ func TestDeleteApps(t *testing.T) {
 		other.Body = []byte(`{"another": true}`)
 		mustCreateApp(t, s, other)
 
-		if err := s.DeleteApp(ctx, "acme", "crm"); err != nil {
+		if err := s.DeleteApp(ctx, AccountApps("acme"), "crm"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteApp(ctx, "acme", "crm"); !errors.Is(err, ErrNotFound) {
+		if err := s.DeleteApp(ctx, AccountApps("acme"), "crm"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("DeleteApp again = %v, want ErrNotFound", err)
 		}
-		if _, err := s.AppVersions(ctx, "acme", "crm", Page{}); !errors.Is(err, ErrNotFound) {
+		if _, err := s.AppVersions(ctx, AccountApps("acme"), "crm", Page{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AppVersions of a deleted app = %v, want ErrNotFound", err)
 		}
-		if _, err := s.AppVersion(ctx, "globex", "crm", "1.0.0"); err != nil {
+		if _, err := s.AppVersion(ctx, AccountApps("globex"), "crm", "1.0.0"); err != nil {
 			t.Errorf("another account's app: %v", err)
 		}
 

@@ -136,6 +136,12 @@ const cliUpgradeReport = `{"app":"acme_crm","from":"1.0.0","to":"2.0.0","definit
   "safe":false}`
 
 func TestCLICommands(t *testing.T) {
+	acmeApp := cliAcmeApp(t)
+	const (
+		storedAcme   = `{"key":"acme","version":"1.0.0","name":"Acme CRM","status":"stable","owner":"account","createdAt":"2026-12-07T03:00:00.00Z"}`
+		testedAction = `{"connection":"c1","inputs":{"email":"grace@example.com","name":"Grace Hopper","tags":["newsletter"]},"version":"1.0.0","wait":"30s"}`
+		actionRun    = `{"action":"acme.create_contact","workflowId":"w1","temporalWorkflowId":"acme/action.acme.create_contact/w1","runId":"r1"`
+	)
 	tests := []struct {
 		name   string
 		args   []string
@@ -171,6 +177,63 @@ func TestCLICommands(t *testing.T) {
 			api: []cliExchange{{method: "POST", path: cliPrefix + "/apps", body: `{"key":"acme_crm","version":"1.0.0"}`,
 				status: 200, resp: `{"key":"acme_crm","version":"1.0.0","name":"Acme CRM","status":"stable","createdAt":"2026-12-07T03:00:00.00Z"}`}},
 			out: "already stored, unchanged: app acme_crm 1.0.0\n",
+		},
+		{
+			name:  "apps push --platform stores a platform version",
+			args:  []string{"apps", "push", "--platform", "app.json"},
+			files: map[string]string{"app.json": `{"key":"acme_crm","version":"1.0.0"}`},
+			api: []cliExchange{{method: "POST", path: "/api/v1/platform/apps", body: `{"key":"acme_crm","version":"1.0.0"}`,
+				status: 201, respHeader: map[string]string{"Location": "/api/v1/platform/apps/acme_crm/versions/1.0.0"},
+				resp: `{"key":"acme_crm","version":"1.0.0","name":"Acme CRM","status":"stable","owner":"platform","createdAt":"2026-12-07T03:00:00.00Z"}`}},
+			out: "stored app acme_crm 1.0.0, for every account\n",
+		},
+		{
+			name:  "apps test pushes the version and runs the action with its sample input",
+			args:  []string{"apps", "test", "app.json", "--action", "create_contact", "--connection", "c1"},
+			files: map[string]string{"app.json": acmeApp},
+			api: []cliExchange{
+				{method: "PUT", path: cliPrefix + "/apps/acme/versions/1.0.0", body: acmeApp, status: 201,
+					respHeader: map[string]string{"Location": cliPrefix + "/apps/acme/versions/1.0.0"}, resp: storedAcme},
+				{method: "POST", path: cliPrefix + "/actions/acme.create_contact", body: testedAction, status: 202,
+					resp: actionRun + `,"status":"running"}`},
+				{method: "GET", path: cliPrefix + "/actions/acme.create_contact/runs/w1", query: "wait=30s", status: 200,
+					resp: actionRun + `,"status":"completed","output":{"id":"ct_1","email":"grace@example.com"}}`},
+			},
+			out: "stored app acme 1.0.0\nran acme.create_contact 1.0.0: completed (workflow acme/action.acme.create_contact/w1)\n" +
+				"{\n  \"id\": \"ct_1\",\n  \"email\": \"grace@example.com\"\n}\n",
+		},
+		{
+			name:  "apps test of a failing action prints the run and fails",
+			args:  []string{"apps", "test", "app.json", "--action", "get_contact", "--input", `{"id":"ct_9"}`, "-o", "json"},
+			files: map[string]string{"app.json": acmeApp},
+			api: []cliExchange{
+				{method: "PUT", path: cliPrefix + "/apps/acme/versions/1.0.0", body: acmeApp, status: 200, resp: storedAcme},
+				{method: "POST", path: cliPrefix + "/actions/acme.get_contact", body: `{"inputs":{"id":"ct_9"},"version":"1.0.0","wait":"30s"}`, status: 200,
+					resp: actionRun + `,"status":"failed","error":{"type":"NotFound","message":"contact ct_9 not found"}}`},
+			},
+			err: "acme.get_contact failed: NotFound: contact ct_9 not found",
+		},
+		{
+			name:  "apps test of a version stored with another document",
+			args:  []string{"apps", "test", "app.json", "--action", "create_contact"},
+			files: map[string]string{"app.json": acmeApp},
+			api: []cliExchange{{method: "PUT", path: cliPrefix + "/apps/acme/versions/1.0.0", body: acmeApp, status: 409,
+				resp: `{"code":1000,"message":"App acme version 1.0.0 is already stored with another document.","errorId":"e1","timestamp":"2026-12-07T03:00:00.00Z",
+				  "errors":[{"path":"version","code":"conflict","message":"already stored with another document"}]}`}},
+			err: "App acme version 1.0.0 is already stored with another document. (code 1000, errorId e1)\n  version: already stored with another document\n" +
+				"(a version cannot change: give the file a new \"version\" to test this document)",
+		},
+		{
+			name:  "apps test of an action the app does not have sends nothing",
+			args:  []string{"apps", "test", "app.json", "--action", "delete_contact"},
+			files: map[string]string{"app.json": acmeApp},
+			err:   `app acme 1.0.0 has no action "delete_contact"; it has [create_contact get_contact]`,
+		},
+		{
+			name:  "apps test of an invalid app sends nothing",
+			args:  []string{"apps", "test", "app.json", "--action", "create_contact"},
+			files: map[string]string{"app.json": `{"key":"acme"}`},
+			err:   "app.json has 7 problems: nothing was sent",
 		},
 		{
 			name:  "apply updates the definition the document names, from stdin, with If-Match",
@@ -466,6 +529,16 @@ func TestCLICommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cliAcmeApp is the declarative format's example app (key acme).
+func cliAcmeApp(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "connectors", "declarative", "testdata", "valid", "acme_crm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // cliTestEnv points the CLI at the fake API through the environment, in an

@@ -24,6 +24,7 @@ func gatewayCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store: sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
 			localHTTPStepsFlag(),
+			operatorAccountsFlag(),
 		), gatewayHTTPFlags()...),
 		Action: func(c *cli.Context) error {
 			gw := &app.GatewayConfig{
@@ -31,6 +32,8 @@ func gatewayCommand() *cli.Command {
 				MaxBodyBytes:  c.Int64("max-body-bytes"),
 				CodecOrigins:  commaList(c.String("codec-origins")),
 				CodecAccounts: commaList(c.String("codec-accounts")),
+				// Operators' accounts, as the codec's.
+				OperatorAccounts: commaList(c.String("operator-accounts")),
 			}
 			if err := gatewayHTTPConfig(c, gw); err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,6 +94,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	}
 	vc.Close()
 	t.Setenv("JUNCTION_PAYLOAD_KEYS_VAULT_PATH", "junction/payload-keys")
+	// The ops account is the operators': its admin keys manage the
+	// platform's apps.
+	t.Setenv("JUNCTION_OPERATOR_ACCOUNTS", "ops")
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
@@ -165,6 +169,17 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	}
 	if payloads == 0 {
 		t.Fatal("the run's history has no input payload to check")
+	}
+
+	// An operator's key stores a platform app, which every account can use.
+	app, err := os.ReadFile(filepath.Join("..", "..", "connectors", "declarative", "testdata", "valid", "acme_crm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored struct{ Key, Owner string }
+	decode(t, post(t, base+"/api/v1/platform/apps", strings.Replace(string(app), `"key": "acme"`, `"key": "ops_crm"`, 1)), &stored)
+	if stored.Key != "ops_crm" || stored.Owner != "platform" {
+		t.Errorf("platform app stored as %+v", stored)
 	}
 
 	// A connection: the gateway puts its token in Vault, the worker's

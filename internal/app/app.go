@@ -125,6 +125,9 @@ type GatewayConfig struct {
 	// keys may decrypt payloads through it. Unused without payload keys.
 	CodecOrigins  []string
 	CodecAccounts []string
+	// OperatorAccounts are the accounts whose admin keys manage the
+	// platform's apps (gateway.Config.OperatorAccounts).
+	OperatorAccounts []string
 	// HTTP are the HTTP server's limits (zero fields: the defaults).
 	HTTP HTTPLimits
 }
@@ -230,6 +233,9 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			PublicURL:      g.PublicURL,
 			Codec:          gateway.CodecConfig{Codec: a.Codec, AllowedOrigins: g.CodecOrigins, Accounts: g.CodecAccounts},
 			Runs:           runs,
+			// Operators' accounts, as the codec's: admin keys of them
+			// manage the platform's apps.
+			OperatorAccounts: g.OperatorAccounts,
 		}
 		if a.Vault != nil {
 			// A nil *vaultx.Client in the interface would not read as nil.

@@ -3,6 +3,7 @@ package devstack_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func echoDefinition(name, apps, inputs, connection string) string {
 func TestConnectorVersions(t *testing.T) {
 	registry := catalog.New()
 	registry.MustRegister(pinapp("0.9.0", connectors.StatusDeprecated,
-		&connectors.Deprecation{Date: "2026-06-30", Replacement: "1.0.0", Note: "count became optional."}))
+		&connectors.Deprecation{Date: "2099-06-30", Replacement: "1.0.0", Note: "count became optional."}))
 	registry.MustRegister(pinapp("1.0.0", connectors.StatusStable, nil))
 	registry.MustRegister(pinapp("2.0.0-beta.1", connectors.StatusBeta, nil))
 	registry.MustRegister(testConnector("keyapp", "0.1.0-beta.1", connectors.StatusBeta, nil,
@@ -121,7 +122,7 @@ func TestConnectorVersions(t *testing.T) {
 			v := a.Versions
 			if v[0].Version != "2.0.0-beta.1" || v[0].Status != "beta" || v[1].Version != "1.0.0" || v[1].Status != "stable" ||
 				v[2].Version != "0.9.0" || v[2].Status != "deprecated" || v[2].Deprecation == nil ||
-				v[2].Deprecation.Date != "2026-06-30" || v[2].Deprecation.Replacement != "1.0.0" {
+				v[2].Deprecation.Date != "2099-06-30" || v[2].Deprecation.Replacement != "1.0.0" {
 				t.Errorf("pinapp versions: %+v", v)
 			}
 		}
@@ -147,6 +148,10 @@ func TestConnectorVersions(t *testing.T) {
 	}
 	if apps, _ := old["apps"].(map[string]any); apps["pinapp"] != "0.9.0" {
 		t.Fatalf("pinned to %v, want 0.9.0", old["apps"])
+	}
+	// Saved with a warning: the version is deprecated, until its date.
+	if w, _ := old["warnings"].([]any); len(w) != 1 || !strings.Contains(fmt.Sprint(w[0]), "apps.pinapp") || latest["warnings"] != nil {
+		t.Errorf("warnings: of the definition on 0.9.0 %v, of the one on 1.0.0 %v", old["warnings"], latest["warnings"])
 	}
 
 	t.Run("the definitions still on a version", func(t *testing.T) {

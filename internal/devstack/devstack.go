@@ -244,6 +244,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			SecureCookies:  cfg.SecureCookies,
 			CodecOrigins:   uiOrigins(s.Temporal.UIURL),
 			CodecAccounts:  []string{DevAccountID},
+			// The dev account is the operators' account, as for the codec.
+			OperatorAccounts: []string{DevAccountID},
 		},
 	}
 	if cfg.TuneApp != nil {

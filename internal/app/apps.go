@@ -188,9 +188,15 @@ func buildStoredApp(v store.AppVersion) (connectors.Connector, error) {
 	if err != nil || v.Deprecation == nil {
 		return conn, err
 	}
-	static, ok := conn.(*connectors.Static)
+	// A declarative app's connector is a *connectors.Static, or one that
+	// embeds it (an app that subscribes to webhooks); WithDeprecation marks
+	// the spec they share, so the connector keeps what it is.
+	static, ok := conn.(interface {
+		WithDeprecation(connectors.Deprecation) *connectors.Static
+	})
 	if !ok {
-		return nil, fmt.Errorf("the connector of a declarative app is a %T, not a *connectors.Static", conn)
+		return nil, fmt.Errorf("the connector of a declarative app is a %T, which cannot be deprecated", conn)
 	}
-	return static.WithDeprecation(connectors.Deprecation{Date: v.Deprecation.Date, Replacement: v.Deprecation.Replacement, Note: v.Deprecation.Note}), nil
+	static.WithDeprecation(connectors.Deprecation{Date: v.Deprecation.Date, Replacement: v.Deprecation.Replacement, Note: v.Deprecation.Note})
+	return conn, nil
 }

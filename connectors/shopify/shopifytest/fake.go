@@ -144,6 +144,21 @@ type Server struct {
 // fulfillment order), product 632910392 (one variant, inventory item
 // 808950810) and location 655441491, that t closes when it ends.
 func New(t testing.TB) *Server {
+	s := seeded()
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
+	return s
+}
+
+// NewHandler is New without a listener: the fake as an http.Handler, for
+// `junction fakes`, which serves it on a port of its own.
+func NewHandler() *Server {
+	s := seeded()
+	s.Server = connectortest.NewHandler(s.serve, writeFailure)
+	return s
+}
+
+// seeded is the fake's data before any request.
+func seeded() *Server {
 	s := &Server{nextID: 5_000_000_001, levels: map[[2]int64]*InventoryLevel{}, locations: map[int64]bool{LocationID: true}}
 	created := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
 	email := "bob.norman@mail.example.com"
@@ -165,7 +180,6 @@ func New(t testing.TB) *Server {
 		CreatedAt: created, UpdatedAt: created,
 	})
 	s.levels[[2]int64{InventoryItemID, LocationID}] = level(InventoryItemID, LocationID, 10, created)
-	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
 }
 

@@ -195,7 +195,9 @@ func staticCredentials(row store.Connection, kind connectors.AuthKind, secrets c
 		if secret(connectors.FieldKey) == "" {
 			return nil, invalid("the secret field %s is not set", connectors.FieldKey)
 		}
-		return auth.APIKey(in, name, secret(connectors.FieldKey)), nil
+		// A header key may go after text the app names (Authorization:
+		// Token <key>).
+		return auth.APIKey(in, name, auth.Secret(row.Fields["prefix"])+secret(connectors.FieldKey)), nil
 	}
 	return nil, unsupported(row.ID, kind)
 }

@@ -141,6 +141,12 @@ func TestVaultConnectionsResolve(t *testing.T) {
 			server:  authtest.RequireAPIKey("query", "apikey", "key-query-93be61", nil),
 		},
 		{
+			name:    "api_key in a header after a prefix",
+			conn:    store.Connection{AuthKind: "api_key", Fields: map[string]string{"in": "header", "name": "Authorization", "prefix": "Token "}},
+			secrets: map[string]string{"key": "key-prefixed-4be07c"},
+			server:  authtest.RequireAPIKey("header", "Authorization", "Token key-prefixed-4be07c", nil),
+		},
+		{
 			name:    "digest",
 			conn:    store.Connection{AuthKind: "digest", Fields: map[string]string{"username": "bob"}},
 			secrets: map[string]string{"password": "pw-digest-2a8c4f"},

@@ -99,7 +99,7 @@ func (cs *Connections) Create(ctx context.Context, accountID string, in NewConne
 	if authSpec.APIKey != nil {
 		// The app says where its key goes; the activity that builds the
 		// credentials reads it from the connection.
-		plain["in"], plain["name"] = authSpec.APIKey.In, authSpec.APIKey.Name
+		apiKeyPlace(plain, authSpec.APIKey)
 	}
 	rec := store.Connection{AccountID: accountID, ID: uuid.NewString(), App: spec.ID, AppVersion: spec.Version,
 		Name: in.Name, AuthKind: in.AuthKind, Fields: plain, Properties: in.Properties}
@@ -195,10 +195,11 @@ func (cs *Connections) Update(ctx context.Context, accountID, id string, in Conn
 	var clear []string
 	if in.Fields != nil {
 		given, keep, problems := splitFieldValues(in.Fields)
-		if a := authSpec.APIKey; a != nil && given["in"] == a.In && given["name"] == a.Name {
+		if a := authSpec.APIKey; a != nil && given["in"] == a.In && given["name"] == a.Name && given["prefix"] == a.Prefix {
 			// Sent back as a read showed them; the app decides these.
 			delete(given, "in")
 			delete(given, "name")
+			delete(given, "prefix")
 		}
 		var plain map[string]string
 		var more []FieldError
@@ -207,7 +208,7 @@ func (cs *Connections) Update(ctx context.Context, accountID, id string, in Conn
 			return row, invalid(problems)
 		}
 		if authSpec.APIKey != nil {
-			plain["in"], plain["name"] = authSpec.APIKey.In, authSpec.APIKey.Name
+			apiKeyPlace(plain, authSpec.APIKey)
 		}
 		rec.Fields = plain
 		for name := range secrets {
@@ -347,4 +348,14 @@ func checkAuthFields(authSpec *connectors.AuthSpec, kind string, given map[strin
 	}
 	sort.Slice(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
 	return plain, secrets, clear, problems
+}
+
+// apiKeyPlace records in a connection's plain fields where the app sends
+// its API key: in, name and, when the key goes after text in a header
+// (Delhivery's "Token "), prefix.
+func apiKeyPlace(plain map[string]string, k *connectors.APIKeySpec) {
+	plain["in"], plain["name"] = k.In, k.Name
+	if k.Prefix != "" {
+		plain["prefix"] = k.Prefix
+	}
 }

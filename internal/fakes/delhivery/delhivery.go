@@ -28,8 +28,8 @@ package delhivery
 import (
 	"cmp"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -70,13 +70,13 @@ type Status struct {
 // Scan is one scan of a package.
 type Scan struct {
 	ScanDetail struct {
-		Scan             string `json:"Scan"`
-		ScanType         string `json:"ScanType"`
-		ScanDateTime     string `json:"ScanDateTime"`
-		ScannedLocation  string `json:"ScannedLocation"`
-		Instructions     string `json:"Instructions"`
-		StatusDateTime   string `json:"StatusDateTime"`
-		StatusCode       string `json:"StatusCode,omitempty"`
+		Scan            string `json:"Scan"`
+		ScanType        string `json:"ScanType"`
+		ScanDateTime    string `json:"ScanDateTime"`
+		ScannedLocation string `json:"ScannedLocation"`
+		Instructions    string `json:"Instructions"`
+		StatusDateTime  string `json:"StatusDateTime"`
+		StatusCode      string `json:"StatusCode,omitempty"`
 	} `json:"ScanDetail"`
 }
 

@@ -21,7 +21,7 @@ func options() connectortest.Options {
 			AuthKind: connectors.AuthAPIKey,
 			Secrets:  connectors.SecretValues{connectors.FieldKey: delhivery.Token},
 		},
-		Authenticate: auth.APIKey(connectors.APIKeyInHeader, "Authorization", "Token ", delhivery.Token).Transport,
+		Authenticate: auth.APIKey(connectors.APIKeyInHeader, "Authorization", "Token "+delhivery.Token).Transport,
 	}
 }
 

@@ -63,6 +63,7 @@ type Order struct {
 	Note              *string          `json:"note"`
 	NoteAttributes    []map[string]any `json:"note_attributes"`
 	LineItems         []LineItem       `json:"line_items"`
+	ShippingAddress   *Address         `json:"shipping_address"`
 	CancelledAt       *time.Time       `json:"cancelled_at"`
 	ClosedAt          *time.Time       `json:"closed_at"`
 	CreatedAt         time.Time        `json:"created_at"`
@@ -78,6 +79,21 @@ type LineItem struct {
 	Quantity            int    `json:"quantity"`
 	Price               string `json:"price"`
 	FulfillableQuantity int    `json:"fulfillable_quantity"`
+}
+
+// Address is an order's shipping address.
+type Address struct {
+	FirstName   string  `json:"first_name"`
+	LastName    string  `json:"last_name"`
+	Name        string  `json:"name"`
+	Address1    string  `json:"address1"`
+	Address2    *string `json:"address2"`
+	City        string  `json:"city"`
+	Province    string  `json:"province"`
+	Zip         string  `json:"zip"`
+	Country     string  `json:"country"`
+	CountryCode string  `json:"country_code"`
+	Phone       *string `json:"phone"`
 }
 
 type Product struct {
@@ -234,6 +250,18 @@ func (s *Server) InventoryLevel(item, location int64) (InventoryLevel, bool) {
 	return InventoryLevel{}, false
 }
 
+// Products returns copies of the products, in the order they were added.
+func (s *Server) Products() []Product {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Product, len(s.products))
+	for i, p := range s.products {
+		out[i] = *p
+		out[i].Variants = slices.Clone(p.Variants)
+	}
+	return out
+}
+
 // AddProduct stores a product, giving it and its variants ids when they
 // have none, and returns it.
 func (s *Server) AddProduct(p Product) Product {
@@ -378,6 +406,7 @@ func (s *Server) createOrder(w http.ResponseWriter, body []byte) {
 			Tags            string           `json:"tags"`
 			Note            *string          `json:"note"`
 			NoteAttributes  []map[string]any `json:"note_attributes"`
+			ShippingAddress *Address         `json:"shipping_address"`
 			LineItems       []struct {
 				VariantID int64  `json:"variant_id"`
 				Title     string `json:"title"`
@@ -401,7 +430,7 @@ func (s *Server) createOrder(w http.ResponseWriter, body []byte) {
 	now := time.Now().UTC().Truncate(time.Second)
 	o := &Order{
 		ID: s.id(), FinancialStatus: "paid", Currency: "USD", Tags: in.Order.Tags, Note: in.Order.Note,
-		NoteAttributes: in.Order.NoteAttributes, CreatedAt: now, UpdatedAt: now,
+		NoteAttributes: in.Order.NoteAttributes, ShippingAddress: in.Order.ShippingAddress, CreatedAt: now, UpdatedAt: now,
 	}
 	if o.NoteAttributes == nil {
 		o.NoteAttributes = []map[string]any{}

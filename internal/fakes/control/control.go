@@ -26,7 +26,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,14 +133,14 @@ func (h *Hooks) Subscribe(sub Subscription) error {
 func (h *Hooks) Subscriptions() []Subscription {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return slices.Clone(h.subs)
+	return append([]Subscription{}, h.subs...)
 }
 
 // Deliveries returns every delivery attempt, oldest first.
 func (h *Hooks) Deliveries() []Delivery {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return slices.Clone(h.deliveries)
+	return append([]Delivery{}, h.deliveries...)
 }
 
 // CheckLoopback accepts an http or https URL whose host is a loopback

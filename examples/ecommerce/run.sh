@@ -31,20 +31,29 @@ repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/junction-ecommerce.XXXXXX")
 started=()
+definitions=()
+reused_dev=
 done_count=0
 status=1
 
 say() { printf '%s\n' "$*"; }
 
 cleanup() {
-	if [[ ${KEEP_RUNNING:-} == 1 && ${#started[@]} -gt 0 ]]; then
-		say "left running (KEEP_RUNNING=1): pids ${started[*]}; logs in $work"
+	if [[ ${KEEP_RUNNING:-} == 1 ]]; then
+		((${#started[@]} == 0)) || say "left running (KEEP_RUNNING=1): pids ${started[*]}; logs in $work"
 		return
 	fi
-	for pid in "${started[@]}"; do
+	# In a junction dev it did not start, the definitions it made go, so
+	# that the next run does not run each workflow twice.
+	if [[ -n $reused_dev ]]; then
+		for id in ${definitions[@]+"${definitions[@]}"}; do
+			curl -s -o /dev/null -X DELETE "$api/definitions/$id" -H "Authorization: Bearer $key" || true
+		done
+	fi
+	for pid in ${started[@]+"${started[@]}"}; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for pid in "${started[@]}"; do
+	for pid in ${started[@]+"${started[@]}"}; do
 		wait "$pid" 2>/dev/null || true
 	done
 	if [[ $status == 0 ]]; then
@@ -115,6 +124,7 @@ fi
 # --redirect-host flags `junction fakes` prints), started otherwise.
 if curl -sf "$server/healthz" >/dev/null 2>&1; then
 	say "junction dev: already running at $server, reused"
+	reused_dev=1
 	key=${JUNCTION_API_KEY:-$(cat .junction/dev-api-key 2>/dev/null || true)}
 	if [[ -z $key ]]; then
 		say "ecommerce: set JUNCTION_API_KEY to an admin key of account $account (junction dev writes it to <data-dir>/dev-api-key)"
@@ -193,8 +203,10 @@ post "$delhivery/_fake/webhooks" '{"event": "scan", "url": "'"$hooks/$dlv/scan_p
 say "  webhooks registered with the fakes"
 
 for def in "$here"/[1-5]-*.json; do
-	sed -e "s/\$SHOPIFY_CONNECTION/$shop/g" -e "s/\$ESHOPBOX_CONNECTION/$esb/g" -e "s/\$DELHIVERY_CONNECTION/$dlv/g" "$def" |
-		"$junction" apply -f - | sed "s|^|  $(basename "$def"): |"
+	created=$(sed -e "s/\$SHOPIFY_CONNECTION/$shop/g" -e "s/\$ESHOPBOX_CONNECTION/$esb/g" -e "s/\$DELHIVERY_CONNECTION/$dlv/g" "$def" |
+		"$junction" apply -f -)
+	definitions+=("$(printf '%s' "$created" | grep -oE '[0-9a-f-]{36}')")
+	say "  $(basename "$def"): $created"
 done
 
 # check N TEXT COMMAND...: wait for workflow N's outcome, or stop.
@@ -210,6 +222,7 @@ check() {
 	say "  the fakes' deliveries to Junction:"
 	for f in "$shopify" "$eshopbox" "$delhivery"; do curl -s "$f/_fake/deliveries" | sed 's/^/    /'; done
 	say "  the runs: $junction get definitions; $junction runs --definition <id>; $junction runs errors <run>"
+	[[ -z $reused_dev ]] || say "  (junction dev was running already: was it started with the --redirect-host flags junction fakes prints?)"
 	say "ecommerce: $done_count/5 workflows done"
 	exit 1
 }

@@ -111,7 +111,7 @@ func TestEcommerceWorkflows(t *testing.T) {
 	}
 
 	// The five definitions, as the example ships them.
-	files, err := filepath.Glob(filepath.Join(root, "ecommerce", "*.json"))
+	files, err := filepath.Glob(filepath.Join(root, "ecommerce", "[1-5]-*.json"))
 	if err != nil || len(files) != 5 {
 		t.Fatalf("the example's definitions: %v %v", files, err)
 	}
@@ -199,5 +199,88 @@ func TestEcommerceWorkflows(t *testing.T) {
 	reqs := set.Delhivery.Requests()
 	if len(reqs) == 0 || reqs[len(reqs)-1].Header.Get("Authorization") != "Token "+delhivery.Token {
 		t.Errorf("Delhivery's last request: %+v", reqs)
+	}
+}
+
+// TestEcommerceDeliveredByPolling runs the example's polling variant of
+// workflow 3 (examples/ecommerce/polling-delhivery-delivered-to-eshopbox.json):
+// when Eshopbox packs a shipment for Delhivery, the run tracks it with the
+// Delhivery app, waiting between polls, until Delhivery reports it
+// delivered, and then marks it delivered in Eshopbox. Delhivery pushes
+// nothing here: the run finds the delivery by itself.
+func TestEcommerceDeliveredByPolling(t *testing.T) {
+	set := fakes.New()
+	t.Cleanup(set.Close)
+	routes := hostRouter{}
+	for _, f := range set.Fakes() {
+		srv := httptest.NewServer(f.Handler)
+		t.Cleanup(srv.Close)
+		f.Handler.SetBaseURL(srv.URL)
+		for _, h := range f.Hosts {
+			routes[h] = mustURL(t, srv.URL)
+		}
+	}
+	s := startTestStack(t, devstack.Config{ConnectorTransport: routes})
+	requireVault(t, s)
+	api := s.GatewayURL + "/api/v1/accounts/acme"
+	root := filepath.Join("..", "..", "examples")
+	for _, app := range []string{"eshopbox", "delhivery"} {
+		doc, err := os.ReadFile(filepath.Join(root, "apps", app, "app.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := call(t, http.MethodPost, api+"/apps", doc, nil); r.Status != http.StatusCreated {
+			t.Fatalf("storing app %s: %d %s", app, r.Status, r.Body)
+		}
+	}
+	const eshopboxKey = "eshopbox-webhook-key-polling"
+	esb := createConnection(t, api, `{"app": "eshopbox", "authKind": "bearer",
+		"fields": {"token": "`+eshopbox.AccessToken+`", "webhook_secret": "`+eshopboxKey+`"}, "properties": {"external_channel_id": "`+eshopbox.Channel+`"}}`)
+	dlv := createConnection(t, api, `{"app": "delhivery", "authKind": "api_key", "fields": {"key": "`+delhivery.Token+`"}}`)
+	if err := set.Eshopbox.Hooks().Subscribe(control.Subscription{Event: eshopbox.EventPacked, URL: s.GatewayURL + "/hooks/acme/" + esb + "/shipment_updated",
+		Headers: map[string]string{"x-api-key": eshopboxKey}}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join(root, "ecommerce", "polling-delhivery-delivered-to-eshopbox.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Polls a second apart instead of half an hour.
+	def := strings.NewReplacer("$ESHOPBOX_CONNECTION", esb, "$DELHIVERY_CONNECTION", dlv, `"duration": "30m"`, `"duration": "1s"`).Replace(string(doc))
+	createDefinition(t, s, "acme", []byte(def))
+
+	r := call(t, http.MethodPost, set.Eshopbox.BaseURL()+"/api/order", []byte(`{"externalChannelID": "`+eshopbox.Channel+`", "customerOrderNumber": "7001",
+		"isCOD": "0", "paymentType": "Prepaid", "taxAmount": 0, "subtotal": 10, "orderTotal": 10, "balanceDue": 0, "thirdPartyShipping": false,
+		"shippingAddress": {"customerName": "Ada", "addressLine1": "1 Road", "postalCode": "560001", "contactPhone": "1", "email": "ada@example.com"},
+		"billingAddress": {"customerName": "Ada", "addressLine1": "1 Road", "postalCode": "560001", "contactPhone": "1", "email": "ada@example.com"},
+		"items": [{"itemID": "SKU1", "quantity": 1, "itemTotal": 10}]}`), map[string]string{"Authorization": "Bearer " + eshopbox.AccessToken, uncheckedHeader: ""})
+	if r.Status != http.StatusOK {
+		t.Fatalf("creating the Eshopbox order: %d %s", r.Status, r.Body)
+	}
+	packed, deliveries, err := set.Eshopbox.Pack(t.Context(), "7001", "Delhivery")
+	answer := requireDelivered(t, "shipment/packed", deliveries, err)
+	if len(answer.Events) != 1 || len(answer.Events[0].Runs) != 1 {
+		t.Fatalf("the packed event started %+v", answer.Events)
+	}
+	awb := packed.Shipment.TrackingID
+	tracked := func() int {
+		n := 0
+		for _, req := range set.Delhivery.Requests() {
+			if req.Query.Get("waybill") == awb {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "the run to track the package twice", time.Minute, func() bool { return tracked() >= 2 })
+	if o, _ := set.Eshopbox.Order("7001"); o.Shipment.Status != "packed" {
+		t.Fatalf("before the delivery the shipment is %q", o.Shipment.Status)
+	}
+	if _, _, err := set.Delhivery.ScanPackage(t.Context(), awb, "Delivered", "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	data := waitRun(t, s, answer.Events[0].Runs[0].TemporalWorkflowID)
+	if o, _ := set.Eshopbox.Order("7001"); o.Shipment.Status != "delivered" || data["eshopboxAnswer"] != "SUCCESS" {
+		t.Errorf("after polling: shipment %q, run data %v", o.Shipment.Status, data)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ func fakesCommand() *cli.Command {
 					redirects = append(redirects, "--redirect-host "+h+"="+url)
 				}
 			}
-			printFakes(os.Stdout, lines, redirects)
+			printFakes(c.App.Writer, lines, redirects)
 			<-c.Context.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

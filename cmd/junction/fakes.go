@@ -26,7 +26,7 @@ var fakePorts = map[string]int{"shopify": 9101, "eshopbox": 9102, "delhivery": 9
 // ports, for running the e-commerce examples without accounts.
 func fakesCommand() *cli.Command {
 	var flags []cli.Flag
-	for _, f := range fakes.New().Fakes() {
+	for _, f := range fakes.ThirdParties {
 		flags = append(flags, &cli.StringFlag{
 			Name:    f.Name + "-address",
 			Value:   fmt.Sprintf("127.0.0.1:%d", fakePorts[f.Name]),

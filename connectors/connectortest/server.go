@@ -50,8 +50,9 @@ const MaxBody = 1 << 20
 type Handler func(w http.ResponseWriter, r *http.Request, body []byte)
 
 // Server is what every fake third party is built on: an httptest server on
-// 127.0.0.1 that logs each request (method, host, path, query, headers and
-// body, under a lock) before the fake's Handler serves it, and the queue of
+// 127.0.0.1 (NewServer), or an http.Handler served elsewhere (NewHandler),
+// that logs each request (method, host, path, query, headers and body,
+// under a lock) before the fake's Handler serves it, and the queue of
 // injected failures behind FailNext.
 //
 // A fake embeds *Server, which gives it the Fake interface (BaseURL and

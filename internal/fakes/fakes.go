@@ -51,11 +51,7 @@ func (s *Set) Close() {
 
 // Fake is one fake of the set, for the command that serves them.
 type Fake struct {
-	// Name is the third party's name and the fake's flag: shopify, ...
-	Name string
-	// Hosts are the third party's API hosts, each with its subdomains,
-	// that `junction dev --redirect-host` sends to the fake.
-	Hosts   []string
+	ThirdParty
 	Handler Handler
 }
 
@@ -65,12 +61,28 @@ type Handler interface {
 	SetBaseURL(string)
 }
 
-// Fakes lists the set's fakes in a fixed order.
+// ThirdParty names a third party the set stands in for, and its API
+// hosts, each with its subdomains, that `junction dev --redirect-host`
+// sends to its fake.
+type ThirdParty struct {
+	Name  string
+	Hosts []string
+}
+
+// ThirdParties are the set's third parties, in the order of Fakes.
+var ThirdParties = []ThirdParty{
+	{Name: "shopify", Hosts: []string{"myshopify.com"}},
+	{Name: "eshopbox", Hosts: []string{"eshopbox.com", "myeshopbox.com"}},
+	{Name: "delhivery", Hosts: []string{"delhivery.com"}},
+	{Name: "shiprocket", Hosts: []string{"shiprocket.in"}},
+}
+
+// Fakes lists the set's fakes, in the order of ThirdParties.
 func (s *Set) Fakes() []Fake {
-	return []Fake{
-		{Name: "shopify", Hosts: []string{"myshopify.com"}, Handler: s.Shopify},
-		{Name: "eshopbox", Hosts: []string{"eshopbox.com", "myeshopbox.com"}, Handler: s.Eshopbox},
-		{Name: "delhivery", Hosts: []string{"delhivery.com"}, Handler: s.Delhivery},
-		{Name: "shiprocket", Hosts: []string{"shiprocket.in"}, Handler: s.Shiprocket},
+	handlers := []Handler{s.Shopify, s.Eshopbox, s.Delhivery, s.Shiprocket}
+	out := make([]Fake, len(ThirdParties))
+	for i, tp := range ThirdParties {
+		out[i] = Fake{ThirdParty: tp, Handler: handlers[i]}
 	}
+	return out
 }

@@ -137,11 +137,12 @@ type Fake struct {
 	// (Eshopbox manifests the shipment with Delhivery).
 	OnPacked func(o Order)
 
-	mu     sync.Mutex
-	nextID int64
-	orders []*Order
-	stock  map[string]*Stock
-	events map[string]int // events sent per shipment or SKU, for event ids
+	mu       sync.Mutex
+	nextID   int64
+	nextHook int64
+	orders   []*Order
+	stock    map[string]*Stock
+	events   map[string]int // events sent per shipment or SKU, for event ids
 }
 
 // Seeded data: the examples of Eshopbox's documentation.
@@ -489,8 +490,8 @@ func (f *Fake) registerWebhook(w http.ResponseWriter, body []byte) {
 		return
 	}
 	f.mu.Lock()
-	id := f.nextID
-	f.nextID++
+	f.nextHook++
+	id := f.nextHook
 	f.mu.Unlock()
 	eshopboxJSON.Write(w, http.StatusOK, map[string]any{
 		"id": strconv.FormatInt(id, 10), "resource": in.Resource, "eventType": in.EventType, "eventSubType": in.EventSubType,

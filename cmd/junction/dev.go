@@ -33,6 +33,7 @@ func devCommand() *cli.Command {
 			payloadKeysFlag(),
 			localHTTPStepsFlag(),
 			egressAllowFlag(egress.AllowLoopback),
+			redirectHostFlag(),
 			maxResponseBytesFlag(),
 		}, append(eightByEightFlags(), gatewayHTTPFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -40,6 +41,10 @@ func devCommand() *cli.Command {
 				return err
 			}
 			allow, err := egressAllow(c)
+			if err != nil {
+				return err
+			}
+			transport, err := connectorTransport(c, allow)
 			if err != nil {
 				return err
 			}
@@ -55,26 +60,27 @@ func devCommand() *cli.Command {
 
 			logger.Info("starting Junction dev stack", zap.String("dataDir", c.String("data-dir")))
 			stack, err := devstack.Start(c.Context, devstack.Config{
-				DataDir:          c.String("data-dir"),
-				DatabaseURL:      c.String("database-url"),
-				TemporalAddress:  c.String("temporal-address"),
-				UIAddress:        c.String("ui-address"),
-				HTTPAddress:      c.String("http-address"),
-				Namespace:        c.String("namespace"),
-				TemporalLogLevel: c.String("temporal-log-level"),
-				EightByEight:     eightByEightConfig(c),
-				VaultAddress:     c.String("vault-addr"),
-				VaultToken:       c.String("vault-token"),
-				VaultListen:      c.String("vault-listen"),
-				EncryptPayloads:  c.Bool("encrypt-payloads"),
-				PayloadKeys:      c.String("payload-keys"),
-				NoLocalHTTPSteps: !c.Bool("local-http-steps"),
-				EgressAllow:      allow.String(),
-				MaxResponseBytes: c.Int64("max-response-bytes"),
-				Limits:           gw.Limits,
-				TrustedProxies:   gw.TrustedProxies,
-				SecureCookies:    gw.SecureCookies,
-				Logger:           logger,
+				DataDir:            c.String("data-dir"),
+				DatabaseURL:        c.String("database-url"),
+				TemporalAddress:    c.String("temporal-address"),
+				UIAddress:          c.String("ui-address"),
+				HTTPAddress:        c.String("http-address"),
+				Namespace:          c.String("namespace"),
+				TemporalLogLevel:   c.String("temporal-log-level"),
+				EightByEight:       eightByEightConfig(c),
+				VaultAddress:       c.String("vault-addr"),
+				VaultToken:         c.String("vault-token"),
+				VaultListen:        c.String("vault-listen"),
+				EncryptPayloads:    c.Bool("encrypt-payloads"),
+				PayloadKeys:        c.String("payload-keys"),
+				NoLocalHTTPSteps:   !c.Bool("local-http-steps"),
+				EgressAllow:        allow.String(),
+				ConnectorTransport: transport,
+				MaxResponseBytes:   c.Int64("max-response-bytes"),
+				Limits:             gw.Limits,
+				TrustedProxies:     gw.TrustedProxies,
+				SecureCookies:      gw.SecureCookies,
+				Logger:             logger,
 			})
 			if err != nil {
 				return exitOnSignal(err)

@@ -48,6 +48,7 @@ func newApp() *cli.App {
 			workerCommand(),
 			gatewayCommand(),
 			echoCommand(),
+			fakesCommand(),
 		}, clientCommands()...), adminCommands()...),
 	}
 }

@@ -50,8 +50,9 @@ const MaxBody = 1 << 20
 type Handler func(w http.ResponseWriter, r *http.Request, body []byte)
 
 // Server is what every fake third party is built on: an httptest server on
-// 127.0.0.1 that logs each request (method, host, path, query, headers and
-// body, under a lock) before the fake's Handler serves it, and the queue of
+// 127.0.0.1 (NewServer), or an http.Handler served elsewhere (NewHandler),
+// that logs each request (method, host, path, query, headers and body,
+// under a lock) before the fake's Handler serves it, and the queue of
 // injected failures behind FailNext.
 //
 // A fake embeds *Server, which gives it the Fake interface (BaseURL and
@@ -65,6 +66,8 @@ type Server struct {
 	Failures
 
 	srv          *httptest.Server
+	baseURL      string
+	handler      Handler
 	writeFailure func(http.ResponseWriter, Failure)
 
 	mu       sync.Mutex
@@ -78,20 +81,31 @@ type Server struct {
 // a 400. A nil writeFailure answers the status's text.
 func NewServer(t testing.TB, h Handler, writeFailure func(http.ResponseWriter, Failure)) *Server {
 	t.Helper()
+	s := NewHandler(h, writeFailure)
+	s.srv = httptest.NewServer(s)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// NewHandler is NewServer without the listener: a Server that is an
+// http.Handler, for a fake served by a server of its own (`junction
+// fakes` serves them on ports the user picks). SetBaseURL tells it where
+// it is served.
+func NewHandler(h Handler, writeFailure func(http.ResponseWriter, Failure)) *Server {
 	if writeFailure == nil {
 		writeFailure = writePlainFailure
 	}
-	s := &Server{writeFailure: writeFailure}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := s.record(r)
-		if err != nil {
-			s.writeFailure(w, Failure{Status: http.StatusBadRequest})
-			return
-		}
-		h(w, r, body)
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
+	return &Server{handler: h, writeFailure: writeFailure}
+}
+
+// ServeHTTP logs r and serves it with the fake's Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := s.record(r)
+	if err != nil {
+		s.writeFailure(w, Failure{Status: http.StatusBadRequest})
+		return
+	}
+	s.handler(w, r, body)
 }
 
 // record reads r's body, logs r and puts the body back in r.Body.
@@ -105,12 +119,32 @@ func (s *Server) record(r *http.Request) ([]byte, error) {
 	return body, err
 }
 
-// BaseURL is where the fake listens. Clients reach it with Redirect, which
-// keeps the third party's host in the Host header.
-func (s *Server) BaseURL() string { return s.srv.URL }
+// BaseURL is where the fake listens: its httptest server's URL, or what
+// SetBaseURL said. Clients reach it with Redirect, which keeps the third
+// party's host in the Host header.
+func (s *Server) BaseURL() string {
+	if s.srv != nil {
+		return s.srv.URL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.baseURL
+}
+
+// SetBaseURL records where a Server made by NewHandler is served.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baseURL = u
+}
 
 // Client is an HTTP client for the fake, closed with it.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+func (s *Server) Client() *http.Client {
+	if s.srv == nil {
+		return http.DefaultClient
+	}
+	return s.srv.Client()
+}
 
 // Requests returns copies of the requests the fake has received, oldest
 // first.

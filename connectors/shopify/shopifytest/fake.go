@@ -63,6 +63,7 @@ type Order struct {
 	Note              *string          `json:"note"`
 	NoteAttributes    []map[string]any `json:"note_attributes"`
 	LineItems         []LineItem       `json:"line_items"`
+	ShippingAddress   *Address         `json:"shipping_address"`
 	CancelledAt       *time.Time       `json:"cancelled_at"`
 	ClosedAt          *time.Time       `json:"closed_at"`
 	CreatedAt         time.Time        `json:"created_at"`
@@ -78,6 +79,21 @@ type LineItem struct {
 	Quantity            int    `json:"quantity"`
 	Price               string `json:"price"`
 	FulfillableQuantity int    `json:"fulfillable_quantity"`
+}
+
+// Address is an order's shipping address.
+type Address struct {
+	FirstName   string  `json:"first_name"`
+	LastName    string  `json:"last_name"`
+	Name        string  `json:"name"`
+	Address1    string  `json:"address1"`
+	Address2    *string `json:"address2"`
+	City        string  `json:"city"`
+	Province    string  `json:"province"`
+	Zip         string  `json:"zip"`
+	Country     string  `json:"country"`
+	CountryCode string  `json:"country_code"`
+	Phone       *string `json:"phone"`
 }
 
 type Product struct {
@@ -144,6 +160,21 @@ type Server struct {
 // fulfillment order), product 632910392 (one variant, inventory item
 // 808950810) and location 655441491, that t closes when it ends.
 func New(t testing.TB) *Server {
+	s := seeded()
+	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
+	return s
+}
+
+// NewHandler is New without a listener: the fake as an http.Handler, for
+// `junction fakes`, which serves it on a port of its own.
+func NewHandler() *Server {
+	s := seeded()
+	s.Server = connectortest.NewHandler(s.serve, writeFailure)
+	return s
+}
+
+// seeded is the fake's data before any request.
+func seeded() *Server {
 	s := &Server{nextID: 5_000_000_001, levels: map[[2]int64]*InventoryLevel{}, locations: map[int64]bool{LocationID: true}}
 	created := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
 	email := "bob.norman@mail.example.com"
@@ -165,7 +196,6 @@ func New(t testing.TB) *Server {
 		CreatedAt: created, UpdatedAt: created,
 	})
 	s.levels[[2]int64{InventoryItemID, LocationID}] = level(InventoryItemID, LocationID, 10, created)
-	s.Server = connectortest.NewServer(t, s.serve, writeFailure)
 	return s
 }
 
@@ -218,6 +248,18 @@ func (s *Server) InventoryLevel(item, location int64) (InventoryLevel, bool) {
 		return *l, true
 	}
 	return InventoryLevel{}, false
+}
+
+// Products returns copies of the products, in the order they were added.
+func (s *Server) Products() []Product {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Product, len(s.products))
+	for i, p := range s.products {
+		out[i] = *p
+		out[i].Variants = slices.Clone(p.Variants)
+	}
+	return out
 }
 
 // AddProduct stores a product, giving it and its variants ids when they
@@ -364,6 +406,7 @@ func (s *Server) createOrder(w http.ResponseWriter, body []byte) {
 			Tags            string           `json:"tags"`
 			Note            *string          `json:"note"`
 			NoteAttributes  []map[string]any `json:"note_attributes"`
+			ShippingAddress *Address         `json:"shipping_address"`
 			LineItems       []struct {
 				VariantID int64  `json:"variant_id"`
 				Title     string `json:"title"`
@@ -387,7 +430,7 @@ func (s *Server) createOrder(w http.ResponseWriter, body []byte) {
 	now := time.Now().UTC().Truncate(time.Second)
 	o := &Order{
 		ID: s.id(), FinancialStatus: "paid", Currency: "USD", Tags: in.Order.Tags, Note: in.Order.Note,
-		NoteAttributes: in.Order.NoteAttributes, CreatedAt: now, UpdatedAt: now,
+		NoteAttributes: in.Order.NoteAttributes, ShippingAddress: in.Order.ShippingAddress, CreatedAt: now, UpdatedAt: now,
 	}
 	if o.NoteAttributes == nil {
 		o.NoteAttributes = []map[string]any{}

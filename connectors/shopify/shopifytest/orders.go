@@ -10,7 +10,7 @@ import (
 
 // AddOrder stores an order as if a customer had placed it, filling in what
 // Shopify fills in (id, name, number, GraphQL id, currency, financial
-// status paid, times), and returns it. Its id is greater than every id
+// status paid, line item ids, times), and returns it. Its id is greater than every id
 // before it, as Shopify's are.
 func (s *Server) AddOrder(o Order) Order {
 	s.mu.Lock()
@@ -39,6 +39,11 @@ func (s *Server) AddOrder(o Order) Order {
 	}
 	if o.LineItems == nil {
 		o.LineItems = []LineItem{}
+	}
+	for i := range o.LineItems {
+		if o.LineItems[i].ID == 0 {
+			o.LineItems[i].ID = s.id()
+		}
 	}
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = time.Now().UTC().Truncate(time.Second)

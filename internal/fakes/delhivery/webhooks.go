@@ -1,0 +1,41 @@
+package delhivery
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/junction-run/junction/connectors"
+	"github.com/junction-run/junction/connectors/connectortest"
+)
+
+// Scan pushes carry the headers the client asked Delhivery to send; the
+// Delhivery app asks for this one, with the connection's webhook secret
+// after its prefix.
+const (
+	WebhookHeader = "Authorization"
+	WebhookPrefix = "Bearer "
+)
+
+var _ connectortest.WebhookSigner = (*Fake)(nil)
+
+// WebhookVectors returns the sample scan of Delhivery's push
+// documentation with an agreed Authorization header.
+func (f *Fake) WebhookVectors() []connectortest.WebhookVector {
+	const secret = "delhivery-push-example-secret"
+	h := http.Header{}
+	h.Set(WebhookHeader, WebhookPrefix+secret)
+	body := `{"Shipment": {"Status": {"Status": "Manifested", "StatusDateTime": "2019-01-09T17:10:42.767", "StatusType": "UD",
+		"StatusLocation": "Chandigarh_Raiprkln_C (Chandigarh)", "Instructions": "Manifest uploaded"},
+		"PickUpDate": "2019-01-09T17:10:42.543", "NSLCode": "X-UCI", "Sortcode": "IXC/MDP", "ReferenceNo": "28", "AWB": "XXXXXXXXXXXX"}}`
+	return []connectortest.WebhookVector{{Name: "Delhivery's sample scan push", Trigger: "scan_pushed",
+		Delivery: connectors.Delivery{Header: h, Body: []byte(body), Secrets: []string{secret}}}}
+}
+
+// SignWebhook makes the push Delhivery sends with the agreed
+// Authorization header.
+func (f *Fake) SignWebhook(_ string, payload []byte, secret, _ string, at time.Time) connectortest.SignedDelivery {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(WebhookHeader, WebhookPrefix+secret)
+	return connectortest.SignedDelivery{Delivery: connectors.Delivery{Header: h, Body: payload, Now: at}}
+}

@@ -133,9 +133,9 @@ type Action struct {
 	Properties []connectors.Field `json:"properties,omitempty" description:"The action's own connection properties, set as <action>__<name>."`
 	// Defaults override the app's step defaults for this action.
 	Defaults *connectors.StepDefaults `json:"defaults,omitempty" description:"This action's step timeout and retry, over the app's."`
-	// Paginate, for a search, fetches page after page and returns their
-	// items as one list.
-	Paginate *Pagination `json:"paginate,omitempty" description:"search: fetch every page and return the items as one list."`
+	// Pagination, for a search, fetches page after page and returns
+	// their items as one list.
+	Pagination *SearchPagination `json:"pagination,omitempty" description:"search: fetch every page and return the items as one list."`
 	// Request is the HTTP request the action sends.
 	Request Request `json:"request"`
 	// Response says how the answer becomes the action's result.

@@ -113,19 +113,26 @@ func (r *runner) send(ctx context.Context, call connectors.Call, vars map[string
 	secrets := r.rt.secrets(call)
 	ctx = egress.WithSecrets(ctx, secrets...)
 	scrub := egress.NewScrubber(secrets...)
-	env := definition.Env{Data: r.rt.data(call, vars, r.a.props)}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", r.a.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
 	}
-	req, err := r.rt.render(&r.a.request, env, call, fail)
+	render := func(vars map[string]any) (httpconn.Request, error) {
+		req, err := r.rt.render(&r.a.request, definition.Env{Data: r.rt.data(call, vars, r.a.props)}, call, fail)
+		req.Extract = r.a.outputs
+		req.SuccessStatuses = r.a.statuses.success
+		return req, err
+	}
+	if r.a.pagination != nil {
+		page := func(page any) (httpconn.Request, error) {
+			paged := maps.Clone(vars)
+			paged["page"] = page
+			return render(paged)
+		}
+		return r.a.pagination.run(ctx, call, page, r.a.statuses, scrub)
+	}
+	req, err := render(vars)
 	if err != nil {
 		return nil, err
-	}
-	req.Extract = r.a.outputs
-	req.SuccessStatuses = r.a.statuses.success
-
-	if r.a.paginate != nil {
-		return r.a.paginate.run(ctx, call, req, r.a.statuses, scrub)
 	}
 	resp, err := httpconn.Do(ctx, call.HTTP, req)
 	if err != nil {

@@ -122,18 +122,7 @@ func unknownFields(v *validator, raw any, t reflect.Type, at string) {
 		}
 		fields := map[string]reflect.Type{}
 		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			fields[name] = f.Type
-			names = append(names, name)
-		}
+		jsonFields(t, fields, &names)
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			ft, ok := fields[k]
 			if !ok {
@@ -158,6 +147,27 @@ func unknownFields(v *validator, raw any, t reflect.Type, at string) {
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			unknownFields(v, obj[k], t.Elem(), definition.PathKey(at, k))
 		}
+	}
+}
+
+// jsonFields lists the fields encoding/json reads into struct t by name,
+// those of embedded structs too.
+func jsonFields(t reflect.Type, fields map[string]reflect.Type, names *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			jsonFields(f.Type, fields, names)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = f.Type
+		*names = append(*names, name)
 	}
 }
 
@@ -264,11 +274,14 @@ func (a *App) check(v *validator) *built {
 		} else {
 			ids[act.ID] = i
 		}
-		tpl, refs := template, checkRefs
-		if len(act.Properties) > 0 {
-			tpl, refs = a.templates(v, actionVars, nil, act.propNames(v, at, props))
+		tpl, refs, vars, reads := template, checkRefs, actionVars, map[string]bool{}
+		if act.Pagination != nil {
+			vars = searchVars
 		}
-		c := act.check(v, at, actionVars, tpl, refs)
+		if len(act.Properties) > 0 || act.Pagination != nil {
+			tpl, refs = a.templates(v, vars, reads, act.propNames(v, at, props))
+		}
+		c := act.check(v, at, vars, tpl, refs)
 		if c == nil {
 			c = &action{} // to report the rest's problems too
 		} else {
@@ -277,7 +290,7 @@ func (a *App) check(v *validator) *built {
 		c.spec.StepDefaults = stepDefaults(a.Defaults, act.Defaults)
 		checkStepDefaults(v, at+".defaults", act.Defaults)
 		act.compileStatuses(v, at, c, a.Defaults)
-		act.checkPaginate(v, at, c)
+		act.checkPagination(v, at, c, reads["page"])
 		c.props = propList(act.Properties, act.ID+ActionPropertySep)
 	}
 	a.Defaults.check(v)
@@ -449,10 +462,10 @@ func (au Auth) spec(v *validator, at string, props map[string]bool) (connectors.
 type action struct {
 	spec connectors.ActionSpec
 	request
-	outputs  map[string]string
-	statuses statuses
-	paginate *paging
-	props    []prop // the action's own properties
+	outputs    map[string]string
+	statuses   statuses
+	pagination *searchPaging
+	props      []prop // the action's own properties
 }
 
 // request is a compiled Request.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +39,7 @@ type Poll struct {
 	Cursor *PollCursor `json:"cursor,omitempty" description:"Where the next poll starts: since_id, updated_after or page_token. None: every poll lists from the start and dedupe tells new from old."`
 	// Pagination says how one poll reads more than one page; none reads
 	// one page.
-	Pagination *PollPagination `json:"pagination,omitempty" description:"How one poll reads further pages: link_header, page_number or cursor. None: one page."`
+	Pagination *Pagination `json:"pagination,omitempty" description:"How one poll reads further pages: link_header, page_number or cursor. None: one page."`
 	// Dedupe says how a poll tells the items it returned before; "id"
 	// when not given.
 	Dedupe *Dedupe `json:"dedupe,omitempty" description:"How a poll drops items it returned before: id (the default), timestamp or last_item."`
@@ -84,37 +83,6 @@ type PollCursor struct {
 	// From is the JSONPath of the token in an answer (page_token); the
 	// last page's token is where the next poll starts.
 	From string `json:"from,omitempty" description:"page_token: the JSONPath of the token in an answer ($.next_sync_token)."`
-}
-
-// Pagination kinds.
-const (
-	// PagesLinkHeader: the answer's Link header names the next page
-	// (rel="next"), on the same origin.
-	PagesLinkHeader = "link_header"
-	// PagesNumber: {{page}} is the page number, from First up; a page
-	// with no items, or fewer than Size, is the last.
-	PagesNumber = "page_number"
-	// PagesCursor: {{page}} is the token at Next in the previous answer
-	// (null for the first page); an answer without one is the last page.
-	PagesCursor = "cursor"
-)
-
-// PollPagination is how one poll reads more than one page.
-type PollPagination struct {
-	// Kind is link_header, page_number or cursor.
-	Kind string `json:"kind" enum:"link_header,page_number,cursor" description:"link_header: the Link header's rel=next; page_number: {{page}} counts up; cursor: {{page}} is the previous answer's next token."`
-	// Next is the JSONPath of the next page's token in an answer. cursor
-	// only.
-	Next string `json:"next,omitempty" description:"cursor: the JSONPath of the next page's token in an answer ($.next_page)."`
-	// First is the first page's number, 1 when not given. page_number
-	// only.
-	First *int `json:"first,omitempty" description:"page_number: the first page's number, 1 when not given."`
-	// Size is the number of items of a full page: a shorter one is the
-	// last. page_number only; without it, an empty page is the last.
-	Size int `json:"size,omitempty" description:"page_number: the items of a full page; a shorter page is the last."`
-	// MaxPages bounds the pages one poll reads (DefaultPollMaxPages when
-	// 0); the next poll, at once, reads on.
-	MaxPages int `json:"maxPages,omitempty" description:"At most this many pages per poll, 10 when not given."`
 }
 
 // Dedupe strategies.
@@ -184,8 +152,9 @@ const (
 	DefaultPollInterval = 5 * time.Minute
 	DefaultPollMaxItems = 100
 	MaxPollMaxItems     = 1000
+	// DefaultPollMaxPages is how many pages a poll reads when its
+	// pagination does not say (MaxPages at most).
 	DefaultPollMaxPages = 10
-	MaxPollMaxPages     = 100
 	// DefaultIDWindow is how many ids the id strategy remembers when
 	// Window does not say.
 	DefaultIDWindow = 1000
@@ -205,11 +174,7 @@ type compiledPoll struct {
 	cursor      string // the cursor rule's kind, "" for none
 	cursorField string // since_id, updated_after: a JSON pointer
 	cursorFrom  *httpconn.JSONPath
-	pages       string // the pagination kind, "" for one page
-	next        *httpconn.JSONPath
-	first       int
-	size        int
-	maxPages    int
+	paging      paging // the zero paging for one page
 	dedupe      string
 	timeField   string // timestamp: a JSON pointer
 	count       int    // the window as a count; 0 with a duration
@@ -290,7 +255,10 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 	}
 
 	c.checkCursor(v, pat, pl)
-	c.checkPagination(v, pat, pl.Pagination)
+	c.paging = paging{maxPages: 1}
+	if pl.Pagination != nil {
+		c.paging = checkPagination(v, pat+".pagination", pl.Pagination, DefaultPollMaxPages, false)
+	}
 	c.checkDedupe(v, pat, pl)
 	switch {
 	case c.cursor != "" && !reads["cursor"]:
@@ -298,12 +266,7 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 	case c.cursor == "" && reads["cursor"]:
 		v.add(pat+".request", definition.CodeUnknownVariable, "reads cursor, but the poll has no cursor rule (poll.cursor)")
 	}
-	switch {
-	case (c.pages == PagesNumber || c.pages == PagesCursor) && !reads["page"]:
-		v.add(pat+".request", definition.CodeRequired, "never sends the page: read {{page}} in its query, headers, path or body")
-	case c.pages != PagesNumber && c.pages != PagesCursor && reads["page"]:
-		v.add(pat+".request", definition.CodeUnknownVariable, "reads page, but the poll's pagination is not page_number or cursor")
-	}
+	c.paging.checkReads(v, pat+".request", reads["page"])
 
 	switch pl.Order {
 	case "":
@@ -372,46 +335,6 @@ func (c *compiledPoll) checkCursor(v *validator, at string, pl *Poll) {
 	default:
 		v.add(at+".kind", definition.CodeInvalidValue, fmt.Sprintf("%q is not since_id, updated_after or page_token", cu.Kind))
 	}
-}
-
-func (c *compiledPoll) checkPagination(v *validator, at string, pg *PollPagination) {
-	c.maxPages, c.first = 1, 1
-	if pg == nil {
-		return
-	}
-	at += ".pagination"
-	if slices.Contains([]string{PagesLinkHeader, PagesNumber, PagesCursor}, pg.Kind) {
-		c.pages = pg.Kind
-	}
-	only := func(kind, field string, set bool) {
-		if set && pg.Kind != kind {
-			v.add(at+"."+field, definition.CodeNotAllowed, "is for "+kind+" pagination only")
-		}
-	}
-	only(PagesCursor, "next", pg.Next != "")
-	only(PagesNumber, "first", pg.First != nil)
-	only(PagesNumber, "size", pg.Size != 0)
-	switch pg.Kind {
-	case "":
-		v.add(at+".kind", definition.CodeRequired, "is required: link_header, page_number or cursor")
-	case PagesLinkHeader:
-	case PagesNumber:
-		if pg.First != nil {
-			c.first = *pg.First
-			if c.first < 0 {
-				v.add(at+".first", definition.CodeInvalidValue, "must be 0 or more")
-			}
-		}
-		c.size = pg.Size
-		if pg.Size < 0 {
-			v.add(at+".size", definition.CodeInvalidValue, "must be 1 or more")
-		}
-	case PagesCursor:
-		c.next = compilePath(v, at+".next", pg.Next, "the JSONPath of the next page's token in an answer, such as $.next_page")
-	default:
-		v.add(at+".kind", definition.CodeInvalidValue, fmt.Sprintf("%q is not link_header, page_number or cursor", pg.Kind))
-	}
-	c.maxPages = bounded(v, at+".maxPages", pg.MaxPages, DefaultPollMaxPages, MaxPollMaxPages)
 }
 
 func (c *compiledPoll) checkDedupe(v *validator, at string, pl *Poll) {

@@ -122,52 +122,37 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 	var (
 		news  []listed
 		pages []any // where each page read was; nil for the first of a run
-		page  any   // where the page being read is
-		// next is where the first page left unread is; nil when the
-		// listing was read to its end.
-		next   any
-		token  any   // page_token: the latest answer's token
-		failed error // a page after the first that failed
+		token any   // page_token: the latest answer's token
+		// fetchFailed: a page's request failed, rather than its answer.
+		fetchFailed bool
 	)
+	var start any
 	if p.cursor == CursorPageToken {
-		page = st.Page
+		start = st.Page
 	}
-	if page == nil && p.pages == PagesNumber {
-		page = p.first
-	}
-	var origin *url.URL
-	for {
+	// next is where the first page left unread is; nil when the listing
+	// was read to its end.
+	next, err := p.paging.walk(start, func(page any) (pageRead, error) {
 		doc, header, sent, err := pl.fetch(ctx, call, st, page, scrub)
 		if err != nil {
-			if len(pages) == 0 || p.cursor == "" {
-				// Without a cursor rule a poll must read down to
-				// what it returned before.
-				return connectors.PollResult{}, err
-			}
-			// What the pages before it found is kept, and this page
-			// is where the next poll goes on: a poll that must read
-			// many pages of a flaky API still moves.
-			failed, next = err, page
-			break
-		}
-		if origin == nil {
-			origin = sent
+			fetchFailed = true
+			return pageRead{}, err
 		}
 		items, err := p.itemsOf(doc)
 		if err != nil {
-			return connectors.PollResult{}, err
+			return pageRead{}, err
 		}
 		pages = append(pages, page)
-		reached := false
+		got := pageRead{items: len(items), link: header["Link"], sent: sent}
 		for _, raw := range items {
 			li, err := p.read(raw)
 			if err != nil {
-				return connectors.PollResult{}, err
+				return pageRead{}, err
 			}
 			li.page = len(pages) - 1
 			isNew, stop := d.isNew(li)
 			if stop {
-				reached = true
+				got.last = true
 				break
 			}
 			if isNew {
@@ -176,25 +161,34 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 		}
 		if p.cursorFrom != nil {
 			if tok, err := p.cursorFrom.Eval(doc); err != nil {
-				return connectors.PollResult{}, fmt.Errorf("%s: %w: reading the cursor token: %v", p.spec.ID, connectors.ErrPollPayload, err)
+				return pageRead{}, fmt.Errorf("%s: %w: reading the cursor token: %v", p.spec.ID, connectors.ErrPollPayload, err)
 			} else if present(tok) {
 				token = tok
 			}
 		}
-		if next, err = p.nextPage(page, len(items), doc, header, sent, origin); err != nil {
-			return connectors.PollResult{}, err
-		}
-		if reached {
-			next = nil
+		if p.paging.nextJSON != nil && doc != nil {
+			if got.token, err = p.paging.nextJSON.Eval(doc); err != nil {
+				return pageRead{}, fmt.Errorf("%s: %w: reading the next page's token: %v", p.spec.ID, connectors.ErrPollPayload, err)
+			}
 		}
 		// With a cursor rule the listing starts after the items
 		// returned before, so enough new ones is enough; without one it
 		// starts at the newest, and the oldest new items are further
 		// down.
-		if next == nil || len(pages) >= p.maxPages || (p.cursor != "" && len(news) >= p.maxItems) {
-			break
+		got.enough = p.cursor != "" && len(news) >= p.maxItems
+		return got, nil
+	}, func(why string) error { return fmt.Errorf("%s: %w: %s", p.spec.ID, connectors.ErrPollPayload, why) })
+	var failed error // a page after the first that failed
+	if err != nil {
+		if !fetchFailed || len(pages) == 0 || p.cursor == "" {
+			// Without a cursor rule a poll must read down to what it
+			// returned before.
+			return connectors.PollResult{}, err
 		}
-		page = next
+		// What the pages before it found is kept, and this page is
+		// where the next poll goes on: a poll that must read many
+		// pages of a flaky API still moves.
+		failed = err
 	}
 
 	p.order(news)
@@ -255,14 +249,7 @@ func (pl *poller) Poll(ctx context.Context, call connectors.Call, cursor string)
 // the request went to.
 func (pl *poller) fetch(ctx context.Context, call connectors.Call, st *pollState, page any, scrub *egress.Scrubber) (doc any, header map[string]string, sent *url.URL, err error) {
 	p := pl.p
-	vars := map[string]any{"cursor": templateValue(st.Cursor), "page": nil}
-	link := ""
-	switch p.pages {
-	case PagesNumber, PagesCursor:
-		vars["page"] = templateValue(page)
-	case PagesLinkHeader:
-		link, _ = page.(string)
-	}
+	vars := map[string]any{"cursor": templateValue(st.Cursor), "page": p.paging.pageVar(page)}
 	env := definition.Env{Data: pl.rt.data(call, vars, nil)}
 	fail := func(what string, err error) error {
 		return connectors.Errorf(connectors.BadRequest, "%s: rendering %s: %s", p.spec.ID, what, unrewrite(scrub.Scrub(err.Error())))
@@ -271,9 +258,7 @@ func (pl *poller) fetch(ctx context.Context, call connectors.Call, st *pollState
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if link != "" {
-		req.URL, req.Query = link, nil
-	}
+	p.paging.follow(&req, page)
 	if sent, err = httpconn.TargetURL(req); err != nil {
 		return nil, nil, nil, connectors.Errorf(connectors.BadRequest, "%s: the request's URL: %s", p.spec.ID, scrub.Scrub(err.Error()))
 	}
@@ -512,59 +497,6 @@ func (p *compiledPoll) forget(st *pollState, now time.Time) {
 	if extra := len(st.Seen) - keep; extra > 0 {
 		st.Seen = slices.Clone(st.Seen[extra:])
 	}
-}
-
-// nextPage is where the page after this one is; nil when this one is the
-// last.
-func (p *compiledPoll) nextPage(page any, n int, doc any, header map[string]string, sent, origin *url.URL) (any, error) {
-	switch p.pages {
-	case PagesNumber:
-		num, _ := pageNumber(page)
-		if n == 0 || (p.size > 0 && n < p.size) {
-			return nil, nil
-		}
-		return num + 1, nil
-	case PagesCursor:
-		if doc == nil {
-			return nil, nil
-		}
-		v, err := p.next.Eval(doc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w: reading the next page's token: %v", p.spec.ID, connectors.ErrPollPayload, err)
-		}
-		if !present(v) {
-			return nil, nil
-		}
-		return v, nil
-	case PagesLinkHeader:
-		link := nextLink(header["Link"])
-		if link == "" || n == 0 {
-			return nil, nil
-		}
-		u, err := sent.Parse(link)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w: the Link header's next page is not a URL", p.spec.ID, connectors.ErrPollPayload)
-		}
-		// The connection's credentials go with the request: never to
-		// another origin.
-		if u.Scheme != origin.Scheme || u.Host != origin.Host {
-			return nil, fmt.Errorf("%s: %w: the Link header's next page is on another origin (%s://%s)", p.spec.ID, connectors.ErrPollPayload, u.Scheme, u.Host)
-		}
-		return u.String(), nil
-	}
-	return nil, nil
-}
-
-// pageNumber reads a page number, kept in a cursor as a JSON number.
-func pageNumber(page any) (int, bool) {
-	switch x := page.(type) {
-	case int:
-		return x, true
-	case json.Number:
-		n, err := x.Int64()
-		return int(n), err == nil
-	}
-	return 0, false
 }
 
 // present: a value that says something (not null, not "").

@@ -32,19 +32,23 @@ const shopApp = `{"key": "shop", "name": "Shop", "description": "A made-up shop.
     {"id": "list_link", "name": "List (link)", "kind": "search", "description": "Lists items, following Link headers.",
      "input": {"type": "object", "properties": {"max": {"type": "integer"}}}, "sampleInput": {},
      "request": {"method": "GET", "path": "/link"},
-     "paginate": {"kind": "link", "items": "$.items", "maxItems": 4}},
+     "pagination": {"kind": "link_header", "itemsPath": "$.items", "maxItems": 4}},
     {"id": "list_page", "name": "List (page)", "kind": "search", "description": "Lists items page by page.",
      "input": {"type": "object"}, "sampleInput": {},
-     "request": {"method": "GET", "path": "/page"},
-     "paginate": {"kind": "page", "items": "$.items", "pageParam": "p", "firstPage": 0, "sizeParam": "size", "pageSize": 2}},
+     "request": {"method": "GET", "path": "/page", "query": {"p": "{{page}}", "size": "2"}},
+     "pagination": {"kind": "page_number", "itemsPath": "$.items", "first": 0, "size": 2}},
     {"id": "list_cursor", "name": "List (cursor)", "kind": "search", "description": "Lists items by cursor.",
      "input": {"type": "object"}, "sampleInput": {},
-     "request": {"method": "GET", "path": "/cursor"},
-     "paginate": {"kind": "cursor", "items": "$.data[*].id", "cursorParam": "after", "cursorPath": "$.next"}},
+     "request": {"method": "GET", "path": "/cursor", "query": {"after": "{{page}}"}},
+     "pagination": {"kind": "cursor", "itemsPath": "$.data[*].id", "next": "$.next"}},
+    {"id": "list_body", "name": "List (cursor in the body)", "kind": "search", "description": "Lists items by a cursor sent in a POST body.",
+     "input": {"type": "object"}, "sampleInput": {},
+     "request": {"method": "POST", "path": "/cursor", "body": {"format": "json", "value": {"after": "{{page}}"}}},
+     "pagination": {"kind": "cursor", "itemsPath": "$.data[*].id", "next": "$.next"}},
     {"id": "list_elsewhere", "name": "List (bad link)", "kind": "search", "description": "A next page on another host.",
      "input": {"type": "object"}, "sampleInput": {},
      "request": {"method": "GET", "path": "/elsewhere"},
-     "paginate": {"kind": "link", "items": "$.items"}}
+     "pagination": {"kind": "link_header", "itemsPath": "$.items"}}
   ]}`
 
 // shopItems are the fake's five items.
@@ -56,7 +60,7 @@ func shopFake(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		q := r.URL.Query()
-		json := func(v any) {
+		reply := func(v any) {
 			w.Header().Set("Content-Type", "application/json")
 			_ = jsonEncode(w, v)
 		}
@@ -80,15 +84,21 @@ func shopFake(t *testing.T) (*httptest.Server, *atomic.Int32) {
 			if to < len(shopItems) {
 				w.Header().Set("Link", fmt.Sprintf(`</link?from=%d>; rel="next", </link?from=0>; rel="first"`, to))
 			}
-			json(map[string]any{"items": shopItems[from:to]})
+			reply(map[string]any{"items": shopItems[from:to]})
 		case r.URL.Path == "/page":
 			p, _ := strconv.Atoi(q.Get("p"))
 			size, _ := strconv.Atoi(q.Get("size"))
 			from := min(p*size, len(shopItems))
-			json(map[string]any{"items": shopItems[from:min(from+size, len(shopItems))]})
+			reply(map[string]any{"items": shopItems[from:min(from+size, len(shopItems))]})
 		case r.URL.Path == "/cursor":
 			from := 0
-			if a := q.Get("after"); a != "" {
+			a := q.Get("after")
+			if r.Method == http.MethodPost {
+				var body struct{ After string }
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				a = body.After
+			}
+			if a != "" {
 				from, _ = strconv.Atoi(strings.TrimPrefix(a, "c"))
 			}
 			to := min(from+3, len(shopItems))
@@ -100,10 +110,10 @@ func shopFake(t *testing.T) (*httptest.Server, *atomic.Int32) {
 			if to < len(shopItems) {
 				out["next"] = "c" + strconv.Itoa(to)
 			}
-			json(out)
+			reply(out)
 		case r.URL.Path == "/elsewhere":
 			w.Header().Set("Link", `<https://attacker.example/steal>; rel="next"`)
-			json(map[string]any{"items": []string{"x"}})
+			reply(map[string]any{"items": []string{"x"}})
 		default:
 			http.NotFound(w, r)
 		}
@@ -179,6 +189,9 @@ func TestPagination(t *testing.T) {
 		{"list_link", `{"items":["i1","i2","i3","i4"],"truncated":true}`, 2},
 		{"list_page", `{"items":["i1","i2","i3","i4","i5"],"truncated":false}`, 3},
 		{"list_cursor", `{"items":["i1","i2","i3","i4","i5"],"truncated":false}`, 2},
+		// The second page's cursor goes in the body: a fake that did not
+		// read it would answer the first page again.
+		{"list_body", `{"items":["i1","i2","i3","i4","i5"],"truncated":false}`, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -222,7 +235,7 @@ func TestShopConformance(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	for _, id := range []string{"get_order", "list_link", "list_page", "list_cursor"} {
+	for _, id := range []string{"get_order", "list_link", "list_page", "list_cursor", "list_body"} {
 		a := connectortest.Action(t, c, id)
 		if err := connectortest.CheckAction(t.Context(), a, call(string(a.Spec().SampleInput))); err != nil {
 			t.Errorf("%s: %v", id, err)

@@ -13,8 +13,8 @@ import (
 
 // Templates are package definition's {{ }} templates. The definition
 // language exposes data, step, steps, item, index and state; an app's
-// templates read input, connection and env instead (a polling trigger's:
-// cursor, page, connection and env). So each expression is rewritten
+// templates read input, connection and env instead (a paginated search's
+// page too; a polling trigger's: cursor, page, connection and env). So each expression is rewritten
 // before definition compiles or renders it: the top-level names input,
 // connection and env become data.input, data.connection and data.env, and
 // the action renders with data = {input, connection, env}. The language's
@@ -28,10 +28,13 @@ type templateVars struct {
 	says  string
 }
 
-// The variables of an action's templates and of a poll's.
+// The variables of an action's templates, a paginated search's and a
+// poll's.
 var (
 	actionVars = templateVars{names: map[string]bool{"input": true, "connection": true, "env": true},
 		says: "templates read input, connection and env"}
+	searchVars = templateVars{names: map[string]bool{"input": true, "page": true, "connection": true, "env": true},
+		says: "a paginated search's templates read input, page, connection and env"}
 	pollVars = templateVars{names: map[string]bool{"cursor": true, "page": true, "connection": true, "env": true},
 		says: "a poll's templates read cursor, page, connection and env"}
 )

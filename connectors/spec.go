@@ -20,6 +20,9 @@ type Spec struct {
 	// Name is what people read: "Shopify", "8x8 Messaging".
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Icon is an absolute https URL of the connector's icon, for the UIs
+	// that list connectors (manifests); optional.
+	Icon string `json:"icon,omitempty"`
 	// Version is a semantic version (https://semver.org) without a leading
 	// v. A definition names the version it uses; one that names none gets
 	// the latest stable version when it is saved.

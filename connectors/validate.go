@@ -50,6 +50,11 @@ func (s Spec) Validate() error {
 	if strings.TrimSpace(s.Description) == "" {
 		v.add("description", "is empty")
 	}
+	if s.Icon != "" {
+		if u, err := url.Parse(s.Icon); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.add("icon", "%q is not an absolute https URL", s.Icon)
+		}
+	}
 	ver, verErr := parseVersion(s.Version)
 	if verErr != nil {
 		v.add("version", "%v", verErr)

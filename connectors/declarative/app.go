@@ -43,8 +43,8 @@ type App struct {
 	Name string `json:"name"`
 	// Description says what the app is for.
 	Description string `json:"description"`
-	// Icon is an optional https URL of the app's icon. It is checked but
-	// not yet carried into the connector's spec.
+	// Icon is an optional https URL of the app's icon, carried into the
+	// connector's spec (connectors.Spec.Icon) and so into manifests.
 	Icon string `json:"icon,omitempty" description:"An absolute https URL of the app's icon."`
 	// Version is a semantic version without a leading v, e.g. "1.0.0".
 	Version string `json:"version" description:"A semantic version without a leading v: 1.0.0, 1.1.0-beta.1."`

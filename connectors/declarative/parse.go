@@ -317,6 +317,7 @@ func (a *App) check(v *validator) *built {
 	b.spec.ID = a.Key
 	b.spec.Name = a.Name
 	b.spec.Description = a.Description
+	b.spec.Icon = a.Icon
 	b.spec.Version = a.Version
 	b.spec.Status = a.Status
 	a.connectionFields(v, b)

@@ -99,6 +99,7 @@ func TestThroughputMarkdown(t *testing.T) {
 		phase(SystemRawLocal, 1, 200, 6), phase(SystemJunction, 1, 180, 6),
 		phase(SystemJunction, 2, 160, 8), failed(SystemRawLocal, 2),
 		phase(SystemRawLocal, 3, 220, 5), phase(SystemJunction, 3, 190, 6.5),
+		failed(SystemN8N, 1),
 	}
 	phases[3].Error = "a | b"
 	r := Results{Phases: phases, Summaries: summarize(phases), Ratios: ratios(phases, []string{PersistenceSQLite}),
@@ -109,6 +110,7 @@ func TestThroughputMarkdown(t *testing.T) {
 		"| junction | sqlite | 3 | 180.0 (160.0-190.0) |",
 		"| temporal-raw-local | sqlite | 2 (1 failed) | 210.0 (200.0-220.0) |",
 		"| Junction / raw Temporal with the same levers | sqlite | 2 | 0.88 (0.86-0.90) |",
+		"| n8n | sqlite | 0 (1 failed) | not measured: see the rounds |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q:\n%s", want, md)

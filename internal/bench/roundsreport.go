@@ -57,6 +57,10 @@ func (r Results) throughputMarkdown() string {
 		if s.Failed > 0 {
 			rounds += fmt.Sprintf(" (%d failed)", s.Failed)
 		}
+		if s.Rounds == 0 {
+			fmt.Fprintf(&b, "| %s | %s | %s | not measured: see the rounds ||||||||\n", s.System, s.Persistence, rounds)
+			continue
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			s.System, s.Persistence, rounds, s.CompletedPerSec, s.AcceptedPerSec, s.CPUMsPerRun.format("%.2f"),
 			s.AckP50, s.AckP99, s.E2EP50, s.PeakRSSMB.format("%.0f"), once)

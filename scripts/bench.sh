@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# bench.sh runs `make bench`: Junction against raw Temporal and n8n on this machine, then the
+# bench.sh runs `make bench`: Junction against raw Temporal and n8n on this machine, in interleaved
+# rounds (each system once per round, the order turned by one place each round; the report gives
+# each system's medians and the medians of the per-round ratios), then the
 # scale scenario (runs parked in a Wait step), then the polling scenario (N Shopify connections, each
 # polled by a shopify.new_orders definition), then the deliveries scenario (outbound webhook
 # subscriptions: fan-out beside runs, and a receiver's backlog drained), then the conversations
 # scenario (inbound SMS over 1,000 senders, each answered by a Reply step), then the Go
 # micro-benchmarks. See docs/benchmarks.md.
 #
-# Everything runs on 127.0.0.1, every phase is bounded in events and time, and the defaults finish
-# in about 19 minutes on 2 cores (7 of them the polling scenario, BENCH_POLL_N=100 shortens it; 6 the
-# deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it; the conversations scenario adds
-# about 5 more, BENCH_CONVERSATIONS_N=1000 shortens it). Knobs (environment):
+# Everything runs on 127.0.0.1, every phase is bounded in events and time, and with one round
+# (BENCH_ROUNDS=1) the defaults finish in about 19 minutes on 2 cores (7 of them the polling scenario,
+# BENCH_POLL_N=100 shortens it; 6 the deliveries scenario, BENCH_DELIVERIES_DRAIN_N=1000 shortens it;
+# the conversations scenario adds about 5 more, BENCH_CONVERSATIONS_N=1000 shortens it); each further
+# round adds the throughput systems' time again. Knobs (environment):
+#   BENCH_ROUNDS (3)  interleaved rounds of the throughput systems (temporal-raw ... n8n); each round
+#                   takes as long as a whole throughput table did before rounds
 #   BENCH_N (1000)  BENCH_C (16)  BENCH_MAX (60s)  BENCH_DRAIN (120s)  BENCH_WARMUP (100)
+#   BENCH_TIMEOUT   hard cap on the whole run (default: 45m, and 15m more per round after the first)
 #   BENCH_PERSISTENCE (sqlite,postgres)  Temporal persistences for raw Temporal and Junction;
 #                   postgres uses BENCH_POSTGRES_URL, or the throwaway server of scripts/testpg.sh
 #   BENCH_SYSTEMS (temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,
@@ -59,7 +65,7 @@ fi
 go build -o bin/junction-bench ./cmd/junction-bench
 
 args=(
-	-n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
+	-rounds "${BENCH_ROUNDS:-3}" -n "${BENCH_N:-1000}" -c "${BENCH_C:-16}" -max "${BENCH_MAX:-60s}" -drain "${BENCH_DRAIN:-120s}"
 	-warmup "${BENCH_WARMUP:-100}" -persistence "$persistence"
 	-systems "${BENCH_SYSTEMS:-temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,conversations}"
 	-park-n "${BENCH_PARK_N:-500}"
@@ -72,6 +78,7 @@ args=(
 	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
 )
 [[ -n $pg_url ]] && args+=(-postgres-url "$pg_url")
+[[ -n ${BENCH_TIMEOUT:-} ]] && args+=(-timeout "$BENCH_TIMEOUT")
 [[ -n ${BENCH_PARK_PERSISTENCE:-} ]] && args+=(-park-persistence "$BENCH_PARK_PERSISTENCE")
 [[ -n ${BENCH_PARK_WAIT:-} ]] && args+=(-park-wait "$BENCH_PARK_WAIT")
 [[ -n ${BENCH_POLL_PERSISTENCE:-} ]] && args+=(-poll-persistence "$BENCH_POLL_PERSISTENCE")

@@ -79,6 +79,7 @@ func workerFlags(fs *flag.FlagSet) *worker.Options {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	var cfg bench.Config
+	fs.IntVar(&cfg.Rounds, "rounds", 3, "interleaved rounds of the throughput systems; the report gives their medians")
 	fs.IntVar(&cfg.N, "n", 1000, "events per phase")
 	fs.IntVar(&cfg.Concurrency, "c", 16, "events in flight")
 	fs.DurationVar(&cfg.MaxDuration, "max", 60*time.Second, "cap on each phase's load")
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Conversations.Persistence, "conversations-persistence", "", "persistence of the conversations scenario (default: the first of -persistence)")
 	fs.DurationVar(&cfg.Conversations.MaxDuration, "conversations-max", 10*time.Minute, "cap on each of the conversations scenario's two loads")
 	fs.DurationVar(&cfg.Conversations.Timeout, "conversations-timeout", 30*time.Minute, "cap on the whole conversations scenario")
-	timeout := fs.Duration("timeout", 45*time.Minute, "hard cap on the whole run")
+	timeout := fs.Duration("timeout", 0, "hard cap on the whole run (0: 45 minutes, and 15 more for each round after the first)")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
@@ -123,8 +124,11 @@ func run(ctx context.Context, args []string) error {
 	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
 		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
 	}
-	if cfg.N <= 0 || cfg.Concurrency <= 0 || cfg.MaxDuration <= 0 {
-		return fmt.Errorf("-n, -c and -max must be positive")
+	if cfg.N <= 0 || cfg.Concurrency <= 0 || cfg.MaxDuration <= 0 || cfg.Rounds <= 0 {
+		return fmt.Errorf("-n, -c, -max and -rounds must be positive")
+	}
+	if *timeout == 0 {
+		*timeout = 45*time.Minute + time.Duration(cfg.Rounds-1)*15*time.Minute
 	}
 	cfg.Persistence = splitList(*persistence)
 	for _, p := range cfg.Persistence {

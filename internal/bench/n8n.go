@@ -60,10 +60,11 @@ func (c N8NConfig) N8NInstalled() bool {
 
 // RunN8N runs the script for the same N, concurrency and time cap, in the
 // "respond immediately" mode (n8n acknowledges, then runs), and reads its
-// result.
-func (c Config) RunN8N(ctx context.Context) PhaseResult {
-	res := PhaseResult{System: SystemN8N, Persistence: "sqlite (n8n's own)", N: c.N, Concurrency: c.Concurrency,
-		Measured: "n8n's main process and its task runner"}
+// result; round is the throughput round it belongs to. The script starts
+// n8n on a fresh database every time, as each round does the others.
+func (c Config) RunN8N(ctx context.Context, round int) PhaseResult {
+	res := PhaseResult{System: SystemN8N, Persistence: n8nPersistence, Round: round, N: c.N, Concurrency: c.Concurrency,
+		Measured: "n8n's main process and its task runner", LoadAvgBefore: loadAvg()}
 	if !c.N8N.N8NInstalled() {
 		res.Error = fmt.Sprintf("n8n is not installed in %s (ACTION=install bash %s installs it)", c.N8N.Dir, c.N8N.Script)
 		return res

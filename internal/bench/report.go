@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -13,32 +12,29 @@ import (
 // Results is one benchmark run: what `make bench` writes as JSON and
 // markdown.
 type Results struct {
-	Started  time.Time     `json:"started"`
-	Finished time.Time     `json:"finished"`
-	Machine  Machine       `json:"machine"`
-	Settings Settings      `json:"settings"`
-	Phases   []PhaseResult `json:"phases"`
-	Ratios   []Ratio       `json:"ratios"`
-	Park     *ParkResult   `json:"park,omitempty"`
-	Poll     *PollResult   `json:"poll,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Machine  Machine   `json:"machine"`
+	Settings Settings  `json:"settings"`
+	// Rounds are the interleaved passes over the throughput systems; Phases
+	// holds every round's phases, in the order they ran.
+	Rounds []Round       `json:"rounds"`
+	Phases []PhaseResult `json:"phases"`
+	// Summaries are each system's medians over the rounds, Ratios the
+	// medians of Junction's per-round ratios.
+	Summaries []SystemSummary `json:"summaries"`
+	Ratios    []Ratio         `json:"ratios"`
+	Park      *ParkResult     `json:"park,omitempty"`
+	Poll      *PollResult     `json:"poll,omitempty"`
 	// Deliveries is the outbound webhooks scenario (deliveries.go).
 	Deliveries *DeliveriesResult `json:"deliveries,omitempty"`
 	// Conversations is the inbound SMS scenario (conversations.go).
 	Conversations *ConversationsResult `json:"conversations,omitempty"`
 }
 
-// Machine describes where the run happened.
-type Machine struct {
-	CPUs        int    `json:"cpus"`
-	CPUModel    string `json:"cpuModel"`
-	MemoryGB    int    `json:"memoryGb"`
-	Kernel      string `json:"kernel"`
-	Go          string `json:"go"`
-	LoadAvgFrom string `json:"loadAvgAtStart"`
-}
-
 // Settings are the knobs of the run.
 type Settings struct {
+	Rounds       int      `json:"rounds"`
 	N            int      `json:"n"`
 	Concurrency  int      `json:"concurrency"`
 	MaxDuration  string   `json:"maxDuration"`
@@ -47,23 +43,20 @@ type Settings struct {
 	USMod        int      `json:"usMod"`
 	Persistence  []string `json:"persistence"`
 	Worker       string   `json:"worker"`
+	// Calibration says what one calibration operation is.
+	Calibration string `json:"calibration"`
 }
 
-// Ratio compares Junction with another system on one persistence.
-type Ratio struct {
-	Name        string  `json:"name"`
-	Persistence string  `json:"persistence"`
-	Accepted    float64 `json:"acceptedPerSec"`
-	Completed   float64 `json:"completedPerSec"`
-	CPUPerRun   float64 `json:"cpuMsPerRun"`
-	PeakRSS     float64 `json:"peakRss"`
-}
-
-// Run measures every system the config selects, one after the other.
+// Run measures every system the config selects: the throughput systems in
+// interleaved rounds (rounds.go), then each other scenario once.
 func Run(ctx context.Context, cfg Config) (Results, error) {
-	res := Results{Started: time.Now(), Machine: machine(), Settings: Settings{
-		N: cfg.N, Concurrency: cfg.Concurrency, MaxDuration: cfg.MaxDuration.String(), DrainTimeout: cfg.DrainTimeout.String(),
+	cfg.Rounds = max(cfg.Rounds, 1)
+	m := machine()
+	m.CalibrationStart = calibrate()
+	res := Results{Started: time.Now(), Machine: m, Settings: Settings{
+		Rounds: cfg.Rounds, N: cfg.N, Concurrency: cfg.Concurrency, MaxDuration: cfg.MaxDuration.String(), DrainTimeout: cfg.DrainTimeout.String(),
 		Warmup: cfg.Warmup, USMod: cfg.USMod, Persistence: cfg.Persistence, Worker: strings.Join(workerArgs(cfg.Worker), " "),
+		Calibration: CalibrationLoop,
 	}}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return res, err
@@ -73,47 +66,15 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		return res, err
 	}
 	defer sink.Close()
-	byKey := map[string]PhaseResult{}
-	for _, persistence := range cfg.Persistence {
-		for _, system := range []string{SystemRaw, SystemRawLocal, SystemJunction, SystemJunctionActivities} {
-			if !cfg.Systems[system] || ctx.Err() != nil {
-				continue
-			}
-			r := cfg.RunThroughput(ctx, sink, system, persistence)
-			res.Phases = append(res.Phases, r)
-			byKey[system+"/"+persistence] = r
-		}
-	}
-	if cfg.Systems[SystemN8N] && ctx.Err() == nil {
-		r := cfg.RunN8N(ctx)
-		res.Phases = append(res.Phases, r)
-		byKey[SystemN8N] = r
-	}
-	measured := func(key string) (PhaseResult, bool) {
-		r, ok := byKey[key]
-		return r, ok && r.Error == ""
-	}
-	for _, persistence := range cfg.Persistence {
-		for _, pair := range [][2]string{
-			{SystemJunction, SystemRawLocal}, {SystemJunction, SystemRaw}, {SystemJunction, SystemN8N},
-			{SystemJunctionActivities, SystemRaw}, {SystemJunctionActivities, SystemN8N},
-		} {
-			// n8n runs once, on its own SQLite, against every persistence.
-			otherKey, label := pair[1]+"/"+persistence, persistence
-			if pair[1] == SystemN8N {
-				otherKey, label = SystemN8N, persistence+" vs n8n's sqlite"
-			}
-			j, okJ := measured(pair[0] + "/" + persistence)
-			other, okOther := measured(otherKey)
-			if okJ && okOther {
-				res.Ratios = append(res.Ratios, ratio(systemNames[pair[0]]+" / "+systemNames[pair[1]], label, j, other))
-			}
-		}
-	}
+	res.Phases, res.Rounds = cfg.runRounds(ctx, sink)
+	res.Summaries = summarize(res.Phases)
+	res.Ratios = ratios(res.Phases, cfg.Persistence)
 	if cfg.Systems["park"] && ctx.Err() == nil {
 		p := cfg.Park
-		if j, ok := byKey[SystemJunction+"/"+p.Persistence]; ok && j.AcceptedPerSec > 0 && p.StartRate == 0 {
-			cfg.Park.StartRate = j.AcceptedPerSec * 0.7
+		for _, s := range res.Summaries {
+			if s.System == SystemJunction && s.Persistence == p.Persistence && s.AcceptedPerSec.Median > 0 && p.StartRate == 0 {
+				cfg.Park.StartRate = s.AcceptedPerSec.Median * 0.7
+			}
 		}
 		if cfg.Park.StartRate == 0 {
 			cfg.Park.StartRate = 50
@@ -133,8 +94,40 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		cr := cfg.RunConversations(ctx, sink)
 		res.Conversations = &cr
 	}
+	res.Machine.CalibrationEnd = calibrate()
+	res.Machine.LoadAvgTo = loadAvg()
 	res.Finished = time.Now()
 	return res, ctx.Err()
+}
+
+// ratioPairs are the comparisons the report makes: Junction over each
+// baseline, on the same persistence, round by round.
+var ratioPairs = [][2]string{
+	{SystemJunction, SystemRawLocal}, {SystemJunction, SystemRaw}, {SystemJunction, SystemN8N},
+	{SystemJunctionActivities, SystemRaw}, {SystemJunctionActivities, SystemN8N},
+}
+
+// ratios are the per-round ratios of every pair measured, per persistence.
+// n8n runs on its own SQLite, against every persistence.
+func ratios(phases []PhaseResult, persistences []string) []Ratio {
+	byKey := map[string][]PhaseResult{}
+	for _, p := range phases {
+		byKey[phaseKey(p.System, p.Persistence)] = append(byKey[phaseKey(p.System, p.Persistence)], p)
+	}
+	var out []Ratio
+	for _, persistence := range persistences {
+		for _, pair := range ratioPairs {
+			otherKey, label := phaseKey(pair[1], persistence), persistence
+			if pair[1] == SystemN8N {
+				otherKey, label = phaseKey(SystemN8N, n8nPersistence), persistence+" vs n8n's sqlite"
+			}
+			r := ratioOver(systemNames[pair[0]]+" / "+systemNames[pair[1]], label, byKey[phaseKey(pair[0], persistence)], byKey[otherKey])
+			if len(r.Rounds) > 0 {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // systemNames name the systems in the ratios.
@@ -144,42 +137,6 @@ var systemNames = map[string]string{
 	SystemRaw:                "raw Temporal as written by default",
 	SystemRawLocal:           "raw Temporal with the same levers",
 	SystemN8N:                "n8n",
-}
-
-func ratio(name, persistence string, a, b PhaseResult) Ratio {
-	div := func(x, y float64) float64 {
-		if y == 0 {
-			return 0
-		}
-		return x / y
-	}
-	return Ratio{Name: name, Persistence: persistence,
-		Accepted:  div(a.AcceptedPerSec, b.AcceptedPerSec),
-		Completed: div(a.CompletedPerSec, b.CompletedPerSec),
-		CPUPerRun: div(a.CPUMsPerRun, b.CPUMsPerRun),
-		PeakRSS:   div(a.Usage.PeakRSSMB, b.Usage.PeakRSSMB),
-	}
-}
-
-func machine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), LoadAvgFrom: loadAvg()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		var kb int
-		fmt.Sscanf(string(b), "MemTotal: %d kB", &kb)
-		m.MemoryGB = (kb + 1<<19) >> 20
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(b))
-	}
-	return m
 }
 
 // WriteJSON writes the results, indented.
@@ -195,37 +152,15 @@ func (r Results) WriteJSON(path string) error {
 func (r Results) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Run of %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %d GB, Linux %s, %s; load average at start %s.  \n",
-		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemoryGB, r.Machine.Kernel, r.Machine.Go, r.Machine.LoadAvgFrom)
+	b.WriteString(r.Machine.Markdown(r.Settings.Calibration))
 	fmt.Fprintf(&b, "Load: N=%d events, concurrency %d, at most %s per phase, drain at most %s, warm-up %d, every %dth event filtered.",
 		r.Settings.N, r.Settings.Concurrency, r.Settings.MaxDuration, r.Settings.DrainTimeout, r.Settings.Warmup, r.Settings.USMod)
 	if r.Settings.Worker != "" {
 		fmt.Fprintf(&b, " Worker: %s.", r.Settings.Worker)
 	}
-	b.WriteString("\n\n")
-	b.WriteString("| system | persistence | accepted/s | completed/s | ack p50 / p99 ms | end-to-end p50 / p99 ms | CPU-ms per run | peak RSS MB | exactly once | load avg after |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, p := range r.Phases {
-		if p.Error != "" {
-			fmt.Fprintf(&b, "| %s | %s | not measured: %s |||||||||\n", p.System, p.Persistence, mdEscape(p.Error))
-			continue
-		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %.1f / %.1f | %.1f / %.1f | %.2f | %.0f | %s | %s |\n",
-			p.System, p.Persistence, p.AcceptedPerSec, p.CompletedPerSec, p.Ack.P50, p.Ack.P99, p.E2E.P50, p.E2E.P99,
-			p.CPUMsPerRun, p.Usage.PeakRSSMB, exactlyOnce(p.Delivery), p.LoadAvg)
-	}
-	if len(r.Ratios) > 0 {
-		b.WriteString("\n| ratio | persistence | accepted/s | completed/s | CPU-ms per run | peak RSS |\n|---|---|---|---|---|---|\n")
-		for _, x := range r.Ratios {
-			fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %.2f | %.2f |\n", x.Name, x.Persistence, x.Accepted, x.Completed, x.CPUPerRun, x.PeakRSS)
-		}
-	}
-	var notes []string
-	for _, p := range r.Phases {
-		for _, n := range p.Notes {
-			notes = append(notes, fmt.Sprintf("%s (%s): %s", p.System, p.Persistence, n))
-		}
-	}
+	b.WriteString("\n")
+	b.WriteString(r.throughputMarkdown())
+	notes := phaseNotes(r.Phases)
 	if p := r.Park; p != nil {
 		b.WriteString("\n### Parked runs\n\n")
 		if p.Error != "" {

@@ -58,6 +58,9 @@ type Config struct {
 	// conversations.
 	Systems map[string]bool
 
+	// Rounds is how many times the throughput systems run, interleaved
+	// (rounds.go); 0 counts as 1.
+	Rounds       int
 	N            int
 	Concurrency  int
 	MaxDuration  time.Duration
@@ -66,7 +69,8 @@ type Config struct {
 	USMod        int
 	Worker       worker.Options
 	// CPUProfile, when set, names the CPU profiles of the throughput
-	// phases: /tmp/p.pprof gives /tmp/p-junction-sqlite.pprof and so on.
+	// phases: /tmp/p.pprof gives /tmp/p-junction-sqlite-r1.pprof for
+	// round 1 and so on.
 	CPUProfile string
 	// ServeArgs are extra flags for every system under test (serve): the
 	// levers measured A/B, such as -local-http or -sqlite-shards 1.
@@ -82,10 +86,14 @@ type Config struct {
 	Log io.Writer
 }
 
-// PhaseResult is one system measured on one persistence.
+// PhaseResult is one system measured on one persistence (in one round,
+// for the throughput systems).
 type PhaseResult struct {
 	System      string `json:"system"`
 	Persistence string `json:"persistence"`
+	// Round is the throughput round the phase belongs to (from 1); other
+	// scenarios' phases leave it 0.
+	Round int `json:"round,omitempty"`
 	// Measured names the processes whose CPU and memory are reported.
 	Measured        string      `json:"measured"`
 	N               int         `json:"n"`
@@ -97,6 +105,7 @@ type PhaseResult struct {
 	Delivery        Delivery    `json:"delivery"`
 	Usage           Usage       `json:"usage"`
 	CPUMsPerRun     float64     `json:"cpuMsPerRun"`
+	LoadAvgBefore   string      `json:"loadAvgBefore,omitempty"`
 	LoadAvg         string      `json:"loadAvgAfter"`
 	Notes           []string    `json:"notes,omitempty"`
 	Error           string      `json:"error,omitempty"`
@@ -167,15 +176,16 @@ func (c Config) startSUT(ctx context.Context, name, persistence string, profile 
 }
 
 // RunThroughput measures one system (raw Temporal or Junction) on one
-// persistence.
-func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persistence string) PhaseResult {
-	res := PhaseResult{System: system, Persistence: persistence, N: c.N, Concurrency: c.Concurrency,
-		Measured: "one process: embedded Temporal server, Junction worker and gateway, baseline worker"}
+// persistence in round r: a fresh system under test on empty data, as in
+// every other round.
+func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persistence string, round int) PhaseResult {
+	res := PhaseResult{System: system, Persistence: persistence, Round: round, N: c.N, Concurrency: c.Concurrency,
+		Measured: "one process: embedded Temporal server, Junction worker and gateway, baseline worker", LoadAvgBefore: loadAvg()}
 	if persistence == PersistencePostgres {
 		res.Measured += " (PostgreSQL server not included)"
 	}
 	profile := c.CPUProfile != ""
-	profilePath := profileFile(c.CPUProfile, system, persistence)
+	profilePath := profileFile(c.CPUProfile, system, persistence+"-r"+strconv.Itoa(round))
 	var extra []string
 	if system == SystemJunctionActivities {
 		extra = append(extra, "-local-http=false")
@@ -256,7 +266,7 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		secs := int(min(c.MaxDuration, 30*time.Second) / time.Second)
 		go func() { profileDone <- fetchProfile(ctx, sut.ready.PprofURL, secs, profilePath) }()
 	}
-	c.logf("%s on %s: %d events, %d at a time, at most %s", system, persistence, c.N, c.Concurrency, c.MaxDuration)
+	c.logf("%s on %s, round %d: %d events, %d at a time, at most %s", system, persistence, round, c.N, c.Concurrency, c.MaxDuration)
 	lr := Load{N: c.N, Concurrency: c.Concurrency, MaxDuration: c.MaxDuration, USMod: c.USMod, Send: send}.Run(ctx)
 	c.logf("%s on %s: %d accepted, %d errors in %.1fs; waiting for the sink (at most %s)", system, persistence, lr.Accepted, lr.Errors, lr.Duration.Seconds(), c.DrainTimeout)
 	dctx, cancel := context.WithTimeout(ctx, c.DrainTimeout)

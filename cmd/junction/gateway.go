@@ -25,6 +25,7 @@ func gatewayCommand() *cli.Command {
 			&cli.Int64Flag{Name: "max-body-bytes", Value: gateway.DefaultMaxBodyBytes, Usage: "largest accepted request body", EnvVars: []string{"JUNCTION_MAX_BODY_BYTES"}},
 			localHTTPStepsFlag(),
 			operatorAccountsFlag(),
+			opsAddressFlag(defaultGatewayOpsAddress),
 		), gatewayHTTPFlags()...),
 		Action: func(c *cli.Context) error {
 			gw := &app.GatewayConfig{
@@ -46,6 +47,11 @@ func gatewayCommand() *cli.Command {
 				return err
 			}
 			defer done()
+			stopOps, err := serveOps(c.Context, c, a.Log, opsMux())
+			if err != nil {
+				return err
+			}
+			defer stopOps()
 			srv := a.HTTPServer()
 			srv.Addr = c.String("http-address")
 			errc := make(chan error, 1)

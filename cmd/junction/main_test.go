@@ -97,6 +97,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	// The ops account is the operators': its admin keys manage the
 	// platform's apps.
 	t.Setenv("JUNCTION_OPERATOR_ACCOUNTS", "ops")
+	// Ops endpoints on ports of their own choosing: the defaults may be
+	// taken on this machine.
+	t.Setenv("JUNCTION_OPS_ADDRESS", "127.0.0.1:0")
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)

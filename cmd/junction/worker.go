@@ -26,6 +26,7 @@ func workerCommand() *cli.Command {
 			egressAllowFlag("none"),
 			egressProxyFlag(),
 			maxResponseBytesFlag(),
+			opsAddressFlag(defaultWorkerOpsAddress),
 		),
 		Action: func(c *cli.Context) error {
 			if err := checkMaxResponseBytes(c); err != nil {
@@ -58,6 +59,11 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			defer done()
+			stopOps, err := serveOps(c.Context, c, a.Log, opsMux())
+			if err != nil {
+				return err
+			}
+			defer stopOps()
 			a.Log.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))
 			// Run blocks until the context is cancelled (Ctrl-C, SIGTERM),
 			// then lets running activities finish.

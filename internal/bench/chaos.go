@@ -401,10 +401,10 @@ func (st *chaosStack) start(ctx context.Context, name string) error {
 			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database}, st.cfg.WorkDir, logPath)
 	case "worker":
 		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", st.temporalAddr,
-			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1"}, logPath, logSays(logPath, "worker started"))
+			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1", "--ops-address", "127.0.0.1:0"}, logPath, logSays(logPath, "worker started"))
 	case "gateway":
 		args := []string{"gateway", "--temporal-address", st.temporalAddr,
-			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURL, "http://")}
+			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURL, "http://"), "--ops-address", "127.0.0.1:0"}
 		if st.cfg.ActivityHTTPSteps {
 			args = append(args, "--local-http-steps=false")
 		}

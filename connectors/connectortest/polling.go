@@ -73,7 +73,7 @@ func CheckPoller(ctx context.Context, tr connectors.TriggerSpec, pl connectors.P
 			}
 			ids[it.ID] = true
 			if want, err := expectedID(tr, it.Payload); err != nil || want != it.ID {
-				fail("%s: item %s has the id %q at %s (%v)", what, it.ID, want, strings.Join(tr.IDPointers(), ", "), err)
+				fail("%s: item %s has %s at %s (%v)", what, it.ID, want, strings.Join(tr.IDPointers(), ", "), err)
 			}
 			if err := tr.Payload.Validate(it.Payload); err != nil {
 				fail("%s: item %s does not match the payload schema: %v", what, it.ID, err)

@@ -274,7 +274,8 @@ check 5 "Eshopbox stock of IPOD2008PINK $quantity → Shopify available $before 
 tracked=$(post "$api/actions/shiprocket.track_awb" '{"connection": "'"$sr"'", "inputs": {"awb": "19041424751540"}, "wait": "60s"}' \
 	-H "Authorization: Bearer $key")
 if shipped=$(printf '%s' "$tracked" | grep -oE '"current_status":"[^"]+"'); then
-	say "  ✓ Shiprocket: logged in as the API user, AWB 19041424751540 ${shipped#*:}"
+	shipped=${shipped#*:}
+	say "  ✓ Shiprocket: logged in as the API user, AWB 19041424751540 is ${shipped//\"/}"
 else
 	say "ecommerce: tracking through Shiprocket answered $tracked"
 	exit 1
@@ -282,9 +283,9 @@ fi
 
 # The polling variant: its schedule polls every minute; the delivery of
 # workflow 3's package starts one run.
-polled() { curl -sf "$api/definitions/$poll_def/workflows" -H "Authorization: Bearer $key" | grep -q '"completedAt"'; }
+polled() { curl -sf "$api/definitions/$poll_def/workflows" -H "Authorization: Bearer $key" | grep -qE '"status": ?"Complete"'; }
 if wait_until 180 polled; then
-	say "polling: Delhivery delivered $awb found by polling → Eshopbox delivered (definition $poll_def)"
+	say "  ✓ polling: Delhivery delivered $awb found by polling → Eshopbox delivered (definition $poll_def)"
 else
 	say "polling: no run of the polling definition $poll_def within 180 s: $junction runs --definition $poll_def"
 	exit 1

@@ -279,9 +279,13 @@ func Markdown(c ManifestConnector) []byte {
 					w(" A definition's first poll starts from now unless it says `\"pollFrom\": \"oldest\"`.")
 				}
 			}
-			if t.IDPointer != "" {
+			switch {
+			case len(t.IDQualifiers) > 0:
+				w(" The event's unique id is made of the values at `%s`, joined by `%s` (a `~` in a value is written `~0`).\n\n",
+					strings.Join(t.IDPointers(), "`, `"), EventIDSeparator)
+			case t.IDPointer != "":
 				w(" The event's unique id is at `%s`.\n\n", t.IDPointer)
-			} else {
+			default:
 				w(" The event's unique id is the delivery's `%s` header.\n\n", t.IDHeader)
 			}
 			w("%s\n\n", strings.TrimSpace(t.Description))

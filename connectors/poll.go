@@ -50,8 +50,9 @@ type PollResult struct {
 
 // PollItem is one item a poll found.
 type PollItem struct {
-	// ID is the item's unique id (at the trigger's IDPointer): runs are
-	// deduplicated on it, across polls and against webhooks.
+	// ID is the item's unique id (at the trigger's IDPointer, with its
+	// IDQualifiers): runs are deduplicated on it, across polls and against
+	// webhooks.
 	ID string
 	// Payload is the item as a run receives it; it matches the trigger's
 	// payload schema.
@@ -63,7 +64,8 @@ type PollItem struct {
 }
 
 // PollItemOf makes the item of a JSON payload: its id is at
-// spec.IDPointer. cursor is the item's own cursor ("" for none).
+// spec.IDPointer, with the values at spec.IDQualifiers (EventOf). cursor
+// is the item's own cursor ("" for none).
 func PollItemOf(spec TriggerSpec, payload []byte, cursor string) (PollItem, error) {
 	ev, err := EventOf(spec, nil, payload)
 	if err != nil {

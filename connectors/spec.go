@@ -248,6 +248,14 @@ type TriggerSpec struct {
 	// IDPointer is the JSON pointer (RFC 6901) of the event's unique id in
 	// the payload, e.g. "/id". Runs are deduplicated on it.
 	IDPointer string `json:"idPointer"`
+	// IDQualifiers are further JSON pointers whose values, with
+	// IDPointer's, identify an event: for third parties whose events carry
+	// no id of their own, only the id of an object that changes many
+	// times (a waybill, scanned again and again: the waybill and the
+	// scan's time). The event id is then the values, IDPointer's first,
+	// joined by JoinEventID (EventIDSeparator, "~~"). Each must hold a
+	// non-empty string or an integer. Only with IDPointer.
+	IDQualifiers []string `json:"idQualifiers,omitempty"`
 	// IDHeader is the delivery header whose value is the event's unique id,
 	// for webhooks whose payload has none (an inventory level, an updated
 	// order: the same object changes many times). Only when IDPointer is

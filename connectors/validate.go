@@ -468,29 +468,49 @@ func (t TriggerSpec) validate(v *problems, at string) {
 		if t.IDHeader == "" || t.Kind != TriggerWebhook {
 			v.add(at+".idPointer", "is empty: say where the event's unique id is")
 		}
+		if len(t.IDQualifiers) > 0 {
+			v.add(at+".idQualifiers", "go only with idPointer: they qualify the id found there")
+		}
 		return
 	}
 	if t.IDHeader != "" {
 		v.add(at+".idHeader", "goes only with an empty idPointer: the event has one id")
 	}
-	if _, err := pointerTokens(t.IDPointer); err != nil {
-		v.addErr(at+".idPointer", err)
+	t.validateIDPointer(v, at+".idPointer", t.IDPointer)
+	seen := map[string]bool{t.IDPointer: true}
+	for i, q := range t.IDQualifiers {
+		qat := fmt.Sprintf("%s.idQualifiers[%d]", at, i)
+		if seen[q] {
+			v.add(qat, "%s is already part of the id", q)
+			continue
+		}
+		seen[q] = true
+		t.validateIDPointer(v, qat, q)
+	}
+}
+
+// validateIDPointer checks one pointer of an event's id (IDPointer or a
+// qualifier): declared by the payload schema as a string or an integer,
+// and holding a value in the sample payload.
+func (t TriggerSpec) validateIDPointer(v *problems, at, pointer string) {
+	if _, err := pointerTokens(pointer); err != nil {
+		v.addErr(at, err)
 		return
 	}
-	idSchema := t.Payload.At(t.IDPointer)
+	idSchema := t.Payload.At(pointer)
 	switch {
 	case idSchema == nil:
-		v.add(at+".idPointer", "%s is not a property the payload schema declares", t.IDPointer)
+		v.add(at, "%s is not a property the payload schema declares", pointer)
 	case !idSchema.Type.Has(TypeString) && !idSchema.Type.Has(TypeInteger):
-		v.add(at+".idPointer", "%s must be a string or an integer", t.IDPointer)
+		v.add(at, "%s must be a string or an integer", pointer)
 	}
 	if len(bytes.TrimSpace(t.SamplePayload)) > 0 {
-		id, err := Pointer(t.SamplePayload, t.IDPointer)
+		id, err := Pointer(t.SamplePayload, pointer)
 		switch {
 		case err != nil:
-			v.add(at+".idPointer", "not found in the sample payload: %v", err)
+			v.add(at, "not found in the sample payload: %v", err)
 		case id == nil || id == "":
-			v.add(at+".idPointer", "is empty in the sample payload")
+			v.add(at, "is empty in the sample payload")
 		}
 	}
 }

@@ -170,21 +170,18 @@ func (w *JSONWebhook) Receive(d Delivery) (Received, error) {
 }
 
 // EventOf makes the event of a JSON payload: its id is at spec.IDPointer
-// or, when the spec has none, in spec.IDHeader (or the first of
-// moreHeaders that is set). The payload must be a JSON object.
+// (with the values at spec.IDQualifiers, joined by JoinEventID) or, when
+// the spec has none, in spec.IDHeader (or the first of moreHeaders that
+// is set). The payload must be a JSON object.
 func EventOf(spec TriggerSpec, header http.Header, payload []byte, moreHeaders ...string) (WebhookEvent, error) {
 	trimmed := bytes.TrimSpace(payload)
 	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
 		return WebhookEvent{}, PayloadErrorf("%s: the body is not a JSON object", spec.ID)
 	}
 	if spec.IDPointer != "" {
-		v, err := Pointer(trimmed, spec.IDPointer)
+		id, err := spec.eventID(trimmed)
 		if err != nil {
-			return WebhookEvent{}, PayloadErrorf("%s: event id %s: %v", spec.ID, spec.IDPointer, err)
-		}
-		id := idString(v)
-		if id == "" {
-			return WebhookEvent{}, PayloadErrorf("%s: event id %s is empty or not a string or an integer", spec.ID, spec.IDPointer)
+			return WebhookEvent{}, err
 		}
 		return WebhookEvent{ID: id, Payload: json.RawMessage(trimmed)}, nil
 	}

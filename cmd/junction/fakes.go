@@ -93,11 +93,11 @@ Credentials they accept:
   Shopify     X-Shopify-Access-Token: %s
   Eshopbox    Authorization: Bearer %s   (sales channel %s)
   Delhivery   Authorization: Token %s
-  Shiprocket  Authorization: Bearer %s   (login %s / %s)
+  Shiprocket  login %s / %s (POST /v1/external/auth/login answers the Bearer token)
 
 Control API on each: POST /_fake/webhooks, GET /_fake/deliveries, POST /_fake/fail, and the
 fake's own routes (docs/cli.md#junction-fakes). Run the connectors against them with:
   junction dev %s
 `, strings.Join(lines, "\n"), shopifytest.Token, eshopbox.AccessToken, eshopbox.Channel, delhivery.Token,
-		shiprocket.Token, shiprocket.Email, shiprocket.Password, strings.Join(redirects, " "))
+		shiprocket.Email, shiprocket.Password, strings.Join(redirects, " "))
 }

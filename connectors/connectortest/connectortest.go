@@ -12,7 +12,7 @@
 //     of the Go types its code decodes and returns (so the action must
 //     implement connectors.Typed, as connectors.NewAction's do);
 //   - triggers/<id>: the sample payload matches the payload schema and has
-//     the event's unique id where IDPointer says;
+//     the event's unique id where IDPointer (and IDQualifiers) say;
 //   - register and manifest: the version registers, and its manifest entry
 //     survives JSON and renders as Markdown;
 //   - actions/<id>/ok: the action, sent its SampleInput, succeeds against
@@ -305,14 +305,32 @@ func CheckTrigger(tr connectors.TriggerSpec) error {
 	if err := tr.Payload.Validate(tr.SamplePayload); err != nil {
 		return fmt.Errorf("trigger %s: the sample payload does not match the schema: %w", tr.ID, err)
 	}
-	id, err := connectors.Pointer(tr.SamplePayload, tr.IDPointer)
-	if err != nil {
-		return fmt.Errorf("trigger %s: the sample payload has no unique id at %q: %w", tr.ID, tr.IDPointer, err)
-	}
-	if id == nil || id == "" {
-		return fmt.Errorf("trigger %s: the sample payload's unique id at %q is empty", tr.ID, tr.IDPointer)
+	if _, err := expectedID(tr, tr.SamplePayload); err != nil {
+		return fmt.Errorf("trigger %s: the sample payload %w", tr.ID, err)
 	}
 	return nil
+}
+
+// expectedID is the id an event or item of the trigger should have, read
+// here rather than by the connectors package's code under test: the
+// values at IDPointer and IDQualifiers, joined by connectors.JoinEventID.
+func expectedID(tr connectors.TriggerSpec, payload []byte) (string, error) {
+	pointers := tr.IDPointers()
+	if len(pointers) == 0 {
+		pointers = []string{tr.IDPointer}
+	}
+	values := make([]string, len(pointers))
+	for i, p := range pointers {
+		v, err := connectors.Pointer(payload, p)
+		if err != nil {
+			return "", fmt.Errorf("has no unique id at %q: %w", p, err)
+		}
+		if v == nil || v == "" {
+			return "", fmt.Errorf("has an empty unique id at %q", p)
+		}
+		values[i] = fmt.Sprint(v)
+	}
+	return connectors.JoinEventID(values...), nil
 }
 
 // CheckManifest reports a version whose manifest entry does not survive a

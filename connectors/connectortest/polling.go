@@ -18,7 +18,7 @@ import (
 // polling trigger when it starts.
 type PollSource interface {
 	// AddPollItem makes a new item of the polling trigger appear and
-	// returns its id, as the trigger's IDPointer finds it.
+	// returns its id, as the trigger's IDPointer (and IDQualifiers) find it.
 	AddPollItem(trigger string) (string, error)
 }
 
@@ -72,9 +72,8 @@ func CheckPoller(ctx context.Context, tr connectors.TriggerSpec, pl connectors.P
 				fail("%s: item %s is returned twice", what, it.ID)
 			}
 			ids[it.ID] = true
-			want, err := connectors.Pointer(it.Payload, tr.IDPointer)
-			if err != nil || fmt.Sprint(want) != it.ID {
-				fail("%s: item %s has %v at %s (%v)", what, it.ID, want, tr.IDPointer, err)
+			if want, err := expectedID(tr, it.Payload); err != nil || want != it.ID {
+				fail("%s: item %s has %s at %s (%v)", what, it.ID, want, strings.Join(tr.IDPointers(), ", "), err)
 			}
 			if err := tr.Payload.Validate(it.Payload); err != nil {
 				fail("%s: item %s does not match the payload schema: %v", what, it.ID, err)

@@ -153,9 +153,8 @@ func CheckWebhook(tr connectors.TriggerSpec, hook connectors.Webhook, signer Web
 			fail("the sample payload's event has no id")
 		}
 		if tr.IDPointer != "" {
-			want, _ := connectors.Pointer(tr.SamplePayload, tr.IDPointer)
-			if fmt.Sprint(want) != ev.ID {
-				fail("event id %q, want %v (at %s)", ev.ID, want, tr.IDPointer)
+			if want, _ := expectedID(tr, tr.SamplePayload); want != ev.ID {
+				fail("event id %q, want %q (at %s)", ev.ID, want, strings.Join(tr.IDPointers(), ", "))
 			}
 		} else if want := good.Header.Get(tr.IDHeader); ev.ID != want {
 			fail("event id %q, want the %s header %q", ev.ID, tr.IDHeader, want)

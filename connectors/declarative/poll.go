@@ -33,6 +33,11 @@ type Poll struct {
 	// item, e.g. "/id": a non-empty string or an integer. Runs are
 	// deduplicated on it (it is the trigger's idPointer).
 	IDPath string `json:"idPath" description:"The JSON pointer of an item's unique id in the item (/id); runs are deduplicated on it."`
+	// IDQualifiers are further JSON pointers whose values, with IDPath's,
+	// make an item's id (the trigger's idQualifiers): for listings of
+	// objects that change, such as a package's current status, where
+	// the id and the status's time together make one event.
+	IDQualifiers []string `json:"idQualifiers,omitempty" description:"Further JSON pointers whose values, with idPath's, identify an item (/Status/StatusDateTime), so that each change of an object is an item; joined by ~~."`
 	// Cursor says where the next poll starts; without one, every poll
 	// lists from the start (the newest items, for most APIs) and Dedupe
 	// alone tells new items from old.
@@ -198,7 +203,7 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 			v.add(at+".id", definition.CodeDuplicateID, fmt.Sprintf("%q is also the id of actions[%d]: both would run as the activity %s.%s", tr.ID, i, a.Key, tr.ID))
 		}
 	}
-	for _, f := range []struct{ name, value string }{{"eventIdPath", tr.EventIDPath}, {"eventIdHeader", tr.EventIDHeader}} {
+	for _, f := range []struct{ name, value string }{{"eventIdPath", tr.EventIDPath}, {"eventIdHeader", tr.EventIDHeader}, {"eventIdQualifiers", strings.Join(tr.EventIDQualifiers, ",")}} {
 		if f.value != "" {
 			v.add(at+"."+f.name, definition.CodeNotAllowed, "is for webhooks: a polled item's id is at poll.idPath")
 		}
@@ -218,21 +223,21 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 	pl := tr.Poll
 	if pl == nil {
 		v.add(at+".poll", definition.CodeRequired, "is required for a polling trigger: the request that lists items, itemsPath and idPath")
-		tr.checkPayload(v, at, "a polled item is a JSON object", "", "")
+		tr.checkPayload(v, at, "a polled item is a JSON object", "", "", nil, "")
 		return nil
 	}
 	pat := at + ".poll"
 	c := &compiledPoll{spec: connectors.TriggerSpec{
 		ID: tr.ID, Name: tr.Name, Kind: connectors.TriggerPolling, Description: tr.Description,
-		SamplePayload: tr.SamplePayload, IDPointer: pl.IDPath, PollInterval: DefaultPollInterval,
+		SamplePayload: tr.SamplePayload, IDPointer: pl.IDPath, IDQualifiers: pl.IDQualifiers, PollInterval: DefaultPollInterval,
 		// Declarative polling triggers start from now unless a
 		// definition asks for a backfill (pollFrom: oldest).
 		PollFromNow: true,
 	}}
 	if checkPointer(pl.IDPath) != nil {
-		c.spec.Payload = tr.checkPayload(v, at, "a polled item is a JSON object", "", "")
+		c.spec.Payload = tr.checkPayload(v, at, "a polled item is a JSON object", "", "", nil, "")
 	} else {
-		c.spec.Payload = tr.checkPayload(v, at, "a polled item is a JSON object", pl.IDPath, "poll.idPath")
+		c.spec.Payload = tr.checkPayload(v, at, "a polled item is a JSON object", pl.IDPath, "poll.idPath", pl.IDQualifiers, "poll.idQualifiers")
 	}
 
 	reads := map[string]bool{}
@@ -253,6 +258,7 @@ func (a *App) checkPolling(v *validator, at string, tr *Trigger) *compiledPoll {
 			v.add(pat+".idPath", definition.CodeInvalidValue, err.Error())
 		}
 	}
+	checkQualifiers(v, pat+".idQualifiers", pl.IDPath, pl.IDQualifiers)
 
 	c.checkCursor(v, pat, pl)
 	c.paging = paging{maxPages: 1}

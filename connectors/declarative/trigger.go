@@ -43,6 +43,11 @@ type Trigger struct {
 	// EventIDHeader is the header holding the event's unique id, for
 	// bodies without one; only when EventIDPath is empty.
 	EventIDHeader string `json:"eventIdHeader,omitempty" description:"The header holding the event's unique id, when the body has none."`
+	// EventIDQualifiers are further JSON pointers whose values, with
+	// EventIDPath's, make the event's id (the trigger's idQualifiers),
+	// for bodies with no event id of their own: a waybill and the scan's
+	// time. Only with EventIDPath.
+	EventIDQualifiers []string `json:"eventIdQualifiers,omitempty" description:"Further JSON pointers whose values, with eventIdPath's, identify the event (/Shipment/Status/StatusDateTime), for bodies without an event id; joined by ~~."`
 	// Signature says how deliveries prove they come from the third party.
 	// Webhooks only.
 	Signature *Signature `json:"signature,omitempty" description:"webhook: how deliveries are authenticated."`
@@ -188,6 +193,7 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 	spec := connectors.TriggerSpec{
 		ID: tr.ID, Name: tr.Name, Kind: connectors.TriggerWebhook, Description: tr.Description,
 		SamplePayload: tr.SamplePayload, IDPointer: tr.EventIDPath, IDHeader: tr.EventIDHeader,
+		IDQualifiers: tr.EventIDQualifiers,
 	}
 	v.checkNamed(at, tr.ID, tr.Name, tr.Description)
 	switch tr.Kind {
@@ -198,7 +204,7 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 	if tr.Poll != nil {
 		v.add(at+".poll", definition.CodeNotAllowed, "is for polling triggers only")
 	}
-	spec.Payload = tr.checkPayload(v, at, "a delivery's body is a JSON object", tr.EventIDPath, "eventIdPath")
+	spec.Payload = tr.checkPayload(v, at, "a delivery's body is a JSON object", tr.EventIDPath, "eventIdPath", tr.EventIDQualifiers, "eventIdQualifiers")
 
 	switch {
 	case tr.EventIDPath == "" && tr.EventIDHeader == "":
@@ -211,6 +217,11 @@ func (tr *Trigger) check(v *validator, at string) (connectors.TriggerSpec, conne
 		}
 	case !headerToken(tr.EventIDHeader):
 		v.add(at+".eventIdHeader", definition.CodeInvalidValue, fmt.Sprintf("%q is not a valid header name", tr.EventIDHeader))
+	}
+	if len(tr.EventIDQualifiers) > 0 && tr.EventIDPath == "" {
+		v.add(at+".eventIdQualifiers", definition.CodeNotAllowed, "goes only with eventIdPath: they qualify the id found there")
+	} else {
+		checkQualifiers(v, at+".eventIdQualifiers", tr.EventIDPath, tr.EventIDQualifiers)
 	}
 
 	verify := tr.Signature.check(v, at+".signature")
@@ -410,8 +421,9 @@ func (s *Signature) verifyHMAC(d connectors.Delivery, tolerance time.Duration) e
 
 // checkPayload reports the problems of a trigger's payload schema and
 // sample, and returns the schema: an object (why says so), whose sample
-// has an id at pointer (the field idField says where) when it is valid.
-func (tr *Trigger) checkPayload(v *validator, at, why, pointer, idField string) *connectors.Schema {
+// has an id at pointer (the field idField says where) and at each of
+// qualifiers (the field qualifiersField) when it is valid.
+func (tr *Trigger) checkPayload(v *validator, at, why, pointer, idField string, qualifiers []string, qualifiersField string) *connectors.Schema {
 	if len(bytes.TrimSpace(tr.Payload)) == 0 {
 		v.add(at+".payload", definition.CodeRequired, "is required: the JSON Schema of one event")
 		return nil
@@ -437,8 +449,36 @@ func (tr *Trigger) checkPayload(v *validator, at, why, pointer, idField string) 
 		if _, err := connectors.EventOf(connectors.TriggerSpec{ID: tr.ID, IDPointer: pointer}, nil, tr.SamplePayload); err != nil {
 			v.add(at+".samplePayload", definition.CodeInvalidValue, fmt.Sprintf("has no id (a non-empty string or an integer) at %s %s", idField, pointer))
 		}
+		seen := map[string]bool{pointer: true}
+		for i, q := range qualifiers {
+			if checkPointer(q) != nil || seen[q] {
+				continue
+			}
+			seen[q] = true
+			if _, err := connectors.EventOf(connectors.TriggerSpec{ID: tr.ID, IDPointer: q}, nil, tr.SamplePayload); err != nil {
+				v.add(at+".samplePayload", definition.CodeInvalidValue, fmt.Sprintf("has no id value (a non-empty string or an integer) at %s[%d] %s", qualifiersField, i, q))
+			}
+		}
 	}
 	return s
+}
+
+// checkQualifiers reports the problems of the further pointers of an
+// event's id (at): each a JSON pointer, none repeated nor the id's own
+// pointer.
+func checkQualifiers(v *validator, at, pointer string, qualifiers []string) {
+	seen := map[string]bool{pointer: true}
+	for i, q := range qualifiers {
+		qat := fmt.Sprintf("%s[%d]", at, i)
+		if err := checkPointer(q); err != nil {
+			v.add(qat, definition.CodeInvalidValue, err.Error())
+			continue
+		}
+		if seen[q] {
+			v.add(qat, definition.CodeDuplicateID, fmt.Sprintf("%s is already part of the id", q))
+		}
+		seen[q] = true
+	}
 }
 
 // checkPointer checks a JSON pointer's syntax (RFC 6901) for an event id:

@@ -12,8 +12,12 @@
 # It starts `junction fakes` and `junction dev` (on a fresh data directory)
 # unless they already answer, stores the apps, makes the connections and the
 # definitions, registers the webhooks with the fakes, raises each trigger,
-# checks each outcome in the fakes, stops what it started and ends with
-# "ecommerce: 5/5 workflows done". Everything listens on 127.0.0.1.
+# checks each outcome in the fakes, then tracks a shipment through the
+# Shiprocket app (session login) and waits for the polling variant of
+# workflow 3 (examples/ecommerce/polling-delhivery-delivered-to-eshopbox.json,
+# up to three minutes: its schedule ticks every minute), stops what it
+# started and ends with "ecommerce: 5/5 workflows done". Everything listens
+# on 127.0.0.1.
 #
 # Needs: bash, curl, and either Go (the junction binary is built from this
 # repository) or JUNCTION=/path/to/junction; Vault for the connections'
@@ -185,7 +189,10 @@ esb=$(connect '{"app": "eshopbox", "name": "Northwind warehouse (fake)", "authKi
 	"fields": {"token": "eshopbox-fake-access-token", "webhook_secret": "'"$eshopbox_secret"'"}, "properties": {"external_channel_id": "NORTHWIND_SHOPIFY"}}')
 dlv=$(connect '{"app": "delhivery", "name": "Delhivery (fake)", "authKind": "api_key",
 	"fields": {"key": "delhivery-fake-api-token", "webhook_secret": "'"$delhivery_secret"'"}}')
-say "  connections: shopify $shop, eshopbox $esb, delhivery $dlv"
+# Shiprocket's connection is its API user: Junction logs in with it.
+sr=$(connect '{"app": "shiprocket", "name": "Shiprocket (fake)", "authKind": "session",
+	"fields": {"username": "api-user@northwind.example", "password": "shiprocket-fake-password"}}')
+say "  connections: shopify $shop, eshopbox $esb, delhivery $dlv, shiprocket $sr"
 
 # post URL JSON [CURL ARGS...]: POST JSON, print the answer, fail on an error.
 post() {
@@ -241,6 +248,16 @@ packed=$(post "$eshopbox/_fake/orders/$order/pack" '{"courier": "Delhivery"}')
 awb=$(printf '%s' "$packed" | json_value trackingID)
 check 2 "Eshopbox packed (AWB $awb) → Shopify order tagged Ready to ship" has "$shopify/_fake/orders/$order" '"tags":"[^"]*Ready to ship'
 
+# The polling variant of workflow 3, on the same package: a Delhivery
+# connection that tracks its waybill, and the definition on the app's
+# polling trigger, made before the package is delivered.
+dlv_poll=$(connect '{"app": "delhivery", "name": "Delhivery tracking (fake)", "authKind": "api_key",
+	"fields": {"key": "delhivery-fake-api-token"}, "properties": {"tracked_waybills": "'"$awb"'"}}')
+created=$(sed -e "s/\$ESHOPBOX_CONNECTION/$esb/g" -e "s/\$DELHIVERY_CONNECTION/$dlv_poll/g" "$here/polling-delhivery-delivered-to-eshopbox.json" |
+	"$junction" apply -f -)
+poll_def=$(printf '%s' "$created" | grep -oE '[0-9a-f-]{36}')
+definitions+=("$poll_def")
+
 post "$delhivery/_fake/packages/$awb/scans" '{"status": "Delivered", "instructions": "Delivered to consignee"}' >/dev/null
 check 3 "Delhivery delivered $awb → Eshopbox shipment delivered" has "$eshopbox/_fake/orders/$order" '"shipment":{"shipmentId":"[^"]*","status":"delivered"'
 
@@ -251,6 +268,28 @@ before=$(curl -sf "$shopify/_fake/variants/IPOD2008PINK" | json_value available)
 quantity=$((before + 17))
 post "$eshopbox/_fake/inventory" '{"sku": "IPOD2008PINK", "quantity": '"$quantity"'}' >/dev/null
 check 5 "Eshopbox stock of IPOD2008PINK $quantity → Shopify available $before → $quantity" has "$shopify/_fake/variants/IPOD2008PINK" "\"available\":$quantity[,}]"
+
+# Shiprocket, through its session login: Junction logs in as the API user
+# and tracks the fake's shipment in transit.
+tracked=$(post "$api/actions/shiprocket.track_awb" '{"connection": "'"$sr"'", "inputs": {"awb": "19041424751540"}, "wait": "60s"}' \
+	-H "Authorization: Bearer $key")
+if shipped=$(printf '%s' "$tracked" | grep -oE '"current_status":"[^"]+"'); then
+	shipped=${shipped#*:}
+	say "  ✓ Shiprocket: logged in as the API user, AWB 19041424751540 is ${shipped//\"/}"
+else
+	say "ecommerce: tracking through Shiprocket answered $tracked"
+	exit 1
+fi
+
+# The polling variant: its schedule polls every minute; the delivery of
+# workflow 3's package starts one run.
+polled() { curl -sf "$api/definitions/$poll_def/workflows" -H "Authorization: Bearer $key" | grep -qE '"status": ?"Complete"'; }
+if wait_until 180 polled; then
+	say "  ✓ polling: Delhivery delivered $awb found by polling → Eshopbox delivered (definition $poll_def)"
+else
+	say "polling: no run of the polling definition $poll_def within 180 s: $junction runs --definition $poll_def"
+	exit 1
+fi
 
 say "took ${SECONDS}s"
 status=0

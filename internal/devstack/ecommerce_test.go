@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/connectors"
 	"github.com/junction-run/junction/connectors/shopify"
 	"github.com/junction-run/junction/connectors/shopify/shopifytest"
 	"github.com/junction-run/junction/internal/devstack"
@@ -18,6 +20,8 @@ import (
 	"github.com/junction-run/junction/internal/fakes/control"
 	"github.com/junction-run/junction/internal/fakes/delhivery"
 	"github.com/junction-run/junction/internal/fakes/eshopbox"
+	"github.com/junction-run/junction/internal/fakes/shiprocket"
+	"github.com/junction-run/junction/runs"
 )
 
 // requireDelivered fails the test unless the fake delivered its event to
@@ -200,14 +204,33 @@ func TestEcommerceWorkflows(t *testing.T) {
 	if len(reqs) == 0 || reqs[len(reqs)-1].Header.Get("Authorization") != "Token "+delhivery.Token {
 		t.Errorf("Delhivery's last request: %+v", reqs)
 	}
+
+	// Shiprocket's session auth: the connection is the API user; the
+	// action's activity logs in with the app's declared login, then sends
+	// the token it answered.
+	sr := createConnection(t, api, `{"app": "shiprocket", "name": "Shiprocket", "authKind": "session",
+		"fields": {"username": "`+shiprocket.Email+`", "password": "`+shiprocket.Password+`"}}`)
+	r = call(t, http.MethodPost, api+"/actions/shiprocket.track_awb", []byte(`{"connection": "`+sr+`", "inputs": {"awb": "`+shiprocket.SeededAWB+`"}, "wait": "60s"}`), nil)
+	r.decode(t, &tracked)
+	if r.Status != http.StatusOK || tracked.Output["current_status"] != "IN TRANSIT" {
+		t.Errorf("tracking %s through Shiprocket: %d %s", shiprocket.SeededAWB, r.Status, r.Body)
+	}
+	srReqs := set.Shiprocket.Requests()
+	if n := set.Shiprocket.Logins(); n != 1 || len(srReqs) != 2 || srReqs[0].Path != "/v1/external/auth/login" ||
+		!strings.HasPrefix(srReqs[1].Header.Get("Authorization"), "Bearer sr-fake-") {
+		t.Errorf("Shiprocket saw %d logins and %+v, want one login then the call with its token", n, srReqs)
+	}
 }
 
 // TestEcommerceDeliveredByPolling runs the example's polling variant of
 // workflow 3 (examples/ecommerce/polling-delhivery-delivered-to-eshopbox.json):
-// when Eshopbox packs a shipment for Delhivery, the run tracks it with the
-// Delhivery app, waiting between polls, until Delhivery reports it
-// delivered, and then marks it delivered in Eshopbox. Delhivery pushes
-// nothing here: the run finds the delivery by itself.
+// a definition on the Delhivery app's polling trigger status_changed,
+// which tracks the connection's waybills at each poll. Delhivery pushes
+// nothing here. Each status of a package is one item (its id is the
+// waybill and the status's time), so the package's delivery, scanned
+// after earlier polls found it in transit, is a new item: it becomes
+// exactly one Eshopbox "delivered" update, and later polls add none.
+// The test triggers the poll schedule instead of waiting for its minute.
 func TestEcommerceDeliveredByPolling(t *testing.T) {
 	set := fakes.New()
 	t.Cleanup(set.Close)
@@ -233,22 +256,10 @@ func TestEcommerceDeliveredByPolling(t *testing.T) {
 			t.Fatalf("storing app %s: %d %s", app, r.Status, r.Body)
 		}
 	}
-	const eshopboxKey = "eshopbox-webhook-key-polling"
 	esb := createConnection(t, api, `{"app": "eshopbox", "authKind": "bearer",
-		"fields": {"token": "`+eshopbox.AccessToken+`", "webhook_secret": "`+eshopboxKey+`"}, "properties": {"external_channel_id": "`+eshopbox.Channel+`"}}`)
-	dlv := createConnection(t, api, `{"app": "delhivery", "authKind": "api_key", "fields": {"key": "`+delhivery.Token+`"}}`)
-	if err := set.Eshopbox.Hooks().Subscribe(control.Subscription{Event: eshopbox.EventPacked, URL: s.GatewayURL + "/hooks/acme/" + esb + "/shipment_updated",
-		Headers: map[string]string{"x-api-key": eshopboxKey}}); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(filepath.Join(root, "ecommerce", "polling-delhivery-delivered-to-eshopbox.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Polls a second apart instead of half an hour.
-	def := strings.NewReplacer("$ESHOPBOX_CONNECTION", esb, "$DELHIVERY_CONNECTION", dlv, `"duration": "30m"`, `"duration": "1s"`).Replace(string(doc))
-	createDefinition(t, s, "acme", []byte(def))
+		"fields": {"token": "`+eshopbox.AccessToken+`"}, "properties": {"external_channel_id": "`+eshopbox.Channel+`"}}`)
 
+	// An order Eshopbox packs for Delhivery, which manifests its waybill.
 	r := call(t, http.MethodPost, set.Eshopbox.BaseURL()+"/api/order", []byte(`{"externalChannelID": "`+eshopbox.Channel+`", "customerOrderNumber": "7001",
 		"isCOD": "0", "paymentType": "Prepaid", "taxAmount": 0, "subtotal": 10, "orderTotal": 10, "balanceDue": 0, "thirdPartyShipping": false,
 		"shippingAddress": {"customerName": "Ada", "addressLine1": "1 Road", "postalCode": "560001", "contactPhone": "1", "email": "ada@example.com"},
@@ -257,30 +268,84 @@ func TestEcommerceDeliveredByPolling(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("creating the Eshopbox order: %d %s", r.Status, r.Body)
 	}
-	packed, deliveries, err := set.Eshopbox.Pack(t.Context(), "7001", "Delhivery")
-	answer := requireDelivered(t, "shipment/packed", deliveries, err)
-	if len(answer.Events) != 1 || len(answer.Events[0].Runs) != 1 {
-		t.Fatalf("the packed event started %+v", answer.Events)
+	packed, _, err := set.Eshopbox.Pack(t.Context(), "7001", "Delhivery")
+	if err != nil {
+		t.Fatal(err)
 	}
 	awb := packed.Shipment.TrackingID
-	tracked := func() int {
+
+	// The Delhivery connection tracks that waybill and the seeded one,
+	// which stays in transit.
+	dlv := createConnection(t, api, `{"app": "delhivery", "authKind": "api_key", "fields": {"key": "`+delhivery.Token+`"},
+		"properties": {"tracked_waybills": "`+awb+`,`+delhivery.SeededWaybill+`"}}`)
+	doc, err := os.ReadFile(filepath.Join(root, "ecommerce", "polling-delhivery-delivered-to-eshopbox.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := createDefinition(t, s, "acme", []byte(strings.NewReplacer("$ESHOPBOX_CONNECTION", esb, "$DELHIVERY_CONNECTION", dlv).Replace(string(doc))))
+	defID := def["id"].(string)
+	scheduleID := runs.PollScheduleID("acme", defID)
+	ctx := t.Context()
+	desc, err := s.Client.ScheduleClient().GetHandle(ctx, scheduleID).Describe(ctx)
+	if err != nil {
+		t.Fatalf("no poll schedule for the definition: %v", err)
+	}
+	if iv := desc.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != time.Minute {
+		t.Errorf("schedule intervals %+v, want every minute, the definition's pollInterval", iv)
+	}
+	if in := scheduledInput(t, desc); in.Connector != "delhivery" || in.TriggerID != "status_changed" || in.StartFromNow {
+		t.Errorf("schedule input %+v, want delhivery.status_changed from the oldest", in)
+	}
+	updates := func() int {
 		n := 0
-		for _, req := range set.Delhivery.Requests() {
-			if req.Query.Get("waybill") == awb {
+		for _, req := range set.Eshopbox.Requests() {
+			if req.Method == http.MethodPost && req.Path == "/api/update-status" {
 				n++
 			}
 		}
 		return n
 	}
-	waitFor(t, "the run to track the package twice", time.Minute, func() bool { return tracked() >= 2 })
-	if o, _ := set.Eshopbox.Order("7001"); o.Shipment.Status != "packed" {
-		t.Fatalf("before the delivery the shipment is %q", o.Shipment.Status)
+
+	// Both packages are on their way: polled, and nothing runs.
+	if st := pollNow(t, s, scheduleID); st.Polled != 2 || st.Started != 0 {
+		t.Errorf("the first poll: %+v, want two packages polled and no run", st)
 	}
-	if _, _, err := set.Delhivery.ScanPackage(t.Context(), awb, "Delivered", "", "", ""); err != nil {
+	if st := pollNow(t, s, scheduleID); st.Polled != 0 || st.Started != 0 {
+		t.Errorf("polling again: %+v, want nothing new", st)
+	}
+	tracked := 0
+	for _, req := range set.Delhivery.Requests() {
+		if req.Path == "/api/v1/packages/json/" && req.Query.Get("waybill") == awb+","+delhivery.SeededWaybill &&
+			req.Header.Get("Authorization") == "Token "+delhivery.Token {
+			tracked++
+		}
+	}
+	if tracked != 2 {
+		t.Errorf("Delhivery was asked to track the connection's waybills %d times, want 2: %+v", tracked, set.Delhivery.Requests())
+	}
+
+	// Delhivery scans the package delivered; the next poll finds it.
+	delivered, _, err := set.Delhivery.ScanPackage(ctx, awb, "Delivered", "", "", "Delivered to consignee")
+	if err != nil {
 		t.Fatal(err)
 	}
-	data := waitRun(t, s, answer.Events[0].Runs[0].TemporalWorkflowID)
-	if o, _ := set.Eshopbox.Order("7001"); o.Shipment.Status != "delivered" || data["eshopboxAnswer"] != "SUCCESS" {
-		t.Errorf("after polling: shipment %q, run data %v", o.Shipment.Status, data)
+	if st := pollNow(t, s, scheduleID); st.Polled != 1 || st.Started != 1 {
+		t.Errorf("the poll after the delivery: %+v, want one new item, one run", st)
+	}
+	runID := runs.RunWorkflowID("acme", defID, runs.EventWorkflowKey(connectors.JoinEventID(awb, delivered.Status.StatusDateTime)))
+	if data := waitRun(t, s, runID); data["eshopboxAnswer"] != "SUCCESS" {
+		t.Errorf("run %s ended with %v", runID, data)
+	}
+	if o, _ := set.Eshopbox.Order("7001"); o.Shipment.Status != "delivered" {
+		t.Errorf("after the poll the Eshopbox shipment is %q", o.Shipment.Status)
+	}
+	if st := pollNow(t, s, scheduleID); st.Polled != 0 || st.Started != 0 {
+		t.Errorf("polling after the delivery again: %+v, want nothing new", st)
+	}
+	waitFor(t, "visibility to count the runs", 10*time.Second, func() bool {
+		return countRuns(t, s, fmt.Sprintf("JunctionDefinitionId = '%s' AND WorkflowType = '%s'", defID, runs.RunDefinitionWorkflow)) == 1
+	})
+	if n := updates(); n != 1 {
+		t.Errorf("Eshopbox got %d status updates, want exactly one delivered", n)
 	}
 }

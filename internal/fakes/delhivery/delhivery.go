@@ -88,6 +88,10 @@ type Package struct {
 	Status      Status `json:"Status"`
 	PickUpDate  string `json:"PickUpDate"`
 	Scans       []Scan `json:"Scans"`
+	// scanned is the time of the latest scan: a package's scans are
+	// never at the same millisecond, so that its statuses' times tell
+	// them apart, as they do at Delhivery.
+	scanned time.Time
 }
 
 // Fake is the fake Delhivery: an http.Handler with its state in memory.
@@ -126,6 +130,11 @@ var ist = time.FixedZone("IST", 5*3600+1800)
 func stamp(t time.Time) string { return t.In(ist).Format("2006-01-02T15:04:05.000") }
 
 func (p *Package) scan(status, statusType, location, instructions string, at time.Time) {
+	at = at.Truncate(time.Millisecond)
+	if !at.After(p.scanned) {
+		at = p.scanned.Add(time.Millisecond)
+	}
+	p.scanned = at
 	p.Status = Status{Status: status, StatusType: statusType, StatusDateTime: stamp(at), StatusLocation: location, Instructions: instructions}
 	var s Scan
 	s.ScanDetail.Scan, s.ScanDetail.ScanType, s.ScanDetail.ScanDateTime = status, statusType, stamp(at)

@@ -1,6 +1,8 @@
 package delhivery
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -38,4 +40,21 @@ func (f *Fake) SignWebhook(_ string, payload []byte, secret, _ string, at time.T
 	h.Set("Content-Type", "application/json")
 	h.Set(WebhookHeader, WebhookPrefix+secret)
 	return connectortest.SignedDelivery{Delivery: connectors.Delivery{Header: h, Body: payload, Now: at}}
+}
+
+var _ connectortest.PollSource = (*Fake)(nil)
+
+// AddPollItem gives the seeded package a new status, as a scan does (in
+// transit, at another hub), for the app's status_changed trigger, which
+// tracks it; the id is the one the trigger makes of the waybill and the
+// status's time.
+func (f *Fake) AddPollItem(trigger string) (string, error) {
+	if trigger != "status_changed" {
+		return "", fmt.Errorf("the fake has no items of trigger %q", trigger)
+	}
+	p, _, err := f.ScanPackage(context.Background(), SeededWaybill, "In Transit", "UD", "BLR_Hub (Karnataka)", "Shipment received at facility")
+	if err != nil {
+		return "", err
+	}
+	return connectors.JoinEventID(p.AWB, p.Status.StatusDateTime), nil
 }

@@ -4,7 +4,8 @@
 // (https://apidocs.shiprocket.in):
 //
 //   - POST /v1/external/auth/login exchanges the API user's email and
-//     password for a token (valid ten days);
+//     password, a JSON body {"email", "password"}, for a new token, valid
+//     ten days, as {"token": ...} (the Shiprocket app's session login);
 //   - POST /v1/external/orders/create/adhoc creates an order and its
 //     shipment;
 //   - POST /v1/external/courier/assign/awb assigns a courier and an AWB to
@@ -13,7 +14,8 @@
 //   - tracking webhooks: every status change is posted to the subscribed
 //     URLs with the token set in Shiprocket's settings in x-api-key.
 //
-// Requests authenticate with Authorization: Bearer <token>; errors answer
+// Requests authenticate with Authorization: Bearer <a token login
+// answered>, and get 401 with any other; errors answer
 // Shiprocket's {"message": "...", "status_code": <status>} (with "errors"
 // by field for 422), and 429 with Retry-After when told to fail.
 //
@@ -25,6 +27,8 @@ package shiprocket
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,13 +42,14 @@ import (
 	"github.com/junction-run/junction/internal/fakes/control"
 )
 
-// Credentials the fake accepts.
+// The API user the fake accepts; its tokens come from logging in.
 const (
 	Email    = "api-user@northwind.example"
 	Password = "shiprocket-fake-password"
-	// Token is what login answers and every other route requires.
-	Token = "shiprocket-fake-token"
 )
+
+// TokenLifetime is how long a token login answers is accepted.
+const TokenLifetime = 10 * 24 * time.Hour
 
 // EventTracking is the event of tracking webhooks.
 const EventTracking = "tracking"
@@ -78,6 +83,8 @@ type Fake struct {
 	mu     sync.Mutex
 	next   int64
 	orders []*Order
+	// tokens are the tokens login answered, with when they expire.
+	tokens map[string]time.Time
 }
 
 // Seeded data.
@@ -91,7 +98,7 @@ const (
 // New returns a fake seeded with two orders: NW-1001, new, whose shipment
 // is SeededShipment; NW-1000, in transit with Delhivery under SeededAWB.
 func New() *Fake {
-	f := &Fake{hooks: control.NewHooks(), next: 348456385}
+	f := &Fake{hooks: control.NewHooks(), next: 348456385, tokens: map[string]time.Time{}}
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	f.orders = append(f.orders,
 		&Order{OrderID: "NW-1000", SROrderID: 348456380, ShipmentID: 16090280, Status: "IN TRANSIT", AWB: SeededAWB,
@@ -158,7 +165,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token != Token {
+	if !ok || !f.validToken(token) {
 		writeError(w, http.StatusUnauthorized, "Token has expired or is invalid", nil)
 		return
 	}
@@ -183,7 +190,33 @@ func (f *Fake) login(w http.ResponseWriter, body []byte) {
 		writeError(w, http.StatusUnauthorized, "Invalid email and password combination", nil)
 		return
 	}
-	connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"id": 1, "email": Email, "company_id": 1, "token": Token})
+	connectortest.ContentJSON.Write(w, http.StatusOK, map[string]any{"id": 1, "email": Email, "company_id": 1, "token": f.Login()})
+}
+
+// Login issues a token of the API user, as logging in does, valid for
+// TokenLifetime.
+func (f *Fake) Login() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	token := "sr-fake-" + hex.EncodeToString(b)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens[token] = time.Now().Add(TokenLifetime)
+	return token
+}
+
+// Logins counts the tokens login issued.
+func (f *Fake) Logins() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.tokens)
+}
+
+func (f *Fake) validToken(token string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	expires, ok := f.tokens[token]
+	return ok && time.Now().Before(expires)
 }
 
 func (f *Fake) createOrder(w http.ResponseWriter, body []byte) {

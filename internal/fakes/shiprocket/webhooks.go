@@ -21,7 +21,7 @@ func (f *Fake) WebhookVectors() []connectortest.WebhookVector {
 	h := http.Header{}
 	h.Set(WebhookHeader, token)
 	body := `{"awb": "19041424751540", "current_status": "DELIVERED", "current_status_id": 7, "shipment_status": "DELIVERED",
-		"shipment_status_id": 7, "order_id": "NW-1000", "sr_order_id": 348456380}`
+		"shipment_status_id": 7, "current_timestamp": "04 03 2026 18:20:11", "order_id": "NW-1000", "sr_order_id": 348456380}`
 	return []connectortest.WebhookVector{{Name: "x-api-key from the webhook settings", Trigger: "shipment_status",
 		Delivery: connectors.Delivery{Header: h, Body: []byte(body), Secrets: []string{token}}}}
 }

@@ -35,7 +35,10 @@ func TestRefusedIsToldOfEveryRefusal(t *testing.T) {
 		want string // "" when let through
 	}{
 		{func() error { _, err := c.Do(t.Context(), nil, egress.Request{URL: "http://[::1]:9/"}); return err }, "loopback"},
-		{func() error { _, err := c.Do(t.Context(), nil, egress.Request{URL: "http://metadata.test/"}); return err }, "link-local"},
+		{func() error {
+			_, err := c.Do(t.Context(), nil, egress.Request{URL: "http://metadata.test/"})
+			return err
+		}, "link-local"},
 		{func() error { _, err := c.Do(t.Context(), nil, egress.Request{URL: "http://0.0.0.0:9/"}); return err }, "unspecified"},
 		{func() error { _, err := c.HTTPClient().Get("http://private.test/"); return err }, "private"},
 		{func() error {

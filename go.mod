@@ -13,6 +13,7 @@ require (
 	github.com/urfave/cli/v2 v2.27.7
 	go.temporal.io/api v1.64.1
 	go.temporal.io/sdk v1.50.0
+	go.temporal.io/sdk/contrib/opentelemetry v0.8.1
 	go.temporal.io/server v1.32.1
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.27.1
@@ -24,11 +25,6 @@ require (
 )
 
 require github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
-
-require (
-	github.com/kylelemons/godebug v1.1.0 // indirect
-	go.temporal.io/sdk/contrib/opentelemetry v0.8.1
-)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -158,6 +154,7 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/compress v1.20.2 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect

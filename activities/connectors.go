@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -17,6 +18,7 @@ import (
 	"github.com/junction-run/junction/connectors/auth"
 	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -52,11 +54,13 @@ type Connectors struct {
 	// Recorder, when set, keeps what the steps of apps kept as data sent
 	// and got, for dry runs of app upgrades (see callClient).
 	Recorder CallRecorder
+	// Metrics counts calls and polls (nil: none).
+	Metrics *metrics.Metrics
 }
 
 // Run runs one action of one connector. The activity's name says which; the
 // input says it again so a misrouted call fails loudly.
-func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error) {
+func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (_ any, err error) {
 	if name := activity.GetInfo(ctx).ActivityType.Name; name != runs.ConnectorActivity(in.Connector, in.Action) {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("activity %s was called for %s.%s", name, in.Connector, in.Action), runs.ErrTypeBadRequest, nil)
@@ -65,6 +69,9 @@ func (c *Connectors) Run(ctx context.Context, in runs.ConnectorCall) (any, error
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", in.StepID, err), runs.ErrTypeBadRequest, nil)
 	}
+	// Counted from here: the app and the action exist, so their keys are
+	// bounded labels.
+	defer func(start time.Time) { c.observeCall(in.Connector, in.Action, start, err) }(time.Now())
 	conn, creds := connectors.Connection{AuthKind: connectors.AuthNone}, auth.None()
 	if in.ConnectionID != "" {
 		if c.Connections == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/definition"
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/outbound"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
@@ -77,6 +78,8 @@ type Outbound struct {
 	// to its clock.
 	Now    func() time.Time
 	Random func() float64
+	// Metrics counts attempts and deliveries (nil: none).
+	Metrics *metrics.Metrics
 }
 
 func (o *Outbound) now() time.Time {
@@ -108,6 +111,7 @@ func (o *Outbound) Send(ctx context.Context, in runs.DeliveryInput) (runs.Delive
 	}
 	d, err := o.Store.Delivery(ctx, in.AccountID, in.DeliveryID)
 	if errors.Is(err, store.ErrNotFound) {
+		o.Metrics.Delivery(metrics.DeliveryFailed, runs.ErrTypeSubscriptionDisabled)
 		return o.giveUp(runs.DeliveryResult{Status: store.DeliveryFailed, Reason: runs.ErrTypeSubscriptionDisabled},
 			"delivery %s: not found (its subscription was deleted)", in.DeliveryID)
 	}
@@ -129,6 +133,7 @@ func (o *Outbound) Send(ctx context.Context, in runs.DeliveryInput) (runs.Delive
 		if serr := o.Store.SetDeliveryStatus(ctx, in.AccountID, d.ID, store.DeliveryFailed, time.Time{}); serr != nil {
 			return runs.DeliveryResult{}, fmt.Errorf("delivery %s: recording that its subscription is disabled: %w", d.ID, serr)
 		}
+		o.Metrics.Delivery(metrics.DeliveryFailed, runs.ErrTypeSubscriptionDisabled)
 		return o.giveUp(runs.DeliveryResult{Status: store.DeliveryFailed, Attempts: d.Attempts, Reason: runs.ErrTypeSubscriptionDisabled},
 			"delivery %s: subscription %s is disabled or deleted", d.ID, in.SubscriptionID)
 	}
@@ -156,12 +161,14 @@ func (o *Outbound) Send(ctx context.Context, in runs.DeliveryInput) (runs.Delive
 	if errors.As(sendErr, &invalid) {
 		// The subscription cannot make a request of this event (a tag
 		// that fails, a URL that is not one): no retry changes that.
+		o.Metrics.DeliveryAttempt(metrics.AttemptInvalid)
 		return o.finish(ctx, in, d, rec, runs.ErrTypeBadRequest, "")
 	}
 	outcome := outbound.Retry
 	if answer != nil {
 		outcome = outbound.Classify(status)
 	}
+	o.Metrics.DeliveryAttempt(attemptOutcomes[outcome])
 	switch outcome {
 	case outbound.Delivered:
 		if _, err := o.Store.RecordAttempt(ctx, in.AccountID, d.ID, rec, store.DeliveryDelivered, time.Time{}); err != nil {
@@ -173,6 +180,7 @@ func (o *Outbound) Send(ctx context.Context, in runs.DeliveryInput) (runs.Delive
 				activity.GetLogger(ctx).Warn("Could not clear the subscription's failing time", "subscription", sub.ID, "error", err)
 			}
 		}
+		o.Metrics.Delivery(metrics.DeliveryDelivered, "")
 		return runs.DeliveryResult{Status: store.DeliveryDelivered, StatusCode: status, Attempts: d.Attempts + 1}, nil
 	case outbound.Gone:
 		return o.finish(ctx, in, d, rec, runs.ErrTypeGone, fmt.Sprintf("the receiver answered %d Gone", status))
@@ -218,6 +226,7 @@ func (o *Outbound) finish(ctx context.Context, in runs.DeliveryInput, d store.De
 		return runs.DeliveryResult{}, fmt.Errorf("delivery %s: recording its last attempt: %w", d.ID, err)
 	}
 	res := runs.DeliveryResult{Status: store.DeliveryFailed, StatusCode: rec.StatusCode, Attempts: d.Attempts + 1, Reason: reason}
+	o.Metrics.Delivery(metrics.DeliveryFailed, reason)
 	if disable != "" {
 		changed, err := o.Store.DisableSubscription(ctx, in.AccountID, in.SubscriptionID, disable)
 		if err != nil {

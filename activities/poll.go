@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -24,7 +25,7 @@ const DefaultMaxPollBytes = 1 << 20
 // The poll reads the app version's environment variables as actions do.
 // Errors map as for actions (connectorFailure): a third party's 429 is
 // retried after its Retry-After, a 401 is not retried.
-func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutput, error) {
+func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (out runs.PollOutput, err error) {
 	what := runs.PollActivity(in.Connector, in.Trigger)
 	if name := activity.GetInfo(ctx).ActivityType.Name; name != what {
 		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(
@@ -34,6 +35,7 @@ func (c *Connectors) Poll(ctx context.Context, in runs.PollCall) (runs.PollOutpu
 	if err != nil {
 		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: %v", what, err), runs.ErrTypeBadRequest, nil)
 	}
+	defer func(start time.Time) { c.observePolled(ctx, in, start, out, err) }(time.Now())
 	if in.ConnectionID == "" {
 		return runs.PollOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("poll %s: no connection", what), runs.ErrTypeBadRequest, nil)
 	}

@@ -93,6 +93,11 @@ type Options struct {
 	// UserAgent is sent with every request made through Do or JSON that
 	// has none; empty leaves net/http's.
 	UserAgent string
+	// Refused, when set, is told of every refusal of the address guard
+	// and of every redirect down to http refused, as it happens (a
+	// metric's count); it must return quickly. A host that resolves to
+	// several refused addresses is refused once for each.
+	Refused func(*RefusedError)
 }
 
 // Client holds one transport and the rules of the requests sent through
@@ -121,7 +126,8 @@ func NewClient(o Options) *Client {
 		o.MaxRedirects = NoRedirects
 	}
 	c := &Client{opts: o, transport: recordingTransport{newTransport(o)}}
-	c.policy = [2]func(*http.Request, []*http.Request) error{RedirectPolicy(o.MaxRedirects, false), RedirectPolicy(o.MaxRedirects, true)}
+	c.policy = [2]func(*http.Request, []*http.Request) error{
+		notingRefusals(RedirectPolicy(o.MaxRedirects, false), o.Refused), notingRefusals(RedirectPolicy(o.MaxRedirects, true), o.Refused)}
 	return c
 }
 
@@ -201,7 +207,7 @@ func (c *Client) redirecting(hc *http.Client, max int) *http.Client {
 	if max == c.opts.MaxRedirects {
 		cp.CheckRedirect = c.policy[b2i(crossOrigin)]
 	} else {
-		cp.CheckRedirect = RedirectPolicy(max, crossOrigin)
+		cp.CheckRedirect = notingRefusals(RedirectPolicy(max, crossOrigin), c.opts.Refused)
 	}
 	cp.Timeout = 0
 	return &cp

@@ -247,10 +247,11 @@ type guard struct {
 	allow   Allow
 	dialer  *net.Dialer
 	control func(ctx context.Context, network, address string, c syscall.RawConn) error
+	refused func(*RefusedError) // Options.Refused
 }
 
 func newGuard(o Options) *guard {
-	g := &guard{allow: o.Allow, control: o.DialControl}
+	g := &guard{allow: o.Allow, control: o.DialControl, refused: o.Refused}
 	g.dialer = &net.Dialer{Timeout: dialTimeout, KeepAlive: dialKeepAlive, Resolver: o.Resolver, ControlContext: g.check}
 	return g
 }
@@ -279,7 +280,7 @@ func (g *guard) dial(ctx context.Context, network, address string) (net.Conn, er
 		// any resolver is asked. check judges what names resolve to.
 		if ip, ok := hostAddr(host); ok {
 			if class := Classify(ip); class != ClassPublic && !g.allow.addr(ip) {
-				return nil, &net.OpError{Op: "dial", Net: network, Err: &RefusedError{Class: class, Host: host}}
+				return nil, &net.OpError{Op: "dial", Net: network, Err: noteRefusal(g.refused, &RefusedError{Class: class, Host: host})}
 			}
 		}
 	}
@@ -302,7 +303,7 @@ func (g *guard) check(ctx context.Context, network, address string, c syscall.Ra
 			if host == "" {
 				host = ap.Addr().String()
 			}
-			return &RefusedError{Class: class, Host: host}
+			return noteRefusal(g.refused, &RefusedError{Class: class, Host: host})
 		}
 	}
 	if g.control != nil {

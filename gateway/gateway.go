@@ -28,6 +28,7 @@ import (
 	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/intake"
 	"github.com/junction-run/junction/manage"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/store"
 )
 
@@ -78,6 +79,8 @@ type Config struct {
 	Codec CodecConfig
 	// Runs says how intake starts runs.
 	Runs intake.Options
+	// Metrics counts requests by route, method and status (nil: none).
+	Metrics *metrics.Metrics
 }
 
 // Gateway serves the HTTP API.
@@ -163,7 +166,7 @@ func New(cfg Config) *Gateway {
 	if err := e.SetTrustedProxies(prefixStrings(g.proxies)); err != nil {
 		panic("gateway: netip.Prefix that gin cannot parse: " + err.Error()) // they are parsed already
 	}
-	e.Use(g.accessLog(), g.recover(), g.limitBody())
+	e.Use(g.accessLog(), requestMetrics(cfg.Metrics), g.recover(), g.limitBody())
 	e.NoRoute(g.handle(func(c *gin.Context) error {
 		return notFound("No route for " + c.Request.Method + " " + c.Request.URL.Path + ".")
 	}))

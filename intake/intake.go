@@ -35,6 +35,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/junction-run/junction/definition"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 )
@@ -213,6 +214,9 @@ type Options struct {
 	// workflow's runs.ConversationInput (0: its defaults).
 	MessagesPerConversationRun int
 	ConversationIdle           time.Duration
+	// Metrics counts the events Dispatch acknowledges and rejects (nil:
+	// none).
+	Metrics *metrics.Metrics
 }
 
 // LocalHTTPSteps is what a run started under these options records in its
@@ -264,7 +268,8 @@ func New(events eventStore, temporal temporalClient, namespace string, options O
 // event. It returns once Temporal has accepted every start and signal. A
 // message goes through its conversation first (toConversation), which
 // hands it back to dispatch in order.
-func (i *Intake) Dispatch(ctx context.Context, ev Event) (Result, error) {
+func (i *Intake) Dispatch(ctx context.Context, ev Event) (_ Result, err error) {
+	defer func() { i.observe(err) }()
 	if ev.Message != nil {
 		return i.toConversation(ctx, ev)
 	}

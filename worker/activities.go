@@ -12,6 +12,7 @@ import (
 	"github.com/junction-run/junction/connectors/httpconn"
 	"github.com/junction-run/junction/credentials"
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
 )
@@ -29,7 +30,7 @@ type Dependencies struct {
 	// catalog.New()).
 	Connectors *connectors.Registry
 	// Egress is the process's one client to third parties (default:
-	// NewEgress(EgressAllow, EgressProxy)).
+	// NewEgress(EgressAllow, EgressProxy, Metrics)).
 	Egress *egress.Client
 	// EgressAllow is the address guard's allow list of the default Egress:
 	// the zero Allow lets public addresses only.
@@ -55,6 +56,9 @@ type Dependencies struct {
 	// Messages logs and dispatches the messages conversations receive,
 	// through intake; nil leaves conversations unable to take messages.
 	Messages activities.MessageReceiver
+	// Metrics counts connector calls, polls, deliveries and the default
+	// Egress's refusals (nil: none).
+	Metrics *metrics.Metrics
 }
 
 // NewActivities wires the activities the way `junction dev` and `junction
@@ -64,7 +68,7 @@ func NewActivities(d Dependencies) Activities {
 		d.Connectors = catalog.New()
 	}
 	if d.Egress == nil {
-		d.Egress = NewEgress(d.EgressAllow, d.EgressProxy)
+		d.Egress = NewEgress(d.EgressAllow, d.EgressProxy, d.Metrics)
 	}
 	if d.EightByEight.HTTPClient == nil {
 		d.EightByEight.HTTPClient = d.Egress.HTTPClient()
@@ -72,7 +76,7 @@ func NewActivities(d Dependencies) Activities {
 	maxBytes := cmp.Or(d.MaxResponseBytes, httpconn.DefaultMaxResponseBytesLimit)
 	httpActs := activities.New(d.Egress)
 	httpActs.MaxResponseBytes = min(httpActs.MaxResponseBytes, maxBytes)
-	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport, MaxResponseBytes: maxBytes}
+	connectorActs := &activities.Connectors{Registry: d.Connectors, Egress: d.Egress, Transport: d.Transport, MaxResponseBytes: maxBytes, Metrics: d.Metrics}
 	secrets := credentials.New(d.Vault, "")
 	appEnv := &activities.VaultEnv{Store: d.Store, Secrets: secrets}
 	if d.Vault != nil {
@@ -80,7 +84,7 @@ func NewActivities(d Dependencies) Activities {
 	}
 	connectorActs.Env, httpActs.Env = appEnv, appEnv
 	outboundActs := &activities.Outbound{Store: d.Store, Secrets: secrets, Connections: connectorActs.Connections,
-		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv}
+		Egress: d.Egress, Events: d.Events, UserAgent: activities.UserAgent, Env: appEnv, Metrics: d.Metrics}
 	var awaits *activities.Awaits
 	var states *activities.States
 	conversations := &activities.Conversations{Receiver: d.Messages}
@@ -113,9 +117,13 @@ func NewActivities(d Dependencies) Activities {
 // set for something else cannot route tenants' calls around the guard.
 // With a proxy the guard judges the proxy's address only (allow must list
 // it when it is private), and the proxy, which resolves and connects to
-// the third party, must refuse what the guard would have.
-func NewEgress(allow egress.Allow, proxy *url.URL) *egress.Client {
+// the third party, must refuse what the guard would have. m, when not
+// nil, counts the guard's refusals.
+func NewEgress(allow egress.Allow, proxy *url.URL, m *metrics.Metrics) *egress.Client {
 	o := egress.Options{Allow: allow, UserAgent: activities.UserAgent}
+	if m != nil {
+		o.Refused = func(e *egress.RefusedError) { m.EgressRefusal(e.Reason()) }
+	}
 	if proxy != nil {
 		o.Proxy = http.ProxyURL(proxy)
 	}

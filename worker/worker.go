@@ -50,6 +50,10 @@ type ClientConfig struct {
 	// encryption on it is payloadcodec.FailureConverter, so that failure
 	// messages are encrypted too.
 	FailureConverter converter.FailureConverter
+	// MetricsHandler receives the SDK's metrics, the client's and its
+	// workers' (nil: none); metrics.Metrics.TemporalHandler exports them
+	// to Prometheus.
+	MetricsHandler client.MetricsHandler
 }
 
 // Dial connects to Temporal with Junction's logger.
@@ -65,6 +69,7 @@ func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Cli
 		// nil keeps the SDK's default.
 		DataConverter:    cfg.DataConverter,
 		FailureConverter: cfg.FailureConverter,
+		MetricsHandler:   cfg.MetricsHandler,
 	}
 	if tlsConf != nil {
 		opts.ConnectionOptions.TLS = tlsConf

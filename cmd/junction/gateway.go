@@ -47,7 +47,7 @@ func gatewayCommand() *cli.Command {
 				return err
 			}
 			defer done()
-			stopOps, err := serveOps(c.Context, c, a.Log, opsMux())
+			stopOps, err := serveOps(c.Context, c, a.Log, opsMux(a))
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/metrics"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -90,6 +91,10 @@ func build(c *cli.Context, part func(*app.Config)) (a *app.App, done func(), err
 	}
 	fail := func(err error) (*app.App, func(), error) { _ = logger.Sync(); return nil, nil, err }
 	cfg := app.Config{Logger: logger, DatabaseURL: c.String("database-url"), Temporal: clientConfig(c)}
+	// Served on the ops listener's /metrics.
+	if cfg.Metrics, err = metrics.New(); err != nil {
+		return fail(err)
+	}
 	if cfg.Vault, err = vaultConfig(c, logger); err != nil {
 		return fail(err)
 	}

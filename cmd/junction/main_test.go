@@ -81,7 +81,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	// The sink below listens on loopback, which the worker's egress guard
 	// refuses unless allowed.
 	t.Setenv("JUNCTION_EGRESS_ALLOW", "127.0.0.0/8")
-	vaultAddr, vaultToken := vaulttest.Start(t)
+	// A Vault the test stops at the end, for readiness.
+	vaultServer := vaulttest.StartServer(t)
+	vaultAddr, vaultToken := vaultServer.Addr, vaultServer.RootToken
 	t.Setenv("JUNCTION_VAULT_ADDR", vaultAddr)
 	t.Setenv("JUNCTION_VAULT_TOKEN", vaultToken)
 	// Payloads encrypted with a keyring both commands read from Vault.
@@ -97,14 +99,14 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	// The ops account is the operators': its admin keys manage the
 	// platform's apps.
 	t.Setenv("JUNCTION_OPERATOR_ACCOUNTS", "ops")
-	// Ops endpoints on ports of their own choosing: the defaults may be
-	// taken on this machine.
-	t.Setenv("JUNCTION_OPS_ADDRESS", "127.0.0.1:0")
+	// Each process's ops endpoints on a port of its own: the defaults
+	// may be taken on this machine.
+	ops := map[string]string{"worker": freeAddr(t), "gateway": freeAddr(t)}
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
 	for _, cmd := range []string{"worker", "gateway"} {
-		go func() { done <- newApp().RunContext(runCtx, []string{"junction", cmd}) }()
+		go func() { done <- newApp().RunContext(runCtx, []string{"junction", cmd, "--ops-address", ops[cmd]}) }()
 	}
 	base := "http://" + httpAddr
 	waitFor(t, "the gateway", time.Minute, func() bool {
@@ -227,6 +229,9 @@ func TestWorkerAndGatewayAgainstExternalTemporal(t *testing.T) {
 	if hook.StatusCode != http.StatusOK {
 		t.Errorf("a signed Shopify webhook: %d, want 200", hook.StatusCode)
 	}
+
+	// What operators see of both: metrics and readiness (ops_test.go).
+	checkOperatorsEndpoints(t, ctx, base, raw, ops, vaultServer)
 
 	stop()
 	for range 2 {

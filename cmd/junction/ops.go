@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
+
+	"github.com/junction-run/junction/internal/app"
 )
 
 // Operators' endpoints of the long-running processes (worker, gateway),
@@ -18,6 +21,13 @@ import (
 const (
 	// PathHealthz answers 200 while the process runs (liveness).
 	PathHealthz = "/healthz"
+	// PathReadyz answers 200 when Temporal, the metadata database and
+	// Vault (when configured) answer, and 503 naming those that do not
+	// (readiness), in JSON (app.Readiness).
+	PathReadyz = "/readyz"
+	// PathMetrics serves the process's Prometheus metrics, Junction's and
+	// the Temporal SDK's (package metrics).
+	PathMetrics = "/metrics"
 )
 
 // Default ops addresses: loopback, one port per process so that a worker
@@ -28,16 +38,30 @@ const (
 )
 
 func opsAddressFlag(def string) cli.Flag {
-	return &cli.StringFlag{Name: "ops-address", Value: def, Usage: "listen address of " + PathHealthz + " (liveness); empty: none", EnvVars: []string{"JUNCTION_OPS_ADDRESS"}}
+	return &cli.StringFlag{Name: "ops-address", Value: def, Usage: "listen address of " + PathHealthz + " (liveness), " + PathReadyz + " (readiness) and " + PathMetrics + " (Prometheus); empty: none", EnvVars: []string{"JUNCTION_OPS_ADDRESS"}}
 }
 
-// opsMux is the handler of the ops listener.
-func opsMux() *http.ServeMux {
+// opsMux is the handler of the ops listener of process a.
+func opsMux(a *app.App) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+PathHealthz, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET "+PathReadyz, func(w http.ResponseWriter, r *http.Request) {
+		ready := a.Ready(r.Context())
+		status := http.StatusOK
+		if !ready.Ready {
+			status = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(ready)
+	})
+	if a.Metrics != nil {
+		mux.Handle("GET "+PathMetrics, a.Metrics.Handler())
+	}
 	return mux
 }
 

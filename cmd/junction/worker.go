@@ -59,7 +59,7 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			defer done()
-			stopOps, err := serveOps(c.Context, c, a.Log, opsMux())
+			stopOps, err := serveOps(c.Context, c, a.Log, opsMux(a))
 			if err != nil {
 				return err
 			}

@@ -28,6 +28,7 @@ import (
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -67,6 +68,10 @@ type Config struct {
 	Worker *WorkerConfig
 	// Gateway, when set, builds the HTTP gateway.
 	Gateway *GatewayConfig
+	// Metrics, when set, is what the process's parts record to: the
+	// Temporal SDK (its client and worker), the gateway, intake, the
+	// activities and the egress client. nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // PayloadKeys says where the payload keyring comes from: at most one of
@@ -151,6 +156,8 @@ type App struct {
 	Worker sdkworker.Worker
 	// Gateway is nil without Config.Gateway.
 	Gateway *gateway.Gateway
+	// Metrics is Config.Metrics.
+	Metrics *metrics.Metrics
 
 	httpLimits HTTPLimits
 }
@@ -161,7 +168,7 @@ type App struct {
 // metadata store, the worker and the gateway. On error, whatever was built
 // is closed again.
 func Build(ctx context.Context, cfg Config) (_ *App, err error) {
-	a := &App{Log: cfg.Logger}
+	a := &App{Log: cfg.Logger, Metrics: cfg.Metrics}
 	if a.Log == nil {
 		a.Log = zap.NewNop()
 	}
@@ -183,6 +190,10 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	temporalConfig := cfg.Temporal
+	if cfg.Metrics != nil {
+		temporalConfig.MetricsHandler = cfg.Metrics.TemporalHandler()
+		cfg.Runs.Metrics = cfg.Metrics
+	}
 	if a.Keyring != nil {
 		a.Codec = payloadcodec.New(a.Keyring)
 		temporalConfig.DataConverter = payloadcodec.DataConverter(a.Codec)
@@ -213,7 +224,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 		in := intake.New(a.Store, a.Temporal, cfg.Temporal.Namespace, cfg.Runs, nil)
 		acts := worker.NewActivities(worker.Dependencies{Store: a.Store, Vault: a.Vault, Connectors: registry,
 			Transport: w.Transport, EightByEight: w.EightByEight, EgressAllow: w.EgressAllow, EgressProxy: w.EgressProxy,
-			MaxResponseBytes: w.MaxResponseBytes, Events: in, Messages: in})
+			MaxResponseBytes: w.MaxResponseBytes, Events: in, Messages: in, Metrics: cfg.Metrics})
 		a.Worker = worker.New(a.Temporal, acts, w.Options)
 		a.Log.Info("egress address guard on", zap.Stringer("egressAllow", w.EgressAllow))
 	}
@@ -236,6 +247,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			// Operators' accounts, as the codec's: admin keys of them
 			// manage the platform's apps.
 			OperatorAccounts: g.OperatorAccounts,
+			Metrics:          cfg.Metrics,
 		}
 		if a.Vault != nil {
 			// A nil *vaultx.Client in the interface would not read as nil.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
@@ -78,6 +80,11 @@ type Config struct {
 	Codec CodecConfig
 	// Runs says how intake starts runs.
 	Runs intake.Options
+	// Tracing, when set, makes every request a span of this provider
+	// (tracing.go), propagated with TracePropagator (default: W3C trace
+	// context); nil is tracing off.
+	Tracing         trace.TracerProvider
+	TracePropagator propagation.TextMapPropagator
 }
 
 // Gateway serves the HTTP API.
@@ -162,6 +169,9 @@ func New(cfg Config) *Gateway {
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(prefixStrings(g.proxies)); err != nil {
 		panic("gateway: netip.Prefix that gin cannot parse: " + err.Error()) // they are parsed already
+	}
+	if cfg.Tracing != nil {
+		e.Use(traceRequests(cfg.Tracing, cfg.TracePropagator))
 	}
 	e.Use(g.accessLog(), g.recover(), g.limitBody())
 	e.NoRoute(g.handle(func(c *gin.Context) error {

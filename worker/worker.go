@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -50,6 +51,10 @@ type ClientConfig struct {
 	// encryption on it is payloadcodec.FailureConverter, so that failure
 	// messages are encrypted too.
 	FailureConverter converter.FailureConverter
+	// Interceptors wrap the client's calls; one that is also a worker
+	// interceptor (Temporal's tracing interceptor) wraps the workflows
+	// and activities of every worker built on the client too.
+	Interceptors []interceptor.ClientInterceptor
 }
 
 // Dial connects to Temporal with Junction's logger.
@@ -65,6 +70,7 @@ func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Cli
 		// nil keeps the SDK's default.
 		DataConverter:    cfg.DataConverter,
 		FailureConverter: cfg.FailureConverter,
+		Interceptors:     cfg.Interceptors,
 	}
 	if tlsConf != nil {
 		opts.ConnectionOptions.TLS = tlsConf

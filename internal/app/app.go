@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/internal/tracing"
 	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -67,6 +69,10 @@ type Config struct {
 	Worker *WorkerConfig
 	// Gateway, when set, builds the HTTP gateway.
 	Gateway *GatewayConfig
+	// Tracing exports OpenTelemetry traces when it names an endpoint
+	// (tracing.FromEnv); its zero value is tracing off. Its ServiceName
+	// defaults to junction-worker, junction-gateway or junction (both).
+	Tracing tracing.Config
 }
 
 // PayloadKeys says where the payload keyring comes from: at most one of
@@ -151,6 +157,8 @@ type App struct {
 	Worker sdkworker.Worker
 	// Gateway is nil without Config.Gateway.
 	Gateway *gateway.Gateway
+	// Tracing is nil when tracing is off.
+	Tracing *tracing.Tracing
 
 	httpLimits HTTPLimits
 }
@@ -182,7 +190,16 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	if a.Keyring, err = a.keyring(ctx, cfg.PayloadKeys); err != nil {
 		return nil, err
 	}
+	if a.Tracing, err = tracing.New(ctx, tracingConfig(cfg)); err != nil {
+		return nil, err
+	}
 	temporalConfig := cfg.Temporal
+	if ic, err := a.Tracing.TemporalInterceptor(); err != nil {
+		return nil, err
+	} else if ic != nil {
+		temporalConfig.Interceptors = append(slices.Clip(temporalConfig.Interceptors), ic)
+		a.Log.Info("tracing on: spans go over OTLP", zap.String("protocol", cmp.Or(cfg.Tracing.Protocol, tracing.ProtocolHTTP)))
+	}
 	if a.Keyring != nil {
 		a.Codec = payloadcodec.New(a.Keyring)
 		temporalConfig.DataConverter = payloadcodec.DataConverter(a.Codec)
@@ -241,6 +258,9 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			// A nil *vaultx.Client in the interface would not read as nil.
 			gc.Secrets = a.Vault
 		}
+		if a.Tracing != nil {
+			gc.Tracing, gc.TracePropagator = a.Tracing.Provider(), tracing.Propagator
+		}
 		a.Gateway = gateway.New(gc)
 		a.httpLimits = g.HTTP
 	}
@@ -292,8 +312,26 @@ const (
 // NewHTTPServer is the gateway's server with the default limits.
 func NewHTTPServer(h http.Handler) *http.Server { return HTTPLimits{}.Server(h) }
 
-// Close releases the store, the Temporal client and the Vault client. Safe
-// on a partly built App; stop the worker first.
+// tracingConfig is cfg.Tracing with the service named for the parts the
+// process runs.
+func tracingConfig(cfg Config) tracing.Config {
+	t := cfg.Tracing
+	if t.ServiceName == "" {
+		switch {
+		case cfg.Worker != nil && cfg.Gateway == nil:
+			t.ServiceName = "junction-worker"
+		case cfg.Gateway != nil && cfg.Worker == nil:
+			t.ServiceName = "junction-gateway"
+		default:
+			t.ServiceName = "junction"
+		}
+	}
+	return t
+}
+
+// Close releases the store, the Temporal client and the Vault client, and
+// exports the spans still buffered. Safe on a partly built App; stop the
+// worker first.
 func (a *App) Close() {
 	if a.Store != nil {
 		_ = a.Store.Close()
@@ -304,7 +342,18 @@ func (a *App) Close() {
 	if a.Vault != nil {
 		_ = a.Vault.Close()
 	}
+	if a.Tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := a.Tracing.Shutdown(ctx); err != nil {
+			a.Log.Warn("exporting the last spans", zap.Error(err))
+		}
+	}
 }
+
+// tracingShutdownTimeout bounds exporting the last spans at exit: a
+// collector that is down must not hold a shutdown up.
+const tracingShutdownTimeout = 5 * time.Second
 
 // keyring reads the payload keyring k names; nil when payloads are not
 // encrypted. Errors never echo key material.

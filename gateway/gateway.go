@@ -16,6 +16,7 @@ package gateway
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -80,6 +81,10 @@ type Config struct {
 	Codec CodecConfig
 	// Runs says how intake starts runs.
 	Runs intake.Options
+	// TemporalUIURL is the Temporal UI's base URL, e.g.
+	// https://temporal.example.com: run answers link to each run's
+	// history there (historyUrl); empty leaves the links out.
+	TemporalUIURL string
 	// Tracing, when set, makes every request a span of this provider
 	// (tracing.go), propagated with TracePropagator (default: W3C trace
 	// context); nil is tracing off.
@@ -121,6 +126,8 @@ type Gateway struct {
 
 	// operatorAccounts: Config.OperatorAccounts.
 	operatorAccounts []string
+	// temporalUI: Config.TemporalUIURL without a trailing slash.
+	temporalUI string
 }
 
 // New builds the gateway and its routes.
@@ -142,6 +149,7 @@ func New(cfg Config) *Gateway {
 	}
 	g.publicBase = cfg.PublicURL
 	g.operatorAccounts = cfg.OperatorAccounts
+	g.temporalUI = strings.TrimRight(cfg.TemporalUIURL, "/")
 	if g.log == nil {
 		g.log = zap.NewNop()
 	}

@@ -131,6 +131,9 @@ type GatewayConfig struct {
 	// keys may decrypt payloads through it. Unused without payload keys.
 	CodecOrigins  []string
 	CodecAccounts []string
+	// TemporalUIURL is the Temporal UI's base URL, which run answers link
+	// to (gateway.Config.TemporalUIURL); empty: no links.
+	TemporalUIURL string
 	// OperatorAccounts are the accounts whose admin keys manage the
 	// platform's apps (gateway.Config.OperatorAccounts).
 	OperatorAccounts []string
@@ -248,6 +251,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			TrustedProxies: g.TrustedProxies,
 			SecureCookies:  g.SecureCookies,
 			PublicURL:      g.PublicURL,
+			TemporalUIURL:  g.TemporalUIURL,
 			Codec:          gateway.CodecConfig{Codec: a.Codec, AllowedOrigins: g.CodecOrigins, Accounts: g.CodecAccounts},
 			Runs:           runs,
 			// Operators' accounts, as the codec's: admin keys of them

@@ -248,7 +248,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			TrustedProxies: cfg.TrustedProxies,
 			SecureCookies:  cfg.SecureCookies,
 			CodecOrigins:   uiOrigins(s.Temporal.UIURL),
-			CodecAccounts:  []string{DevAccountID},
+			// Run answers link to the embedded UI ("" when it is off).
+			TemporalUIURL: s.Temporal.UIURL,
+			CodecAccounts: []string{DevAccountID},
 			// The dev account is the operators' account, as for the codec.
 			OperatorAccounts: []string{DevAccountID},
 		},

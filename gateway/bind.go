@@ -35,6 +35,9 @@ func readBody(c *gin.Context) ([]byte, error) {
 		}
 		return nil, badRequest("Could not read the request body.")
 	}
+	// For the audit log, which records the names of the fields a
+	// management request set (audit.go).
+	c.Set(requestBodyKey, b)
 	return b, nil
 }
 

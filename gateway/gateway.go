@@ -217,7 +217,7 @@ func New(cfg Config) *Gateway {
 	g.runs = manage.NewRuns(cfg.Temporal, cfg.Namespace, cfg.Store, g.dataConverter)
 	g.actions = manage.NewActions(g.connectors, cfg.Store, g.runs)
 
-	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate))
+	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate), g.auditTrail())
 	acct.POST("/definitions", g.handle(g.createDefinition))
 	acct.GET("/definitions", g.handle(g.listDefinitions))
 	acct.GET("/definitions/:definitionId", g.handle(g.definitionVersions))
@@ -283,6 +283,7 @@ func New(cfg Config) *Gateway {
 	acct.DELETE("/subaccounts/:subAccountId", g.handle(g.deleteSubAccount))
 	acct.GET("/apps/:app/versions/:version/definitions", g.handle(g.appVersionDefinitions))
 	acct.GET("/manifest", g.handle(g.accountManifest))
+	acct.GET("/audit", g.handle(g.listAudit))
 	g.storedAppRoutes(acct.Group("/apps", g.handle(accountAppsOwner)))
 	g.platformRoutes(e)
 

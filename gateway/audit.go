@@ -353,18 +353,8 @@ type auditPage struct {
 func (g *Gateway) listAudit(c *gin.Context) error {
 	f := store.AuditFilter{Action: c.Query("action"), KeyID: c.Query("keyId")}
 	f.ResourceType, f.ResourceID, _ = strings.Cut(c.Query("resource"), "/")
-	for _, bound := range []struct {
-		name string
-		to   *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if text := c.Query(bound.name); text != "" {
-			t, err := time.Parse(time.RFC3339Nano, text)
-			if err != nil {
-				return badRequest(bound.name+" must be an RFC 3339 time.",
-					fieldError{Path: bound.name, Code: "invalid_value", Message: "must be an RFC 3339 time"})
-			}
-			*bound.to = t.UTC()
-		}
+	if err := timeRange(c, &f.Since, &f.Until); err != nil {
+		return err
 	}
 	limit := store.DefaultAuditLimit
 	if v, present := c.GetQuery("limit"); present {

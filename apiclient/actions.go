@@ -46,6 +46,9 @@ type ActionRun struct {
 	CompletedAt        string          `json:"completedAt,omitempty"`
 	Output             json.RawMessage `json:"output,omitempty"`
 	Error              *ActionError    `json:"error,omitempty"`
+	// HistoryURL is the run's history in the Temporal UI, when the
+	// gateway knows the UI.
+	HistoryURL string `json:"historyUrl,omitempty"`
 }
 
 // ActionError is why an action's run ended without a result: a connector

@@ -36,6 +36,9 @@ type Run struct {
 	// find the run in the Temporal UI.
 	TemporalWorkflowID string `json:"temporalWorkflowId"`
 	RunID              string `json:"runId"`
+	// HistoryURL is the run's history in the Temporal UI, when the
+	// gateway knows the UI.
+	HistoryURL string `json:"historyUrl,omitempty"`
 }
 
 // RunInstance is 8x8's workflow instance, with Junction's Temporal ids.
@@ -57,6 +60,9 @@ type RunInstance struct {
 	// TemporalStatus is Temporal's own status behind Status: it tells a
 	// failed run from a terminated one, both Terminated to 8x8.
 	TemporalStatus string `json:"temporalStatus"`
+	// HistoryURL is the run's history in the Temporal UI, when the
+	// gateway knows the UI.
+	HistoryURL string `json:"historyUrl,omitempty"`
 }
 
 // StepLog is one step execution of a run (8x8's workflowLog).

@@ -30,7 +30,11 @@
 //     or a transport error is scrubbed of the request's credentials (see
 //     Scrubber);
 //   - Retry-After: parsed in both forms, measured from the answer's Date,
-//     capped at MaxRetryAfter.
+//     capped at MaxRetryAfter;
+//   - tracing: when a request's context holds an OpenTelemetry span (an
+//     activity's, with tracing on), each hop is a client span named by its
+//     method and host only, and the third party gets its W3C traceparent;
+//     without one nothing is added.
 //
 // egress knows nothing of connectors, credentials or Temporal: credentials
 // are RoundTrippers that wrap Client.Transport (package connectors/auth),

@@ -69,13 +69,14 @@ func (r *sentRecord) addTo(s *Scrubber) {
 
 // recordingTransport is the Client's transport as callers see it: every
 // request that reaches it, from a call made through Do or JSON, is
-// recorded in that call's sentRecord before it is sent. It adds no
-// credentials (see PlainTransport).
+// recorded in that call's sentRecord before it is sent, and traced when
+// tracing is on (roundTripTraced). It adds no credentials (see
+// PlainTransport).
 type recordingTransport struct{ base *http.Transport }
 
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rec, ok := req.Context().Value(sentKey{}).(*sentRecord); ok {
 		rec.add(req)
 	}
-	return t.base.RoundTrip(req)
+	return roundTripTraced(t.base, req)
 }

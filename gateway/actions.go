@@ -37,6 +37,9 @@ type actionRunView struct {
 	CompletedAt        string           `json:"completedAt,omitempty"`
 	Output             any              `json:"output,omitempty"`
 	Error              *actionErrorView `json:"error,omitempty"`
+	// HistoryURL is the run's history in the Temporal UI, when the
+	// gateway knows the UI.
+	HistoryURL string `json:"historyUrl,omitempty"`
 }
 
 type actionErrorView struct {
@@ -44,10 +47,10 @@ type actionErrorView struct {
 	Message string `json:"message"`
 }
 
-func viewActionRun(r manage.ActionRun) actionRunView {
+func (g *Gateway) viewActionRun(r manage.ActionRun) actionRunView {
 	v := actionRunView{Action: r.Action, WorkflowID: r.WorkflowID, TemporalWorkflowID: r.TemporalWorkflowID, RunID: r.RunID,
 		Status: string(r.Status), TemporalStatus: r.TemporalStatus, StartedAt: formatTime(r.StartedAt), CompletedAt: formatTime(r.CompletedAt),
-		Output: r.Output}
+		Output: r.Output, HistoryURL: g.historyURL(r.TemporalWorkflowID, r.RunID)}
 	if r.Error != nil {
 		v.Error = &actionErrorView{Type: r.Error.Type, Message: r.Error.Message}
 	}
@@ -112,7 +115,7 @@ func (g *Gateway) runAction(c *gin.Context) error {
 	if run.Status == manage.ActionRunning {
 		status = http.StatusAccepted
 	}
-	c.JSON(status, viewActionRun(run))
+	c.JSON(status, g.viewActionRun(run))
 	return nil
 }
 
@@ -140,7 +143,7 @@ func (g *Gateway) getActionRun(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, viewActionRun(run))
+	c.JSON(http.StatusOK, g.viewActionRun(run))
 	return nil
 }
 

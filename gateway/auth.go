@@ -88,11 +88,12 @@ func bearerToken(header string) (string, bool) {
 
 // requiredScope says what a route needs: reading needs read; raising
 // events, running actions and controlling runs needs runs; changing
-// definitions and sub-accounts, and anything about API keys, needs admin.
+// definitions and sub-accounts, anything about API keys, and reading the
+// audit log need admin.
 func requiredScope(c *gin.Context) string {
 	path := c.FullPath()
-	if strings.Contains(path, "/keys") {
-		return store.ScopeAdmin // even listing keys tells who can do what
+	if strings.Contains(path, "/keys") || strings.HasSuffix(path, "/audit") {
+		return store.ScopeAdmin // even listing keys, or who did what, tells who can do what
 	}
 	if c.Request.Method == http.MethodGet {
 		return store.ScopeRead

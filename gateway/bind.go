@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -35,6 +36,9 @@ func readBody(c *gin.Context) ([]byte, error) {
 		}
 		return nil, badRequest("Could not read the request body.")
 	}
+	// For the audit log, which records the names of the fields a
+	// management request set (audit.go).
+	c.Set(requestBodyKey, b)
 	return b, nil
 }
 
@@ -133,6 +137,25 @@ func readPage(c *gin.Context) (store.Page, error) {
 		p.Offset = n
 	}
 	return p, nil
+}
+
+// timeRange reads ?since= and ?until= (RFC 3339) into since and until, in
+// UTC; one that is absent is left zero.
+func timeRange(c *gin.Context, since, until *time.Time) error {
+	for _, bound := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", since}, {"until", until}} {
+		if text := c.Query(bound.name); text != "" {
+			t, err := time.Parse(time.RFC3339Nano, text)
+			if err != nil {
+				return badRequest(bound.name+" must be an RFC 3339 time.",
+					fieldError{Path: bound.name, Code: "invalid_value", Message: "must be an RFC 3339 time"})
+			}
+			*bound.to = t.UTC()
+		}
+	}
+	return nil
 }
 
 // versionParam reads an optional ?version= (1 or more); 0 means absent.

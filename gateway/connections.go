@@ -62,6 +62,7 @@ func (g *Gateway) createConnection(c *gin.Context) error {
 		return err
 	}
 	c.Header("Location", "/api/v1/accounts/"+saved.AccountID+"/connections/"+saved.ID)
+	noteAuditDiff(c, nil, viewConnection(saved))
 	c.JSON(http.StatusCreated, viewConnection(saved))
 	return nil
 }
@@ -86,11 +87,16 @@ func (g *Gateway) updateConnection(c *gin.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	// For the audit log's diff; Update reads it again and says when it is not there.
+	before, readErr := g.connections.Get(c.Request.Context(), c.Param("accountId"), c.Param("connectionId"))
 	saved, err := g.connections.Update(c.Request.Context(), c.Param("accountId"), c.Param("connectionId"), manage.ConnectionUpdate{
 		App: req.App, AppVersion: req.AppVersion, AuthKind: req.AuthKind, Name: req.Name,
 		Fields: req.Fields, Properties: req.Properties, Version: req.Version})
 	if err != nil {
 		return err
+	}
+	if readErr == nil {
+		noteAuditDiff(c, viewConnection(before), viewConnection(saved))
 	}
 	c.JSON(http.StatusOK, viewConnection(saved))
 	return nil
@@ -124,8 +130,12 @@ func (g *Gateway) getConnection(c *gin.Context) error {
 
 // deleteConnection deletes the connection and its secrets.
 func (g *Gateway) deleteConnection(c *gin.Context) error {
+	before, readErr := g.connections.Get(c.Request.Context(), c.Param("accountId"), c.Param("connectionId"))
 	if err := g.connections.Delete(c.Request.Context(), c.Param("accountId"), c.Param("connectionId")); err != nil {
 		return err
+	}
+	if readErr == nil {
+		noteAuditDiff(c, viewConnection(before), nil)
 	}
 	c.Status(http.StatusNoContent)
 	return nil

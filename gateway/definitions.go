@@ -28,6 +28,7 @@ func (g *Gateway) createDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAuditDiff(c, nil, documentAudit(doc))
 	return g.writeSavedDefinition(c, http.StatusCreated, doc)
 }
 
@@ -51,6 +52,7 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 				fieldError{Path: "header.If-Match", Code: "invalid_value", Message: "must be an ETag such as \"v3\""})
 		}
 	}
+	before, readErr := g.definitions.Get(c.Request.Context(), c.Param("accountId"), id, 0)
 	doc, err := g.definitions.Update(g.savingContext(c), c.Param("accountId"), id, body, ifVersion)
 	if errors.Is(err, store.ErrConflict) {
 		return &apiError{Status: http.StatusPreconditionFailed, Code: codeInvalidParameter,
@@ -59,6 +61,9 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if readErr == nil {
+		noteAuditDiff(c, storedDefinitionAudit(before), documentAudit(doc))
 	}
 	return g.writeSavedDefinition(c, http.StatusOK, doc)
 }
@@ -126,8 +131,12 @@ func (g *Gateway) deleteDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before, readErr := g.definitions.Get(c.Request.Context(), c.Param("accountId"), id, version)
 	if err := g.definitions.Delete(g.savingContext(c), c.Param("accountId"), id, version); err != nil {
 		return err
+	}
+	if readErr == nil {
+		noteAuditDiff(c, storedDefinitionAudit(before), nil)
 	}
 	c.Status(http.StatusAccepted)
 	return nil
@@ -142,4 +151,23 @@ func (g *Gateway) savingContext(c *gin.Context) context.Context {
 
 func definitionPath(accountID, id string) string {
 	return "/api/v1/accounts/" + accountID + "/definitions/" + id
+}
+
+// definitionAudit is what the audit log compares of a definition version:
+// what it is and when it runs, not its steps, whose inputs are the
+// author's text.
+type definitionAudit struct {
+	Name         string `json:"name"`
+	Version      int    `json:"version"`
+	Status       string `json:"status"`
+	Trigger      string `json:"trigger"`
+	SubAccountID string `json:"subAccountId,omitempty"`
+}
+
+func documentAudit(d *definition.Document) definitionAudit {
+	return definitionAudit{Name: d.Definition.Name, Version: d.Version, Status: d.Status, Trigger: d.Trigger, SubAccountID: d.SubAccountID}
+}
+
+func storedDefinitionAudit(d store.Definition) definitionAudit {
+	return definitionAudit{Name: d.Name, Version: d.Version, Status: d.Status, Trigger: d.Trigger, SubAccountID: d.SubAccountID}
 }

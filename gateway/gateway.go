@@ -16,9 +16,12 @@ package gateway
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
@@ -81,6 +84,15 @@ type Config struct {
 	Runs intake.Options
 	// Metrics counts requests by route, method and status (nil: none).
 	Metrics *metrics.Metrics
+	// TemporalUIURL is the Temporal UI's base URL, e.g.
+	// https://temporal.example.com: run answers link to each run's
+	// history there (historyUrl); empty leaves the links out.
+	TemporalUIURL string
+	// Tracing, when set, makes every request a span of this provider
+	// (tracing.go), propagated with TracePropagator (default: W3C trace
+	// context); nil is tracing off.
+	Tracing         trace.TracerProvider
+	TracePropagator propagation.TextMapPropagator
 }
 
 // Gateway serves the HTTP API.
@@ -117,6 +129,8 @@ type Gateway struct {
 
 	// operatorAccounts: Config.OperatorAccounts.
 	operatorAccounts []string
+	// temporalUI: Config.TemporalUIURL without a trailing slash.
+	temporalUI string
 }
 
 // New builds the gateway and its routes.
@@ -138,6 +152,7 @@ func New(cfg Config) *Gateway {
 	}
 	g.publicBase = cfg.PublicURL
 	g.operatorAccounts = cfg.OperatorAccounts
+	g.temporalUI = strings.TrimRight(cfg.TemporalUIURL, "/")
 	if g.log == nil {
 		g.log = zap.NewNop()
 	}
@@ -165,6 +180,9 @@ func New(cfg Config) *Gateway {
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(prefixStrings(g.proxies)); err != nil {
 		panic("gateway: netip.Prefix that gin cannot parse: " + err.Error()) // they are parsed already
+	}
+	if cfg.Tracing != nil {
+		e.Use(traceRequests(cfg.Tracing, cfg.TracePropagator))
 	}
 	e.Use(g.accessLog(), requestMetrics(cfg.Metrics), g.recover(), g.limitBody())
 	e.NoRoute(g.handle(func(c *gin.Context) error {
@@ -202,7 +220,7 @@ func New(cfg Config) *Gateway {
 	g.runs = manage.NewRuns(cfg.Temporal, cfg.Namespace, cfg.Store, g.dataConverter)
 	g.actions = manage.NewActions(g.connectors, cfg.Store, g.runs)
 
-	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate))
+	acct := e.Group("/api/v1/accounts/:accountId", g.handle(checkAccount), g.handle(g.authenticate), g.auditTrail())
 	acct.POST("/definitions", g.handle(g.createDefinition))
 	acct.GET("/definitions", g.handle(g.listDefinitions))
 	acct.GET("/definitions/:definitionId", g.handle(g.definitionVersions))
@@ -268,6 +286,7 @@ func New(cfg Config) *Gateway {
 	acct.DELETE("/subaccounts/:subAccountId", g.handle(g.deleteSubAccount))
 	acct.GET("/apps/:app/versions/:version/definitions", g.handle(g.appVersionDefinitions))
 	acct.GET("/manifest", g.handle(g.accountManifest))
+	acct.GET("/audit", g.handle(g.listAudit))
 	g.storedAppRoutes(acct.Group("/apps", g.handle(accountAppsOwner)))
 	g.platformRoutes(e)
 

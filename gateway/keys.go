@@ -79,6 +79,7 @@ func (g *Gateway) createKey(c *gin.Context) error {
 		return failed("Could not create the API key", err)
 	}
 	c.Header("Location", "/api/v1/accounts/"+key.AccountID+"/keys/"+key.ID)
+	noteAuditDiff(c, nil, viewKey(key, "")) // never the key itself
 	c.JSON(http.StatusCreated, viewKey(key, secret))
 	return nil
 }
@@ -96,6 +97,7 @@ func (g *Gateway) getKey(c *gin.Context) error {
 }
 
 func (g *Gateway) revokeKey(c *gin.Context) error {
+	before, readErr := g.store.APIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	err := g.store.RevokeAPIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("API key " + c.Param("keyId") + " not found.")
@@ -103,11 +105,15 @@ func (g *Gateway) revokeKey(c *gin.Context) error {
 	if err != nil {
 		return failed("Could not revoke the API key", err)
 	}
+	if after, err := g.store.APIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId")); readErr == nil && err == nil {
+		noteAuditDiff(c, viewKey(before, ""), viewKey(after, ""))
+	}
 	c.Status(http.StatusNoContent)
 	return nil
 }
 
 func (g *Gateway) rotateKey(c *gin.Context) error {
+	before, readErr := g.store.APIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	key, secret, err := g.store.RotateAPIKey(c.Request.Context(), c.Param("accountId"), c.Param("keyId"))
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("API key " + c.Param("keyId") + " not found.")
@@ -119,6 +125,9 @@ func (g *Gateway) rotateKey(c *gin.Context) error {
 		return failed("Could not rotate the API key", err)
 	}
 	c.Header("Location", "/api/v1/accounts/"+key.AccountID+"/keys/"+key.ID)
+	if readErr == nil {
+		noteAuditDiff(c, viewKey(before, ""), viewKey(key, "")) // never the key itself
+	}
 	c.JSON(http.StatusCreated, viewKey(key, secret))
 	return nil
 }

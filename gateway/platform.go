@@ -14,7 +14,7 @@ import (
 // them anyway; changing them takes an admin key of an operators' account
 // (Config.OperatorAccounts), and any other key gets 403.
 func (g *Gateway) platformRoutes(e *gin.Engine) {
-	g.storedAppRoutes(e.Group("/api/v1/platform/apps", g.handle(g.authenticatePlatform)))
+	g.storedAppRoutes(e.Group(platformRoutes, g.handle(g.authenticatePlatform), g.auditTrail()))
 }
 
 // authenticatePlatform admits a request to /api/v1/platform/...: reading

@@ -28,6 +28,9 @@ type runInstance struct {
 	// TemporalStatus is the precise state behind Status (Failed and
 	// Terminated both read as 8x8's Terminated, for example).
 	TemporalStatus string `json:"temporalStatus"`
+	// HistoryURL is the run's history in the Temporal UI, when the
+	// gateway knows the UI (Config.TemporalUIURL).
+	HistoryURL string `json:"historyUrl,omitempty"`
 }
 
 // runLog is 8x8's workflowLog.
@@ -52,11 +55,12 @@ type runError struct {
 	ErrorTime  string `json:"errorTime"`
 }
 
-func viewRun(r manage.Run) runInstance {
+func (g *Gateway) viewRun(r manage.Run) runInstance {
 	out := runInstance{
 		WorkflowID: r.WorkflowID, Data: r.Data, DefinitionID: r.DefinitionID, Version: r.Version, Status: r.Status,
 		StartedAt: formatTime(r.StartedAt), CompletedAt: formatTime(r.CompletedAt),
 		TemporalWorkflowID: r.TemporalWorkflowID, RunID: r.RunID, TemporalStatus: r.TemporalStatus,
+		HistoryURL: g.historyURL(r.TemporalWorkflowID, r.RunID),
 	}
 	if r.Logs != nil {
 		out.Logs = make([]runLog, 0, len(r.Logs))
@@ -103,7 +107,7 @@ func (g *Gateway) listRuns(c *gin.Context) error {
 	}
 	out := make([]runInstance, 0, len(list))
 	for _, r := range list {
-		out = append(out, viewRun(r))
+		out = append(out, g.viewRun(r))
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
@@ -120,7 +124,7 @@ func (g *Gateway) getRun(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, viewRun(run))
+	c.JSON(http.StatusOK, g.viewRun(run))
 	return nil
 }
 

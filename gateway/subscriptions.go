@@ -237,18 +237,8 @@ func (g *Gateway) listDeliveries(c *gin.Context) error {
 		return err
 	}
 	f := store.DeliveryFilter{Status: c.Query("status")}
-	for _, bound := range []struct {
-		name string
-		to   *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if text := c.Query(bound.name); text != "" {
-			t, err := time.Parse(time.RFC3339Nano, text)
-			if err != nil {
-				return badRequest(bound.name+" must be an RFC 3339 time.",
-					fieldError{Path: bound.name, Code: "invalid_value", Message: "must be an RFC 3339 time"})
-			}
-			*bound.to = t.UTC()
-		}
+	if err := timeRange(c, &f.Since, &f.Until); err != nil {
+		return err
 	}
 	ds, err := g.subscriptions.Deliveries(c.Request.Context(), c.Param("accountId"), c.Param("subscriptionId"), f, page)
 	if err != nil {

@@ -37,6 +37,7 @@ func (g *Gateway) triggerHTTPRequest(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	g.linkRuns(&res)
 	return g.answerWithResponse(c, res, wait)
 }
 
@@ -230,6 +231,7 @@ func (g *Gateway) dispatch(c *gin.Context, ev intake.Event) error {
 	if err != nil {
 		return err
 	}
+	g.linkRuns(&res)
 	c.JSON(http.StatusOK, res)
 	return nil
 }
@@ -268,6 +270,7 @@ func (g *Gateway) startTestRun(c *gin.Context) error {
 		return err
 	}
 	c.Header("Location", definitionPath(d.AccountID, d.ID)+"/workflows/"+run.WorkflowID)
+	run.HistoryURL = g.historyURL(run.TemporalWorkflowID, run.RunID)
 	c.JSON(http.StatusCreated, run)
 	return nil
 }

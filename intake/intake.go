@@ -111,6 +111,9 @@ type Run struct {
 	WorkflowID         string `json:"workflowId"`
 	TemporalWorkflowID string `json:"temporalWorkflowId"`
 	RunID              string `json:"runId"`
+	// HistoryURL is the run's history in the Temporal UI; the gateway
+	// fills it in for the API's answers when it knows the UI.
+	HistoryURL string `json:"historyUrl,omitempty"`
 	// Answers says that the run's definition has a Respond step, whose
 	// answer a caller who waits may get (runs.RespondUpdate).
 	Answers bool `json:"-"`

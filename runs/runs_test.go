@@ -1,6 +1,7 @@
 package runs_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -62,8 +63,8 @@ func TestStartOptionsAgree(t *testing.T) {
 	if c.Memo[runs.MemoTriggeredAt] != "2026-01-02T03:04:05.000000006Z" || w.Memo[runs.MemoTriggeredAt] != c.Memo[runs.MemoTriggeredAt] {
 		t.Errorf("memos %v and %v", c.Memo, w.Memo)
 	}
-	if c.TypedSearchAttributes.Size() != 5 || w.TypedSearchAttributes.Size() != 5 {
-		t.Fatalf("search attributes %d and %d, want 5", c.TypedSearchAttributes.Size(), w.TypedSearchAttributes.Size())
+	if c.TypedSearchAttributes.Size() != 6 || w.TypedSearchAttributes.Size() != 6 {
+		t.Fatalf("search attributes %d and %d, want 6", c.TypedSearchAttributes.Size(), w.TypedSearchAttributes.Size())
 	}
 	for _, attrs := range []temporal.SearchAttributes{c.TypedSearchAttributes, w.TypedSearchAttributes} {
 		account, _ := attrs.GetKeyword(runs.AccountIDKey)
@@ -71,8 +72,9 @@ func TestStartOptionsAgree(t *testing.T) {
 		def, _ := attrs.GetKeyword(runs.DefinitionIDKey)
 		version, _ := attrs.GetInt64(runs.DefinitionVersionKey)
 		trigger, _ := attrs.GetKeyword(runs.TriggerKey)
-		if account != "acme" || sub != "sub" || def != "d1" || version != 2 || trigger != "shopify.new_orders" {
-			t.Errorf("search attributes %s %s %s %d %s", account, sub, def, version, trigger)
+		apps, _ := attrs.GetKeywordList(runs.AppKey)
+		if account != "acme" || sub != "sub" || def != "d1" || version != 2 || trigger != "shopify.new_orders" || !slices.Equal(apps, []string{"shopify"}) {
+			t.Errorf("search attributes %s %s %s %d %s %v", account, sub, def, version, trigger, apps)
 		}
 	}
 }

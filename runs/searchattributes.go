@@ -17,8 +17,16 @@ var (
 	// AwaitKey(channel, from), so intake can route the reply to it.
 	AwaitingReplyKey = temporal.NewSearchAttributeKeyKeyword("JunctionAwaitingReply")
 	// RunStatusKey is RunStatusSuspended while a run is suspended, unset
-	// otherwise.
+	// otherwise: with Temporal's own ExecutionStatus, it is the run's
+	// status in 8x8's words (Runnable, Suspended, Complete, Terminated).
 	RunStatusKey = temporal.NewSearchAttributeKeyKeyword("JunctionRunStatus")
+	// AppKey lists the apps (connectors) a run uses, its steps' and its
+	// trigger's (definition.Document.UsedApps), from its start: support
+	// finds every run that called an app with JunctionApp = 'shopify'.
+	AppKey = temporal.NewSearchAttributeKeyKeywordList("JunctionApp")
+	// ErrorKindKey is set when a run fails, to the kind of what failed it
+	// (ErrorKind: Unauthorized, RateLimited, ExpressionError, ...).
+	ErrorKindKey = temporal.NewSearchAttributeKeyKeyword("JunctionErrorKind")
 )
 
 // RunStatusSuspended is RunStatusKey's value for a suspended run.
@@ -35,5 +43,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		TriggerKey.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		AwaitingReplyKey.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		RunStatusKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AppKey.GetName():               enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+		ErrorKindKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }

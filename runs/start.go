@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/junction-run/junction/definition"
 )
 
 // A run of an event starts the same way whoever starts it: intake through
@@ -64,7 +66,17 @@ func runSearchAttributes(in RunInput) temporal.SearchAttributes {
 	if in.SubAccountID != "" {
 		attrs = append(attrs, SubAccountIDKey.ValueSet(in.SubAccountID))
 	}
+	if apps := RunApps(in); len(apps) > 0 {
+		attrs = append(attrs, AppKey.ValueSet(apps))
+	}
 	return temporal.NewSearchAttributes(attrs...)
+}
+
+// RunApps are the apps a run uses (AppKey): its connector steps', nested
+// ones included, and its app trigger's.
+func RunApps(in RunInput) []string {
+	doc := definition.Document{Trigger: in.Trigger, Definition: definition.Workflow{Steps: in.Steps}}
+	return doc.UsedApps()
 }
 
 // runMemo rides along in visibility, so run lists show the same

@@ -22,7 +22,7 @@ func TestLoadMigrations(t *testing.T) {
 			fsys: fstest.MapFS{"10_c.sql": file("c"), "2_b.sql": file("b"), "0001_a.sql": file("a")},
 			want: []int{1, 2, 10},
 		},
-		{name: "embedded", fsys: migrationFiles(), want: []int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}},
+		{name: "embedded", fsys: migrationFiles(), want: []int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}},
 		{name: "bad name", fsys: fstest.MapFS{"0001_a.sql": file("a"), "create.sql": file("b")}, wantFail: true},
 		{name: "zero version", fsys: fstest.MapFS{"0000_a.sql": file("a")}, wantFail: true},
 		{name: "duplicate version", fsys: fstest.MapFS{"0001_a.sql": file("a"), "1_b.sql": file("b")}, wantFail: true},

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -54,6 +55,10 @@ type ClientConfig struct {
 	// workers' (nil: none); metrics.Metrics.TemporalHandler exports them
 	// to Prometheus.
 	MetricsHandler client.MetricsHandler
+	// Interceptors wrap the client's calls; one that is also a worker
+	// interceptor (Temporal's tracing interceptor) wraps the workflows
+	// and activities of every worker built on the client too.
+	Interceptors []interceptor.ClientInterceptor
 }
 
 // Dial connects to Temporal with Junction's logger.
@@ -70,6 +75,7 @@ func Dial(ctx context.Context, cfg ClientConfig, logger *zap.Logger) (client.Cli
 		DataConverter:    cfg.DataConverter,
 		FailureConverter: cfg.FailureConverter,
 		MetricsHandler:   cfg.MetricsHandler,
+		Interceptors:     cfg.Interceptors,
 	}
 	if tlsConf != nil {
 		opts.ConnectionOptions.TLS = tlsConf

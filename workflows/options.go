@@ -52,9 +52,10 @@ var (
 	}
 )
 
-// activityOptions merges a step's retry and timeout over the defaults.
+// activityOptions merges a step's retry and timeout over the defaults;
+// the caller adds the summary (stepSummary), which needs the context.
 func activityOptions(step definition.Step, d activityDefaults) (workflow.ActivityOptions, error) {
-	opts := workflow.ActivityOptions{StartToCloseTimeout: d.startToClose, Summary: step.ID}
+	opts := workflow.ActivityOptions{StartToCloseTimeout: d.startToClose}
 	policy := d.retry
 	policy.NonRetryableErrorTypes = append([]string(nil), d.retry.NonRetryableErrorTypes...)
 	if step.Timeout != "" {
@@ -100,4 +101,25 @@ func activityOptions(step definition.Step, d activityDefaults) (workflow.Activit
 	}
 	opts.RetryPolicy = &policy
 	return opts, nil
+}
+
+// loopIndexKey holds, in a ForEach iteration's context, which loop and
+// item the iteration is (loopIndex), for its activities' summaries.
+type loopIndexKey struct{}
+
+type loopIndex struct {
+	step  string
+	index int
+}
+
+// stepSummary is what the Temporal UI shows of a step's activity: the
+// step, its type, and in a ForEach the item's index (the innermost
+// loop's), so that a loop's hundred calls read apart. Summaries are user
+// metadata: a replay does not compare them, so changing them is safe.
+func stepSummary(ctx workflow.Context, step definition.Step) string {
+	s := step.ID + " (" + step.StepType + ")"
+	if loop, ok := ctx.Value(loopIndexKey{}).(loopIndex); ok {
+		s += fmt.Sprintf(", item %d of %s", loop.index, loop.step)
+	}
+	return s
 }

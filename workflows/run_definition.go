@@ -28,7 +28,11 @@ const maxLogEntries = 200
 
 // RunDefinition interprets one definition version for one trigger event.
 func RunDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
-	out, err := runDefinition(ctx, in)
+	r := newRun(ctx, in)
+	out, err := r.run(ctx)
+	if err != nil && !workflow.IsContinueAsNewError(err) && ctx.Err() == nil {
+		r.failed(ctx, err)
+	}
 	if len(in.RunEvents) > 0 && !workflow.IsContinueAsNewError(err) && ctx.Err() == nil {
 		raiseRunEnd(ctx, in, out, err)
 	}
@@ -61,14 +65,42 @@ func raiseRunEnd(ctx workflow.Context, in runs.RunInput, out runs.RunOutput, run
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 5 * time.Minute},
+		Summary:                "Raise " + event,
 	})
 	if err := workflow.ExecuteActivity(actx, runs.RaiseEventActivity, ev).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("Could not raise the run's end", "event", event, "error", err)
 	}
 }
 
-func runDefinition(ctx workflow.Context, in runs.RunInput) (runs.RunOutput, error) {
-	r := newRun(ctx, in)
+// versionErrorKind guards the search attribute a failed run sets
+// (runs.ErrorKindKey). Its marker is recorded only when a run fails: runs
+// that failed before it existed replay without the upsert, and runs that
+// complete record nothing new.
+const versionErrorKind = "error-kind-search-attribute"
+
+// failed says in the Temporal UI why the run failed: in its current
+// details, the step and the kind of error, and in JunctionErrorKind, the
+// kind, which support staff search runs by. A failure to set the search
+// attribute is logged: the run fails with its own error regardless.
+func (r *run) failed(ctx workflow.Context, err error) {
+	kind := runs.ErrorKind(err)
+	if r.current != "" {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("Failed in step **%s** (%s).", r.current, kind))
+	} else {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("Failed (%s).", kind))
+	}
+	if workflow.GetVersion(ctx, versionErrorKind, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, runs.ErrorKindKey.ValueSet(kind)); err != nil {
+		workflow.GetLogger(ctx).Warn("Could not set the run's error kind", "kind", kind, "error", err)
+	}
+}
+
+// run interprets the definition; RunDefinition adds what happens when it
+// ends.
+func (r *run) run(ctx workflow.Context) (runs.RunOutput, error) {
+	in := r.in
 	if err := workflow.SetQueryHandler(ctx, runs.StateQuery, func() (runs.RunState, error) {
 		return runs.RunState{Data: r.data, Log: r.log, CurrentStep: r.current}, nil
 	}); err != nil {

@@ -44,6 +44,7 @@ func (r *run) readState(ctx workflow.Context) error {
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: stateActivityOptions.StartToCloseTimeout, RetryPolicy: stateActivityOptions.RetryPolicy,
+		Summary: "Read the states the definition refers to",
 	})
 	var state map[string]any
 	if err := workflow.ExecuteLocalActivity(lctx, runs.ReadStateActivity, runs.StateRead{AccountID: r.in.AccountID, UserKey: r.in.UserKey, ConversationID: r.in.ConversationID}).Get(ctx, &state); err != nil {
@@ -67,7 +68,9 @@ func (r *run) setState(ctx workflow.Context, step definition.Step, sc *scope) (a
 	in := runs.StateWrite{StepID: step.ID, AccountID: r.in.AccountID, Scope: scope, UserKey: r.in.UserKey, ConversationID: r.in.ConversationID,
 		Values: values, ExpiresIn: expiresIn, Schema: declared.Schema, Data: r.data, Steps: sc.steps, Item: sc.item, Index: sc.index, Now: r.now()}
 	var state map[string]any
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stateActivityOptions), runs.WriteStateActivity, in).Get(ctx, &state); err != nil {
+	opts := stateActivityOptions
+	opts.Summary = stepSummary(ctx, step)
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), runs.WriteStateActivity, in).Get(ctx, &state); err != nil {
 		return nil, step.Inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s failed", step.ID), runs.ErrTypeStepFailed, err)
 	}
 	if r.state == nil {

@@ -99,6 +99,7 @@ func (r *run) callActivity(ctx workflow.Context, step definition.Step, defaults 
 // the same at-least-once call a regular activity makes.
 func (r *run) call(ctx workflow.Context, step definition.Step, defaults activityDefaults, local bool, name string, in, out any) (any, error) {
 	opts, err := activityOptions(step, defaults)
+	opts.Summary = stepSummary(ctx, step)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: %v", step.ID, err), runs.ErrTypeInvalidStep, nil)
 	}
@@ -245,8 +246,10 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 	execution := workflow.GetInfo(ctx).WorkflowExecution
 	await := runs.Await{AccountID: r.in.AccountID, Key: key, WorkflowID: execution.ID, RunID: execution.RunID,
 		DefinitionID: r.in.DefinitionID, Version: r.in.Version}
+	awaitOptions := awaitActivityOptions
+	awaitOptions.Summary = "Reply awaited by step " + step.ID
 	if registry {
-		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitActivityOptions), runs.RegisterAwaitActivity, await).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitOptions), runs.RegisterAwaitActivity, await).Get(ctx, nil); err != nil {
 			return nil, inputs, temporal.NewNonRetryableApplicationError(fmt.Sprintf("step %s: registering the reply it waits for", step.ID), runs.ErrTypeStepFailed, err)
 		}
 	}
@@ -282,7 +285,7 @@ func (r *run) waitForReply(ctx workflow.Context, step definition.Step, sc *scope
 	if registry {
 		// A release that fails leaves a row whose signal finds the run no
 		// longer waiting: intake skips it; the step goes on regardless.
-		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitActivityOptions), runs.ReleaseAwaitActivity, await).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, awaitOptions), runs.ReleaseAwaitActivity, await).Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("Could not release the reply the step waited for", "step", step.ID, "error", err)
 		}
 	}
@@ -388,7 +391,7 @@ func (r *run) forEach(ctx workflow.Context, step definition.Step, sc *scope) (an
 		}
 		running++
 		iter := &scope{steps: copyMap(sc.steps), item: items[i], index: i}
-		workflow.Go(ctx, func(gctx workflow.Context) {
+		workflow.Go(workflow.WithValue(ctx, loopIndexKey{}, loopIndex{step: step.ID, index: i}), func(gctx workflow.Context) {
 			results[i], errs[i] = r.chain(gctx, body, iter)
 			done.Send(gctx, true)
 		})

@@ -37,7 +37,7 @@ func (r *run) webhook(ctx workflow.Context, step definition.Step, sc *scope) (an
 	}
 	call := runs.WebhookCall{StepID: step.ID, AccountID: r.in.AccountID, Inputs: inputs, Env: env}
 	opts := webhookActivityOptions(inputs)
-	opts.Summary = step.ID
+	opts.Summary = stepSummary(ctx, step)
 	if wait, ok := inputs["wait"].(bool); ok && !wait {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			TaskQueue:         runs.TaskQueue,

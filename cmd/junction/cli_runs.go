@@ -123,7 +123,11 @@ func cliRunsCommand() *cli.Command {
 					if inst.Status == apiclient.RunTerminated && inst.TemporalStatus != "" && !strings.EqualFold(inst.TemporalStatus, apiclient.RunTerminated) {
 						status += " (" + inst.TemporalStatus + ")" // failed, timed out or canceled
 					}
-					fmt.Fprintf(c.App.Writer, "run %s  version %d  %s\n\n", cliRunName(inst.TemporalWorkflowID, run), inst.Version, status)
+					fmt.Fprintf(c.App.Writer, "run %s  version %d  %s\n", cliRunName(inst.TemporalWorkflowID, run), inst.Version, status)
+					if inst.HistoryURL != "" {
+						fmt.Fprintf(c.App.Writer, "history %s\n", inst.HistoryURL)
+					}
+					fmt.Fprintln(c.App.Writer)
 					t := newCLITable(c.App.Writer, "STEP", "TYPE", "STATUS", "STARTED", "COMPLETED", "ERROR")
 					for _, l := range inst.Logs {
 						t.row(l.StepName, l.StepType, l.Status, cliTime(l.StartedAt), cliTime(l.CompletedAt), cliTruncate(cliCell(l.Error), 80))

@@ -12,6 +12,7 @@ import (
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devstack"
+	"github.com/junction-run/junction/internal/tracing"
 )
 
 func devCommand() *cli.Command {
@@ -80,6 +81,7 @@ func devCommand() *cli.Command {
 				Limits:             gw.Limits,
 				TrustedProxies:     gw.TrustedProxies,
 				SecureCookies:      gw.SecureCookies,
+				Tracing:            tracing.FromEnv(os.Getenv),
 				Logger:             logger,
 			})
 			if err != nil {

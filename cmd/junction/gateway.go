@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -33,10 +35,14 @@ func gatewayCommand() *cli.Command {
 				MaxBodyBytes:  c.Int64("max-body-bytes"),
 				CodecOrigins:  commaList(c.String("codec-origins")),
 				CodecAccounts: commaList(c.String("codec-accounts")),
+				TemporalUIURL: c.String("temporal-ui-url"),
 				// Operators' accounts, as the codec's.
 				OperatorAccounts: commaList(c.String("operator-accounts")),
 			}
 			if err := gatewayHTTPConfig(c, gw); err != nil {
+				return err
+			}
+			if err := checkTemporalUIURL(gw.TemporalUIURL); err != nil {
 				return err
 			}
 			a, done, err := build(c, func(cfg *app.Config) {
@@ -72,4 +78,17 @@ func gatewayCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// checkTemporalUIURL refuses a --temporal-ui-url that no browser could
+// open, at start rather than in every run answer.
+func checkTemporalUIURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--temporal-ui-url %q: want the UI's http:// or https:// base URL, such as https://temporal.example.com", raw)
+	}
+	return nil
 }

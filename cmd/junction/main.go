@@ -20,6 +20,7 @@ import (
 	"github.com/junction-run/junction/connectors/eightbyeight"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/logging"
+	"github.com/junction-run/junction/internal/tracing"
 	"github.com/junction-run/junction/metrics"
 )
 
@@ -90,7 +91,9 @@ func build(c *cli.Context, part func(*app.Config)) (a *app.App, done func(), err
 		return nil, nil, err
 	}
 	fail := func(err error) (*app.App, func(), error) { _ = logger.Sync(); return nil, nil, err }
-	cfg := app.Config{Logger: logger, DatabaseURL: c.String("database-url"), Temporal: clientConfig(c)}
+	cfg := app.Config{Logger: logger, DatabaseURL: c.String("database-url"), Temporal: clientConfig(c),
+		// OpenTelemetry's own variables, as every OTel SDK reads them.
+		Tracing: tracing.FromEnv(os.Getenv)}
 	// Served on the ops listener's /metrics.
 	if cfg.Metrics, err = metrics.New(); err != nil {
 		return fail(err)

@@ -45,6 +45,7 @@ func codecFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "codec-origins", Usage: "comma-separated browser origins of the Temporal UI allowed to call the codec endpoint, e.g. https://temporal.example.com", EnvVars: []string{"JUNCTION_CODEC_ORIGINS"}},
 		&cli.StringFlag{Name: "codec-accounts", Usage: "comma-separated accounts whose admin API keys may decrypt payloads through the codec endpoint (your operators' account)", EnvVars: []string{"JUNCTION_CODEC_ACCOUNTS"}},
+		&cli.StringFlag{Name: "temporal-ui-url", Usage: "the Temporal UI's base URL, e.g. https://temporal.example.com: run answers link to each run's history there (historyUrl); empty: no links", EnvVars: []string{"JUNCTION_TEMPORAL_UI_URL"}},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/intake"
+	"github.com/junction-run/junction/internal/tracing"
 	"github.com/junction-run/junction/metrics"
 	"github.com/junction-run/junction/payloadcodec"
 	"github.com/junction-run/junction/store"
@@ -72,6 +74,10 @@ type Config struct {
 	// Temporal SDK (its client and worker), the gateway, intake, the
 	// activities and the egress client. nil records nothing.
 	Metrics *metrics.Metrics
+	// Tracing exports OpenTelemetry traces when it names an endpoint
+	// (tracing.FromEnv); its zero value is tracing off. Its ServiceName
+	// defaults to junction-worker, junction-gateway or junction (both).
+	Tracing tracing.Config
 }
 
 // PayloadKeys says where the payload keyring comes from: at most one of
@@ -130,6 +136,9 @@ type GatewayConfig struct {
 	// keys may decrypt payloads through it. Unused without payload keys.
 	CodecOrigins  []string
 	CodecAccounts []string
+	// TemporalUIURL is the Temporal UI's base URL, which run answers link
+	// to (gateway.Config.TemporalUIURL); empty: no links.
+	TemporalUIURL string
 	// OperatorAccounts are the accounts whose admin keys manage the
 	// platform's apps (gateway.Config.OperatorAccounts).
 	OperatorAccounts []string
@@ -158,6 +167,8 @@ type App struct {
 	Gateway *gateway.Gateway
 	// Metrics is Config.Metrics.
 	Metrics *metrics.Metrics
+	// Tracing is nil when tracing is off.
+	Tracing *tracing.Tracing
 
 	httpLimits HTTPLimits
 }
@@ -189,10 +200,19 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	if a.Keyring, err = a.keyring(ctx, cfg.PayloadKeys); err != nil {
 		return nil, err
 	}
+	if a.Tracing, err = tracing.New(ctx, tracingConfig(cfg)); err != nil {
+		return nil, err
+	}
 	temporalConfig := cfg.Temporal
 	if cfg.Metrics != nil {
 		temporalConfig.MetricsHandler = cfg.Metrics.TemporalHandler()
 		cfg.Runs.Metrics = cfg.Metrics
+	}
+	if ic, err := a.Tracing.TemporalInterceptor(); err != nil {
+		return nil, err
+	} else if ic != nil {
+		temporalConfig.Interceptors = append(slices.Clip(temporalConfig.Interceptors), ic)
+		a.Log.Info("tracing on: spans go over OTLP", zap.String("protocol", cmp.Or(cfg.Tracing.Protocol, tracing.ProtocolHTTP)))
 	}
 	if a.Keyring != nil {
 		a.Codec = payloadcodec.New(a.Keyring)
@@ -242,6 +262,7 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 			TrustedProxies: g.TrustedProxies,
 			SecureCookies:  g.SecureCookies,
 			PublicURL:      g.PublicURL,
+			TemporalUIURL:  g.TemporalUIURL,
 			Codec:          gateway.CodecConfig{Codec: a.Codec, AllowedOrigins: g.CodecOrigins, Accounts: g.CodecAccounts},
 			Runs:           runs,
 			// Operators' accounts, as the codec's: admin keys of them
@@ -252,6 +273,9 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 		if a.Vault != nil {
 			// A nil *vaultx.Client in the interface would not read as nil.
 			gc.Secrets = a.Vault
+		}
+		if a.Tracing != nil {
+			gc.Tracing, gc.TracePropagator = a.Tracing.Provider(), tracing.Propagator
 		}
 		a.Gateway = gateway.New(gc)
 		a.httpLimits = g.HTTP
@@ -304,8 +328,26 @@ const (
 // NewHTTPServer is the gateway's server with the default limits.
 func NewHTTPServer(h http.Handler) *http.Server { return HTTPLimits{}.Server(h) }
 
-// Close releases the store, the Temporal client and the Vault client. Safe
-// on a partly built App; stop the worker first.
+// tracingConfig is cfg.Tracing with the service named for the parts the
+// process runs.
+func tracingConfig(cfg Config) tracing.Config {
+	t := cfg.Tracing
+	if t.ServiceName == "" {
+		switch {
+		case cfg.Worker != nil && cfg.Gateway == nil:
+			t.ServiceName = "junction-worker"
+		case cfg.Gateway != nil && cfg.Worker == nil:
+			t.ServiceName = "junction-gateway"
+		default:
+			t.ServiceName = "junction"
+		}
+	}
+	return t
+}
+
+// Close releases the store, the Temporal client and the Vault client, and
+// exports the spans still buffered. Safe on a partly built App; stop the
+// worker first.
 func (a *App) Close() {
 	if a.Store != nil {
 		_ = a.Store.Close()
@@ -316,7 +358,18 @@ func (a *App) Close() {
 	if a.Vault != nil {
 		_ = a.Vault.Close()
 	}
+	if a.Tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := a.Tracing.Shutdown(ctx); err != nil {
+			a.Log.Warn("exporting the last spans", zap.Error(err))
+		}
+	}
 }
+
+// tracingShutdownTimeout bounds exporting the last spans at exit: a
+// collector that is down must not hold a shutdown up.
+const tracingShutdownTimeout = 5 * time.Second
 
 // keyring reads the payload keyring k names; nil when payloads are not
 // encrypted. Errors never echo key material.

@@ -32,6 +32,7 @@ import (
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devserver"
 	"github.com/junction-run/junction/internal/devvault"
+	"github.com/junction-run/junction/internal/tracing"
 	"github.com/junction-run/junction/runs"
 	"github.com/junction-run/junction/store"
 	"github.com/junction-run/junction/vaultx"
@@ -107,6 +108,9 @@ type Config struct {
 	// MaxResponseBytes is the most of one answer a step reads (`junction
 	// worker --max-response-bytes`; 0: its default).
 	MaxResponseBytes int64
+	// Tracing exports the stack's traces over OTLP when it names an
+	// endpoint (`junction dev` reads tracing.FromEnv); zero is off.
+	Tracing tracing.Config
 
 	// TuneServer and TuneApp, when set, adjust the embedded server's and
 	// the process's configuration once Start has filled them in, just
@@ -235,6 +239,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		// Eager start: the worker is on the gateway's client.
 		Runs: intake.Options{EagerStart: true, NoLocalHTTPSteps: cfg.NoLocalHTTPSteps,
 			MessagesPerConversationRun: cfg.MessagesPerConversationRun},
+		Tracing: cfg.Tracing,
 		Worker: &app.WorkerConfig{EightByEight: cfg.EightByEight, Transport: cfg.ConnectorTransport, EgressAllow: egressAllow,
 			MaxResponseBytes: cfg.MaxResponseBytes},
 		Gateway: &app.GatewayConfig{
@@ -243,7 +248,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			TrustedProxies: cfg.TrustedProxies,
 			SecureCookies:  cfg.SecureCookies,
 			CodecOrigins:   uiOrigins(s.Temporal.UIURL),
-			CodecAccounts:  []string{DevAccountID},
+			// Run answers link to the embedded UI ("" when it is off).
+			TemporalUIURL: s.Temporal.UIURL,
+			CodecAccounts: []string{DevAccountID},
 			// The dev account is the operators' account, as for the codec.
 			OperatorAccounts: []string{DevAccountID},
 		},

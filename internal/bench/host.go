@@ -181,9 +181,6 @@ func busyPercent(a, b cpuTimes) float64 {
 	return 100 * float64(total-idle) / float64(total)
 }
 
-// calibrationSink keeps the compiler from dropping the loop.
-var calibrationSink byte
-
 func calibrate() Calibration {
 	c := Calibration{At: time.Now(), LoadAvg: loadAvg()}
 	buf := make([]byte, calibrationBytes)
@@ -199,7 +196,6 @@ func calibrate() Calibration {
 		}
 		rates[r] = calibrationOps / time.Since(start).Seconds()
 	}
-	calibrationSink = buf[0]
 	s := spreadOf(rates)
 	c.OpsPerSec, c.MinOpsPerSec, c.MaxOpsPerSec = s.Median, s.Min, s.Max
 	return c

@@ -336,7 +336,7 @@ func cluster(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Junction, "junction", "bin/junction", "the junction binary (workers, gateways, admin commands)")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL server on 127.0.0.1 (scripts/testpg.sh starts one)")
 	fs.StringVar(&cfg.Database, "db", "jcluster", "prefix of the run's databases, dropped at the start: DB, DB_visibility, DB_meta")
-	fs.IntVar(&cfg.HistoryShards, "shards", 4, "history shards, spread over the two nodes")
+	fs.IntVar(&cfg.HistoryShards, "shards", 8, "history shards, spread over the two nodes by the membership ring's hash (with 4, one node owned them all in one of three starts)")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench", "cluster"), "the processes' logs (under /tmp, emptied at the start)")
 	fs.IntVar(&cfg.N, "n", 600, "events of the paced load during which one of each process is killed")
 	fs.IntVar(&cfg.Concurrency, "c", 16, "events in flight")

@@ -691,8 +691,11 @@ type chaosLoad struct {
 	send    func(context.Context, Event) error
 
 	acked, attempts atomic.Int64
-	mu              sync.Mutex
-	unacked         map[string]int
+	// slowest is the longest an event took from its first call to its
+	// acknowledgement, in nanoseconds: an outage the sender sat through.
+	slowest atomic.Int64
+	mu      sync.Mutex
+	unacked map[string]int
 }
 
 // run sends the events (ids first+1..first+n) and reports which were
@@ -734,12 +737,16 @@ func (l *chaosLoad) run(ctx context.Context) map[int]bool {
 }
 
 func (l *chaosLoad) sendUntilAcked(ctx context.Context, ev Event) bool {
-	ev.stamp(time.Now())
+	start := time.Now()
+	ev.stamp(start)
 	for attempt := 1; ; attempt++ {
 		l.attempts.Add(1)
 		err := l.send(ctx, ev)
 		if err == nil {
 			l.acked.Add(1)
+			took := int64(time.Since(start))
+			for old := l.slowest.Load(); took > old && !l.slowest.CompareAndSwap(old, took); old = l.slowest.Load() {
+			}
 			return true
 		}
 		if ctx.Err() != nil {

@@ -88,7 +88,10 @@ type ClusterResult struct {
 	// acknowledged each event: the load was spread over both nodes.
 	RunsByWorker   map[string]int `json:"runsByWorker"`
 	AckedByGateway map[string]int `json:"ackedByGateway"`
-	Duration       time.Duration  `json:"duration"`
+	// SlowestAck is the longest an event of the paced load took from its
+	// first call to its acknowledgement: how long a kill held the sender.
+	SlowestAck time.Duration `json:"slowestAck"`
+	Duration   time.Duration `json:"duration"`
 	// Problems are reasons the run is not a pass besides the counts.
 	Problems []string `json:"problems,omitempty"`
 }
@@ -248,6 +251,7 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (res ClusterResult, err 
 	runLoad(load, func(loadDone <-chan struct{}) {
 		res.Kills = killInTurn(ctx, cfg.logf, clusterVictims, load, loadDone, st.kill)
 	})
+	res.SlowestAck = time.Duration(load.slowest.Load())
 	if len(res.Kills) < len(clusterVictims) {
 		res.Problems = append(res.Problems, fmt.Sprintf("only %d of %d kills happened", len(res.Kills), len(clusterVictims)))
 	}
@@ -275,7 +279,7 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (res ClusterResult, err 
 	switch {
 	case err != nil:
 		res.Problems = append(res.Problems, "describing the cluster at the end: "+err.Error())
-	case !res.After.hasHosts(1):
+	case !res.After.hasHosts(1) || len(res.After.ShardsByHost) != 1:
 		res.Problems = append(res.Problems, "after the kills the cluster has "+res.After.String()+": want one host of each, owning every shard")
 	}
 	res.DuplicatesByKill = duplicatesByKill(res.Kills, sink.DuplicatedFirstArrivals())
@@ -618,6 +622,7 @@ func (r ClusterResult) Summary() string {
 	for _, k := range r.Kills {
 		fmt.Fprintf(&b, "SIGKILL %s at %d acknowledged of the paced load, not restarted\n", k.Process, k.AtAcked)
 	}
+	fmt.Fprintf(&b, "slowest acknowledgement of the paced load: %.1f s from its first call\n", r.SlowestAck.Seconds())
 	fmt.Fprintf(&b, "duplicate deliveries by the kill that caused them:%s\n", formatCounts(r.DuplicatesByKill))
 	fmt.Fprintf(&b, "runs:%s; unexpected deliveries %d; whole run %.0f s\n", formatCounts(r.Runs), r.Unexpected, r.Duration.Seconds())
 	for _, p := range r.Problems {

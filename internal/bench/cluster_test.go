@@ -180,9 +180,9 @@ func TestClusterViewHasHosts(t *testing.T) {
 	if !two.hasHosts(2) || two.hasHosts(1) {
 		t.Errorf("%s: hasHosts(2) %v, hasHosts(1) %v", two, two.hasHosts(2), two.hasHosts(1))
 	}
-	lopsided := ClusterView{Rings: two.Rings, ShardsByHost: map[string]int{"127.0.0.1:1": 4}}
-	if lopsided.hasHosts(2) {
-		t.Error("every shard on one history host is not two hosts")
+	half := ClusterView{Rings: map[string]int{"frontend": 2, "history": 1, "matching": 2, "worker": 2}, ShardsByHost: two.ShardsByHost}
+	if half.hasHosts(2) || half.hasHosts(1) {
+		t.Errorf("%s: a history ring of 1 beside rings of 2 is neither one host of each nor two", half)
 	}
 	if want := "rings frontend 2, history 2, matching 2, worker 2; shards by history host 127.0.0.1:1 3, 127.0.0.1:2 1"; two.String() != want {
 		t.Errorf("String() = %q, want %q", two.String(), want)

@@ -119,7 +119,16 @@ func workflowOptions(name string) workflow.RegisterOptions {
 var (
 	ErrNoDeployment = errors.New("no such worker deployment: no worker of it has polled yet")
 	ErrBuildNotSeen = errors.New("no worker of this build has polled yet")
+	// ErrBuildIncomplete: the build's workers have not polled every task
+	// queue (workflow and activity) the current build's do, as happens
+	// for a moment while they start.
+	ErrBuildIncomplete = errors.New("the build's workers have not yet polled every task queue the current build's poll")
 )
+
+// missingTaskQueues is how Temporal (1.32, ErrCurrentVersionDoesNotHaveAllTaskQueues
+// of its workerdeployment package) words ErrBuildIncomplete, in a
+// FailedPrecondition that carries no other sign of it.
+const missingTaskQueues = "is missing active task queues from the current version"
 
 // SetCurrentBuild makes buildID the current version of the deployment: new
 // workflows, and the next workflow task of AutoUpgrade ones, go to its
@@ -147,6 +156,9 @@ func SetCurrentBuild(ctx context.Context, c client.Client, namespace, deployment
 		BuildID: buildID, ConflictToken: before.ConflictToken}); err != nil {
 		if _, ok := errors.AsType[*serviceerror.NotFound](err); ok {
 			err = fmt.Errorf("%w: %w", ErrBuildNotSeen, err)
+		}
+		if fp, ok := errors.AsType[*serviceerror.FailedPrecondition](err); ok && strings.Contains(fp.Error(), missingTaskQueues) {
+			err = fmt.Errorf("%w: %w", ErrBuildIncomplete, err)
 		}
 		return previous, fmt.Errorf("making build %s current in worker deployment %s: %w", buildID, deployment, err)
 	}

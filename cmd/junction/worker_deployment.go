@@ -115,6 +115,9 @@ func deploymentError(c *cli.Context, err error) error {
 	case errors.Is(err, worker.ErrNoDeployment):
 		return fmt.Errorf("no worker deployment %q in namespace %s: start a worker with --deployment-name %s --build-id BUILD first (%w)",
 			name, c.String("namespace"), name, err)
+	case errors.Is(err, worker.ErrBuildIncomplete):
+		return fmt.Errorf("build %q does not poll every task queue the current build polls yet: wait until its workers are up, then try again (%w)",
+			c.String("build-id"), err)
 	case errors.Is(err, worker.ErrBuildNotSeen):
 		build := c.String("build-id")
 		return fmt.Errorf("build %q is not in worker deployment %q: start a worker with --build-id %s, wait for it to poll, then try again (%w)",

@@ -2,7 +2,9 @@
 // the Junction process, persisted to SQLite files (histories in one,
 // visibility in another for directories created since sqlite_layout.go), or
 // to PostgreSQL (postgres.go). It is what makes
-// `junction dev` a single command on a machine without Docker.
+// `junction dev` a single command on a machine without Docker. On
+// PostgreSQL it can also be one node of a cluster of such servers
+// (cluster.go), which `make cluster` runs.
 //
 // It links the whole Temporal server (a multi-minute cold build), so only the
 // binary and the in-process end-to-end tests import it; unit tests of

@@ -122,11 +122,13 @@ func TestWorkerVersioningFinishesARunOnTheBuildItStartedOn(t *testing.T) {
 }
 
 // setCurrentWhenPolled makes build current in the deployment as soon as
-// one of its workers has polled: Temporal refuses a build it has not seen
-// a poller of.
+// its workers have polled: Temporal refuses a build it has not seen a
+// poller of, or one that does not yet poll every task queue the current
+// build polls.
 func setCurrentWhenPolled(t *testing.T, s *devstack.Stack, deployment, build string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
+	var last error
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := worker.SetCurrentBuild(ctx, s.Client, "default", deployment, build)
@@ -134,9 +136,14 @@ func setCurrentWhenPolled(t *testing.T, s *devstack.Stack, deployment, build str
 		if err == nil {
 			return
 		}
-		if (!errors.Is(err, worker.ErrNoDeployment) && !errors.Is(err, worker.ErrBuildNotSeen)) || time.Now().After(deadline) {
+		waiting := errors.Is(err, worker.ErrNoDeployment) || errors.Is(err, worker.ErrBuildNotSeen) || errors.Is(err, worker.ErrBuildIncomplete)
+		if !waiting || time.Now().After(deadline) {
 			t.Fatalf("making %s current: %v", build, err)
 		}
+		if last == nil || last.Error() != err.Error() {
+			t.Logf("making %s current, not yet: %v", build, err)
+		}
+		last = err
 		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -301,6 +301,12 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		// (docs/benchmarks.md, parked runs).
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		// Worker versioning (worker/versioning.go, `junction worker
+		// --deployment-name --build-id`): Worker Deployments, on by
+		// default in 1.32, said here so that they stay on whatever a
+		// later server's defaults are.
+		dynamicconfig.EnableDeploymentVersions.Key():                   true,
+		dynamicconfig.FrontendEnableWorkerVersioningWorkflowAPIs.Key(): true,
 	}
 	if cfg.SuggestContinueAsNewAfter > 0 {
 		dc[dynamicconfig.HistoryCountSuggestContinueAsNew.Key()] = cfg.SuggestContinueAsNewAfter

@@ -3,13 +3,14 @@
 #   make test   run every test (starts a throwaway PostgreSQL for the store tests)
 #   make bench  Junction against raw Temporal and n8n on this machine (docs/benchmarks.md)
 #   make chaos  kill -9 the gateway, the worker and Temporal under load; nothing acknowledged is lost
+#   make cluster  two nodes of everything; one of each killed for good under load; nothing is lost
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/junction
 export GOTOOLCHAIN := local
 
-.PHONY: build dev test lint vault bench chaos
+.PHONY: build dev test lint vault bench chaos cluster
 
 build:
 	$(GO) build -o $(BIN) ./cmd/junction
@@ -26,6 +27,11 @@ bench:
 # Not part of test: about a minute, three processes killed with SIGKILL (docs/benchmarks.md).
 chaos:
 	./scripts/chaos.sh
+
+# Not part of test: a few minutes, two Temporal servers forming one cluster on PostgreSQL, two
+# workers and two gateways; one of each killed with SIGKILL for good (docs/operations.md).
+cluster:
+	./scripts/cluster.sh
 
 # The Vault the tests run against (tools/vault, BUSL: never ship it).
 vault:

@@ -181,6 +181,9 @@ type Options struct {
 	// it next has work, so a smaller cache costs replays, not correctness.
 	// The cache is the process's, shared by all its workers.
 	WorkflowCacheSize int
+	// Deployment turns worker versioning on (versioning.go); the zero
+	// value is an unversioned worker.
+	Deployment Deployment
 }
 
 // DefaultWorkflowTaskPollers is how many workflow task polls a worker
@@ -203,6 +206,7 @@ func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 		MaxConcurrentWorkflowTaskPollers:       cmp.Or(opts.WorkflowTaskPollers, DefaultWorkflowTaskPollers),
 		MaxConcurrentActivityTaskPollers:       opts.ActivityTaskPollers,
 		Identity:                               opts.Identity,
+		DeploymentOptions:                      opts.Deployment.options(),
 	})
 	Register(w, acts)
 	return w
@@ -222,8 +226,8 @@ type dynamicRegistry interface {
 
 // Register registers every workflow and activity with its stable name.
 func Register(r Registry, acts Activities) {
-	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflow.RegisterOptions{Name: runs.RunDefinitionWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: runs.PollWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.RunDefinition, workflowOptions(runs.RunDefinitionWorkflow))
+	r.RegisterWorkflowWithOptions(workflows.Poll, workflowOptions(runs.PollWorkflow))
 	if acts.HTTP == nil {
 		acts.HTTP = activities.New(nil)
 	}
@@ -240,9 +244,9 @@ func Register(r Registry, acts Activities) {
 	}
 	// Connections: the test, the OAuth2 authorization and the one token
 	// refresher per connection.
-	r.RegisterWorkflowWithOptions(workflows.CheckConnection, workflow.RegisterOptions{Name: runs.CheckConnectionWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.AuthorizeConnection, workflow.RegisterOptions{Name: runs.AuthorizeConnectionWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.OAuth2Refresher, workflow.RegisterOptions{Name: runs.OAuth2RefresherWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.CheckConnection, workflowOptions(runs.CheckConnectionWorkflow))
+	r.RegisterWorkflowWithOptions(workflows.AuthorizeConnection, workflowOptions(runs.AuthorizeConnectionWorkflow))
+	r.RegisterWorkflowWithOptions(workflows.OAuth2Refresher, workflowOptions(runs.OAuth2RefresherWorkflow))
 	r.RegisterActivityWithOptions(acts.Connectors.CheckConnection, activity.RegisterOptions{Name: runs.CheckConnectionActivity})
 	r.RegisterActivityWithOptions(acts.Connectors.ExchangeOAuth2Code, activity.RegisterOptions{Name: runs.ExchangeOAuth2CodeActivity})
 	r.RegisterActivityWithOptions(acts.Connectors.RefreshOAuth2Token, activity.RegisterOptions{Name: runs.RefreshOAuth2TokenActivity})
@@ -250,11 +254,11 @@ func Register(r Registry, acts Activities) {
 	if acts.Outbound == nil {
 		acts.Outbound = &activities.Outbound{}
 	}
-	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: runs.DeliveryWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Delivery, workflowOptions(runs.DeliveryWorkflow))
 	r.RegisterActivityWithOptions(acts.Outbound.Send, activity.RegisterOptions{Name: runs.SendDeliveryActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.Settle, activity.RegisterOptions{Name: runs.SettleDeliveryActivity})
 	r.RegisterActivityWithOptions(acts.Outbound.RaiseEvent, activity.RegisterOptions{Name: runs.RaiseEventActivity})
-	r.RegisterWorkflowWithOptions(workflows.Webhook, workflow.RegisterOptions{Name: runs.WebhookWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Webhook, workflowOptions(runs.WebhookWorkflow))
 	if acts.Awaits == nil {
 		acts.Awaits = &activities.Awaits{}
 	}
@@ -271,7 +275,7 @@ func Register(r Registry, acts Activities) {
 	if acts.Conversations == nil {
 		acts.Conversations = &activities.Conversations{}
 	}
-	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: runs.ConversationWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Conversation, workflowOptions(runs.ConversationWorkflow))
 	r.RegisterActivityWithOptions(acts.Conversations.Receive, activity.RegisterOptions{Name: runs.ReceiveMessageActivity})
 	r.RegisterActivityWithOptions(acts.Conversations.RecordOutgoing, activity.RegisterOptions{Name: runs.RecordOutgoingActivity})
 	// App subscriptions: the workflow per definition that keeps its
@@ -279,7 +283,7 @@ func Register(r Registry, acts Activities) {
 	if acts.AppSubscriptions == nil {
 		acts.AppSubscriptions = &activities.AppSubscriptions{Connectors: acts.Connectors}
 	}
-	r.RegisterWorkflowWithOptions(workflows.AppSubscription, workflow.RegisterOptions{Name: runs.AppSubscriptionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.AppSubscription, workflowOptions(runs.AppSubscriptionWorkflow))
 	r.RegisterActivityWithOptions(acts.AppSubscriptions.Subscribe, activity.RegisterOptions{Name: runs.SubscribeAppWebhookActivity})
 	r.RegisterActivityWithOptions(acts.AppSubscriptions.Renew, activity.RegisterOptions{Name: runs.RenewAppWebhookActivity})
 	r.RegisterActivityWithOptions(acts.AppSubscriptions.Unsubscribe, activity.RegisterOptions{Name: runs.UnsubscribeAppWebhookActivity})

@@ -6,8 +6,11 @@
 //	junction-bench worker [flags]   a lone Junction worker (started by run)
 //	junction-bench chaos  [flags]   kill -9 under load: worker, gateway and
 //	                                Temporal in their own processes (make chaos)
-//	junction-bench temporal [flags] a Temporal server alone on PostgreSQL
-//	                                (started by chaos)
+//	junction-bench cluster  [flags] two nodes of everything, one of each
+//	                                killed for good under load (make cluster)
+//	junction-bench temporal [flags] a Temporal server alone on PostgreSQL,
+//	                                or a cluster node (started by chaos
+//	                                and cluster)
 package main
 
 import (
@@ -49,13 +52,15 @@ func main() {
 		err = runWorker(ctx, args)
 	case "chaos":
 		err = chaos(ctx, args)
+	case "cluster":
+		err = cluster(ctx, args)
 	case "temporal":
 		err = serveTemporal(ctx, args)
 	default:
-		err = fmt.Errorf("unknown command %q: run, serve, worker, chaos or temporal", cmd)
+		err = fmt.Errorf("unknown command %q: run, serve, worker, chaos, cluster or temporal", cmd)
 	}
 	if err != nil {
-		// The chaos verdict is already the last line printed.
+		// The chaos or cluster verdict is already the last line printed.
 		if !errors.Is(err, errChaosFailed) {
 			fmt.Fprintln(os.Stderr, "junction-bench:", err)
 		}
@@ -63,7 +68,8 @@ func main() {
 	}
 }
 
-// errChaosFailed is a chaos run whose verdict line says it failed.
+// errChaosFailed is a chaos or cluster run whose verdict line says it
+// failed.
 var errChaosFailed = errors.New("chaos: failed")
 
 func workerFlags(fs *flag.FlagSet) *worker.Options {
@@ -324,13 +330,74 @@ func chaos(ctx context.Context, args []string) error {
 	return nil
 }
 
+func cluster(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("cluster", flag.ExitOnError)
+	var cfg bench.ClusterConfig
+	fs.StringVar(&cfg.Junction, "junction", "bin/junction", "the junction binary (workers, gateways, admin commands)")
+	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL server on 127.0.0.1 (scripts/testpg.sh starts one)")
+	fs.StringVar(&cfg.Database, "db", "jcluster", "prefix of the run's databases, dropped at the start: DB, DB_visibility, DB_meta")
+	fs.IntVar(&cfg.HistoryShards, "shards", 8, "history shards, spread over the two nodes by the membership ring's hash (with 4, one node owned them all in one of three starts)")
+	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench", "cluster"), "the processes' logs (under /tmp, emptied at the start)")
+	fs.IntVar(&cfg.N, "n", 600, "events of the paced load during which one of each process is killed")
+	fs.IntVar(&cfg.Concurrency, "c", 16, "events in flight")
+	fs.Float64Var(&cfg.Rate, "rate", 20, "new events per second at most in the paced load, so that every kill falls in its middle")
+	fs.IntVar(&cfg.ThroughputN, "throughput-n", 1000, "events of each unpaced load, before the kills (two nodes) and after (one node); 0: none")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", 5*time.Minute, "cap on each load's sending")
+	fs.DurationVar(&cfg.DrainTimeout, "drain", 3*time.Minute, "cap on waiting, after each load, for every delivery (and at the end for every run to close)")
+	fs.DurationVar(&cfg.ReceiverLatency, "receiver-latency", 100*time.Millisecond, "how long the receiver takes to answer a delivery it has recorded")
+	timeout := fs.Duration("timeout", 15*time.Minute, "hard cap on the whole run")
+	jsonOut := fs.String("json", "", "also write the result as JSON to this file")
+	_ = fs.Parse(args)
+	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
+		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
+	}
+	if cfg.N <= 0 || cfg.Concurrency <= 0 || cfg.ThroughputN < 0 || cfg.HistoryShards <= 0 || cfg.SendTimeout <= 0 || cfg.DrainTimeout <= 0 {
+		return fmt.Errorf("-n, -c, -shards, -send-timeout and -drain must be positive, -throughput-n not negative")
+	}
+	if cfg.PostgresURL == "" {
+		return fmt.Errorf("-postgres-url is required")
+	}
+	var err error
+	if cfg.Junction, err = filepath.Abs(cfg.Junction); err != nil {
+		return err
+	}
+	if cfg.Exe, err = os.Executable(); err != nil {
+		return err
+	}
+	cfg.Log = os.Stderr
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	res, err := bench.RunCluster(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprint(os.Stderr, res.Summary())
+	fmt.Println(res.Line())
+	if !res.Pass() {
+		return errChaosFailed
+	}
+	return nil
+}
+
 func serveTemporal(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("temporal", flag.ExitOnError)
 	var cfg bench.TemporalServeConfig
 	fs.StringVar(&cfg.Address, "address", "127.0.0.1:7233", "frontend host:port (fixed: clients dial it again after a restart)")
 	fs.StringVar(&cfg.Postgres.URL, "postgres-url", "", "PostgreSQL server")
 	fs.StringVar(&cfg.Postgres.Database, "postgres-db", "temporal", "database name (and <name>_visibility)")
+	shards := fs.Int("postgres-shards", 1, "history shards, fixed when the databases are created (a cluster's nodes spread them)")
+	fs.StringVar(&cfg.ClusterAddress, "cluster-address", "", "make this server one node of a cluster whose frontends clients reach at this host:port (a load balancer); the nodes find each other in PostgreSQL")
 	_ = fs.Parse(args)
+	cfg.Postgres.HistoryShards = int32(*shards)
 	if cfg.Postgres.URL == "" {
 		return fmt.Errorf("-postgres-url is required")
 	}

@@ -48,6 +48,7 @@ func newApp() *cli.App {
 		Commands: append(append([]*cli.Command{
 			devCommand(),
 			workerCommand(),
+			workerDeploymentCommand(),
 			gatewayCommand(),
 			echoCommand(),
 			fakesCommand(),
@@ -67,8 +68,14 @@ func newLogger(c *cli.Context, dev bool) (*zap.Logger, error) {
 	return logging.New(format, c.String("log-level"))
 }
 
-// temporalFlags are shared by worker and gateway: how to reach the cluster.
+// temporalFlags are shared by worker and gateway: how to reach the cluster,
+// and the payload keys.
 func temporalFlags() []cli.Flag {
+	return append(temporalConnectionFlags(), payloadKeysFlag())
+}
+
+// temporalConnectionFlags are how to reach the cluster.
+func temporalConnectionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "temporal-address", Value: "127.0.0.1:7233", Usage: "Temporal frontend host:port", EnvVars: []string{"JUNCTION_TEMPORAL_ADDRESS"}},
 		&cli.StringFlag{Name: "namespace", Value: "default", Usage: "Temporal namespace", EnvVars: []string{"JUNCTION_NAMESPACE"}},
@@ -77,7 +84,6 @@ func temporalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-key", Usage: "client key (PEM) for mTLS", EnvVars: []string{"JUNCTION_TLS_KEY"}},
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate (PEM) to trust", EnvVars: []string{"JUNCTION_TLS_CA"}},
 		&cli.StringFlag{Name: "tls-server-name", Usage: "server name to verify", EnvVars: []string{"JUNCTION_TLS_SERVER_NAME"}},
-		payloadKeysFlag(),
 	}
 }
 

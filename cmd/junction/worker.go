@@ -18,7 +18,7 @@ func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
 		Usage: "run the Temporal worker (workflows and activities) against a Temporal cluster",
-		Flags: append(append(append(temporalFlags(), eightByEightFlags()...), vaultFlags()...),
+		Flags: append(append(append(append(temporalFlags(), eightByEightFlags()...), vaultFlags()...),
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store (connections, environment variables): sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
 			&cli.IntFlag{Name: "workflow-cache-size", Usage: "runs kept in memory between workflow tasks, about 40 KB each (0: the SDK's 10,000); evicted runs are replayed from history when they next have work", EnvVars: []string{"JUNCTION_WORKFLOW_CACHE_SIZE"}},
@@ -27,7 +27,7 @@ func workerCommand() *cli.Command {
 			egressProxyFlag(),
 			maxResponseBytesFlag(),
 			opsAddressFlag(defaultWorkerOpsAddress),
-		),
+		), deploymentFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := checkMaxResponseBytes(c); err != nil {
 				return err
@@ -41,6 +41,10 @@ func workerCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			deployment, err := deploymentOf(c)
+			if err != nil {
+				return err
+			}
 			a, done, err := build(c, func(cfg *app.Config) {
 				cfg.RegisterSearchAttributes = c.Bool("register-search-attributes")
 				cfg.Worker = &app.WorkerConfig{
@@ -48,6 +52,7 @@ func workerCommand() *cli.Command {
 						MaxConcurrentActivities: c.Int("max-concurrent-activities"),
 						WorkflowCacheSize:       c.Int("workflow-cache-size"),
 						Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
+						Deployment:              deployment,
 					},
 					EightByEight:     eightByEightConfig(c),
 					EgressAllow:      allow,
@@ -64,7 +69,8 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			defer stopOps()
-			a.Log.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")))
+			a.Log.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")),
+				zap.String("deploymentName", deployment.Name), zap.String("buildId", deployment.BuildID))
 			// Run blocks until the context is cancelled (Ctrl-C, SIGTERM),
 			// then lets running activities finish.
 			return exitOnSignal(a.Worker.Run(stopOn(c)))

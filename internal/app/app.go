@@ -238,6 +238,13 @@ func Build(ctx context.Context, cfg Config) (_ *App, err error) {
 	// Besides the built-in connectors, the apps each account keeps as
 	// data, found by the account's lookups (Registry.LookupFor).
 	registry.WithAccountApps(newStoredApps(a.Store))
+	if w := cfg.Worker; w != nil && w.Options.Deployment.On() {
+		// No eager start beside a versioned worker: Temporal (1.32) hands
+		// an eager first task to the starting client's worker whatever its
+		// build, and a run would pin itself there instead of on the
+		// deployment's current version.
+		cfg.Runs.EagerStart = false
+	}
 	if w := cfg.Worker; w != nil {
 		// The worker's own intake: for the events Junction raises and the
 		// messages conversations hand back, in this process.

@@ -365,29 +365,37 @@ func (st *chaosStack) prepare(ctx context.Context) error {
 	}
 	st.temporalAddr = "127.0.0.1:" + strconv.Itoa(ports[0])
 	st.gatewayURL = "http://127.0.0.1:" + strconv.Itoa(ports[1])
-	meta := st.cfg.Database + "_meta"
-	u, err := url.Parse(st.cfg.PostgresURL)
+	st.metaURL, err = resetDatabases(ctx, st.cfg.PostgresURL, st.cfg.Database)
+	return err
+}
+
+// resetDatabases drops a run's databases (prefix and prefix_visibility for
+// Temporal, which the server creates again, and prefix_meta for
+// Junction's metadata) and creates the metadata one empty; it returns its
+// URL.
+func resetDatabases(ctx context.Context, postgresURL, prefix string) (metaURL string, err error) {
+	meta := prefix + "_meta"
+	u, err := url.Parse(postgresURL)
 	if err != nil {
-		return fmt.Errorf("postgres url: %w", err)
+		return "", fmt.Errorf("postgres url: %w", err)
 	}
 	u.Path = "/" + meta
-	st.metaURL = u.String()
-	conn, err := pgx.Connect(ctx, st.cfg.PostgresURL)
+	conn, err := pgx.Connect(ctx, postgresURL)
 	if err != nil {
-		return fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return "", fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
 	// WITH (FORCE): a run stopped by SIGKILL may have left processes
 	// connected.
-	for _, db := range []string{st.cfg.Database, st.cfg.Database + "_visibility", meta} {
+	for _, db := range []string{prefix, prefix + "_visibility", meta} {
 		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
-			return fmt.Errorf("dropping database %s: %w", db, err)
+			return "", fmt.Errorf("dropping database %s: %w", db, err)
 		}
 	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{meta}.Sanitize()); err != nil {
-		return fmt.Errorf("creating database %s: %w", meta, err)
+		return "", fmt.Errorf("creating database %s: %w", meta, err)
 	}
-	return nil
+	return u.String(), nil
 }
 
 // start starts one part of the stack and waits until it is ready.
@@ -455,10 +463,18 @@ func (c ChaosConfig) downtime(name string) time.Duration {
 // killInTurn kills each victim when the acknowledged events reach its
 // point, until the load ends.
 func (st *chaosStack) killInTurn(ctx context.Context, load *chaosLoad, loadDone <-chan struct{}) []Kill {
+	return killInTurn(ctx, st.cfg.logf, chaosVictims, load, loadDone, st.kill)
+}
+
+// killInTurn kills victims[i] (with kill, which says how long the victim
+// was down) when the load's acknowledged events reach killPoints' i-th
+// point, until the load ends.
+func killInTurn(ctx context.Context, logf func(string, ...any), victims []string, load *chaosLoad, loadDone <-chan struct{},
+	kill func(context.Context, string) (time.Duration, error)) []Kill {
 	var kills []Kill
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for i, point := range killPoints(st.cfg.N, len(chaosVictims)) {
+	for i, point := range killPoints(load.n, len(victims)) {
 		for int(load.acked.Load()) < point {
 			select {
 			case <-ctx.Done():
@@ -475,16 +491,18 @@ func (st *chaosStack) killInTurn(ctx context.Context, load *chaosLoad, loadDone 
 			return kills
 		default:
 		}
-		name := chaosVictims[i]
+		name := victims[i]
 		at := int(load.acked.Load())
-		st.cfg.logf("SIGKILL %s at %d acknowledged", name, at)
+		logf("SIGKILL %s at %d acknowledged", name, at)
 		killedAt := time.Now()
-		down, err := st.kill(ctx, name)
+		down, err := kill(ctx, name)
 		if err != nil {
-			st.cfg.logf("restarting %s: %v", name, err)
+			logf("restarting %s: %v", name, err)
 			return kills
 		}
-		st.cfg.logf("%s back after %.1f s", name, down.Seconds())
+		if down > 0 {
+			logf("%s back after %.1f s", name, down.Seconds())
+		}
 		kills = append(kills, Kill{Process: name, At: killedAt, AtAcked: at, Down: down})
 	}
 	return kills
@@ -502,10 +520,17 @@ func (st *chaosStack) stopAll() {
 // createKey creates the account and an admin key with the admin commands,
 // as an operator bootstraps an installation.
 func (st *chaosStack) createKey(ctx context.Context) (string, error) {
-	if _, err := st.admin(ctx, "accounts", "create", "--database-url", st.metaURL, chaosAccount); err != nil {
+	return createAccountKey(ctx, st.cfg.Junction, st.metaURL, chaosAccount)
+}
+
+// createAccountKey creates the account and an admin key of it in the
+// metadata database with junction's admin commands, as an operator
+// bootstraps an installation, and returns the key.
+func createAccountKey(ctx context.Context, junction, metaURL, account string) (string, error) {
+	if _, err := adminCommand(ctx, junction, "accounts", "create", "--database-url", metaURL, account); err != nil {
 		return "", err
 	}
-	out, err := st.admin(ctx, "keys", "create", "--database-url", st.metaURL, "--account", chaosAccount, "--name", "chaos sender", "-o", "json")
+	out, err := adminCommand(ctx, junction, "keys", "create", "--database-url", metaURL, "--account", account, "--name", account+" sender", "-o", "json")
 	if err != nil {
 		return "", err
 	}
@@ -518,8 +543,8 @@ func (st *chaosStack) createKey(ctx context.Context) (string, error) {
 	return key.Key, nil
 }
 
-func (st *chaosStack) admin(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, st.cfg.Junction, args...)
+func adminCommand(ctx context.Context, junction string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, junction, args...)
 	cmd.Env = junctionEnv()
 	out, err := cmd.Output()
 	if err != nil {
@@ -659,16 +684,22 @@ func containsInt(s []int, v int) bool {
 // Idempotency-Key, after a backoff, until SendTimeout.
 type chaosLoad struct {
 	n, concurrency int
-	rate           float64 // new events per second (0: no pacing)
-	timeout        time.Duration
-	send           func(context.Context, Event) error
+	// first offsets the event ids: the load sends first+1..first+n.
+	first   int
+	rate    float64 // new events per second (0: no pacing)
+	timeout time.Duration
+	send    func(context.Context, Event) error
 
 	acked, attempts atomic.Int64
-	mu              sync.Mutex
-	unacked         map[string]int
+	// slowest is the longest an event took from its first call to its
+	// acknowledgement, in nanoseconds: an outage the sender sat through.
+	slowest atomic.Int64
+	mu      sync.Mutex
+	unacked map[string]int
 }
 
-// run sends the events (ids 1..n) and reports which were acknowledged.
+// run sends the events (ids first+1..first+n) and reports which were
+// acknowledged.
 func (l *chaosLoad) run(ctx context.Context) map[int]bool {
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
@@ -693,25 +724,29 @@ func (l *chaosLoad) run(ctx context.Context) map[int]bool {
 					case <-time.After(time.Until(due)):
 					}
 				}
-				acked[i] = l.sendUntilAcked(ctx, NewEvent(i+1, 0))
+				acked[i] = l.sendUntilAcked(ctx, NewEvent(l.first+i+1, 0))
 			}
 		}()
 	}
 	wg.Wait()
 	out := make(map[int]bool, l.n)
 	for i, ok := range acked {
-		out[i+1] = ok
+		out[l.first+i+1] = ok
 	}
 	return out
 }
 
 func (l *chaosLoad) sendUntilAcked(ctx context.Context, ev Event) bool {
-	ev.stamp(time.Now())
+	start := time.Now()
+	ev.stamp(start)
 	for attempt := 1; ; attempt++ {
 		l.attempts.Add(1)
 		err := l.send(ctx, ev)
 		if err == nil {
 			l.acked.Add(1)
+			took := int64(time.Since(start))
+			for old := l.slowest.Load(); took > old && !l.slowest.CompareAndSwap(old, took); old = l.slowest.Load() {
+			}
 			return true
 		}
 		if ctx.Err() != nil {

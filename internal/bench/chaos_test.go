@@ -230,6 +230,10 @@ func TestChaosLoadRetriesUntilAcknowledged(t *testing.T) {
 	if got := fmt.Sprint(load.reasons()); got != "map[503:1 connection refused:2]" {
 		t.Errorf("reasons %s", got)
 	}
+	// Event 3 waited out two retry delays (at least 125 and 250 ms).
+	if slowest := time.Duration(load.slowest.Load()); slowest < 375*time.Millisecond {
+		t.Errorf("slowest acknowledgement %s, want at least the 375 ms event 3 waited", slowest)
+	}
 }
 
 // A load that cannot get an event through gives up at its timeout.

@@ -15,12 +15,17 @@ import (
 
 // TemporalServeConfig is a Temporal server alone in its process, on
 // PostgreSQL: the cluster of the chaos scenario, which kills it with
-// SIGKILL and starts it again on the same databases.
+// SIGKILL and starts it again on the same databases, or one node of the
+// cluster scenario's two.
 type TemporalServeConfig struct {
 	// Address is the frontend's host:port. It must not change between
 	// restarts: the worker and the gateway keep dialling it.
 	Address  string
 	Postgres devserver.Postgres
+	// ClusterAddress, when set, makes the server one node of a cluster
+	// whose frontends clients reach there (devserver.Cluster): the cluster
+	// scenario runs two.
+	ClusterAddress string
 }
 
 // ServeTemporal runs the server until ctx ends. It prints a Ready line
@@ -29,12 +34,19 @@ func ServeTemporal(ctx context.Context, cfg TemporalServeConfig, out io.Writer, 
 	if err := loopbackOnly("http://" + cfg.Address); err != nil {
 		return fmt.Errorf("temporal address %s: %w", cfg.Address, err)
 	}
-	srv, err := devserver.Start(ctx, devserver.Config{
+	dc := devserver.Config{
 		FrontendAddress:  cfg.Address,
 		Postgres:         &cfg.Postgres,
 		SearchAttributes: runs.SearchAttributes(),
 		Logger:           log,
-	})
+	}
+	if cfg.ClusterAddress != "" {
+		if err := loopbackOnly("http://" + cfg.ClusterAddress); err != nil {
+			return fmt.Errorf("cluster address %s: %w", cfg.ClusterAddress, err)
+		}
+		dc.Cluster = &devserver.Cluster{Address: cfg.ClusterAddress}
+	}
+	srv, err := devserver.Start(ctx, dc)
 	if err != nil {
 		return fmt.Errorf("starting the Temporal server: %w", err)
 	}

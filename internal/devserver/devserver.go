@@ -2,7 +2,9 @@
 // the Junction process, persisted to SQLite files (histories in one,
 // visibility in another for directories created since sqlite_layout.go), or
 // to PostgreSQL (postgres.go). It is what makes
-// `junction dev` a single command on a machine without Docker.
+// `junction dev` a single command on a machine without Docker. On
+// PostgreSQL it can also be one node of a cluster of such servers
+// (cluster.go), which `make cluster` runs.
 //
 // It links the whole Temporal server (a multi-minute cold build), so only the
 // binary and the in-process end-to-end tests import it; unit tests of
@@ -69,6 +71,9 @@ type Config struct {
 	Postgres *Postgres
 	// SQLite tunes the SQLite persistence (sqlite_layout.go).
 	SQLite SQLite
+	// Cluster, when set, makes this server one node of a cluster on
+	// Postgres (cluster.go); nil is a lone server.
+	Cluster *Cluster
 	// SuggestContinueAsNewAfter, when set, is the history length at which
 	// the server suggests that a workflow continue as new (Temporal's
 	// default is 4 Ki events): tests make long runs hand over early.
@@ -104,20 +109,34 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
+	if err := cfg.Cluster.validate(cfg); err != nil {
+		return nil, err
+	}
 
 	const ip = "127.0.0.1"
+	addr := func(p int) string { return net.JoinHostPort(ip, strconv.Itoa(p)) }
 	frontendPort, err := portOf(cfg.FrontendAddress)
 	if err != nil {
 		return nil, fmt.Errorf("frontend address: %w", err)
 	}
 	ports := map[string]int{"frontend": frontendPort}
-	for _, name := range []string{"frontend", "history", "matching", "worker", "http"} {
+	names := []string{"frontend", "history", "matching", "worker", "http"}
+	if cfg.Cluster != nil {
+		for _, name := range membershipServices {
+			names = append(names, name+"-membership")
+		}
+	}
+	for _, name := range names {
 		if ports[name] != 0 {
 			continue
 		}
 		if ports[name], err = freePort(ip); err != nil {
 			return nil, err
 		}
+	}
+	clusterAddress := addr(ports["frontend"])
+	if cfg.Cluster != nil {
+		clusterAddress = cfg.Cluster.Address
 	}
 
 	var sqlConf *config.SQL
@@ -188,7 +207,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("creating namespace %q: %w", cfg.Namespace, err)
 	}
 
-	addr := func(p int) string { return net.JoinHostPort(ip, strconv.Itoa(p)) }
 	var conf config.Config
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = ip
@@ -205,7 +223,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			"active": {
 				Enabled:                true,
 				InitialFailoverVersion: 1,
-				RPCAddress:             addr(ports["frontend"]),
+				RPCAddress:             clusterAddress,
 				HTTPAddress:            addr(ports["http"]),
 				// A fixed UUID: the server insists on one and warns otherwise.
 				ClusterID: "5c2f3c2e-2b7c-4f7e-9a57-6a756e637469",
@@ -221,6 +239,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if name == "frontend" {
 			s.RPC.HTTPPort = ports["http"]
 		}
+		s.RPC.MembershipPort = ports[name+"-membership"] // 0 for a lone server
+
 		conf.Services[name] = s
 	}
 	conf.Archival.History.State = "disabled"
@@ -230,18 +250,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	conf.PublicClient.HostPort = addr(ports["frontend"])
 
 	host := func(p int) static.Hosts { return static.SingleLocalHost(addr(p)) }
-	srv, err := temporal.NewServer(
+	srv, err := temporal.NewServer(append([]temporal.ServerOption{
 		temporal.WithConfig(&conf),
 		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: host(ports["frontend"]),
-			primitives.HistoryService:  host(ports["history"]),
-			primitives.MatchingService: host(ports["matching"]),
-			primitives.WorkerService:   host(ports["worker"]),
-		}),
 		temporal.WithLogger(tlog.NewZapLogger(cfg.Logger)),
 		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
-	)
+	}, membershipOption(cfg.Cluster, map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: host(ports["frontend"]),
+		primitives.HistoryService:  host(ports["history"]),
+		primitives.MatchingService: host(ports["matching"]),
+		primitives.WorkerService:   host(ports["worker"]),
+	})...)...)
 	if err != nil {
 		return nil, fmt.Errorf("configuring Temporal server: %w", err)
 	}
@@ -282,6 +301,12 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		// (docs/benchmarks.md, parked runs).
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		// Worker versioning (worker/versioning.go, `junction worker
+		// --deployment-name --build-id`): Worker Deployments, on by
+		// default in 1.32, said here so that they stay on whatever a
+		// later server's defaults are.
+		dynamicconfig.EnableDeploymentVersions.Key():                   true,
+		dynamicconfig.FrontendEnableWorkerVersioningWorkflowAPIs.Key(): true,
 	}
 	if cfg.SuggestContinueAsNewAfter > 0 {
 		dc[dynamicconfig.HistoryCountSuggestContinueAsNew.Key()] = cfg.SuggestContinueAsNewAfter

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -170,6 +171,10 @@ type Options struct {
 	// it next has work, so a smaller cache costs replays, not correctness.
 	// The cache is the process's, shared by all its workers.
 	WorkflowCacheSize int
+	// StopTimeout is how long Stop (and Run, once interrupted) lets the
+	// activities and workflow tasks in progress finish after polling has
+	// stopped; then their contexts are cancelled. 0 cancels them at once.
+	StopTimeout time.Duration
 }
 
 // DefaultWorkflowTaskPollers is how many workflow task polls a worker
@@ -192,6 +197,7 @@ func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 		MaxConcurrentWorkflowTaskPollers:       cmp.Or(opts.WorkflowTaskPollers, DefaultWorkflowTaskPollers),
 		MaxConcurrentActivityTaskPollers:       opts.ActivityTaskPollers,
 		Identity:                               opts.Identity,
+		WorkerStopTimeout:                      opts.StopTimeout,
 	})
 	Register(w, acts)
 	return w

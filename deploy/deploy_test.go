@@ -25,7 +25,8 @@ type manifest struct {
 		Flags []string `json:"flags"`
 		Env   []string `json:"env"`
 	} `json:"commands"`
-	OpsPaths map[string]string `json:"opsPaths"`
+	OpsPaths     map[string]string `json:"opsPaths"`
+	GatewayDrain string            `json:"gatewayDrain"`
 }
 
 func loadManifest(t *testing.T) manifest {

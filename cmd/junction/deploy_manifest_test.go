@@ -20,6 +20,9 @@ type deployManifest struct {
 	Commands map[string]commandManifest `json:"commands"`
 	// OpsPaths are the ops listener's paths by purpose.
 	OpsPaths map[string]string `json:"opsPaths"`
+	// GatewayDrain is how long the gateway lets requests in flight finish
+	// after SIGTERM.
+	GatewayDrain string `json:"gatewayDrain"`
 }
 
 type commandManifest struct {
@@ -29,7 +32,11 @@ type commandManifest struct {
 
 func TestDeployManifest(t *testing.T) {
 	app := newApp()
-	m := deployManifest{Commands: map[string]commandManifest{}, OpsPaths: map[string]string{"liveness": PathHealthz}}
+	m := deployManifest{
+		Commands:     map[string]commandManifest{},
+		OpsPaths:     map[string]string{"liveness": PathHealthz},
+		GatewayDrain: gatewayDrainTimeout.String(),
+	}
 	for _, name := range []string{"worker", "gateway"} {
 		cmd := app.Command(name)
 		if cmd == nil {

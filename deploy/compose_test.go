@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -156,15 +157,18 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("service %s does not wait for %s (%s)", name, dep, cond)
 			}
 		}
-		// The AppRole secret id: a file in the volume vault-init writes it to.
+		// AppRole: the process's own role, and its secret id in the
+		// directory vault-init writes them to.
 		file := svc.Environment["JUNCTION_VAULT_SECRET_ID_FILE"]
-		if written, ok := writtenBy(c.Services["vault-init"], svc, file); !ok {
-			t.Errorf("service %s: secret id file %q is in no volume vault-init writes", name, file)
-		} else if args := c.Services["vault-init"].Entrypoint; len(args) == 0 || args[len(args)-1] != written {
-			t.Errorf("service %s reads the secret id at %s, vault-init writes it to %v", name, file, args)
+		written, ok := writtenBy(c.Services["vault-init"], svc, file)
+		if args := c.Services["vault-init"].Entrypoint; !ok || len(args) == 0 || path.Join(args[len(args)-1], cmd+"-secret-id") != written {
+			t.Errorf("service %s reads its secret id at %s, not where vault-init writes %s's (%v)", name, file, cmd, c.Services["vault-init"].Entrypoint)
 		}
-		if svc.Environment["JUNCTION_VAULT_ADDR"] != "http://vault:8200" || svc.Environment["JUNCTION_VAULT_ROLE_ID"] == "" {
-			t.Errorf("service %s: Vault %q, role id %q", name, svc.Environment["JUNCTION_VAULT_ADDR"], svc.Environment["JUNCTION_VAULT_ROLE_ID"])
+		if role := svc.Environment["JUNCTION_VAULT_ROLE_ID"]; role != "junction-"+cmd {
+			t.Errorf("service %s logs in as %q, not as junction-%s", name, role, cmd)
+		}
+		if svc.Environment["JUNCTION_VAULT_ADDR"] != "http://vault:8200" {
+			t.Errorf("service %s: Vault %q", name, svc.Environment["JUNCTION_VAULT_ADDR"])
 		}
 	}
 	if junction != 2 {

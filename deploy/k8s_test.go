@@ -415,6 +415,10 @@ func checkManifests(t *testing.T, m manifest, objects []k8sObject, built bool) {
 		}
 	}
 
+	serviceAccounts := map[string]bool{}
+	for _, o := range byKind["ServiceAccount"] {
+		serviceAccounts[o.Metadata.Name] = true
+	}
 	var pods []k8sPod
 	commands := map[string]bool{}
 	for _, d := range byKind["Deployment"] {
@@ -513,8 +517,8 @@ func checkManifests(t *testing.T, m manifest, objects []k8sObject, built bool) {
 
 		// Vault's Kubernetes auth: a token for Vault alone, where the
 		// settings say it is.
-		if env["JUNCTION_VAULT_KUBERNETES_ROLE"] == "" {
-			t.Errorf("Deployment %s: no JUNCTION_VAULT_KUBERNETES_ROLE", name)
+		if role := env["JUNCTION_VAULT_KUBERNETES_ROLE"]; role != "junction-"+cmd || ps.ServiceAccountName != role || !serviceAccounts[role] {
+			t.Errorf("Deployment %s: Vault role %q, service account %q: want junction-%s for both, a ServiceAccount here", name, role, ps.ServiceAccountName, cmd)
 		}
 		tokenFile := cmpOr(env["JUNCTION_VAULT_KUBERNETES_TOKEN_FILE"], "/var/run/secrets/kubernetes.io/serviceaccount/token")
 		found := false

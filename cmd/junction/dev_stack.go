@@ -10,12 +10,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/junction-run/junction/egress"
 	"github.com/junction-run/junction/internal/app"
 	"github.com/junction-run/junction/internal/devstack"
 )
@@ -121,4 +123,14 @@ func payloadsLine(s *devstack.Stack) string {
 	}
 	return fmt.Sprintf("Payloads are encrypted (key %s). To read them in the Temporal UI, sign in once with the\n"+
 		"admin API key at %s/api/v1/codec/session, and open the UI at %s.\n", s.PayloadKeyIDs[0], s.GatewayURL, s.UIURL())
+}
+
+// connectorTransport is the transport of connector calls for `junction
+// dev`: nil (the worker's own) without --redirect-host.
+func connectorTransport(c *cli.Context, allow egress.Allow) (http.RoundTripper, error) {
+	routes, err := parseRedirectHosts(c.StringSlice("redirect-host"))
+	if err != nil || len(routes) == 0 {
+		return nil, err
+	}
+	return hostRedirects{routes: routes, next: egress.NewClient(egress.Options{Allow: allow}).Transport()}, nil
 }

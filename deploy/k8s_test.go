@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/junction-run/junction/egress"
+	"github.com/junction-run/junction/vaultx"
 )
 
 // The manifests in deploy/k8s, decoded into the few fields the checks
@@ -520,7 +522,7 @@ func checkManifests(t *testing.T, m manifest, objects []k8sObject, built bool) {
 		if role := env["JUNCTION_VAULT_KUBERNETES_ROLE"]; role != "junction-"+cmd || ps.ServiceAccountName != role || !serviceAccounts[role] {
 			t.Errorf("Deployment %s: Vault role %q, service account %q: want junction-%s for both, a ServiceAccount here", name, role, ps.ServiceAccountName, cmd)
 		}
-		tokenFile := cmpOr(env["JUNCTION_VAULT_KUBERNETES_TOKEN_FILE"], "/var/run/secrets/kubernetes.io/serviceaccount/token")
+		tokenFile := cmp.Or(env["JUNCTION_VAULT_KUBERNETES_TOKEN_FILE"], vaultx.DefaultKubernetesTokenFile)
 		found := false
 		for _, vm := range c.VolumeMounts {
 			for _, v := range ps.Volumes {
@@ -637,13 +639,6 @@ func checkManifests(t *testing.T, m manifest, objects []k8sObject, built bool) {
 	}
 
 	checkNetworkPolicy(t, byKind["NetworkPolicy"], pods)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // checkNetworkPolicy: an egress policy over every Junction pod lets DNS

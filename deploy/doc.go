@@ -1,10 +1,9 @@
-// Package deploy holds what it takes to run Junction outside `junction dev`:
-// the container image recipe and the Temporal dynamic config a production
-// cluster should use. It has no Go code of its own; it exists as a package so
-// the files travel with the module and are found in one place.
-//
-// Today: the Dockerfile, used by the root docker-compose.yml (PostgreSQL,
-// Temporal, its UI, Junction's worker and gateway), which a test here checks
-// statically. Kubernetes manifests and a Vault policy come with the issues
-// that need them.
+// Package deploy holds what it takes to run Junction outside `junction dev`
+// (README.md): the production image (Dockerfile), the Kubernetes manifests
+// (k8s/, kustomize), the worker's and the gateway's Vault policies with an
+// AppRole set-up script (vault/), the Temporal dynamic config and namespace
+// set-up (temporal/), and what the root docker-compose.yml mounts. It has
+// no Go code of its own; its tests check every file statically, against
+// the binary's own settings (testdata/junction.json) and the module
+// versions go.mod pins, and run the Vault policies against a real Vault.
 package deploy

@@ -443,3 +443,30 @@ func TestGuardProxy(t *testing.T) {
 		t.Fatalf("%v %v", resp, err)
 	}
 }
+
+// Every prefix RefusedPrefixes lists is refused at both ends, and an
+// address just outside 2000::/3 is too.
+func TestRefusedPrefixes(t *testing.T) {
+	v4, v6 := egress.RefusedPrefixes()
+	if len(v4) == 0 || len(v6) == 0 {
+		t.Fatalf("RefusedPrefixes: %d IPv4 and %d IPv6 prefixes", len(v4), len(v6))
+	}
+	for _, p := range append(v4, v6...) {
+		first := p.Masked().Addr()
+		last := first
+		b := last.AsSlice()
+		for i := p.Bits(); i < len(b)*8; i++ {
+			b[i/8] |= 0x80 >> (i % 8)
+		}
+		last, _ = netip.AddrFromSlice(b)
+		for _, a := range []netip.Addr{first, last} {
+			if c := egress.Classify(a); c == egress.ClassPublic {
+				t.Errorf("%s (in %s) is public", a, p)
+			}
+		}
+	}
+	g := egress.GlobalUnicastPrefix()
+	if egress.Classify(netip.MustParseAddr("1fff:ffff::1")) == egress.ClassPublic || !g.Contains(netip.MustParseAddr("2606:4700::1")) {
+		t.Errorf("global unicast %s", g)
+	}
+}

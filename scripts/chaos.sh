@@ -28,10 +28,13 @@ if [[ -z $pg_url ]]; then
 	pg_url=$(./scripts/testpg.sh)
 fi
 
-go build -o bin/junction ./cmd/junction
+# The production build (no -tags dev) is what operators run: the worker and
+# the gateway killed here are the ones deploy/Dockerfile ships. It gets a
+# name of its own so that bin/junction stays the dev build make build made.
+go build -o bin/junction-prod ./cmd/junction
 go build -o bin/junction-bench ./cmd/junction-bench
 
 # shellcheck disable=SC2206 # word splitting of the extra flags is the point
-exec ./bin/junction-bench chaos -junction bin/junction -postgres-url "$pg_url" \
+exec ./bin/junction-bench chaos -junction bin/junction-prod -postgres-url "$pg_url" \
 	-n "${CHAOS_N:-500}" -c "${CHAOS_C:-8}" -rate "${CHAOS_RATE:-20}" \
 	-timeout "${CHAOS_TIMEOUT:-10m}" -db "${CHAOS_DB:-jchaos}" ${CHAOS_ARGS:-}

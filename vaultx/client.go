@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -17,26 +19,34 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultKVMount      = "secret"
-	DefaultAppRoleMount = "approle"
-	DefaultCacheTTL     = 30 * time.Second
-	DefaultTimeout      = 10 * time.Second
+	DefaultKVMount         = "secret"
+	DefaultAppRoleMount    = "approle"
+	DefaultKubernetesMount = "kubernetes"
+	// DefaultKubernetesTokenFile is where Kubernetes mounts a pod's
+	// service account token.
+	DefaultKubernetesTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	DefaultCacheTTL            = 30 * time.Second
+	DefaultTimeout             = 10 * time.Second
 )
 
-// Config says where Vault is and how to authenticate. Exactly one of Token
-// and AppRole is set. Vault's own VAULT_* environment variables are not read
-// (except VAULT_HEADERS, which the Vault client applies itself): what
-// Junction connects to is what its configuration says.
+// Config says where Vault is and how to authenticate. Exactly one of Token,
+// AppRole and Kubernetes is set. Vault's own VAULT_* environment variables
+// are not read (except VAULT_HEADERS, which the Vault client applies
+// itself): what Junction connects to is what its configuration says.
 type Config struct {
 	// Address is Vault's URL, e.g. "https://vault.internal:8200".
 	Address string
 	// Token authenticates with a token, e.g. the root token of a dev
 	// server. A renewable token is renewed until its maximum TTL; it cannot
-	// be replaced once that is reached, so production uses AppRole.
+	// be replaced once that is reached, so production uses AppRole or
+	// Kubernetes.
 	Token Secret
 	// AppRole logs in with a role ID and secret ID, and logs in again
 	// whenever the token cannot be renewed any longer.
 	AppRole *AppRole
+	// Kubernetes logs in with the pod's service account token, and logs in
+	// again like AppRole.
+	Kubernetes *Kubernetes
 	// Namespace is a Vault Enterprise namespace ("" for none).
 	Namespace string
 	// TLS configures HTTPS to Vault.
@@ -56,11 +66,83 @@ type Config struct {
 
 // AppRole holds the credentials of an AppRole login.
 type AppRole struct {
-	RoleID   string
-	SecretID Secret
+	RoleID string
+	// SecretID is the secret ID; or else SecretIDFile names a file that
+	// holds it, read at every login, so that whoever delivers secret IDs
+	// (an init step, Vault Agent) can replace it without a restart.
+	SecretID     Secret
+	SecretIDFile string
 	// MountPath is where the AppRole auth method is enabled (default
 	// "approle").
 	MountPath string
+}
+
+// Kubernetes holds what a login with a pod's service account takes:
+// Vault's Kubernetes auth method, or a JWT auth method that validates
+// service account tokens (both take the same login request).
+type Kubernetes struct {
+	// Role is the Vault role bound to the service account.
+	Role string
+	// MountPath is where the auth method is enabled (default
+	// "kubernetes").
+	MountPath string
+	// TokenFile holds the service account token (default
+	// DefaultKubernetesTokenFile). It is read at every login: Kubernetes
+	// replaces projected tokens before they expire.
+	TokenFile string
+}
+
+// loginMethod is how a client gets a new token: AppRole or Kubernetes.
+type loginMethod struct {
+	name  string // for errors and logs: "AppRole login"
+	mount string
+	// body returns the login request and the credential in it, which no
+	// message may show.
+	body func() (map[string]any, string, error)
+}
+
+// newLoginMethod returns cfg's login method, nil for a static token.
+func newLoginMethod(cfg Config) *loginMethod {
+	switch {
+	case cfg.AppRole != nil:
+		ar := *cfg.AppRole
+		return &loginMethod{
+			name:  "AppRole login",
+			mount: cmp.Or(strings.Trim(ar.MountPath, "/"), DefaultAppRoleMount),
+			body: func() (map[string]any, string, error) {
+				secretID := string(ar.SecretID)
+				if secretID == "" {
+					b, err := os.ReadFile(ar.SecretIDFile)
+					if err != nil {
+						return nil, "", fmt.Errorf("vaultx: AppRole login: reading the secret ID file: %w", err)
+					}
+					if secretID = strings.TrimSpace(string(b)); secretID == "" {
+						return nil, "", fmt.Errorf("vaultx: AppRole login: the secret ID file %s is empty", ar.SecretIDFile)
+					}
+				}
+				return map[string]any{"role_id": ar.RoleID, "secret_id": secretID}, secretID, nil
+			},
+		}
+	case cfg.Kubernetes != nil:
+		k := *cfg.Kubernetes
+		file := cmp.Or(k.TokenFile, DefaultKubernetesTokenFile)
+		return &loginMethod{
+			name:  "Kubernetes login",
+			mount: cmp.Or(strings.Trim(k.MountPath, "/"), DefaultKubernetesMount),
+			body: func() (map[string]any, string, error) {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return nil, "", fmt.Errorf("vaultx: Kubernetes login: reading the service account token: %w", err)
+				}
+				jwt := strings.TrimSpace(string(b))
+				if jwt == "" {
+					return nil, "", fmt.Errorf("vaultx: Kubernetes login: the service account token file %s is empty", file)
+				}
+				return map[string]any{"role": k.Role, "jwt": jwt}, jwt, nil
+			},
+		}
+	}
+	return nil
 }
 
 // TLSConfig configures the connection to an HTTPS Vault. Paths are PEM
@@ -82,11 +164,14 @@ type TLSConfig struct {
 type Client struct {
 	vc      *api.Client // carries the token
 	timeout time.Duration
-	lc      *api.Client // token-less, for AppRole logins; nil with a static token
+	lc      *api.Client  // token-less, for logins; nil with a static token
+	method  *loginMethod // nil with a static token
 	mount   string
-	appRole *AppRole
 	log     *zap.Logger
 	cache   *cache
+	// credential is the secret ID or service account token of the last
+	// login, kept out of every message.
+	credential atomic.Pointer[string]
 
 	loginMu sync.Mutex // one login at a time
 
@@ -95,21 +180,32 @@ type Client struct {
 	closeOnce sync.Once
 }
 
-// New authenticates to Vault (checks the token, or logs in with AppRole)
-// and returns a client. When the token is renewable, a goroutine renews it
-// for as long as Vault allows and, with AppRole, logs in again when it no
-// longer can. ctx bounds only the initial authentication.
+// New authenticates to Vault (checks the token, or logs in with AppRole or
+// Kubernetes) and returns a client. When the token is renewable, a
+// goroutine renews it for as long as Vault allows and, with a login method,
+// logs in again when it no longer can. ctx bounds only the initial
+// authentication.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Address == "" {
 		return nil, errors.New("vaultx: Address is required")
 	}
+	methods := 0
+	for _, set := range []bool{cfg.Token != "", cfg.AppRole != nil, cfg.Kubernetes != nil} {
+		if set {
+			methods++
+		}
+	}
 	switch {
-	case cfg.Token != "" && cfg.AppRole != nil:
-		return nil, errors.New("vaultx: set Token or AppRole, not both")
-	case cfg.Token == "" && cfg.AppRole == nil:
-		return nil, errors.New("vaultx: Token or AppRole is required")
-	case cfg.AppRole != nil && (cfg.AppRole.RoleID == "" || cfg.AppRole.SecretID == ""):
-		return nil, errors.New("vaultx: AppRole needs RoleID and SecretID")
+	case methods > 1:
+		return nil, errors.New("vaultx: set one of Token, AppRole and Kubernetes")
+	case methods == 0:
+		return nil, errors.New("vaultx: Token, AppRole or Kubernetes is required")
+	case cfg.AppRole != nil && cfg.AppRole.RoleID == "":
+		return nil, errors.New("vaultx: AppRole needs RoleID")
+	case cfg.AppRole != nil && (cfg.AppRole.SecretID == "") == (cfg.AppRole.SecretIDFile == ""):
+		return nil, errors.New("vaultx: AppRole needs SecretID or SecretIDFile (one of them)")
+	case cfg.Kubernetes != nil && cfg.Kubernetes.Role == "":
+		return nil, errors.New("vaultx: Kubernetes needs Role")
 	}
 	mount := strings.Trim(cfg.KVMount, "/")
 	if mount == "" {
@@ -135,16 +231,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		log:     logger.Named("vault"),
 		cache:   newCache(ttl),
 		done:    make(chan struct{}),
+		method:  newLoginMethod(cfg),
 	}
 
 	var auth *api.SecretAuth
-	if cfg.AppRole != nil {
-		ar := *cfg.AppRole
-		ar.MountPath = strings.Trim(ar.MountPath, "/")
-		if ar.MountPath == "" {
-			ar.MountPath = DefaultAppRoleMount
-		}
-		c.appRole = &ar
+	if c.method != nil {
 		if c.lc, err = newAPIClient(cfg); err != nil {
 			return nil, err
 		}
@@ -223,33 +314,36 @@ func (c *Client) Close() error {
 // secrets lists what must never appear in an error message.
 func (c *Client) secrets() []string {
 	s := []string{c.vc.Token()}
-	if c.appRole != nil {
-		s = append(s, string(c.appRole.SecretID))
+	if cred := c.credential.Load(); cred != nil {
+		s = append(s, *cred)
 	}
 	return s
 }
 
-// login performs an AppRole login and installs the new token.
+// login performs a login with c's method and installs the new token.
 func (c *Client) login(ctx context.Context) (*api.SecretAuth, error) {
-	path := "auth/" + c.appRole.MountPath + "/login"
-	s, err := c.lc.Logical().WriteWithContext(ctx, path, map[string]any{
-		"role_id":   c.appRole.RoleID,
-		"secret_id": string(c.appRole.SecretID),
-	})
+	m := c.method
+	body, credential, err := m.body()
 	if err != nil {
-		e := classify(ctx, "AppRole login", c.appRole.MountPath, err, c.secrets())
+		return nil, err
+	}
+	c.credential.Store(&credential)
+	s, err := c.lc.Logical().WriteWithContext(ctx, "auth/"+m.mount+"/login", body)
+	if err != nil {
+		e := classify(ctx, m.name, m.mount, err, c.secrets())
 		var oe *opError
-		// AppRole answers a wrong role or secret ID with 400.
+		// AppRole answers a wrong role or secret ID with 400, Kubernetes a
+		// role the service account is not bound to.
 		if errors.As(e, &oe) && oe.status == http.StatusBadRequest {
 			oe.kind = ErrPermissionDenied
 		}
 		return nil, e
 	}
 	if s == nil || s.Auth == nil || s.Auth.ClientToken == "" {
-		return nil, &opError{op: "AppRole login", path: c.appRole.MountPath, detail: "no token in the response"}
+		return nil, &opError{op: m.name, path: m.mount, detail: "no token in the response"}
 	}
 	c.vc.SetToken(s.Auth.ClientToken)
-	c.log.Debug("logged in with AppRole",
+	c.log.Debug("logged in", zap.String("method", m.name),
 		zap.Duration("ttl", time.Duration(s.Auth.LeaseDuration)*time.Second),
 		zap.Bool("renewable", s.Auth.Renewable))
 	return s.Auth, nil
@@ -281,11 +375,11 @@ func (c *Client) lookupSelf(ctx context.Context) (*api.SecretAuth, error) {
 }
 
 // relogin replaces a token Vault no longer accepts, when the client can
-// (AppRole). stale is the token a request was refused with: if another
-// goroutine has already replaced it, nothing is done. It reports whether
-// the caller should retry its request.
+// (AppRole, Kubernetes). stale is the token a request was refused with: if
+// another goroutine has already replaced it, nothing is done. It reports
+// whether the caller should retry its request.
 func (c *Client) relogin(ctx context.Context, stale string) bool {
-	if c.appRole == nil {
+	if c.method == nil {
 		return false
 	}
 	c.loginMu.Lock()
@@ -299,24 +393,25 @@ func (c *Client) relogin(ctx context.Context, stale string) bool {
 		return false
 	}
 	if _, err := c.login(ctx); err != nil {
-		c.log.Warn("AppRole login after a refused token failed", zap.Error(err))
+		c.log.Warn("login after a refused token failed", zap.String("method", c.method.name), zap.Error(err))
 		return false
 	}
-	c.log.Info("logged in again with AppRole after Vault refused the token")
+	c.log.Info("logged in again after Vault refused the token", zap.String("method", c.method.name))
 	return true
 }
 
 // maintain keeps the client's token valid until ctx is cancelled: it renews
-// a renewable token with Vault's lifetime watcher and, with AppRole, logs in
-// again when the token reaches its maximum TTL or renewal keeps failing.
+// a renewable token with Vault's lifetime watcher and, with a login method,
+// logs in again when the token reaches its maximum TTL or renewal keeps
+// failing.
 func (c *Client) maintain(ctx context.Context, auth *api.SecretAuth) {
 	defer close(c.done)
 	for {
 		if !c.watch(ctx, auth) {
 			return
 		}
-		if c.appRole == nil {
-			c.log.Warn("the Vault token can no longer be renewed and will expire; configure AppRole for long-running processes")
+		if c.method == nil {
+			c.log.Warn("the Vault token can no longer be renewed and will expire; configure AppRole or Kubernetes auth for long-running processes")
 			return
 		}
 		var err error
@@ -380,7 +475,7 @@ func (c *Client) watch(ctx context.Context, auth *api.SecretAuth) bool {
 	}
 }
 
-// loginRetrying logs in with AppRole until it succeeds or ctx is done,
+// loginRetrying logs in until it succeeds or ctx is done,
 // backing off from 1s to 30s between attempts.
 func (c *Client) loginRetrying(ctx context.Context) (*api.SecretAuth, error) {
 	delay := time.Second
@@ -389,13 +484,13 @@ func (c *Client) loginRetrying(ctx context.Context) (*api.SecretAuth, error) {
 		auth, err := c.login(ctx)
 		c.loginMu.Unlock()
 		if err == nil {
-			c.log.Info("logged in again with AppRole")
+			c.log.Info("logged in again", zap.String("method", c.method.name))
 			return auth, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		c.log.Warn("AppRole login failed; retrying", zap.Error(err), zap.Duration("in", delay))
+		c.log.Warn("login failed; retrying", zap.String("method", c.method.name), zap.Error(err), zap.Duration("in", delay))
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

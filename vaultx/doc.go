@@ -1,9 +1,10 @@
 // Package vaultx is the thin, typed wrapper over HashiCorp Vault's API client
 // that every credential read and write in Junction goes through: KV v2 reads
-// (cached for a short time), check-and-set writes, deletes and lists; token or
-// AppRole login with a renewal goroutine owned by the client; and typed errors
-// that callers branch on with errors.Is. No Vault type appears in its API, so
-// the rest of Junction neither depends on nor leaks the Vault client.
+// (cached for a short time), check-and-set writes, deletes and lists; token,
+// AppRole or Kubernetes login with a renewal goroutine owned by the client;
+// and typed errors that callers branch on with errors.Is. No Vault type
+// appears in its API, so the rest of Junction neither depends on nor leaks
+// the Vault client.
 //
 // Credentials live in Vault and are read inside activities at call time, so
 // the values this package returns are of type [Secret], which every printer

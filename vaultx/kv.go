@@ -201,7 +201,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) (*api.S
 }
 
 // do runs a request and, when Vault refuses the token and the client can
-// log in again (AppRole), does so and runs it once more. That covers a
+// log in again (AppRole, Kubernetes), does so and runs it once more. That covers a
 // token revoked or expired behind the renewal goroutine's back.
 func (c *Client) do(ctx context.Context, req func() error) error {
 	token := c.vc.Token()

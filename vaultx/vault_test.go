@@ -496,11 +496,16 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 func TestConfigValidation(t *testing.T) {
 	ctx := context.Background()
 	for name, cfg := range map[string]vaultx.Config{
-		"no address": {Token: "t"},
-		"no auth":    {Address: "http://127.0.0.1:1"},
-		"both":       {Address: "http://127.0.0.1:1", Token: "t", AppRole: &vaultx.AppRole{RoleID: "r", SecretID: "s"}},
-		"no secret":  {Address: "http://127.0.0.1:1", AppRole: &vaultx.AppRole{RoleID: "r"}},
-		"bad cert":   {Address: "https://127.0.0.1:1", Token: "t", TLS: vaultx.TLSConfig{CACert: "/does/not/exist.pem"}},
+		"no address":      {Token: "t"},
+		"no auth":         {Address: "http://127.0.0.1:1"},
+		"both":            {Address: "http://127.0.0.1:1", Token: "t", AppRole: &vaultx.AppRole{RoleID: "r", SecretID: "s"}},
+		"no secret":       {Address: "http://127.0.0.1:1", AppRole: &vaultx.AppRole{RoleID: "r"}},
+		"secret and file": {Address: "http://127.0.0.1:1", AppRole: &vaultx.AppRole{RoleID: "r", SecretID: "s", SecretIDFile: "/f"}},
+		"no role id":      {Address: "http://127.0.0.1:1", AppRole: &vaultx.AppRole{SecretIDFile: "/f"}},
+		"no k8s role":     {Address: "http://127.0.0.1:1", Kubernetes: &vaultx.Kubernetes{}},
+		"approle and k8s": {Address: "http://127.0.0.1:1", AppRole: &vaultx.AppRole{RoleID: "r", SecretID: "s"}, Kubernetes: &vaultx.Kubernetes{Role: "j"}},
+		"token and k8s":   {Address: "http://127.0.0.1:1", Token: "t", Kubernetes: &vaultx.Kubernetes{Role: "j"}},
+		"bad cert":        {Address: "https://127.0.0.1:1", Token: "t", TLS: vaultx.TLSConfig{CACert: "/does/not/exist.pem"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := vaultx.New(ctx, cfg)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -184,6 +185,10 @@ type Options struct {
 	// Deployment turns worker versioning on (versioning.go); the zero
 	// value is an unversioned worker.
 	Deployment Deployment
+	// StopTimeout is how long Stop (and Run, once interrupted) lets the
+	// activities and workflow tasks in progress finish after polling has
+	// stopped; then their contexts are cancelled. 0 cancels them at once.
+	StopTimeout time.Duration
 }
 
 // DefaultWorkflowTaskPollers is how many workflow task polls a worker
@@ -207,6 +212,7 @@ func New(c client.Client, acts Activities, opts Options) sdkworker.Worker {
 		MaxConcurrentActivityTaskPollers:       opts.ActivityTaskPollers,
 		Identity:                               opts.Identity,
 		DeploymentOptions:                      opts.Deployment.options(),
+		WorkerStopTimeout:                      opts.StopTimeout,
 	})
 	Register(w, acts)
 	return w

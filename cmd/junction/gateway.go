@@ -16,6 +16,10 @@ import (
 	"github.com/junction-run/junction/internal/app"
 )
 
+// gatewayDrainTimeout is how long the gateway lets requests in flight
+// finish once told to stop (deploy/k8s sizes the grace period on it).
+const gatewayDrainTimeout = 15 * time.Second
+
 func gatewayCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gateway",
@@ -70,7 +74,7 @@ func gatewayCommand() *cli.Command {
 			}
 			// Let requests in flight finish: each one may be waiting for
 			// Temporal to accept a start it will acknowledge.
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), gatewayDrainTimeout)
 			defer cancel()
 			if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/junction-run/junction/connectors/connectortest"
-	"github.com/junction-run/junction/egress"
 )
 
 // redirectHostFlag lets `junction dev` send connectors' calls to a third
@@ -64,14 +63,4 @@ func (h hostRedirects) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return h.next.RoundTrip(req)
-}
-
-// connectorTransport is the transport of connector calls for `junction
-// dev`: nil (the worker's own) without --redirect-host.
-func connectorTransport(c *cli.Context, allow egress.Allow) (http.RoundTripper, error) {
-	routes, err := parseRedirectHosts(c.StringSlice("redirect-host"))
-	if err != nil || len(routes) == 0 {
-		return nil, err
-	}
-	return hostRedirects{routes: routes, next: egress.NewClient(egress.Options{Allow: allow}).Transport()}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -22,6 +23,7 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-url", Value: "sqlite:.junction/junction.db", Usage: "metadata store (connections, environment variables): sqlite:PATH or postgres://...", EnvVars: []string{"JUNCTION_DATABASE_URL"}},
 			&cli.IntFlag{Name: "max-concurrent-activities", Usage: "activity slots (0: SDK default)", EnvVars: []string{"JUNCTION_MAX_CONCURRENT_ACTIVITIES"}},
 			&cli.IntFlag{Name: "workflow-cache-size", Usage: "runs kept in memory between workflow tasks, about 40 KB each (0: the SDK's 10,000); evicted runs are replayed from history when they next have work", EnvVars: []string{"JUNCTION_WORKFLOW_CACHE_SIZE"}},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: defaultWorkerShutdownTimeout, Usage: "on SIGTERM the worker stops polling at once and gives the activities in progress this long to finish before cancelling them (keep it under the orchestrator's grace period)", EnvVars: []string{"JUNCTION_SHUTDOWN_TIMEOUT"}},
 			&cli.BoolFlag{Name: "register-search-attributes", Value: true, Usage: "add Junction's search attributes to the namespace if missing (needs operator rights)", EnvVars: []string{"JUNCTION_REGISTER_SEARCH_ATTRIBUTES"}},
 			egressAllowFlag("none"),
 			egressProxyFlag(),
@@ -51,6 +53,7 @@ func workerCommand() *cli.Command {
 					Options: worker.Options{
 						MaxConcurrentActivities: c.Int("max-concurrent-activities"),
 						WorkflowCacheSize:       c.Int("workflow-cache-size"),
+						StopTimeout:             c.Duration("shutdown-timeout"),
 						Identity:                "junction-worker@" + host + "/" + strconv.Itoa(os.Getpid()),
 						Deployment:              deployment,
 					},
@@ -72,11 +75,16 @@ func workerCommand() *cli.Command {
 			a.Log.Info("worker started", zap.String("temporal", c.String("temporal-address")), zap.String("namespace", c.String("namespace")),
 				zap.String("deploymentName", deployment.Name), zap.String("buildId", deployment.BuildID))
 			// Run blocks until the context is cancelled (Ctrl-C, SIGTERM),
-			// then lets running activities finish.
+			// then stops polling and lets running activities finish for up
+			// to --shutdown-timeout.
 			return exitOnSignal(a.Worker.Run(stopOn(c)))
 		},
 	}
 }
+
+// defaultWorkerShutdownTimeout fits in Kubernetes' default grace period
+// (30 s) with time left to close connections and flush logs.
+const defaultWorkerShutdownTimeout = 20 * time.Second
 
 func clientConfig(c *cli.Context) worker.ClientConfig {
 	return worker.ClientConfig{

@@ -20,7 +20,7 @@
 # on 127.0.0.1.
 #
 # Needs: bash, curl, and either Go (the junction binary is built from this
-# repository) or JUNCTION=/path/to/junction; Vault for the connections'
+# repository) or JUNCTION=/path/to/junction (a dev build: make build); Vault for the connections'
 # secrets (`make vault`, or JUNCTION_VAULT_BIN). Ports: junction dev's
 # defaults (JUNCTION_HTTP_ADDRESS, JUNCTION_TEMPORAL_ADDRESS,
 # JUNCTION_UI_ADDRESS, JUNCTION_VAULT_LISTEN change them) and 9101-9104 for
@@ -75,7 +75,7 @@ if [[ -n ${JUNCTION:-} ]]; then
 	junction=$JUNCTION
 elif command -v go >/dev/null 2>&1; then
 	say "building junction from $repo (the first build takes minutes; later ones seconds)"
-	(cd "$repo" && go build -o "$work/junction" ./cmd/junction)
+	(cd "$repo" && go build -tags dev -o "$work/junction" ./cmd/junction)
 	junction=$work/junction
 elif command -v junction >/dev/null 2>&1; then
 	junction=$(command -v junction)

@@ -31,11 +31,12 @@ if [[ -z $pg_url ]]; then
 	pg_url=$(./scripts/testpg.sh)
 fi
 
-go build -o bin/junction ./cmd/junction
+# The production build, as chaos uses, under a name of its own: bin/junction stays the dev build.
+go build -o bin/junction-prod ./cmd/junction
 go build -o bin/junction-bench ./cmd/junction-bench
 
 # shellcheck disable=SC2206 # word splitting of the extra flags is the point
-exec ./bin/junction-bench cluster -junction bin/junction -postgres-url "$pg_url" \
+exec ./bin/junction-bench cluster -junction bin/junction-prod -postgres-url "$pg_url" \
 	-n "${CLUSTER_N:-600}" -c "${CLUSTER_C:-16}" -rate "${CLUSTER_RATE:-20}" \
 	-throughput-n "${CLUSTER_THROUGHPUT_N:-1000}" \
 	-timeout "${CLUSTER_TIMEOUT:-15m}" -db "${CLUSTER_DB:-jcluster}" ${CLUSTER_ARGS:-}

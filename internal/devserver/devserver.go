@@ -230,6 +230,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	conf.PublicClient.HostPort = addr(ports["frontend"])
 
 	host := func(p int) static.Hosts { return static.SingleLocalHost(addr(p)) }
+	dc := newDynamicConfigClient(dynamicConfig(cfg), nil)
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(&conf),
 		temporal.ForServices(temporal.DefaultServices),
@@ -240,7 +241,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			primitives.WorkerService:   host(ports["worker"]),
 		}),
 		temporal.WithLogger(tlog.NewZapLogger(cfg.Logger)),
-		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
+		temporal.WithDynamicConfigClient(dc),
+		temporal.WithChainedFrontendGrpcInterceptors(dc.interceptor),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("configuring Temporal server: %w", err)
@@ -266,10 +268,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // dynamicConfig is the embedded server's dynamic configuration.
 func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 	dc := dynamicconfig.StaticClient{
-		// What `temporal server start-dev` sets: search attributes
-		// usable as soon as they are added, and no artificial caps
-		// on a single-node server.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		// What `temporal server start-dev` sets: no artificial caps on
+		// a single-node server. Its search attributes usable as soon as
+		// they are added are dynamicConfigClient's
+		// (search_attribute_cache.go).
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 		dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,

@@ -42,8 +42,13 @@ var searchAttributeChanges = map[string]bool{
 // dynamicConfigClient is the server's static dynamic configuration, with
 // ForceSearchAttributesCacheRefreshOnRead on only while a change settles.
 // The server reads the setting on every use, so it follows at once.
+//
+// Each answer is the same slice every time: the server caches a setting's
+// converted value by the address of the answer's element (GetValue's
+// contract), which dynamicconfig.StaticClient, answering a new slice each
+// time, defeats for plain values.
 type dynamicConfigClient struct {
-	static dynamicconfig.StaticClient
+	values map[dynamicconfig.Key][]dynamicconfig.ConstrainedValue
 	now    func() time.Time
 	// refreshUntil is when reads stop refreshing, in Unix nanoseconds.
 	refreshUntil atomic.Int64
@@ -53,15 +58,28 @@ func newDynamicConfigClient(static dynamicconfig.StaticClient, now func() time.T
 	if now == nil {
 		now = time.Now
 	}
-	return &dynamicConfigClient{static: static, now: now}
+	values := make(map[dynamicconfig.Key][]dynamicconfig.ConstrainedValue, len(static))
+	for key := range static {
+		values[key] = static.GetValue(key)
+	}
+	return &dynamicConfigClient{values: values, now: now}
 }
+
+// The two answers of ForceSearchAttributesCacheRefreshOnRead.
+var (
+	refreshOnRead   = []dynamicconfig.ConstrainedValue{{Value: true}}
+	noRefreshOnRead = []dynamicconfig.ConstrainedValue{{Value: false}}
+)
 
 // GetValue implements dynamicconfig.Client.
 func (c *dynamicConfigClient) GetValue(key dynamicconfig.Key) []dynamicconfig.ConstrainedValue {
 	if key == dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key() {
-		return []dynamicconfig.ConstrainedValue{{Value: c.refreshing()}}
+		if c.refreshing() {
+			return refreshOnRead
+		}
+		return noRefreshOnRead
 	}
-	return c.static.GetValue(key)
+	return c.values[key]
 }
 
 // refreshing reports whether a change is settling.

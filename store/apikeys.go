@@ -138,7 +138,20 @@ func hashKey(key string) string {
 //
 // It records LastUsedAt, at most once a minute per key, so a key in steady use costs a write
 // per minute rather than one per request.
+//
+// A key that authenticated is not looked up again for lookupTTL (lookup_cache.go), unless its
+// LastUsedAt is due to be written: revoking or rotating it through this Store takes effect at once,
+// through another process within lookupTTL. A key that did not authenticate is looked up each time.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
+	sum := sha256.Sum256([]byte(key))
+	return cachedWhile(s, lookupKey{kind: lookupAPIKeys, a: string(sum[:])}, func() (APIKey, error) {
+		return s.authenticateAPIKey(ctx, key)
+	}, func(k APIKey, now time.Time) bool {
+		return k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < lastUsedResolution
+	})
+}
+
+func (s *Store) authenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
 	prefix, ok := parseKey(key)
 	if !ok {
 		return APIKey{}, errNoSuchKey
@@ -232,6 +245,7 @@ func (s *Store) APIKey(ctx context.Context, accountID, keyID string) (APIKey, er
 // RevokeAPIKey revokes a key of the account at once. Revoking a revoked key succeeds and keeps
 // the first revocation time. A key of another account is ErrNotFound.
 func (s *Store) RevokeAPIKey(ctx context.Context, accountID, keyID string) error {
+	defer s.lookups.changed(lookupAPIKeys)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked_at = ?
 			WHERE account_id = ? AND id = ? AND revoked_at IS NULL`), formatTime(s.now()), accountID, keyID)
@@ -255,6 +269,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, accountID, keyID string) (APIK
 		k   APIKey
 		key string
 	)
+	defer s.lookups.changed(lookupAPIKeys)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UTC()
 		// The UPDATE takes the row lock first, so concurrent rotations queue here and all but the

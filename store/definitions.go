@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -103,6 +104,7 @@ func (s *Store) CreateDefinition(ctx context.Context, d Definition) (Definition,
 	}
 	d.Version = 1
 	d.CreatedAt = s.now().UTC()
+	defer s.lookups.changed(lookupDefinitions)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO definitions (account_id, id, last_version, created_at) VALUES (?, ?, ?, ?)`),
 			d.AccountID, d.ID, d.Version, formatTime(d.CreatedAt))
@@ -231,6 +233,7 @@ func (s *Store) DeleteDefinition(ctx context.Context, accountID, id string, vers
 	if version < 0 {
 		return fmt.Errorf("deleting definition %s version %d: %w", id, version, ErrInvalid)
 	}
+	defer s.lookups.changed(lookupDefinitions)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
 		if version == 0 {
@@ -297,8 +300,17 @@ func affectedOne(res sql.Result, err error) error {
 // EnabledDefinitions returns the definitions that should receive an inbound event: the latest
 // version of every non-deleted definition of the account whose latest version has the trigger,
 // is enabled, and has SubAccountID "" or equal to subAccountID (when subAccountID is "", only
-// definitions with SubAccountID "" match). They are ordered by ID.
+// definitions with SubAccountID "" match). They are ordered by ID. The answer may come from the
+// lookup cache (lookup_cache.go): a definition saved through this Store is seen at once, one saved
+// through another process within lookupTTL.
 func (s *Store) EnabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]Definition, error) {
+	ds, err := cached(s, lookupKey{kind: lookupDefinitions, a: accountID, b: trigger, c: subAccountID}, func() ([]Definition, error) {
+		return s.enabledDefinitions(ctx, accountID, trigger, subAccountID)
+	})
+	return slices.Clone(ds), err
+}
+
+func (s *Store) enabledDefinitions(ctx context.Context, accountID, trigger, subAccountID string) ([]Definition, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+versionColumns+` FROM `+liveVersions+`
 		WHERE v.account_id = ? AND v.trigger_type = ? AND v.status = ?
 			AND (v.sub_account_id = '' OR v.sub_account_id = ?)

@@ -24,6 +24,7 @@ func (s *Store) updateDefinition(ctx context.Context, d Definition, expected int
 		return Definition{}, err
 	}
 	d.CreatedAt = s.now().UTC()
+	defer s.lookups.changed(lookupDefinitions)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// The UPDATE takes the definition's row lock first, so concurrent
 		// writers queue here and each sees the versions the others wrote.

@@ -62,6 +62,9 @@ type Store struct {
 	rdb *sql.DB
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// lookups keeps the answers of the lookups every inbound event makes
+	// (lookup_cache.go).
+	lookups lookupCache
 }
 
 // Open opens and migrates the database named by url:

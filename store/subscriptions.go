@@ -284,6 +284,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub Subscription) (Subsc
 	sub.CreatedAt = s.now().UTC()
 	sub.UpdatedAt, sub.Version = sub.CreatedAt, 1
 	disableAfter, _ := durationMs(sub.DisableAfter) // validated
+	defer s.lookups.changed(lookupSubscriptions)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.accountExists(ctx, tx, sub.AccountID); err != nil {
 			return err
@@ -381,6 +382,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, expect
 	if sub.Status == SubscriptionEnabled {
 		failing = `CASE WHEN status = 'disabled' THEN NULL ELSE failing_since END`
 	}
+	defer s.lookups.changed(lookupSubscriptions)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var created string
 		var failingSince sql.NullString
@@ -436,6 +438,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, expect
 // too.
 func (s *Store) DeleteSubscription(ctx context.Context, accountID, id string) error {
 	// The foreign keys cascade to subscription_events, deliveries and delivery_attempts.
+	defer s.lookups.changed(lookupSubscriptions)
 	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE account_id = ? AND id = ?`), accountID, id)
 	if err := affectedOne(res, err); err != nil {
 		return fmt.Errorf("deleting subscription %s: %w", id, err)
@@ -450,8 +453,17 @@ func (s *Store) DeleteSubscription(ctx context.Context, accountID, id string) er
 // It runs on every inbound event, so it reads no subscription it does not return but the disabled
 // ones and those of other connections: the primary key of subscription_events gives the account's
 // subscriptions to the event, already in ID order, and each is read by its primary key
-// (TestSubscriptionsForUsesIndexes checks the plan).
+// (TestSubscriptionsForUsesIndexes checks the plan). The answer may come from the lookup cache
+// (lookup_cache.go): a subscription changed through this Store is seen at once, one changed through
+// another process within lookupTTL; FailingSince, which deliveries write, is as of the lookup.
 func (s *Store) SubscriptionsFor(ctx context.Context, accountID, event, connection string) ([]Subscription, error) {
+	subs, err := cached(s, lookupKey{kind: lookupSubscriptions, a: accountID, b: event, c: connection}, func() ([]Subscription, error) {
+		return s.subscriptionsFor(ctx, accountID, event, connection)
+	})
+	return slices.Clone(subs), err
+}
+
+func (s *Store) subscriptionsFor(ctx context.Context, accountID, event, connection string) ([]Subscription, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(subscriptionsForQuery), accountID, event, SubscriptionEnabled, connection)
 	if err != nil {
 		return nil, fmt.Errorf("finding subscriptions to event %s: %w", event, err)
@@ -465,11 +477,19 @@ func (s *Store) SubscriptionsFor(ctx context.Context, accountID, event, connecti
 
 // SubscribedEvents returns those of events that at least one enabled subscription of the account
 // receives, in the order given: one query, which intake makes when it is about to start runs, to
-// learn which run events those runs raise when they end.
+// learn which run events those runs raise when they end. The answer may come from the lookup cache,
+// as SubscriptionsFor's does.
 func (s *Store) SubscribedEvents(ctx context.Context, accountID string, events ...string) ([]string, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
+	subscribed, err := cached(s, lookupKey{kind: lookupSubscriptions, a: accountID, b: "events", c: strings.Join(events, "\x00")}, func() ([]string, error) {
+		return s.subscribedEvents(ctx, accountID, events)
+	})
+	return slices.Clone(subscribed), err
+}
+
+func (s *Store) subscribedEvents(ctx context.Context, accountID string, events []string) ([]string, error) {
 	query := `SELECT DISTINCT e.event FROM subscription_events e
 		JOIN subscriptions s ON s.account_id = e.account_id AND s.id = e.subscription_id
 		WHERE e.account_id = ? AND s.status = ? AND e.event IN (?` + strings.Repeat(", ?", len(events)-1) + `)`
@@ -512,6 +532,7 @@ func (s *Store) DisableSubscription(ctx context.Context, accountID, id, reason s
 		return false, fmt.Errorf("disabling subscription %s: the reason must be valid UTF-8 without NUL bytes, at most %d bytes: %w", id, maxSubscriptionTextLen, ErrInvalid)
 	}
 	var changed bool
+	defer s.lookups.changed(lookupSubscriptions)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE subscriptions
 			SET status = ?, disabled_reason = ?, updated_at = ?, version = version + 1

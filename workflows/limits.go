@@ -49,12 +49,23 @@ func boundsOn(ctx workflow.Context) bool {
 
 // jsonSize is v's size as the data converter writes it; a value that does
 // not encode counts as nothing here (the converter reports it).
+//
+// It is json.Marshal's length without keeping the encoding: an Encoder
+// writes the same bytes (HTML escaping on, as Marshal's) and a newline.
 func jsonSize(v any) int {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var n byteCounter
+	if err := json.NewEncoder(&n).Encode(v); err != nil {
 		return 0
 	}
-	return len(b)
+	return int(n) - 1
+}
+
+// byteCounter counts what is written to it.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	*c += byteCounter(len(p))
+	return len(p), nil
 }
 
 // checkResult fails a step whose result is larger than a run may keep of

@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -18,18 +17,13 @@ import (
 // the text "state.", replays without the read.
 const versionState = "state"
 
-// stateReference finds an expression's reference to the state ("state."
-// or "state[" not preceded by a name character or a dot): cheap enough to
-// run on every run's steps, and a false positive costs one read.
-var stateReference = regexp.MustCompile(`(^|[^A-Za-z0-9_.])state\s*[.\[]`)
-
 // refersToState reports whether steps read or write a state.
 func refersToState(steps []definition.Step) bool {
 	if definition.HasStepType(steps, definition.StepSetState) {
 		return true
 	}
 	b, err := json.Marshal(steps)
-	return err == nil && stateReference.Match(b)
+	return err == nil && mentionsState(b)
 }
 
 var stateActivityOptions = workflow.ActivityOptions{

@@ -250,11 +250,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	conf.PublicClient.HostPort = addr(ports["frontend"])
 
 	host := func(p int) static.Hosts { return static.SingleLocalHost(addr(p)) }
+	dc := newDynamicConfigClient(dynamicConfig(cfg), nil)
 	srv, err := temporal.NewServer(append([]temporal.ServerOption{
 		temporal.WithConfig(&conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithLogger(tlog.NewZapLogger(cfg.Logger)),
-		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
+		temporal.WithDynamicConfigClient(dc),
+		temporal.WithChainedFrontendGrpcInterceptors(dc.interceptor),
 	}, membershipOption(cfg.Cluster, map[primitives.ServiceName]static.Hosts{
 		primitives.FrontendService: host(ports["frontend"]),
 		primitives.HistoryService:  host(ports["history"]),
@@ -285,10 +287,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // dynamicConfig is the embedded server's dynamic configuration.
 func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 	dc := dynamicconfig.StaticClient{
-		// What `temporal server start-dev` sets: search attributes
-		// usable as soon as they are added, and no artificial caps
-		// on a single-node server.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		// What `temporal server start-dev` sets: no artificial caps on
+		// a single-node server. Its search attributes usable as soon as
+		// they are added are dynamicConfigClient's
+		// (search_attribute_cache.go).
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 		dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,

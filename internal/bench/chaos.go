@@ -253,19 +253,28 @@ func (c ChaosConfig) logf(format string, args ...any) {
 	}
 }
 
+// freshRun checks that a scenario's database is on loopback and empties
+// its work directory: what chaos and cluster both do first.
+func freshRun(postgresURL, workDir string) error {
+	if err := loopbackOnly(postgresURL); err != nil {
+		return fmt.Errorf("postgres url: %w", err)
+	}
+	if err := os.RemoveAll(workDir); err != nil {
+		return fmt.Errorf("emptying the work directory: %w", err)
+	}
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return fmt.Errorf("creating the work directory: %w", err)
+	}
+	return nil
+}
+
 // RunChaos runs the scenario. The result is filled in as far as the run
 // got; err says why it stopped early.
 func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error) {
 	began := time.Now()
 	defer func() { res.Duration = time.Since(began) }()
-	if err := loopbackOnly(cfg.PostgresURL); err != nil {
-		return res, fmt.Errorf("postgres url: %w", err)
-	}
-	if err := os.RemoveAll(cfg.WorkDir); err != nil {
-		return res, fmt.Errorf("emptying the work directory: %w", err)
-	}
-	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
-		return res, fmt.Errorf("creating the work directory: %w", err)
+	if err := freshRun(cfg.PostgresURL, cfg.WorkDir); err != nil {
+		return res, err
 	}
 	st := &chaosStack{cfg: cfg, procs: map[string]*process{}}
 	defer st.stopAll()

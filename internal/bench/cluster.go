@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -145,14 +144,8 @@ func (c ClusterConfig) logf(format string, args ...any) {
 func RunCluster(ctx context.Context, cfg ClusterConfig) (res ClusterResult, err error) {
 	began := time.Now()
 	defer func() { res.Duration = time.Since(began) }()
-	if err := loopbackOnly(cfg.PostgresURL); err != nil {
-		return res, fmt.Errorf("postgres url: %w", err)
-	}
-	if err := os.RemoveAll(cfg.WorkDir); err != nil {
-		return res, fmt.Errorf("emptying the work directory: %w", err)
-	}
-	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
-		return res, fmt.Errorf("creating the work directory: %w", err)
+	if err := freshRun(cfg.PostgresURL, cfg.WorkDir); err != nil {
+		return res, err
 	}
 	st := &clusterStack{cfg: cfg, procs: map[string]*process{}}
 	defer st.stopAll()

@@ -36,6 +36,9 @@
 #                   scenario: N inbound SMS from USERS senders, each answered through a loopback fake of
 #                   8x8's SMS API, beside N http_request runs in the same process
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
+#   BENCH_SETTINGS ()  settings separated by ";", each run beside the throughput systems as they ship
+#                   in every round: environment variables (GOGC=400), serve flags (-sqlite-shards=4),
+#                   hog=N (N busy loops beside the phase: a busier or slower host; n8n runs with it too)
 #   BENCH_SERVE_ARGS ()  flags of every system under test: -local-http=false,
 #                   -no-eager-start, -sqlite-shards N, -sqlite-shared-visibility,
 #                   -sqlite-all-visibility-indexes, -postgres-shards N
@@ -89,6 +92,12 @@ args=(
 # says otherwise; the junction-activities system turns local HTTP steps off.
 serve_args=${BENCH_SERVE_ARGS:-}
 [[ -n $serve_args ]] && args+=(-serve-args "$serve_args")
+# BENCH_SETTINGS: settings separated by ";", each run beside the systems as
+# they ship in every round, e.g. "GOGC=400; GOMAXPROCS=1; hog=1".
+IFS=';' read -ra settings <<<"${BENCH_SETTINGS:-}"
+for s in "${settings[@]}"; do
+	[[ -n ${s// /} ]] && args+=(-setting "$s")
+done
 # shellcheck disable=SC2206 # word splitting of the worker flags is the point
 [[ -n ${BENCH_WORKER_ARGS:-} ]] && args+=(${BENCH_WORKER_ARGS})
 

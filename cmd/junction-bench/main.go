@@ -122,10 +122,20 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Conversations.Timeout, "conversations-timeout", 30*time.Minute, "cap on the whole conversations scenario")
 	timeout := fs.Duration("timeout", 0, "hard cap on the whole run (0: 45 minutes, and 15 more for each round after the first)")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
+	var settings []bench.Setting
+	fs.Func("setting", "run the throughput systems once more per round with this setting: space-separated environment variables (GOGC=400), flags of serve (-sqlite-shards=4) and hog=N (N busy loops beside the phase); repeat for several", func(s string) error {
+		set, err := bench.ParseSetting(s)
+		if err != nil {
+			return err
+		}
+		settings = append(settings, set)
+		return nil
+	})
 	w := workerFlags(fs)
 	_ = fs.Parse(args)
 	cfg.Worker = *w
 	cfg.ServeArgs = strings.Fields(*serveArgs)
+	cfg.Settings = settings
 
 	if !strings.HasPrefix(filepath.Clean(cfg.WorkDir), "/tmp/") {
 		return fmt.Errorf("-work-dir must be under /tmp, got %s", cfg.WorkDir)
@@ -134,7 +144,7 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("-n, -c, -max and -rounds must be positive")
 	}
 	if *timeout == 0 {
-		*timeout = 45*time.Minute + time.Duration(cfg.Rounds-1)*15*time.Minute
+		*timeout = 45*time.Minute + time.Duration(cfg.Rounds*(1+len(settings))-1)*15*time.Minute
 	}
 	cfg.Persistence = splitList(*persistence)
 	for _, p := range cfg.Persistence {

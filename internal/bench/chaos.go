@@ -415,7 +415,7 @@ func (st *chaosStack) start(ctx context.Context, name string) error {
 	switch name {
 	case "temporal":
 		p, err = startProcess(ctx, st.cfg.Exe, []string{"temporal", "-address", st.temporalAddr,
-			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database}, st.cfg.WorkDir, logPath)
+			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database}, nil, st.cfg.WorkDir, logPath)
 	case "worker":
 		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", st.temporalAddr,
 			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1", "--ops-address", "127.0.0.1:0"}, logPath, logSays(logPath, "worker started"))

@@ -369,7 +369,7 @@ func (st *clusterStack) startPart(ctx context.Context, name string) error {
 	case "temporal":
 		p, err = startProcess(ctx, st.cfg.Exe, []string{"temporal", "-address", st.frontends[node-1],
 			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database,
-			"-postgres-shards", strconv.Itoa(st.cfg.HistoryShards), "-cluster-address", temporal}, st.cfg.WorkDir, logPath)
+			"-postgres-shards", strconv.Itoa(st.cfg.HistoryShards), "-cluster-address", temporal}, nil, st.cfg.WorkDir, logPath)
 	case "worker":
 		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", temporal,
 			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1", "--ops-address", "127.0.0.1:0"}, logPath, logSays(logPath, "worker started"))

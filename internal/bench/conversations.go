@@ -126,11 +126,11 @@ func (c Config) RunConversations(ctx context.Context, sink *Sink) (res Conversat
 		res.Error = err.Error()
 		return res
 	}
-	sut, err := c.startSUT(ctx, SystemConversations, p.Persistence, c.CPUProfile != "", "-sms-api", fake.URL)
+	sut, err := c.startSUT(ctx, SystemConversations, p.Persistence, Setting{}, c.CPUProfile != "", "-sms-api", fake.URL)
 	if err != nil && ctx.Err() == nil {
 		// As startJunction: a free port can be taken in between.
 		c.logf("%s on %s: %v; starting it again", SystemConversations, p.Persistence, err)
-		sut, err = c.startSUT(ctx, SystemConversations, p.Persistence, c.CPUProfile != "", "-sms-api", fake.URL)
+		sut, err = c.startSUT(ctx, SystemConversations, p.Persistence, Setting{}, c.CPUProfile != "", "-sms-api", fake.URL)
 	}
 	if err != nil {
 		return fail(err)

@@ -187,13 +187,13 @@ func (a junctionAPI) sender(prefix string) (func(context.Context, Event) error, 
 // startJunction starts Junction as the junction system runs it, with the
 // dev Vault subscriptions keep their secrets in.
 func (c Config) startJunction(ctx context.Context, name, persistence, vault string) (*process, junctionAPI, error) {
-	sut, err := c.startSUT(ctx, name, persistence, c.CPUProfile != "", "-vault-bin", vault)
+	sut, err := c.startSUT(ctx, name, persistence, Setting{}, c.CPUProfile != "", "-vault-bin", vault)
 	if err != nil && ctx.Err() == nil {
 		// Once more: the embedded server takes free ports by closing a
 		// listener and binding again, and another process on the machine
 		// can take one in between ("address already in use").
 		c.logf("%s on %s: %v; starting it again", name, persistence, err)
-		sut, err = c.startSUT(ctx, name, persistence, c.CPUProfile != "", "-vault-bin", vault)
+		sut, err = c.startSUT(ctx, name, persistence, Setting{}, c.CPUProfile != "", "-vault-bin", vault)
 	}
 	if err != nil {
 		return nil, junctionAPI{}, err

@@ -72,7 +72,7 @@ type ParkResult struct {
 func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	p := c.Park
 	res := ParkResult{N: p.N, Persistence: p.Persistence}
-	sut, err := c.startSUT(ctx, "park", p.Persistence, false, "-no-worker")
+	sut, err := c.startSUT(ctx, "park", p.Persistence, Setting{}, false, "-no-worker")
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -80,7 +80,7 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	defer sut.stop()
 	dir := filepath.Join(c.WorkDir, "park-"+p.Persistence)
 	args := append([]string{"worker", "-temporal", sut.ready.TemporalAddress, "-namespace", sut.ready.Namespace, "-pprof", "127.0.0.1:0"}, workerArgs(c.Worker)...)
-	wrk, err := startProcess(ctx, c.Exe, args, dir, filepath.Join(dir, "worker.log"))
+	wrk, err := startProcess(ctx, c.Exe, args, nil, dir, filepath.Join(dir, "worker.log"))
 	if err != nil {
 		res.Error = err.Error()
 		return res

@@ -194,7 +194,7 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 	for i := 1; i <= p.N; i++ {
 		shops.AddShop(i)
 	}
-	sut, err := c.startSUT(ctx, SystemPoll, p.Persistence, c.CPUProfile != "", "-vault-bin", vault, "-shopify-stand-in", shops.URL)
+	sut, err := c.startSUT(ctx, SystemPoll, p.Persistence, Setting{}, c.CPUProfile != "", "-vault-bin", vault, "-shopify-stand-in", shops.URL)
 	if err != nil {
 		return fail(err)
 	}

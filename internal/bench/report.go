@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,6 +44,8 @@ type Settings struct {
 	USMod        int      `json:"usMod"`
 	Persistence  []string `json:"persistence"`
 	Worker       string   `json:"worker"`
+	// Settings are the settings run beside the systems as they ship.
+	Settings []string `json:"settings,omitempty"`
 	// Calibration says what one calibration operation is.
 	Calibration string `json:"calibration"`
 }
@@ -58,6 +61,9 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		Warmup: cfg.Warmup, USMod: cfg.USMod, Persistence: cfg.Persistence, Worker: strings.Join(workerArgs(cfg.Worker), " "),
 		Calibration: CalibrationLoop,
 	}}
+	for _, set := range cfg.Settings {
+		res.Settings.Settings = append(res.Settings.Settings, set.Name)
+	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return res, err
 	}
@@ -68,7 +74,7 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	defer sink.Close()
 	res.Phases, res.Rounds = cfg.runRounds(ctx, sink)
 	res.Summaries = summarize(res.Phases)
-	res.Ratios = ratios(res.Phases, cfg.Persistence)
+	res.Ratios = ratios(res.Phases, cfg.Persistence, cfg.Settings)
 	if cfg.Systems["park"] && ctx.Err() == nil {
 		p := cfg.Park
 		for _, s := range res.Summaries {
@@ -107,9 +113,12 @@ var ratioPairs = [][2]string{
 	{SystemJunctionActivities, SystemRaw}, {SystemJunctionActivities, SystemN8N},
 }
 
-// ratios are the per-round ratios of every pair measured, per persistence.
-// n8n runs on its own SQLite, against every persistence.
-func ratios(phases []PhaseResult, persistences []string) []Ratio {
+// ratios are the per-round ratios of every pair measured, per persistence,
+// then for each setting: each system with it over the same system as it
+// ships (what the setting does), and Junction over raw Temporal with the
+// same levers when both ran with it. n8n runs on its own SQLite, against
+// every persistence.
+func ratios(phases []PhaseResult, persistences []string, settings []Setting) []Ratio {
 	byKey := map[string][]PhaseResult{}
 	for _, p := range phases {
 		byKey[phaseKey(p.System, p.Persistence)] = append(byKey[phaseKey(p.System, p.Persistence)], p)
@@ -122,6 +131,25 @@ func ratios(phases []PhaseResult, persistences []string) []Ratio {
 				otherKey, label = phaseKey(SystemN8N, n8nPersistence), persistence+" vs n8n's sqlite"
 			}
 			r := ratioOver(systemNames[pair[0]]+" / "+systemNames[pair[1]], label, byKey[phaseKey(pair[0], persistence)], byKey[otherKey])
+			if len(r.Rounds) > 0 {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, set := range settings {
+		for _, persistence := range append(slices.Clone(persistences), n8nPersistence) {
+			for _, system := range append(slices.Clone(throughputSystems), SystemN8N) {
+				if (system == SystemN8N) != (persistence == n8nPersistence) {
+					continue
+				}
+				r := ratioOver(set.label(systemNames[system])+" / as shipped", persistence,
+					byKey[phaseKey(set.label(system), persistence)], byKey[phaseKey(system, persistence)])
+				if len(r.Rounds) > 0 {
+					out = append(out, r)
+				}
+			}
+			r := ratioOver(set.label(systemNames[SystemJunction]+" / "+systemNames[SystemRawLocal]), persistence,
+				byKey[phaseKey(set.label(SystemJunction), persistence)], byKey[phaseKey(set.label(SystemRawLocal), persistence)])
 			if len(r.Rounds) > 0 {
 				out = append(out, r)
 			}

@@ -18,28 +18,38 @@ const n8nPersistence = "sqlite (n8n's own)"
 type slot struct {
 	System      string
 	Persistence string
+	Setting     Setting
 }
 
 func (s slot) String() string {
 	if s.System == SystemN8N {
-		return s.System
+		return s.Setting.label(s.System)
 	}
-	return s.System + "/" + s.Persistence
+	return s.Setting.label(s.System) + "/" + s.Persistence
 }
 
 // throughputSlots are the phases one round runs, in the order of the first
-// round: every selected Temporal-based system on each persistence, then n8n.
-func throughputSlots(systems map[string]bool, persistences []string) []slot {
+// round: every selected Temporal-based system on each persistence, as it
+// ships and then with each setting, then n8n (again with each setting that
+// has busy loops beside it: no other part of a setting applies to n8n).
+func throughputSlots(systems map[string]bool, persistences []string, settings []Setting) []slot {
 	var out []slot
+	asShipped := append([]Setting{{}}, settings...)
 	for _, p := range persistences {
-		for _, s := range throughputSystems {
-			if systems[s] {
-				out = append(out, slot{System: s, Persistence: p})
+		for _, set := range asShipped {
+			for _, s := range throughputSystems {
+				if systems[s] {
+					out = append(out, slot{System: s, Persistence: p, Setting: set})
+				}
 			}
 		}
 	}
 	if systems[SystemN8N] {
-		out = append(out, slot{System: SystemN8N, Persistence: n8nPersistence})
+		for _, set := range asShipped {
+			if set.Name == "" || set.Hogs > 0 {
+				out = append(out, slot{System: SystemN8N, Persistence: n8nPersistence, Setting: Setting{Name: set.Name, Hogs: set.Hogs}})
+			}
+		}
 	}
 	return out
 }
@@ -78,7 +88,7 @@ type Round struct {
 // runRounds runs the throughput phases cfg.Rounds times, interleaved, and
 // returns every phase with its round, and the rounds.
 func (c Config) runRounds(ctx context.Context, sink *Sink) ([]PhaseResult, []Round) {
-	slots := throughputSlots(c.Systems, c.Persistence)
+	slots := throughputSlots(c.Systems, c.Persistence, c.Settings)
 	// Without n8n installed, its row says so once, after the rounds, not
 	// in every round: most machines have no n8n.
 	noN8N := c.Systems[SystemN8N] && !c.N8N.N8NInstalled()
@@ -102,13 +112,7 @@ func (c Config) runRounds(ctx context.Context, sink *Sink) ([]PhaseResult, []Rou
 				break
 			}
 			round.Order = append(round.Order, s.String())
-			var p PhaseResult
-			if s.System == SystemN8N {
-				p = c.RunN8N(ctx, r)
-			} else {
-				p = c.RunThroughput(ctx, sink, s.System, s.Persistence, r)
-			}
-			phases = append(phases, p)
+			phases = append(phases, c.runSlot(ctx, sink, s, r))
 		}
 		round.Finished, round.LoadAvgEnd = time.Now(), loadAvg()
 		rounds = append(rounds, round)
@@ -117,4 +121,22 @@ func (c Config) runRounds(ctx context.Context, sink *Sink) ([]PhaseResult, []Rou
 		phases = append(phases, c.RunN8N(ctx, 1))
 	}
 	return phases, rounds
+}
+
+// runSlot runs one phase of round r, with its setting's busy loops beside
+// it, and labels it with its setting.
+func (c Config) runSlot(ctx context.Context, sink *Sink, s slot, r int) PhaseResult {
+	stopHogs, err := s.Setting.startHogs(ctx)
+	if err != nil {
+		return PhaseResult{System: s.Setting.label(s.System), Persistence: s.Persistence, Round: r, Error: err.Error()}
+	}
+	var p PhaseResult
+	if s.System == SystemN8N {
+		p = c.RunN8N(ctx, r)
+	} else {
+		p = c.RunThroughput(ctx, sink, s.System, s.Persistence, s.Setting, r)
+	}
+	stopHogs()
+	p.System, p.Setting = s.Setting.label(s.System), s.Setting.Name
+	return p
 }

@@ -18,17 +18,25 @@ func TestThroughputSlots(t *testing.T) {
 		name         string
 		systems      map[string]bool
 		persistences []string
+		settings     []Setting
 		want         []string
 	}{
-		{"the table's order, whatever the selection's", set(SystemJunction, SystemRawLocal, "park"), []string{PersistenceSQLite},
+		{"the table's order, whatever the selection's", set(SystemJunction, SystemRawLocal, "park"), []string{PersistenceSQLite}, nil,
 			[]string{"temporal-raw-local/sqlite", "junction/sqlite"}},
-		{"each persistence in turn, n8n once at the end", set(SystemN8N, SystemJunction, SystemRaw), []string{PersistenceSQLite, PersistencePostgres},
+		{"each persistence in turn, n8n once at the end", set(SystemN8N, SystemJunction, SystemRaw), []string{PersistenceSQLite, PersistencePostgres}, nil,
 			[]string{"temporal-raw/sqlite", "junction/sqlite", "temporal-raw/postgres", "junction/postgres", "n8n"}},
-		{"n8n alone", set(SystemN8N), []string{PersistenceSQLite}, []string{"n8n"}},
-		{"no throughput system", set("poll", "deliveries"), []string{PersistenceSQLite}, nil},
+		{"n8n alone", set(SystemN8N), []string{PersistenceSQLite}, nil, []string{"n8n"}},
+		{"no throughput system", set("poll", "deliveries"), []string{PersistenceSQLite}, nil, nil},
+		{"each setting after the systems as shipped, per persistence; n8n only with busy loops",
+			set(SystemN8N, SystemJunction, SystemRawLocal), []string{PersistenceSQLite, PersistencePostgres},
+			[]Setting{{Name: "GOGC=400", Env: []string{"GOGC=400"}}, {Name: "hog=1", Hogs: 1}},
+			[]string{"temporal-raw-local/sqlite", "junction/sqlite", "temporal-raw-local [GOGC=400]/sqlite", "junction [GOGC=400]/sqlite",
+				"temporal-raw-local [hog=1]/sqlite", "junction [hog=1]/sqlite",
+				"temporal-raw-local/postgres", "junction/postgres", "temporal-raw-local [GOGC=400]/postgres", "junction [GOGC=400]/postgres",
+				"temporal-raw-local [hog=1]/postgres", "junction [hog=1]/postgres", "n8n", "n8n [hog=1]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := slotNames(throughputSlots(tc.systems, tc.persistences)); !reflect.DeepEqual(got, tc.want) {
+			if got := slotNames(throughputSlots(tc.systems, tc.persistences, tc.settings)); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("slots %v, want %v", got, tc.want)
 			}
 		})
@@ -36,7 +44,7 @@ func TestThroughputSlots(t *testing.T) {
 }
 
 func TestRoundOrderTurnsEachRound(t *testing.T) {
-	abc := []slot{{"a", "p"}, {"b", "p"}, {"c", "p"}}
+	abc := []slot{{System: "a", Persistence: "p"}, {System: "b", Persistence: "p"}, {System: "c", Persistence: "p"}}
 	for _, tc := range []struct {
 		name  string
 		slots []slot
@@ -63,7 +71,7 @@ func TestRoundOrderTurnsEachRound(t *testing.T) {
 // Over as many rounds as there are systems, each system runs in each
 // position once, and the first round's list is left as it was.
 func TestRoundOrderIsBalanced(t *testing.T) {
-	slots := throughputSlots(map[string]bool{SystemRaw: true, SystemRawLocal: true, SystemJunction: true, SystemN8N: true}, []string{PersistenceSQLite})
+	slots := throughputSlots(map[string]bool{SystemRaw: true, SystemRawLocal: true, SystemJunction: true, SystemN8N: true}, []string{PersistenceSQLite}, nil)
 	before := slotNames(slots)
 	positions := map[string]map[int]bool{}
 	for r := 1; r <= len(slots); r++ {
@@ -102,7 +110,7 @@ func TestThroughputMarkdown(t *testing.T) {
 		failed(SystemN8N, 1),
 	}
 	phases[3].Error = "a | b"
-	r := Results{Phases: phases, Summaries: summarize(phases), Ratios: ratios(phases, []string{PersistenceSQLite}),
+	r := Results{Phases: phases, Summaries: summarize(phases), Ratios: ratios(phases, []string{PersistenceSQLite}, nil),
 		Rounds: []Round{{Round: 1, Order: []string{"temporal-raw-local/sqlite", "junction/sqlite"}}, {Round: 2}, {Round: 3}}}
 	md := r.throughputMarkdown()
 	for _, want := range []string{

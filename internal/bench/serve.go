@@ -242,9 +242,10 @@ func openLog(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
-// startProcess runs this binary with args, its stderr in logPath, and
-// waits (at most 3 minutes) for its Ready line.
-func startProcess(ctx context.Context, exe string, args []string, dir, logPath string) (*process, error) {
+// startProcess runs this binary with args and env added to the
+// environment, its stderr in logPath, and waits (at most 3 minutes) for its
+// Ready line.
+func startProcess(ctx context.Context, exe string, args, env []string, dir, logPath string) (*process, error) {
 	logFile, err := openLog(logPath)
 	if err != nil {
 		return nil, err
@@ -254,7 +255,7 @@ func startProcess(ctx context.Context, exe string, args []string, dir, logPath s
 	cmd.Dir = dir
 	cmd.Stderr = logFile
 	// No Vault for the system under test: the scenario uses no connection.
-	cmd.Env = withoutEnv(os.Environ(), "JUNCTION_VAULT_BIN")
+	cmd.Env = append(withoutEnv(os.Environ(), "JUNCTION_VAULT_BIN"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

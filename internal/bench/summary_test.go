@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -155,7 +156,7 @@ func TestRatiosPairEveryPersistenceAndN8N(t *testing.T) {
 		on(phase(SystemN8N, 1, 50, 12), n8nPersistence),
 	}
 	got := map[string]float64{}
-	for _, r := range ratios(phases, []string{PersistenceSQLite, PersistencePostgres}) {
+	for _, r := range ratios(phases, []string{PersistenceSQLite, PersistencePostgres}, nil) {
 		got[r.Name+" on "+r.Persistence] = r.Completed.Median
 	}
 	want := map[string]float64{
@@ -166,6 +167,47 @@ func TestRatiosPairEveryPersistenceAndN8N(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ratios %v, want %v", got, want)
+	}
+}
+
+// A setting is compared with each system as it ships, and Junction with
+// raw Temporal under the same setting, round by round.
+func TestRatiosOfASetting(t *testing.T) {
+	gogc := Setting{Name: "GOGC=400", Env: []string{"GOGC=400"}}
+	hog := Setting{Name: "hog=1", Hogs: 1}
+	labelled := func(p PhaseResult, set Setting) PhaseResult {
+		p.System, p.Setting = set.label(p.System), set.Name
+		return p
+	}
+	phases := []PhaseResult{
+		phase(SystemJunction, 1, 180, 6), phase(SystemRawLocal, 1, 200, 6),
+		labelled(phase(SystemJunction, 1, 198, 5), gogc), labelled(phase(SystemRawLocal, 1, 200, 5), gogc),
+		labelled(phase(SystemJunction, 1, 90, 6), hog), // raw Temporal failed under hog=1 in this round
+		phase(SystemN8N, 1, 50, 12), labelled(phase(SystemN8N, 1, 40, 12), hog),
+	}
+	for i := range phases {
+		if phases[i].Persistence == "" {
+			phases[i].Persistence = PersistenceSQLite
+		}
+		if strings.HasPrefix(phases[i].System, SystemN8N) {
+			phases[i].Persistence = n8nPersistence
+		}
+	}
+	got := map[string]float64{}
+	for _, r := range ratios(phases, []string{PersistenceSQLite}, []Setting{gogc, hog}) {
+		got[r.Name+" on "+r.Persistence] = math.Round(r.Completed.Median*100) / 100
+	}
+	want := map[string]float64{
+		"Junction / raw Temporal with the same levers on sqlite":              0.9,
+		"Junction / n8n on sqlite vs n8n's sqlite":                            3.6,
+		"Junction [GOGC=400] / as shipped on sqlite":                          1.1,
+		"raw Temporal with the same levers [GOGC=400] / as shipped on sqlite": 1,
+		"Junction / raw Temporal with the same levers [GOGC=400] on sqlite":   0.99,
+		"Junction [hog=1] / as shipped on sqlite":                             0.5,
+		"n8n [hog=1] / as shipped on " + n8nPersistence:                       0.8,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ratios\n%v\nwant\n%v", got, want)
 	}
 }
 

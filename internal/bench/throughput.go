@@ -75,6 +75,9 @@ type Config struct {
 	// ServeArgs are extra flags for every system under test (serve): the
 	// levers measured A/B, such as -local-http or -sqlite-shards 1.
 	ServeArgs []string
+	// Settings are run beside the systems as they ship, in every round
+	// (setting.go).
+	Settings []Setting
 
 	N8N        N8NConfig
 	Park       ParkConfig
@@ -89,8 +92,12 @@ type Config struct {
 // PhaseResult is one system measured on one persistence (in one round,
 // for the throughput systems).
 type PhaseResult struct {
+	// System is the system's name, followed by its setting in brackets
+	// when it ran with one.
 	System      string `json:"system"`
 	Persistence string `json:"persistence"`
+	// Setting is the setting the phase ran with (setting.go), "" as shipped.
+	Setting string `json:"setting,omitempty"`
 	// Round is the throughput round the phase belongs to (from 1); other
 	// scenarios' phases leave it 0.
 	Round int `json:"round,omitempty"`
@@ -153,7 +160,7 @@ func workerArgs(o worker.Options) []string {
 
 // startSUT starts a fresh system under test for one phase: an empty data
 // directory and, on PostgreSQL, empty databases.
-func (c Config) startSUT(ctx context.Context, name, persistence string, profile bool, extra ...string) (*process, error) {
+func (c Config) startSUT(ctx context.Context, name, persistence string, set Setting, profile bool, extra ...string) (*process, error) {
 	dir := filepath.Join(c.WorkDir, name+"-"+persistence)
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
@@ -170,27 +177,27 @@ func (c Config) startSUT(ctx context.Context, name, persistence string, profile 
 			return nil, err
 		}
 	}
-	args := append(c.serveArgs(filepath.Join(dir, "data"), persistence, pgDatabase, profile), extra...)
-	c.logf("%s on %s: starting the system under test (log %s)", name, persistence, filepath.Join(dir, "serve.log"))
-	return startProcess(ctx, c.Exe, args, dir, filepath.Join(dir, "serve.log"))
+	args := append(append(c.serveArgs(filepath.Join(dir, "data"), persistence, pgDatabase, profile), extra...), set.Args...)
+	c.logf("%s on %s: starting the system under test (log %s)", set.label(name), persistence, filepath.Join(dir, "serve.log"))
+	return startProcess(ctx, c.Exe, args, set.Env, dir, filepath.Join(dir, "serve.log"))
 }
 
 // RunThroughput measures one system (raw Temporal or Junction) on one
 // persistence in round r: a fresh system under test on empty data, as in
 // every other round.
-func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persistence string, round int) PhaseResult {
+func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persistence string, set Setting, round int) PhaseResult {
 	res := PhaseResult{System: system, Persistence: persistence, Round: round, N: c.N, Concurrency: c.Concurrency,
 		Measured: "one process: embedded Temporal server, Junction worker and gateway, baseline worker", LoadAvgBefore: loadAvg()}
 	if persistence == PersistencePostgres {
 		res.Measured += " (PostgreSQL server not included)"
 	}
 	profile := c.CPUProfile != ""
-	profilePath := profileFile(c.CPUProfile, system, persistence+"-r"+strconv.Itoa(round))
+	profilePath := profileFile(c.CPUProfile, system, persistence+settingFileSuffix(set)+"-r"+strconv.Itoa(round))
 	var extra []string
 	if system == SystemJunctionActivities {
 		extra = append(extra, "-local-http=false")
 	}
-	sut, err := c.startSUT(ctx, system, persistence, profile, extra...)
+	sut, err := c.startSUT(ctx, system, persistence, set, profile, extra...)
 	if err != nil {
 		res.Error = err.Error()
 		return res

@@ -29,15 +29,27 @@ func (g *Gateway) authenticate(c *gin.Context) error {
 	return g.admitKey(c, key)
 }
 
-// apiKey is the valid key a request carries as a bearer token: 401 when
-// there is none or it is not valid, 429 when the address has spent its
-// failures.
+// apiKey is the valid key a request carries as a bearer token, or stands
+// for by the console's session cookie (console.go): 401 when there is none
+// or it is not valid, 429 when the address has spent its failures.
 func (g *Gateway) apiKey(c *gin.Context) (store.APIKey, error) {
 	raw, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok && c.GetHeader("Authorization") == "" {
+		if key, signedIn, err := g.consoleKey(c); signedIn || err != nil {
+			return key, err
+		}
+	}
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="junction"`)
 		return store.APIKey{}, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Missing API key: send Authorization: Bearer <key>."}
 	}
+	return g.presentedKey(c, raw, "junction")
+}
+
+// presentedKey checks a key a client presented (a bearer token, or a
+// sign-in form's field): 401 when it is not valid, 429 when the address
+// has spent its failures. realm names the WWW-Authenticate challenge.
+func (g *Gateway) presentedKey(c *gin.Context, raw, realm string) (store.APIKey, error) {
 	// A key is checked only while the address has failures left, so that
 	// no guess learns it was right once they are spent.
 	address := addressKey(c.ClientIP())
@@ -47,7 +59,7 @@ func (g *Gateway) apiKey(c *gin.Context) (store.APIKey, error) {
 	key, err := g.store.AuthenticateAPIKey(c.Request.Context(), raw)
 	if errors.Is(err, store.ErrNotFound) {
 		g.limits.authFailures.spend(address)
-		c.Header("WWW-Authenticate", `Bearer realm="junction", error="invalid_token"`)
+		c.Header("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token"`)
 		return store.APIKey{}, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"html"
 	"net/http"
 	"strings"
@@ -129,21 +128,11 @@ func (g *Gateway) codecSignIn(c *gin.Context) error {
 		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized,
 			Message: "Send an admin API key: Authorization: Bearer <key>, or the form field apiKey."}
 	}
-	// An invalid key spends the address's failures, as on the API.
-	address := addressKey(c.ClientIP())
-	if wait := g.limits.authFailures.exhausted(address); wait > 0 {
-		return rateLimited(wait, "Too many invalid API keys from this address.")
+	key, err := g.presentedKey(c, raw, "junction-codec")
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
-	key, err := g.store.AuthenticateAPIKey(ctx, raw)
-	if errors.Is(err, store.ErrNotFound) {
-		g.limits.authFailures.spend(address)
-		c.Header("WWW-Authenticate", `Bearer realm="junction-codec", error="invalid_token"`)
-		return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid or revoked API key."}
-	}
-	if err != nil {
-		return failed("Could not check the API key", err)
-	}
 	if err := g.codecKeyAllowed(key); err != nil {
 		return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
 			Message: "This key may not decrypt payloads: it must be an admin key of an operators' account."}

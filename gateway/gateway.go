@@ -216,6 +216,7 @@ func New(cfg Config) *Gateway {
 	e.GET(OAuth2CallbackPath, limitOAuth2, g.handle(g.oauth2Callback))
 
 	g.codecRoutes(e, cfg.Codec)
+	g.consoleRoutes(e)
 	// After codecRoutes, which says how memos are read.
 	g.runs = manage.NewRuns(cfg.Temporal, cfg.Namespace, cfg.Store, g.dataConverter)
 	g.actions = manage.NewActions(g.connectors, cfg.Store, g.runs)

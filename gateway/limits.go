@@ -97,6 +97,8 @@ type Limits struct {
 	OAuth2Callback RateLimit
 	// CodecSignIn is each client address's budget of codec sign-ins.
 	CodecSignIn RateLimit
+	// ConsoleSignIn is each client address's budget of console sign-ins.
+	ConsoleSignIn RateLimit
 	// AuthFailures is each client address's budget of failed API key
 	// authentications (an invalid or revoked key). Once it is spent, every
 	// request with a key from that address gets 429 until a failure is
@@ -121,6 +123,7 @@ var DefaultLimits = Limits{
 	Hooks:          RateLimit{PerSecond: 100, Burst: 500},
 	OAuth2Callback: RateLimit{PerSecond: 1, Burst: 20},
 	CodecSignIn:    RateLimit{PerSecond: 1.0 / 6, Burst: 10},
+	ConsoleSignIn:  RateLimit{PerSecond: 1.0 / 6, Burst: 10},
 	AuthFailures:   RateLimit{PerSecond: 1.0 / 6, Burst: 10},
 	Tracked:        DefaultTrackedKeys,
 }
@@ -138,6 +141,7 @@ func (l Limits) withDefaults() Limits {
 	l.Hooks = pick(l.Hooks, DefaultLimits.Hooks)
 	l.OAuth2Callback = pick(l.OAuth2Callback, DefaultLimits.OAuth2Callback)
 	l.CodecSignIn = pick(l.CodecSignIn, DefaultLimits.CodecSignIn)
+	l.ConsoleSignIn = pick(l.ConsoleSignIn, DefaultLimits.ConsoleSignIn)
 	l.AuthFailures = pick(l.AuthFailures, DefaultLimits.AuthFailures)
 	if l.Tracked <= 0 {
 		l.Tracked = DefaultTrackedKeys
@@ -268,6 +272,7 @@ type limiters struct {
 	hooks          *limiterTable // by account and connection
 	oauth2Callback *limiterTable // by client address
 	codecSignIn    *limiterTable // by client address
+	consoleSignIn  *limiterTable // by client address
 	authFailures   *limiterTable // by client address
 }
 
@@ -278,6 +283,7 @@ func newLimiters(l Limits, now func() time.Time) limiters {
 		hooks:          newLimiterTable(l.Hooks, l.Tracked, now),
 		oauth2Callback: newLimiterTable(l.OAuth2Callback, l.Tracked, now),
 		codecSignIn:    newLimiterTable(l.CodecSignIn, l.Tracked, now),
+		consoleSignIn:  newLimiterTable(l.ConsoleSignIn, l.Tracked, now),
 		authFailures:   newLimiterTable(l.AuthFailures, l.Tracked, now),
 	}
 }

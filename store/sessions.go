@@ -70,3 +70,12 @@ func (s *Store) KeyOfSession(ctx context.Context, sessionHash string) (APIKey, e
 	}
 	return k, nil
 }
+
+// EndKeySession ends one session (a browser signing out). Ending a session
+// that is unknown or already over is not an error: the outcome is the same.
+func (s *Store) EndKeySession(ctx context.Context, sessionHash string) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM api_key_sessions WHERE session_hash = ?`), sessionHash); err != nil {
+		return fmt.Errorf("ending an API key session: %w", err)
+	}
+	return nil
+}

@@ -57,6 +57,22 @@ func TestKeySessions(t *testing.T) {
 			t.Errorf("the oldest session lives on: %v", err)
 		}
 
+		// Signing out ends that session only, and ending it twice is no error.
+		if err := s.CreateKeySession(ctx, StateHash("signs-out"), key.ID, day); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.EndKeySession(ctx, StateHash("signs-out")); err != nil {
+				t.Fatalf("ending a session: %v", err)
+			}
+		}
+		if _, err := s.KeyOfSession(ctx, StateHash("signs-out")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a session signed out of: %v, want ErrNotFound", err)
+		}
+		if _, err := s.KeyOfSession(ctx, StateHash(fmt.Sprint("b-", MaxSessionsPerKey+4))); err != nil {
+			t.Errorf("another session after one signed out: %v", err)
+		}
+
 		// Expiry.
 		if err := s.CreateKeySession(ctx, StateHash("short-lived"), key.ID, 2*time.Second); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,8 @@ var rateLimitFlags = []struct {
 		func(l *gateway.Limits) *gateway.RateLimit { return &l.OAuth2Callback }},
 	{"codec-sign-in-rate-limit", "JUNCTION_CODEC_SIGN_IN_RATE_LIMIT", "each client address's sign-ins to the payload codec endpoint",
 		func(l *gateway.Limits) *gateway.RateLimit { return &l.CodecSignIn }},
+	{"console-sign-in-rate-limit", "JUNCTION_CONSOLE_SIGN_IN_RATE_LIMIT", "each client address's sign-ins to the console",
+		func(l *gateway.Limits) *gateway.RateLimit { return &l.ConsoleSignIn }},
 	{"auth-failure-limit", "JUNCTION_AUTH_FAILURE_LIMIT", "each client address's invalid API keys; once spent, every request with a key from the address gets 429, a correct key included",
 		func(l *gateway.Limits) *gateway.RateLimit { return &l.AuthFailures }},
 }

@@ -1,0 +1,35 @@
+// Junction console: small enhancements over pages that work without them.
+// Each feature looks for its own data-* attribute, so a page opts in.
+"use strict";
+
+// data-refresh="SECONDS" on an element with an id: while the page is open,
+// fetch the page again every SECONDS and replace that element with its new
+// version, for a run in progress or a delivery retrying. It stops once the
+// new version no longer asks to be refreshed.
+function startRefresh(el) {
+  const seconds = Number(el.dataset.refresh);
+  if (!el.id || !(seconds > 0)) return;
+  const tick = async () => {
+    try {
+      const res = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const fresh = doc.getElementById(el.id);
+      if (!fresh) return;
+      el.replaceWith(fresh);
+      el = fresh;
+      if (fresh.dataset.refresh) setTimeout(tick, seconds * 1000);
+    } catch (e) {
+      setTimeout(tick, seconds * 1000 * 2);
+    }
+  };
+  setTimeout(tick, seconds * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-refresh]").forEach(startRefresh);
+  // data-confirm on a form: ask before sending it.
+  document.querySelectorAll("form[data-confirm]").forEach((f) => {
+    f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
+  });
+});

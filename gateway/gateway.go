@@ -229,6 +229,7 @@ func New(cfg Config) *Gateway {
 	acct.DELETE("/definitions/:definitionId", g.handle(g.deleteDefinition))
 	acct.POST("/definitions/:definitionId/upgrade-app", g.handle(g.upgradeApp))
 	acct.GET("/definitions/:definitionId/workflows", g.handle(g.listRuns))
+	acct.GET("/workflows", g.handle(g.listAccountRuns))
 	acct.POST("/definitions/:definitionId/workflows", g.handle(g.startTestRun))
 	acct.GET("/definitions/:definitionId/workflows/:workflowId", g.handle(g.getRun))
 	acct.PATCH("/definitions/:definitionId/workflows/:workflowId", g.handle(g.controlRun))

@@ -22,6 +22,9 @@ type runInstance struct {
 	// string, and a null would not be one.
 	CompletedAt string   `json:"completedAt,omitempty"`
 	Logs        []runLog `json:"logs,omitempty"`
+	// DefinitionName is given by the account's list of runs alone, which
+	// spans definitions; absent when the definition has been deleted.
+	DefinitionName string `json:"definitionName,omitempty"`
 
 	TemporalWorkflowID string `json:"temporalWorkflowId"`
 	RunID              string `json:"runId"`
@@ -60,7 +63,8 @@ func (g *Gateway) viewRun(r manage.Run) runInstance {
 		WorkflowID: r.WorkflowID, Data: r.Data, DefinitionID: r.DefinitionID, Version: r.Version, Status: r.Status,
 		StartedAt: formatTime(r.StartedAt), CompletedAt: formatTime(r.CompletedAt),
 		TemporalWorkflowID: r.TemporalWorkflowID, RunID: r.RunID, TemporalStatus: r.TemporalStatus,
-		HistoryURL: g.historyURL(r.TemporalWorkflowID, r.RunID),
+		HistoryURL:     g.historyURL(r.TemporalWorkflowID, r.RunID),
+		DefinitionName: r.DefinitionName,
 	}
 	if r.Logs != nil {
 		out.Logs = make([]runLog, 0, len(r.Logs))
@@ -79,10 +83,29 @@ func (g *Gateway) listRuns(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	filter, err := runFilter(c)
+	if err != nil {
+		return err
+	}
+	list, err := g.runs.List(c.Request.Context(), c.Param("accountId"), id, version, filter, p)
+	if err != nil {
+		return err
+	}
+	out := make([]runInstance, 0, len(list))
+	for _, r := range list {
+		out = append(out, g.viewRun(r))
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
+
+// runFilter reads the filters of a list of runs: ?status= and the start
+// time's bounds, ?startTimeFrom= and ?startTimeTo=.
+func runFilter(c *gin.Context) (manage.Filter, error) {
 	var filter manage.Filter
 	if s, present := c.GetQuery("status"); present {
 		if filter.Status = manage.Status(s); !filter.Status.Valid() {
-			return badRequest("status must be one of Runnable, Suspended, Complete, Terminated.",
+			return filter, badRequest("status must be one of Runnable, Suspended, Complete, Terminated.",
 				fieldError{Path: "status", Message: "must be one of Runnable, Suspended, Complete, Terminated"})
 		}
 	}
@@ -96,21 +119,12 @@ func (g *Gateway) listRuns(c *gin.Context) error {
 		}
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return badRequest(bound.param+" must be an ISO 8601 timestamp.",
+			return filter, badRequest(bound.param+" must be an ISO 8601 timestamp.",
 				fieldError{Path: bound.param, Message: "must be an ISO 8601 timestamp such as 2026-01-02T15:04:05Z"})
 		}
 		*bound.to = t
 	}
-	list, err := g.runs.List(c.Request.Context(), c.Param("accountId"), id, version, filter, p)
-	if err != nil {
-		return err
-	}
-	out := make([]runInstance, 0, len(list))
-	for _, r := range list {
-		out = append(out, g.viewRun(r))
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	return filter, nil
 }
 
 // getRun returns one run with its context data, and its step log when

@@ -68,6 +68,9 @@ type Run struct {
 	// Data is the run's context: accountId, triggeredAt and subAccountId as
 	// visibility holds them, or the whole context when the run could be read.
 	Data map[string]any
+	// DefinitionName is the name of the definition version the run
+	// executes; only the account's list (ListAccount) fills it in.
+	DefinitionName string
 	// Logs, when asked for, are the steps run so far. A step left open by a
 	// run that ended is Cancelled, completed when the run closed.
 	Logs []runs.StepLog
@@ -124,10 +127,17 @@ func NewRuns(temporal runsTemporal, namespace string, definitions definitionRead
 	return &Runs{temporal: temporal, namespace: namespace, definitions: definitions, payloads: payloads}
 }
 
-// listQuery is the visibility query for the runs of one version of a
-// definition that pass filter, whose status is valid or empty.
+// listQuery is the visibility query for the account's runs of one version
+// of a definition that pass filter, whose status is valid or empty. An
+// empty definitionID or a zero version leaves that part open.
 func listQuery(accountID, definitionID string, version int, filter Filter) *runs.Query {
-	q := runs.Runs(accountID).Is(runs.DefinitionIDKey, definitionID).IsInt(runs.DefinitionVersionKey, int64(version))
+	q := runs.Runs(accountID)
+	if definitionID != "" {
+		q.Is(runs.DefinitionIDKey, definitionID)
+	}
+	if version != 0 {
+		q.IsInt(runs.DefinitionVersionKey, int64(version))
+	}
 	switch filter.Status {
 	case "":
 	case Runnable:

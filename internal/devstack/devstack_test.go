@@ -656,6 +656,14 @@ func TestDevStackRunsWebhookTriggeredDefinition(t *testing.T) {
 			inst.Logs[0].StepName != "create_order" || inst.Logs[0].Status != "Complete" {
 			t.Fatalf("run %s: %s", id, resp.Body)
 		}
+
+		// The account's list, across definitions, finds the same runs
+		// with their definition's name.
+		var all []map[string]any
+		call(t, http.MethodGet, s.GatewayURL+"/api/v1/accounts/acme/workflows?status=Complete&definitionId="+defID+"&version=1", nil, nil).decode(t, &all)
+		if len(all) != 4 || all[0]["workflowId"] != id || all[0]["definitionName"] != "Forward orders to the warehouse" {
+			t.Fatalf("account's runs: %v", all)
+		}
 	})
 }
 

@@ -1,0 +1,117 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/mocks"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/runs"
+)
+
+// withTemporal gives the site's gateway temporal for its runs, and the
+// Temporal UI at ui for their history links.
+func withTemporal(temporal *mocks.Client, ui string) func(*gateway.Config) {
+	return func(cfg *gateway.Config) {
+		cfg.Temporal = temporal
+		cfg.TemporalUIURL = ui
+	}
+}
+
+// api calls the API as a client would, with key as the bearer key and body
+// as JSON, and decodes a 2xx answer into out.
+func (s *site) api(method, path, key string, body, out any) {
+	s.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req := httptest.NewRequest(method, "http://junction.test"+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	if rec.Code < 200 || rec.Code > 299 {
+		s.t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// signIn signs the browser in with key.
+func (s *site) signIn(key string) {
+	s.t.Helper()
+	if res := s.do(http.MethodPost, "/console/login", map[string][]string{"apiKey": {key}}); res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("signing in: %d", res.StatusCode)
+	}
+}
+
+// execution is what visibility holds of acme's run of defID started by
+// event, in Temporal status status, closed at closed (zero: open).
+func execution(t *testing.T, defID, event string, status enumspb.WorkflowExecutionStatus, started, closed time.Time) *workflowpb.WorkflowExecutionInfo {
+	t.Helper()
+	payload := func(v any) *commonpb.Payload {
+		p, err := converter.GetDefaultDataConverter().ToPayload(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	info := &workflowpb.WorkflowExecutionInfo{
+		Execution: &commonpb.WorkflowExecution{WorkflowId: runs.RunWorkflowID("acme", defID, event), RunId: "run-" + event},
+		Status:    status,
+		StartTime: timestamppb.New(started),
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
+			runs.AccountIDKey.GetName():         payload("acme"),
+			runs.DefinitionIDKey.GetName():      payload(defID),
+			runs.DefinitionVersionKey.GetName(): payload(int64(1)),
+		}},
+	}
+	if !closed.IsZero() {
+		info.CloseTime = timestamppb.New(closed)
+	}
+	return info
+}
+
+// expectList makes every ListWorkflow answer execs, and returns where the
+// last query it was sent will be.
+func expectList(temporal *mocks.Client, execs ...*workflowpb.WorkflowExecutionInfo) *string {
+	var query string
+	temporal.On("ListWorkflow", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+			query = req.GetQuery()
+			return &workflowservice.ListWorkflowExecutionsResponse{Executions: execs}, nil
+		})
+	return &query
+}
+
+// expectRun makes Temporal describe info whenever asked, and answer the
+// open run's state query with state.
+func expectRun(t *testing.T, temporal *mocks.Client, info *workflowpb.WorkflowExecutionInfo, state runs.RunState) {
+	exec := info.GetExecution()
+	temporal.On("DescribeWorkflowExecution", mock.Anything, exec.GetWorkflowId(), "").
+		Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil).Maybe()
+	value := &mocks.Value{}
+	value.Test(t)
+	value.On("Get", mock.Anything).Return(func(ptr any) error {
+		b, _ := json.Marshal(state)
+		return json.Unmarshal(b, ptr)
+	}).Maybe()
+	temporal.On("QueryWorkflow", mock.Anything, exec.GetWorkflowId(), exec.GetRunId(), runs.StateQuery).Return(value, nil).Maybe()
+}

@@ -125,7 +125,7 @@ func TestGraphOutline(t *testing.T) {
 			"big (HttpRequest): then notify", "small (HttpRequest): ends the run", "normal (HttpRequest): then notify", "notify (SMS): ends the run"},
 		"onerror": {"primary (HttpRequest) start: then confirm; on error go to fallback", "confirm (HttpRequest): ends the run",
 			"fallback (HttpRequest): then confirm; on error go to primary"},
-		"wait": {"pause (Wait) start waits: then ask", "ask (SMS): then reply", "reply (WaitForReply) waits: ends the run"},
+		"wait":    {"pause (Wait) start waits: then ask", "ask (SMS): then reply", "reply (WaitForReply) waits: ends the run"},
 		"foreach": {"lines (ForEach) start loop: then done", "[loop body] ship (HttpRequest): ends its block", "done (HttpRequest): ends the run"},
 		"parallel": {"fan_out (Parallel) start: ends the run", "[branch 1] crm (HttpRequest): ends its block",
 			"[branch 2] erp (HttpRequest): then erp_ack", "[branch 2] erp_ack (HttpRequest): ends its block"},

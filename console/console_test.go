@@ -22,6 +22,8 @@ type site struct {
 	cookies map[string]*http.Cookie
 	// admin and reader are API keys of the account acme.
 	admin, reader string
+	// store is the gateway's, for what a test sets up behind the API.
+	store *store.Store
 }
 
 func newSite(t *testing.T) *site {
@@ -35,7 +37,7 @@ func newSite(t *testing.T) *site {
 	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, cookies: map[string]*http.Cookie{}}
+	s := &site{t: t, cookies: map[string]*http.Cookie{}, store: st}
 	for _, k := range []struct {
 		scope string
 		into  *string

@@ -191,15 +191,25 @@ func (c *Console) call(r *http.Request, method, path string, body, out any) erro
 
 // callHeaders is call, returning the answer's headers as well.
 func (c *Console) callHeaders(r *http.Request, method, path string, body, out any) (http.Header, error) {
-	var reader io.Reader
+	var raw []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, fmt.Errorf("encoding the request to %s: %w", path, err)
 		}
-		reader = bytes.NewReader(b)
+		raw = b
 	}
-	rec, err := c.send(r.Context(), r, method, path, reader, "application/json")
+	return c.callJSON(r, method, path, raw, nil, out)
+}
+
+// callJSON is callHeaders with a body already JSON (nil: none), sent as
+// the person wrote it, and header added to the request.
+func (c *Console) callJSON(r *http.Request, method, path string, body []byte, header http.Header, out any) (http.Header, error) {
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	rec, err := c.send(r.Context(), r, method, path, reader, "application/json", header)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +228,7 @@ func (c *Console) callHeaders(r *http.Request, method, path string, body, out an
 
 // send makes the in-process request: the browser's cookie and address, the
 // header the API asks of the console's changes, and the body.
-func (c *Console) send(ctx context.Context, r *http.Request, method, path string, body io.Reader, contentType string) (*recorder, error) {
+func (c *Console) send(ctx context.Context, r *http.Request, method, path string, body io.Reader, contentType string, header ...http.Header) (*recorder, error) {
 	req, err := http.NewRequestWithContext(ctx, method, path, body)
 	if err != nil {
 		return nil, fmt.Errorf("making the request %s %s: %w", method, path, err)
@@ -227,6 +237,11 @@ func (c *Console) send(ctx context.Context, r *http.Request, method, path string
 	for _, name := range []string{"Cookie", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto"} {
 		if v := r.Header.Values(name); len(v) > 0 {
 			req.Header[name] = v
+		}
+	}
+	for _, h := range header {
+		for name, values := range h {
+			req.Header[http.CanonicalHeaderKey(name)] = values
 		}
 	}
 	req.Header.Set("X-Junction-Console", "1")

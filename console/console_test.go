@@ -22,6 +22,8 @@ type site struct {
 	cookies map[string]*http.Cookie
 	// admin and reader are API keys of the account acme.
 	admin, reader string
+	// store is the gateway's, for what a test sets up behind the API.
+	store *store.Store
 }
 
 // newSite makes the site; options change the gateway's configuration (a
@@ -37,7 +39,7 @@ func newSite(t *testing.T, options ...func(*gateway.Config)) *site {
 	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, cookies: map[string]*http.Cookie{}}
+	s := &site{t: t, cookies: map[string]*http.Cookie{}, store: st}
 	for _, k := range []struct {
 		scope string
 		into  *string
@@ -146,4 +148,12 @@ func readAll(t *testing.T, res *http.Response) string {
 	}
 	res.Body.Close()
 	return string(b)
+}
+
+// signIn signs the browser in with key.
+func (s *site) signIn(key string) {
+	s.t.Helper()
+	if res := s.do(http.MethodPost, "/console/login", url.Values{"apiKey": {key}}); res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("signing in: %d", res.StatusCode)
+	}
 }

@@ -13,6 +13,7 @@ const pageSize = 50
 
 func (c *Console) definitionRoutes() {
 	c.mux.HandleFunc("GET /console/definitions", c.signedIn(c.definitionsPage))
+	c.definitionPageRoutes()
 }
 
 // definitionsPage lists the account's definitions, newest version of each,
@@ -22,6 +23,7 @@ func (c *Console) definitionsPage(w http.ResponseWriter, r *http.Request, s *Ses
 	var docs []definition.Document
 	err := c.call(r, http.MethodGet, s.AccountPath("/definitions")+"?"+page.query().Encode(), nil, &docs)
 	c.render(w, r, statusOf(err), "definitions", s, pageData{Title: "Definitions", Section: "definitions", Error: err,
+		Notice: notices[r.URL.Query().Get("notice")],
 		Data: struct {
 			Definitions []definition.Document
 			Page        listPage

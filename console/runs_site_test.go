@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -51,14 +50,6 @@ func (s *site) api(method, path, key string, body, out any) {
 		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
 			s.t.Fatal(err)
 		}
-	}
-}
-
-// signIn signs the browser in with key.
-func (s *site) signIn(key string) {
-	s.t.Helper()
-	if res := s.do(http.MethodPost, "/console/login", map[string][]string{"apiKey": {key}}); res.StatusCode != http.StatusSeeOther {
-		s.t.Fatalf("signing in: %d", res.StatusCode)
 	}
 }
 

@@ -131,6 +131,8 @@ const (
 	requestBodyKey = "junction.requestBody"
 	// auditDiffKey holds the diff a handler noted (noteAuditDiff).
 	auditDiffKey = "junction.auditDiff"
+	// changedNothingKey marks a request that changed nothing (skipAudit).
+	changedNothingKey = "junction.changedNothing"
 )
 
 // Bounds on what an event records: enough to read what changed, small
@@ -166,13 +168,17 @@ func noteAuditDiff(c *gin.Context, before, after any) {
 	c.Set(auditDiffKey, auditChanges{Diff: diff, Truncated: truncated})
 }
 
+// skipAudit marks a request to an audited route that changed nothing,
+// such as a save's dry run: it is not an event of the log.
+func skipAudit(c *gin.Context) { c.Set(changedNothingKey, true) }
+
 // auditTrail records the audit event of a management request that
 // succeeded; other requests pass through untouched.
 func (g *Gateway) auditTrail() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		spec, audited := auditedRoutes[c.Request.Method+" "+c.FullPath()]
 		c.Next()
-		if !audited || c.Writer.Status() >= http.StatusBadRequest {
+		if !audited || c.Writer.Status() >= http.StatusBadRequest || c.GetBool(changedNothingKey) {
 			return
 		}
 		key, ok := c.Get(apiKeyContextKey)

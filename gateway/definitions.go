@@ -16,9 +16,16 @@ import (
 
 // createDefinition stores version 1 of a new definition.
 func (g *Gateway) createDefinition(c *gin.Context) error {
+	dry, err := dryRunParam(c)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
+	}
+	if dry {
+		return g.checkDefinition(c, "", body, 0)
 	}
 	doc, err := g.definitions.Create(g.savingContext(c), c.Param("accountId"), body)
 	if doc != nil {
@@ -40,6 +47,10 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	dry, err := dryRunParam(c)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -52,12 +63,13 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 				fieldError{Path: "header.If-Match", Code: "invalid_value", Message: "must be an ETag such as \"v3\""})
 		}
 	}
+	if dry {
+		return g.checkDefinition(c, id, body, ifVersion)
+	}
 	before, readErr := g.definitions.Get(c.Request.Context(), c.Param("accountId"), id, 0)
 	doc, err := g.definitions.Update(g.savingContext(c), c.Param("accountId"), id, body, ifVersion)
 	if errors.Is(err, store.ErrConflict) {
-		return &apiError{Status: http.StatusPreconditionFailed, Code: codeInvalidParameter,
-			Message: "The definition changed since you read it (If-Match does not name its latest version); read it again and retry.",
-			Fields:  []fieldError{{Path: "header.If-Match", Code: "conflict", Message: "not the latest version"}}}
+		return errNotLatest()
 	}
 	if err != nil {
 		return err
@@ -66,6 +78,14 @@ func (g *Gateway) updateDefinition(c *gin.Context) error {
 		noteAuditDiff(c, storedDefinitionAudit(before), documentAudit(doc))
 	}
 	return g.writeSavedDefinition(c, http.StatusOK, doc)
+}
+
+// errNotLatest is the 412 of an If-Match that no longer names the
+// definition's latest version.
+func errNotLatest() error {
+	return &apiError{Status: http.StatusPreconditionFailed, Code: codeInvalidParameter,
+		Message: "The definition changed since you read it (If-Match does not name its latest version); read it again and retry.",
+		Fields:  []fieldError{{Path: "header.If-Match", Code: "conflict", Message: "not the latest version"}}}
 }
 
 func writeDefinition(c *gin.Context, status int, doc *definition.Document) error {

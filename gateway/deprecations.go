@@ -18,14 +18,20 @@ type savedDefinitionView struct {
 // writeSavedDefinition answers a definition just saved, with its
 // warnings (manage.Definitions.Warnings).
 func (g *Gateway) writeSavedDefinition(c *gin.Context, status int, doc *definition.Document) error {
-	var warnings []fieldError
-	for _, w := range g.definitions.Warnings(c.Request.Context(), c.Param("accountId"), doc) {
-		warnings = append(warnings, fieldError{Path: w.Path, Code: w.Code, Message: w.Message})
-	}
+	warnings := g.definitionWarnings(c, doc)
 	if len(warnings) == 0 {
 		return writeDefinition(c, status, doc)
 	}
 	c.Header("ETag", etag(doc.Version))
 	c.JSON(status, savedDefinitionView{Document: doc, Warnings: warnings})
 	return nil
+}
+
+// definitionWarnings are the warnings of saving doc.
+func (g *Gateway) definitionWarnings(c *gin.Context, doc *definition.Document) []fieldError {
+	var warnings []fieldError
+	for _, w := range g.definitions.Warnings(c.Request.Context(), c.Param("accountId"), doc) {
+		warnings = append(warnings, fieldError{Path: w.Path, Code: w.Code, Message: w.Message})
+	}
+	return warnings
 }

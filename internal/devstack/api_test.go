@@ -1,6 +1,7 @@
 package devstack_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -340,6 +341,24 @@ func TestIfMatchAndUsage(t *testing.T) {
 	}
 	if one := call(t, http.MethodGet, url+"?version=1", nil, nil).Header.Get("ETag"); one != `"v1"` {
 		t.Fatalf("ETag of ?version=1: %q", one)
+	}
+	// A dry run checks what the save would and stores nothing.
+	dry := call(t, http.MethodPut, url+"?dryRun=true", orderDefinition(sk.URL, "disabled"), map[string]string{"If-Match": tag})
+	var checked struct {
+		Version int
+		Status  string
+	}
+	dry.decode(t, &checked)
+	if dry.Status != 200 || dry.Header.Get("ETag") != "" || checked.Version != 2 || checked.Status != "disabled" {
+		t.Fatalf("dry run of an update: %d %v %s", dry.Status, dry.Header, dry.Body)
+	}
+	if now := call(t, http.MethodGet, url, nil, nil).Header.Get("ETag"); now != tag {
+		t.Fatalf("after a dry run the latest version is %q, want %q", now, tag)
+	}
+	broken := bytes.Replace(orderDefinition(sk.URL, "enabled"), []byte(`"method": "POST"`), []byte(`"method": "FETCH"`), 1)
+	dry = call(t, http.MethodPost, s.GatewayURL+"/api/v1/accounts/acme/definitions?dryRun=true", broken, nil)
+	if dry.Status != http.StatusBadRequest || !bytes.Contains(dry.Body, []byte(`"path":"definition.steps[0].inputs.method"`)) {
+		t.Fatalf("dry run of an invalid create: %d %s", dry.Status, dry.Body)
 	}
 	resp := call(t, http.MethodPut, url, orderDefinition(sk.URL, "enabled"), map[string]string{"If-Match": tag})
 	if resp.Status != 200 || resp.Header.Get("ETag") != `"v2"` {

@@ -24,7 +24,9 @@ type site struct {
 	admin, reader string
 }
 
-func newSite(t *testing.T) *site {
+// newSite serves the console over a fresh store; configure changes the
+// gateway's configuration first (a Vault, say).
+func newSite(t *testing.T, configure ...func(*gateway.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
@@ -44,7 +46,11 @@ func newSite(t *testing.T) *site {
 			t.Fatal(err)
 		}
 	}
-	s.handler = gateway.New(gateway.Config{Store: st, Namespace: "default"}).Handler()
+	cfg := gateway.Config{Store: st, Namespace: "default"}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	s.handler = gateway.New(cfg).Handler()
 	return s
 }
 

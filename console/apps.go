@@ -47,6 +47,9 @@ type appRow struct {
 	Icon template.URL
 	// Own says the app is the account's, written as data.
 	Own bool
+	// Unlisted says the manifest does not list the app (an own app the
+	// gateway's registry cannot load): only what GET /apps says is known.
+	Unlisted bool
 }
 
 // ownerLabel says who keeps an app, for people.
@@ -119,7 +122,7 @@ func (c *Console) appRows(r *http.Request, s *Session) ([]appRow, error) {
 	}
 	for _, a := range own {
 		if isOwn[a.Key] {
-			rows = append(rows, appRow{Own: true, ManifestConnector: connectors.ManifestConnector{ID: a.Key, Name: a.Name, Owner: connectors.OwnerAccount,
+			rows = append(rows, appRow{Own: true, Unlisted: true, ManifestConnector: connectors.ManifestConnector{ID: a.Key, Name: a.Name, Owner: connectors.OwnerAccount,
 				Versions: []connectors.Spec{{ID: a.Key, Name: a.Name, Version: a.Version, Status: connectors.Status(a.Status), Deprecation: a.Deprecation}}}})
 		}
 	}
@@ -176,6 +179,21 @@ func (c *Console) showApp(w http.ResponseWriter, r *http.Request, s *Session, ne
 		return
 	}
 	d := appDetail{App: rows[i], NewVersion: newVersion}
+	if d.App.Own {
+		err = c.call(r, http.MethodGet, s.AccountPath("/apps/"+url.PathEscape(id)+"/versions")+"?limit=500", nil, &d.Stored)
+		if err == nil && len(d.Stored) > 0 {
+			var newest storedApp
+			err = c.call(r, http.MethodGet, s.AccountPath("/apps/"+url.PathEscape(id)+"/versions/"+url.PathEscape(d.Stored[0].Version)), nil, &newest)
+			d.Document = newest.App
+		}
+		if d.App.Unlisted {
+			d.App.Versions = nil
+			for _, a := range d.Stored {
+				d.App.Versions = append(d.App.Versions, connectors.Spec{ID: a.Key, Name: a.Name, Version: a.Version,
+					Status: connectors.Status(a.Status), Deprecation: a.Deprecation})
+			}
+		}
+	}
 	want := r.URL.Query().Get("version")
 	if want == "" {
 		want = d.App.Documented().Version
@@ -191,14 +209,6 @@ func (c *Console) showApp(w http.ResponseWriter, r *http.Request, s *Session, ne
 			v.Definitions, v.More = v.Definitions[:pageSize], true
 		}
 		d.Versions = append(d.Versions, v)
-	}
-	if d.App.Own {
-		err = c.call(r, http.MethodGet, s.AccountPath("/apps/"+url.PathEscape(id)+"/versions")+"?limit=500", nil, &d.Stored)
-		if err == nil && len(d.Stored) > 0 {
-			var newest storedApp
-			err = c.call(r, http.MethodGet, s.AccountPath("/apps/"+url.PathEscape(id)+"/versions/"+url.PathEscape(d.Stored[0].Version)), nil, &newest)
-			d.Document = newest.App
-		}
 	}
 	if postErr != nil {
 		err = postErr

@@ -1,0 +1,42 @@
+package console
+
+import (
+	"testing"
+
+	"github.com/junction-run/junction/connectors"
+)
+
+// Each field type of the manifest gets its input; a secret never carries
+// a value, even a default's.
+func TestInputFor(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		field connectors.Field
+		value string
+		want  formInput
+	}{
+		{"string", connectors.Field{Name: "user", Type: connectors.FieldString, Required: true}, "ann",
+			formInput{Kind: "text", Required: true, Value: "ann"}},
+		{"secret", connectors.Field{Name: "token", Type: connectors.FieldString, Secret: true, Required: true}, "tok-1",
+			formInput{Kind: "password", Required: true, Secret: true}},
+		{"enum", connectors.Field{Name: "in", Type: connectors.FieldString, Enum: []string{"header", "query"}}, "query",
+			formInput{Kind: "select", Options: []string{"header", "query"}, Value: "query"}},
+		{"boolean", connectors.Field{Name: "sandbox", Type: connectors.FieldBoolean, Required: true}, "true",
+			formInput{Kind: "checkbox", Value: "true"}},
+		{"integer", connectors.Field{Name: "port", Type: connectors.FieldInteger}, "8080",
+			formInput{Kind: "number", Step: "1", Value: "8080"}},
+		{"number", connectors.Field{Name: "ratio", Type: connectors.FieldNumber}, "0.5",
+			formInput{Kind: "number", Step: "any", Value: "0.5"}},
+		{"url", connectors.Field{Name: "base", Type: connectors.FieldURL}, "https://x.example",
+			formInput{Kind: "url", Value: "https://x.example"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := inputFor("fields."+tc.field.Name, tc.field, tc.value)
+			tc.want.Path, tc.want.Label = "fields."+tc.field.Name, tc.field.Name
+			if got.Kind != tc.want.Kind || got.Step != tc.want.Step || got.Required != tc.want.Required || got.Secret != tc.want.Secret ||
+				got.Value != tc.want.Value || got.Path != tc.want.Path || got.Label != tc.want.Label || len(got.Options) != len(tc.want.Options) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -130,8 +130,18 @@ func TestOwnAppsInTheConsole(t *testing.T) {
 		t.Errorf("the same version again: %d to %q", res.StatusCode, loc)
 	}
 
+	// A deprecation shows with its date, replacement and note.
+	status, body := s.api(s.admin, http.MethodPut, "/api/v1/accounts/acme/apps/acme_feed/versions/1.0.0/deprecation",
+		[]byte(`{"date": "2031-01-31", "replacement": "1.1.0", "note": "Items gain a seq."}`))
+	if status != http.StatusOK {
+		t.Fatalf("deprecating 1.0.0: %d %s", status, body)
+	}
+	if page := readAll(t, s.do(http.MethodGet, "/console/apps/acme_feed", nil)); !strings.Contains(page, "until 2031-01-31, move to 1.1.0: Items gain a seq.") {
+		t.Errorf("the app's page lacks the deprecation:\n%s", page)
+	}
+
 	// A definition on a version is listed at that version's row, linked.
-	status, body := s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/connections", []byte(`{"app": "http", "authKind": "none"}`))
+	status, body = s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/connections", []byte(`{"app": "http", "authKind": "none"}`))
 	if status != http.StatusCreated {
 		t.Fatalf("a connection: %d %s", status, body)
 	}

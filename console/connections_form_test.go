@@ -1,6 +1,9 @@
 package console
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/junction-run/junction/connectors"
@@ -38,5 +41,27 @@ func TestInputFor(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The page shows a test's answer: ok, or the failure the API reports.
+func TestConnectionPageShowsTheTestResult(t *testing.T) {
+	c := Handler(Config{API: http.NotFoundHandler()}).(*Console)
+	s := &Session{AccountID: "acme"}
+	s.Key.Scopes = []string{"admin"}
+	for _, tc := range []struct {
+		test *connectionTest
+		want string
+	}{
+		{&connectionTest{OK: true}, "The test passed"},
+		{&connectionTest{Error: "unauthorized (HTTP 401): bad token"}, "The test failed: unauthorized (HTTP 401): bad token"},
+		{&connectionTest{}, "The test failed: the app gave no reason."},
+	} {
+		rec := httptest.NewRecorder()
+		c.render(rec, httptest.NewRequest(http.MethodPost, "/console/connections/c1/test", nil), http.StatusOK, "connection", s,
+			pageData{Title: "c1", Data: connectionDetail{Conn: connection{ID: "c1", App: "http", AuthKind: "bearer"}, Test: tc.test}})
+		if !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("the page lacks %q:\n%s", tc.want, rec.Body.String())
+		}
 	}
 }

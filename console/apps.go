@@ -227,11 +227,12 @@ func (c *Console) createApp(w http.ResponseWriter, r *http.Request, s *Session) 
 	var status int
 	err := syntaxError(document)
 	if err == nil {
-		var h http.Header
-		h, err = c.callHeaders(r, http.MethodPost, s.AccountPath("/apps"), json.RawMessage(document), &saved)
-		status = http.StatusOK
-		if h.Get("Location") != "" {
-			status = http.StatusCreated
+		// Sent as typed: the API keeps the document as it is sent.
+		var rec *recorder
+		rec, err = c.send(r.Context(), r, http.MethodPost, s.AccountPath("/apps"), strings.NewReader(document), "application/json")
+		if err == nil {
+			status = rec.status
+			_, err = rec.answer(http.MethodPost, s.AccountPath("/apps"), &saved)
 		}
 	}
 	if err != nil {

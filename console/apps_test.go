@@ -120,10 +120,15 @@ func TestOwnAppsInTheConsole(t *testing.T) {
 			}
 		})
 	}
+	// An & the API compares as written: the console sends the document as typed.
 	v2 := bytes.Replace(doc, []byte(`"version": "1.0.0"`), []byte(`"version": "1.1.0"`), 1)
+	v2 = bytes.Replace(v2, []byte(`lists items`), []byte(`lists items & <more>`), 1)
 	res = s.do(http.MethodPost, "/console/apps/acme_feed/versions", url.Values{"document": {string(v2)}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/console/apps/acme_feed?notice=created&version=1.1.0" {
 		t.Fatalf("a new version: %d to %q\n%s", res.StatusCode, loc, readAll(t, res))
+	}
+	if status, body := s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/apps", v2); status != http.StatusOK {
+		t.Errorf("the same version through the API: %d %s", status, body)
 	}
 	res = s.do(http.MethodPost, "/console/apps/acme_feed/versions", url.Values{"document": {string(v2)}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "notice=same") {

@@ -186,11 +186,8 @@ func (c *Console) showConnection(w http.ResponseWriter, r *http.Request, s *Sess
 		return
 	}
 	manifest, _ := c.manifest(r, s)
-	d := connectionDetail{Conn: conn, Test: test, OAuth2: conn.AuthKind == string(connectors.AuthOAuth2AuthorizationCode)}
 	app, spec, ok := manifest.appVersion(conn.App, conn.AppVersion)
-	if app.Name != "" {
-		d.AppName = app.Name
-	}
+	d := connectionDetail{Conn: conn, AppName: app.Name, Test: test, OAuth2: conn.AuthKind == string(connectors.AuthOAuth2AuthorizationCode)}
 	var auth *connectors.AuthSpec
 	if ok {
 		auth = authSpec(spec, conn.AuthKind)

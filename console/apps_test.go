@@ -54,7 +54,7 @@ func TestAppsPageListsTheBuiltInConnectors(t *testing.T) {
 // asked for, as the manifest has them.
 func TestAppPageShowsActionsAndTriggers(t *testing.T) {
 	s := newSite(t)
-	s.signIn(s.reader)
+	s.signInAs(s.reader)
 	for _, app := range catalog.New().Manifest().Connectors {
 		t.Run(app.ID, func(t *testing.T) {
 			spec := app.Documented()
@@ -85,7 +85,7 @@ func TestAppPageShowsActionsAndTriggers(t *testing.T) {
 func TestOwnAppsInTheConsole(t *testing.T) {
 	withVault, _ := vault(t)
 	s := newSite(t, withVault)
-	s.signIn(s.admin)
+	s.signInAs(s.admin)
 	doc, err := os.ReadFile(filepath.Join("..", "connectors", "declarative", "testdata", "valid", "acme_feed.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestOwnAppsInTheConsole(t *testing.T) {
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/console/apps/acme_feed?notice=created&version=1.1.0" {
 		t.Fatalf("a new version: %d to %q\n%s", res.StatusCode, loc, readAll(t, res))
 	}
-	if status, body := s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/apps", v2); status != http.StatusOK {
+	if status, body := s.apiRaw(s.admin, http.MethodPost, "/api/v1/accounts/acme/apps", v2); status != http.StatusOK {
 		t.Errorf("the same version through the API: %d %s", status, body)
 	}
 	res = s.do(http.MethodPost, "/console/apps/acme_feed/versions", url.Values{"document": {string(v2)}})
@@ -136,7 +136,7 @@ func TestOwnAppsInTheConsole(t *testing.T) {
 	}
 
 	// A deprecation shows with its date, replacement and note.
-	status, body := s.api(s.admin, http.MethodPut, "/api/v1/accounts/acme/apps/acme_feed/versions/1.0.0/deprecation",
+	status, body := s.apiRaw(s.admin, http.MethodPut, "/api/v1/accounts/acme/apps/acme_feed/versions/1.0.0/deprecation",
 		[]byte(`{"date": "2031-01-31", "replacement": "1.1.0", "note": "Items gain a seq."}`))
 	if status != http.StatusOK {
 		t.Fatalf("deprecating 1.0.0: %d %s", status, body)
@@ -146,13 +146,13 @@ func TestOwnAppsInTheConsole(t *testing.T) {
 	}
 
 	// A definition on a version is listed at that version's row, linked.
-	status, body = s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/connections", []byte(`{"app": "http", "authKind": "none"}`))
+	status, body = s.apiRaw(s.admin, http.MethodPost, "/api/v1/accounts/acme/connections", []byte(`{"app": "http", "authKind": "none"}`))
 	if status != http.StatusCreated {
 		t.Fatalf("a connection: %d %s", status, body)
 	}
 	var conn struct{ ID string }
 	decode(t, body, &conn)
-	status, body = s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/definitions", []byte(`{"trigger": "http_request", "status": "disabled",
+	status, body = s.apiRaw(s.admin, http.MethodPost, "/api/v1/accounts/acme/definitions", []byte(`{"trigger": "http_request", "status": "disabled",
 		"definition": {"name": "Partner call", "steps": [{"id": "call", "stepType": "http.call", "connection": "`+conn.ID+`",
 		"inputs": {"method": "GET", "url": "https://partner.example/"}}]}}`))
 	if status != http.StatusCreated {

@@ -24,7 +24,7 @@ import (
 // its label, and secrets are password inputs. No Vault: nothing is stored.
 func TestNewConnectionFormFollowsTheManifest(t *testing.T) {
 	s := newSite(t)
-	s.signIn(s.admin)
+	s.signInAs(s.admin)
 	for _, tc := range []struct {
 		query string
 		// inputs are the form's inputs by name: their type ("select" for
@@ -85,7 +85,7 @@ func TestNewConnectionFormFollowsTheManifest(t *testing.T) {
 // page shows its answer. A read key sees no way to create a connection.
 func TestConnectionsWithoutVault(t *testing.T) {
 	s := newSite(t)
-	s.signIn(s.admin)
+	s.signInAs(s.admin)
 	res := s.do(http.MethodPost, "/console/connections", url.Values{"app": {"telegram"}, "authKind": {"bearer"}, "fields.token": {"tok"}})
 	if page := readAll(t, res); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "Could not store the connection") {
 		t.Errorf("creating without a Vault: %d\n%s", res.StatusCode, page)
@@ -114,7 +114,7 @@ func TestConnectionsWithoutVault(t *testing.T) {
 func TestConnectionLifecycle(t *testing.T) {
 	withVault, secrets := vault(t)
 	s := newSite(t, withVault)
-	s.signIn(s.admin)
+	s.signInAs(s.admin)
 	const token, webhookSecret = "tok-SECRET-4711", "wh-SECRET-0815"
 	var pages []string
 	keep := func(res *http.Response) string {
@@ -287,8 +287,8 @@ func vault(t *testing.T) (func(*gateway.Config), *credentials.Secrets) {
 	return func(cfg *gateway.Config) { cfg.Secrets = vc }, credentials.New(vc, "")
 }
 
-// signIn signs the site's browser in with key.
-func (s *site) signIn(key string) {
+// signInAs signs the site's browser in with key.
+func (s *site) signInAs(key string) {
 	s.t.Helper()
 	res := s.do(http.MethodPost, "/console/login", url.Values{"apiKey": {key}, "next": {"/console/definitions"}})
 	if res.StatusCode != http.StatusSeeOther || s.cookies["junction_console"] == nil {
@@ -299,12 +299,13 @@ func (s *site) signIn(key string) {
 // as is another browser on the same site, signed in with key.
 func (s *site) as(key string) *site {
 	other := &site{t: s.t, handler: s.handler, cookies: map[string]*http.Cookie{}, admin: s.admin, reader: s.reader}
-	other.signIn(key)
+	other.signInAs(key)
 	return other
 }
 
-// api sends an API request with key, as a client of the API would.
-func (s *site) api(key, method, path string, body []byte) (int, []byte) {
+// apiRaw sends an API request with key and a body as it is (unlike
+// api, which encodes one), as a client of the API would.
+func (s *site) apiRaw(key, method, path string, body []byte) (int, []byte) {
 	s.t.Helper()
 	req := httptest.NewRequest(method, "http://junction.test"+path, strings.NewReader(string(body)))
 	req.Header.Set("Authorization", "Bearer "+key)

@@ -213,6 +213,12 @@ func (c *Console) callJSON(r *http.Request, method, path string, body []byte, he
 	if err != nil {
 		return nil, err
 	}
+	return rec.answer(method, path, out)
+}
+
+// answer decodes a 2xx answer into out (when not nil); any other is an
+// *APIError.
+func (rec *recorder) answer(method, path string, out any) (http.Header, error) {
 	if rec.status < 200 || rec.status > 299 {
 		ae := &APIError{Status: rec.status}
 		_ = json.Unmarshal(rec.body.Bytes(), ae)

@@ -1,6 +1,7 @@
 package devstack_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,4 +61,43 @@ func TestConsoleSession(t *testing.T) {
 	if r := call(t, http.MethodGet, session, nil, browser); r.Status != http.StatusUnauthorized {
 		t.Errorf("who am I after signing out: %d %s", r.Status, r.Body)
 	}
+}
+
+// consolePages signs a browser in to the console with the account's test
+// key and returns every page of paths (each under /console) as HTML, one
+// after the other, failing on any answer but 200: what a person could
+// read there, for the hygiene tests to search.
+func consolePages(t *testing.T, s *devstack.Stack, account string, paths ...string) string {
+	t.Helper()
+	key := keyFor(s.GatewayURL + "/api/v1/accounts/" + account)
+	signIn := call(t, http.MethodPost, s.GatewayURL+"/api/v1/console/session", []byte(`{"apiKey":"`+key+`"}`), map[string]string{"Authorization": ""})
+	var cookie string
+	for _, c := range (&http.Response{Header: signIn.Header}).Cookies() {
+		if c.Name == "junction_console" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if signIn.Status != http.StatusOK || cookie == "" {
+		t.Fatalf("signing in to the console as %s: %d %s", account, signIn.Status, signIn.Body)
+	}
+	var out strings.Builder
+	for _, path := range paths {
+		req, err := http.NewRequest(http.MethodGet, s.GatewayURL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Cookie", cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("console page %s: %d %v\n%s", path, resp.StatusCode, err, body)
+		}
+		out.WriteString(path + "\n")
+		out.Write(body)
+	}
+	return out.String()
 }

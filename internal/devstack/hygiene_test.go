@@ -135,7 +135,8 @@ func (a *apiAnswers) createConnection(t *testing.T, base, body string) string {
 // fakes), updates and tests connections, and then searches every workflow
 // history in the namespace (refresher, test and authorization workflows
 // included), every log line of the stack and every API answer the test
-// saw for every secret value: passwords, tokens, refresh tokens, client
+// saw, and the console's pages of the connections and the run, for every
+// secret value: passwords, tokens, refresh tokens, client
 // secrets, API keys, session tokens and the authorization code. Planted
 // canaries prove the search reads each source.
 func TestSecretHygieneEveryAuthKind(t *testing.T) {
@@ -310,12 +311,22 @@ func TestSecretHygieneEveryAuthKind(t *testing.T) {
 			t.Errorf("no %s workflow among the histories read (%v)", want, types)
 		}
 	}
+	// What a person reads in the console: every connection's page and
+	// edit form, the connections list, the definition, the run, the apps.
+	pages := []string{"/console/connections", "/console/definitions", "/console/runs", "/console/apps",
+		"/console/definitions/" + res.Runs[0].DefinitionID,
+		"/console/definitions/" + res.Runs[0].DefinitionID + "/runs/" + res.Runs[0].WorkflowID}
+	for _, id := range ids {
+		pages = append(pages, "/console/connections/"+id, "/console/connections/"+id+"/edit")
+	}
 	sources := map[string]string{"histories": histories, "logs": logs.String(), "API answers": answers.String(),
-		"metadata store": metadataStore(t, s)}
+		"metadata store": metadataStore(t, s), "console pages": consolePages(t, s, "acme", pages...)}
 
 	// The search can fail: each canary is where it was planted (the run's
-	// canary is in its history and, through SetState, in the store).
-	for what, canary := range map[string]string{"histories": canaryHist, "logs": canaryLog, "API answers": canaryAns, "metadata store": canaryHist} {
+	// canary is in its history and, through SetState, in the store; the
+	// answers' canary names a connection, which the console lists).
+	for what, canary := range map[string]string{"histories": canaryHist, "logs": canaryLog, "API answers": canaryAns, "metadata store": canaryHist,
+		"console pages": canaryAns} {
 		if got := leaks(sources[what], map[string]string{"canary": canary}); len(got) != 1 {
 			t.Fatalf("the planted %s is not found in the %s: the search proves nothing", canary, what)
 		}

@@ -35,6 +35,9 @@
 #                   (first of BENCH_PERSISTENCE)  BENCH_CONVERSATIONS_TIMEOUT (30m)  the conversations
 #                   scenario: N inbound SMS from USERS senders, each answered through a loopback fake of
 #                   8x8's SMS API, beside N http_request runs in the same process
+#   BENCH_CONSOLE_DEFINITIONS (1000)  BENCH_CONSOLE_RUNS (100000)  the console scenario, only when
+#                   BENCH_SYSTEMS names console: an account with that many definitions and runs, then
+#                   each console page timed (about 8 minutes at the defaults)
 #   BENCH_WORKER_ARGS  e.g. "-workflow-pollers 8 -activity-pollers 8" (default: the SDK's)
 #   BENCH_SETTINGS ()  settings separated by ";", each run beside the throughput systems as they ship
 #                   in every round: environment variables (GOGC=400), serve flags (-sqlite-shards=4),
@@ -77,6 +80,7 @@ args=(
 	-deliveries-timeout "${BENCH_DELIVERIES_TIMEOUT:-20m}"
 	-conversations-n "${BENCH_CONVERSATIONS_N:-5000}" -conversations-users "${BENCH_CONVERSATIONS_USERS:-1000}"
 	-conversations-timeout "${BENCH_CONVERSATIONS_TIMEOUT:-30m}"
+	-console-definitions "${BENCH_CONSOLE_DEFINITIONS:-1000}" -console-runs "${BENCH_CONSOLE_RUNS:-100000}"
 	-n8n-dir "${BENCH_N8N_DIR:-/tmp/n8n-probe}" -n8n-script scripts/n8n-bench.sh
 	-json "$out/results.json" -markdown "$out/results.md" -work-dir /tmp/junction-bench/work
 )

@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.USMod, "us-mod", 10, "every us-mod-th event is DE and must not reach the sink (0: none)")
 	persistence := fs.String("persistence", "sqlite", "comma-separated Temporal persistences: sqlite, postgres")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "", "PostgreSQL for -persistence postgres (scripts/testpg.sh starts one)")
-	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,conversations", "what to measure")
+	systems := fs.String("systems", "temporal-raw,temporal-raw-local,junction,junction-activities,n8n,park,poll,deliveries,conversations", "what to measure; console (the console's pages over many definitions and runs) runs only when named")
 	fs.StringVar(&cfg.WorkDir, "work-dir", filepath.Join(os.TempDir(), "junction-bench"), "scratch directory (under /tmp)")
 	jsonOut := fs.String("json", "bench-results.json", "where the JSON results go")
 	mdOut := fs.String("markdown", "bench-results.md", "where the markdown table goes")
@@ -120,6 +120,11 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Conversations.Persistence, "conversations-persistence", "", "persistence of the conversations scenario (default: the first of -persistence)")
 	fs.DurationVar(&cfg.Conversations.MaxDuration, "conversations-max", 10*time.Minute, "cap on each of the conversations scenario's two loads")
 	fs.DurationVar(&cfg.Conversations.Timeout, "conversations-timeout", 30*time.Minute, "cap on the whole conversations scenario")
+	fs.IntVar(&cfg.Console.Definitions, "console-definitions", 1000, "definitions of the console scenario's account (one enabled)")
+	fs.IntVar(&cfg.Console.Runs, "console-runs", 100000, "runs of the console scenario's account")
+	fs.IntVar(&cfg.Console.Requests, "console-requests", 20, "requests of each console page, after one unmeasured")
+	fs.StringVar(&cfg.Console.Persistence, "console-persistence", "", "persistence of the console scenario (default: the first of -persistence)")
+	fs.DurationVar(&cfg.Console.Timeout, "console-timeout", 30*time.Minute, "cap on the whole console scenario")
 	timeout := fs.Duration("timeout", 0, "hard cap on the whole run (0: 45 minutes, and 15 more for each round after the first)")
 	serveArgs := fs.String("serve-args", "", "extra flags for every system under test, e.g. \"-local-http=false -sqlite-shards 1\"")
 	var settings []bench.Setting
@@ -185,6 +190,12 @@ func run(ctx context.Context, args []string) error {
 		cfg.Conversations.Persistence = cfg.Persistence[0]
 	}
 	cfg.Conversations.Concurrency = cfg.Concurrency
+	if cfg.Systems[bench.SystemConsole] && (cfg.Console.Definitions <= 0 || cfg.Console.Runs <= 0 || cfg.Console.Timeout <= 0) {
+		return fmt.Errorf("-console-definitions, -console-runs and -console-timeout must be positive")
+	}
+	if cfg.Console.Persistence == "" && len(cfg.Persistence) > 0 {
+		cfg.Console.Persistence = cfg.Persistence[0]
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ type Results struct {
 	Deliveries *DeliveriesResult `json:"deliveries,omitempty"`
 	// Conversations is the inbound SMS scenario (conversations.go).
 	Conversations *ConversationsResult `json:"conversations,omitempty"`
+	Console       *ConsoleResult       `json:"console,omitempty"`
 }
 
 // Settings are the knobs of the run.
@@ -99,6 +100,10 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	if cfg.Systems[SystemConversations] && ctx.Err() == nil {
 		cr := cfg.RunConversations(ctx, sink)
 		res.Conversations = &cr
+	}
+	if cfg.Systems[SystemConsole] && ctx.Err() == nil {
+		cr := cfg.RunConsole(ctx, sink)
+		res.Console = &cr
 	}
 	res.Machine.CalibrationEnd = calibrate()
 	res.Machine.LoadAvgTo = loadAvg()
@@ -211,6 +216,9 @@ func (r Results) Markdown() string {
 	}
 	if r.Conversations != nil {
 		b.WriteString(r.Conversations.Markdown())
+	}
+	if r.Console != nil {
+		b.WriteString(r.Console.Markdown())
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes:\n\n")

@@ -85,6 +85,8 @@ type Config struct {
 	Deliveries DeliveriesConfig
 	// Conversations is the inbound SMS scenario (conversations.go).
 	Conversations ConversationsConfig
+	// Console is the console's pages scenario (console.go).
+	Console ConsoleConfig
 
 	Log io.Writer
 }

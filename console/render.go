@@ -72,7 +72,10 @@ var funcs = template.FuncMap{
 	"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
 	"join":       strings.Join,
 	"inc":        func(n int) int { return n + 1 },
-	"dec":        func(n int) int { return n - 1 },
+	// The Runs section's: a status's badge class and its words.
+	"statusBadge":    statusBadge,
+	"stepStatusText": stepStatusText,
+	"dec":            func(n int) int { return n - 1 },
 }
 
 // parsePages parses each page template with the layout around it. A page

@@ -292,10 +292,3 @@ func stepStatusText(status string) string {
 	}
 	return status
 }
-
-func init() {
-	// The Runs section's template functions; parsePages reads the map
-	// when the console is made, after every init.
-	funcs["statusBadge"] = statusBadge
-	funcs["stepStatusText"] = stepStatusText
-}

@@ -22,9 +22,14 @@ type site struct {
 	cookies map[string]*http.Cookie
 	// admin and reader are API keys of the account acme.
 	admin, reader string
+	// store is the gateway's, for what tests record as the worker or
+	// intake would.
+	store *store.Store
 }
 
-func newSite(t *testing.T) *site {
+// newSite builds the site; configure changes the gateway's configuration
+// (a Vault, say).
+func newSite(t *testing.T, configure ...func(*gateway.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
@@ -35,7 +40,7 @@ func newSite(t *testing.T) *site {
 	if _, err := st.CreateAccount(ctx, store.Account{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, cookies: map[string]*http.Cookie{}}
+	s := &site{t: t, cookies: map[string]*http.Cookie{}, store: st}
 	for _, k := range []struct {
 		scope string
 		into  *string
@@ -44,7 +49,11 @@ func newSite(t *testing.T) *site {
 			t.Fatal(err)
 		}
 	}
-	s.handler = gateway.New(gateway.Config{Store: st, Namespace: "default"}).Handler()
+	cfg := gateway.Config{Store: st, Namespace: "default"}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	s.handler = gateway.New(cfg).Handler()
 	return s
 }
 

@@ -22,14 +22,13 @@ type site struct {
 	cookies map[string]*http.Cookie
 	// admin and reader are API keys of the account acme.
 	admin, reader string
-	// store is the gateway's, for what tests record as the worker or
-	// intake would.
+	// store is the gateway's, for what a test sets up behind the API.
 	store *store.Store
 }
 
-// newSite builds the site; configure changes the gateway's configuration
-// (a Vault, say).
-func newSite(t *testing.T, configure ...func(*gateway.Config)) *site {
+// newSite makes the site; options change the gateway's configuration (a
+// Temporal client, for pages that need one: withTemporal).
+func newSite(t *testing.T, options ...func(*gateway.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "junction.db"))
@@ -50,8 +49,8 @@ func newSite(t *testing.T, configure ...func(*gateway.Config)) *site {
 		}
 	}
 	cfg := gateway.Config{Store: st, Namespace: "default"}
-	for _, f := range configure {
-		f(&cfg)
+	for _, option := range options {
+		option(&cfg)
 	}
 	s.handler = gateway.New(cfg).Handler()
 	return s
@@ -149,4 +148,12 @@ func readAll(t *testing.T, res *http.Response) string {
 	}
 	res.Body.Close()
 	return string(b)
+}
+
+// signIn signs the browser in with key.
+func (s *site) signIn(key string) {
+	s.t.Helper()
+	if res := s.do(http.MethodPost, "/console/login", url.Values{"apiKey": {key}}); res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("signing in: %d", res.StatusCode)
+	}
 }

@@ -64,7 +64,7 @@ func recordChats(t *testing.T, s *site) chats {
 		"/conversations/" + c.adaConv + "/state": {"step": "asked-order", "orderId": 1001},
 		"/users/" + c.ada + "/state":             {"plan": "gold"},
 	} {
-		if code := s.api(s.admin, http.MethodPut, "/api/v1/accounts/acme"+path, state, nil); code != http.StatusOK {
+		if code := s.apiAnswer(s.admin, http.MethodPut, "/api/v1/accounts/acme"+path, state, nil); code != http.StatusOK {
 			t.Fatalf("PUT %s: %d", path, code)
 		}
 	}
@@ -103,7 +103,7 @@ func TestConversationPages(t *testing.T) {
 			[]string{c.adaConv}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, page := s.page(tc.path)
+			code, page := s.getPage(tc.path)
 			if code != http.StatusOK {
 				t.Fatalf("%d\n%s", code, page)
 			}
@@ -124,7 +124,7 @@ func TestConversationPages(t *testing.T) {
 		})
 	}
 	for _, path := range []string{"/console/conversations/" + c.foreignConv, "/console/conversations/conv_nope", "/console/conversations/users/usr_nope"} {
-		if code, page := s.page(path); code != http.StatusNotFound || !strings.Contains(page, "not found") {
+		if code, page := s.getPage(path); code != http.StatusNotFound || !strings.Contains(page, "not found") {
 			t.Errorf("GET %s: %d, want the API's 404\n%s", path, code, page)
 		}
 	}

@@ -20,9 +20,9 @@ import (
 	"github.com/junction-run/junction/vaultx/vaulttest"
 )
 
-// withVault gives the gateway a real, throwaway Vault: subscriptions keep
+// vaultOption gives the gateway a real, throwaway Vault: subscriptions keep
 // their signing secrets there.
-func withVault(t *testing.T) func(*gateway.Config) {
+func vaultOption(t *testing.T) func(*gateway.Config) {
 	t.Helper()
 	addr, token := vaulttest.Start(t)
 	vc, err := vaultx.New(context.Background(), vaultx.Config{Address: addr, Token: vaultx.Secret(token), CacheTTL: -1, Timeout: 5 * time.Second})
@@ -33,9 +33,9 @@ func withVault(t *testing.T) func(*gateway.Config) {
 	return func(cfg *gateway.Config) { cfg.Secrets = vc }
 }
 
-// api sends an API request with key as its bearer token, not as the
+// apiAnswer sends an API request with key as its bearer token, not as the
 // browser, and decodes a JSON answer into out (when not nil).
-func (s *site) api(key, method, path string, body, out any) int {
+func (s *site) apiAnswer(key, method, path string, body, out any) int {
 	s.t.Helper()
 	var b []byte
 	if body != nil {
@@ -57,24 +57,16 @@ func (s *site) api(key, method, path string, body, out any) int {
 	return rec.Code
 }
 
-// signIn starts the browser's session with key.
-func (s *site) signIn(key string) {
-	s.t.Helper()
-	if res := s.do(http.MethodPost, "/console/login", url.Values{"apiKey": {key}, "next": {"/console/subscriptions"}}); res.StatusCode != http.StatusSeeOther {
-		s.t.Fatalf("signing in: %d", res.StatusCode)
-	}
-}
-
-// page gets path as the browser and answers its status and HTML.
-func (s *site) page(path string) (int, string) {
+// getPage gets path as the browser and answers its status and HTML.
+func (s *site) getPage(path string) (int, string) {
 	s.t.Helper()
 	res := s.do(http.MethodGet, path, nil)
 	return res.StatusCode, readAll(s.t, res)
 }
 
-// post sends a console form and answers its status, where it redirects and
+// postForm sends a console form and answers its status, where it redirects and
 // the page drawn (when it is not a redirect).
-func (s *site) post(path string, form url.Values) (int, string, string) {
+func (s *site) postForm(path string, form url.Values) (int, string, string) {
 	s.t.Helper()
 	res := s.do(http.MethodPost, path, form)
 	return res.StatusCode, res.Header.Get("Location"), readAll(s.t, res)
@@ -97,7 +89,7 @@ func makeSubscription(t *testing.T, s *site) subscriptionFixture {
 		ID            string `json:"id"`
 		SigningSecret string `json:"signingSecret"`
 	}
-	if code := s.api(s.admin, http.MethodPost, subscriptionsAPI, map[string]any{
+	if code := s.apiAnswer(s.admin, http.MethodPost, subscriptionsAPI, map[string]any{
 		"name": "orders to the ERP", "events": []string{"http_request", "run.failed"},
 		"url": "https://erp.example.com/orders", "headers": map[string]string{"X-Source": "junction"},
 		"auth": map[string]any{"type": "basic", "username": "junction", "password": f.password},
@@ -157,14 +149,14 @@ func idsIn(page string) []string {
 // through the API, shows its deliveries as the API lists them, with their
 // attempts, and no page shows a signing secret or a password.
 func TestSubscriptionPages(t *testing.T) {
-	s := newSite(t, withVault(t))
+	s := newSite(t, vaultOption(t))
 	f := makeSubscription(t, s)
 	s.signIn(s.admin)
 	detail := "/console/subscriptions/" + f.id
 	var pages []string // every page drawn, searched for secrets at the end
 	get := func(path string, want ...string) string {
 		t.Helper()
-		code, page := s.page(path)
+		code, page := s.getPage(path)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d\n%s", path, code, page)
 		}
@@ -186,7 +178,7 @@ func TestSubscriptionPages(t *testing.T) {
 		`type="datetime-local"`, ">Delete</button>", `data-confirm="Delete this subscription`,
 		"POST /api/v1/accounts/acme/subscriptions/"+f.id+"/rotate-secret")
 	var listed []struct{ ID string }
-	if code := s.api(s.reader, http.MethodGet, subscriptionsAPI+"/"+f.id+"/deliveries", nil, &listed); code != http.StatusOK {
+	if code := s.apiAnswer(s.reader, http.MethodGet, subscriptionsAPI+"/"+f.id+"/deliveries", nil, &listed); code != http.StatusOK {
 		t.Fatalf("listing deliveries: %d", code)
 	}
 	var want []string
@@ -218,13 +210,13 @@ func TestSubscriptionPages(t *testing.T) {
 		}
 	})
 	t.Run("redelivering a pending delivery shows the API's 409", func(t *testing.T) {
-		code, _, page := s.post(detail+"/deliveries/"+f.pending+"/redeliver", url.Values{})
+		code, _, page := s.postForm(detail+"/deliveries/"+f.pending+"/redeliver", url.Values{})
 		if code != http.StatusConflict || !strings.Contains(page, "still pending") {
 			t.Errorf("%d\n%s", code, page)
 		}
 	})
 	t.Run("a delivery of another subscription is the API's 404", func(t *testing.T) {
-		if code, _ := s.page("/console/subscriptions/nope/deliveries/" + f.pending); code != http.StatusNotFound {
+		if code, _ := s.getPage("/console/subscriptions/nope/deliveries/" + f.pending); code != http.StatusNotFound {
 			t.Errorf("%d", code)
 		}
 	})
@@ -235,7 +227,7 @@ func TestSubscriptionPages(t *testing.T) {
 			"method": {"PUT"}, "format": {"json"}, "headers": {"X-One: 1\nX-Two: two"}, "body": {`{"id": "{{ data.id }}"}`},
 			"authType": {"bearer"}, "token": {"tok-SECRET-77"}, "retryMode": {"custom"}, "retrySchedule": {"1m, 10m"},
 			"timeoutSeconds": {"10"}, "disableAfter": {"48h"}, "status": {"enabled"}}
-		code, to, page := s.post("/console/subscriptions", form)
+		code, to, page := s.postForm("/console/subscriptions", form)
 		if code != http.StatusSeeOther || !strings.HasPrefix(to, "/console/subscriptions/") {
 			t.Fatalf("%d to %q\n%s", code, to, page)
 		}
@@ -247,7 +239,7 @@ func TestSubscriptionPages(t *testing.T) {
 	})
 
 	t.Run("the API's problems, by path, on the form", func(t *testing.T) {
-		code, _, page := s.post("/console/subscriptions", url.Values{"url": {"ftp://nowhere"}, "authType": {"basic"}, "username": {"a:b"},
+		code, _, page := s.postForm("/console/subscriptions", url.Values{"url": {"ftp://nowhere"}, "authType": {"basic"}, "username": {"a:b"},
 			"retryMode": {"default"}, "format": {"json"}, "method": {"POST"}, "status": {"enabled"}, "name": {"kept as typed"}})
 		if code != http.StatusBadRequest {
 			t.Fatalf("%d\n%s", code, page)
@@ -260,7 +252,7 @@ func TestSubscriptionPages(t *testing.T) {
 		if !strings.Contains(page, `value="kept as typed"`) {
 			t.Error("the form lost what was typed")
 		}
-		code, _, page = s.post("/console/subscriptions", url.Values{"url": {"https://x.example"}, "event": {"http_request"},
+		code, _, page = s.postForm("/console/subscriptions", url.Values{"url": {"https://x.example"}, "event": {"http_request"},
 			"body": {"{not json"}, "timeoutSeconds": {"ten"}, "headers": {"no colon"}})
 		if code != http.StatusBadRequest || !strings.Contains(page, "<code>body</code>") || !strings.Contains(page, "<code>timeoutSeconds</code>") ||
 			!strings.Contains(page, "<code>headers</code>") {
@@ -278,32 +270,32 @@ func TestSubscriptionPages(t *testing.T) {
 		form := url.Values{"version": {"1"}, "name": {"orders, renamed"}, "url": {"https://erp.example.com/orders"},
 			"event": {"http_request"}, "appEvents": {"run.failed"}, "method": {"POST"}, "format": {"json"}, "headers": {"X-Source: junction"},
 			"authType": {"basic"}, "username": {"junction"}, "retryMode": {"default"}, "status": {"enabled"}}
-		if code, to, page := s.post(detail, form); code != http.StatusSeeOther || to != detail+"?notice=saved" {
+		if code, to, page := s.postForm(detail, form); code != http.StatusSeeOther || to != detail+"?notice=saved" {
 			t.Fatalf("%d to %q\n%s", code, to, page)
 		}
 		get(detail+"?notice=saved", "Subscription saved.", "orders, renamed", "password set", "version 2")
 		// Saving again from the form read at version 1 is the API's conflict.
-		if code, _, page := s.post(detail, form); code != http.StatusConflict || !strings.Contains(page, "<code>version</code>") {
+		if code, _, page := s.postForm(detail, form); code != http.StatusConflict || !strings.Contains(page, "<code>version</code>") {
 			t.Errorf("a stale edit: %d\n%s", code, page)
 		}
 	})
 
 	t.Run("disable and enable", func(t *testing.T) {
-		if code, to, _ := s.post(detail+"/status", url.Values{"status": {"disabled"}}); code != http.StatusSeeOther || to != detail+"?notice=disabled" {
+		if code, to, _ := s.postForm(detail+"/status", url.Values{"status": {"disabled"}}); code != http.StatusSeeOther || to != detail+"?notice=disabled" {
 			t.Fatalf("%d to %q", code, to)
 		}
 		get(detail+"?notice=disabled", "Subscription disabled.", ">disabled<", "disabled through the API", ">Enable</button>")
-		if code, _, _ := s.post(detail+"/status", url.Values{"status": {"enabled"}}); code != http.StatusSeeOther {
+		if code, _, _ := s.postForm(detail+"/status", url.Values{"status": {"enabled"}}); code != http.StatusSeeOther {
 			t.Fatalf("%d", code)
 		}
 		get(detail, ">enabled<", ">Disable</button>", "password set")
 	})
 
 	t.Run("rotate, without showing the new secret", func(t *testing.T) {
-		if code, _, page := s.post(detail+"/rotate-secret", url.Values{"overlap": {"soon"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>overlap</code>") {
+		if code, _, page := s.postForm(detail+"/rotate-secret", url.Values{"overlap": {"soon"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>overlap</code>") {
 			t.Errorf("a bad overlap: %d\n%s", code, page)
 		}
-		code, to, page := s.post(detail+"/rotate-secret", url.Values{"overlap": {"2h"}})
+		code, to, page := s.postForm(detail+"/rotate-secret", url.Values{"overlap": {"2h"}})
 		if code != http.StatusSeeOther || to != detail+"?notice=rotated" {
 			t.Fatalf("%d to %q\n%s", code, to, page)
 		}
@@ -313,28 +305,28 @@ func TestSubscriptionPages(t *testing.T) {
 	t.Run("recover", func(t *testing.T) {
 		// A window with no failed delivery: sending one again needs Temporal,
 		// which the browser suite has.
-		code, to, page := s.post(detail+"/recover", url.Values{"since": {"2020-01-01T00:00"}, "until": {"2020-01-02T00:00"}})
+		code, to, page := s.postForm(detail+"/recover", url.Values{"since": {"2020-01-01T00:00"}, "until": {"2020-01-02T00:00"}})
 		if code != http.StatusSeeOther {
 			t.Fatalf("%d\n%s", code, page)
 		}
 		get(to, "0 failed deliveries sent again.")
-		if code, _, page := s.post(detail+"/recover", url.Values{"since": {"yesterday"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>since</code>") {
+		if code, _, page := s.postForm(detail+"/recover", url.Values{"since": {"yesterday"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>since</code>") {
 			t.Errorf("a bad time: %d\n%s", code, page)
 		}
-		if code, _, page := s.post(detail+"/recover", url.Values{"since": {"2020-01-02T00:00"}, "until": {"2020-01-01T00:00"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>until</code>") {
+		if code, _, page := s.postForm(detail+"/recover", url.Values{"since": {"2020-01-02T00:00"}, "until": {"2020-01-01T00:00"}}); code != http.StatusBadRequest || !strings.Contains(page, "<code>until</code>") {
 			t.Errorf("until before since: %d\n%s", code, page)
 		}
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		code, to, _ := s.post(detail+"/delete", url.Values{})
+		code, to, _ := s.postForm(detail+"/delete", url.Values{})
 		if code != http.StatusSeeOther || to != "/console/subscriptions?notice=deleted" {
 			t.Fatalf("%d to %q", code, to)
 		}
 		if page := get(to, "Subscription deleted."); strings.Contains(page, f.id) {
 			t.Error("the list still shows the deleted subscription")
 		}
-		if code, _ := s.page(detail); code != http.StatusNotFound {
+		if code, _ := s.getPage(detail); code != http.StatusNotFound {
 			t.Errorf("the deleted subscription's page: %d", code)
 		}
 	})
@@ -348,12 +340,12 @@ func TestSubscriptionPages(t *testing.T) {
 // its deliveries with no button to change them, and a change forged past
 // the missing buttons gets the API's 403, changing nothing.
 func TestSubscriptionPagesForAReadKey(t *testing.T) {
-	s := newSite(t, withVault(t))
+	s := newSite(t, vaultOption(t))
 	f := makeSubscription(t, s)
 	s.signIn(s.reader)
 	detail := "/console/subscriptions/" + f.id
 	for _, path := range []string{"/console/subscriptions", detail, detail + "/deliveries/" + f.delivered, detail + "/deliveries/" + f.pending} {
-		code, page := s.page(path)
+		code, page := s.getPage(path)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d", path, code)
 		}
@@ -364,7 +356,7 @@ func TestSubscriptionPagesForAReadKey(t *testing.T) {
 		}
 		noSecrets(t, path, page, f)
 	}
-	if !strings.Contains(func() string { _, p := s.page(detail); return p }(), f.delivered) {
+	if !strings.Contains(func() string { _, p := s.getPage(detail); return p }(), f.delivered) {
 		t.Error("a read key does not see the deliveries")
 	}
 	for _, tc := range []struct {
@@ -379,7 +371,7 @@ func TestSubscriptionPagesForAReadKey(t *testing.T) {
 		{detail + "/delete", url.Values{}},
 		{detail + "/deliveries/" + f.failed + "/redeliver", url.Values{}},
 	} {
-		code, _, page := s.post(tc.path, tc.form)
+		code, _, page := s.postForm(tc.path, tc.form)
 		if code != http.StatusForbidden || !strings.Contains(page, "this request needs admin") {
 			t.Errorf("POST %s: %d\n%s", tc.path, code, page)
 		}
@@ -388,7 +380,7 @@ func TestSubscriptionPagesForAReadKey(t *testing.T) {
 		Status  string `json:"status"`
 		Version int    `json:"version"`
 	}
-	if code := s.api(s.reader, http.MethodGet, subscriptionsAPI+"/"+f.id, nil, &sub); code != http.StatusOK || sub.Status != "enabled" || sub.Version != 1 {
+	if code := s.apiAnswer(s.reader, http.MethodGet, subscriptionsAPI+"/"+f.id, nil, &sub); code != http.StatusOK || sub.Status != "enabled" || sub.Version != 1 {
 		t.Errorf("after the forged posts: %d %+v", code, sub)
 	}
 }

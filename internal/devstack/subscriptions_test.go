@@ -155,8 +155,8 @@ func verifies(t *testing.T, secret string, r hookRequest) bool {
 // A subscription receives each event once, signed, with its URL's tags
 // filled in and its auth; the answer is recorded; a redelivery sends the
 // same webhook-id; a rotated secret signs beside the old one; and neither
-// the password nor a signing secret appears in a history, a log line or
-// an answer.
+// the password nor a signing secret appears in a history, a log line, an
+// answer or a console page.
 func TestSubscriptionDeliversSignedEvents(t *testing.T) {
 	log, logs := bufferLogger()
 	s := startTestStack(t, devstack.Config{Logger: log})
@@ -242,14 +242,22 @@ func TestSubscriptionDeliversSignedEvents(t *testing.T) {
 		t.Error("during the overlap, both the old and the new secret must verify")
 	}
 
-	// Secrets in no answer, history or log line.
+	// Secrets in no answer, history, log line or console page.
 	get := call(t, http.MethodGet, s.GatewayURL+"/api/v1/accounts/acme/subscriptions/"+sub.ID, nil, nil)
 	list := call(t, http.MethodGet, s.GatewayURL+"/api/v1/accounts/acme/subscriptions/"+sub.ID+"/deliveries", nil, nil)
 	var histories strings.Builder
 	for _, e := range executionsOfType(t, s, "outbound.delivery") {
 		histories.WriteString(wireHistory(t, s, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId()))
 	}
-	places := map[string]string{"answers": string(get.Body) + string(list.Body), "histories": histories.String(), "logs": logs.String()}
+	// The console's pages of the subscription, its deliveries and the one
+	// delivered (its attempts, the receiver's answer among them).
+	pages := consolePages(t, s, "acme", "/console/subscriptions", "/console/subscriptions/"+sub.ID,
+		"/console/subscriptions/"+sub.ID+"/edit", "/console/subscriptions/"+sub.ID+"/deliveries/"+d.ID)
+	if !strings.Contains(pages, d.MessageID) {
+		t.Fatalf("the console's delivery page does not show the delivery %s: the search below proves nothing", d.MessageID)
+	}
+	places := map[string]string{"answers": string(get.Body) + string(list.Body), "histories": histories.String(), "logs": logs.String(),
+		"console pages": pages}
 	for name, value := range map[string]string{"the password": password, "the first signing secret": secret, "the second signing secret": newSecret,
 		"the signing key": strings.TrimPrefix(secret, "whsec_")} {
 		assertNowhere(t, value, name, places)

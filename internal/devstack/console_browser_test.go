@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -193,8 +194,8 @@ func startBrowser(t *testing.T, exe, base, axe string) *consoleBrowser {
 	return b
 }
 
-// run runs one action on the tab, with a deadline.
-func run[T any](t *testing.T, b *consoleBrowser, a chromedp.Action[T]) T {
+// inTab runs one action on the tab, with a deadline.
+func inTab[T any](t *testing.T, b *consoleBrowser, a chromedp.Action[T]) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
@@ -205,10 +206,10 @@ func run[T any](t *testing.T, b *consoleBrowser, a chromedp.Action[T]) T {
 	return v
 }
 
-// eval evaluates a JavaScript expression on the page, awaiting a promise.
-func eval[T any](t *testing.T, b *consoleBrowser, expr string) T {
+// evalJS evaluates a JavaScript expression on the page, awaiting a promise.
+func evalJS[T any](t *testing.T, b *consoleBrowser, expr string) T {
 	t.Helper()
-	return run(t, b, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	return inTab(t, b, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // waitFor polls a JavaScript predicate on the page until it is true (a
@@ -224,7 +225,11 @@ func (b *consoleBrowser) waitFor(t *testing.T, what, predicate string, timeout t
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, err)
+			// What the page says helps more than the predicate.
+			ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + ": " + (document.querySelector("main") || document.body).innerText.slice(0, 600)`))
+			cancel()
+			t.Fatalf("timed out after %s waiting for %s (last error: %v); the page: %s", timeout, what, err, page)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -235,7 +240,7 @@ func (b *consoleBrowser) waitPath(t *testing.T, pattern string) string {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
 	b.waitFor(t, "a page at "+pattern, `new RegExp(`+jsString(pattern)+`).test(location.pathname)`, 30*time.Second)
-	path := eval[string](t, b, `location.pathname`)
+	path := evalJS[string](t, b, `location.pathname`)
 	if !re.MatchString(path) {
 		t.Fatalf("at %s, want %s", path, pattern)
 	}
@@ -246,8 +251,8 @@ func (b *consoleBrowser) waitPath(t *testing.T, pattern string) string {
 // still building skips the flow.
 func (b *consoleBrowser) open(t *testing.T, path string) int64 {
 	t.Helper()
-	resp := run(t, b, chromedp.NavigateResponse(b.base+path))
-	main := eval[string](t, b, `(document.querySelector("main") || document.body).innerText`)
+	resp := inTab(t, b, chromedp.NavigateResponse(b.base+path))
+	main := evalJS[string](t, b, `(document.querySelector("main") || document.body).innerText`)
 	if strings.Contains(main, "not built yet") || strings.Contains(main, "There is no such page") {
 		t.Skipf("page not built yet: %s", path)
 	}
@@ -261,7 +266,7 @@ func (b *consoleBrowser) setViewport(t *testing.T, vp viewport) {
 	if vp.phone {
 		opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
-	run(t, b, chromedp.EmulateViewport(vp.width, vp.height, opts...))
+	inTab(t, b, chromedp.EmulateViewport(vp.width, vp.height, opts...))
 }
 
 // check holds the page in the tab to the console's rules at both widths:
@@ -272,14 +277,14 @@ func (b *consoleBrowser) setViewport(t *testing.T, vp viewport) {
 // <shot>-phone.png when phoneShot.
 func (b *consoleBrowser) check(t *testing.T, shot string, phoneShot bool) {
 	t.Helper()
-	html := eval[string](t, b, `document.documentElement.outerHTML`)
+	html := evalJS[string](t, b, `document.documentElement.outerHTML`)
 	for _, secret := range b.secrets {
 		if strings.Contains(html, secret) {
 			t.Errorf("%s: the page's HTML holds a secret (%.6s…)", shot, secret)
 		}
 	}
 	var watched struct{ CSP, Errors []string }
-	if err := json.Unmarshal(eval[[]byte](t, b, `window.__junctionTest`), &watched); err != nil {
+	if err := json.Unmarshal(evalJS[[]byte](t, b, `window.__junctionTest`), &watched); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range watched.CSP {
@@ -290,7 +295,7 @@ func (b *consoleBrowser) check(t *testing.T, shot string, phoneShot bool) {
 	}
 	for _, vp := range []viewport{desktop, phone} {
 		b.setViewport(t, vp)
-		if over := eval[int](t, b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
+		if over := evalJS[int](t, b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
 			t.Errorf("%s at %d px: the page scrolls sideways by %d px", shot, vp.width, over)
 		}
 		b.axeCheck(t, shot+" at "+vp.name+" width")
@@ -320,11 +325,11 @@ type axeViolation struct {
 // violation fails the test with its rule, the elements and the help.
 func (b *consoleBrowser) axeCheck(t *testing.T, where string) {
 	t.Helper()
-	if !eval[bool](t, b, `typeof axe !== "undefined"`) {
+	if !evalJS[bool](t, b, `typeof axe !== "undefined"`) {
 		// Evaluated over DevTools, which the page's CSP does not govern.
-		run(t, b, chromedp.Evaluate[chromedp.Void](b.axe))
+		inTab(t, b, chromedp.Evaluate[chromedp.Void](b.axe))
 	}
-	raw := eval[[]byte](t, b, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
+	raw := evalJS[[]byte](t, b, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
 	  .then((r) => r.violations.map((v) => ({id: v.id, help: v.help,
 	    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary}))})))`)
 	var violations []axeViolation
@@ -343,7 +348,7 @@ func (b *consoleBrowser) axeCheck(t *testing.T, where string) {
 // screenshot saves the viewport (not the whole page: the files stay small).
 func (b *consoleBrowser) screenshot(t *testing.T, name string) {
 	t.Helper()
-	png := run(t, b, chromedp.CaptureScreenshot())
+	png := inTab(t, b, chromedp.CaptureScreenshot())
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +363,7 @@ func (b *consoleBrowser) screenshot(t *testing.T, name string) {
 func (b *consoleBrowser) signIn(t *testing.T) {
 	t.Helper()
 	b.open(t, "/console/login")
-	run(t, b, chromedp.Steps(
+	inTab(t, b, chromedp.Steps(
 		chromedp.SendKeys(chromedp.CSS(`#apiKey`), b.key),
 		chromedp.Click(chromedp.CSS(`form[action="/console/login"] button[type=submit]`)),
 	))
@@ -376,17 +381,17 @@ func (b *consoleBrowser) signInAndOut(t *testing.T, vp viewport) {
 	}
 	b.setViewport(t, vp)
 	b.signIn(t)
-	if got := eval[string](t, b, `document.querySelector("h1").innerText`); got != "Definitions" {
+	if got := evalJS[string](t, b, `document.querySelector("h1").innerText`); got != "Definitions" {
 		t.Errorf("signed in, the page's heading is %q, want Definitions", got)
 	}
-	if rows := eval[int](t, b, `document.querySelectorAll("main tbody tr").length`); rows == 0 {
+	if rows := evalJS[int](t, b, `document.querySelectorAll("main tbody tr").length`); rows == 0 {
 		t.Error("the definitions list shows no definition")
 	}
 	if vp == desktop {
 		b.check(t, "definitions", true)
 	}
 	b.setViewport(t, vp)
-	run(t, b, chromedp.Click(chromedp.CSS(`form[action="/console/logout"] button`)))
+	inTab(t, b, chromedp.Click(chromedp.CSS(`form[action="/console/logout"] button`)))
 	b.waitPath(t, `^/console/login$`)
 	b.waitFor(t, "the sign-in form", `document.querySelector("#apiKey")`, 10*time.Second)
 	// Signed out is signed out: the list sends the browser to sign in.
@@ -417,17 +422,17 @@ func (b *consoleBrowser) keyboard(t *testing.T) {
 	b.open(t, "/console/definitions")
 	want := []string{"Skip to content"}
 	var nav []string
-	if err := json.Unmarshal(eval[[]byte](t, b, `[...document.querySelectorAll("header a")].map((a) => a.innerText.trim())`), &nav); err != nil {
+	if err := json.Unmarshal(evalJS[[]byte](t, b, `[...document.querySelectorAll("header a")].map((a) => a.innerText.trim())`), &nav); err != nil {
 		t.Fatal(err)
 	}
-	if sections := eval[int](t, b, `document.querySelectorAll("header nav a").length`); sections < 6 {
+	if sections := evalJS[int](t, b, `document.querySelectorAll("header nav a").length`); sections < 6 {
 		t.Fatalf("the header's navigation has %d links, want every section", sections)
 	}
 	want = append(want, nav...)
 	for i, label := range want {
-		run(t, b, chromedp.KeyEvent(kb.Tab))
+		inTab(t, b, chromedp.KeyEvent(kb.Tab))
 		var got focused
-		if err := json.Unmarshal(eval[[]byte](t, b, focusedJS), &got); err != nil {
+		if err := json.Unmarshal(evalJS[[]byte](t, b, focusedJS), &got); err != nil {
 			t.Fatal(err)
 		}
 		if got.Text != label {
@@ -438,8 +443,8 @@ func (b *consoleBrowser) keyboard(t *testing.T) {
 		}
 	}
 	b.open(t, "/console/definitions")
-	run(t, b, chromedp.KeyEvent(kb.Tab))
-	run(t, b, chromedp.KeyEvent(kb.Enter))
+	inTab(t, b, chromedp.KeyEvent(kb.Tab))
+	inTab(t, b, chromedp.KeyEvent(kb.Enter))
 	b.waitFor(t, "the content focused by the skip link", `document.activeElement.id === "main"`, 5*time.Second)
 }
 
@@ -447,7 +452,7 @@ func (b *consoleBrowser) keyboard(t *testing.T) {
 // (for pages that check as the person types).
 func (b *consoleBrowser) setField(t *testing.T, selector, value string) {
 	t.Helper()
-	ok := eval[bool](t, b, `(() => {
+	ok := evalJS[bool](t, b, `(() => {
 	  const e = document.querySelector(`+jsString(selector)+`);
 	  if (!e) return false;
 	  e.focus(); e.value = `+jsString(value)+`;
@@ -460,16 +465,17 @@ func (b *consoleBrowser) setField(t *testing.T, selector, value string) {
 	}
 }
 
-// submit presses the button labelled label (exactly, case aside) in the
-// form that holds field, or the form's only submit button when label is "".
+// submit presses the submit button whose text has the word label (case
+// aside) in the form that holds field, or the form's only submit button.
 func (b *consoleBrowser) submit(t *testing.T, field, label string) {
 	t.Helper()
-	ok := eval[bool](t, b, `(() => {
+	ok := evalJS[bool](t, b, `(() => {
 	  const f = document.querySelector(`+jsString(field)+`);
 	  if (!f || !f.form) return false;
 	  const want = `+jsString(strings.ToLower(label))+`;
 	  const buttons = [...f.form.querySelectorAll("button")].filter((x) => x.type === "submit");
-	  const button = want ? buttons.find((x) => x.innerText.trim().toLowerCase() === want) : buttons[0];
+	  const named = buttons.find((x) => want && new RegExp("\\b" + want + "\\b").test(x.innerText.toLowerCase()));
+	  const button = named || (buttons.length === 1 ? buttons[0] : null);
 	  if (!button) return false;
 	  button.click();
 	  return true;
@@ -482,7 +488,7 @@ func (b *consoleBrowser) submit(t *testing.T, field, label string) {
 // clickButton presses the page's button whose text starts with label.
 func (b *consoleBrowser) clickButton(t *testing.T, label string) {
 	t.Helper()
-	ok := eval[bool](t, b, `(() => {
+	ok := evalJS[bool](t, b, `(() => {
 	  const want = `+jsString(strings.ToLower(label))+`;
 	  const button = [...document.querySelectorAll("main button")].find((x) => x.innerText.trim().toLowerCase().startsWith(want));
 	  if (!button) return false;
@@ -518,12 +524,16 @@ func (b *consoleBrowser) editDefinition(t *testing.T, s *devstack.Stack, valid [
 
 	b.open(t, "/console/definitions/new")
 	const field = `textarea[name="document"]`
+	// Typed, not saved: the editor asks the API as the person types.
 	b.setField(t, field, invalid)
-	b.submit(t, field, "")
-	b.waitFor(t, "a problem at "+path, `[...document.querySelectorAll("[data-path]")].some((e) => e.dataset.path === `+jsString(path)+`)`, 30*time.Second)
-	line := eval[string](t, b, `[...document.querySelectorAll("[data-path]")].find((e) => e.dataset.path === `+jsString(path)+`).dataset.line || ""`)
-	if want := strings.Count(invalid[:strings.Index(invalid, "NoSuchStep")], "\n") + 1; line != fmt.Sprint(want) {
-		t.Errorf("the problem at %s is placed on line %q, want %d (the step's type)", path, line, want)
+	atPath := `[...document.querySelectorAll("[data-path]")].find((e) => e.dataset.path === ` + jsString(path) + ` && e.dataset.line)`
+	b.waitFor(t, "the problem listed at "+path+" with its line", atPath, 30*time.Second)
+	// Placed within the broken step: from the steps' start to its type.
+	line, err := strconv.Atoi(evalJS[string](t, b, atPath+`.dataset.line`))
+	first := strings.Count(invalid[:strings.Index(invalid, `"steps"`)], "\n") + 1
+	last := strings.Count(invalid[:strings.Index(invalid, "NoSuchStep")], "\n") + 1
+	if err != nil || line < first || line > last {
+		t.Errorf("the problem at %s is placed on line %d (%v), want within the step, lines %d to %d", path, line, err, first, last)
 	}
 	b.check(t, "definition-editor", false)
 
@@ -537,10 +547,10 @@ func (b *consoleBrowser) editDefinition(t *testing.T, s *devstack.Stack, valid [
 func (b *consoleBrowser) definitionGraph(t *testing.T, id string) {
 	b.signIn(t)
 	b.open(t, "/console/definitions/"+id)
-	if !eval[bool](t, b, `!!document.querySelector("main svg")`) {
+	if !evalJS[bool](t, b, `!!document.querySelector("main svg")`) {
 		t.Fatal("the definition's page has no graph (<svg>)")
 	}
-	if text := eval[string](t, b, `document.querySelector("main svg").textContent`); !strings.Contains(text, "create_order") {
+	if text := evalJS[string](t, b, `document.querySelector("main svg").textContent`); !strings.Contains(text, "create_order") {
 		t.Errorf("the graph does not name the step create_order: %q", text)
 	}
 	b.check(t, "definition", false)
@@ -603,7 +613,7 @@ func (b *consoleBrowser) createConnection(t *testing.T, s *devstack.Stack) {
 	b.check(t, "connection-new", false)
 	// Fields by their manifest names, however the form nests them.
 	for name, value := range map[string]string{"name": "Browser CRM", "token": token, "base_url": fake.URL} {
-		selector := eval[string](t, b, `(() => {
+		selector := evalJS[string](t, b, `(() => {
 		  const n = `+jsString(name)+`;
 		  const e = [...document.querySelectorAll("main input, main textarea")].find((e) =>
 		    e.name === n || e.name.endsWith("." + n) || e.name.endsWith("[" + n + "]"));
@@ -618,12 +628,15 @@ func (b *consoleBrowser) createConnection(t *testing.T, s *devstack.Stack) {
 		b.setField(t, selector, value)
 	}
 	b.submit(t, `main input[name$="token"], main input[name$="token]"]`, "")
-	b.waitPath(t, `^/console/connections/[^/]+$`)
-	if text := eval[string](t, b, `document.querySelector("main").innerText`); !strings.Contains(strings.ToLower(text), "set") {
+	b.waitFor(t, "the new connection's page", `location.pathname !== "/console/connections/new" && /^\/console\/connections\/[^/]+$/.test(location.pathname)`, 30*time.Second)
+	if text := evalJS[string](t, b, `document.querySelector("main").innerText`); !strings.Contains(strings.ToLower(text), "set") {
 		t.Errorf("the connection's page does not show its token as set: %q", text)
 	}
 	b.clickButton(t, "Test")
-	b.waitFor(t, "the test's answer", `document.readyState === "complete" && !document.querySelector("main .error") && /ok|success|works/i.test(document.querySelector("main").innerText)`, time.Minute)
+	b.waitFor(t, "the test's answer", `[...document.querySelectorAll("main [role=status]")].some((e) => /\b(ok|passed|succeeded)\b/i.test(e.innerText))`, time.Minute)
+	if errText := evalJS[string](t, b, `(document.querySelector("main .error") || {innerText: ""}).innerText`); errText != "" {
+		t.Errorf("the connection's test shows an error: %s", errText)
+	}
 	mu.Lock()
 	if checked == 0 {
 		t.Error("the fake API was never called with the connection's token")
@@ -645,7 +658,7 @@ func (b *consoleBrowser) deliveryAttempts(t *testing.T, s *devstack.Stack) {
 
 	b.signIn(t)
 	b.open(t, "/console/subscriptions/"+sub.ID+"/deliveries/"+d.ID)
-	text := eval[string](t, b, `document.querySelector("main").innerText`)
+	text := evalJS[string](t, b, `document.querySelector("main").innerText`)
 	if !strings.Contains(text, "200") || !strings.Contains(strings.ToLower(text), "delivered") {
 		t.Errorf("the delivery's page does not show its attempt (200) and status: %q", text)
 	}

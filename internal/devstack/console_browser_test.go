@@ -578,8 +578,10 @@ func (b *consoleBrowser) testRun(t *testing.T, id string, sk *sink) {
 	b.submit(t, field, "Run")
 	b.waitPath(t, `^/console/definitions/`+id+`/runs/[^/]+$`)
 	b.skipIfNotBuilt(t)
-	b.waitFor(t, "the run shown completed", `[...document.querySelectorAll("main .badge, main [data-status]")]
-	  .some((e) => e.dataset.status === "completed" || e.innerText.trim().toLowerCase() === "completed")`, 2*time.Minute)
+	// The run's own status (its facts, not a step's badge): the API's
+	// "Complete".
+	b.waitFor(t, "the run shown complete", `[...document.querySelectorAll("main dd .badge, main [data-status]")]
+	  .some((e) => /^completed?$/i.test(e.dataset.status || e.innerText.trim()))`, 2*time.Minute)
 	if got := len(sk.received()); got != before+1 {
 		t.Errorf("the warehouse received %d orders from the test run, want 1", got-before)
 	}

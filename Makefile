@@ -1,6 +1,7 @@
 # Junction's entry points. Two commands matter to a newcomer:
 #   make dev    build and run everything in one process
-#   make test   run every test (starts a throwaway PostgreSQL for the store tests)
+#   make test   run every test (starts a throwaway PostgreSQL for the store tests; installs Chromium
+#               and axe-core for the console's browser test)
 #   make bench  Junction against raw Temporal and n8n on this machine (docs/benchmarks.md)
 #   make chaos  kill -9 the gateway, the worker and Temporal under load; nothing acknowledged is lost
 #   make cluster  two nodes of everything; one of each killed for good under load; nothing is lost

@@ -32,6 +32,36 @@ if [ -z "${JUNCTION_VAULT_BIN:-}" ]; then
 	fi
 fi
 
+# The console's browser test (internal/devstack, TestConsoleInBrowser)
+# drives Debian's Chromium headless and checks each page with axe-core, an
+# npm package pinned in console/a11y. Both are installed here when missing
+# and we are root (as scripts/testpg.sh does for PostgreSQL); under CI the
+# test fails without them, elsewhere it skips saying how to install them.
+apt_install() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "test.sh: not root, not installing $*; the console's browser test will skip without them" >&2
+		return 0
+	fi
+	echo "test.sh: installing $* with apt-get" >&2
+	# A failure is the test's to report (it fails under CI), not a reason
+	# to skip every other test.
+	DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 ||
+		echo "test.sh: could not install $*" >&2
+}
+if ! command -v chromium >/dev/null; then
+	apt_install chromium
+fi
+if ! command -v npm >/dev/null; then
+	# Debian's nodejs has no npm of its own; other builds of nodejs
+	# (NodeSource's) bring theirs and conflict with Debian's npm.
+	if command -v node >/dev/null; then apt_install npm; else apt_install nodejs npm; fi
+fi
+if [ ! -d console/a11y/node_modules/axe-core ] && command -v npm >/dev/null; then
+	npm ci --prefix console/a11y --no-audit --no-fund >&2 ||
+		echo "test.sh: npm ci --prefix console/a11y failed" >&2
+fi
+
 # Every package's tests run under the race detector but those that link the
 # Temporal server: the end-to-end tests (internal/devstack) and the rest
 # that links it (internal/devserver, internal/bench, cmd/...), which run

@@ -26,7 +26,20 @@ function startRefresh(el) {
   setTimeout(tick, seconds * 1000);
 }
 
+// A box that scrolls (a wide table at phone width, a long <pre>) must be
+// reachable by keyboard to be scrolled without a mouse (WCAG 2.1.1): it
+// gets tabindex=0 while it overflows, and loses it when it fits again.
+function focusableScrollers() {
+  document.querySelectorAll(".table-wrap, pre").forEach((el) => {
+    const scrolls = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
+    if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    if (!scrolls && el.getAttribute("tabindex") === "0") el.removeAttribute("tabindex");
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
   document.querySelectorAll("[data-refresh]").forEach(startRefresh);
   // data-confirm on a form: ask before sending it.
   document.querySelectorAll("form[data-confirm]").forEach((f) => {

@@ -18,6 +18,7 @@ function startRefresh(el) {
       if (!fresh) return;
       el.replaceWith(fresh);
       el = fresh;
+      focusableScrollers();
       if (fresh.dataset.refresh) setTimeout(tick, seconds * 1000);
     } catch (e) {
       setTimeout(tick, seconds * 1000 * 2);
@@ -37,12 +38,15 @@ function focusableScrollers() {
   });
 }
 
+// data-confirm on a form: ask before sending it. Listening on the document
+// covers forms that data-refresh swaps in later.
+document.addEventListener("submit", (e) => {
+  const f = e.target;
+  if (f instanceof HTMLFormElement && f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   focusableScrollers();
   window.addEventListener("resize", focusableScrollers);
   document.querySelectorAll("[data-refresh]").forEach(startRefresh);
-  // data-confirm on a form: ask before sending it.
-  document.querySelectorAll("form[data-confirm]").forEach((f) => {
-    f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
-  });
 });

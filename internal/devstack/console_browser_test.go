@@ -53,8 +53,7 @@ var (
 // real dev stack: sign in with the account's admin key and out again, at a
 // desktop's width and a phone's, by keyboard as well, each page checked by
 // axe-core (WCAG 2 A and AA) and searched for every secret the test knows.
-// One helper per page flow; the flows of pages other helpers are building
-// skip, saying so, while their page answers "not built yet".
+// One helper per page flow.
 //
 // One test function, one browser: every flow is a subtest.
 func TestConsoleInBrowser(t *testing.T) {
@@ -247,23 +246,16 @@ func (b *consoleBrowser) waitPath(t *testing.T, pattern string) string {
 	return path
 }
 
-// open loads path and answers its status. A page that another helper is
-// still building skips the flow.
+// open loads path and answers its status. The console's "no such page"
+// fails the flow: every page it walks exists.
 func (b *consoleBrowser) open(t *testing.T, path string) int64 {
 	t.Helper()
 	resp := inTab(t, b, chromedp.NavigateResponse(b.base+path))
-	b.skipIfNotBuilt(t)
-	return resp.Status
-}
-
-// skipIfNotBuilt skips the flow when the page in the tab is one another
-// helper is still building: the console says so, or has no such route.
-func (b *consoleBrowser) skipIfNotBuilt(t *testing.T) {
-	t.Helper()
 	main := evalJS[string](t, b, `(document.querySelector("main") || document.body).innerText`)
-	if strings.Contains(main, "not built yet") || strings.Contains(main, "There is no such page") {
-		t.Skipf("page not built yet: %s", evalJS[string](t, b, `location.pathname`))
+	if strings.Contains(main, "There is no such page") {
+		t.Fatalf("%s: the console has no such page", evalJS[string](t, b, `location.pathname`))
 	}
+	return resp.Status
 }
 
 // setViewport sizes the tab like a desktop window or a phone.
@@ -577,7 +569,6 @@ func (b *consoleBrowser) testRun(t *testing.T, id string, sk *sink) {
 	b.setField(t, field, orderPayload)
 	b.submit(t, field, "Run")
 	b.waitPath(t, `^/console/definitions/`+id+`/runs/[^/]+$`)
-	b.skipIfNotBuilt(t)
 	// The run's own status (its facts, not a step's badge): the API's
 	// "Complete".
 	b.waitFor(t, "the run shown complete", `[...document.querySelectorAll("main dd .badge, main [data-status]")]

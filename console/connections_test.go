@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -292,18 +291,6 @@ func (s *site) as(key string) *site {
 	other := &site{t: s.t, handler: s.handler, cookies: map[string]*http.Cookie{}, admin: s.admin, reader: s.reader}
 	other.signIn(key)
 	return other
-}
-
-// apiRaw sends an API request with key and a body as it is (unlike
-// api, which encodes one), as a client of the API would.
-func (s *site) apiRaw(key, method, path string, body []byte) (int, []byte) {
-	s.t.Helper()
-	req := httptest.NewRequest(method, "http://junction.test"+path, strings.NewReader(string(body)))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	s.handler.ServeHTTP(rec, req)
-	return rec.Code, rec.Body.Bytes()
 }
 
 // input is what a test checks of a form's input.

@@ -1,7 +1,9 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -155,5 +157,45 @@ func (s *site) signIn(key string) {
 	s.t.Helper()
 	if res := s.do(http.MethodPost, "/console/login", url.Values{"apiKey": {key}}); res.StatusCode != http.StatusSeeOther {
 		s.t.Fatalf("signing in: %d", res.StatusCode)
+	}
+}
+
+// apiRaw sends an API request as a client of the API would, with key as
+// the bearer token and body as it is, and answers the status and body.
+func (s *site) apiRaw(key, method, path string, body []byte) (int, []byte) {
+	s.t.Helper()
+	req := httptest.NewRequest(method, "http://junction.test"+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// apiAnswer is apiRaw with body encoded as JSON (nil: no body), decoding a
+// 2xx answer into out (when not nil).
+func (s *site) apiAnswer(key, method, path string, body, out any) int {
+	s.t.Helper()
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	status, answer := s.apiRaw(key, method, path, b)
+	if out != nil && status >= 200 && status < 300 {
+		if err := json.Unmarshal(answer, out); err != nil {
+			s.t.Fatalf("%s %s: %v\n%s", method, path, err, answer)
+		}
+	}
+	return status
+}
+
+// api is apiAnswer for a call that must succeed.
+func (s *site) api(key, method, path string, body, out any) {
+	s.t.Helper()
+	if status := s.apiAnswer(key, method, path, body, out); status < 200 || status > 299 {
+		s.t.Fatalf("%s %s: %d", method, path, status)
 	}
 }

@@ -1,10 +1,8 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -27,29 +25,6 @@ func withTemporal(temporal *mocks.Client, ui string) func(*gateway.Config) {
 	return func(cfg *gateway.Config) {
 		cfg.Temporal = temporal
 		cfg.TemporalUIURL = ui
-	}
-}
-
-// api calls the API as a client would, with key as the bearer key and body
-// as JSON, and decodes a 2xx answer into out.
-func (s *site) api(method, path, key string, body, out any) {
-	s.t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req := httptest.NewRequest(method, "http://junction.test"+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	s.handler.ServeHTTP(rec, req)
-	if rec.Code < 200 || rec.Code > 299 {
-		s.t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			s.t.Fatal(err)
-		}
 	}
 }
 

@@ -35,17 +35,8 @@ func runSite(t *testing.T) (*site, *mocks.Client, string) {
 	temporal := mocks.NewClient(t)
 	s := newSite(t, withTemporal(temporal, "http://temporal-ui.test"))
 	var def struct{ ID string }
-	s.api(http.MethodPost, "/api/v1/accounts/acme/definitions", s.admin, jsonOf(t, notify), &def)
+	s.api(s.admin, http.MethodPost, "/api/v1/accounts/acme/definitions", json.RawMessage(notify), &def)
 	return s, temporal, def.ID
-}
-
-func jsonOf(t *testing.T, s string) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // The list shows each run's definition, id, status in words, version and

@@ -1,12 +1,9 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -31,30 +28,6 @@ func vaultOption(t *testing.T) func(*gateway.Config) {
 	}
 	t.Cleanup(func() { _ = vc.Close() })
 	return func(cfg *gateway.Config) { cfg.Secrets = vc }
-}
-
-// apiAnswer sends an API request with key as its bearer token, not as the
-// browser, and decodes a JSON answer into out (when not nil).
-func (s *site) apiAnswer(key, method, path string, body, out any) int {
-	s.t.Helper()
-	var b []byte
-	if body != nil {
-		var err error
-		if b, err = json.Marshal(body); err != nil {
-			s.t.Fatal(err)
-		}
-	}
-	req := httptest.NewRequest(method, "http://junction.test"+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	s.handler.ServeHTTP(rec, req)
-	if out != nil && rec.Code < 300 {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			s.t.Fatalf("%s %s: %v\n%s", method, path, err, rec.Body)
-		}
-	}
-	return rec.Code
 }
 
 // getPage gets path as the browser and answers its status and HTML.

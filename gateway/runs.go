@@ -58,6 +58,15 @@ type runError struct {
 	ErrorTime  string `json:"errorTime"`
 }
 
+// viewRuns is a list of runs as the API answers it.
+func (g *Gateway) viewRuns(list []manage.Run) []runInstance {
+	out := make([]runInstance, 0, len(list))
+	for _, r := range list {
+		out = append(out, g.viewRun(r))
+	}
+	return out
+}
+
 func (g *Gateway) viewRun(r manage.Run) runInstance {
 	out := runInstance{
 		WorkflowID: r.WorkflowID, Data: r.Data, DefinitionID: r.DefinitionID, Version: r.Version, Status: r.Status,
@@ -91,11 +100,7 @@ func (g *Gateway) listRuns(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]runInstance, 0, len(list))
-	for _, r := range list {
-		out = append(out, g.viewRun(r))
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, g.viewRuns(list))
 	return nil
 }
 

@@ -33,10 +33,6 @@ func (g *Gateway) listAccountRuns(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]runInstance, 0, len(list))
-	for _, r := range list {
-		out = append(out, g.viewRun(r))
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, g.viewRuns(list))
 	return nil
 }

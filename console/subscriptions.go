@@ -581,10 +581,10 @@ func (f subscriptionForm) request() (manage.SubscriptionRequest, error) {
 		req.TimeoutSeconds = n
 	}
 	if f.RetryMode == "custom" {
-		req.Retry = &manage.RetryRequest{Schedule: []string{}}
-		for _, d := range strings.FieldsFunc(f.RetrySchedule, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' }) {
-			req.Retry.Schedule = append(req.Retry.Schedule, d)
-		}
+		// Durations separated by commas or white space; none is an empty
+		// schedule (no retries), not an absent one.
+		schedule := strings.FieldsFunc(f.RetrySchedule, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
+		req.Retry = &manage.RetryRequest{Schedule: append([]string{}, schedule...)}
 	}
 	auth := &manage.SubscriptionAuth{Type: f.AuthType}
 	switch f.AuthType {

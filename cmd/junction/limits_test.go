@@ -55,7 +55,8 @@ func TestGatewayHTTPFlags(t *testing.T) {
 		}
 	}
 	gw, err := gatewayHTTP(t, gatewayCommand(), "--api-key-rate-limit", "5/s", "--hooks-rate-limit", "off",
-		"--oauth2-rate-limit", "30/m,burst=3", "--codec-sign-in-rate-limit", "1/h,burst=2", "--auth-failure-limit", "20/m,burst=5",
+		"--oauth2-rate-limit", "30/m,burst=3", "--codec-sign-in-rate-limit", "1/h,burst=2",
+		"--console-sign-in-rate-limit", "2/m,burst=4", "--auth-failure-limit", "20/m,burst=5",
 		"--rate-limit-keys", "500", "--trusted-proxies", "10.0.0.0/8,192.0.2.7", "--cookie-secure", "true",
 		"--http-read-header-timeout", "5s", "--http-read-timeout", "1m", "--http-write-timeout", "3m", "--http-idle-timeout", "30s",
 		"--http-max-header-bytes", "32768")
@@ -71,7 +72,7 @@ func TestGatewayHTTPFlags(t *testing.T) {
 	}
 	want := gateway.Limits{APIKey: gateway.RateLimit{PerSecond: 5, Burst: 5}, Hooks: gateway.Off,
 		OAuth2Callback: gateway.RateLimit{PerSecond: 0.5, Burst: 3}, CodecSignIn: gateway.RateLimit{PerSecond: 1.0 / 3600, Burst: 2},
-		AuthFailures: gateway.RateLimit{PerSecond: 20.0 / 60, Burst: 5}, Tracked: 500}
+		ConsoleSignIn: gateway.RateLimit{PerSecond: 2.0 / 60, Burst: 4}, AuthFailures: gateway.RateLimit{PerSecond: 20.0 / 60, Burst: 5}, Tracked: 500}
 	if gw.Limits != want {
 		t.Errorf("limits %+v, want %+v", gw.Limits, want)
 	}

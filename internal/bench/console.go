@@ -1,13 +1,13 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -68,11 +68,10 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 		return fail(err)
 	}
 	defer sut.stop()
-	key, err := os.ReadFile(sut.ready.APIKeyFile)
+	api, err := sut.api(16)
 	if err != nil {
-		return fail(fmt.Errorf("reading the dev API key: %w", err))
+		return fail(err)
 	}
-	api := junctionAPI{hc: newHTTPClient(16), gateway: sut.ready.GatewayURL, apiKey: strings.TrimSpace(string(key))}
 	if err := loopbackOnly(api.gateway); err != nil {
 		return fail(err)
 	}
@@ -146,7 +145,7 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 	var runs []struct {
 		WorkflowID string `json:"workflowId"`
 	}
-	if err := getJSON(ctx, api.hc, api.account()+"/definitions/"+enabledID+"/workflows?limit=1", api.apiKey, &runs); err != nil || len(runs) == 0 {
+	if err := api.get(ctx, api.account()+"/definitions/"+enabledID+"/workflows?limit=1", &runs); err != nil || len(runs) == 0 {
 		return fail(fmt.Errorf("reading a run to show: %v (%d runs)", err, len(runs)))
 	}
 	lastPage := (p.Definitions + 49) / 50
@@ -174,8 +173,11 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 // consoleSignIn signs in at /api/v1/console/session and returns the
 // session cookie.
 func consoleSignIn(ctx context.Context, api junctionAPI) (*http.Cookie, error) {
-	body := strings.NewReader(`{"apiKey":` + jsonString(api.apiKey) + `}`)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.gateway+"/api/v1/console/session", body)
+	body, err := json.Marshal(map[string]string{"apiKey": api.apiKey})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.gateway+"/api/v1/console/session", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -224,33 +226,6 @@ func timePage(ctx context.Context, api junctionAPI, cookie *http.Cookie, page Co
 	}
 	page.Latency = percentiles(took)
 	return page
-}
-
-// getJSON GETs url with the API key and decodes the answer into out.
-func getJSON(ctx context.Context, hc *http.Client, target, apiKey string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s %.200s", target, resp.Status, b)
-	}
-	return json.Unmarshal(b, out)
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // Markdown is the console scenario's table.

@@ -136,11 +136,10 @@ func (c Config) RunConversations(ctx context.Context, sink *Sink) (res Conversat
 		return fail(err)
 	}
 	defer sut.stop()
-	key, err := os.ReadFile(sut.ready.APIKeyFile)
+	api, err := sut.api(p.Concurrency)
 	if err != nil {
-		return fail(fmt.Errorf("reading the dev API key: %w", err))
+		return fail(err)
 	}
-	api := junctionAPI{hc: newHTTPClient(p.Concurrency), gateway: sut.ready.GatewayURL, apiKey: strings.TrimSpace(string(key))}
 
 	// The baseline: the deliveries scenario's load, every event passing
 	// the condition (each event starts a run, as each message does).

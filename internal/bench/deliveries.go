@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -198,12 +197,12 @@ func (c Config) startJunction(ctx context.Context, name, persistence, vault stri
 	if err != nil {
 		return nil, junctionAPI{}, err
 	}
-	key, err := os.ReadFile(sut.ready.APIKeyFile)
+	api, err := sut.api(c.Deliveries.Concurrency)
 	if err != nil {
 		sut.stop()
-		return nil, junctionAPI{}, fmt.Errorf("reading the dev API key: %w", err)
+		return nil, junctionAPI{}, err
 	}
-	return sut, junctionAPI{hc: newHTTPClient(c.Deliveries.Concurrency), gateway: sut.ready.GatewayURL, apiKey: strings.TrimSpace(string(key))}, nil
+	return sut, api, nil
 }
 
 // deliveriesFanout measures the baseline and the fan-out in one process:
@@ -534,6 +533,28 @@ func webhookIDs(prefix string, lr LoadResult) []string {
 	return ids
 }
 
+// get GETs target with the API key and decodes a 200 answer into out.
+func (a junctionAPI) get(ctx context.Context, target string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.apiKey)
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s %.200s", target, resp.Status, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
 // countDeliveries counts a subscription's deliveries with a status through
 // the API, page by page.
 func (a junctionAPI) countDeliveries(ctx context.Context, subscriptionID, status string) (int, error) {
@@ -541,25 +562,8 @@ func (a junctionAPI) countDeliveries(ctx context.Context, subscriptionID, status
 	total := 0
 	for offset := 0; ; offset += limit {
 		u := fmt.Sprintf("%s/subscriptions/%s/deliveries?status=%s&limit=%d&offset=%d", a.account(), subscriptionID, status, limit, offset)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+a.apiKey)
-		resp, err := a.hc.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return 0, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("%s: %s", resp.Status, b)
-		}
 		var page []json.RawMessage
-		if err := json.Unmarshal(b, &page); err != nil {
+		if err := a.get(ctx, u, &page); err != nil {
 			return 0, err
 		}
 		total += len(page)

@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/junction-run/junction/runs"
@@ -94,12 +92,11 @@ func (c Config) RunPark(ctx context.Context, sink *Sink) ParkResult {
 	}
 	defer tc.Close()
 
-	key, err := os.ReadFile(sut.ready.APIKeyFile)
+	apiKey, err := sut.apiKey()
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
-	apiKey := strings.TrimSpace(string(key))
 	hc := newHTTPClient(p.Concurrency)
 	if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, "dev", parkDefinition(sink.URL)); err != nil {
 		res.Error = err.Error()

@@ -205,11 +205,10 @@ func (c Config) RunPoll(ctx context.Context, sink *Sink) (res PollResult) {
 		}
 	}()
 	env.pid, env.namespace = sut.ready.PID, sut.ready.Namespace
-	key, err := os.ReadFile(sut.ready.APIKeyFile)
+	apiKey, err := sut.apiKey()
 	if err != nil {
 		return fail(err)
 	}
-	apiKey := strings.TrimSpace(string(key))
 	env.temporal, err = client.Dial(client.Options{HostPort: sut.ready.TemporalAddress, Namespace: sut.ready.Namespace, Logger: quietLogger{}})
 	if err != nil {
 		return fail(fmt.Errorf("dialing Temporal: %w", err))

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -326,4 +327,23 @@ func withoutEnv(env []string, name string) []string {
 		out = append(out, kv)
 	}
 	return out
+}
+
+// apiKey is the dev account's admin key the system under test wrote.
+func (p *process) apiKey() (string, error) {
+	key, err := os.ReadFile(p.ready.APIKeyFile)
+	if err != nil {
+		return "", fmt.Errorf("reading the dev API key: %w", err)
+	}
+	return strings.TrimSpace(string(key)), nil
+}
+
+// api is the system under test's gateway as the dev account's admin, with
+// a client for concurrency requests at a time.
+func (p *process) api(concurrency int) (junctionAPI, error) {
+	key, err := p.apiKey()
+	if err != nil {
+		return junctionAPI{}, err
+	}
+	return junctionAPI{hc: newHTTPClient(concurrency), gateway: p.ready.GatewayURL, apiKey: key}, nil
 }

@@ -230,12 +230,11 @@ func (c Config) RunThroughput(ctx context.Context, sink *Sink, system, persisten
 		}
 		res.Notes = append(res.Notes, "started over HTTP by a handler in the worker's process, eagerly, with the post as a local activity: Junction's levers without Junction")
 	case SystemJunction, SystemJunctionActivities:
-		key, err := os.ReadFile(sut.ready.APIKeyFile)
+		apiKey, err := sut.apiKey()
 		if err != nil {
-			res.Error = fmt.Sprintf("reading the dev API key: %v", err)
+			res.Error = err.Error()
 			return res
 		}
-		apiKey := strings.TrimSpace(string(key))
 		hc := newHTTPClient(c.Concurrency)
 		if err := createDefinition(ctx, hc, sut.ready.GatewayURL, apiKey, "dev", throughputDefinition(sink.URL)); err != nil {
 			res.Error = err.Error()

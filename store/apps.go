@@ -261,6 +261,16 @@ func (s *Store) AppVersion(ctx context.Context, owner AppOwner, key, version str
 // AppVersions returns the versions of an app of owner, newest (highest semantic version) first,
 // without their documents; ErrNotFound when owner has no version of the app.
 func (s *Store) AppVersions(ctx context.Context, owner AppOwner, key string, page Page) ([]AppVersion, error) {
+	return s.appVersions(ctx, owner, key, appListColumns, page)
+}
+
+// AppVersionsWithDocuments is AppVersions with each version's document, in one read: what
+// building an app's connectors from every stored version needs.
+func (s *Store) AppVersionsWithDocuments(ctx context.Context, owner AppOwner, key string, page Page) ([]AppVersion, error) {
+	return s.appVersions(ctx, owner, key, appColumns, page)
+}
+
+func (s *Store) appVersions(ctx context.Context, owner AppOwner, key, columns string, page Page) ([]AppVersion, error) {
 	limit, offset, err := page.bounds()
 	if err != nil {
 		return nil, err
@@ -268,7 +278,7 @@ func (s *Store) AppVersions(ctx context.Context, owner AppOwner, key string, pag
 	// Precedence is not an order SQL knows: every version is read and sorted here. An app has
 	// few versions.
 	q := owner.sql()
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+appListColumns+` FROM `+q.table+`
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+columns+` FROM `+q.table+`
 		WHERE `+q.where+` AND app_key = ?`), q.whereArgs(key)...)
 	if err != nil {
 		return nil, fmt.Errorf("listing versions of app %s of %s: %w", key, owner, err)

@@ -138,6 +138,21 @@ func TestAppVersionsAndListApps(t *testing.T) {
 				}
 			}
 		}
+		// With documents: the same versions in the same order, each with
+		// the document AppVersion reads.
+		full, err := s.AppVersionsWithDocuments(ctx, AccountApps("acme"), "crm", Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(appVersions(full), versions[0].want) {
+			t.Errorf("AppVersionsWithDocuments = %v, want %v", appVersions(full), versions[0].want)
+		}
+		for _, a := range full {
+			one, err := s.AppVersion(ctx, AccountApps("acme"), "crm", a.Version)
+			if err != nil || len(a.Body) == 0 || string(a.Body) != string(one.Body) {
+				t.Errorf("AppVersionsWithDocuments' document of %s = %s, AppVersion's %s (%v)", a.Version, a.Body, one.Body, err)
+			}
+		}
 		if _, err := s.AppVersions(ctx, AccountApps("globex"), "crm", Page{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AppVersions of another account's app = %v, want ErrNotFound", err)
 		}

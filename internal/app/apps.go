@@ -150,7 +150,7 @@ func (s *storedApps) app(ctx context.Context, id storedAppKey, fresh bool) (*con
 // read builds the registry of every stored version of the app, each
 // deprecated as stored.
 func (s *storedApps) read(ctx context.Context, owner store.AppOwner, key string) (*connectors.Registry, error) {
-	versions, err := s.store.AppVersions(ctx, owner, key, storedAppsPage)
+	versions, err := s.store.AppVersionsWithDocuments(ctx, owner, key, storedAppsPage)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w %q", connectors.ErrUnknownConnector, key)
 	}
@@ -159,14 +159,7 @@ func (s *storedApps) read(ctx context.Context, owner store.AppOwner, key string)
 	}
 	reg := connectors.NewRegistry()
 	for _, v := range versions {
-		full, err := s.store.AppVersion(ctx, owner, key, v.Version)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading app %s %s of %s: %w", key, v.Version, owner, err)
-		}
-		conn, err := buildStoredApp(full)
+		conn, err := buildStoredApp(v)
 		if err == nil {
 			err = reg.Register(conn)
 		}

@@ -243,8 +243,7 @@ type chaosStack struct {
 	temporalAddr string
 	gatewayURL   string
 	metaURL      string
-	mu           sync.Mutex
-	procs        map[string]*process
+	procs        *processSet
 }
 
 func (c ChaosConfig) logf(format string, args ...any) {
@@ -276,7 +275,7 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (res ChaosResult, err error)
 	if err := freshRun(cfg.PostgresURL, cfg.WorkDir); err != nil {
 		return res, err
 	}
-	st := &chaosStack{cfg: cfg, procs: map[string]*process{}}
+	st := &chaosStack{cfg: cfg, procs: newProcessSet()}
 	defer st.stopAll()
 	if err := st.prepare(ctx); err != nil {
 		return res, err
@@ -417,11 +416,9 @@ func (st *chaosStack) start(ctx context.Context, name string) error {
 		p, err = startProcess(ctx, st.cfg.Exe, []string{"temporal", "-address", st.temporalAddr,
 			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database}, nil, st.cfg.WorkDir, logPath)
 	case "worker":
-		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", st.temporalAddr,
-			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1", "--ops-address", "127.0.0.1:0"}, logPath, logSays(logPath, "worker started"))
+		p, err = startJunction(ctx, st.cfg.Junction, workerPartArgs(st.temporalAddr, st.metaURL), logPath, logSays(logPath, "worker started"))
 	case "gateway":
-		args := []string{"gateway", "--temporal-address", st.temporalAddr,
-			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURL, "http://"), "--ops-address", "127.0.0.1:0"}
+		args := gatewayPartArgs(st.temporalAddr, st.metaURL, strings.TrimPrefix(st.gatewayURL, "http://"))
 		if st.cfg.ActivityHTTPSteps {
 			args = append(args, "--local-http-steps=false")
 		}
@@ -432,24 +429,16 @@ func (st *chaosStack) start(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	st.mu.Lock()
-	st.procs[name] = p
-	st.mu.Unlock()
+	st.procs.put(name, p)
 	return nil
 }
 
 // kill ends one part with SIGKILL, leaves it dead for the downtime and
 // starts it again.
 func (st *chaosStack) kill(ctx context.Context, name string) (time.Duration, error) {
-	st.mu.Lock()
-	p := st.procs[name]
-	st.mu.Unlock()
-	killed := time.Now()
-	p.kill()
-	// Where one life ends and the next begins, for whoever reads the log.
-	if f, err := openLog(p.log); err == nil {
-		fmt.Fprintf(f, "chaos: SIGKILL %s (pid %d) at %s; starting it again\n", name, p.cmd.Process.Pid, killed.Format(time.RFC3339Nano))
-		_ = f.Close()
+	killed, err := st.procs.kill("chaos", name, "; starting it again", false)
+	if err != nil {
+		return 0, err
 	}
 	select {
 	case <-ctx.Done():
@@ -517,14 +506,7 @@ func killInTurn(ctx context.Context, logf func(string, ...any), victims []string
 	return kills
 }
 
-func (st *chaosStack) stopAll() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	// The front first, the server last, as an operator would.
-	for _, name := range []string{"gateway", "worker", "temporal"} {
-		st.procs[name].stop()
-	}
-}
+func (st *chaosStack) stopAll() { st.procs.stop("gateway", "worker", "temporal") }
 
 // createKey creates the account and an admin key with the admin commands,
 // as an operator bootstraps an installation.

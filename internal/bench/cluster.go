@@ -129,8 +129,7 @@ type clusterStack struct {
 	frontends   []string // per node
 	gatewayURLs []string // per node
 	metaURL     string
-	mu          sync.Mutex
-	procs       map[string]*process
+	procs       *processSet
 }
 
 func (c ClusterConfig) logf(format string, args ...any) {
@@ -147,7 +146,7 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (res ClusterResult, err 
 	if err := freshRun(cfg.PostgresURL, cfg.WorkDir); err != nil {
 		return res, err
 	}
-	st := &clusterStack{cfg: cfg, procs: map[string]*process{}}
+	st := &clusterStack{cfg: cfg, procs: newProcessSet()}
 	defer st.stopAll()
 	if res.Before, err = st.start(ctx); err != nil {
 		return res, err
@@ -155,7 +154,7 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (res ClusterResult, err 
 	cfg.logf("one cluster: %s", res.Before)
 	workers := map[int]string{}
 	for _, name := range []string{"worker-1", "worker-2"} {
-		workers[st.procs[name].cmd.Process.Pid] = name
+		workers[st.procs.get(name).cmd.Process.Pid] = name
 	}
 	apiKey, err := createAccountKey(ctx, cfg.Junction, st.metaURL, clusterAccount)
 	if err != nil {
@@ -371,52 +370,37 @@ func (st *clusterStack) startPart(ctx context.Context, name string) error {
 			"-postgres-url", st.cfg.PostgresURL, "-postgres-db", st.cfg.Database,
 			"-postgres-shards", strconv.Itoa(st.cfg.HistoryShards), "-cluster-address", temporal}, nil, st.cfg.WorkDir, logPath)
 	case "worker":
-		p, err = startJunction(ctx, st.cfg.Junction, []string{"worker", "--temporal-address", temporal,
-			"--database-url", st.metaURL, "--egress-allow", "127.0.0.1", "--ops-address", "127.0.0.1:0"}, logPath, logSays(logPath, "worker started"))
+		p, err = startJunction(ctx, st.cfg.Junction, workerPartArgs(temporal, st.metaURL), logPath, logSays(logPath, "worker started"))
 	case "gateway":
 		// No per-key budget: one sender's key carries the whole load.
-		p, err = startJunction(ctx, st.cfg.Junction, []string{"gateway", "--temporal-address", temporal,
-			"--database-url", st.metaURL, "--http-address", strings.TrimPrefix(st.gatewayURLs[node-1], "http://"),
-			"--ops-address", "127.0.0.1:0", "--api-key-rate-limit", "off"}, logPath, answers(st.gatewayURLs[node-1]+"/healthz"))
+		args := append(gatewayPartArgs(temporal, st.metaURL, strings.TrimPrefix(st.gatewayURLs[node-1], "http://")), "--api-key-rate-limit", "off")
+		p, err = startJunction(ctx, st.cfg.Junction, args, logPath, answers(st.gatewayURLs[node-1]+"/healthz"))
 	default:
 		return fmt.Errorf("no part named %s", name)
 	}
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	st.mu.Lock()
-	st.procs[name] = p
-	st.mu.Unlock()
+	st.procs.put(name, p)
 	return nil
 }
 
 // kill ends one process with SIGKILL, for good: its node's other
 // processes carry on, and so does the other node.
 func (st *clusterStack) kill(_ context.Context, name string) (time.Duration, error) {
-	st.mu.Lock()
-	p := st.procs[name]
-	delete(st.procs, name)
-	st.mu.Unlock()
-	if p == nil {
-		return 0, fmt.Errorf("no process %s to kill", name)
-	}
-	p.kill()
-	if f, err := openLog(p.log); err == nil {
-		fmt.Fprintf(f, "cluster: SIGKILL %s (pid %d) at %s, for good\n", name, p.cmd.Process.Pid, time.Now().Format(time.RFC3339Nano))
-		_ = f.Close()
-	}
-	return 0, nil
+	_, err := st.procs.kill("cluster", name, ", for good", true)
+	return 0, err
 }
 
 func (st *clusterStack) stopAll() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	// The front first, the servers last, as an operator would.
+	var names []string
 	for _, part := range []string{"gateway", "worker", "temporal"} {
 		for node := 1; node <= len(st.frontends); node++ {
-			st.procs[part+"-"+strconv.Itoa(node)].stop()
+			names = append(names, part+"-"+strconv.Itoa(node))
 		}
 	}
+	st.procs.stop(names...)
 	if st.balancer != nil {
 		st.balancer.Close()
 	}

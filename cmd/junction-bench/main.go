@@ -319,10 +319,7 @@ func chaos(ctx context.Context, args []string) error {
 		return fmt.Errorf("-postgres-url is required")
 	}
 	var err error
-	if cfg.Junction, err = filepath.Abs(cfg.Junction); err != nil {
-		return err
-	}
-	if cfg.Exe, err = os.Executable(); err != nil {
+	if cfg.Exe, err = binaries(&cfg.Junction); err != nil {
 		return err
 	}
 	cfg.Log = os.Stderr
@@ -332,23 +329,7 @@ func chaos(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *jsonOut != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprint(os.Stderr, res.Summary())
-	// The verdict is the last line, whatever it says; the exit status
-	// carries the failure, so no message follows it.
-	fmt.Println(res.Line())
-	if !res.Pass() {
-		return errChaosFailed
-	}
-	return nil
+	return finish(res, *jsonOut)
 }
 
 func cluster(ctx context.Context, args []string) error {
@@ -379,10 +360,7 @@ func cluster(ctx context.Context, args []string) error {
 		return fmt.Errorf("-postgres-url is required")
 	}
 	var err error
-	if cfg.Junction, err = filepath.Abs(cfg.Junction); err != nil {
-		return err
-	}
-	if cfg.Exe, err = os.Executable(); err != nil {
+	if cfg.Exe, err = binaries(&cfg.Junction); err != nil {
 		return err
 	}
 	cfg.Log = os.Stderr
@@ -392,21 +370,45 @@ func cluster(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *jsonOut != "" {
+	return finish(res, *jsonOut)
+}
+
+// verdict is a chaos or cluster run's result.
+type verdict interface {
+	Summary() string
+	Line() string
+	Pass() bool
+}
+
+// finish writes the result as JSON when asked, prints its summary and then
+// its verdict line, and fails when the run did.
+func finish(res verdict, jsonOut string) error {
+	if jsonOut != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
 			return err
 		}
 	}
 	fmt.Fprint(os.Stderr, res.Summary())
+	// The verdict is the last line, whatever it says; the exit status
+	// carries the failure, so no message follows it.
 	fmt.Println(res.Line())
 	if !res.Pass() {
 		return errChaosFailed
 	}
 	return nil
+}
+
+// binaries makes junction absolute and answers this program, which the
+// multi-process stacks start as their Temporal servers.
+func binaries(junction *string) (exe string, err error) {
+	if *junction, err = filepath.Abs(*junction); err != nil {
+		return "", err
+	}
+	return os.Executable()
 }
 
 func serveTemporal(ctx context.Context, args []string) error {

@@ -27,11 +27,14 @@ function startRefresh(el) {
   setTimeout(tick, seconds * 1000);
 }
 
-// A box that scrolls (a wide table at phone width, a long <pre>) must be
-// reachable by keyboard to be scrolled without a mouse (WCAG 2.1.1): it
-// gets tabindex=0 while it overflows, and loses it when it fits again.
+// A box that scrolls (a wide table at phone width) must be reachable by
+// keyboard to be scrolled without a mouse (WCAG 2.1.1): a table's wrapper
+// gets tabindex=0 while it overflows, and loses it when it fits again, so
+// that tables that fit are no tab stop. Every <pre> has tabindex=0 in the
+// markup instead: whether text overflows depends on fonts and on <details>
+// being opened, which fire no resize.
 function focusableScrollers() {
-  document.querySelectorAll(".table-wrap, pre").forEach((el) => {
+  document.querySelectorAll(".table-wrap").forEach((el) => {
     const scrolls = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
     if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
     if (!scrolls && el.getAttribute("tabindex") === "0") el.removeAttribute("tabindex");

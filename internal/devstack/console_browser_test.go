@@ -266,6 +266,10 @@ func (b *consoleBrowser) setViewport(t *testing.T, vp viewport) {
 		opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
 	inTab(t, b, chromedp.EmulateViewport(vp.width, vp.height, opts...))
+	// The page's resize handlers run at the next frames, before anyone
+	// could press a key; checked sooner, a table at phone width would be
+	// seen before it became a tab stop.
+	evalJS[bool](t, b, `new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`)
 }
 
 // check holds the page in the tab to the console's rules at both widths:

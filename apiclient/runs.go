@@ -78,6 +78,16 @@ type StepLog struct {
 	Inputs      json.RawMessage `json:"inputs,omitempty"`
 	Output      json.RawMessage `json:"output,omitempty"`
 	Error       string          `json:"error,omitempty"`
+	// Attempts is the number of the latest attempt of the step's call,
+	// made or being made (0: the step makes no call); MaximumAttempts its
+	// policy's bound (0: none but its expiration, or a local activity).
+	Attempts        int `json:"attempts,omitempty"`
+	MaximumAttempts int `json:"maximumAttempts,omitempty"`
+	// LastFailure is why the latest failed attempt failed.
+	LastFailure string `json:"lastFailure,omitempty"`
+	// NextAttemptAt is when a call in retry backoff makes its next
+	// attempt, while the run is open.
+	NextAttemptAt string `json:"nextAttemptAt,omitempty"`
 }
 
 // RunError is one runtime error of a run (8x8's workflowErrors).

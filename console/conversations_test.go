@@ -99,7 +99,7 @@ func TestConversationPages(t *testing.T) {
 			[]string{c.ada, "sms:6591234567", "msisdn", `"plan": "gold"`, `href="/console/conversations/` + c.adaConv + `"`},
 			[]string{c.bobConv}},
 		{"a user without a state", "/console/conversations/users/" + c.bob,
-			[]string{c.bob, "<pre>{}</pre>", `href="/console/conversations/` + c.bobConv + `"`},
+			[]string{c.bob, `<pre tabindex="0">{}</pre>`, `href="/console/conversations/` + c.bobConv + `"`},
 			[]string{c.adaConv}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -98,6 +98,39 @@ type stepLog struct {
 	Inputs      any    `json:"inputs"`
 	Output      any    `json:"output"`
 	Error       string `json:"error"`
+	// The step's call's attempts, from the run's history.
+	Attempts        int    `json:"attempts"`
+	MaximumAttempts int    `json:"maximumAttempts"`
+	LastFailure     string `json:"lastFailure"`
+	NextAttemptAt   string `json:"nextAttemptAt"`
+}
+
+// Retried reports whether the step's call has a story beyond its first
+// try to show: more attempts, a failure, or a next attempt.
+func (l stepLog) Retried() bool {
+	return l.Attempts > 1 || l.LastFailure != "" || l.NextAttemptAt != ""
+}
+
+// AttemptText says which attempt the call is on or ended on, against its
+// bound: "succeeded on attempt 3 of 15", "attempt 2 of 15 failed".
+func (l stepLog) AttemptText() string {
+	of := ""
+	if l.MaximumAttempts > 0 {
+		of = " of " + strconv.Itoa(l.MaximumAttempts)
+	}
+	n := strconv.Itoa(l.Attempts) + of
+	switch {
+	case l.NextAttemptAt != "":
+		return "Attempt " + n + " failed"
+	case l.Status == "Complete":
+		return "Succeeded on attempt " + n
+	case l.Status == "Failed":
+		return "Failed on attempt " + n
+	case l.CompletedAt == "":
+		return "Attempt " + n + " running"
+	default:
+		return "Ended on attempt " + n
+	}
 }
 
 // Duration is how long the step took, "" while it is open.

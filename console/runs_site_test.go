@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/mock"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -68,11 +70,22 @@ func expectList(temporal *mocks.Client, execs ...*workflowpb.WorkflowExecutionIn
 }
 
 // expectRun makes Temporal describe info whenever asked, and answer the
-// open run's state query with state.
+// open run's state query with state; its history has no call.
 func expectRun(t *testing.T, temporal *mocks.Client, info *workflowpb.WorkflowExecutionInfo, state runs.RunState) {
+	expectRunCalls(t, temporal, info, state, nil, nil)
+}
+
+// expectRunCalls is expectRun whose history holds events, and whose
+// description lists pending activities.
+func expectRunCalls(t *testing.T, temporal *mocks.Client, info *workflowpb.WorkflowExecutionInfo, state runs.RunState,
+	events []*historypb.HistoryEvent, pending []*workflowpb.PendingActivityInfo) {
 	exec := info.GetExecution()
 	temporal.On("DescribeWorkflowExecution", mock.Anything, exec.GetWorkflowId(), "").
-		Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil).Maybe()
+		Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info, PendingActivities: pending}, nil).Maybe()
+	temporal.On("GetWorkflowHistory", mock.Anything, exec.GetWorkflowId(), exec.GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).
+		Return(func(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
+			return &historyEvents{events: events}
+		}).Maybe()
 	value := &mocks.Value{}
 	value.Test(t)
 	value.On("Get", mock.Anything).Return(func(ptr any) error {
@@ -80,4 +93,15 @@ func expectRun(t *testing.T, temporal *mocks.Client, info *workflowpb.WorkflowEx
 		return json.Unmarshal(b, ptr)
 	}).Maybe()
 	temporal.On("QueryWorkflow", mock.Anything, exec.GetWorkflowId(), exec.GetRunId(), runs.StateQuery).Return(value, nil).Maybe()
+}
+
+// historyEvents pages through a run's history as Temporal's client does.
+type historyEvents struct{ events []*historypb.HistoryEvent }
+
+func (h *historyEvents) HasNext() bool { return len(h.events) > 0 }
+
+func (h *historyEvents) Next() (*historypb.HistoryEvent, error) {
+	ev := h.events[0]
+	h.events = h.events[1:]
+	return ev, nil
 }

@@ -11,11 +11,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	historypb "go.temporal.io/api/history/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/junction-run/junction/runs"
 )
@@ -138,7 +144,14 @@ var runState = runs.RunState{
 // run is open, asks to be refreshed.
 func TestRunPage(t *testing.T) {
 	s, temporal, defID := runSite(t)
-	expectRun(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), runState)
+	// lookup's call succeeded on its third attempt; notify's failed twice,
+	// its policy's bound.
+	history := []*historypb.HistoryEvent{
+		scheduledCall(t, 5, "1", runs.StepSummary("l1", "HttpRequest"), 15), startedCall(5, 3, "dial tcp: connection refused"),
+		scheduledCall(t, 9, "2", runs.StepSummary("l2", "HttpRequest"), 2), startedCall(9, 2, "HTTP request failed: 502 Bad Gateway"),
+		failedCall(9, "HTTP request failed: 503 Service Unavailable"),
+	}
+	expectRunCalls(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), runState, history, nil)
 	s.signIn(s.admin)
 
 	res := s.do(http.MethodGet, "/console/definitions/"+defID+"/runs/order-1", nil)
@@ -153,12 +166,16 @@ func TestRunPage(t *testing.T) {
 		`<strong>lookup</strong> <span class="muted mono">HttpRequest</span>`,
 		`<span class="badge badge-completed">Complete</span>`,
 		"took 1.5s",
-		`<details><summary>Inputs</summary><pre>{
+		`<details><summary>Inputs</summary><pre tabindex="0">{
   &#34;url&#34;: &#34;https://shop.example.com/orders/1001&#34;
 }</pre></details>`,
 		`<details><summary>Output</summary>`,
+		`<p class="attempts">Succeeded on attempt 3 of 15</p>`,
+		`<details><summary>Why the last failed attempt failed</summary><pre class="step-error" tabindex="0">dial tcp: connection refused</pre></details>`,
 		`<span class="badge badge-failed">Failed</span>`,
-		`<pre class="step-error">step notify: HTTP request failed: 503 Service Unavailable</pre>`,
+		`<p class="attempts">Failed on attempt 2 of 2</p>`,
+		`<pre class="step-error" tabindex="0">HTTP request failed: 503 Service Unavailable</pre>`,
+		`<pre class="step-error" tabindex="0">step notify: HTTP request failed: 503 Service Unavailable</pre>`,
 		`<span class="badge badge-waiting">Waiting (sleeping)</span>`,
 		"in progress",
 		`&#34;order&#34;: 1001`,
@@ -171,13 +188,54 @@ func TestRunPage(t *testing.T) {
 			t.Errorf("the run page lacks %s", want)
 		}
 	}
-	// The failed step is listed again among the run's errors.
-	if strings.Count(page, "503 Service Unavailable") != 2 {
+	// The failed step is listed again among the run's errors (and its
+	// last attempt's failure once more).
+	if strings.Count(page, "step notify: HTTP request failed: 503 Service Unavailable") != 2 {
 		t.Errorf("the failed step's error is not in the run's errors:\n%s", page)
 	}
 	timeline := page[strings.Index(page, `<ol class="timeline">`):]
 	if lookup, notify := strings.Index(timeline, "<strong>lookup</strong>"), strings.Index(timeline, "<strong>notify</strong>"); lookup < 0 || notify < lookup {
 		t.Error("the steps are out of order")
+	}
+}
+
+// A step whose call waits out its retry backoff says which attempt
+// failed, why, and when the next one is made; a Wait step makes no call
+// and says nothing of attempts.
+func TestRunPageCallInBackoff(t *testing.T) {
+	s, temporal, defID := runSite(t)
+	state := runs.RunState{Data: runState.Data, Log: []runs.StepLog{
+		{ID: "notify#1", StepName: "notify", StepType: "HttpRequest", StartedAt: started, Status: runs.StepRunning},
+	}}
+	history := []*historypb.HistoryEvent{scheduledCall(t, 5, "1", runs.StepSummary("notify#1", "HttpRequest"), 15)}
+	next := started.Add(42 * time.Second)
+	pending := []*workflowpb.PendingActivityInfo{{ActivityId: "1", Attempt: 3, MaximumAttempts: 15, State: enumspb.PENDING_ACTIVITY_STATE_SCHEDULED,
+		LastFailure: &failurepb.Failure{Message: "HTTP request failed: 429 Too Many Requests"}, NextAttemptScheduleTime: timestamppb.New(next)}}
+	expectRunCalls(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), state, history, pending)
+	s.signIn(s.reader)
+
+	page := readAll(t, s.do(http.MethodGet, "/console/definitions/"+defID+"/runs/order-1", nil))
+	for _, want := range []string{
+		`<p class="attempts">Attempt 2 of 15 failed; next attempt 2026-07-01 09:00:42 UTC</p>`,
+		`<pre class="step-error" tabindex="0">HTTP request failed: 429 Too Many Requests</pre>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the run page lacks %s:\n%s", want, page)
+		}
+	}
+	// The API answers the same, for scripts.
+	var run struct {
+		Logs []struct {
+			Attempts        int    `json:"attempts"`
+			MaximumAttempts int    `json:"maximumAttempts"`
+			LastFailure     string `json:"lastFailure"`
+			NextAttemptAt   string `json:"nextAttemptAt"`
+		} `json:"logs"`
+	}
+	s.api(s.reader, http.MethodGet, "/api/v1/accounts/acme/definitions/"+defID+"/workflows/order-1?includeLogs=true", nil, &run)
+	if len(run.Logs) != 1 || run.Logs[0].Attempts != 2 || run.Logs[0].MaximumAttempts != 15 ||
+		run.Logs[0].LastFailure != "HTTP request failed: 429 Too Many Requests" || run.Logs[0].NextAttemptAt != "2026-07-01T09:00:42.00Z" {
+		t.Errorf("the API's log: %+v", run.Logs)
 	}
 }
 
@@ -246,4 +304,31 @@ func TestUnknownRunPage(t *testing.T) {
 	if page := readAll(t, res); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "Workflow nothing not found.") {
 		t.Errorf("%d\n%s", res.StatusCode, page)
 	}
+}
+
+// scheduledCall is a step's activity scheduled in a run's history, its
+// summary naming the step's log entry.
+func scheduledCall(t *testing.T, id int64, activityID, summary string, maxAttempts int32) *historypb.HistoryEvent {
+	t.Helper()
+	p, err := converter.GetDefaultDataConverter().ToPayload(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &historypb.HistoryEvent{EventId: id, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, UserMetadata: &sdkpb.UserMetadata{Summary: p},
+		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
+			ActivityId: activityID, RetryPolicy: &commonpb.RetryPolicy{MaximumAttempts: maxAttempts}}}}
+}
+
+// startedCall is the started event Temporal writes once an attempt ends:
+// which attempt, and why the one before it failed.
+func startedCall(scheduledID int64, attempt int32, lastFailure string) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+		Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{
+			ScheduledEventId: scheduledID, Attempt: attempt, LastFailure: &failurepb.Failure{Message: lastFailure}}}}
+}
+
+func failedCall(scheduledID int64, failure string) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+		Attributes: &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{
+			ScheduledEventId: scheduledID, Failure: &failurepb.Failure{Message: failure}}}}
 }

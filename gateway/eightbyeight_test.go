@@ -171,6 +171,7 @@ func TestEightByEightDocument(t *testing.T) {
 			Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil).Twice()
 		e.temporal.On("QueryWorkflow", mock.Anything, mock.Anything, mock.Anything, runs.StateQuery).Return(stateOf(t, state), nil).Twice()
 		call("GET", def+"/workflows/order-2", nil)
+		expectHistory(e, runs.RunWorkflowID(acme, defID, "order-2"), retriedCall(t, runs.StepSummary(state.Log[0].ID, "HttpRequest"), 3, "HTTP 503")...)
 		call("GET", def+"/workflows/order-2?includeLogs=true", nil)
 	}
 	e.temporal.On("DescribeWorkflowExecution", mock.Anything, runs.RunWorkflowID(acme, defID, "order-2"), "").

@@ -48,6 +48,14 @@ type runLog struct {
 	Inputs      any    `json:"inputs,omitempty"`
 	Output      any    `json:"output,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Attempts and what follows come from the run's history
+	// (manage.StepLog): the step's call's latest attempt, its policy's
+	// bound, why the latest failed attempt failed, and when a call in
+	// backoff is tried next.
+	Attempts        int    `json:"attempts,omitempty"`
+	MaximumAttempts int    `json:"maximumAttempts,omitempty"`
+	LastFailure     string `json:"lastFailure,omitempty"`
+	NextAttemptAt   string `json:"nextAttemptAt,omitempty"`
 }
 
 // runError is 8x8's workflowErrors item.
@@ -79,7 +87,8 @@ func (g *Gateway) viewRun(r manage.Run) runInstance {
 		out.Logs = make([]runLog, 0, len(r.Logs))
 		for _, l := range r.Logs {
 			out.Logs = append(out.Logs, runLog{ID: l.ID, StepName: l.StepName, StepType: l.StepType, Status: l.Status, Error: l.Error,
-				StartedAt: formatTime(l.StartedAt), CompletedAt: formatTime(l.CompletedAt), Inputs: l.Inputs, Output: l.Output})
+				StartedAt: formatTime(l.StartedAt), CompletedAt: formatTime(l.CompletedAt), Inputs: l.Inputs, Output: l.Output,
+				Attempts: l.Attempts, MaximumAttempts: l.MaximumAttempts, LastFailure: l.LastFailure, NextAttemptAt: formatTime(l.NextAttemptAt)})
 		}
 	}
 	return out

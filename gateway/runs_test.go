@@ -10,13 +10,16 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/junction-run/junction/runs"
@@ -142,6 +145,40 @@ func stateOf(t *testing.T, state runs.RunState) *mocks.Value {
 	return v
 }
 
+// expectHistory makes the run's history, read once, hold events.
+func expectHistory(e *env, workflowID string, events ...*historypb.HistoryEvent) {
+	e.temporal.On("GetWorkflowHistory", mock.Anything, workflowID, mock.Anything, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).
+		Return(func(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
+			return &historyEvents{events: events}
+		}).Once()
+}
+
+// historyEvents pages through a run's history as Temporal's client does.
+type historyEvents struct{ events []*historypb.HistoryEvent }
+
+func (h *historyEvents) HasNext() bool { return len(h.events) > 0 }
+
+func (h *historyEvents) Next() (*historypb.HistoryEvent, error) {
+	ev := h.events[0]
+	h.events = h.events[1:]
+	return ev, nil
+}
+
+// retriedCall is a step's activity (policy: 15 attempts) scheduled and
+// started on attempt, after lastFailure.
+func retriedCall(t *testing.T, summary string, attempt int32, lastFailure string) []*historypb.HistoryEvent {
+	t.Helper()
+	p, err := converter.GetDefaultDataConverter().ToPayload(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*historypb.HistoryEvent{{EventId: 5, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, UserMetadata: &sdkpb.UserMetadata{Summary: p},
+		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
+			ActivityId: "1", RetryPolicy: &commonpb.RetryPolicy{MaximumAttempts: 15}}}}, {EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+		Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{
+			ScheduledEventId: 5, Attempt: attempt, LastFailure: &failurepb.Failure{Message: lastFailure}}}}}
+}
+
 // TestGetRun: one run with its context and step log, read from the run.
 func TestGetRun(t *testing.T) {
 	e := newEnv(t)
@@ -163,6 +200,8 @@ func TestGetRun(t *testing.T) {
 	t.Run("open, with logs", func(t *testing.T) {
 		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 		e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(stateOf(t, state), nil).Once()
+		// lookup's call took two attempts.
+		expectHistory(e, id, retriedCall(t, runs.StepSummary("l1", "HttpRequest"), 2, "HTTP 502")...)
 		resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows/order-1?includeLogs=true", e.reader, nil)
 		var got map[string]any
 		resp.decode(t, &got)
@@ -173,14 +212,18 @@ func TestGetRun(t *testing.T) {
 		if _, has := got["completedAt"]; has {
 			t.Errorf("an open run has completedAt: %s", resp.body)
 		}
-		if open := logs[1].(map[string]any); open["status"] != "Running" || open["completedAt"] != nil {
+		if open := logs[1].(map[string]any); open["status"] != "Running" || open["completedAt"] != nil || open["attempts"] != nil {
 			t.Errorf("open step %v", open)
+		}
+		if done := logs[0].(map[string]any); done["attempts"] != 2.0 || done["maximumAttempts"] != 15.0 || done["lastFailure"] != "HTTP 502" || done["nextAttemptAt"] != nil {
+			t.Errorf("retried step %v", done)
 		}
 	})
 
 	t.Run("terminated in the middle of a step", func(t *testing.T) {
 		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, started, closed))
 		e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(stateOf(t, state), nil).Once()
+		expectHistory(e, id)
 		resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows/order-1?includeLogs=true", e.reader, nil)
 		var got struct {
 			Status, CompletedAt string

@@ -71,9 +71,10 @@ type Run struct {
 	// DefinitionName is the name of the definition version the run
 	// executes; only the account's list (ListAccount) fills it in.
 	DefinitionName string
-	// Logs, when asked for, are the steps run so far. A step left open by a
-	// run that ended is Cancelled, completed when the run closed.
-	Logs []runs.StepLog
+	// Logs, when asked for, are the steps run so far, with their calls'
+	// attempts. A step left open by a run that ended is Cancelled,
+	// completed when the run closed.
+	Logs []StepLog
 
 	TemporalWorkflowID string
 	RunID              string
@@ -181,11 +182,15 @@ func (r *Runs) List(ctx context.Context, accountID, definitionID string, version
 
 // Get returns one run of a definition, with its context and, with logs, its
 // step log.
+//
+// The log reads the run's history once more, for each call's attempts
+// (stepCalls).
 func (r *Runs) Get(ctx context.Context, accountID, definitionID, workflowID string, logs bool) (Run, error) {
-	info, err := r.find(ctx, accountID, definitionID, workflowID)
+	desc, err := r.find(ctx, accountID, definitionID, workflowID)
 	if err != nil {
 		return Run{}, err
 	}
+	info := desc.GetWorkflowExecutionInfo()
 	run := r.fromInfo(info)
 	state, ok := r.state(ctx, info)
 	if !ok {
@@ -193,14 +198,16 @@ func (r *Runs) Get(ctx context.Context, accountID, definitionID, workflowID stri
 	}
 	run.Data = state.Data
 	if logs {
-		run.Logs = make([]runs.StepLog, 0, len(state.Log))
+		open := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+		log := make([]runs.StepLog, 0, len(state.Log))
 		for _, l := range state.Log {
-			if l.CompletedAt.IsZero() && info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			if l.CompletedAt.IsZero() && !open {
 				l.Status = StepCancelled
 				l.CompletedAt = closeTime(info)
 			}
-			run.Logs = append(run.Logs, l)
+			log = append(log, l)
 		}
+		run.Logs = withAttempts(log, r.stepCalls(ctx, info, desc.GetPendingActivities()), open)
 	}
 	return run, nil
 }
@@ -214,10 +221,11 @@ func (r *Runs) Control(ctx context.Context, accountID, definitionID, workflowID,
 	if !ok {
 		return &Error{What: "The action must be suspend, resume or terminate.", Err: store.ErrInvalid}
 	}
-	info, err := r.find(ctx, accountID, definitionID, workflowID)
+	desc, err := r.find(ctx, accountID, definitionID, workflowID)
 	if err != nil {
 		return err
 	}
+	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return &Error{What: "The workflow is " + string(status(info.GetStatus(), "")) + "; it cannot be " + past + ".", Err: store.ErrConflict}
 	}
@@ -249,10 +257,11 @@ func (r *Runs) Control(ctx context.Context, accountID, definitionID, workflowID,
 // Errors lists what went wrong in a run: every failed step, and how the run
 // ended when it failed or was terminated.
 func (r *Runs) Errors(ctx context.Context, accountID, definitionID, workflowID string) ([]RunError, error) {
-	info, err := r.find(ctx, accountID, definitionID, workflowID)
+	desc, err := r.find(ctx, accountID, definitionID, workflowID)
 	if err != nil {
 		return nil, err
 	}
+	info := desc.GetWorkflowExecutionInfo()
 	id := eventPart(info.GetExecution().GetWorkflowId())
 	out := []RunError{}
 	lastStep := ""
@@ -287,8 +296,8 @@ func (r *Runs) Count(ctx context.Context, accountID string, from, to time.Time) 
 	return resp.GetCount(), nil
 }
 
-// find resolves a definition's run, named by the event part of its id.
-func (r *Runs) find(ctx context.Context, accountID, definitionID, workflowID string) (*workflowpb.WorkflowExecutionInfo, error) {
+// find describes a definition's run, named by the event part of its id.
+func (r *Runs) find(ctx context.Context, accountID, definitionID, workflowID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	if _, err := requireDefinition(ctx, r.definitions, accountID, definitionID, 0); err != nil {
 		return nil, err
 	}
@@ -299,7 +308,7 @@ func (r *Runs) find(ctx context.Context, accountID, definitionID, workflowID str
 	case err != nil:
 		return nil, failed(err, "Could not read the run")
 	}
-	return desc.GetWorkflowExecutionInfo(), nil
+	return desc, nil
 }
 
 // closeReason reads why a run ended from its close event.

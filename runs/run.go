@@ -2,6 +2,7 @@ package runs
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -144,6 +145,41 @@ type StepLog struct {
 	Inputs      any       `json:"inputs,omitempty"`
 	Output      any       `json:"output,omitempty"`
 	Error       string    `json:"error,omitempty"`
+}
+
+// summaryTypeOpen ends the head of a step's activity summary: the log
+// entry id before it, the step's type after it.
+const summaryTypeOpen = " ("
+
+// StepSummary is what the Temporal UI shows of a step's activity or local
+// activity: the id of the step's log entry (StepLog.ID, the step id and its
+// execution number) and the step's type, "notify#3 (HttpRequest)"; the
+// workflow adds the item inside a ForEach. Naming the log entry lets support
+// staff find the call of a log line, and lets the management API give each
+// line its attempts (StepSummaryHeads). Summaries are user metadata: a
+// replay does not compare them.
+func StepSummary(logID, stepType string) string {
+	return logID + summaryTypeOpen + stepType + ")"
+}
+
+// StepSummaryHeads yields what a step's summary may begin with, shortest
+// first: every prefix that ends before " (". Step ids are free text, so
+// the reader tries each against the log entry ids of the run (or, for
+// summaries written before they named log entries, its step ids).
+func StepSummaryHeads(summary string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := 0; ; {
+			j := strings.Index(summary[i:], summaryTypeOpen)
+			if j < 0 {
+				return
+			}
+			i += j
+			if !yield(summary[:i]) {
+				return
+			}
+			i++
+		}
+	}
 }
 
 // Reply is ReplySignal's argument: an inbound message for a run waiting in a

@@ -112,12 +112,19 @@ type loopIndex struct {
 	index int
 }
 
-// stepSummary is what the Temporal UI shows of a step's activity: the
-// step, its type, and in a ForEach the item's index (the innermost
-// loop's), so that a loop's hundred calls read apart. Summaries are user
-// metadata: a replay does not compare them, so changing them is safe.
+// logEntryKey holds, in a step's context, the id of the step's log entry,
+// which its activities' summaries name.
+type logEntryKey struct{}
+
+// stepSummary is what the Temporal UI shows of a step's activity
+// (runs.StepSummary: its log entry and type), and in a ForEach the item's
+// index (the innermost loop's), so that a loop's hundred calls read apart.
 func stepSummary(ctx workflow.Context, step definition.Step) string {
-	s := step.ID + " (" + step.StepType + ")"
+	logID, ok := ctx.Value(logEntryKey{}).(string)
+	if !ok {
+		logID = step.ID
+	}
+	s := runs.StepSummary(logID, step.StepType)
 	if loop, ok := ctx.Value(loopIndexKey{}).(loopIndex); ok {
 		s += fmt.Sprintf(", item %d of %s", loop.index, loop.step)
 	}

@@ -381,6 +381,9 @@ func (r *run) step(ctx workflow.Context, id string, sc *scope) ([]string, error)
 		r.topLogID = logID
 	}
 
+	// The step's activities name its log entry in their summaries; a
+	// context value issues no command, so replays are unaffected.
+	ctx = workflow.WithValue(ctx, logEntryKey{}, logID)
 	result, inputs, err := r.execute(ctx, step, sc, logID)
 	if workflow.IsContinueAsNewError(err) {
 		return nil, err // a loop handing over to the next run: not a failure

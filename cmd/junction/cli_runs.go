@@ -128,9 +128,9 @@ func cliRunsCommand() *cli.Command {
 						fmt.Fprintf(c.App.Writer, "history %s\n", inst.HistoryURL)
 					}
 					fmt.Fprintln(c.App.Writer)
-					t := newCLITable(c.App.Writer, "STEP", "TYPE", "STATUS", "STARTED", "COMPLETED", "ERROR")
+					t := newCLITable(c.App.Writer, "STEP", "TYPE", "STATUS", "ATTEMPTS", "STARTED", "COMPLETED", "ERROR")
 					for _, l := range inst.Logs {
-						t.row(l.StepName, l.StepType, l.Status, cliTime(l.StartedAt), cliTime(l.CompletedAt), cliTruncate(cliCell(l.Error), 80))
+						t.row(l.StepName, l.StepType, l.Status, cliAttempts(l), cliTime(l.StartedAt), cliTime(l.CompletedAt), cliTruncate(cliCell(l.Error), 80))
 					}
 					return t.flush()
 				}),
@@ -258,4 +258,21 @@ func cliRunTarget(c *cli.Context) (*apiclient.Client, cliSettings, cliRunRef, er
 		return nil, s, cliRunRef{}, fmt.Errorf("run %s is in account %s, but the CLI is using account %s (--account)", args[0], run.account, s.Account)
 	}
 	return client, s, run, nil
+}
+
+// cliAttempts is a step's call's latest attempt against its bound, "3/15",
+// with the time of the next one while it waits out its backoff; "-" for a
+// step that makes no call.
+func cliAttempts(l apiclient.StepLog) string {
+	if l.Attempts == 0 {
+		return "-"
+	}
+	s := strconv.Itoa(l.Attempts)
+	if l.MaximumAttempts > 0 {
+		s += "/" + strconv.Itoa(l.MaximumAttempts)
+	}
+	if l.NextAttemptAt != "" {
+		s += ", next " + cliTime(l.NextAttemptAt)
+	}
+	return s
 }

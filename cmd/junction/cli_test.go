@@ -120,9 +120,9 @@ const cliRunJSON = `{"workflowId":"order-1001","data":{"accountId":"acme","trigg
   "definitionId":"` + cliDefID + `","version":3,"status":"Terminated","startedAt":"2026-11-24T07:41:06.22Z","completedAt":"2026-11-24T07:45:10.00Z",
   "logs":[
     {"id":"l1","stepName":"lookup","stepType":"HttpRequest","startedAt":"2026-11-24T07:41:06.30Z","completedAt":"2026-11-24T07:41:06.90Z","status":"Complete",
-     "inputs":{"url":"http://127.0.0.1:9000/customers/7"},"output":{"responseCode":200}},
+     "inputs":{"url":"http://127.0.0.1:9000/customers/7"},"output":{"responseCode":200},"attempts":1,"maximumAttempts":15},
     {"id":"l2","stepName":"post","stepType":"HttpRequest","startedAt":"2026-11-24T07:41:07.00Z","completedAt":"2026-11-24T07:45:10.00Z","status":"Failed",
-     "inputs":{"url":"http://127.0.0.1:9000/orders"},"error":"HTTP 503 from http://127.0.0.1:9000/orders after 5 attempts:\n\tservice unavailable, the warehouse is down for maintenance until further notice"}],
+     "inputs":{"url":"http://127.0.0.1:9000/orders"},"attempts":5,"maximumAttempts":5,"lastFailure":"HTTP 503 from http://127.0.0.1:9000/orders","error":"HTTP 503 from http://127.0.0.1:9000/orders after 5 attempts:\n\tservice unavailable, the warehouse is down for maintenance until further notice"}],
   "temporalWorkflowId":"acme/` + cliDefID + `/order-1001","runId":"r-1","temporalStatus":"FAILED"}`
 
 // cliUpgradeReport is a dry run's answer, for TestCLICommands.

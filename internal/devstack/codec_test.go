@@ -50,6 +50,11 @@ func TestEncryptedPayloads(t *testing.T) {
 	if run.Status != http.StatusOK || !strings.Contains(string(run.Body), plaintext) {
 		t.Fatalf("the gateway reads the run: %d %s", run.Status, run.Body)
 	}
+	// The step's attempts come from its call's summary, which is
+	// encrypted too.
+	if logs := runLogs(t, s, "acme", res.Runs[0].DefinitionID, res.Runs[0].WorkflowID); len(logs) != 1 || logs[0].Attempts != 1 {
+		t.Errorf("the run's log %+v, want create_order's call on attempt 1", logs)
+	}
 
 	// A client without the codec sees ciphertext only.
 	raw, err := client.Dial(client.Options{HostPort: s.Temporal.FrontendAddress, Namespace: "default"})

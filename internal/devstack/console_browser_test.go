@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +88,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	t.Run("definition page: the graph of its steps", func(t *testing.T) { b.definitionGraph(t, definitionID) })
 	t.Run("test run watched to completion", func(t *testing.T) { b.testRun(t, definitionID, sk) })
+	t.Run("a retried step's attempts on its run's page", func(t *testing.T) { b.retriedRun(t, s) })
 	t.Run("connection created from its form and tested", func(t *testing.T) { b.createConnection(t, s) })
 	t.Run("a delivery's attempts", func(t *testing.T) { b.deliveryAttempts(t, s) })
 
@@ -566,9 +569,21 @@ func (b *consoleBrowser) definitionGraph(t *testing.T, id string) {
 // payload; the browser lands on the run's page, which shows it completed
 // (it refreshes itself while the run goes on), and the run did its step.
 func (b *consoleBrowser) testRun(t *testing.T, id string, sk *sink) {
+	before := len(sk.received())
+	b.runToCompletion(t, id)
+	if got := len(sk.received()); got != before+1 {
+		t.Errorf("the warehouse received %d orders from the test run, want 1", got-before)
+	}
+	b.check(t, "run", false)
+}
+
+// runToCompletion starts a test run of definition id from its page, with
+// an order for payload, and waits on the run's page until it shows the
+// run complete.
+func (b *consoleBrowser) runToCompletion(t *testing.T, id string) {
+	t.Helper()
 	b.signIn(t)
 	b.open(t, "/console/definitions/"+id)
-	before := len(sk.received())
 	const field = `textarea[name="payload"]`
 	b.setField(t, field, orderPayload)
 	b.submit(t, field, "Run")
@@ -577,10 +592,27 @@ func (b *consoleBrowser) testRun(t *testing.T, id string, sk *sink) {
 	// "Complete".
 	b.waitFor(t, "the run shown complete", `[...document.querySelectorAll("main dd .badge, main [data-status]")]
 	  .some((e) => /^completed?$/i.test(e.dataset.status || e.innerText.trim()))`, 2*time.Minute)
-	if got := len(sk.received()); got != before+1 {
-		t.Errorf("the warehouse received %d orders from the test run, want 1", got-before)
+}
+
+// retriedRun: a step whose warehouse answered 503 before its 200 says on
+// the run's page which attempt succeeded.
+func (b *consoleBrowser) retriedRun(t *testing.T, s *devstack.Stack) {
+	var calls atomic.Int32
+	warehouse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Error(w, `{"error":"warming up"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"warehouseOrderId":"WH-7"}`)
+	}))
+	t.Cleanup(warehouse.Close)
+	id := createDefinition(t, s, devstack.DevAccountID, orderDefinition(warehouse.URL, "disabled"))["id"].(string)
+	b.runToCompletion(t, id)
+	if text := evalJS[string](t, b, `[...document.querySelectorAll("main .attempts")].map((e) => e.innerText).join("; ")`); !strings.Contains(text, "Succeeded on attempt 2") {
+		t.Errorf("the run's page says %q of the step's attempts, want it succeeded on attempt 2", text)
 	}
-	b.check(t, "run", false)
+	b.check(t, "run-retried", false)
 }
 
 // createConnection: the form generated from an app's manifest creates a

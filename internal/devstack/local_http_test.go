@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,6 +140,12 @@ func TestLocalHTTPStepRetriesDurably(t *testing.T) {
 	}
 	if wait := got[2].Sub(got[1]); wait < 12*time.Second {
 		t.Errorf("third call %s after the 429, want at least its Retry-After of 12 s", wait)
+	}
+	// The API reads the attempts from the local activity's markers: the
+	// third succeeded, after the 429 that waited on a timer.
+	logs := runLogs(t, s, "acme", res.Runs[0].DefinitionID, res.Runs[0].WorkflowID)
+	if len(logs) != 1 || logs[0].Attempts != 3 || !strings.Contains(logs[0].LastFailure, "429") || logs[0].NextAttemptAt != "" {
+		t.Errorf("the run's log %+v, want create_order succeeded on attempt 3 after a 429", logs)
 	}
 	counts := eventCounts(t, s, res.Runs[0].TemporalWorkflowID, "")
 	if counts[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] != 0 || counts[enumspb.EVENT_TYPE_MARKER_RECORDED] == 0 ||

@@ -66,13 +66,21 @@ func TestStepRetriesAndErrorRoutes(t *testing.T) {
 	   "outputs":{"route":"backup","code":"{{step.responseCode}}"}},
 	  {"id":"done","stepType":"SetVariables","inputs":{"route":"primary"}}]`)
 
+	define("slow", `[{"id":"notify","stepType":"HttpRequest","inputs":{"url":"`+partner.URL+`/down","method":"POST"},
+	   "retry":{"initialInterval":"00:01:00","maximumAttempts":3}}]`)
+
+	// logsOf reads the last started run's step log through the API, as
+	// the console does.
+	var logsOf func() []stepAttempts
 	start := func(kind string) (string, string) {
 		t.Helper()
 		res := trigger(t, s, "acme", `{"kind":"`+kind+`","n":1}`, nil)
 		if len(res.Runs) != 1 {
 			t.Fatalf("%s: trigger started %+v, want one run", kind, res.Runs)
 		}
-		return res.Runs[0].TemporalWorkflowID, res.Runs[0].RunID
+		run := res.Runs[0]
+		logsOf = func() []stepAttempts { return runLogs(t, s, "acme", run.DefinitionID, run.WorkflowID) }
+		return run.TemporalWorkflowID, run.RunID
 	}
 
 	t.Run("a 503 is retried by Temporal, then the 200 completes the step", func(t *testing.T) {
@@ -87,6 +95,10 @@ func TestStepRetriesAndErrorRoutes(t *testing.T) {
 			t.Errorf("activities %v, want one regular http.request", types)
 		}
 		recordHistory(t, s, "http_request_retried_503", id, runID)
+		logs := logsOf()
+		if len(logs) != 1 || logs[0].Attempts != 2 || logs[0].MaximumAttempts != 15 || !strings.Contains(logs[0].LastFailure, "503") || logs[0].NextAttemptAt != "" {
+			t.Errorf("the run's log %+v, want post succeeded on attempt 2 of 15 after a 503", logs)
+		}
 	})
 
 	t.Run("a 422 after a retried 503 fails the run without another attempt", func(t *testing.T) {
@@ -109,6 +121,10 @@ func TestStepRetriesAndErrorRoutes(t *testing.T) {
 			t.Errorf("history %v, want one failed activity and a failed run", counts)
 		}
 		recordHistory(t, s, "http_call_failed_422", id, runID)
+		logs := logsOf()
+		if len(logs) != 1 || logs[0].Status != "Failed" || logs[0].Attempts != 2 || !strings.Contains(logs[0].LastFailure, "422") {
+			t.Errorf("the run's log %+v, want book failed on attempt 2 with the 422", logs)
+		}
 	})
 
 	t.Run("the step's retry policy runs out and onError goes to the fallback", func(t *testing.T) {
@@ -123,5 +139,64 @@ func TestStepRetriesAndErrorRoutes(t *testing.T) {
 			t.Errorf("activities %v", types)
 		}
 		recordHistory(t, s, "http_request_retry_policy_on_error_goto", id, runID)
+		// primary ran out of its two attempts; backup made one; done, a
+		// SetVariables step, makes no call.
+		got := map[string]stepAttempts{}
+		for _, l := range logsOf() {
+			got[l.StepName] = l
+		}
+		if p := got["primary"]; p.Status != "Failed" || p.Attempts != 2 || p.MaximumAttempts != 2 || !strings.Contains(p.LastFailure, "503") {
+			t.Errorf("primary %+v, want failed on attempt 2 of 2 with the 503", p)
+		}
+		if b := got["backup"]; b.Attempts != 1 || b.LastFailure != "" {
+			t.Errorf("backup %+v, want one attempt, no failure", b)
+		}
+		if d, ok := got["done"]; ok && d.Attempts != 0 {
+			t.Errorf("done %+v: a SetVariables step makes no call", d)
+		}
 	})
+
+	t.Run("a call waiting out its backoff shows its attempt, its failure and its next attempt", func(t *testing.T) {
+		id, runID := start("slow")
+		before := time.Now()
+		var logs []stepAttempts
+		waitFor(t, "notify in backoff after its first attempt", time.Minute, func() bool {
+			logs = logsOf()
+			return len(logs) == 1 && logs[0].NextAttemptAt != ""
+		})
+		next, err := time.Parse(time.RFC3339Nano, logs[0].NextAttemptAt)
+		if err != nil || logs[0].Attempts != 1 || logs[0].MaximumAttempts != 3 || !strings.Contains(logs[0].LastFailure, "503") ||
+			next.Before(before.Add(50*time.Second)) || next.After(time.Now().Add(time.Minute)) {
+			t.Errorf("notify %+v (%v), want attempt 1 of 3 failed with a 503, the next about a minute on", logs[0], err)
+		}
+		if err := s.Client.TerminateWorkflow(ctx, id, runID, "test over"); err != nil {
+			t.Fatal(err)
+		}
+		// Once the run has ended there is no next attempt.
+		if logs = logsOf(); len(logs) != 1 || logs[0].NextAttemptAt != "" || logs[0].Attempts != 1 {
+			t.Errorf("after the run ended: %+v", logs)
+		}
+	})
+}
+
+// stepAttempts is a step of a run's log, as the API answers it with
+// includeLogs=true.
+type stepAttempts struct {
+	ID              string `json:"id"`
+	StepName        string `json:"stepName"`
+	Status          string `json:"status"`
+	Attempts        int    `json:"attempts"`
+	MaximumAttempts int    `json:"maximumAttempts"`
+	LastFailure     string `json:"lastFailure"`
+	NextAttemptAt   string `json:"nextAttemptAt"`
+}
+
+// runLogs reads a run's step log through the API.
+func runLogs(t *testing.T, s *devstack.Stack, account, definitionID, workflowID string) []stepAttempts {
+	t.Helper()
+	var run struct {
+		Logs []stepAttempts `json:"logs"`
+	}
+	call(t, http.MethodGet, s.GatewayURL+"/api/v1/accounts/"+account+"/definitions/"+definitionID+"/workflows/"+workflowID+"?includeLogs=true", nil, nil).decode(t, &run)
+	return run.Logs
 }

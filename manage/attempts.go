@@ -1,0 +1,222 @@
+package manage
+
+import (
+	"context"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	historypb "go.temporal.io/api/history/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+
+	"github.com/junction-run/junction/runs"
+)
+
+// StepLog is one entry of a run's step log, with what the run's history
+// says of its third-party call: how many attempts it took and why the
+// last one that failed did. A step that makes no call (a Wait, a
+// Transform), or whose call is in an earlier run of a continued chain,
+// has Attempts 0.
+type StepLog struct {
+	runs.StepLog
+	// Attempts is the number of the call's latest attempt, made or being
+	// made: 1 is the first try, more are retries under the step's retry
+	// policy. A call in backoff makes attempt Attempts+1 at NextAttemptAt.
+	Attempts int
+	// MaximumAttempts bounds Attempts (0: only the step's expiration
+	// bounds them, or the call is a local activity, whose history does not
+	// keep its policy).
+	MaximumAttempts int
+	// LastFailure is why the latest failed attempt failed, retried or not;
+	// "" when none has failed (or a local activity's retry inside one
+	// workflow task, which leaves no failure behind).
+	LastFailure string
+	// NextAttemptAt is when a call waiting out its retry backoff is tried
+	// again; zero otherwise.
+	NextAttemptAt time.Time
+}
+
+// localActivityMarker is the marker name the Go SDK records a local
+// activity's outcome under, and localActivityData the part of its "data"
+// detail that says which attempt that was and, for a failure, how long
+// until the next one.
+const localActivityMarker = "LocalActivity"
+
+type localActivityData struct {
+	Attempt int32
+	Backoff time.Duration
+}
+
+// stepCall is one step's call as its run's history tells it: an activity
+// (scheduled, started, closed, or pending in the description), or a local
+// activity's markers.
+type stepCall struct {
+	summary string
+	StepLog
+}
+
+// stepCalls reads a run's history once and returns its steps' calls in the
+// order they were scheduled, with pending activities' attempts from the
+// run's description. A history that cannot be read gives no calls: the
+// log answers without attempts rather than not at all.
+func (r *Runs) stepCalls(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, pending []*workflowpb.PendingActivityInfo) []*stepCall {
+	exec := info.GetExecution()
+	var calls []*stepCall
+	scheduled := map[int64]*stepCall{}
+	byActivityID := map[string]*stepCall{}
+	// retrying holds a local activity waiting for its next attempt, by
+	// summary: the next marker with that summary continues the same call.
+	retrying := map[string]*stepCall{}
+	iter := r.temporal.GetWorkflowHistory(ctx, exec.GetWorkflowId(), exec.GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return nil
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			a := ev.GetActivityTaskScheduledEventAttributes()
+			summary := r.summary(ev)
+			if summary == "" {
+				continue // not a step's call (the awaits' bookkeeping)
+			}
+			c := &stepCall{summary: summary}
+			c.Attempts = 1
+			c.MaximumAttempts = int(a.GetRetryPolicy().GetMaximumAttempts())
+			calls = append(calls, c)
+			scheduled[ev.GetEventId()] = c
+			byActivityID[a.GetActivityId()] = c
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			a := ev.GetActivityTaskStartedEventAttributes()
+			if c := scheduled[a.GetScheduledEventId()]; c != nil {
+				c.Attempts = int(a.GetAttempt())
+				if f := a.GetLastFailure(); f != nil {
+					c.LastFailure = r.failureMessage(f)
+				}
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+			a := ev.GetActivityTaskFailedEventAttributes()
+			if c := scheduled[a.GetScheduledEventId()]; c != nil {
+				c.LastFailure = r.failureMessage(a.GetFailure())
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+			a := ev.GetActivityTaskTimedOutEventAttributes()
+			if c := scheduled[a.GetScheduledEventId()]; c != nil {
+				c.LastFailure = r.failureMessage(a.GetFailure())
+			}
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			a := ev.GetMarkerRecordedEventAttributes()
+			summary := r.summary(ev)
+			if a.GetMarkerName() != localActivityMarker || summary == "" {
+				continue
+			}
+			var data localActivityData
+			if err := r.payloads.FromPayloads(a.GetDetails()["data"], &data); err != nil {
+				continue
+			}
+			c := retrying[summary]
+			if c == nil {
+				c = &stepCall{summary: summary}
+				calls = append(calls, c)
+			}
+			delete(retrying, summary)
+			c.Attempts, c.NextAttemptAt = int(data.Attempt), time.Time{}
+			if f := a.GetFailure(); f != nil {
+				c.LastFailure = r.failureMessage(f)
+				if data.Backoff > 0 {
+					// The SDK waits on a timer and tries again.
+					c.NextAttemptAt = ev.GetEventTime().AsTime().Add(data.Backoff)
+					retrying[summary] = c
+				}
+			}
+		}
+	}
+	for _, p := range pending {
+		c := byActivityID[p.GetActivityId()]
+		if c == nil {
+			continue
+		}
+		c.Attempts = int(p.GetAttempt())
+		c.MaximumAttempts = int(p.GetMaximumAttempts())
+		if f := p.GetLastFailure(); f != nil {
+			c.LastFailure = r.failureMessage(f)
+		}
+		if t := p.GetNextAttemptScheduleTime(); t != nil && p.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
+			// In backoff Temporal counts the attempt to come; the log
+			// counts the last one made, as it does for a local activity.
+			c.Attempts = max(c.Attempts-1, 1)
+			c.NextAttemptAt = t.AsTime()
+		}
+	}
+	return calls
+}
+
+// withAttempts gives each log entry its call: the call whose summary names
+// the entry's id, or, in histories written before summaries named log
+// entries, the next unmatched call of the same step id. Only an open run
+// has a next attempt.
+func withAttempts(log []runs.StepLog, calls []*stepCall, open bool) []StepLog {
+	entries := make(map[string]bool, len(log))
+	steps := make(map[string]bool, len(log))
+	for _, l := range log {
+		entries[l.ID] = true
+		steps[l.StepName] = true
+	}
+	byEntry := map[string]*stepCall{}
+	byStep := map[string][]*stepCall{}
+	for _, c := range calls {
+		entry, step := "", ""
+		for head := range runs.StepSummaryHeads(c.summary) {
+			if entries[head] {
+				entry = head
+				break
+			}
+			if step == "" && steps[head] {
+				step = head
+			}
+		}
+		switch {
+		case entry != "":
+			byEntry[entry] = c // a step's later call stands for it
+		case step != "":
+			byStep[step] = append(byStep[step], c)
+		}
+	}
+	out := make([]StepLog, 0, len(log))
+	for _, l := range log {
+		entry := StepLog{StepLog: l}
+		c := byEntry[l.ID]
+		if c == nil && len(byStep[l.StepName]) > 0 {
+			c, byStep[l.StepName] = byStep[l.StepName][0], byStep[l.StepName][1:]
+		}
+		if c != nil {
+			entry.Attempts, entry.MaximumAttempts, entry.LastFailure = c.Attempts, c.MaximumAttempts, c.LastFailure
+			if open {
+				entry.NextAttemptAt = c.NextAttemptAt
+			}
+		}
+		out = append(out, entry)
+	}
+	return out
+}
+
+// summary is an event's user-metadata summary, decoded; "" when it has
+// none.
+func (r *Runs) summary(ev *historypb.HistoryEvent) string {
+	p := ev.GetUserMetadata().GetSummary()
+	if p == nil {
+		return ""
+	}
+	var s string
+	if err := r.payloads.FromPayload(p, &s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// failureMessage is a failure's message and its causes', readable when the
+// worker encrypted them.
+func (r *Runs) failureMessage(f *failurepb.Failure) string {
+	f = r.decodeFailure(f)
+	return f.GetMessage() + causeOf(f.GetCause())
+}

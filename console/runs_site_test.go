@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/junction-run/junction/gateway"
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -84,7 +85,7 @@ func expectRunCalls(t *testing.T, temporal *mocks.Client, info *workflowpb.Workf
 		Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info, PendingActivities: pending}, nil).Maybe()
 	temporal.On("GetWorkflowHistory", mock.Anything, exec.GetWorkflowId(), exec.GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).
 		Return(func(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
-			return &historyEvents{events: events}
+			return historytest.Iterator(nil, events...)
 		}).Maybe()
 	value := &mocks.Value{}
 	value.Test(t)
@@ -93,15 +94,4 @@ func expectRunCalls(t *testing.T, temporal *mocks.Client, info *workflowpb.Workf
 		return json.Unmarshal(b, ptr)
 	}).Maybe()
 	temporal.On("QueryWorkflow", mock.Anything, exec.GetWorkflowId(), exec.GetRunId(), runs.StateQuery).Return(value, nil).Maybe()
-}
-
-// historyEvents pages through a run's history as Temporal's client does.
-type historyEvents struct{ events []*historypb.HistoryEvent }
-
-func (h *historyEvents) HasNext() bool { return len(h.events) > 0 }
-
-func (h *historyEvents) Next() (*historypb.HistoryEvent, error) {
-	ev := h.events[0]
-	h.events = h.events[1:]
-	return ev, nil
 }

@@ -11,18 +11,16 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
-	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -147,9 +145,9 @@ func TestRunPage(t *testing.T) {
 	// lookup's call succeeded on its third attempt; notify's failed twice,
 	// its policy's bound.
 	history := []*historypb.HistoryEvent{
-		scheduledCall(t, 5, "1", runs.StepSummary("l1", "HttpRequest"), 15), startedCall(5, 3, "dial tcp: connection refused"),
-		scheduledCall(t, 9, "2", runs.StepSummary("l2", "HttpRequest"), 2), startedCall(9, 2, "HTTP request failed: 502 Bad Gateway"),
-		failedCall(9, "HTTP request failed: 503 Service Unavailable"),
+		historytest.Scheduled(t, 5, "1", runs.StepSummary("l1", "HttpRequest"), 15), historytest.Started(5, 3, "dial tcp: connection refused"),
+		historytest.Scheduled(t, 9, "2", runs.StepSummary("l2", "HttpRequest"), 2), historytest.Started(9, 2, "HTTP request failed: 502 Bad Gateway"),
+		historytest.Failed(9, historytest.Failure("HTTP request failed: 503 Service Unavailable")),
 	}
 	expectRunCalls(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), runState, history, nil)
 	s.signIn(s.admin)
@@ -207,7 +205,7 @@ func TestRunPageCallInBackoff(t *testing.T) {
 	state := runs.RunState{Data: runState.Data, Log: []runs.StepLog{
 		{ID: "notify#1", StepName: "notify", StepType: "HttpRequest", StartedAt: started, Status: runs.StepRunning},
 	}}
-	history := []*historypb.HistoryEvent{scheduledCall(t, 5, "1", runs.StepSummary("notify#1", "HttpRequest"), 15)}
+	history := []*historypb.HistoryEvent{historytest.Scheduled(t, 5, "1", runs.StepSummary("notify#1", "HttpRequest"), 15)}
 	next := started.Add(42 * time.Second)
 	pending := []*workflowpb.PendingActivityInfo{{ActivityId: "1", Attempt: 3, MaximumAttempts: 15, State: enumspb.PENDING_ACTIVITY_STATE_SCHEDULED,
 		LastFailure: &failurepb.Failure{Message: "HTTP request failed: 429 Too Many Requests"}, NextAttemptScheduleTime: timestamppb.New(next)}}
@@ -304,31 +302,4 @@ func TestUnknownRunPage(t *testing.T) {
 	if page := readAll(t, res); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "Workflow nothing not found.") {
 		t.Errorf("%d\n%s", res.StatusCode, page)
 	}
-}
-
-// scheduledCall is a step's activity scheduled in a run's history, its
-// summary naming the step's log entry.
-func scheduledCall(t *testing.T, id int64, activityID, summary string, maxAttempts int32) *historypb.HistoryEvent {
-	t.Helper()
-	p, err := converter.GetDefaultDataConverter().ToPayload(summary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &historypb.HistoryEvent{EventId: id, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, UserMetadata: &sdkpb.UserMetadata{Summary: p},
-		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
-			ActivityId: activityID, RetryPolicy: &commonpb.RetryPolicy{MaximumAttempts: maxAttempts}}}}
-}
-
-// startedCall is the started event Temporal writes once an attempt ends:
-// which attempt, and why the one before it failed.
-func startedCall(scheduledID int64, attempt int32, lastFailure string) *historypb.HistoryEvent {
-	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{
-			ScheduledEventId: scheduledID, Attempt: attempt, LastFailure: &failurepb.Failure{Message: lastFailure}}}}
-}
-
-func failedCall(scheduledID int64, failure string) *historypb.HistoryEvent {
-	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{
-			ScheduledEventId: scheduledID, Failure: &failurepb.Failure{Message: failure}}}}
 }

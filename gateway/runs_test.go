@@ -10,18 +10,16 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
-	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -149,34 +147,14 @@ func stateOf(t *testing.T, state runs.RunState) *mocks.Value {
 func expectHistory(e *env, workflowID string, events ...*historypb.HistoryEvent) {
 	e.temporal.On("GetWorkflowHistory", mock.Anything, workflowID, mock.Anything, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).
 		Return(func(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
-			return &historyEvents{events: events}
+			return historytest.Iterator(nil, events...)
 		}).Once()
-}
-
-// historyEvents pages through a run's history as Temporal's client does.
-type historyEvents struct{ events []*historypb.HistoryEvent }
-
-func (h *historyEvents) HasNext() bool { return len(h.events) > 0 }
-
-func (h *historyEvents) Next() (*historypb.HistoryEvent, error) {
-	ev := h.events[0]
-	h.events = h.events[1:]
-	return ev, nil
 }
 
 // retriedCall is a step's activity (policy: 15 attempts) scheduled and
 // started on attempt, after lastFailure.
 func retriedCall(t *testing.T, summary string, attempt int32, lastFailure string) []*historypb.HistoryEvent {
-	t.Helper()
-	p, err := converter.GetDefaultDataConverter().ToPayload(summary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []*historypb.HistoryEvent{{EventId: 5, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, UserMetadata: &sdkpb.UserMetadata{Summary: p},
-		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
-			ActivityId: "1", RetryPolicy: &commonpb.RetryPolicy{MaximumAttempts: 15}}}}, {EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{
-			ScheduledEventId: 5, Attempt: attempt, LastFailure: &failurepb.Failure{Message: lastFailure}}}}}
+	return []*historypb.HistoryEvent{historytest.Scheduled(t, 5, "1", summary, 15), historytest.Started(5, attempt, lastFailure)}
 }
 
 // TestGetRun: one run with its context and step log, read from the run.

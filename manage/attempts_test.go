@@ -8,16 +8,14 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
-	sdkpb "go.temporal.io/api/sdk/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -30,38 +28,13 @@ type historyTemporal struct {
 }
 
 func (h *historyTemporal) GetWorkflowHistory(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
-	return &eventIterator{events: h.events, err: h.err}
+	return historytest.Iterator(h.err, h.events...)
 }
 
-type eventIterator struct {
-	events []*historypb.HistoryEvent
-	err    error
-}
+var t0 = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
-func (it *eventIterator) HasNext() bool { return len(it.events) > 0 || it.err != nil }
-
-func (it *eventIterator) Next() (*historypb.HistoryEvent, error) {
-	if it.err != nil {
-		return nil, it.err
-	}
-	ev := it.events[0]
-	it.events = it.events[1:]
-	return ev, nil
-}
-
-var (
-	payloads = converter.GetDefaultDataConverter()
-	t0       = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-)
-
-func withSummary(ev *historypb.HistoryEvent, summary string) *historypb.HistoryEvent {
-	if summary != "" {
-		p, _ := payloads.ToPayload(summary)
-		ev.UserMetadata = &sdkpb.UserMetadata{Summary: p}
-	}
-	return ev
-}
-
+// failure is a failure with a cause, whose message the log joins to its
+// own.
 func failure(msg string) *failurepb.Failure {
 	if msg == "" {
 		return nil
@@ -69,29 +42,11 @@ func failure(msg string) *failurepb.Failure {
 	return &failurepb.Failure{Message: msg, Cause: &failurepb.Failure{Message: "HTTP 503"}}
 }
 
-func scheduled(id int64, activityID, summary string, maxAttempts int32) *historypb.HistoryEvent {
-	return withSummary(&historypb.HistoryEvent{EventId: id, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
-			ActivityId: activityID, RetryPolicy: &commonpb.RetryPolicy{MaximumAttempts: maxAttempts}}}}, summary)
-}
-
+// started is historytest.Started whose last failure has a cause.
 func started(scheduledID int64, attempt int32, lastFailure string) *historypb.HistoryEvent {
-	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{
-			ScheduledEventId: scheduledID, Attempt: attempt, LastFailure: failure(lastFailure)}}}
-}
-
-func activityFailed(scheduledID int64, msg string) *historypb.HistoryEvent {
-	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-		Attributes: &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{
-			ScheduledEventId: scheduledID, Failure: failure(msg)}}}
-}
-
-func marker(summary string, attempt int32, backoff time.Duration, failureMsg string, at time.Time) *historypb.HistoryEvent {
-	data, _ := payloads.ToPayloads(localActivityData{Attempt: attempt, Backoff: backoff})
-	return withSummary(&historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED, EventTime: timestamppb.New(at),
-		Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
-			MarkerName: localActivityMarker, Details: map[string]*commonpb.Payloads{"data": data}, Failure: failure(failureMsg)}}}, summary)
+	ev := historytest.Started(scheduledID, attempt, "")
+	ev.GetActivityTaskStartedEventAttributes().LastFailure = failure(lastFailure)
+	return ev
 }
 
 func logOf(ids ...string) []runs.StepLog {
@@ -129,22 +84,22 @@ func TestStepAttempts(t *testing.T) {
 		name: "a call retried twice, then completed",
 		log:  logOf("post#1"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("post#1", "HttpRequest"), 15), started(5, 3, "POST failed"),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("post#1", "HttpRequest"), 15), started(5, 3, "POST failed"),
 		},
 		want: []attempt{{3, 15, "POST failed: HTTP 503", time.Time{}}},
 	}, {
 		name: "a call that failed for good says its own failure",
 		log:  logOf("book#1"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("book#1", "http.call"), 2), started(5, 2, "first"), activityFailed(5, "second"),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("book#1", "http.call"), 2), started(5, 2, "first"), historytest.Failed(5, failure("second")),
 		},
 		want: []attempt{{2, 2, "second: HTTP 503", time.Time{}}},
 	}, {
 		name: "a call in backoff: its attempt, last failure and next attempt from the run's description",
 		log:  logOf("notify#1", "post#2"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("notify#1", "HttpRequest"), 15), started(5, 1, ""),
-			scheduled(9, "2", runs.StepSummary("post#2", "HttpRequest"), 15),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("notify#1", "HttpRequest"), 15), started(5, 1, ""),
+			historytest.Scheduled(t, 9, "2", runs.StepSummary("post#2", "HttpRequest"), 15),
 		},
 		pending: []*workflowpb.PendingActivityInfo{{ActivityId: "2", Attempt: 4, MaximumAttempts: 15, LastFailure: failure("timeout"),
 			State: enumspb.PENDING_ACTIVITY_STATE_SCHEDULED, NextAttemptScheduleTime: timestamppb.New(retryAt)}},
@@ -154,7 +109,7 @@ func TestStepAttempts(t *testing.T) {
 		name: "a call running its attempt has no next attempt",
 		log:  logOf("post#1"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("post#1", "HttpRequest"), 0),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("post#1", "HttpRequest"), 0),
 		},
 		pending: []*workflowpb.PendingActivityInfo{{ActivityId: "1", Attempt: 2, LastFailure: failure("reset"),
 			State: enumspb.PENDING_ACTIVITY_STATE_STARTED, NextAttemptScheduleTime: timestamppb.New(retryAt)}},
@@ -164,15 +119,15 @@ func TestStepAttempts(t *testing.T) {
 		name: "a local activity retried on a timer is one call",
 		log:  logOf("create_order#1"),
 		events: []*historypb.HistoryEvent{
-			marker(runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, "slow down", t0),
-			marker(runs.StepSummary("create_order#1", "HttpRequest"), 3, 0, "", t0.Add(12*time.Second)),
+			historytest.LocalActivityMarker(t, runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, failure("slow down"), t0),
+			historytest.LocalActivityMarker(t, runs.StepSummary("create_order#1", "HttpRequest"), 3, 0, nil, t0.Add(12*time.Second)),
 		},
 		want: []attempt{{3, 0, "slow down: HTTP 503", time.Time{}}},
 	}, {
 		name: "a local activity waiting on its timer is tried next when the backoff ends",
 		log:  logOf("create_order#1"),
 		events: []*historypb.HistoryEvent{
-			marker(runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, "slow down", t0),
+			historytest.LocalActivityMarker(t, runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, failure("slow down"), t0),
 		},
 		open: true,
 		want: []attempt{{2, 0, "slow down: HTTP 503", t0.Add(12 * time.Second)}},
@@ -180,15 +135,15 @@ func TestStepAttempts(t *testing.T) {
 		name: "a run that ended has no next attempt",
 		log:  logOf("create_order#1"),
 		events: []*historypb.HistoryEvent{
-			marker(runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, "slow down", t0),
+			historytest.LocalActivityMarker(t, runs.StepSummary("create_order#1", "HttpRequest"), 2, 12*time.Second, failure("slow down"), t0),
 		},
 		want: []attempt{{2, 0, "slow down: HTTP 503", time.Time{}}},
 	}, {
 		name: "a loop's calls each find their own entry, whatever order they ran in",
 		log:  logOf("each#1", "post#2", "post#3"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("post#3", "http.call")+", item 1 of each", 5),
-			scheduled(6, "2", runs.StepSummary("post#2", "http.call")+", item 0 of each", 5),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("post#3", "http.call")+", item 1 of each", 5),
+			historytest.Scheduled(t, 6, "2", runs.StepSummary("post#2", "http.call")+", item 0 of each", 5),
 			started(5, 1, ""), started(6, 2, "busy"),
 		},
 		want: []attempt{{}, {2, 5, "busy: HTTP 503", time.Time{}}, {1, 5, "", time.Time{}}},
@@ -196,8 +151,8 @@ func TestStepAttempts(t *testing.T) {
 		name: "summaries written before they named log entries match by step id, in order",
 		log:  logOf("each#1", "post#2", "post#3"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", "post (http.call), item 0 of each", 5),
-			scheduled(6, "2", "post (http.call), item 1 of each", 5),
+			historytest.Scheduled(t, 5, "1", "post (http.call), item 0 of each", 5),
+			historytest.Scheduled(t, 6, "2", "post (http.call), item 1 of each", 5),
 			started(5, 3, "busy"), started(6, 1, ""),
 		},
 		want: []attempt{{}, {3, 5, "busy: HTTP 503", time.Time{}}, {1, 5, "", time.Time{}}},
@@ -205,15 +160,15 @@ func TestStepAttempts(t *testing.T) {
 		name: "a step id that reads like a summary",
 		log:  logOf("call (backup)#1"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", runs.StepSummary("call (backup)#1", "HttpRequest"), 3), started(5, 2, "x"),
+			historytest.Scheduled(t, 5, "1", runs.StepSummary("call (backup)#1", "HttpRequest"), 3), started(5, 2, "x"),
 		},
 		want: []attempt{{2, 3, "x: HTTP 503", time.Time{}}},
 	}, {
 		name: "activities that are no step's call are not counted",
 		log:  logOf("wait#1"),
 		events: []*historypb.HistoryEvent{
-			scheduled(5, "1", "", 3), started(5, 2, "x"),
-			marker("", 4, 0, "", t0),
+			historytest.Scheduled(t, 5, "1", "", 3), started(5, 2, "x"),
+			historytest.LocalActivityMarker(t, "", 4, 0, nil, t0),
 		},
 		want: []attempt{{}},
 	}} {
@@ -256,9 +211,9 @@ func BenchmarkStepAttempts(b *testing.B) {
 		id := fmt.Sprintf("post#%d", i+2)
 		ids = append(ids, id)
 		events = append(events,
-			scheduled(int64(3*i+5), strconv.Itoa(i+1), runs.StepSummary(id, "http.call")+fmt.Sprintf(", item %d of each", i), 15),
+			historytest.Scheduled(b, int64(3*i+5), strconv.Itoa(i+1), runs.StepSummary(id, "http.call")+fmt.Sprintf(", item %d of each", i), 15),
 			started(int64(3*i+5), 2, "busy"),
-			&historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED})
+			historytest.Completed(int64(3*i+5)))
 	}
 	log := logOf(append([]string{"each#1"}, ids...)...)
 	b.Run("log alone", func(b *testing.B) {

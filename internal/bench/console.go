@@ -148,6 +148,12 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 	if err := api.get(ctx, api.account()+"/definitions/"+enabledID+"/workflows?limit=1", &runs); err != nil || len(runs) == 0 {
 		return fail(fmt.Errorf("reading a run to show: %v (%d runs)", err, len(runs)))
 	}
+	// One run of 1,000 calls, whose page reads a long history for its
+	// steps' attempts.
+	longID, longRun, err := consoleLongRun(ctx, api, sink.URL, consoleLongRunCalls)
+	if err != nil {
+		return fail(fmt.Errorf("the run of %d calls: %w", consoleLongRunCalls, err))
+	}
 	lastPage := (p.Definitions + 49) / 50
 	pages := []ConsolePage{
 		{Name: "definitions, first page", Path: "/console/definitions"},
@@ -158,6 +164,7 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 		{Name: "runs of one definition", Path: "/console/runs?definitionId=" + enabledID},
 		{Name: "runs, page 20", Path: "/console/runs?page=20"},
 		{Name: "a run (its steps)", Path: "/console/definitions/" + enabledID + "/runs/" + url.PathEscape(runs[0].WorkflowID)},
+		{Name: fmt.Sprintf("a run of %d calls (ForEach)", consoleLongRunCalls), Path: "/console/definitions/" + longID + "/runs/" + url.PathEscape(longRun)},
 		{Name: "connections", Path: "/console/connections"},
 		{Name: "apps", Path: "/console/apps"},
 	}
@@ -168,6 +175,86 @@ func (c Config) RunConsole(ctx context.Context, sink *Sink) ConsoleResult {
 	res.Pages = pages
 	res.LoadAvg = loadAvg()
 	return res
+}
+
+// consoleLongRunCalls is how many calls the console scenario's long run
+// makes: a ForEach over that many items, each an HttpRequest step.
+const consoleLongRunCalls = 1000
+
+// consoleLongRun starts a test run of a definition whose ForEach calls the
+// sink once per item, n items, and waits until it is complete; it returns
+// the definition's id and the run's.
+func consoleLongRun(ctx context.Context, api junctionAPI, sinkURL string, n int) (definitionID, workflowID string, err error) {
+	items := make([]int, n)
+	for i := range items {
+		items[i] = i
+	}
+	doc := map[string]any{
+		"trigger": "http_request",
+		"status":  "disabled",
+		"definition": map[string]any{
+			"name": fmt.Sprintf("bench: a ForEach of %d calls", n),
+			"steps": []any{map[string]any{
+				"id": "each", "stepType": "ForEach", "inputs": map[string]any{"items": "{{data.items}}"},
+				"do": []any{[]any{map[string]any{
+					"id": "call_api", "stepType": "HttpRequest",
+					"inputs": map[string]any{"url": sinkURL + "/ingest", "method": "POST", "body": map[string]any{"item": "{{item}}"}},
+				}}},
+			}},
+		},
+	}
+	definitionID, err = postForID(ctx, api.hc, api.account()+"/definitions", api.apiKey, doc)
+	if err != nil {
+		return "", "", err
+	}
+	body, err := json.Marshal(map[string]any{"items": items})
+	if err != nil {
+		return "", "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.account()+"/definitions/"+definitionID+"/workflows", bytes.NewReader(body))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+api.apiKey)
+	resp, err := api.hc.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	var started struct {
+		Runs []struct {
+			WorkflowID string `json:"workflowId"`
+		} `json:"runs"`
+		WorkflowID string `json:"workflowId"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &started) != nil {
+		return "", "", fmt.Errorf("starting it: %s %.200s", resp.Status, b)
+	}
+	workflowID = started.WorkflowID
+	if workflowID == "" && len(started.Runs) > 0 {
+		workflowID = started.Runs[0].WorkflowID
+	}
+	for {
+		var run struct {
+			Status string `json:"status"`
+		}
+		if err := api.get(ctx, api.account()+"/definitions/"+definitionID+"/workflows/"+url.PathEscape(workflowID), &run); err != nil {
+			return "", "", err
+		}
+		switch run.Status {
+		case "Complete":
+			return definitionID, workflowID, nil
+		case "Terminated":
+			return "", "", fmt.Errorf("run %s ended %s", workflowID, run.Status)
+		}
+		select {
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // consoleSignIn signs in at /api/v1/console/session and returns the

@@ -78,7 +78,7 @@ func (r *Runs) stepCalls(ctx context.Context, info *workflowpb.WorkflowExecution
 			a := ev.GetActivityTaskScheduledEventAttributes()
 			summary := r.summary(ev)
 			if summary == "" {
-				continue // not a step's call (the awaits' bookkeeping)
+				continue // not a step's call: steps' calls all carry one
 			}
 			c := &stepCall{summary: summary}
 			c.Attempts = 1

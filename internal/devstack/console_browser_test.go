@@ -91,6 +91,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("a retried step's attempts on its run's page", func(t *testing.T) { b.retriedRun(t, s) })
 	t.Run("connection created from its form and tested", func(t *testing.T) { b.createConnection(t, s) })
 	t.Run("a delivery's attempts", func(t *testing.T) { b.deliveryAttempts(t, s) })
+	t.Run("every other section's pages pass the same checks", func(t *testing.T) { b.otherPages(t, s) })
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -703,6 +704,60 @@ func (b *consoleBrowser) deliveryAttempts(t *testing.T, s *devstack.Stack) {
 		t.Errorf("the delivery's page does not show its attempt (200) and status: %q", text)
 	}
 	b.check(t, "delivery", false)
+}
+
+// otherPages opens the pages the flows above do not walk through, with
+// what the flows left behind to list (runs, the app, the subscription and
+// its delivery) and one inbound SMS for the conversations, and holds each
+// to the same checks: it exists, axe-core, no secret, no sideways scroll.
+func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack) {
+	api := s.GatewayURL + "/api/v1/accounts/" + devstack.DevAccountID
+	if r := call(t, http.MethodPost, api+"/triggers/inbound_sms", []byte(inboundSMS("browser-1", "+6591234567", "where is my order?")), nil); r.Status != http.StatusOK {
+		t.Fatalf("inbound SMS: %d %s", r.Status, r.Body)
+	}
+	var subs []struct {
+		ID string `json:"id"`
+	}
+	call(t, http.MethodGet, api+"/subscriptions", nil, nil).decode(t, &subs)
+	var conversations []struct {
+		ID string `json:"id"`
+	}
+	var users []struct {
+		ID string `json:"id"`
+	}
+	waitFor(t, "the inbound SMS's conversation", 30*time.Second, func() bool {
+		call(t, http.MethodGet, api+"/conversations", nil, nil).decode(t, &conversations)
+		return len(conversations) > 0
+	})
+	call(t, http.MethodGet, api+"/users", nil, nil).decode(t, &users)
+
+	pages := []struct{ shot, path string }{
+		{"runs", "/console/runs"},
+		{"connections", "/console/connections"},
+		{"apps", "/console/apps"},
+		{"app", "/console/apps/browser_crm"},
+		{"subscriptions", "/console/subscriptions"},
+		{"subscription-new", "/console/subscriptions/new"},
+		{"conversations", "/console/conversations"},
+		{"users", "/console/conversations/users"},
+	}
+	if len(subs) > 0 {
+		pages = append(pages, struct{ shot, path string }{"subscription", "/console/subscriptions/" + subs[0].ID})
+	}
+	if len(conversations) > 0 {
+		pages = append(pages, struct{ shot, path string }{"conversation", "/console/conversations/" + conversations[0].ID})
+	}
+	if len(users) > 0 {
+		pages = append(pages, struct{ shot, path string }{"user", "/console/conversations/users/" + users[0].ID})
+	}
+	b.signIn(t)
+	for _, p := range pages {
+		if status := b.open(t, p.path); status != http.StatusOK {
+			t.Errorf("%s: %d", p.path, status)
+			continue
+		}
+		b.check(t, p.shot, false)
+	}
 }
 
 // jsString quotes s as a JavaScript string literal.

@@ -1,6 +1,7 @@
 package devstack_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -91,7 +92,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("a retried step's attempts on its run's page", func(t *testing.T) { b.retriedRun(t, s) })
 	t.Run("connection created from its form and tested", func(t *testing.T) { b.createConnection(t, s) })
 	t.Run("a delivery's attempts", func(t *testing.T) { b.deliveryAttempts(t, s) })
-	t.Run("every other section's pages pass the same checks", func(t *testing.T) { b.otherPages(t, s) })
+	t.Run("every other section's pages pass the same checks", func(t *testing.T) { b.otherPages(t, s, definitionID, doc) })
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -710,8 +711,17 @@ func (b *consoleBrowser) deliveryAttempts(t *testing.T, s *devstack.Stack) {
 // what the flows left behind to list (runs, the app, the subscription and
 // its delivery) and one inbound SMS for the conversations, and holds each
 // to the same checks: it exists, axe-core, no secret, no sideways scroll.
-func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack) {
+func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack, definitionID string, doc []byte) {
 	api := s.GatewayURL + "/api/v1/accounts/" + devstack.DevAccountID
+	// A second version of the definition, for the diff of two.
+	second := bytes.Replace(doc, []byte(`"POST"`), []byte(`"PUT"`), 1)
+	if r := call(t, http.MethodPut, api+"/definitions/"+definitionID, second, nil); r.Status != http.StatusOK {
+		t.Fatalf("a second version: %d %s", r.Status, r.Body)
+	}
+	var connections []struct {
+		ID string `json:"id"`
+	}
+	call(t, http.MethodGet, api+"/connections", nil, nil).decode(t, &connections)
 	if r := call(t, http.MethodPost, api+"/triggers/inbound_sms", []byte(inboundSMS("browser-1", "+6591234567", "where is my order?")), nil); r.Status != http.StatusOK {
 		t.Fatalf("inbound SMS: %d %s", r.Status, r.Body)
 	}
@@ -732,6 +742,8 @@ func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack) {
 	call(t, http.MethodGet, api+"/users", nil, nil).decode(t, &users)
 
 	pages := []struct{ shot, path string }{
+		{"definition-new", "/console/definitions/new"},
+		{"definition-diff", "/console/definitions/" + definitionID + "/diff?from=1&to=2"},
 		{"runs", "/console/runs"},
 		{"connections", "/console/connections"},
 		{"apps", "/console/apps"},
@@ -742,7 +754,11 @@ func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack) {
 		{"users", "/console/conversations/users"},
 	}
 	if len(subs) > 0 {
-		pages = append(pages, struct{ shot, path string }{"subscription", "/console/subscriptions/" + subs[0].ID})
+		pages = append(pages, struct{ shot, path string }{"subscription", "/console/subscriptions/" + subs[0].ID},
+			struct{ shot, path string }{"subscription-edit", "/console/subscriptions/" + subs[0].ID + "/edit"})
+	}
+	if len(connections) > 0 {
+		pages = append(pages, struct{ shot, path string }{"connection-edit", "/console/connections/" + connections[0].ID + "/edit"})
 	}
 	if len(conversations) > 0 {
 		pages = append(pages, struct{ shot, path string }{"conversation", "/console/conversations/" + conversations[0].ID})

@@ -112,7 +112,7 @@ func (l stepLog) Retried() bool {
 }
 
 // AttemptText says which attempt the call is on or ended on, against its
-// bound: "succeeded on attempt 3 of 15", "attempt 2 of 15 failed".
+// bound: "Succeeded on attempt 3 of 15", "Attempt 2 of 15 failed".
 func (l stepLog) AttemptText() string {
 	of := ""
 	if l.MaximumAttempts > 0 {

@@ -718,53 +718,40 @@ func (b *consoleBrowser) otherPages(t *testing.T, s *devstack.Stack, definitionI
 	if r := call(t, http.MethodPut, api+"/definitions/"+definitionID, second, nil); r.Status != http.StatusOK {
 		t.Fatalf("a second version: %d %s", r.Status, r.Body)
 	}
-	var connections []struct {
-		ID string `json:"id"`
-	}
-	call(t, http.MethodGet, api+"/connections", nil, nil).decode(t, &connections)
 	if r := call(t, http.MethodPost, api+"/triggers/inbound_sms", []byte(inboundSMS("browser-1", "+6591234567", "where is my order?")), nil); r.Status != http.StatusOK {
 		t.Fatalf("inbound SMS: %d %s", r.Status, r.Body)
 	}
-	var subs []struct {
-		ID string `json:"id"`
+	// firstID is the id of the first item the API lists at path (which the
+	// flows above, or the SMS, made), waiting a little for it to appear.
+	firstID := func(path string) string {
+		var items []struct {
+			ID string `json:"id"`
+		}
+		waitFor(t, "something listed at "+path, 30*time.Second, func() bool {
+			call(t, http.MethodGet, api+path, nil, nil).decode(t, &items)
+			return len(items) > 0
+		})
+		return items[0].ID
 	}
-	call(t, http.MethodGet, api+"/subscriptions", nil, nil).decode(t, &subs)
-	var conversations []struct {
-		ID string `json:"id"`
-	}
-	var users []struct {
-		ID string `json:"id"`
-	}
-	waitFor(t, "the inbound SMS's conversation", 30*time.Second, func() bool {
-		call(t, http.MethodGet, api+"/conversations", nil, nil).decode(t, &conversations)
-		return len(conversations) > 0
-	})
-	call(t, http.MethodGet, api+"/users", nil, nil).decode(t, &users)
+	subscription, connection := firstID("/subscriptions"), firstID("/connections")
+	conversation, user := firstID("/conversations"), firstID("/users")
 
 	pages := []struct{ shot, path string }{
 		{"definition-new", "/console/definitions/new"},
 		{"definition-diff", "/console/definitions/" + definitionID + "/diff?from=1&to=2"},
 		{"runs", "/console/runs"},
 		{"connections", "/console/connections"},
+		{"connection-edit", "/console/connections/" + connection + "/edit"},
 		{"apps", "/console/apps"},
 		{"app", "/console/apps/browser_crm"},
 		{"subscriptions", "/console/subscriptions"},
 		{"subscription-new", "/console/subscriptions/new"},
+		{"subscription", "/console/subscriptions/" + subscription},
+		{"subscription-edit", "/console/subscriptions/" + subscription + "/edit"},
 		{"conversations", "/console/conversations"},
+		{"conversation", "/console/conversations/" + conversation},
 		{"users", "/console/conversations/users"},
-	}
-	if len(subs) > 0 {
-		pages = append(pages, struct{ shot, path string }{"subscription", "/console/subscriptions/" + subs[0].ID},
-			struct{ shot, path string }{"subscription-edit", "/console/subscriptions/" + subs[0].ID + "/edit"})
-	}
-	if len(connections) > 0 {
-		pages = append(pages, struct{ shot, path string }{"connection-edit", "/console/connections/" + connections[0].ID + "/edit"})
-	}
-	if len(conversations) > 0 {
-		pages = append(pages, struct{ shot, path string }{"conversation", "/console/conversations/" + conversations[0].ID})
-	}
-	if len(users) > 0 {
-		pages = append(pages, struct{ shot, path string }{"user", "/console/conversations/users/" + users[0].ID})
+		{"user", "/console/conversations/users/" + user},
 	}
 	b.signIn(t)
 	for _, p := range pages {

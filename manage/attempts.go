@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -15,8 +16,8 @@ import (
 // StepLog is one entry of a run's step log, with what the run's history
 // says of its third-party call: how many attempts it took and why the
 // last one that failed did. A step that makes no call (a Wait, a
-// Transform), or whose call is in an earlier run of a continued chain,
-// has Attempts 0.
+// Transform), or whose call is more than maxChainRuns runs back in a
+// continued-as-new chain, has Attempts 0.
 type StepLog struct {
 	runs.StepLog
 	// Attempts is the number of the call's latest attempt, made or being
@@ -55,25 +56,46 @@ type stepCall struct {
 	StepLog
 }
 
-// stepCalls reads a run's history once and returns its steps' calls in the
-// order they were scheduled, with pending activities' attempts from the
-// run's description. A history that cannot be read gives no calls: the
-// log answers without attempts rather than not at all.
-func (r *Runs) stepCalls(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, pending []*workflowpb.PendingActivityInfo) []*stepCall {
-	exec := info.GetExecution()
-	var calls []*stepCall
+// maxChainRuns bounds how many runs of a continued-as-new chain a log's
+// attempts are read from: the log keeps its last maxLogEntries steps, which
+// a loop handing over every few thousand events spreads over a few runs.
+const maxChainRuns = 5
+
+// chainCalls is stepCalls of the run exec, and of the runs before it in its
+// continued-as-new chain while the log reaches back before them (its first
+// entry started at since), up to maxChainRuns runs in all.
+func (r *Runs) chainCalls(ctx context.Context, exec *commonpb.WorkflowExecution, pending []*workflowpb.PendingActivityInfo, since time.Time) []*stepCall {
+	calls, previous, started := r.stepCalls(ctx, exec.GetWorkflowId(), exec.GetRunId(), pending)
+	for n := 1; n < maxChainRuns && previous != "" && since.Before(started); n++ {
+		var earlier []*stepCall
+		earlier, previous, started = r.stepCalls(ctx, exec.GetWorkflowId(), previous, nil)
+		calls = append(earlier, calls...)
+	}
+	return calls
+}
+
+// stepCalls reads one run's history once and returns its steps' calls in
+// the order they were scheduled, with pending activities' attempts from
+// the run's description; and the run it continues (its
+// continued-as-new predecessor, "" for none) and when it started. A
+// history that cannot be read gives no calls: the log answers without
+// attempts rather than not at all.
+func (r *Runs) stepCalls(ctx context.Context, workflowID, runID string, pending []*workflowpb.PendingActivityInfo) (calls []*stepCall, previous string, started time.Time) {
 	scheduled := map[int64]*stepCall{}
 	byActivityID := map[string]*stepCall{}
 	// retrying holds a local activity waiting for its next attempt, by
 	// summary: the next marker with that summary continues the same call.
 	retrying := map[string]*stepCall{}
-	iter := r.temporal.GetWorkflowHistory(ctx, exec.GetWorkflowId(), exec.GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := r.temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
-			return nil
+			return nil, "", time.Time{}
 		}
 		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			previous = ev.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+			started = ev.GetEventTime().AsTime()
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a := ev.GetActivityTaskScheduledEventAttributes()
 			summary := r.summary(ev)
@@ -148,7 +170,7 @@ func (r *Runs) stepCalls(ctx context.Context, info *workflowpb.WorkflowExecution
 			c.NextAttemptAt = t.AsTime()
 		}
 	}
-	return calls
+	return calls, previous, started
 }
 
 // withAttempts gives each log entry its call: the call whose summary names

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -25,9 +27,17 @@ type historyTemporal struct {
 	runsTemporal
 	events []*historypb.HistoryEvent
 	err    error
+	// runs holds the histories of other runs of a chain, by run id; read
+	// records which were read.
+	runs map[string][]*historypb.HistoryEvent
+	read []string
 }
 
-func (h *historyTemporal) GetWorkflowHistory(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
+func (h *historyTemporal) GetWorkflowHistory(_ context.Context, _, runID string, _ bool, _ enumspb.HistoryEventFilterType) client.HistoryEventIterator {
+	h.read = append(h.read, runID)
+	if events, ok := h.runs[runID]; ok {
+		return historytest.Iterator(nil, events...)
+	}
 	return historytest.Iterator(h.err, h.events...)
 }
 
@@ -174,7 +184,7 @@ func TestStepAttempts(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := NewRuns(&historyTemporal{events: tc.events}, "default", nil, nil)
-			got := withAttempts(tc.log, r.stepCalls(context.Background(), &workflowpb.WorkflowExecutionInfo{}, tc.pending), tc.open)
+			got := withAttempts(tc.log, r.chainCalls(context.Background(), &commonpb.WorkflowExecution{}, tc.pending, time.Time{}), tc.open)
 			if len(got) != len(tc.want) {
 				t.Fatalf("%d entries, want %d", len(got), len(tc.want))
 			}
@@ -189,11 +199,57 @@ func TestStepAttempts(t *testing.T) {
 	}
 }
 
+// A run continued as new keeps the log of the runs before it: their
+// entries' attempts are in their own histories, read back along the chain
+// as far as the log reaches, and no further.
+func TestStepAttemptsAcrossContinueAsNew(t *testing.T) {
+	runStarted := func(at time.Time, previous string) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, EventTime: timestamppb.New(at),
+			Attributes: &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
+				ContinuedExecutionRunId: previous}}}
+	}
+	retried := func(logID string, attempt int32) []*historypb.HistoryEvent {
+		return []*historypb.HistoryEvent{historytest.Scheduled(t, 5, "1", runs.StepSummary(logID, "http.call"), 15), started(5, attempt, "busy")}
+	}
+	// Three runs, ten minutes apart: post#1 ran in the first, post#2 in
+	// the second, post#3 in the third, each on its own attempt count.
+	first, second, third := t0, t0.Add(10*time.Minute), t0.Add(20*time.Minute)
+	h := &historyTemporal{
+		events: append([]*historypb.HistoryEvent{runStarted(third, "run-2")}, retried("post#3", 3)...),
+		runs: map[string][]*historypb.HistoryEvent{
+			"run-2": append([]*historypb.HistoryEvent{runStarted(second, "run-1")}, retried("post#2", 2)...),
+			"run-1": append([]*historypb.HistoryEvent{runStarted(first, "")}, retried("post#1", 4)...),
+		},
+	}
+	log := logOf("post#1", "post#2", "post#3")
+	log[0].StartedAt, log[1].StartedAt, log[2].StartedAt = first.Add(time.Second), second.Add(time.Second), third.Add(time.Second)
+	exec := &commonpb.WorkflowExecution{WorkflowId: "acme/def/order-1", RunId: "run-3"}
+
+	r := NewRuns(h, "default", nil, nil)
+	got := withAttempts(log, r.chainCalls(context.Background(), exec, nil, log[0].StartedAt), false)
+	for i, want := range []int{4, 2, 3} {
+		if got[i].Attempts != want || got[i].LastFailure != "busy: HTTP 503" {
+			t.Errorf("%s: attempt %d (%q), want %d", got[i].ID, got[i].Attempts, got[i].LastFailure, want)
+		}
+	}
+	if !slices.Equal(h.read, []string{"run-3", "run-2", "run-1"}) {
+		t.Errorf("read the histories of %v, want the whole chain", h.read)
+	}
+
+	// A log that no longer reaches back into the first run (its first
+	// entries dropped) does not read it.
+	h.read = nil
+	got = withAttempts(log[1:], r.chainCalls(context.Background(), exec, nil, log[1].StartedAt), false)
+	if got[0].Attempts != 2 || got[1].Attempts != 3 || !slices.Equal(h.read, []string{"run-3", "run-2"}) {
+		t.Errorf("attempts %d, %d from %v; want 2, 3 from run-3 and run-2 only", got[0].Attempts, got[1].Attempts, h.read)
+	}
+}
+
 // A history that cannot be read leaves the log without attempts rather
 // than failing the run's answer.
 func TestStepAttemptsUnreadableHistory(t *testing.T) {
 	r := NewRuns(&historyTemporal{err: errors.New("unavailable")}, "default", nil, nil)
-	got := withAttempts(logOf("post#1"), r.stepCalls(context.Background(), &workflowpb.WorkflowExecutionInfo{}, nil), true)
+	got := withAttempts(logOf("post#1"), r.chainCalls(context.Background(), &commonpb.WorkflowExecution{}, nil, time.Time{}), true)
 	if len(got) != 1 || got[0].ID != "post#1" || got[0].Attempts != 0 {
 		t.Errorf("log %+v, want the entry without attempts", got)
 	}
@@ -226,7 +282,7 @@ func BenchmarkStepAttempts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			r := NewRuns(&historyTemporal{events: events}, "default", nil, nil)
-			got := withAttempts(log, r.stepCalls(context.Background(), &workflowpb.WorkflowExecutionInfo{}, nil), true)
+			got := withAttempts(log, r.chainCalls(context.Background(), &commonpb.WorkflowExecution{}, nil, time.Time{}), true)
 			if got[calls].Attempts != 2 {
 				b.Fatalf("last entry %+v", got[calls])
 			}

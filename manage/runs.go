@@ -184,7 +184,8 @@ func (r *Runs) List(ctx context.Context, accountID, definitionID string, version
 // step log.
 //
 // The log reads the run's history once more, for each call's attempts
-// (stepCalls).
+// (chainCalls: with the runs before it, when it continued as new and the
+// log reaches back into them).
 func (r *Runs) Get(ctx context.Context, accountID, definitionID, workflowID string, logs bool) (Run, error) {
 	desc, err := r.find(ctx, accountID, definitionID, workflowID)
 	if err != nil {
@@ -207,7 +208,11 @@ func (r *Runs) Get(ctx context.Context, accountID, definitionID, workflowID stri
 			}
 			log = append(log, l)
 		}
-		run.Logs = withAttempts(log, r.stepCalls(ctx, info, desc.GetPendingActivities()), open)
+		var calls []*stepCall
+		if len(log) > 0 {
+			calls = r.chainCalls(ctx, info.GetExecution(), desc.GetPendingActivities(), log[0].StartedAt)
+		}
+		run.Logs = withAttempts(log, calls, open)
 	}
 	return run, nil
 }

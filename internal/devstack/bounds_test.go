@@ -106,14 +106,21 @@ func TestRunStateBounds(t *testing.T) {
 // TestLongLoopContinuesAsNew: a ForEach longer than the history Temporal
 // suggests keeping continues as new between its iterations (the server
 // here suggests it after 40 events), and the chain of runs calls every
-// item exactly once and completes with the loop's whole result.
+// item exactly once (item 3 twice: its first answer is a 503) and
+// completes with the loop's whole result; the API's step log, kept across
+// the chain, has each call's attempts, read from the run it was made in.
 func TestLongLoopContinuesAsNew(t *testing.T) {
 	var mu sync.Mutex
 	calls := map[string]int{}
 	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		calls[r.URL.Path]++
+		n := calls[r.URL.Path]
 		mu.Unlock()
+		if r.URL.Path == "/orders/3" && n == 1 {
+			http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(partner.Close) // after the stack stops: cleanups run last first
@@ -130,8 +137,12 @@ func TestLongLoopContinuesAsNew(t *testing.T) {
 	}
 	mu.Lock()
 	for i := 1; i <= 30; i++ {
-		if n := calls["/orders/"+strconv.Itoa(i)]; n != 1 {
-			t.Errorf("item %d called %d times", i, n)
+		want := 1
+		if i == 3 {
+			want = 2
+		}
+		if n := calls["/orders/"+strconv.Itoa(i)]; n != want {
+			t.Errorf("item %d called %d times, want %d", i, n, want)
 		}
 	}
 	mu.Unlock()
@@ -147,4 +158,28 @@ func TestLongLoopContinuesAsNew(t *testing.T) {
 		t.Errorf("the first run's history %v: want it continued as new inside the loop", counts)
 	}
 	recordHistory(t, s, "foreach_continues_as_new", id, desc.GetWorkflowExecutionInfo().GetFirstRunId())
+
+	// Every call's attempts, the first run's included: one each, two for
+	// item 3 (the first post ran in the first run).
+	var posts []stepAttempts
+	for _, l := range runLogs(t, s, "acme", res.Runs[0].DefinitionID, res.Runs[0].WorkflowID) {
+		if l.StepName == "post" {
+			posts = append(posts, l)
+		}
+	}
+	if len(posts) != 30 {
+		t.Fatalf("the log has %d posts, want 30", len(posts))
+	}
+	retried := 0
+	for _, p := range posts {
+		switch {
+		case p.Attempts == 2 && strings.Contains(p.LastFailure, "503"):
+			retried++
+		case p.Attempts != 1:
+			t.Errorf("%s: attempt %d (%q), want 1, or 2 after the 503", p.ID, p.Attempts, p.LastFailure)
+		}
+	}
+	if retried != 1 {
+		t.Errorf("%d posts on their second attempt after a 503, want 1 (item 3)", retried)
+	}
 }

@@ -207,35 +207,14 @@ func consoleLongRun(ctx context.Context, api junctionAPI, sinkURL string, n int)
 	if err != nil {
 		return "", "", err
 	}
-	body, err := json.Marshal(map[string]any{"items": items})
-	if err != nil {
-		return "", "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.account()+"/definitions/"+definitionID+"/workflows", bytes.NewReader(body))
-	if err != nil {
-		return "", "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+api.apiKey)
-	resp, err := api.hc.Do(req)
-	if err != nil {
-		return "", "", err
-	}
-	defer resp.Body.Close()
+	// The test run's answer is the run, as a trigger lists it.
 	var started struct {
-		Runs []struct {
-			WorkflowID string `json:"workflowId"`
-		} `json:"runs"`
 		WorkflowID string `json:"workflowId"`
 	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &started) != nil {
-		return "", "", fmt.Errorf("starting it: %s %.200s", resp.Status, b)
+	if err := postCreated(ctx, api.hc, api.account()+"/definitions/"+definitionID+"/workflows", api.apiKey, map[string]any{"items": items}, &started); err != nil {
+		return "", "", err
 	}
 	workflowID = started.WorkflowID
-	if workflowID == "" && len(started.Runs) > 0 {
-		workflowID = started.Runs[0].WorkflowID
-	}
 	for {
 		var run struct {
 			Status string `json:"status"`

@@ -600,35 +600,47 @@ func parallel(ctx context.Context, n, concurrency int, fn func(ctx context.Conte
 
 // postForID posts doc to the gateway and returns the id of what it created.
 func postForID(ctx context.Context, hc *http.Client, target, apiKey string, doc any) (string, error) {
-	if err := loopbackOnly(target); err != nil {
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := postCreated(ctx, hc, target, apiKey, doc, &created); err != nil {
 		return "", err
+	}
+	if created.ID == "" {
+		return "", fmt.Errorf("POST %s: no id in the answer", target)
+	}
+	return created.ID, nil
+}
+
+// postCreated posts doc to the gateway, which must answer 201, and decodes
+// the answer into out.
+func postCreated(ctx context.Context, hc *http.Client, target, apiKey string, doc, out any) error {
+	if err := loopbackOnly(target); err != nil {
+		return err
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {
-		return "", err
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return "", err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+apiKey)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("POST %s: %s: %s", target[strings.LastIndexByte(target, '/'):], resp.Status, bytes.TrimSpace(b))
+		return fmt.Errorf("POST %s: %s: %s", target[strings.LastIndexByte(target, '/'):], resp.Status, bytes.TrimSpace(b))
 	}
-	var created struct {
-		ID string `json:"id"`
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("POST %s: %w in %s", target, err, b)
 	}
-	if err := json.Unmarshal(b, &created); err != nil || created.ID == "" {
-		return "", fmt.Errorf("POST %s: no id in %s", target, b)
-	}
-	return created.ID, nil
+	return nil
 }
 
 // counts is how often each id has arrived.

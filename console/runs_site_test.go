@@ -4,18 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/mock"
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/historytest"
@@ -29,33 +25,6 @@ func withTemporal(temporal *mocks.Client, ui string) func(*gateway.Config) {
 		cfg.Temporal = temporal
 		cfg.TemporalUIURL = ui
 	}
-}
-
-// execution is what visibility holds of acme's run of defID started by
-// event, in Temporal status status, closed at closed (zero: open).
-func execution(t *testing.T, defID, event string, status enumspb.WorkflowExecutionStatus, started, closed time.Time) *workflowpb.WorkflowExecutionInfo {
-	t.Helper()
-	payload := func(v any) *commonpb.Payload {
-		p, err := converter.GetDefaultDataConverter().ToPayload(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	info := &workflowpb.WorkflowExecutionInfo{
-		Execution: &commonpb.WorkflowExecution{WorkflowId: runs.RunWorkflowID("acme", defID, event), RunId: "run-" + event},
-		Status:    status,
-		StartTime: timestamppb.New(started),
-		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
-			runs.AccountIDKey.GetName():         payload("acme"),
-			runs.DefinitionIDKey.GetName():      payload(defID),
-			runs.DefinitionVersionKey.GetName(): payload(int64(1)),
-		}},
-	}
-	if !closed.IsZero() {
-		info.CloseTime = timestamppb.New(closed)
-	}
-	return info
 }
 
 // expectList makes every ListWorkflow answer execs, and returns where the

@@ -48,8 +48,8 @@ func runSite(t *testing.T) (*site, *mocks.Client, string) {
 func TestRunsListFilters(t *testing.T) {
 	s, temporal, defID := runSite(t)
 	query := expectList(temporal,
-		execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
-		execution(t, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
+		historytest.Execution(t, "acme", defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
+		historytest.Execution(t, "acme", defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
 	)
 	s.signIn(s.reader)
 
@@ -107,7 +107,7 @@ func TestRunsListPages(t *testing.T) {
 	s, temporal, defID := runSite(t)
 	var full []*workflowpb.WorkflowExecutionInfo
 	for i := range 50 { // a full page: there may be more
-		full = append(full, execution(t, defID, fmt.Sprintf("order-%d", i), enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+		full = append(full, historytest.Execution(t, "acme", defID, fmt.Sprintf("order-%d", i), enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 	}
 	temporal.On("ListWorkflow", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
@@ -149,7 +149,7 @@ func TestRunPage(t *testing.T) {
 		historytest.Scheduled(t, 9, "2", runs.StepSummary("l2", "HttpRequest"), 2), historytest.Started(9, 2, "HTTP request failed: 502 Bad Gateway"),
 		historytest.Failed(9, historytest.Failure("HTTP request failed: 503 Service Unavailable")),
 	}
-	expectRunCalls(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), runState, history, nil)
+	expectRunCalls(t, temporal, historytest.Execution(t, "acme", defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), runState, history, nil)
 	s.signIn(s.admin)
 
 	res := s.do(http.MethodGet, "/console/definitions/"+defID+"/runs/order-1", nil)
@@ -209,7 +209,7 @@ func TestRunPageCallInBackoff(t *testing.T) {
 	next := started.Add(42 * time.Second)
 	pending := []*workflowpb.PendingActivityInfo{{ActivityId: "1", Attempt: 3, MaximumAttempts: 15, State: enumspb.PENDING_ACTIVITY_STATE_SCHEDULED,
 		LastFailure: &failurepb.Failure{Message: "HTTP request failed: 429 Too Many Requests"}, NextAttemptScheduleTime: timestamppb.New(next)}}
-	expectRunCalls(t, temporal, execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), state, history, pending)
+	expectRunCalls(t, temporal, historytest.Execution(t, "acme", defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}), state, history, pending)
 	s.signIn(s.reader)
 
 	page := readAll(t, s.do(http.MethodGet, "/console/definitions/"+defID+"/runs/order-1", nil))
@@ -240,7 +240,7 @@ func TestRunPageCallInBackoff(t *testing.T) {
 // A completed run's page is not refreshed and offers no control.
 func TestCompletedRunPage(t *testing.T) {
 	s, temporal, defID := runSite(t)
-	info := execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed)
+	info := historytest.Execution(t, "acme", defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed)
 	expectRun(t, temporal, info, runs.RunState{})
 	run := mocks.NewWorkflowRun(t)
 	run.On("Get", mock.Anything, mock.Anything).Return(func(_ context.Context, ptr any) error {
@@ -263,7 +263,7 @@ func TestCompletedRunPage(t *testing.T) {
 // API's 403 on the page; a key with the scope terminates.
 func TestRunControlByScope(t *testing.T) {
 	s, temporal, defID := runSite(t)
-	info := execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})
+	info := historytest.Execution(t, "acme", defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})
 	expectRun(t, temporal, info, runState)
 	runPage := "/console/definitions/" + defID + "/runs/order-1"
 

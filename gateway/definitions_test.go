@@ -12,6 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/mocks"
 
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -73,7 +74,7 @@ func TestDeleteDefinition(t *testing.T) {
 	}
 
 	e.expectScheduleDeleted(defID)
-	query := e.expectList(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+	query := e.expectList(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 	e.temporal.On("TerminateWorkflow", mock.Anything, runs.RunWorkflowID(acme, defID, "order-1"), "run-order-1", "definition deleted").Return(nil).Once()
 	if resp := e.call(http.MethodDelete, path, e.admin, nil); resp.status != http.StatusAccepted || len(resp.body) != 0 {
 		t.Fatalf("%d %s", resp.status, resp.body)

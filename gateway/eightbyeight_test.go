@@ -18,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/junction-run/junction/internal/historytest"
 	"github.com/junction-run/junction/runs"
 )
 
@@ -150,8 +151,8 @@ func TestEightByEightDocument(t *testing.T) {
 
 	// Runs: open and closed.
 	e.expectList(
-		execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
-		execution(t, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
+		historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
+		historytest.Execution(t, acme, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
 	)
 	call("GET", def+"/workflows", nil)
 	state := runs.RunState{
@@ -166,7 +167,7 @@ func TestEightByEightDocument(t *testing.T) {
 		if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			closedAt = closed
 		}
-		info := execution(t, defID, "order-2", status, started, closedAt)
+		info := historytest.Execution(t, acme, defID, "order-2", status, started, closedAt)
 		e.temporal.On("DescribeWorkflowExecution", mock.Anything, runs.RunWorkflowID(acme, defID, "order-2"), "").
 			Return(&workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil).Twice()
 		e.temporal.On("QueryWorkflow", mock.Anything, mock.Anything, mock.Anything, runs.StateQuery).Return(stateOf(t, state), nil).Twice()
@@ -176,13 +177,13 @@ func TestEightByEightDocument(t *testing.T) {
 	}
 	e.temporal.On("DescribeWorkflowExecution", mock.Anything, runs.RunWorkflowID(acme, defID, "order-2"), "").
 		Return(&workflowservice.DescribeWorkflowExecutionResponse{
-			WorkflowExecutionInfo: execution(t, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})}, nil).Once()
+			WorkflowExecutionInfo: historytest.Execution(t, acme, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})}, nil).Once()
 	e.temporal.On("QueryWorkflow", mock.Anything, mock.Anything, mock.Anything, runs.StateQuery).Return(stateOf(t, state), nil).Once()
 	call("GET", def+"/workflows/order-2/errors", nil)
 
 	e.temporal.On("DescribeWorkflowExecution", mock.Anything, runs.RunWorkflowID(acme, defID, "order-2"), "").
 		Return(&workflowservice.DescribeWorkflowExecutionResponse{
-			WorkflowExecutionInfo: execution(t, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})}, nil).Once()
+			WorkflowExecutionInfo: historytest.Execution(t, acme, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})}, nil).Once()
 	e.temporal.On("TerminateWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Once()
 	call("PATCH", def+"/workflows/order-2", `{"status":"terminate"}`)
 

@@ -25,7 +25,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/mock"
 	commonpb "go.temporal.io/api/common/v1"
-	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -35,7 +34,6 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/junction-run/junction/gateway"
 	"github.com/junction-run/junction/internal/apitest"
@@ -303,27 +301,6 @@ func payload(t *testing.T, v any) *commonpb.Payload {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// execution is what visibility holds of a run of acme's definition defID,
-// started by event, with status and, when closed, its close time.
-func execution(t *testing.T, defID, event string, status enumspb.WorkflowExecutionStatus, started, closed time.Time) *workflowpb.WorkflowExecutionInfo {
-	t.Helper()
-	info := &workflowpb.WorkflowExecutionInfo{
-		Execution: &commonpb.WorkflowExecution{WorkflowId: runs.RunWorkflowID(acme, defID, event), RunId: "run-" + event},
-		Status:    status,
-		StartTime: timestamppb.New(started),
-		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
-			runs.AccountIDKey.GetName():         payload(t, acme),
-			runs.DefinitionIDKey.GetName():      payload(t, defID),
-			runs.DefinitionVersionKey.GetName(): payload(t, int64(1)),
-		}},
-		Memo: &commonpb.Memo{Fields: map[string]*commonpb.Payload{runs.MemoTriggeredAt: payload(t, started.Format("2006-01-02T15:04:05.00Z"))}},
-	}
-	if !closed.IsZero() {
-		info.CloseTime = timestamppb.New(closed)
-	}
-	return info
 }
 
 // expectList makes the next ListWorkflow answer execs, and returns where

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/internal/historytest"
 	enumspb "go.temporal.io/api/enums/v1"
 )
 
@@ -44,9 +45,9 @@ func TestListAccountRuns(t *testing.T) {
 	t.Run("each run names its definition; a deleted one's has no name", func(t *testing.T) {
 		const gone = "0b0e7a4c-5d2f-4e8a-9c1b-2f3a4b5c6d7e"
 		e.expectList(
-			execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
-			execution(t, gone, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
-			execution(t, defID, "order-3", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
+			historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
+			historytest.Execution(t, acme, gone, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
+			historytest.Execution(t, acme, defID, "order-3", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
 		)
 		resp := e.call(http.MethodGet, base+"/workflows?limit=3", e.reader, nil)
 		var got []map[string]any
@@ -69,7 +70,7 @@ func TestListAccountRuns(t *testing.T) {
 	})
 
 	t.Run("a per-definition list names no definition", func(t *testing.T) {
-		e.expectList(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+		e.expectList(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 		resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows", e.reader, nil)
 		var got []map[string]any
 		resp.decode(t, &got)

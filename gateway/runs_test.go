@@ -68,7 +68,7 @@ func TestListRunsFilters(t *testing.T) {
 	t.Run("pages", func(t *testing.T) {
 		var execs []*workflowpb.WorkflowExecutionInfo
 		for _, ev := range []string{"a", "b", "c", "d", "e"} {
-			execs = append(execs, execution(t, defID, ev, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+			execs = append(execs, historytest.Execution(t, acme, defID, ev, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 		}
 		var sizes []int32
 		e.temporal.On("ListWorkflow", mock.Anything, mock.Anything).Return(
@@ -96,14 +96,14 @@ func TestListRunsFilters(t *testing.T) {
 func TestListRuns(t *testing.T) {
 	e := newEnv(t)
 	defID := e.createDefinition("notify.json")
-	suspended := execution(t, defID, "order-3", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})
+	suspended := historytest.Execution(t, acme, defID, "order-3", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{})
 	suspended.SearchAttributes.IndexedFields[runs.RunStatusKey.GetName()] = payload(t, runs.RunStatusSuspended)
 	suspended.SearchAttributes.IndexedFields[runs.SubAccountIDKey.GetName()] = payload(t, "eu")
 	e.expectList(
-		execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
-		execution(t, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
+		historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed),
+		historytest.Execution(t, acme, defID, "order-2", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed),
 		suspended,
-		execution(t, defID, "order-4", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
+		historytest.Execution(t, acme, defID, "order-4", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}),
 	)
 	resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows", e.reader, nil)
 	var got []map[string]any
@@ -176,7 +176,7 @@ func TestGetRun(t *testing.T) {
 	}
 
 	t.Run("open, with logs", func(t *testing.T) {
-		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+		describe(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 		e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(stateOf(t, state), nil).Once()
 		// lookup's call took two attempts.
 		expectHistory(e, id, retriedCall(t, runs.StepSummary("l1", "HttpRequest"), 2, "HTTP 502")...)
@@ -199,7 +199,7 @@ func TestGetRun(t *testing.T) {
 	})
 
 	t.Run("terminated in the middle of a step", func(t *testing.T) {
-		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, started, closed))
+		describe(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, started, closed))
 		e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(stateOf(t, state), nil).Once()
 		expectHistory(e, id)
 		resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows/order-1?includeLogs=true", e.reader, nil)
@@ -215,7 +215,7 @@ func TestGetRun(t *testing.T) {
 	})
 
 	t.Run("completed: read from its result, no worker needed", func(t *testing.T) {
-		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed))
+		describe(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, started, closed))
 		run := mocks.NewWorkflowRun(t)
 		run.On("Get", mock.Anything, mock.Anything).Return(func(_ context.Context, ptr any) error {
 			*ptr.(*runs.RunOutput) = runs.RunOutput{Data: map[string]any{"accountId": acme, "triggeredAt": "2026-07-01T09:00:00.00Z", "done": true}, Log: state.Log[:1]}
@@ -231,7 +231,7 @@ func TestGetRun(t *testing.T) {
 	})
 
 	t.Run("a run whose state cannot be read still answers", func(t *testing.T) {
-		describe(execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
+		describe(historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, started, time.Time{}))
 		e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(nil, errors.New("no worker")).Once()
 		resp := e.call(http.MethodGet, base+"/definitions/"+defID+"/workflows/order-1", e.reader, nil)
 		var got map[string]any
@@ -257,7 +257,7 @@ func TestRunErrors(t *testing.T) {
 	defID := e.createDefinition("notify.json")
 	id := runs.RunWorkflowID(acme, defID, "order-1")
 	e.temporal.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(&workflowservice.DescribeWorkflowExecutionResponse{
-		WorkflowExecutionInfo: execution(t, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed)}, nil).Once()
+		WorkflowExecutionInfo: historytest.Execution(t, acme, defID, "order-1", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, started, closed)}, nil).Once()
 	e.temporal.On("QueryWorkflow", mock.Anything, id, "run-order-1", runs.StateQuery).Return(stateOf(t, runs.RunState{Log: []runs.StepLog{
 		{ID: "l1", StepName: "notify", StartedAt: started, CompletedAt: started.Add(time.Second), Status: runs.StepFailed, Error: "HTTP 500 from shop.example.com"},
 	}}), nil).Once()
@@ -285,7 +285,7 @@ func TestControlRun(t *testing.T) {
 	id := runs.RunWorkflowID(acme, defID, "order-1")
 	describe := func(status enumspb.WorkflowExecutionStatus, closedAt time.Time) {
 		e.temporal.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(&workflowservice.DescribeWorkflowExecutionResponse{
-			WorkflowExecutionInfo: execution(t, defID, "order-1", status, started, closedAt)}, nil).Once()
+			WorkflowExecutionInfo: historytest.Execution(t, acme, defID, "order-1", status, started, closedAt)}, nil).Once()
 	}
 	path := base + "/definitions/" + defID + "/workflows/order-1"
 

@@ -1,19 +1,22 @@
-// Package historytest builds Temporal workflow histories for tests of code
-// that reads them: the events a step's call leaves (an activity scheduled,
-// started and failed, or a local activity's marker), in the wire form the
-// Go SDK and the server write, and an iterator that pages through them as
-// client.Client.GetWorkflowHistory does.
+// Package historytest builds what Temporal answers about a run, for tests
+// of code that reads it: the history events a step's call leaves (an
+// activity scheduled, started and failed, or a local activity's marker),
+// in the wire form the Go SDK and the server write, an iterator that pages
+// through them as client.Client.GetWorkflowHistory does, and the execution
+// info that visibility lists and a run's description holds.
 package historytest
 
 import (
 	"testing"
 	"time"
 
+	"github.com/junction-run/junction/runs"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -117,4 +120,34 @@ func LocalActivityMarker(t testing.TB, summary string, attempt int32, backoff ti
 	return withSummary(t, &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED, EventTime: timestamppb.New(at),
 		Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
 			MarkerName: "LocalActivity", Details: map[string]*commonpb.Payloads{"data": data}, Failure: failure}}}, summary)
+}
+
+// Execution is what visibility and a run's description hold of account's
+// run of definitionID started by event: its ids (run id "run-" + event),
+// Temporal status, start time, search attributes (version 1) and
+// triggeredAt memo, and closed, when not zero, as its close time.
+func Execution(t testing.TB, accountID, definitionID, event string, status enumspb.WorkflowExecutionStatus, started, closed time.Time) *workflowpb.WorkflowExecutionInfo {
+	t.Helper()
+	payload := func(v any) *commonpb.Payload {
+		p, err := converter.GetDefaultDataConverter().ToPayload(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	info := &workflowpb.WorkflowExecutionInfo{
+		Execution: &commonpb.WorkflowExecution{WorkflowId: runs.RunWorkflowID(accountID, definitionID, event), RunId: "run-" + event},
+		Status:    status,
+		StartTime: timestamppb.New(started),
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
+			runs.AccountIDKey.GetName():         payload(accountID),
+			runs.DefinitionIDKey.GetName():      payload(definitionID),
+			runs.DefinitionVersionKey.GetName(): payload(int64(1)),
+		}},
+		Memo: &commonpb.Memo{Fields: map[string]*commonpb.Payload{runs.MemoTriggeredAt: payload(started.Format("2006-01-02T15:04:05.00Z"))}},
+	}
+	if !closed.IsZero() {
+		info.CloseTime = timestamppb.New(closed)
+	}
+	return info
 }
